@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"time"
+
+	"github.com/claudit/claudit/internal/app"
+	"github.com/claudit/claudit/internal/config"
+	"github.com/claudit/claudit/internal/simulator"
+)
+
+func init() {
+	register("demo", "run the whole product against the built-in simulator", cmdDemo)
+}
+
+func cmdDemo(ctx context.Context, args []string) error {
+	fs := newFlags("demo", "[--listen ADDR] [--db FILE]", `
+Starts the Compliance API simulator with a synthetic organization that keeps
+producing activity, points an integration at it, and runs claudit serve: sync
+every 15 seconds, policies, alerts to a local OCSF file, and the dashboard.
+Nothing leaves this machine. Stop with Ctrl-C; run again to continue.`)
+	listen := fs.String("listen", "127.0.0.1:8080", "dashboard address")
+	db := fs.String("db", "claudit-demo.db", "SQLite database file")
+	users := fs.Int("users", 40, "users in the synthetic organization")
+	days := fs.Int("days", 7, "days of history")
+	seed := fs.Int64("seed", 42, "seed of the synthetic organization")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	log := app.NewLogger(os.Stderr, "info")
+	sim, err := simulator.New(simulator.Config{Seed: *seed, Users: *users, Days: *days, Live: true, LiveInterval: 3 * time.Second,
+		RateLimit: 60000, Logger: log})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	simAddr := ln.Addr().String()
+	ln.Close()
+	simCtx, stopSim := context.WithCancel(ctx)
+	defer stopSim()
+	simErr := make(chan error, 1)
+	go func() { simErr <- sim.ListenAndServe(simCtx, simAddr) }()
+	yaml := fmt.Sprintf(`database: sqlite://%s
+listen: %s
+base_url: http://%s
+integrations:
+  - name: demo-org
+    base_url: http://%s
+    api_key: %s
+    interval: 15s
+    rate_limit: 60000
+    page_size: 5000
+sinks:
+  - type: ocsf
+    name: ocsf-file
+    filter: {min_severity: medium}
+    ocsf: {output: file, path: claudit-demo-alerts.ocsf.jsonl}
+`, *db, *listen, *listen, simAddr, simulator.DefaultKey)
+	cfg, err := config.Parse("demo", []byte(yaml))
+	if err != nil {
+		return err
+	}
+	a, err := app.Open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	err = serve(ctx, a, func(addr string) {
+		sum := sim.Summary()
+		fmt.Fprintf(os.Stderr, `
+claudit demo is running.
+  dashboard:  http://%s
+  simulator:  http://%s (%d users, %d chats, %d messages; new activity every few seconds)
+  database:   %s
+  alerts:     claudit-demo-alerts.ocsf.jsonl (OCSF)
+Press Ctrl-C to stop.
+
+`, addr, simAddr, sum.Users, sum.Chats, sum.Messages, *db)
+	})
+	stopSim()
+	<-simErr
+	return err
+}

@@ -1,0 +1,270 @@
+// Package alert turns policy findings into deliveries: it routes alerts and
+// forwarded events to the configured sinks through the store's durable
+// outbox, and delivers the outbox with retries, backoff and a dead-letter state.
+package alert
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/claudit/claudit/internal/alert/sink"
+	"github.com/claudit/claudit/internal/store"
+)
+
+// Router decides which sinks get which alerts and events.
+type Router struct {
+	Sinks []RoutedSink
+	// BaseURL of the claudit UI, for links in alerts.
+	BaseURL string
+	// Integrations names integration ids for payloads.
+	Integrations map[int64]string
+	// Window groups findings into one alert (default 1h).
+	Window time.Duration
+}
+
+// RoutedSink is a sink's name and filter.
+type RoutedSink struct {
+	Name   string
+	Filter sink.Filter
+}
+
+// notifyCounts are the alert counts at which an update is delivered again,
+// so a noisy alert is a few messages, not a flood.
+var notifyCounts = []int{10, 100, 1000, 10000}
+
+// Alerting builds the store hook that queues deliveries with the findings.
+func (r *Router) Alerting() *store.Alerting {
+	w := r.Window
+	if w <= 0 {
+		w = time.Hour
+	}
+	return &store.Alerting{Window: w, OnAlert: r.onAlert, OnEvent: r.onEvent}
+}
+
+func (r *Router) onAlert(a store.Alert, isNew bool) []store.OutboxItem {
+	if !isNew && !slices.Contains(notifyCounts, a.Count) {
+		return nil
+	}
+	d := sink.Delivery{Kind: sink.KindAlert, CreatedAt: time.Now().UTC(), Alert: r.toSinkAlert(a)}
+	return r.route(d)
+}
+
+func (r *Router) onEvent(e store.Evaluation) []store.OutboxItem {
+	ev := r.toSinkEvent(e)
+	if ev == nil {
+		return nil
+	}
+	return r.route(sink.Delivery{Kind: sink.KindEvent, CreatedAt: time.Now().UTC(), Event: ev})
+}
+
+func (r *Router) route(d sink.Delivery) []store.OutboxItem {
+	var items []store.OutboxItem
+	var payload []byte
+	for _, s := range r.Sinks {
+		if !s.Filter.Match(d) {
+			continue
+		}
+		if payload == nil {
+			var err error
+			if payload, err = json.Marshal(d); err != nil {
+				return nil
+			}
+		}
+		items = append(items, store.OutboxItem{Sink: s.Name, Kind: d.Kind, Payload: payload})
+	}
+	return items
+}
+
+func (r *Router) toSinkAlert(a store.Alert) *sink.Alert {
+	url := ""
+	if r.BaseURL != "" {
+		url = strings.TrimRight(r.BaseURL, "/") + "/alerts/" + strconv.FormatInt(a.ID, 10)
+	}
+	action := a.Action
+	if action == "block" || action == "modify" {
+		action = "alert"
+	}
+	return &sink.Alert{ID: strconv.FormatInt(a.ID, 10), Policy: a.Policy, Detector: a.Detector, Severity: a.Severity,
+		Action: action, OriginalAction: a.Action, Status: a.Status, UserID: a.UserID, UserEmail: a.UserEmail, ChatID: a.ChatID,
+		EventID: a.EventID, Integration: r.Integrations[a.IntegrationID], Count: a.Count, FirstSeen: a.FirstSeen,
+		LastSeen: a.LastSeen, Excerpt: a.Excerpt, URL: url}
+}
+
+func (r *Router) toSinkEvent(e store.Evaluation) *sink.Event {
+	switch {
+	case e.Message != nil:
+		m := e.Message
+		return &sink.Event{ID: m.ID, Kind: "prompt", Type: "message", Role: m.Role, Text: m.Text, Model: m.Model, UserID: m.UserID,
+			UserEmail: m.UserEmail, ChatID: m.ChatID, Integration: r.Integrations[m.IntegrationID], CreatedAt: m.CreatedAt, Tags: e.Tags}
+	case e.Activity != nil:
+		a := e.Activity
+		return &sink.Event{ID: a.ID, Kind: "access", Type: a.Type, UserID: a.ActorUserID, UserEmail: a.ActorEmail, ChatID: a.ChatID,
+			Integration: r.Integrations[a.IntegrationID], IP: a.IP, UserAgent: a.UserAgent, CreatedAt: a.CreatedAt, Tags: e.Tags, Raw: a.Raw}
+	}
+	return nil
+}
+
+// Deliverer drains the outbox into the sinks: at least once, with
+// exponential backoff, and a dead-letter state after MaxAttempts.
+type Deliverer struct {
+	Store       store.OutboxStore
+	Sinks       map[string]sink.Sink
+	Worker      string
+	Batch       int
+	MaxAttempts int
+	// MinBackoff and MaxBackoff bound retry delays (default 5s and 1h).
+	MinBackoff, MaxBackoff time.Duration
+	// Lease is how long a claimed row stays with this worker (default 1m).
+	Lease time.Duration
+	// Poll is the idle wait between empty claims (default 500ms).
+	Poll time.Duration
+	Log  *slog.Logger
+}
+
+func (d *Deliverer) defaults() {
+	if d.Batch <= 0 {
+		d.Batch = 100
+	}
+	if d.MaxAttempts <= 0 {
+		d.MaxAttempts = 10
+	}
+	if d.MinBackoff <= 0 {
+		d.MinBackoff = 5 * time.Second
+	}
+	if d.MaxBackoff <= 0 {
+		d.MaxBackoff = time.Hour
+	}
+	if d.Lease <= 0 {
+		d.Lease = time.Minute
+	}
+	if d.Poll <= 0 {
+		d.Poll = 500 * time.Millisecond
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Worker == "" {
+		d.Worker = "deliverer"
+	}
+}
+
+// Run delivers until ctx ends.
+func (d *Deliverer) Run(ctx context.Context) error {
+	d.defaults()
+	for {
+		n, err := d.DeliverOnce(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			d.Log.Error("outbox delivery", "err", err)
+		}
+		if n == 0 || err != nil {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(d.Poll):
+			}
+		}
+	}
+}
+
+// DeliverOnce claims one batch and sends it; it returns how many rows it handled.
+func (d *Deliverer) DeliverOnce(ctx context.Context) (int, error) {
+	d.defaults()
+	items, err := d.Store.ClaimOutbox(ctx, d.Worker, d.Batch, d.Lease)
+	if err != nil || len(items) == 0 {
+		return 0, err
+	}
+	bySink := map[string][]store.OutboxItem{}
+	var order []string
+	for _, it := range items {
+		if _, ok := bySink[it.Sink]; !ok {
+			order = append(order, it.Sink)
+		}
+		bySink[it.Sink] = append(bySink[it.Sink], it)
+	}
+	var errs []error
+	for _, name := range order {
+		errs = append(errs, d.send(ctx, name, bySink[name]))
+	}
+	return len(items), errors.Join(errs...)
+}
+
+// DeliveryID is the idempotency key receivers see for an outbox row.
+func DeliveryID(id int64) string { return "claudit-" + strconv.FormatInt(id, 10) }
+
+func (d *Deliverer) send(ctx context.Context, name string, items []store.OutboxItem) error {
+	s, ok := d.Sinks[name]
+	if !ok {
+		for _, it := range items {
+			_ = d.Store.FailOutbox(ctx, it.ID, d.Worker, "sink "+name+" is not configured any more", time.Now(), true)
+		}
+		return nil
+	}
+	batch := make([]sink.Delivery, 0, len(items))
+	byID := map[string]store.OutboxItem{}
+	for _, it := range items {
+		var del sink.Delivery
+		if err := json.Unmarshal(it.Payload, &del); err != nil {
+			_ = d.Store.FailOutbox(ctx, it.ID, d.Worker, "undecodable payload: "+err.Error(), time.Now(), true)
+			continue
+		}
+		del.ID = DeliveryID(it.ID)
+		byID[del.ID] = it
+		batch = append(batch, del)
+	}
+	if len(batch) == 0 {
+		return nil
+	}
+	err := s.Send(ctx, batch)
+	var partial *sink.PartialError
+	failed := map[string]error{}
+	switch {
+	case err == nil:
+	case errors.As(err, &partial):
+		failed = partial.Failed
+	default:
+		for id := range byID {
+			failed[id] = err
+		}
+	}
+	for id, it := range byID {
+		ferr, bad := failed[id]
+		if !bad {
+			if cerr := d.Store.CompleteOutbox(ctx, it.ID, d.Worker); cerr != nil {
+				return cerr
+			}
+			continue
+		}
+		dead := sink.IsPermanent(ferr) || it.Attempts+1 >= d.MaxAttempts
+		next := time.Now().Add(d.backoff(it.Attempts))
+		if dead {
+			d.Log.Warn("delivery moved to dead letters", "sink", name, "outbox_id", it.ID, "attempts", it.Attempts+1, "err", ferr)
+		}
+		if ferr2 := d.Store.FailOutbox(ctx, it.ID, d.Worker, ferr.Error(), next, dead); ferr2 != nil {
+			return ferr2
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("sink %s: %w", name, err)
+	}
+	return nil
+}
+
+// backoff is exponential with jitter: MinBackoff·2^attempt, capped.
+func (d *Deliverer) backoff(attempt int) time.Duration {
+	b := d.MinBackoff << min(attempt, 20)
+	if b <= 0 || b > d.MaxBackoff {
+		b = d.MaxBackoff
+	}
+	return b/2 + time.Duration(rand.Int64N(int64(b/2)+1))
+}

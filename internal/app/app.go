@@ -1,0 +1,204 @@
+// Package app wires claudit's parts from a Config: the store, one Compliance
+// API client and syncer per integration, and the long-running workers of
+// `serve`. Commands in cmd/claudit call it; it holds no domain logic itself.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/claudit/claudit/internal/compliance"
+	"github.com/claudit/claudit/internal/config"
+	"github.com/claudit/claudit/internal/ingest"
+	"github.com/claudit/claudit/internal/store"
+	"github.com/claudit/claudit/internal/store/sqlite"
+)
+
+// App is an opened configuration: store plus logger.
+type App struct {
+	Config *config.Config
+	Store  store.Store
+	Log    *slog.Logger
+	// Evaluate, when set, evaluates stored events not yet evaluated (policies).
+	Evaluate func(ctx context.Context) error
+}
+
+// NewLogger builds the process logger at the configured level.
+func NewLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// OpenStore opens the configured database.
+func OpenStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
+	if path, ok := cfg.SQLitePath(); ok {
+		if path == "" {
+			return nil, fmt.Errorf("database %q names no file: use sqlite://./claudit.db", cfg.Database)
+		}
+		return sqlite.Open(ctx, path)
+	}
+	if strings.HasPrefix(cfg.Database, "postgres") {
+		return openPostgres(ctx, cfg.Database)
+	}
+	return nil, fmt.Errorf("database %q: unsupported scheme (sqlite:// or postgres://)", cfg.Database)
+}
+
+// Open loads the store and registers the configured integrations in it.
+func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
+	st, err := OpenStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, Store: st, Log: log}
+	for _, ci := range cfg.Integrations {
+		in := &store.Integration{Name: ci.Name, BaseURL: ci.BaseURL, Project: ci.Project, Interval: ci.Interval.Duration,
+			Source: "config", RateLimit: ci.RateLimit}
+		existing, err := st.Integration(ctx, ci.Name)
+		if err == nil {
+			in.Paused = existing.Paused
+		} else {
+			in.Paused = ci.Paused
+		}
+		if err := st.UpsertIntegration(ctx, in); err != nil {
+			st.Close()
+			return nil, err
+		}
+		if ci.Paused && !in.Paused {
+			_ = st.SetIntegrationState(ctx, in.ID, true, in.Mode)
+		}
+	}
+	return a, nil
+}
+
+// Close releases the store.
+func (a *App) Close() error { return a.Store.Close() }
+
+// ConfigIntegration returns the config entry of an integration.
+func (a *App) ConfigIntegration(name string) (config.Integration, bool) {
+	for _, ci := range a.Config.Integrations {
+		if ci.Name == name {
+			return ci, true
+		}
+	}
+	return config.Integration{}, false
+}
+
+// Client builds a Compliance API client for an integration.
+func (a *App) Client(ci config.Integration) (*compliance.Client, error) {
+	key, err := ci.ResolveAPIKey()
+	if err != nil {
+		return nil, err
+	}
+	return compliance.New(compliance.Options{BaseURL: ci.BaseURL, APIKey: key, RequestsPerMinute: ci.RateLimit,
+		UserAgent: "claudit/" + Version, Logger: a.Log.With("integration", ci.Name)})
+}
+
+// Version is claudit's version, set at build time.
+var Version = "0.1.0"
+
+// Syncer builds an integration's syncer after verifying its key with one
+// cheap call per endpoint family. A key that reaches only the Activity Feed
+// switches the integration to feed-only mode with a notice instead of failing.
+func (a *App) Syncer(ctx context.Context, name string) (*ingest.Syncer, error) {
+	ci, ok := a.ConfigIntegration(name)
+	if !ok {
+		return nil, fmt.Errorf("integration %q is not in %s (known: %s)", name, a.configName(), strings.Join(a.names(), ", "))
+	}
+	in, err := a.Store.Integration(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	c, err := a.Client(ci)
+	if err != nil {
+		return nil, err
+	}
+	pctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	reach, err := c.Probe(pctx)
+	if err != nil {
+		return nil, describeProbeError(name, ci.BaseURL, err)
+	}
+	mode := "full"
+	if reach.FeedOnly() {
+		mode = "feed_only"
+		a.Log.Warn("key reaches only the Activity Feed (an Admin API key or a key without read:compliance_user_data): running in feed-only mode, chats and messages are not synced",
+			"integration", name)
+	}
+	if mode != in.Mode {
+		if err := a.Store.SetIntegrationState(ctx, in.ID, in.Paused, mode); err != nil {
+			return nil, err
+		}
+		in.Mode = mode
+	}
+	a.Log.Info("integration verified", "integration", name, "activities", reach.Activities, "user_data", reach.UserData, "org_data", reach.OrgData)
+	set := ingest.Settings{PageSize: ci.PageSize, InitialLookback: ci.InitialLookback.Duration, Overlap: ci.Overlap.Duration,
+		HydrateConcurrency: ci.HydrateConcurrency, FeedOnly: mode == "feed_only", SkipDirectory: !reach.OrgData}
+	return ingest.NewSyncer(in, c, a.Store, set, a.Log), nil
+}
+
+// describeProbeError turns a failed key check into one actionable line.
+func describeProbeError(name, baseURL string, err error) error {
+	var ae *compliance.APIError
+	if errors.As(err, &ae) {
+		if hint := ae.Hint(); hint != "" {
+			return fmt.Errorf("integration %s: %d %s from %s: %s", name, ae.Status, ae.Type, baseURL, hint)
+		}
+		return fmt.Errorf("integration %s: %w", name, err)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("integration %s: %s did not answer in time; check base_url and the network", name, baseURL)
+	}
+	return fmt.Errorf("integration %s: cannot reach %s (%v); check base_url and that the service is running", name, baseURL, rootCause(err))
+}
+
+func rootCause(err error) error {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			return err
+		}
+		err = u
+	}
+}
+
+func (a *App) names() []string {
+	var out []string
+	for _, ci := range a.Config.Integrations {
+		out = append(out, ci.Name)
+	}
+	if len(out) == 0 {
+		out = []string{"none configured"}
+	}
+	return out
+}
+
+func (a *App) configName() string {
+	if a.Config.Path() == "" {
+		return "the configuration (no config file found)"
+	}
+	return a.Config.Path()
+}
+
+// IntegrationNames lists configured integrations, or just one if given.
+func (a *App) IntegrationNames(only string) ([]string, error) {
+	if only != "" {
+		if _, ok := a.ConfigIntegration(only); !ok {
+			return nil, fmt.Errorf("integration %q is not in %s (known: %s)", only, a.configName(), strings.Join(a.names(), ", "))
+		}
+		return []string{only}, nil
+	}
+	if len(a.Config.Integrations) == 0 {
+		return nil, fmt.Errorf("no integrations in %s: add one under integrations: (name, base_url, api_key_env)", a.configName())
+	}
+	return a.names(), nil
+}
+
+// Stderr is where user-facing notices go; replaced in tests.
+var Stderr io.Writer = os.Stderr

@@ -1,0 +1,103 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/claudit/claudit/internal/alert"
+	"github.com/claudit/claudit/internal/alert/sink"
+	_ "github.com/claudit/claudit/internal/alert/sink/all" // every sink type
+	"github.com/claudit/claudit/internal/evaluate"
+	"github.com/claudit/claudit/internal/ingest"
+	"github.com/claudit/claudit/internal/policy"
+)
+
+// Pipeline is the evaluation and delivery side of claudit.
+type Pipeline struct {
+	Policies  *policy.Reloadable
+	Evaluator *evaluate.Pipeline
+	Deliverer *alert.Deliverer
+	Router    *alert.Router
+	Sinks     map[string]sink.Sink
+}
+
+// SinkConfigs decodes the configured sinks; errors name the file and line.
+func (a *App) SinkConfigs() ([]sink.Config, error) {
+	var out []sink.Config
+	seen := map[string]bool{}
+	for i := range a.Config.Sinks {
+		n := &a.Config.Sinks[i]
+		raw, err := yaml.Marshal(n)
+		if err != nil {
+			return nil, err
+		}
+		var sc sink.Config
+		dec := yaml.NewDecoder(bytes.NewReader(raw))
+		dec.KnownFields(true)
+		if err := dec.Decode(&sc); err != nil {
+			return nil, fmt.Errorf("%s:%d: sinks[%d]: %s", a.Config.Path(), n.Line, i, strings.TrimPrefix(err.Error(), "yaml: "))
+		}
+		sc.Version = Version
+		if sc.Name == "" {
+			sc.Name = sc.Type
+		}
+		if seen[sc.Name] {
+			return nil, fmt.Errorf("%s:%d: sinks[%d].name: %q is used twice", a.Config.Path(), n.Line, i, sc.Name)
+		}
+		seen[sc.Name] = true
+		out = append(out, sc)
+	}
+	return out, nil
+}
+
+// OpenPipeline loads the policies and sinks and wires evaluation to delivery.
+// Evaluate is set on the App so sync and backfill evaluate what they store.
+func (a *App) OpenPipeline(ctx context.Context) (*Pipeline, error) {
+	pol, err := policy.NewReloadable(a.Config.PoliciesFile, policy.WithLogger(a.Log))
+	if err != nil {
+		return nil, err
+	}
+	backend, ok := a.Store.(evaluate.Backend)
+	if !ok {
+		return nil, fmt.Errorf("the %s store cannot hold alerts", a.Store.Backend())
+	}
+	cfgs, err := a.SinkConfigs()
+	if err != nil {
+		return nil, err
+	}
+	p := &Pipeline{Policies: pol, Sinks: map[string]sink.Sink{}}
+	router := &alert.Router{BaseURL: a.Config.BaseURL, Window: a.Config.AlertWindow.Duration, Integrations: map[int64]string{}}
+	ins, err := a.Store.Integrations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, in := range ins {
+		router.Integrations[in.ID] = in.Name
+	}
+	for i, sc := range cfgs {
+		s, err := sink.New(sc)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: sinks[%d]: %w", a.Config.Path(), a.Config.Sinks[i].Line, i, err)
+		}
+		p.Sinks[sc.Name] = s
+		router.Sinks = append(router.Sinks, alert.RoutedSink{Name: sc.Name, Filter: sc.Filter})
+	}
+	p.Router = router
+	p.Evaluator = evaluate.New(backend, pol, router.Alerting(), a.Log)
+	if err := p.Evaluator.Seed(ctx, 50000); err != nil {
+		return nil, fmt.Errorf("seed activity policies: %w", err)
+	}
+	p.Deliverer = &alert.Deliverer{Store: backend, Sinks: p.Sinks, Worker: "deliver-" + ingest.WorkerID(), Log: a.Log}
+	a.Evaluate = func(ctx context.Context) error {
+		n, err := p.Evaluator.Drain(ctx)
+		if n > 0 {
+			a.Log.Info("evaluated events against policies", "events", n, "policy_version", pol.Version())
+		}
+		return err
+	}
+	return p, nil
+}

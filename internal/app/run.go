@@ -1,0 +1,98 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/claudit/claudit/internal/ingest"
+	"github.com/claudit/claudit/internal/store"
+)
+
+// SyncOnceAndEvaluate verifies an integration and runs one sync cycle, then
+// evaluates what arrived against the policies.
+func (a *App) SyncOnceAndEvaluate(ctx context.Context, name string) (store.Run, error) {
+	in, err := a.Store.Integration(ctx, name)
+	if err != nil {
+		return store.Run{}, err
+	}
+	if in.Paused {
+		return store.Run{}, fmt.Errorf("integration %s is paused: nothing synced (resume it in the dashboard or set paused: false)", name)
+	}
+	s, err := a.Syncer(ctx, name)
+	if err != nil {
+		return store.Run{}, err
+	}
+	run, err := s.SyncOnce(ctx)
+	if err != nil {
+		return run, err
+	}
+	if a.Evaluate != nil {
+		if err := a.Evaluate(ctx); err != nil {
+			return run, fmt.Errorf("evaluate policies: %w", err)
+		}
+	}
+	return run, nil
+}
+
+// RunScheduler syncs each integration on its interval until ctx ends. An
+// integration that fails verification is retried on its interval with one
+// log line per failure, never a crash loop.
+func (a *App) RunScheduler(ctx context.Context, names []string) error {
+	var wg sync.WaitGroup
+	for _, name := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.scheduleOne(ctx, name)
+		}()
+	}
+	wg.Wait()
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return nil
+	}
+	return ctx.Err()
+}
+
+func (a *App) scheduleOne(ctx context.Context, name string) {
+	var s *ingest.Syncer
+	for {
+		interval := 5 * time.Minute
+		in, err := a.Store.Integration(ctx, name)
+		if err == nil {
+			interval = in.Interval
+		}
+		switch {
+		case err != nil:
+			a.Log.Error("read integration", "integration", name, "err", err)
+		case in.Paused:
+			a.Log.Debug("integration paused; skipping cycle", "integration", name)
+		default:
+			if s == nil {
+				s, err = a.Syncer(ctx, name)
+				if err != nil {
+					a.Log.Error("integration not ready; will retry", "integration", name, "err", err, "retry_in", interval)
+					_ = a.Store.MarkSynced(ctx, in.ID, time.Now(), err.Error())
+				}
+			}
+			if s != nil {
+				s.Integration.Paused = false
+				if _, err := s.SyncOnce(ctx); err != nil && ctx.Err() == nil {
+					a.Log.Error("sync cycle failed; will retry", "integration", name, "err", err, "retry_in", interval)
+				}
+				if a.Evaluate != nil {
+					if err := a.Evaluate(ctx); err != nil && ctx.Err() == nil {
+						a.Log.Error("evaluate policies", "err", err)
+					}
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(interval):
+		}
+	}
+}

@@ -1,0 +1,138 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/claudit/claudit/internal/ingest"
+	"github.com/claudit/claudit/internal/store"
+)
+
+// Workers runs everything `serve` does besides HTTP: scheduled syncs,
+// backfill jobs (started here or from the UI), evaluation, delivery and
+// policy hot reload. It returns when ctx ends and every worker has stopped.
+func (a *App) Workers(ctx context.Context, p *Pipeline) error {
+	names, err := a.IntegrationNames("")
+	if err != nil {
+		a.Log.Warn("no integrations configured: the dashboard runs, nothing is synced", "hint", err)
+		names = nil
+	}
+	var wg sync.WaitGroup
+	run := func(name string, fn func()) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn()
+			a.Log.Debug("worker stopped", "worker", name)
+		}()
+	}
+	if len(names) > 0 {
+		run("scheduler", func() { _ = a.RunScheduler(ctx, names) })
+	}
+	run("backfills", func() { a.runBackfills(ctx, 2*time.Second) })
+	run("evaluate", func() { a.evaluateLoop(ctx, 5*time.Second) })
+	run("deliver", func() { _ = p.Deliverer.Run(ctx) })
+	if a.Config.PoliciesFile != "" {
+		run("policy-reload", func() { p.Policies.Watch(ctx, a.Config.PoliciesFile, 2*time.Second) })
+	}
+	wg.Wait()
+	return nil
+}
+
+func (a *App) evaluateLoop(ctx context.Context, every time.Duration) {
+	for {
+		if a.Evaluate != nil {
+			if err := a.Evaluate(ctx); err != nil && ctx.Err() == nil {
+				a.Log.Error("evaluate policies", "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(every):
+		}
+	}
+}
+
+// runBackfills works on every running job; several processes can share a job.
+func (a *App) runBackfills(ctx context.Context, poll time.Duration) {
+	var mu sync.Mutex
+	active := map[int64]bool{}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		jobs, err := a.Store.Backfills(ctx, 0)
+		if err != nil && ctx.Err() == nil {
+			a.Log.Error("list backfills", "err", err)
+		}
+		for _, j := range jobs {
+			mu.Lock()
+			busy := active[j.ID]
+			mu.Unlock()
+			if j.Status != store.BackfillRunning || busy {
+				continue
+			}
+			in, err := a.Store.IntegrationByID(ctx, j.IntegrationID)
+			if err != nil {
+				continue
+			}
+			s, err := a.Syncer(ctx, in.Name)
+			if err != nil {
+				a.Log.Error("backfill cannot start", "backfill", j.ID, "err", err)
+				_ = a.Store.SetBackfillStatus(ctx, j.ID, store.BackfillFailed, err.Error())
+				continue
+			}
+			mu.Lock()
+			active[j.ID] = true
+			mu.Unlock()
+			wg.Add(1)
+			go func(id int64) {
+				defer wg.Done()
+				b := &ingest.Backfiller{Syncer: s, Concurrency: a.Config.Backfill.Concurrency, MaxAttempts: a.Config.Backfill.MaxAttempts}
+				job, err := b.Run(ctx, id)
+				switch {
+				case err == nil:
+					a.Log.Info("backfill done", "backfill", id, "activities", job.Activities, "messages", job.Messages)
+				case errors.Is(err, ingest.ErrStopped), ctx.Err() != nil:
+				default:
+					a.Log.Error("backfill", "backfill", id, "err", err)
+				}
+				mu.Lock()
+				delete(active, id)
+				mu.Unlock()
+			}(j.ID)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(poll):
+		}
+	}
+}
+
+// ServeHTTP listens on addr with h until ctx ends, then shuts down gracefully.
+func ServeHTTP(ctx context.Context, addr string, h http.Handler, ready func(addr string)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (is another claudit running? use --listen or listen: in the config)", addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}

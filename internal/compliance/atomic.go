@@ -1,0 +1,6 @@
+package compliance
+
+import "sync/atomic"
+
+func atomicAdd(p *int64, d int64) { atomic.AddInt64(p, d) }
+func atomicLoad(p *int64) int64   { return atomic.LoadInt64(p) }

@@ -1,0 +1,285 @@
+// Package compliance is a client for Anthropic's Compliance API: typed models,
+// cursor and page-token pagination, typed errors, retries with backoff that
+// honour retry-after, and a client-side rate limiter. It imports nothing internal.
+package compliance
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// DefaultBaseURL is the public Compliance API host.
+const DefaultBaseURL = "https://api.anthropic.com"
+
+// APIVersion is sent as anthropic-version on every request.
+const APIVersion = "2023-06-01"
+
+// Options configure a Client. Zero values take the documented defaults.
+type Options struct {
+	BaseURL string
+	APIKey  string
+	// HTTPClient defaults to a client with sane transport settings.
+	HTTPClient *http.Client
+	// RequestTimeout bounds one HTTP attempt (default 60s).
+	RequestTimeout time.Duration
+	// MaxRetries is how many times a retryable failure is retried (default 8).
+	MaxRetries int
+	// MinBackoff and MaxBackoff bound the exponential backoff (default 1s, 60s).
+	MinBackoff, MaxBackoff time.Duration
+	// RequestsPerMinute is the client-side rate limit (default 600, the API's
+	// budget per parent organization); negative disables the limiter.
+	RequestsPerMinute int
+	UserAgent         string
+	Logger            *slog.Logger
+	// MaxBodyBytes caps a response body (default 256 MiB).
+	MaxBodyBytes int64
+}
+
+// Client calls the Compliance API. It is safe for concurrent use.
+type Client struct {
+	base    *url.URL
+	key     string
+	http    *http.Client
+	opts    Options
+	limiter *rate.Limiter
+	log     *slog.Logger
+	stats   Stats
+}
+
+// Stats counts what the client did, for run records and benchmarks.
+type Stats struct {
+	Requests, Retries, RateLimited int64
+}
+
+// New builds a client; it fails only on an unusable base URL.
+func New(o Options) (*Client, error) {
+	if o.BaseURL == "" {
+		o.BaseURL = DefaultBaseURL
+	}
+	u, err := url.Parse(strings.TrimRight(o.BaseURL, "/"))
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return nil, fmt.Errorf("compliance client: base URL %q must be absolute, like https://api.anthropic.com", o.BaseURL)
+	}
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = 60 * time.Second
+	}
+	if o.MaxRetries == 0 {
+		o.MaxRetries = 8
+	}
+	if o.MinBackoff <= 0 {
+		o.MinBackoff = time.Second
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = 60 * time.Second
+	}
+	if o.RequestsPerMinute == 0 {
+		o.RequestsPerMinute = 600
+	}
+	if o.UserAgent == "" {
+		o.UserAgent = "claudit"
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = 256 << 20
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	hc := o.HTTPClient
+	if hc == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = 32
+		hc = &http.Client{Transport: tr}
+	}
+	c := &Client{base: u, key: o.APIKey, http: hc, opts: o, log: o.Logger}
+	if o.RequestsPerMinute > 0 {
+		burst := max(1, o.RequestsPerMinute/60)
+		c.limiter = rate.NewLimiter(rate.Limit(float64(o.RequestsPerMinute)/60), burst)
+	}
+	return c, nil
+}
+
+// BaseURL returns the configured base URL.
+func (c *Client) BaseURL() string { return c.base.String() }
+
+// Stats returns a snapshot of the request counters.
+func (c *Client) Stats() Stats {
+	return Stats{Requests: atomicLoad(&c.stats.Requests), Retries: atomicLoad(&c.stats.Retries),
+		RateLimited: atomicLoad(&c.stats.RateLimited)}
+}
+
+// get performs a GET with retries and decodes the JSON body into out.
+func (c *Client) get(ctx context.Context, path string, q url.Values, out any) error {
+	return c.do(ctx, http.MethodGet, path, q, out)
+}
+
+func (c *Client) do(ctx context.Context, method, path string, q url.Values, out any) error {
+	var lastErr error
+	for attempt := 0; ; attempt++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if c.limiter != nil {
+			if err := c.limiter.Wait(ctx); err != nil {
+				return fmt.Errorf("%s %s: wait for rate limiter: %w", method, path, err)
+			}
+		}
+		wait, err := c.attempt(ctx, method, path, q, out)
+		if err == nil {
+			return nil
+		}
+		lastErr = err
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if !retryable(err) || attempt >= c.opts.MaxRetries {
+			if attempt > 0 && retryable(err) {
+				return fmt.Errorf("gave up after %d attempts: %w", attempt+1, lastErr)
+			}
+			return err
+		}
+		if wait <= 0 {
+			wait = c.backoff(attempt)
+		}
+		atomicAdd(&c.stats.Retries, 1)
+		c.log.Debug("compliance request retry", "method", method, "path", path, "attempt", attempt+1, "wait", wait, "err", err)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// backoff is exponential with full jitter between MinBackoff/2 and the cap.
+func (c *Client) backoff(attempt int) time.Duration {
+	d := c.opts.MinBackoff << min(attempt, 20)
+	if d > c.opts.MaxBackoff || d <= 0 {
+		d = c.opts.MaxBackoff
+	}
+	half := d / 2
+	return half + time.Duration(rand.Int64N(int64(half)+1))
+}
+
+func retryable(err error) bool {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Retryable()
+	}
+	var de *DecodeError
+	if errors.As(err, &de) {
+		return true
+	}
+	var ne *netError
+	return errors.As(err, &ne)
+}
+
+// netError marks transport failures (refused, reset, timeout) as retryable.
+type netError struct{ err error }
+
+func (e *netError) Error() string { return e.err.Error() }
+func (e *netError) Unwrap() error { return e.err }
+
+// attempt sends one request. It returns how long to wait before a retry when
+// the server said so (retry-after or an exhausted rate-limit window).
+func (c *Client) attempt(ctx context.Context, method, path string, q url.Values, out any) (time.Duration, error) {
+	u := *c.base
+	u.Path = strings.TrimRight(u.Path, "/") + path
+	u.RawQuery = encodeQuery(q)
+	actx, cancel := context.WithTimeout(ctx, c.opts.RequestTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(actx, method, u.String(), nil)
+	if err != nil {
+		return 0, fmt.Errorf("build request %s %s: %w", method, path, err)
+	}
+	req.Header.Set("x-api-key", c.key)
+	req.Header.Set("anthropic-version", APIVersion)
+	req.Header.Set("accept", "application/json")
+	req.Header.Set("user-agent", c.opts.UserAgent)
+	atomicAdd(&c.stats.Requests, 1)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		return 0, &netError{fmt.Errorf("%s %s: %w", method, path, err)}
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, c.opts.MaxBodyBytes+1))
+	if err != nil {
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		return 0, &netError{fmt.Errorf("%s %s: read body: %w", method, path, err)}
+	}
+	if int64(len(body)) > c.opts.MaxBodyBytes {
+		return 0, fmt.Errorf("%s %s: response larger than %d bytes", method, path, c.opts.MaxBodyBytes)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		ae := parseAPIError(resp, body, method, path)
+		if ae.Status == http.StatusTooManyRequests {
+			atomicAdd(&c.stats.RateLimited, 1)
+		}
+		return ae.RetryAfter, ae
+	}
+	wait := exhaustedWindow(resp.Header, time.Now())
+	if out == nil {
+		return 0, nil
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return 0, &DecodeError{Method: method, Path: path, Err: err}
+	}
+	if wait > 0 {
+		// The budget is spent: pause before the caller's next request.
+		c.log.Debug("rate-limit budget exhausted; pausing", "wait", wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+		case <-t.C:
+		}
+	}
+	return 0, nil
+}
+
+// exhaustedWindow returns the time until reset when remaining is 0.
+func exhaustedWindow(h http.Header, now time.Time) time.Duration {
+	if strings.TrimSpace(h.Get("anthropic-ratelimit-requests-remaining")) != "0" {
+		return 0
+	}
+	reset, err := time.Parse(time.RFC3339, h.Get("anthropic-ratelimit-requests-reset"))
+	if err != nil || !reset.After(now) {
+		return 0
+	}
+	return min(reset.Sub(now), 60*time.Second)
+}
+
+// encodeQuery keeps bracket keys readable (activity_types[]=a) as the docs show.
+func encodeQuery(q url.Values) string {
+	if len(q) == 0 {
+		return ""
+	}
+	s := q.Encode()
+	s = strings.ReplaceAll(s, "%5B%5D=", "[]=")
+	return s
+}
+
+// Raw performs a GET and returns the undecoded body, for diagnostics.
+func (c *Client) Raw(ctx context.Context, path string, q url.Values) (json.RawMessage, error) {
+	var out json.RawMessage
+	err := c.get(ctx, path, q, &out)
+	return out, err
+}
+

@@ -1,0 +1,76 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseDefaultsAndErrors(t *testing.T) {
+	tests := []struct {
+		name, yaml, wantErr string
+	}{
+		{"minimal", "integrations:\n  - name: acme\n    api_key_env: K\n", ""},
+		{"unknown field", "integrations:\n  - name: acme\n    api_kye: x\n", "c.yaml:3: field api_kye not found"},
+		{"bad interval", "integrations:\n  - name: acme\n    api_key: k\n    interval: soon\n", `c.yaml:4: "soon" is not a duration`},
+		{"no key", "integrations:\n  - name: acme\n", "c.yaml:2: integrations[0]: set exactly one of"},
+		{"two keys", "integrations:\n  - name: a\n    api_key: k\n    api_key_env: K\n", "c.yaml:2: integrations[0]: set exactly one"},
+		{"page size", "integrations:\n  - name: acme\n    api_key: k\n    page_size: 9000\n", "c.yaml:4: integrations[0].page_size: 9000 is outside 1..5000"},
+		{"duplicate", "integrations:\n  - name: a\n    api_key: k\n  - name: a\n    api_key: k\n", `c.yaml:4: integrations[1].name: "a" is used twice`},
+		{"database", "database: mysql://x\n", `c.yaml:1: database: "mysql://x" must start with sqlite://`},
+		{"base url", "integrations:\n  - name: a\n    api_key: k\n    base_url: ftp://x\n", "c.yaml:4: integrations[0].base_url"},
+		{"syntax", "integrations: [\n", "c.yaml: "},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Parse("c.yaml", []byte(tc.yaml))
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				in := c.Integrations[0]
+				if in.Interval.Duration != 5*time.Minute || in.BaseURL != "https://api.anthropic.com" || in.PageSize != 1000 || c.Database != "sqlite://./claudit.db" {
+					t.Fatalf("defaults not applied: %+v", in)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("error %q does not contain %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestResolveAPIKeyNeverLeaksKey(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "key")
+	os.WriteFile(f, []byte("sk-ant-api01-secret\n"), 0o600)
+	k, err := Integration{Name: "a", APIKeyFile: f}.ResolveAPIKey()
+	if err != nil || k != "sk-ant-api01-secret" {
+		t.Fatalf("file key: %q %v", k, err)
+	}
+	t.Setenv("CLAUDIT_TEST_KEY", "sk-ant-api01-env")
+	k, _ = Integration{Name: "a", APIKeyEnv: "CLAUDIT_TEST_KEY"}.ResolveAPIKey()
+	if k != "sk-ant-api01-env" {
+		t.Fatalf("env key: %q", k)
+	}
+	_, err = Integration{Name: "a", APIKeyEnv: "CLAUDIT_TEST_MISSING"}.ResolveAPIKey()
+	if err == nil || !strings.Contains(err.Error(), "CLAUDIT_TEST_MISSING") {
+		t.Fatalf("missing env: %v", err)
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	for in, want := range map[string]time.Duration{"7d": 7 * 24 * time.Hour, "90s": 90 * time.Second, "0": 0, "1.5h": 90 * time.Minute} {
+		if got, err := ParseDuration(in); err != nil || got != want {
+			t.Errorf("%s: %v %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"-1h", "x", "3w"} {
+		if _, err := ParseDuration(bad); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+}

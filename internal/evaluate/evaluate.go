@@ -1,0 +1,226 @@
+// Package evaluate runs stored events through the policies: every new prompt
+// event once per policy version, every touched chat through the session
+// policies, and every access event through the activity policies, saving
+// findings, tags, alerts and their deliveries in one transaction per batch.
+package evaluate
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+
+	"github.com/claudit/claudit/internal/policy"
+	"github.com/claudit/claudit/internal/policy/detect"
+	"github.com/claudit/claudit/internal/store"
+)
+
+// Backend is the store surface the pipeline needs.
+type Backend interface {
+	store.Store
+	store.OutboxStore
+}
+
+// Pipeline evaluates what ingestion stored.
+type Pipeline struct {
+	Store    Backend
+	Engine   *policy.Reloadable
+	Session  *policy.SessionEvaluator
+	Activity *policy.ActivityEvaluator
+	// Alerting routes alerts to sinks; nil records findings without alerts.
+	Alerting *store.Alerting
+	Batch    int
+	Workers  int
+	Log      *slog.Logger
+
+	mu sync.Mutex // one drain at a time per process
+}
+
+// New builds a pipeline from a policy engine.
+func New(st Backend, eng *policy.Reloadable, alerting *store.Alerting, log *slog.Logger) *Pipeline {
+	cfg := eng.Engine().Config()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Pipeline{Store: st, Engine: eng, Session: policy.NewSessionEvaluator(cfg.Session),
+		Activity: policy.NewActivityEvaluator(cfg.Activity), Alerting: alerting, Log: log}
+}
+
+// Seed teaches the activity policies the IPs and user agents already seen,
+// so a restart does not flag every user's usual address as new.
+func (p *Pipeline) Seed(ctx context.Context, limit int) error {
+	f := store.EventFilter{Limit: 1000}
+	seen := 0
+	for seen < limit {
+		acts, next, err := p.Store.AccessEvents(ctx, f)
+		if err != nil {
+			return err
+		}
+		for _, a := range acts {
+			if a.ActorUserID != "" && a.IP != "" {
+				p.Activity.Seed(a.ActorUserID, []string{a.IP}, []string{a.UserAgent})
+			}
+		}
+		seen += len(acts)
+		if next == "" {
+			return nil
+		}
+		f.Cursor = next
+	}
+	return nil
+}
+
+// Drain evaluates everything not evaluated yet and returns how many events it did.
+func (p *Pipeline) Drain(ctx context.Context) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	batch := p.Batch
+	if batch <= 0 {
+		batch = 500
+	}
+	total := 0
+	for {
+		msgs, err := p.Store.UnevaluatedMessages(ctx, batch)
+		if err != nil {
+			return total, err
+		}
+		if len(msgs) == 0 {
+			break
+		}
+		if err := p.evaluateMessages(ctx, msgs); err != nil {
+			return total, err
+		}
+		total += len(msgs)
+	}
+	for {
+		acts, err := p.Store.UnevaluatedActivities(ctx, batch)
+		if err != nil {
+			return total, err
+		}
+		if len(acts) == 0 {
+			break
+		}
+		if err := p.evaluateActivities(ctx, acts); err != nil {
+			return total, err
+		}
+		total += len(acts)
+	}
+	return total, nil
+}
+
+func (p *Pipeline) evaluateMessages(ctx context.Context, msgs []store.Message) error {
+	eng := p.Engine.Engine()
+	version := eng.Version()
+	evals := make([]store.Evaluation, len(msgs))
+	workers := p.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				evals[i] = p.evaluateMessage(ctx, eng, version, &msgs[i])
+			}
+		}()
+	}
+	for i := range msgs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	chats := map[[2]string]int64{}
+	for _, m := range msgs {
+		chats[[2]string{fmt.Sprint(m.IntegrationID), m.ChatID}] = m.IntegrationID
+	}
+	if err := p.Store.SaveEvaluationsWithAlerts(ctx, evals, p.Alerting); err != nil {
+		return fmt.Errorf("save evaluations: %w", err)
+	}
+	var sessions []store.Evaluation
+	for key, integrationID := range chats {
+		e, err := p.evaluateSession(ctx, integrationID, key[1], version)
+		if err != nil {
+			return err
+		}
+		sessions = append(sessions, e)
+	}
+	if err := p.Store.SaveEvaluationsWithAlerts(ctx, sessions, p.Alerting); err != nil {
+		return fmt.Errorf("save session evaluations: %w", err)
+	}
+	return nil
+}
+
+func (p *Pipeline) evaluateMessage(ctx context.Context, eng *policy.Engine, version string, m *store.Message) store.Evaluation {
+	role := detect.Role(m.Role)
+	res := eng.Evaluate(ctx, detect.Input{Text: m.Text, Role: role, ChatID: m.ChatID, UserID: m.UserID})
+	e := store.Evaluation{IntegrationID: m.IntegrationID, Kind: "prompt", EventID: m.ID, Version: version, Tags: res.Tags, Message: m}
+	for _, f := range res.Findings {
+		e.Findings = append(e.Findings, store.Finding{Policy: f.Policy, Detector: f.Finding.Detector, Entity: f.Finding.Entity,
+			Severity: string(f.Severity), Action: string(f.Action), EffectiveAction: string(f.EffectiveAction), Score: f.Finding.Score,
+			Start: f.Finding.Start, End: f.Finding.End, Excerpt: f.Finding.Excerpt, ChatID: m.ChatID, UserID: m.UserID,
+			UserEmail: m.UserEmail, EventTime: m.CreatedAt})
+	}
+	return e
+}
+
+// evaluateSession runs the session policies over a whole chat, rebuilt from
+// stored messages and their findings (no re-scan of the text).
+func (p *Pipeline) evaluateSession(ctx context.Context, integrationID int64, chatID, version string) (store.Evaluation, error) {
+	e := store.Evaluation{IntegrationID: integrationID, Kind: "session", EventID: chatID, Version: version}
+	msgs, err := p.Store.ChatMessages(ctx, integrationID, chatID)
+	if err != nil {
+		return e, err
+	}
+	findings, err := p.Store.Findings(ctx, integrationID, "prompt", "", chatID)
+	if err != nil {
+		return e, err
+	}
+	byEvent := map[string][]policy.PolicyFinding{}
+	for _, f := range findings {
+		byEvent[f.EventID] = append(byEvent[f.EventID], policy.PolicyFinding{Policy: f.Policy, Severity: policy.Severity(f.Severity),
+			Action: policy.Action(f.Action), EffectiveAction: policy.Action(f.EffectiveAction),
+			Finding: detect.Finding{Detector: f.Detector, Entity: f.Entity, Start: f.Start, End: f.End, Score: f.Score, Excerpt: f.Excerpt}})
+	}
+	sm := make([]policy.SessionMessage, 0, len(msgs))
+	var user, email string
+	for _, m := range msgs {
+		sm = append(sm, policy.SessionMessage{ID: m.ID, Role: detect.Role(m.Role), Text: m.Text, CreatedAt: m.CreatedAt,
+			Result: policy.Result{Findings: byEvent[m.ID]}})
+		user, email = m.UserID, m.UserEmail
+	}
+	for _, f := range p.Session.Evaluate(ctx, chatID, sm) {
+		at := msgs[len(msgs)-1].CreatedAt
+		e.Findings = append(e.Findings, store.Finding{Policy: f.Policy, Detector: "session", Entity: f.Tag, Severity: string(f.Severity),
+			Action: string(f.Action), EffectiveAction: string(f.EffectiveAction), Score: 1, Excerpt: f.Detail, ChatID: chatID,
+			UserID: user, UserEmail: email, EventTime: at})
+	}
+	return e, nil
+}
+
+func (p *Pipeline) evaluateActivities(ctx context.Context, acts []store.Activity) error {
+	version := p.Engine.Version()
+	evals := make([]store.Evaluation, 0, len(acts))
+	for i := range acts {
+		a := &acts[i]
+		ev := policy.Activity{ID: a.ID, Type: a.Type, ActorUserID: a.ActorUserID, ActorEmail: a.ActorEmail, IP: a.IP,
+			UserAgent: a.UserAgent, CreatedAt: a.CreatedAt, Fields: fields(a.Raw)}
+		e := store.Evaluation{IntegrationID: a.IntegrationID, Kind: "access", EventID: a.ID, Version: version, Activity: a}
+		for _, f := range p.Activity.Evaluate(ctx, ev) {
+			e.Findings = append(e.Findings, store.Finding{Policy: f.Policy, Detector: "activity", Entity: a.Type, Severity: string(f.Severity),
+				Action: string(f.Action), EffectiveAction: string(f.EffectiveAction), Score: 1, Excerpt: f.Detail, ChatID: a.ChatID,
+				UserID: a.ActorUserID, UserEmail: a.ActorEmail, EventTime: a.CreatedAt})
+			if f.Tag != "" {
+				e.Tags = append(e.Tags, f.Tag)
+			}
+		}
+		evals = append(evals, e)
+	}
+	if err := p.Store.SaveEvaluationsWithAlerts(ctx, evals, p.Alerting); err != nil {
+		return fmt.Errorf("save access evaluations: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,313 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/claudit/claudit/internal/compliance"
+	"github.com/claudit/claudit/internal/store"
+)
+
+// PlanBatches splits [from, to) into windows of at most window each.
+func PlanBatches(from, to time.Time, window time.Duration) ([]store.Batch, error) {
+	if !to.After(from) {
+		return nil, fmt.Errorf("backfill range is empty: --to (%s) must be after --from (%s)", to.Format(time.RFC3339), from.Format(time.RFC3339))
+	}
+	if window <= 0 {
+		window = 24 * time.Hour
+	}
+	var out []store.Batch
+	for t := from; t.Before(to); t = t.Add(window) {
+		end := t.Add(window)
+		if end.After(to) {
+			end = to
+		}
+		out = append(out, store.Batch{From: t, To: end})
+	}
+	return out, nil
+}
+
+// StartBackfill creates a durable job, or returns the unfinished job for the
+// same integration and range so that running the same command again resumes it.
+func StartBackfill(ctx context.Context, st store.Store, integrationID int64, from, to time.Time, window time.Duration) (*store.Backfill, bool, error) {
+	jobs, err := st.Backfills(ctx, integrationID)
+	if err != nil {
+		return nil, false, err
+	}
+	for _, j := range jobs {
+		if j.From.Equal(from.UTC()) && j.To.Equal(to.UTC()) && (j.Status == store.BackfillRunning || j.Status == store.BackfillPaused || j.Status == store.BackfillPending) {
+			if j.Status != store.BackfillRunning {
+				if err := st.SetBackfillStatus(ctx, j.ID, store.BackfillRunning, ""); err != nil {
+					return nil, false, err
+				}
+			}
+			b, err := st.Backfill(ctx, j.ID)
+			return b, true, err
+		}
+	}
+	batches, err := PlanBatches(from.UTC(), to.UTC(), window)
+	if err != nil {
+		return nil, false, err
+	}
+	b := &store.Backfill{IntegrationID: integrationID, From: from.UTC(), To: to.UTC(), Status: store.BackfillRunning}
+	if err := st.CreateBackfill(ctx, b, batches); err != nil {
+		return nil, false, err
+	}
+	return b, false, nil
+}
+
+// Backfiller runs a job's batches with bounded concurrency. Several
+// backfillers (threads or processes) may run the same job: batches are leased.
+type Backfiller struct {
+	Syncer      *Syncer
+	Concurrency int
+	MaxAttempts int
+	Lease       time.Duration
+	Worker      string
+	// Progress, when set, is called after every stored page and batch.
+	Progress func(*store.Backfill)
+	// Poll is how often the job status is re-read for pause/cancel (default 1s).
+	Poll time.Duration
+}
+
+// WorkerID names this process for leases.
+func WorkerID() string {
+	h, _ := os.Hostname()
+	return h + ":" + strconv.Itoa(os.Getpid()) + ":" + strconv.FormatInt(time.Now().UnixNano()%1e6, 10)
+}
+
+// ErrStopped is returned when a job was paused or cancelled while running.
+var ErrStopped = errors.New("backfill stopped")
+
+// Run works on the job until it is done, failed, paused or cancelled, or ctx ends.
+// On return, batches this worker still held are released for others.
+func (b *Backfiller) Run(ctx context.Context, jobID int64) (*store.Backfill, error) {
+	if b.Concurrency <= 0 {
+		b.Concurrency = 4
+	}
+	if b.MaxAttempts <= 0 {
+		b.MaxAttempts = 5
+	}
+	if b.Lease <= 0 {
+		b.Lease = 2 * time.Minute
+	}
+	if b.Worker == "" {
+		b.Worker = WorkerID()
+	}
+	if b.Poll <= 0 {
+		b.Poll = time.Second
+	}
+	st := b.Syncer.Store
+	defer st.ReleaseBatches(context.WithoutCancel(ctx), jobID, b.Worker)
+	if !b.Syncer.Settings.FeedOnly && !b.Syncer.Settings.SkipDirectory {
+		if err := b.Syncer.syncDirectory(ctx); err != nil {
+			return nil, fmt.Errorf("backfill %d: directory: %w", jobID, err)
+		}
+	}
+	jctx, stop := context.WithCancel(ctx)
+	defer stop()
+	go b.watch(jctx, stop, jobID)
+	sem := make(chan struct{}, b.Concurrency)
+	var wg sync.WaitGroup
+	for {
+		select {
+		case sem <- struct{}{}:
+		case <-jctx.Done():
+			wg.Wait()
+			return b.outcome(ctx, jobID)
+		}
+		claimed, err := st.ClaimBatches(jctx, jobID, b.Worker, 1, b.Lease, b.MaxAttempts)
+		if err != nil {
+			<-sem
+			if jctx.Err() != nil {
+				wg.Wait()
+				return b.outcome(ctx, jobID)
+			}
+			wg.Wait()
+			return nil, err
+		}
+		if len(claimed) == 0 {
+			<-sem
+			wg.Wait()
+			// Nothing left to claim here: others may still hold leases.
+			job, err := st.Backfill(ctx, jobID)
+			if err != nil {
+				return nil, err
+			}
+			if job.Status != store.BackfillRunning {
+				return b.outcome(ctx, jobID)
+			}
+			if done, failed, err := b.finished(ctx, jobID); err != nil {
+				return nil, err
+			} else if done {
+				status, msg := store.BackfillDone, ""
+				if failed > 0 {
+					status, msg = store.BackfillFailed, fmt.Sprintf("%d batch(es) failed after %d attempts", failed, b.MaxAttempts)
+				}
+				if err := st.SetBackfillStatus(ctx, jobID, status, msg); err != nil {
+					return nil, err
+				}
+				return b.outcome(ctx, jobID)
+			}
+			select {
+			case <-jctx.Done():
+				return b.outcome(ctx, jobID)
+			case <-time.After(b.Poll):
+			}
+			continue
+		}
+		wg.Add(1)
+		go func(bt store.Batch) {
+			defer func() { <-sem; wg.Done() }()
+			b.runBatch(jctx, bt)
+		}(claimed[0])
+	}
+}
+
+// finished reports whether no batch is pending or running, and how many failed for good.
+func (b *Backfiller) finished(ctx context.Context, jobID int64) (bool, int, error) {
+	bs, err := b.Syncer.Store.Batches(ctx, jobID)
+	if err != nil {
+		return false, 0, err
+	}
+	failed := 0
+	for _, bt := range bs {
+		switch bt.Status {
+		case store.BatchPending, store.BatchRunning:
+			return false, 0, nil
+		case store.BatchFailed:
+			if bt.Attempts < b.MaxAttempts {
+				return false, 0, nil
+			}
+			failed++
+		}
+	}
+	return true, failed, nil
+}
+
+func (b *Backfiller) outcome(ctx context.Context, jobID int64) (*store.Backfill, error) {
+	job, err := b.Syncer.Store.Backfill(context.WithoutCancel(ctx), jobID)
+	if err != nil {
+		return nil, err
+	}
+	b.report(job)
+	switch {
+	case job.Status == store.BackfillPaused || job.Status == store.BackfillCancelled:
+		return job, fmt.Errorf("backfill %d %s: %w", jobID, job.Status, ErrStopped)
+	case job.Status == store.BackfillFailed:
+		return job, fmt.Errorf("backfill %d failed: %s", jobID, job.Error)
+	case ctx.Err() != nil:
+		return job, ctx.Err()
+	}
+	return job, nil
+}
+
+// watch cancels the run when the job is paused or cancelled elsewhere.
+func (b *Backfiller) watch(ctx context.Context, stop func(), jobID int64) {
+	t := time.NewTicker(b.Poll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			job, err := b.Syncer.Store.Backfill(ctx, jobID)
+			if err == nil && (job.Status == store.BackfillPaused || job.Status == store.BackfillCancelled) {
+				stop()
+				return
+			}
+			if err == nil {
+				b.report(job)
+			}
+		}
+	}
+}
+
+func (b *Backfiller) report(job *store.Backfill) {
+	if b.Progress != nil && job != nil {
+		b.Progress(job)
+	}
+}
+
+// runBatch imports one window: activities, then chats created in it with their messages.
+// Progress (cursors, counts, synced-up-to) is stored with each page, so a
+// re-claimed batch resumes inside its window.
+func (b *Backfiller) runBatch(ctx context.Context, bt store.Batch) {
+	st := b.Syncer.Store
+	hctx, stopHeartbeat := context.WithCancel(ctx)
+	defer stopHeartbeat()
+	go func() {
+		t := time.NewTicker(b.Lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-hctx.Done():
+				return
+			case <-t.C:
+				_ = st.ExtendClaim(hctx, bt.ID, b.Worker, b.Lease)
+			}
+		}
+	}()
+	err := b.importWindow(ctx, bt)
+	if ctx.Err() != nil {
+		return // released by Run; progress so far is stored
+	}
+	msg := ""
+	if err != nil {
+		msg = err.Error()
+		b.Syncer.Log.Warn("backfill batch failed", "batch", bt.Seq, "attempt", bt.Attempts, "err", err)
+	}
+	_ = st.FinishBatch(context.WithoutCancel(ctx), bt.ID, b.Worker, msg)
+}
+
+func (b *Backfiller) importWindow(ctx context.Context, bt store.Batch) error {
+	s := b.Syncer
+	aq := compliance.ActivityQuery{Limit: s.Settings.PageSize, Order: "asc", AfterID: bt.ActivityCursor}
+	aq.CreatedAt.GTE, aq.CreatedAt.LT = bt.From, bt.To
+	for page, err := range s.Client.ActivityPages(ctx, aq) {
+		if err != nil {
+			return fmt.Errorf("batch %d activities: %w", bt.Seq, err)
+		}
+		bp := &store.BatchProgress{BatchID: bt.ID}
+		if page.LastID != nil {
+			bp.ActivityCursor = page.LastID
+		}
+		if _, err := s.saveActivities(ctx, page.Data, nil, bp); err != nil {
+			return err
+		}
+		b.progress(ctx, bt.BackfillID)
+	}
+	if s.Settings.FeedOnly {
+		return nil
+	}
+	cq := compliance.ChatQuery{OrderBy: "created_at", Limit: s.Settings.ChatPageSize, AfterID: bt.ChatCursor}
+	cq.CreatedAt.GTE, cq.CreatedAt.LT = bt.From, bt.To
+	for page, err := range s.Client.ChatPages(ctx, cq) {
+		if err != nil {
+			return fmt.Errorf("batch %d chats: %w", bt.Seq, err)
+		}
+		bp := &store.BatchProgress{BatchID: bt.ID}
+		if page.LastID != nil {
+			bp.ChatCursor = page.LastID
+		}
+		if _, err := s.hydrateAndSave(ctx, page.Data, nil, bp); err != nil {
+			return fmt.Errorf("batch %d: %w", bt.Seq, err)
+		}
+		b.progress(ctx, bt.BackfillID)
+	}
+	return nil
+}
+
+func (b *Backfiller) progress(ctx context.Context, jobID int64) {
+	if b.Progress == nil {
+		return
+	}
+	if job, err := b.Syncer.Store.Backfill(ctx, jobID); err == nil {
+		b.Progress(job)
+	}
+}

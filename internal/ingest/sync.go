@@ -1,0 +1,321 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/claudit/claudit/internal/compliance"
+	"github.com/claudit/claudit/internal/store"
+)
+
+// Streams stored as checkpoints.
+const (
+	StreamActivities = "activities"
+	StreamChats      = "chats"
+)
+
+// Settings tune one integration's sync.
+type Settings struct {
+	// PageSize is the activity page size (max 5000).
+	PageSize int
+	// ChatPageSize is the chat list page size (max 1000); each chat costs one more request.
+	ChatPageSize int
+	// InitialLookback bounds the very first sync; 0 takes the whole history.
+	InitialLookback time.Duration
+	// Overlap is the trailing window re-polled every cycle for late activities.
+	Overlap time.Duration
+	// HydrateConcurrency is how many chats are fetched at once.
+	HydrateConcurrency int
+	// FeedOnly skips everything but the Activity Feed (Admin API keys).
+	FeedOnly bool
+	// SkipDirectory skips organizations, users and projects listing.
+	SkipDirectory bool
+}
+
+func (s *Settings) defaults() {
+	if s.PageSize <= 0 {
+		s.PageSize = 1000
+	}
+	if s.ChatPageSize <= 0 {
+		s.ChatPageSize = 100
+	}
+	if s.Overlap <= 0 {
+		s.Overlap = 10 * time.Minute
+	}
+	if s.HydrateConcurrency <= 0 {
+		s.HydrateConcurrency = 8
+	}
+}
+
+// Syncer runs sync cycles for one integration.
+type Syncer struct {
+	Integration *store.Integration
+	Client      *compliance.Client
+	Store       store.Store
+	Settings    Settings
+	Log         *slog.Logger
+	Now         func() time.Time
+}
+
+// NewSyncer wires a syncer with defaults.
+func NewSyncer(in *store.Integration, c *compliance.Client, st store.Store, set Settings, log *slog.Logger) *Syncer {
+	set.defaults()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Syncer{Integration: in, Client: c, Store: st, Settings: set, Log: log.With("integration", in.Name), Now: time.Now}
+}
+
+// ErrPaused is returned by SyncOnce for a paused integration.
+var ErrPaused = errors.New("integration is paused")
+
+// SyncOnce runs one cycle: activities (cursor catch-up, then an overlap
+// re-poll), directory, then chats changed since the chat cursor, hydrated.
+// Every page is stored with its checkpoint in one transaction, so a cycle
+// killed at any point resumes where the last stored page ended.
+func (s *Syncer) SyncOnce(ctx context.Context) (store.Run, error) {
+	in := s.Integration
+	if in.Paused {
+		return store.Run{}, fmt.Errorf("sync %s: %w (resume it first)", in.Name, ErrPaused)
+	}
+	run := store.Run{IntegrationID: in.ID, Kind: "sync"}
+	if err := s.Store.StartRun(ctx, &run); err != nil {
+		return run, fmt.Errorf("sync %s: %w", in.Name, err)
+	}
+	err := s.cycle(ctx, &run)
+	if err != nil {
+		run.Errors++
+		run.Error = err.Error()
+	}
+	fctx := context.WithoutCancel(ctx)
+	if ferr := s.Store.FinishRun(fctx, &run); ferr != nil && err == nil {
+		err = ferr
+	}
+	errText := ""
+	if err != nil {
+		errText = err.Error()
+	}
+	_ = s.Store.MarkSynced(fctx, in.ID, s.Now(), errText)
+	if err != nil {
+		return run, fmt.Errorf("sync %s: %w", in.Name, err)
+	}
+	s.Log.Info("sync cycle done", "activities", run.Activities, "chats", run.Chats, "messages", run.Messages,
+		"took", run.FinishedAt.Sub(run.StartedAt).Round(time.Millisecond))
+	return run, nil
+}
+
+func (s *Syncer) cycle(ctx context.Context, run *store.Run) error {
+	if err := s.syncActivities(ctx, run); err != nil {
+		return err
+	}
+	if s.Settings.FeedOnly {
+		return nil
+	}
+	if !s.Settings.SkipDirectory {
+		if err := s.syncDirectory(ctx); err != nil {
+			return err
+		}
+	}
+	return s.syncChats(ctx, run)
+}
+
+func (s *Syncer) syncActivities(ctx context.Context, run *store.Run) error {
+	in := s.Integration
+	cp, err := s.Store.Checkpoint(ctx, in.ID, StreamActivities)
+	if err != nil {
+		return err
+	}
+	q := compliance.ActivityQuery{Limit: s.Settings.PageSize, Order: "asc", AfterID: cp.Cursor}
+	if cp.Cursor == "" && s.Settings.InitialLookback > 0 {
+		q.CreatedAt.GTE = s.Now().Add(-s.Settings.InitialLookback)
+	}
+	hw := cp.HighWater
+	for page, err := range s.Client.ActivityPages(ctx, q) {
+		if err != nil {
+			return err
+		}
+		next := &store.Checkpoint{IntegrationID: in.ID, Stream: StreamActivities, Cursor: cp.Cursor, HighWater: hw}
+		if page.LastID != nil {
+			next.Cursor = *page.LastID
+		}
+		n, err := s.saveActivities(ctx, page.Data, next, nil)
+		if err != nil {
+			return err
+		}
+		cp.Cursor, hw = next.Cursor, next.HighWater
+		run.Activities += n
+	}
+	if hw.IsZero() {
+		return nil
+	}
+	// Re-poll a trailing window: activities indexed late land behind the cursor.
+	rq := compliance.ActivityQuery{Limit: s.Settings.PageSize, Order: "asc"}
+	rq.CreatedAt.GTE = hw.Add(-s.Settings.Overlap)
+	for page, err := range s.Client.ActivityPages(ctx, rq) {
+		if err != nil {
+			return err
+		}
+		n, err := s.saveActivities(ctx, page.Data, nil, nil)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			s.Log.Info("late activities picked up by the overlap re-poll", "count", n)
+		}
+		run.Activities += n
+	}
+	return nil
+}
+
+// saveActivities stores one page; cp (when set) gets the page's high water.
+func (s *Syncer) saveActivities(ctx context.Context, acts []compliance.Activity, cp *store.Checkpoint, bp *store.BatchProgress) (int, error) {
+	page := store.ActivityPage{IntegrationID: s.Integration.ID, Checkpoint: cp, BatchProgress: bp,
+		Activities: make([]store.Activity, 0, len(acts))}
+	for i := range acts {
+		a := &acts[i]
+		page.Activities = append(page.Activities, toActivity(a))
+		if u, ok := actorUser(a); ok {
+			page.Users = append(page.Users, u)
+		}
+		if cp != nil {
+			cp.HighWater = maxTime(cp.HighWater, a.CreatedAt.Time)
+		}
+		if bp != nil {
+			bp.SyncedUpTo = maxTime(bp.SyncedUpTo, a.CreatedAt.Time)
+		}
+	}
+	res, err := s.Store.SaveActivityPage(ctx, page)
+	if err != nil {
+		return 0, fmt.Errorf("store activity page: %w", err)
+	}
+	return res.Activities, nil
+}
+
+// syncDirectory refreshes users (names, roles) and projects.
+func (s *Syncer) syncDirectory(ctx context.Context) error {
+	var page store.ChatPage
+	page.IntegrationID = s.Integration.ID
+	now := s.Now()
+	for org, err := range s.Client.Organizations(ctx, compliance.PageQuery{}) {
+		if err != nil {
+			if compliance.IsPermission(err) {
+				break // a key without org scope still syncs content
+			}
+			return err
+		}
+		for u, err := range s.Client.OrganizationUsers(ctx, org.UUID, compliance.PageQuery{Limit: 1000}) {
+			if err != nil {
+				return err
+			}
+			page.Users = append(page.Users, store.User{ID: u.ID, Email: u.Email, FullName: u.FullName, Role: u.OrganizationRole,
+				FirstSeen: u.CreatedAt.Time, LastSeen: now})
+		}
+	}
+	for p, err := range s.Client.Projects(ctx, compliance.PageQuery{Limit: 100}) {
+		if err != nil {
+			return err
+		}
+		sp := store.Project{ID: p.ID, Name: p.Name, IsPrivate: p.IsPrivate, CreatedAt: p.CreatedAt.Time, UpdatedAt: p.UpdatedAt.Time}
+		if p.User != nil {
+			sp.UserID = p.User.ID
+		}
+		if p.DeletedAt != nil && !p.DeletedAt.IsZero() {
+			t := p.DeletedAt.Time
+			sp.DeletedAt = &t
+		}
+		page.Projects = append(page.Projects, sp)
+	}
+	if _, err := s.Store.SaveChatPage(ctx, page); err != nil {
+		return fmt.Errorf("store directory: %w", err)
+	}
+	return nil
+}
+
+func (s *Syncer) syncChats(ctx context.Context, run *store.Run) error {
+	in := s.Integration
+	cp, err := s.Store.Checkpoint(ctx, in.ID, StreamChats)
+	if err != nil {
+		return err
+	}
+	q := compliance.ChatQuery{OrderBy: "updated_at", Limit: s.Settings.ChatPageSize, AfterID: cp.Cursor}
+	if cp.Cursor == "" && s.Settings.InitialLookback > 0 {
+		q.UpdatedAt.GTE = s.Now().Add(-s.Settings.InitialLookback)
+	}
+	for page, err := range s.Client.ChatPages(ctx, q) {
+		if err != nil {
+			return err
+		}
+		next := &store.Checkpoint{IntegrationID: in.ID, Stream: StreamChats, Cursor: cp.Cursor, HighWater: cp.HighWater}
+		if page.LastID != nil {
+			next.Cursor = *page.LastID
+		}
+		for _, c := range page.Data {
+			next.HighWater = maxTime(next.HighWater, c.UpdatedAt.Time)
+		}
+		res, err := s.hydrateAndSave(ctx, page.Data, next, nil)
+		if err != nil {
+			return err
+		}
+		cp = *next
+		run.Chats += res.Chats
+		run.Messages += res.Messages
+	}
+	return nil
+}
+
+// hydrateAndSave fetches every chat's messages concurrently and stores the
+// page with its checkpoint. Chats that vanished (404) are recorded as deleted.
+func (s *Syncer) hydrateAndSave(ctx context.Context, chats []compliance.Chat, cp *store.Checkpoint, bp *store.BatchProgress) (store.SaveResult, error) {
+	page := store.ChatPage{IntegrationID: s.Integration.ID, Checkpoint: cp, BatchProgress: bp,
+		Chats: make([]store.HydratedChat, len(chats))}
+	gone := make([]bool, len(chats))
+	errs := make([]error, len(chats))
+	sem := make(chan struct{}, s.Settings.HydrateConcurrency)
+	var wg sync.WaitGroup
+	for i := range chats {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(i int) {
+			defer func() { <-sem; wg.Done() }()
+			cm, err := s.Client.AllChatMessages(ctx, chats[i].ID, 0)
+			if compliance.IsNotFound(err) {
+				gone[i] = true
+				cm = &compliance.ChatMessages{Chat: chats[i]}
+				err = nil
+			}
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			page.Chats[i] = hydrate(cm)
+		}(i)
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return store.SaveResult{}, err
+	}
+	for i := range chats {
+		if u, ok := chatUser(&chats[i]); ok {
+			page.Users = append(page.Users, u)
+		}
+		if bp != nil {
+			bp.SyncedUpTo = maxTime(bp.SyncedUpTo, chats[i].CreatedAt.Time)
+		}
+	}
+	res, err := s.Store.SaveChatPage(ctx, page)
+	if err != nil {
+		return res, fmt.Errorf("store chat page: %w", err)
+	}
+	for i := range chats {
+		if gone[i] {
+			if err := s.Store.MarkChatHardDeleted(ctx, s.Integration.ID, chats[i].ID, s.Now()); err != nil {
+				return res, err
+			}
+		}
+	}
+	return res, nil
+}

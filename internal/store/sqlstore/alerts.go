@@ -1,0 +1,406 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/claudit/claudit/internal/store"
+)
+
+// SaveEvaluations stores findings and tags without alerting.
+func (s *Store) SaveEvaluations(ctx context.Context, evals []store.Evaluation) error {
+	return s.SaveEvaluationsWithAlerts(ctx, evals, nil)
+}
+
+// SaveEvaluationsWithAlerts stores findings, groups alert-level findings into
+// alerts and queues their deliveries, all in one transaction.
+func (s *Store) SaveEvaluationsWithAlerts(ctx context.Context, evals []store.Evaluation, a *store.Alerting) error {
+	if len(evals) == 0 {
+		return nil
+	}
+	now := s.now()
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.saveEvaluations(ctx, tx, evals); err != nil {
+			return err
+		}
+		if a == nil {
+			return nil
+		}
+		sups, err := s.activeSuppressions(ctx, tx, now)
+		if err != nil {
+			return err
+		}
+		var items []store.OutboxItem
+		for _, e := range evals {
+			for _, f := range e.Findings {
+				if f.EffectiveAction != "alert" {
+					continue
+				}
+				al, isNew, counted, err := s.groupAlert(ctx, tx, e, f, a.Window, now, sups)
+				if err != nil {
+					return err
+				}
+				if counted && !al.Suppressed && a.OnAlert != nil {
+					items = append(items, a.OnAlert(al, isNew)...)
+				}
+			}
+			if a.OnEvent != nil {
+				items = append(items, a.OnEvent(e)...)
+			}
+		}
+		return s.enqueue(ctx, tx, items, now)
+	})
+}
+
+// groupAlert adds a finding to the open alert of its policy, user and chat
+// within the window, or opens one. counted is false when the event was
+// already counted (re-evaluation).
+func (s *Store) groupAlert(ctx context.Context, tx *sql.Tx, e store.Evaluation, f store.Finding, window time.Duration, now time.Time, sups []store.Suppression) (store.Alert, bool, bool, error) {
+	evt := f.EventTime
+	if evt.IsZero() {
+		evt = now
+	}
+	var al store.Alert
+	var id int64
+	err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM alerts WHERE integration_id = ? AND policy = ? AND user_id = ? AND chat_id = ?
+		AND status IN ('open', 'acknowledged') AND last_seen >= ? ORDER BY last_seen DESC LIMIT 1`),
+		e.IntegrationID, f.Policy, f.UserID, f.ChatID, us(evt.Add(-window))).Scan(&id)
+	isNew := errors.Is(err, sql.ErrNoRows)
+	if err != nil && !isNew {
+		return al, false, false, fmt.Errorf("find alert group: %w", err)
+	}
+	if isNew {
+		suppressed := suppressedBy(sups, f)
+		if err := tx.QueryRowContext(ctx, s.q(`INSERT INTO alerts (integration_id, policy, detector, severity, action, status, user_id, user_email, chat_id, event_kind, event_id, entity, excerpt, count, first_seen, last_seen, updated_at, suppressed)
+			VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) RETURNING id`),
+			e.IntegrationID, f.Policy, f.Detector, f.Severity, f.Action, f.UserID, f.UserEmail, f.ChatID, e.Kind, e.EventID,
+			f.Entity, f.Excerpt, us(evt), us(evt), us(now), b2i(suppressed)).Scan(&id); err != nil {
+			return al, false, false, fmt.Errorf("open alert: %w", err)
+		}
+	}
+	r, err := tx.ExecContext(ctx, s.q(`INSERT INTO alert_events (alert_id, event_kind, event_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`), id, e.Kind, e.EventID)
+	if err != nil {
+		return al, false, false, fmt.Errorf("link alert event: %w", err)
+	}
+	counted := true
+	if n, _ := r.RowsAffected(); n == 0 {
+		counted = false
+	} else if _, err := tx.ExecContext(ctx, s.q(`UPDATE alerts SET count = count + 1,
+		last_seen = CASE WHEN last_seen > ? THEN last_seen ELSE ? END,
+		first_seen = CASE WHEN first_seen < ? THEN first_seen ELSE ? END,
+		event_kind = ?, event_id = ?, excerpt = ?, entity = ?, updated_at = ? WHERE id = ?`),
+		us(evt), us(evt), us(evt), us(evt), e.Kind, e.EventID, f.Excerpt, f.Entity, us(now), id); err != nil {
+		return al, false, false, fmt.Errorf("update alert %d: %w", id, err)
+	}
+	got, err := scanAlert(tx.QueryRowContext(ctx, s.q(`SELECT `+alertCols+` FROM alerts WHERE id = ?`), id))
+	if err != nil {
+		return al, false, false, err
+	}
+	return *got, isNew, counted, nil
+}
+
+func suppressedBy(sups []store.Suppression, f store.Finding) bool {
+	for _, sp := range sups {
+		if sp.Policy != "" && sp.Policy != f.Policy {
+			continue
+		}
+		if sp.User != "" && sp.User != f.UserID && !strings.EqualFold(sp.User, f.UserEmail) {
+			continue
+		}
+		if sp.Pattern != "" && !strings.Contains(f.Excerpt, sp.Pattern) && !strings.Contains(f.Entity, sp.Pattern) {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+const alertCols = `id, integration_id, policy, detector, severity, action, status, user_id, user_email, chat_id, event_kind, event_id, entity, excerpt, count, first_seen, last_seen, updated_by, updated_at, comment, suppressed`
+
+func scanAlert(row interface{ Scan(...any) error }) (*store.Alert, error) {
+	var a store.Alert
+	var first, last, upd int64
+	var sup int
+	if err := row.Scan(&a.ID, &a.IntegrationID, &a.Policy, &a.Detector, &a.Severity, &a.Action, &a.Status, &a.UserID, &a.UserEmail,
+		&a.ChatID, &a.EventKind, &a.EventID, &a.Entity, &a.Excerpt, &a.Count, &first, &last, &a.UpdatedBy, &upd, &a.Comment, &sup); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, store.ErrNotFound
+		}
+		return nil, err
+	}
+	a.FirstSeen, a.LastSeen, a.UpdatedAt, a.Suppressed = tm(first), tm(last), tm(upd), sup != 0
+	return &a, nil
+}
+
+// Alerts lists alerts, most recent activity first.
+func (s *Store) Alerts(ctx context.Context, f store.AlertFilter) ([]store.Alert, error) {
+	w := &where{}
+	if f.IntegrationID != 0 {
+		w.add("integration_id = ?", f.IntegrationID)
+	}
+	if f.Status != "" {
+		w.add("status = ?", f.Status)
+	}
+	if f.Severity != "" {
+		w.add("severity = ?", f.Severity)
+	}
+	if f.Policy != "" {
+		w.add("policy = ?", f.Policy)
+	}
+	if f.User != "" {
+		w.add("(user_id = ? OR user_email = ?)", f.User, f.User)
+	}
+	if !f.From.IsZero() {
+		w.add("last_seen >= ?", us(f.From))
+	}
+	if !f.To.IsZero() {
+		w.add("first_seen < ?", us(f.To))
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+alertCols+` FROM alerts`+w.sql()+` ORDER BY last_seen DESC, id DESC LIMIT ? OFFSET ?`), append(w.args, limit, max(f.Offset, 0))...)
+	if err != nil {
+		return nil, fmt.Errorf("list alerts: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Alert
+	for rows.Next() {
+		a, err := scanAlert(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *a)
+	}
+	return out, rows.Err()
+}
+
+// AlertByID reads one alert.
+func (s *Store) AlertByID(ctx context.Context, id int64) (*store.Alert, error) {
+	a, err := scanAlert(s.r.QueryRowContext(ctx, s.q(`SELECT `+alertCols+` FROM alerts WHERE id = ?`), id))
+	if err != nil {
+		return nil, fmt.Errorf("read alert %d: %w", id, err)
+	}
+	return a, nil
+}
+
+// SetAlertStatus moves an alert through open → acknowledged → resolved / false_positive.
+func (s *Store) SetAlertStatus(ctx context.Context, id int64, status, by, comment string) error {
+	switch status {
+	case store.AlertOpen, store.AlertAcknowledged, store.AlertResolved, store.AlertFalsePositive:
+	default:
+		return fmt.Errorf("alert status %q is not one of open, acknowledged, resolved, false_positive", status)
+	}
+	r, err := s.w.ExecContext(ctx, s.q(`UPDATE alerts SET status = ?, updated_by = ?, updated_at = ?, comment = ? WHERE id = ?`),
+		status, by, us(s.now()), comment, id)
+	if err != nil {
+		return fmt.Errorf("update alert %d: %w", id, err)
+	}
+	if n, _ := r.RowsAffected(); n == 0 {
+		return fmt.Errorf("alert %d: %w", id, store.ErrNotFound)
+	}
+	return nil
+}
+
+func (s *Store) activeSuppressions(ctx context.Context, tx *sql.Tx, now time.Time) ([]store.Suppression, error) {
+	rows, err := tx.QueryContext(ctx, s.q(`SELECT id, policy, user_ref, pattern, until_ts, reason, created_by, created_at FROM suppressions WHERE until_ts > ?`), us(now))
+	if err != nil {
+		return nil, fmt.Errorf("read suppressions: %w", err)
+	}
+	defer rows.Close()
+	return scanSuppressions(rows)
+}
+
+func scanSuppressions(rows *sql.Rows) ([]store.Suppression, error) {
+	var out []store.Suppression
+	for rows.Next() {
+		var sp store.Suppression
+		var until, created int64
+		if err := rows.Scan(&sp.ID, &sp.Policy, &sp.User, &sp.Pattern, &until, &sp.Reason, &sp.CreatedBy, &created); err != nil {
+			return nil, err
+		}
+		sp.Until, sp.CreatedAt = tm(until), tm(created)
+		out = append(out, sp)
+	}
+	return out, rows.Err()
+}
+
+// Suppressions lists every suppression rule.
+func (s *Store) Suppressions(ctx context.Context) ([]store.Suppression, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, policy, user_ref, pattern, until_ts, reason, created_by, created_at FROM suppressions ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list suppressions: %w", err)
+	}
+	defer rows.Close()
+	return scanSuppressions(rows)
+}
+
+// AddSuppression stores a rule; it needs a future Until and at least one criterion.
+func (s *Store) AddSuppression(ctx context.Context, sp *store.Suppression) error {
+	if sp.Policy == "" && sp.User == "" && sp.Pattern == "" {
+		return fmt.Errorf("a suppression needs a policy, a user or a pattern")
+	}
+	if !sp.Until.After(s.now()) {
+		return fmt.Errorf("a suppression's until must be in the future")
+	}
+	sp.CreatedAt = s.now()
+	return s.w.QueryRowContext(ctx, s.q(`INSERT INTO suppressions (policy, user_ref, pattern, until_ts, reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		sp.Policy, sp.User, sp.Pattern, us(sp.Until), sp.Reason, sp.CreatedBy, us(sp.CreatedAt)).Scan(&sp.ID)
+}
+
+// DeleteSuppression removes a rule.
+func (s *Store) DeleteSuppression(ctx context.Context, id int64) error {
+	_, err := s.w.ExecContext(ctx, s.q(`DELETE FROM suppressions WHERE id = ?`), id)
+	return err
+}
+
+// ---- outbox ----
+
+func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, items []store.OutboxItem, now time.Time) error {
+	for _, it := range items {
+		next := it.NextAttempt
+		if next.IsZero() {
+			next = now
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO outbox (sink, kind, payload, status, next_attempt_at, created_at) VALUES (?, ?, ?, 'pending', ?, ?)`),
+			it.Sink, it.Kind, string(it.Payload), us(next), us(now)); err != nil {
+			return fmt.Errorf("queue delivery to %s: %w", it.Sink, err)
+		}
+	}
+	return nil
+}
+
+// Enqueue adds deliveries in one transaction.
+func (s *Store) Enqueue(ctx context.Context, items []store.OutboxItem) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error { return s.enqueue(ctx, tx, items, s.now()) })
+}
+
+const outboxCols = `id, sink, kind, payload, status, attempts, next_attempt_at, last_error, created_at, delivered_at`
+
+func scanOutbox(row interface{ Scan(...any) error }) (store.OutboxItem, error) {
+	var it store.OutboxItem
+	var payload string
+	var next, created, delivered int64
+	err := row.Scan(&it.ID, &it.Sink, &it.Kind, &payload, &it.Status, &it.Attempts, &next, &it.LastError, &created, &delivered)
+	it.Payload, it.NextAttempt, it.CreatedAt, it.DeliveredAt = []byte(payload), tm(next), tm(created), tm(delivered)
+	return it, err
+}
+
+// ClaimOutbox leases due rows; a row whose lease expired (its worker died) is due again.
+func (s *Store) ClaimOutbox(ctx context.Context, worker string, n int, lease time.Duration) ([]store.OutboxItem, error) {
+	now := s.now()
+	var out []store.OutboxItem
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		out = nil
+		rows, err := tx.QueryContext(ctx, s.q(`SELECT `+outboxCols+` FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? AND claimed_until < ?
+			ORDER BY next_attempt_at, id LIMIT ?`+s.d.SkipLocked), us(now), us(now), n)
+		if err != nil {
+			return fmt.Errorf("select outbox: %w", err)
+		}
+		for rows.Next() {
+			it, err := scanOutbox(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			out = append(out, it)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, it := range out {
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id = ?`), worker, us(now.Add(lease)), it.ID); err != nil {
+				return fmt.Errorf("claim outbox %d: %w", it.ID, err)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// CompleteOutbox marks a row delivered.
+func (s *Store) CompleteOutbox(ctx context.Context, id int64, worker string) error {
+	_, err := s.w.ExecContext(ctx, s.q(`UPDATE outbox SET status = 'delivered', delivered_at = ?, attempts = attempts + 1, last_error = '', claimed_by = '', claimed_until = 0 WHERE id = ?`),
+		us(s.now()), id)
+	if err != nil {
+		return fmt.Errorf("complete outbox %d: %w", id, err)
+	}
+	return nil
+}
+
+// FailOutbox records a failed attempt.
+func (s *Store) FailOutbox(ctx context.Context, id int64, worker, errText string, next time.Time, dead bool) error {
+	status := store.OutboxPending
+	if dead {
+		status = store.OutboxDead
+	}
+	_, err := s.w.ExecContext(ctx, s.q(`UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?, next_attempt_at = ?, claimed_by = '', claimed_until = 0 WHERE id = ?`),
+		status, errText, us(next), id)
+	if err != nil {
+		return fmt.Errorf("fail outbox %d: %w", id, err)
+	}
+	return nil
+}
+
+// OutboxItems lists rows, newest first.
+func (s *Store) OutboxItems(ctx context.Context, status string, limit int) ([]store.OutboxItem, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	w := &where{}
+	if status != "" {
+		w.add("status = ?", status)
+	}
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+outboxCols+` FROM outbox`+w.sql()+` ORDER BY id DESC LIMIT ?`), append(w.args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("list outbox: %w", err)
+	}
+	defer rows.Close()
+	var out []store.OutboxItem
+	for rows.Next() {
+		it, err := scanOutbox(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+// RetryDead requeues dead rows.
+func (s *Store) RetryDead(ctx context.Context, id int64) (int64, error) {
+	q, args := `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE status = 'dead'`, []any{us(s.now())}
+	if id != 0 {
+		q, args = q+` AND id = ?`, append(args, id)
+	}
+	r, err := s.w.ExecContext(ctx, s.q(q), args...)
+	if err != nil {
+		return 0, fmt.Errorf("retry dead deliveries: %w", err)
+	}
+	return r.RowsAffected()
+}
+
+// OutboxCounts counts rows by status.
+func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT status, COUNT(*) FROM outbox GROUP BY status`)
+	if err != nil {
+		return nil, fmt.Errorf("count outbox: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, err
+		}
+		out[st] = n
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,667 @@
+// Package sqlstore implements store.Store over database/sql. The SQL is
+// portable between SQLite and PostgreSQL; what differs (placeholders,
+// full-text search, row locking, migrations) comes from a Dialect.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/claudit/claudit/internal/store"
+)
+
+// Dialect captures what differs between backends.
+type Dialect struct {
+	Name string
+	// Numbered placeholders ($1) instead of ?.
+	Numbered bool
+	// Migrations holds NNNN_name.sql files applied in order.
+	Migrations fs.FS
+	// FTS returns a boolean SQL clause matching messages aliased m against
+	// one placeholder bound to the already sanitised query.
+	FTS func() string
+	// FTSQuery turns user input into the backend's query syntax.
+	FTSQuery func(q string) string
+	// SkipLocked is appended to claim selects ("FOR UPDATE SKIP LOCKED" on PostgreSQL).
+	SkipLocked string
+}
+
+// Store is the database/sql implementation of store.Store.
+type Store struct {
+	w, r *sql.DB // writer (one connection on SQLite) and readers
+	d    Dialect
+	now  func() time.Time
+}
+
+// New wraps opened pools and applies migrations.
+func New(ctx context.Context, w, r *sql.DB, d Dialect) (*Store, error) {
+	s := &Store{w: w, r: r, d: d, now: time.Now}
+	if err := s.migrate(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	err := s.w.Close()
+	if s.r != s.w {
+		err = errors.Join(err, s.r.Close())
+	}
+	return err
+}
+
+// Backend names the dialect.
+func (s *Store) Backend() string { return s.d.Name }
+
+// DB exposes the writer pool for backend-specific maintenance (retention, VACUUM).
+func (s *Store) DB() *sql.DB { return s.w }
+
+// q rewrites ? placeholders for dialects with numbered ones.
+func (s *Store) q(query string) string {
+	if !s.d.Numbered {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	return b.String()
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	entries, err := fs.ReadDir(s.d.Migrations, ".")
+	if err != nil {
+		return fmt.Errorf("read migrations: %w", err)
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".sql") {
+			continue
+		}
+		v, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migration %s: name must start with a number", name)
+		}
+		var n int
+		if err := s.w.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`), v).Scan(&n); err != nil {
+			return fmt.Errorf("check migration %s: %w", name, err)
+		}
+		if n > 0 {
+			continue
+		}
+		body, err := fs.ReadFile(s.d.Migrations, name)
+		if err != nil {
+			return err
+		}
+		tx, err := s.w.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("apply migration %s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`), v, name, us(s.now())); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("record migration %s: %w", name, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("commit migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// us converts a time to stored microseconds; the zero time is 0.
+func us(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+// tm converts stored microseconds back; 0 is the zero time.
+func tm(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(v).UTC()
+}
+
+func usPtr(t *time.Time) any {
+	if t == nil || t.IsZero() {
+		return nil
+	}
+	return t.UnixMicro()
+}
+
+func tmPtr(v sql.NullInt64) *time.Time {
+	if !v.Valid || v.Int64 == 0 {
+		return nil
+	}
+	t := tm(v.Int64)
+	return &t
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// ---- integrations ----
+
+const integrationCols = `id, name, base_url, project, interval_us, paused, mode, source, rate_limit, created_at, last_synced_at, last_error`
+
+func scanIntegration(row interface{ Scan(...any) error }) (*store.Integration, error) {
+	var in store.Integration
+	var interval, created, synced int64
+	var paused int
+	if err := row.Scan(&in.ID, &in.Name, &in.BaseURL, &in.Project, &interval, &paused, &in.Mode, &in.Source,
+		&in.RateLimit, &created, &synced, &in.LastError); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, store.ErrNotFound
+		}
+		return nil, err
+	}
+	in.Interval, in.Paused = time.Duration(interval)*time.Microsecond, paused != 0
+	in.CreatedAt, in.LastSyncedAt = tm(created), tm(synced)
+	return &in, nil
+}
+
+// UpsertIntegration creates or updates by name; pause state and mode survive updates from config.
+func (s *Store) UpsertIntegration(ctx context.Context, in *store.Integration) error {
+	if in.Mode == "" {
+		in.Mode = "full"
+	}
+	if in.Source == "" {
+		in.Source = "config"
+	}
+	now := s.now()
+	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO integrations (name, base_url, project, interval_us, paused, mode, source, rate_limit, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (name) DO UPDATE SET base_url = excluded.base_url, project = excluded.project,
+		  interval_us = excluded.interval_us, source = excluded.source, rate_limit = excluded.rate_limit`),
+		in.Name, in.BaseURL, in.Project, in.Interval.Microseconds(), b2i(in.Paused), in.Mode, in.Source, in.RateLimit, us(now))
+	if err != nil {
+		return fmt.Errorf("save integration %s: %w", in.Name, err)
+	}
+	got, err := s.Integration(ctx, in.Name)
+	if err != nil {
+		return err
+	}
+	key := in.APIKey
+	*in = *got
+	in.APIKey = key
+	return nil
+}
+
+// Integration reads one integration by name.
+func (s *Store) Integration(ctx context.Context, name string) (*store.Integration, error) {
+	in, err := scanIntegration(s.r.QueryRowContext(ctx, s.q(`SELECT `+integrationCols+` FROM integrations WHERE name = ?`), name))
+	if err != nil {
+		return nil, fmt.Errorf("read integration %s: %w", name, err)
+	}
+	return in, nil
+}
+
+// IntegrationByID reads one integration by id.
+func (s *Store) IntegrationByID(ctx context.Context, id int64) (*store.Integration, error) {
+	in, err := scanIntegration(s.r.QueryRowContext(ctx, s.q(`SELECT `+integrationCols+` FROM integrations WHERE id = ?`), id))
+	if err != nil {
+		return nil, fmt.Errorf("read integration %d: %w", id, err)
+	}
+	return in, nil
+}
+
+// Integrations lists all integrations by name.
+func (s *Store) Integrations(ctx context.Context) ([]store.Integration, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+integrationCols+` FROM integrations ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("list integrations: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Integration
+	for rows.Next() {
+		in, err := scanIntegration(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *in)
+	}
+	return out, rows.Err()
+}
+
+// SetIntegrationState sets pause and mode.
+func (s *Store) SetIntegrationState(ctx context.Context, id int64, paused bool, mode string) error {
+	_, err := s.w.ExecContext(ctx, s.q(`UPDATE integrations SET paused = ?, mode = ? WHERE id = ?`), b2i(paused), mode, id)
+	if err != nil {
+		return fmt.Errorf("update integration %d: %w", id, err)
+	}
+	return nil
+}
+
+// MarkSynced records a cycle's end.
+func (s *Store) MarkSynced(ctx context.Context, id int64, at time.Time, errText string) error {
+	var err error
+	if errText == "" {
+		_, err = s.w.ExecContext(ctx, s.q(`UPDATE integrations SET last_synced_at = ?, last_error = '' WHERE id = ?`), us(at), id)
+	} else {
+		_, err = s.w.ExecContext(ctx, s.q(`UPDATE integrations SET last_error = ? WHERE id = ?`), errText, id)
+	}
+	if err != nil {
+		return fmt.Errorf("mark integration %d synced: %w", id, err)
+	}
+	return nil
+}
+
+// DeleteIntegration removes an integration and its data.
+func (s *Store) DeleteIntegration(ctx context.Context, id int64) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		for _, t := range []string{"checkpoints", "activities", "users", "projects", "chats", "messages", "files", "sync_runs", "findings"} {
+			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM `+t+` WHERE integration_id = ?`), id); err != nil {
+				return fmt.Errorf("delete %s of integration %d: %w", t, id, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM backfill_batches WHERE backfill_id IN (SELECT id FROM backfills WHERE integration_id = ?)`), id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM backfills WHERE integration_id = ?`), id); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, s.q(`DELETE FROM integrations WHERE id = ?`), id)
+		return err
+	})
+}
+
+// ---- checkpoints and ingest ----
+
+// Checkpoint reads a stream position.
+func (s *Store) Checkpoint(ctx context.Context, integrationID int64, stream string) (store.Checkpoint, error) {
+	cp := store.Checkpoint{IntegrationID: integrationID, Stream: stream}
+	var hw, upd int64
+	err := s.r.QueryRowContext(ctx, s.q(`SELECT cursor, high_water, updated_at FROM checkpoints WHERE integration_id = ? AND stream = ?`),
+		integrationID, stream).Scan(&cp.Cursor, &hw, &upd)
+	if errors.Is(err, sql.ErrNoRows) {
+		return cp, nil
+	}
+	if err != nil {
+		return cp, fmt.Errorf("read checkpoint %s: %w", stream, err)
+	}
+	cp.HighWater, cp.UpdatedAt = tm(hw), tm(upd)
+	return cp, nil
+}
+
+func (s *Store) saveCheckpoint(ctx context.Context, tx *sql.Tx, cp *store.Checkpoint) error {
+	if cp == nil {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO checkpoints (integration_id, stream, cursor, high_water, updated_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (integration_id, stream) DO UPDATE SET cursor = excluded.cursor,
+		high_water = CASE WHEN excluded.high_water > checkpoints.high_water THEN excluded.high_water ELSE checkpoints.high_water END,
+		updated_at = excluded.updated_at`),
+		cp.IntegrationID, cp.Stream, cp.Cursor, us(cp.HighWater), us(s.now()))
+	if err != nil {
+		return fmt.Errorf("save checkpoint %s: %w", cp.Stream, err)
+	}
+	return nil
+}
+
+func (s *Store) saveBatchProgress(ctx context.Context, tx *sql.Tx, p *store.BatchProgress) error {
+	if p == nil {
+		return nil
+	}
+	set := []string{"activities = activities + ?", "messages = messages + ?"}
+	args := []any{p.Activities, p.Messages}
+	if p.ActivityCursor != nil {
+		set, args = append(set, "activity_cursor = ?"), append(args, *p.ActivityCursor)
+	}
+	if p.ChatCursor != nil {
+		set, args = append(set, "chat_cursor = ?"), append(args, *p.ChatCursor)
+	}
+	if !p.SyncedUpTo.IsZero() {
+		set, args = append(set, "synced_up_to = CASE WHEN synced_up_to > ? THEN synced_up_to ELSE ? END"), append(args, us(p.SyncedUpTo), us(p.SyncedUpTo))
+	}
+	args = append(args, p.BatchID)
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE backfill_batches SET `+strings.Join(set, ", ")+` WHERE id = ?`), args...); err != nil {
+		return fmt.Errorf("save batch %d progress: %w", p.BatchID, err)
+	}
+	return nil
+}
+
+func (s *Store) saveUsers(ctx context.Context, tx *sql.Tx, integrationID int64, users []store.User) error {
+	if len(users) == 0 {
+		return nil
+	}
+	st, err := tx.PrepareContext(ctx, s.q(`INSERT INTO users (integration_id, id, email, full_name, role, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (integration_id, id) DO UPDATE SET
+		  email = CASE WHEN excluded.email <> '' THEN excluded.email ELSE users.email END,
+		  full_name = CASE WHEN excluded.full_name <> '' THEN excluded.full_name ELSE users.full_name END,
+		  role = CASE WHEN excluded.role <> '' THEN excluded.role ELSE users.role END,
+		  first_seen = CASE WHEN excluded.first_seen < users.first_seen THEN excluded.first_seen ELSE users.first_seen END,
+		  last_seen = CASE WHEN excluded.last_seen > users.last_seen THEN excluded.last_seen ELSE users.last_seen END`))
+	if err != nil {
+		return fmt.Errorf("prepare users: %w", err)
+	}
+	defer st.Close()
+	for _, u := range dedupeUsers(users) {
+		if u.ID == "" {
+			continue
+		}
+		if _, err := st.ExecContext(ctx, integrationID, u.ID, u.Email, u.FullName, u.Role, us(u.FirstSeen), us(u.LastSeen)); err != nil {
+			return fmt.Errorf("save user %s: %w", u.ID, err)
+		}
+	}
+	return nil
+}
+
+// dedupeUsers merges repeated users of a page so each is written once.
+func dedupeUsers(in []store.User) []store.User {
+	idx := make(map[string]int, len(in))
+	out := make([]store.User, 0, len(in))
+	for _, u := range in {
+		i, ok := idx[u.ID]
+		if !ok {
+			idx[u.ID] = len(out)
+			out = append(out, u)
+			continue
+		}
+		o := &out[i]
+		if o.Email == "" {
+			o.Email = u.Email
+		}
+		if o.FullName == "" {
+			o.FullName = u.FullName
+		}
+		if u.FirstSeen.Before(o.FirstSeen) {
+			o.FirstSeen = u.FirstSeen
+		}
+		if u.LastSeen.After(o.LastSeen) {
+			o.LastSeen = u.LastSeen
+		}
+	}
+	return out
+}
+
+// SaveActivityPage stores a page of activities, its users and the checkpoint in one transaction.
+func (s *Store) SaveActivityPage(ctx context.Context, p store.ActivityPage) (store.SaveResult, error) {
+	var res store.SaveResult
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res = store.SaveResult{}
+		if len(p.Activities) > 0 {
+			st, err := tx.PrepareContext(ctx, s.q(`INSERT INTO activities (integration_id, id, created_at, type, actor_type, actor_user_id, actor_email, ip, user_agent, organization_uuid, chat_id, raw, ingested_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (integration_id, id) DO NOTHING`))
+			if err != nil {
+				return fmt.Errorf("prepare activities: %w", err)
+			}
+			defer st.Close()
+			now := us(s.now())
+			for _, a := range p.Activities {
+				r, err := st.ExecContext(ctx, p.IntegrationID, a.ID, us(a.CreatedAt), a.Type, a.ActorType, a.ActorUserID,
+					a.ActorEmail, a.IP, a.UserAgent, a.OrganizationUUID, a.ChatID, string(a.Raw), now)
+				if err != nil {
+					return fmt.Errorf("save activity %s: %w", a.ID, err)
+				}
+				if n, _ := r.RowsAffected(); n > 0 {
+					res.Activities++
+				}
+			}
+		}
+		if err := s.saveUsers(ctx, tx, p.IntegrationID, p.Users); err != nil {
+			return err
+		}
+		if p.BatchProgress != nil {
+			p.BatchProgress.Activities = res.Activities
+		}
+		if err := s.saveBatchProgress(ctx, tx, p.BatchProgress); err != nil {
+			return err
+		}
+		return s.saveCheckpoint(ctx, tx, p.Checkpoint)
+	})
+	return res, err
+}
+
+func encodeJSONList[T any](v []T) string {
+	if len(v) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func decodeJSONList[T any](s string) []T {
+	if s == "" {
+		return nil
+	}
+	var v []T
+	_ = json.Unmarshal([]byte(s), &v)
+	return v
+}
+
+// SaveChatPage stores hydrated chats, users, projects and the checkpoint in one transaction.
+// Text already stored is never replaced by the empty content of a chat deleted in claude.ai.
+func (s *Store) SaveChatPage(ctx context.Context, p store.ChatPage) (store.SaveResult, error) {
+	var res store.SaveResult
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res = store.SaveResult{}
+		if err := s.saveUsers(ctx, tx, p.IntegrationID, p.Users); err != nil {
+			return err
+		}
+		for _, pr := range p.Projects {
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO projects (integration_id, id, name, user_id, is_private, created_at, updated_at, deleted_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (integration_id, id) DO UPDATE SET name = excluded.name,
+				is_private = excluded.is_private, updated_at = excluded.updated_at, deleted_at = excluded.deleted_at`),
+				p.IntegrationID, pr.ID, pr.Name, pr.UserID, b2i(pr.IsPrivate), us(pr.CreatedAt), us(pr.UpdatedAt), usPtr(pr.DeletedAt)); err != nil {
+				return fmt.Errorf("save project %s: %w", pr.ID, err)
+			}
+		}
+		if len(p.Chats) == 0 {
+			return s.finishChatPage(ctx, tx, p, res)
+		}
+		chatSt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO chats (integration_id, id, name, user_id, user_email, model, project_id, organization_uuid, href, created_at, updated_at, deleted_at, message_count)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (integration_id, id) DO UPDATE SET
+			  name = CASE WHEN excluded.name = '' AND excluded.deleted_at IS NOT NULL THEN chats.name ELSE excluded.name END,
+			  user_id = excluded.user_id, user_email = excluded.user_email, model = excluded.model,
+			  project_id = excluded.project_id, href = excluded.href, updated_at = excluded.updated_at,
+			  deleted_at = excluded.deleted_at,
+			  message_count = CASE WHEN excluded.message_count > chats.message_count THEN excluded.message_count ELSE chats.message_count END`))
+		if err != nil {
+			return fmt.Errorf("prepare chats: %w", err)
+		}
+		defer chatSt.Close()
+		insMsg, err := tx.PrepareContext(ctx, s.q(`INSERT INTO messages (integration_id, id, chat_id, seq, role, text, model, user_id, user_email, created_at, tokens, content_removed, files, tool_calls, ingested_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (integration_id, id) DO NOTHING`))
+		if err != nil {
+			return fmt.Errorf("prepare messages: %w", err)
+		}
+		defer insMsg.Close()
+		// An update only touches a message whose content really changed, and
+		// keeps earlier text when the API now returns the message without content.
+		updMsg, err := tx.PrepareContext(ctx, s.q(`UPDATE messages SET seq = ?, text = ?, tokens = ?, files = ?, tool_calls = ?, eval_version = ''
+			WHERE integration_id = ? AND id = ? AND (text <> ? OR files <> ? OR tool_calls <> ?)`))
+		if err != nil {
+			return fmt.Errorf("prepare message update: %w", err)
+		}
+		defer updMsg.Close()
+		markRemoved, err := tx.PrepareContext(ctx, s.q(`UPDATE messages SET content_removed = 1 WHERE integration_id = ? AND id = ? AND content_removed = 0`))
+		if err != nil {
+			return fmt.Errorf("prepare message removal: %w", err)
+		}
+		defer markRemoved.Close()
+		now := us(s.now())
+		for _, hc := range p.Chats {
+			c := hc.Chat
+			if _, err := chatSt.ExecContext(ctx, p.IntegrationID, c.ID, c.Name, c.UserID, c.UserEmail, c.Model, c.ProjectID,
+				c.OrganizationUUID, c.Href, us(c.CreatedAt), us(c.UpdatedAt), usPtr(c.DeletedAt), len(hc.Messages)); err != nil {
+				return fmt.Errorf("save chat %s: %w", c.ID, err)
+			}
+			res.Chats++
+			for _, m := range hc.Messages {
+				files, tools := encodeJSONList(m.Files), encodeJSONList(m.ToolCalls)
+				r, err := insMsg.ExecContext(ctx, p.IntegrationID, m.ID, c.ID, m.Seq, m.Role, m.Text, m.Model, m.UserID, m.UserEmail,
+					us(m.CreatedAt), m.Tokens, b2i(m.ContentRemoved), files, tools, now)
+				if err != nil {
+					return fmt.Errorf("save message %s: %w", m.ID, err)
+				}
+				if n, _ := r.RowsAffected(); n > 0 {
+					res.Messages++
+					continue
+				}
+				if m.ContentRemoved {
+					if _, err := markRemoved.ExecContext(ctx, p.IntegrationID, m.ID); err != nil {
+						return fmt.Errorf("mark message %s removed: %w", m.ID, err)
+					}
+					continue
+				}
+				if _, err := updMsg.ExecContext(ctx, m.Seq, m.Text, m.Tokens, files, tools, p.IntegrationID, m.ID, m.Text, files, tools); err != nil {
+					return fmt.Errorf("update message %s: %w", m.ID, err)
+				}
+			}
+			if err := s.saveFiles(ctx, tx, p.IntegrationID, hc); err != nil {
+				return err
+			}
+		}
+		return s.finishChatPage(ctx, tx, p, res)
+	})
+	return res, err
+}
+
+func (s *Store) finishChatPage(ctx context.Context, tx *sql.Tx, p store.ChatPage, res store.SaveResult) error {
+	if p.BatchProgress != nil {
+		p.BatchProgress.Messages = res.Messages
+	}
+	if err := s.saveBatchProgress(ctx, tx, p.BatchProgress); err != nil {
+		return err
+	}
+	return s.saveCheckpoint(ctx, tx, p.Checkpoint)
+}
+
+func (s *Store) saveFiles(ctx context.Context, tx *sql.Tx, integrationID int64, hc store.HydratedChat) error {
+	for _, m := range hc.Messages {
+		for _, f := range m.Files {
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO files (integration_id, id, kind, filename, mime_type, size_bytes, md5, chat_id, message_id, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (integration_id, id) DO NOTHING`),
+				integrationID, f.ID, f.Kind, f.Filename, f.MimeType, f.SizeBytes, f.MD5, hc.Chat.ID, m.ID, us(m.CreatedAt)); err != nil {
+				return fmt.Errorf("save file %s: %w", f.ID, err)
+			}
+		}
+	}
+	return nil
+}
+
+// MarkChatHardDeleted keeps the stored chat but records that the API lost it.
+func (s *Store) MarkChatHardDeleted(ctx context.Context, integrationID int64, chatID string, at time.Time) error {
+	_, err := s.w.ExecContext(ctx, s.q(`UPDATE chats SET hard_deleted = 1, deleted_at = COALESCE(deleted_at, ?) WHERE integration_id = ? AND id = ?`),
+		us(at), integrationID, chatID)
+	if err != nil {
+		return fmt.Errorf("mark chat %s deleted: %w", chatID, err)
+	}
+	return nil
+}
+
+// ---- runs ----
+
+// StartRun inserts a run row and sets its ID.
+func (s *Store) StartRun(ctx context.Context, r *store.Run) error {
+	if r.StartedAt.IsZero() {
+		r.StartedAt = s.now()
+	}
+	return s.w.QueryRowContext(ctx, s.q(`INSERT INTO sync_runs (integration_id, kind, started_at) VALUES (?, ?, ?) RETURNING id`),
+		r.IntegrationID, r.Kind, us(r.StartedAt)).Scan(&r.ID)
+}
+
+// FinishRun records a run's outcome.
+func (s *Store) FinishRun(ctx context.Context, r *store.Run) error {
+	if r.FinishedAt.IsZero() {
+		r.FinishedAt = s.now()
+	}
+	_, err := s.w.ExecContext(ctx, s.q(`UPDATE sync_runs SET finished_at = ?, activities = ?, chats = ?, messages = ?, errors = ?, error = ? WHERE id = ?`),
+		us(r.FinishedAt), r.Activities, r.Chats, r.Messages, r.Errors, r.Error, r.ID)
+	if err != nil {
+		return fmt.Errorf("finish run %d: %w", r.ID, err)
+	}
+	return nil
+}
+
+// Runs lists the latest runs of an integration.
+func (s *Store) Runs(ctx context.Context, integrationID int64, limit int) ([]store.Run, error) {
+	if limit <= 0 {
+		limit = 50
+	}
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT id, integration_id, kind, started_at, finished_at, activities, chats, messages, errors, error
+		FROM sync_runs WHERE integration_id = ? ORDER BY id DESC LIMIT ?`), integrationID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Run
+	for rows.Next() {
+		var r store.Run
+		var st, fin int64
+		if err := rows.Scan(&r.ID, &r.IntegrationID, &r.Kind, &st, &fin, &r.Activities, &r.Chats, &r.Messages, &r.Errors, &r.Error); err != nil {
+			return nil, err
+		}
+		r.StartedAt, r.FinishedAt = tm(st), tm(fin)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// ---- cursors for event lists ----
+
+func encodeCursor(t time.Time, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(us(t), 10) + ":" + id))
+}
+
+func decodeCursor(c string) (int64, string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return 0, "", fmt.Errorf("invalid cursor")
+	}
+	ts, id, ok := strings.Cut(string(b), ":")
+	if !ok {
+		return 0, "", fmt.Errorf("invalid cursor")
+	}
+	v, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return 0, "", fmt.Errorf("invalid cursor")
+	}
+	return v, id, nil
+}

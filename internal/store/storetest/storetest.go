@@ -1,0 +1,438 @@
+// Package storetest is the one test suite every store backend must pass.
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/claudit/claudit/internal/store"
+)
+
+// Opener returns a fresh, empty store for one test.
+type Opener func(t *testing.T) store.Store
+
+// Run runs the whole suite against a backend.
+func Run(t *testing.T, open Opener) {
+	tests := []struct {
+		name string
+		fn   func(*testing.T, store.Store)
+	}{
+		{"Integrations", testIntegrations},
+		{"ActivityPagesDedupeAndCheckpoint", testActivityPages},
+		{"ChatPagesKeepTextOfDeletedChats", testChatPages},
+		{"PromptEventFiltersAndCursor", testPromptEvents},
+		{"FullTextSearchIsSafe", testFullText},
+		{"AccessEvents", testAccessEvents},
+		{"BackfillClaims", testBackfillClaims},
+		{"Evaluations", testEvaluations},
+		{"Runs", testRuns},
+		{"HostileText", testHostileText},
+		{"AlertGrouping", testAlertGrouping},
+		{"Outbox", testOutbox},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
+	}
+}
+
+var t0 = time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+
+func integration(t *testing.T, s store.Store, name string) *store.Integration {
+	t.Helper()
+	in := &store.Integration{Name: name, BaseURL: "http://127.0.0.1:1", Interval: 5 * time.Minute}
+	if err := s.UpsertIntegration(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+func testIntegrations(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	in := integration(t, s, "acme")
+	if in.ID == 0 || in.Mode != "full" {
+		t.Fatalf("integration not saved: %+v", in)
+	}
+	if err := s.SetIntegrationState(ctx, in.ID, true, "feed_only"); err != nil {
+		t.Fatal(err)
+	}
+	// A config reload must not unpause or reset the mode.
+	again := &store.Integration{Name: "acme", BaseURL: "http://127.0.0.1:2", Interval: time.Minute}
+	if err := s.UpsertIntegration(ctx, again); err != nil {
+		t.Fatal(err)
+	}
+	if !again.Paused || again.Mode != "feed_only" || again.BaseURL != "http://127.0.0.1:2" || again.Interval != time.Minute {
+		t.Fatalf("upsert lost state: %+v", again)
+	}
+	if err := s.MarkSynced(ctx, in.ID, t0, ""); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.IntegrationByID(ctx, in.ID)
+	if err != nil || !got.LastSyncedAt.Equal(t0) {
+		t.Fatalf("last synced: %v %v", got, err)
+	}
+	if _, err := s.Integration(ctx, "nope"); err == nil || !strings.Contains(err.Error(), store.ErrNotFound.Error()) {
+		t.Fatalf("missing integration: %v", err)
+	}
+	list, _ := s.Integrations(ctx)
+	if len(list) != 1 {
+		t.Fatalf("integrations: %d", len(list))
+	}
+	if err := s.DeleteIntegration(ctx, in.ID); err != nil {
+		t.Fatal(err)
+	}
+	list, _ = s.Integrations(ctx)
+	if len(list) != 0 {
+		t.Fatalf("integration not deleted")
+	}
+}
+
+func act(id string, at time.Time, typ, user string) store.Activity {
+	raw, _ := json.Marshal(map[string]any{"id": id, "type": typ, "created_at": at})
+	return store.Activity{ID: id, CreatedAt: at, Type: typ, ActorType: "user_actor", ActorUserID: user,
+		ActorEmail: user + "@example.com", IP: "192.0.2.1", Raw: raw}
+}
+
+func testActivityPages(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	in := integration(t, s, "acme")
+	page := store.ActivityPage{IntegrationID: in.ID,
+		Activities: []store.Activity{act("activity_1", t0, "sso_login_succeeded", "user_a"), act("activity_2", t0.Add(time.Second), "claude_chat_created", "user_b")},
+		Users:      []store.User{{ID: "user_a", Email: "a@example.com", FirstSeen: t0, LastSeen: t0}},
+		Checkpoint: &store.Checkpoint{IntegrationID: in.ID, Stream: "activities", Cursor: "activity_2", HighWater: t0.Add(time.Second)}}
+	res, err := s.SaveActivityPage(ctx, page)
+	if err != nil || res.Activities != 2 {
+		t.Fatalf("save: %+v %v", res, err)
+	}
+	// The same page again (a retry after a crash) inserts nothing.
+	page.Checkpoint = &store.Checkpoint{IntegrationID: in.ID, Stream: "activities", Cursor: "activity_2", HighWater: t0}
+	res, err = s.SaveActivityPage(ctx, page)
+	if err != nil || res.Activities != 0 {
+		t.Fatalf("dedupe: %+v %v", res, err)
+	}
+	cp, err := s.Checkpoint(ctx, in.ID, "activities")
+	if err != nil || cp.Cursor != "activity_2" || !cp.HighWater.Equal(t0.Add(time.Second)) {
+		t.Fatalf("checkpoint must not move back: %+v %v", cp, err)
+	}
+	c, _ := s.Counts(ctx, in.ID)
+	if c.Activities != 2 || c.ActivitiesByType["sso_login_succeeded"] != 1 || c.Users != 1 {
+		t.Fatalf("counts: %+v", c)
+	}
+	a, err := s.Activity(ctx, in.ID, "activity_1")
+	if err != nil || a.Type != "sso_login_succeeded" || !json.Valid(a.Raw) {
+		t.Fatalf("activity: %+v %v", a, err)
+	}
+}
+
+func chatPage(in *store.Integration, chatID string, texts []string, deleted bool) store.ChatPage {
+	c := store.Chat{ID: chatID, Name: "Planning", UserID: "user_a", UserEmail: "a@example.com", Model: "claude-opus-5", CreatedAt: t0, UpdatedAt: t0.Add(time.Hour)}
+	if deleted {
+		d := t0.Add(2 * time.Hour)
+		c.DeletedAt, c.Name = &d, ""
+	}
+	hc := store.HydratedChat{Chat: c}
+	for i, txt := range texts {
+		role := "user"
+		if i%2 == 1 {
+			role = "assistant"
+		}
+		hc.Messages = append(hc.Messages, store.Message{ID: fmt.Sprintf("%s_msg_%d", chatID, i), ChatID: chatID, Seq: i, Role: role,
+			Text: txt, UserID: "user_a", UserEmail: "a@example.com", CreatedAt: t0.Add(time.Duration(i) * time.Minute),
+			Tokens: len(txt) / 4, ContentRemoved: deleted && txt == "",
+			Files: []store.FileMeta{{ID: fmt.Sprintf("claude_file_%s_%d", chatID, i), Kind: "upload", Filename: "a.pdf"}}})
+	}
+	return store.ChatPage{IntegrationID: in.ID, Chats: []store.HydratedChat{hc}}
+}
+
+func testChatPages(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	in := integration(t, s, "acme")
+	res, err := s.SaveChatPage(ctx, chatPage(in, "claude_chat_1", []string{"hello there", "hi, how can I help"}, false))
+	if err != nil || res.Messages != 2 || res.Chats != 1 {
+		t.Fatalf("save: %+v %v", res, err)
+	}
+	// The chat grows by one message.
+	res, err = s.SaveChatPage(ctx, chatPage(in, "claude_chat_1", []string{"hello there", "hi, how can I help", "summarise this"}, false))
+	if err != nil || res.Messages != 1 {
+		t.Fatalf("grow: %+v %v", res, err)
+	}
+	// Deleted in claude.ai: listed again with no name and content-less messages.
+	if _, err := s.SaveChatPage(ctx, chatPage(in, "claude_chat_1", []string{"", "", ""}, true)); err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.Chat(ctx, in.ID, "claude_chat_1")
+	if err != nil || c.DeletedAt == nil || c.Name != "Planning" || c.MessageCount != 3 {
+		t.Fatalf("chat after delete: %+v %v", c, err)
+	}
+	msgs, err := s.ChatMessages(ctx, in.ID, "claude_chat_1")
+	if err != nil || len(msgs) != 3 || msgs[0].Text != "hello there" || !msgs[0].ContentRemoved || msgs[2].Text != "summarise this" {
+		t.Fatalf("messages after delete: %+v %v", msgs, err)
+	}
+	if len(msgs[0].Files) != 1 || msgs[0].Files[0].Filename != "a.pdf" {
+		t.Fatalf("files lost: %+v", msgs[0].Files)
+	}
+	if err := s.MarkChatHardDeleted(ctx, in.ID, "claude_chat_1", t0.Add(3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	c, _ = s.Chat(ctx, in.ID, "claude_chat_1")
+	if !c.HardDeleted {
+		t.Fatalf("hard delete not recorded")
+	}
+	n, _ := s.Counts(ctx, in.ID)
+	if n.Chats != 1 || n.DeletedChats != 1 || n.Messages != 3 || n.Files != 3 {
+		t.Fatalf("counts: %+v", n)
+	}
+}
+
+func seedMessages(t *testing.T, s store.Store, in *store.Integration, n int) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		texts := []string{fmt.Sprintf("question %d about invoices", i), fmt.Sprintf("answer %d about budgets", i)}
+		p := chatPage(in, fmt.Sprintf("claude_chat_%03d", i), texts, false)
+		for j := range p.Chats[0].Messages {
+			p.Chats[0].Messages[j].CreatedAt = t0.Add(time.Duration(i*2+j) * time.Minute)
+			if i%2 == 0 {
+				p.Chats[0].Messages[j].UserID, p.Chats[0].Messages[j].UserEmail = "user_b", "b@example.com"
+			}
+		}
+		if _, err := s.SaveChatPage(context.Background(), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func testPromptEvents(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	in := integration(t, s, "acme")
+	seedMessages(t, s, in, 30)
+	seen := map[string]bool{}
+	f := store.EventFilter{IntegrationID: in.ID, Limit: 7}
+	var prev time.Time
+	for pages := 0; ; pages++ {
+		evs, next, err := s.PromptEvents(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			if seen[e.ID] {
+				t.Fatalf("duplicate %s", e.ID)
+			}
+			if !prev.IsZero() && e.CreatedAt.After(prev) {
+				t.Fatalf("not newest first")
+			}
+			prev = e.CreatedAt
+			seen[e.ID] = true
+		}
+		if next == "" {
+			break
+		}
+		f.Cursor = next
+	}
+	if len(seen) != 60 {
+		t.Fatalf("paged %d of 60", len(seen))
+	}
+	evs, _, _ := s.PromptEvents(ctx, store.EventFilter{User: "b@example.com", Limit: 1000})
+	if len(evs) != 30 {
+		t.Fatalf("by email: %d", len(evs))
+	}
+	evs, _, _ = s.PromptEvents(ctx, store.EventFilter{User: "user_b", Role: "user", From: t0, To: t0.Add(20 * time.Minute), Limit: 1000})
+	if len(evs) != 5 {
+		t.Fatalf("by id, role and window: %d", len(evs))
+	}
+	if _, _, err := s.PromptEvents(ctx, store.EventFilter{Cursor: "!!"}); err == nil {
+		t.Fatalf("bad cursor accepted")
+	}
+}
+
+func testFullText(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	in := integration(t, s, "acme")
+	seedMessages(t, s, in, 5)
+	evs, _, err := s.PromptEvents(ctx, store.EventFilter{Query: "invoices", Limit: 100})
+	if err != nil || len(evs) != 5 {
+		t.Fatalf("search: %d %v", len(evs), err)
+	}
+	evs, _, err = s.PromptEvents(ctx, store.EventFilter{Query: "answer budgets", Limit: 100})
+	if err != nil || len(evs) != 5 {
+		t.Fatalf("two words: %d %v", len(evs), err)
+	}
+	for _, q := range []string{`"unbalanced`, `a OR b NEAR(`, `*`, `'; DROP TABLE messages; --`, `col:x`, `-`} {
+		if _, _, err := s.PromptEvents(ctx, store.EventFilter{Query: q, Limit: 10}); err != nil {
+			t.Fatalf("query %q: %v", q, err)
+		}
+	}
+}
+
+func testAccessEvents(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	in := integration(t, s, "acme")
+	var acts []store.Activity
+	for i := 0; i < 12; i++ {
+		typ := "sso_login_succeeded"
+		if i%3 == 0 {
+			typ = "mcp_server_created"
+		}
+		acts = append(acts, act(fmt.Sprintf("activity_%02d", i), t0.Add(time.Duration(i)*time.Minute), typ, "user_a"))
+	}
+	if _, err := s.SaveActivityPage(ctx, store.ActivityPage{IntegrationID: in.ID, Activities: acts}); err != nil {
+		t.Fatal(err)
+	}
+	evs, next, err := s.AccessEvents(ctx, store.EventFilter{Type: "mcp_server_created", Limit: 3})
+	if err != nil || len(evs) != 3 || next == "" {
+		t.Fatalf("type filter: %d %q %v", len(evs), next, err)
+	}
+	evs, _, _ = s.AccessEvents(ctx, store.EventFilter{Type: "mcp_server_created", Cursor: next, Limit: 3})
+	if len(evs) != 1 {
+		t.Fatalf("second page: %d", len(evs))
+	}
+	evs, _, _ = s.AccessEvents(ctx, store.EventFilter{User: "user_a@example.com", Ascending: true, Limit: 100})
+	if len(evs) != 12 || evs[0].ID != "activity_00" {
+		t.Fatalf("ascending by email: %d", len(evs))
+	}
+}
+
+func testBackfillClaims(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	in := integration(t, s, "acme")
+	b := &store.Backfill{IntegrationID: in.ID, From: t0, To: t0.Add(4 * 24 * time.Hour)}
+	var batches []store.Batch
+	for i := 0; i < 4; i++ {
+		batches = append(batches, store.Batch{From: t0.Add(time.Duration(i) * 24 * time.Hour), To: t0.Add(time.Duration(i+1) * 24 * time.Hour)})
+	}
+	if err := s.CreateBackfill(ctx, b, batches); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ClaimBatches(ctx, b.ID, "w1", 2, time.Minute, 3)
+	if err != nil || len(got) != 2 || got[0].Seq != 0 || got[0].Attempts != 1 {
+		t.Fatalf("claim: %+v %v", got, err)
+	}
+	other, _ := s.ClaimBatches(ctx, b.ID, "w2", 5, time.Minute, 3)
+	if len(other) != 2 || other[0].Seq != 2 {
+		t.Fatalf("second worker must get the other two: %+v", other)
+	}
+	// Progress recorded with data, then done.
+	cur := "activity_x"
+	if _, err := s.SaveActivityPage(ctx, store.ActivityPage{IntegrationID: in.ID, Activities: []store.Activity{act("activity_b", t0, "sso_login_succeeded", "u")},
+		BatchProgress: &store.BatchProgress{BatchID: got[0].ID, ActivityCursor: &cur, SyncedUpTo: t0.Add(time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishBatch(ctx, got[0].ID, "w1", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishBatch(ctx, got[1].ID, "w1", "boom"); err != nil {
+		t.Fatal(err)
+	}
+	// w2 dies: its leases expire and can be taken over; the failed batch is retried.
+	if err := s.ExtendClaim(ctx, other[0].ID, "w1", time.Minute); err == nil {
+		t.Fatalf("extend by non-owner must fail")
+	}
+	retry, _ := s.ClaimBatches(ctx, b.ID, "w3", 5, time.Minute, 3)
+	if len(retry) != 1 || retry[0].ID != got[1].ID || retry[0].Attempts != 2 {
+		t.Fatalf("failed batch should be retried: %+v", retry)
+	}
+	if err := s.ReleaseBatches(ctx, b.ID, "w2"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetBackfillStatus(ctx, b.ID, store.BackfillPaused, ""); err != nil {
+		t.Fatal(err)
+	}
+	none, _ := s.ClaimBatches(ctx, b.ID, "w3", 5, time.Minute, 3)
+	if len(none) != 0 {
+		t.Fatalf("paused job handed out batches")
+	}
+	bf, err := s.Backfill(ctx, b.ID)
+	if err != nil || bf.Batches != 4 || bf.BatchesDone != 1 || bf.Activities != 1 || !bf.SyncedUpTo.Equal(t0.Add(time.Hour)) || bf.Status != store.BackfillPaused {
+		t.Fatalf("progress: %+v %v", bf, err)
+	}
+	bs, _ := s.Batches(ctx, b.ID)
+	if bs[0].ActivityCursor != cur || bs[2].Status != store.BatchPending {
+		t.Fatalf("batches: %+v", bs)
+	}
+	list, _ := s.Backfills(ctx, in.ID)
+	if len(list) != 1 {
+		t.Fatalf("list: %d", len(list))
+	}
+}
+
+func testEvaluations(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	in := integration(t, s, "acme")
+	seedMessages(t, s, in, 3)
+	ms, err := s.UnevaluatedMessages(ctx, 100)
+	if err != nil || len(ms) != 6 {
+		t.Fatalf("unevaluated: %d %v", len(ms), err)
+	}
+	var evals []store.Evaluation
+	for i, m := range ms {
+		e := store.Evaluation{IntegrationID: in.ID, Kind: "prompt", EventID: m.ID, Version: "v1", Tags: []string{"No PII"}}
+		if i == 0 {
+			e.Tags = []string{"PII: EMAIL"}
+			e.Findings = []store.Finding{{Policy: "pii", Detector: "pii", Entity: "EMAIL", Severity: "high", Action: "block", EffectiveAction: "alert", Score: 0.9, ChatID: m.ChatID, EventTime: m.CreatedAt}}
+		}
+		evals = append(evals, e)
+	}
+	if err := s.SaveEvaluations(ctx, evals); err != nil {
+		t.Fatal(err)
+	}
+	if ms, _ := s.UnevaluatedMessages(ctx, 100); len(ms) != 0 {
+		t.Fatalf("still unevaluated: %d", len(ms))
+	}
+	v, _, _ := s.PromptEvents(ctx, store.EventFilter{ViolationsOnly: true, Limit: 10})
+	if len(v) != 1 || v[0].Violations != 1 || v[0].Tags[0] != "PII: EMAIL" {
+		t.Fatalf("violations: %+v", v)
+	}
+	v, _, _ = s.PromptEvents(ctx, store.EventFilter{Policy: "pii", Severity: "high", Limit: 10})
+	if len(v) != 1 {
+		t.Fatalf("policy filter: %d", len(v))
+	}
+	v, _, _ = s.PromptEvents(ctx, store.EventFilter{Tag: "No PII", Limit: 10})
+	if len(v) != 5 {
+		t.Fatalf("tag filter: %d", len(v))
+	}
+	fs, _ := s.Findings(ctx, in.ID, "prompt", "", ms0ChatID(evals))
+	if len(fs) != 1 || fs[0].EffectiveAction != "alert" || fs[0].Action != "block" {
+		t.Fatalf("findings: %+v", fs)
+	}
+	if n, err := s.ResetEvaluations(ctx, "v1"); err != nil || n != 0 {
+		t.Fatalf("reset same version: %d %v", n, err)
+	}
+	if n, err := s.ResetEvaluations(ctx, "v2"); err != nil || n != 6 {
+		t.Fatalf("reset: %d %v", n, err)
+	}
+}
+
+func ms0ChatID(evals []store.Evaluation) string { return evals[0].Findings[0].ChatID }
+
+func testRuns(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	in := integration(t, s, "acme")
+	r := &store.Run{IntegrationID: in.ID, Kind: "sync"}
+	if err := s.StartRun(ctx, r); err != nil || r.ID == 0 {
+		t.Fatalf("start: %v", err)
+	}
+	r.Activities, r.Messages, r.Error = 5, 7, "partial"
+	if err := s.FinishRun(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	runs, _ := s.Runs(ctx, in.ID, 10)
+	if len(runs) != 1 || runs[0].Messages != 7 || runs[0].Error != "partial" || runs[0].FinishedAt.IsZero() {
+		t.Fatalf("runs: %+v", runs)
+	}
+}
+
+func testHostileText(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	in := integration(t, s, "acme")
+	hostile := "<script>alert(1)</script>\x00 \xff\xfe '; DROP TABLE messages; -- " + strings.Repeat("x", 5<<20)
+	p := chatPage(in, "claude_chat_hostile", []string{hostile}, false)
+	if _, err := s.SaveChatPage(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.Message(ctx, in.ID, "claude_chat_hostile_msg_0")
+	if err != nil || len(m.Text) != len(hostile) {
+		t.Fatalf("5 MB hostile text not kept: %v", err)
+	}
+}
