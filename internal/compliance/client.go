@@ -54,7 +54,7 @@ type Client struct {
 	opts    Options
 	limiter *rate.Limiter
 	log     *slog.Logger
-	stats   Stats
+	stats   *Stats
 }
 
 // Stats counts what the client did, for run records and benchmarks.
@@ -101,12 +101,20 @@ func New(o Options) (*Client, error) {
 		tr.MaxIdleConnsPerHost = 32
 		hc = &http.Client{Transport: tr}
 	}
-	c := &Client{base: u, key: o.APIKey, http: hc, opts: o, log: o.Logger}
+	c := &Client{base: u, key: o.APIKey, http: hc, opts: o, log: o.Logger, stats: &Stats{}}
 	if o.RequestsPerMinute > 0 {
 		burst := max(1, o.RequestsPerMinute/60)
 		c.limiter = rate.NewLimiter(rate.Limit(float64(o.RequestsPerMinute)/60), burst)
 	}
 	return c, nil
+}
+
+// withRetries returns a client sharing this one's transport, limiter and
+// counters, with another retry budget.
+func (c *Client) withRetries(n int) *Client {
+	cc := *c
+	cc.opts.MaxRetries = n
+	return &cc
 }
 
 // BaseURL returns the configured base URL.
@@ -282,4 +290,3 @@ func (c *Client) Raw(ctx context.Context, path string, q url.Values) (json.RawMe
 	err := c.get(ctx, path, q, &out)
 	return out, err
 }
-

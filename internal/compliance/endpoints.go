@@ -448,6 +448,7 @@ func (r Reach) FeedOnly() bool { return r.Activities && !r.UserData }
 // Probe verifies the key with cheap calls (limit=1) and reports what it reaches.
 // It fails when the feed itself is not reachable: that key is unusable.
 func (c *Client) Probe(ctx context.Context) (Reach, error) {
+	c = c.withRetries(2) // a key check should answer quickly, not back off for minutes
 	var r Reach
 	if _, err := c.ListActivities(ctx, ActivityQuery{Limit: 1}); err != nil {
 		return r, err
