@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-
 )
 
 func init() {
@@ -51,4 +50,3 @@ exits non-zero on failure; without it, it repeats on each integration's interval
 	}
 	return nil
 }
-

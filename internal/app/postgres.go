@@ -2,12 +2,19 @@ package app
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/claudit/claudit/internal/store"
+	"github.com/claudit/claudit/internal/store/postgres"
 )
 
-// openPostgres is replaced when the PostgreSQL backend is built in.
-var openPostgres = func(ctx context.Context, dsn string) (store.Store, error) {
-	return nil, fmt.Errorf("the PostgreSQL backend is not available in this build; use database: sqlite://./claudit.db")
+func openPostgres(ctx context.Context, dsn string) (store.Store, error) {
+	return postgres.Open(ctx, dsn)
 }
+
+// leaderElector is implemented by stores that several processes share.
+type leaderElector interface {
+	TryLeader(ctx context.Context, key int64) (release func(), ok bool, err error)
+}
+
+// leaderKey is the advisory lock that makes one process the scheduler.
+const leaderKey = 7311000

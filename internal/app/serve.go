@@ -31,17 +31,52 @@ func (a *App) Workers(ctx context.Context, p *Pipeline) error {
 			a.Log.Debug("worker stopped", "worker", name)
 		}()
 	}
-	if len(names) > 0 {
-		run("scheduler", func() { _ = a.RunScheduler(ctx, names) })
-	}
+	// Scheduling and evaluation run in one process at a time (the leader);
+	// backfill batches and outbox rows are claimed by every process.
+	run("leader", func() {
+		a.lead(ctx, func(ctx context.Context) {
+			var lw sync.WaitGroup
+			if len(names) > 0 {
+				lw.Add(1)
+				go func() { defer lw.Done(); _ = a.RunScheduler(ctx, names) }()
+			}
+			a.evaluateLoop(ctx, 5*time.Second)
+			lw.Wait()
+		})
+	})
 	run("backfills", func() { a.runBackfills(ctx, 2*time.Second) })
-	run("evaluate", func() { a.evaluateLoop(ctx, 5*time.Second) })
 	run("deliver", func() { _ = p.Deliverer.Run(ctx) })
 	if a.Config.PoliciesFile != "" {
 		run("policy-reload", func() { p.Policies.Watch(ctx, a.Config.PoliciesFile, 2*time.Second) })
 	}
 	wg.Wait()
 	return nil
+}
+
+// lead runs fn while this process holds leadership. On a store without
+// leader election (SQLite: one process) it simply runs fn.
+func (a *App) lead(ctx context.Context, fn func(context.Context)) {
+	le, ok := a.Store.(leaderElector)
+	if !ok {
+		fn(ctx)
+		return
+	}
+	for ctx.Err() == nil {
+		release, ok, err := le.TryLeader(ctx, leaderKey)
+		if err != nil && ctx.Err() == nil {
+			a.Log.Error("leader election", "err", err)
+		}
+		if ok {
+			a.Log.Info("this process is the scheduling leader")
+			fn(ctx)
+			release()
+			return
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(5 * time.Second):
+		}
+	}
 }
 
 func (a *App) evaluateLoop(ctx context.Context, every time.Duration) {

@@ -28,6 +28,10 @@ func ParseTime(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	for _, l := range timeLayouts {
 		if t, err := time.Parse(l, s); err == nil {
+			// Years outside 0000-9999 in UTC could not be written back as RFC 3339.
+			if y := t.UTC().Year(); y < 0 || y > 9999 {
+				return time.Time{}, fmt.Errorf("parse timestamp %q: year out of range", s)
+			}
 			return t.UTC(), nil
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/claudit/claudit/internal/ingest"
 	"github.com/claudit/claudit/internal/simulator"
 	"github.com/claudit/claudit/internal/store"
+	"github.com/claudit/claudit/internal/store/postgres"
 	"github.com/claudit/claudit/internal/store/sqlite"
 )
 
@@ -39,10 +40,20 @@ func newEnv(t *testing.T, cfg simulator.Config, dbPath string) *env {
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)
 	e := &env{sim: sim, url: srv.URL}
-	if dbPath == "" {
+	switch {
+	case dbPath == "postgres":
+		pg, err := postgres.Open(context.Background(), postgres.NewTestDatabase(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { pg.Close() })
+		e.st = pg
+	case dbPath == "":
 		dbPath = filepath.Join(t.TempDir(), "claudit.db")
+		fallthrough
+	default:
+		e.st = openStore(t, dbPath)
 	}
-	e.st = openStore(t, dbPath)
 	e.in = &store.Integration{Name: "acme", BaseURL: srv.URL, Interval: time.Minute}
 	if err := e.st.UpsertIntegration(context.Background(), e.in); err != nil {
 		t.Fatal(err)
@@ -92,11 +103,31 @@ func assertGroundTruth(t *testing.T, st store.Store, sim *simulator.Server) {
 	}
 }
 
+// backends are the stores every ground-truth test runs against.
+var backends = []string{"sqlite", "postgres"}
+
+func dbFor(backend string) string {
+	if backend == "postgres" {
+		return "postgres"
+	}
+	return ""
+}
+
 func TestSyncReproducesGroundTruth(t *testing.T) {
-	for _, faults := range []float64{0, 0.2} {
-		t.Run(fmt.Sprintf("faults=%v", faults), func(t *testing.T) {
+	for _, backend := range backends {
+		for _, faults := range []float64{0, 0.2} {
+			t.Run(fmt.Sprintf("%s/faults=%v", backend, faults), func(t *testing.T) {
+				testSyncGroundTruth(t, backend, faults)
+			})
+		}
+	}
+}
+
+func testSyncGroundTruth(t *testing.T, backend string, faults float64) {
+	{
+		{
 			e := newEnv(t, simulator.Config{Seed: 3, Users: 30, Days: 5, Faults: faults,
-				FaultRetryAfter: 5 * time.Millisecond, FaultDelay: 20 * time.Millisecond}, "")
+				FaultRetryAfter: 5 * time.Millisecond, FaultDelay: 20 * time.Millisecond}, dbFor(backend))
 			s := e.syncer(t, ingest.Settings{PageSize: 500, ChatPageSize: 50})
 			run, err := s.SyncOnce(context.Background())
 			if err != nil {
@@ -119,7 +150,7 @@ func TestSyncReproducesGroundTruth(t *testing.T) {
 			if len(runs) != 2 || runs[0].FinishedAt.IsZero() {
 				t.Fatalf("runs not recorded: %+v", runs)
 			}
-		})
+		}
 	}
 }
 
@@ -199,11 +230,21 @@ func TestDeletionsAreRecordedNotDropped(t *testing.T) {
 }
 
 func TestBackfillReproducesGroundTruth(t *testing.T) {
-	for _, faults := range []float64{0, 0.2} {
-		t.Run(fmt.Sprintf("faults=%v", faults), func(t *testing.T) {
+	for _, backend := range backends {
+		for _, faults := range []float64{0, 0.2} {
+			t.Run(fmt.Sprintf("%s/faults=%v", backend, faults), func(t *testing.T) {
+				testBackfillGroundTruth(t, backend, faults)
+			})
+		}
+	}
+}
+
+func testBackfillGroundTruth(t *testing.T, backend string, faults float64) {
+	{
+		{
 			ctx := context.Background()
 			e := newEnv(t, simulator.Config{Seed: 4, Users: 20, Days: 4, Faults: faults,
-				FaultRetryAfter: 5 * time.Millisecond, FaultDelay: 20 * time.Millisecond}, "")
+				FaultRetryAfter: 5 * time.Millisecond, FaultDelay: 20 * time.Millisecond}, dbFor(backend))
 			sum := e.sim.Summary()
 			job, resumed, err := ingest.StartBackfill(ctx, e.st, e.in.ID, sum.First.Add(-time.Hour), sum.Last.Add(time.Hour), 6*time.Hour)
 			if err != nil || resumed {
@@ -214,6 +255,12 @@ func TestBackfillReproducesGroundTruth(t *testing.T) {
 				Progress: func(j *store.Backfill) { progress = append(progress, j.BatchesDone) }}
 			done, err := b.Run(ctx, job.ID)
 			if err != nil {
+				bs, _ := e.st.Batches(ctx, job.ID)
+				for _, bt := range bs {
+					if bt.Error != "" {
+						t.Logf("batch %d: %s", bt.Seq, bt.Error)
+					}
+				}
 				t.Fatal(err)
 			}
 			if done.Status != store.BackfillDone || done.BatchesDone != done.Batches || done.Batches < 10 {
@@ -229,7 +276,7 @@ func TestBackfillReproducesGroundTruth(t *testing.T) {
 				!first[0].CreatedAt.Equal(e.sim.Activities()[0].CreatedAt.Time) {
 				t.Fatalf("timestamp changed: %v", first[0].CreatedAt)
 			}
-		})
+		}
 	}
 }
 

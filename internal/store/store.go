@@ -7,7 +7,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // ErrNotFound is returned when a requested record does not exist.
@@ -538,4 +540,14 @@ type OutboxStore interface {
 	RetryDead(ctx context.Context, id int64) (int64, error)
 	// OutboxCounts counts rows by status.
 	OutboxCounts(ctx context.Context) (map[string]int, error)
+}
+
+// CleanText makes text storable in every backend: invalid UTF-8 becomes
+// U+FFFD and NUL (which PostgreSQL text cannot hold) becomes U+2400 (␀), so
+// both backends keep the same visible text.
+func CleanText(s string) string {
+	if strings.IndexByte(s, 0) < 0 && utf8.ValidString(s) {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\u2400")
 }

@@ -33,6 +33,16 @@ type Dialect struct {
 	FTSQuery func(q string) string
 	// SkipLocked is appended to claim selects ("FOR UPDATE SKIP LOCKED" on PostgreSQL).
 	SkipLocked string
+	// EnsurePartition, when set, makes sure rows of table at these times have
+	// a partition to land in (PostgreSQL monthly partitions).
+	EnsurePartition func(ctx context.Context, tx *sql.Tx, table string, times []time.Time) error
+}
+
+func (s *Store) ensurePartition(ctx context.Context, tx *sql.Tx, table string, times []time.Time) error {
+	if s.d.EnsurePartition == nil || len(times) == 0 {
+		return nil
+	}
+	return s.d.EnsurePartition(ctx, tx, table, times)
 }
 
 // Store is the database/sql implementation of store.Store.
@@ -391,8 +401,15 @@ func (s *Store) saveUsers(ctx context.Context, tx *sql.Tx, integrationID int64, 
 	return nil
 }
 
-// dedupeUsers merges repeated users of a page so each is written once.
+// dedupeUsers merges repeated users of a page so each is written once, in id
+// order: concurrent pages then lock user rows in the same order (no deadlock).
 func dedupeUsers(in []store.User) []store.User {
+	out := mergeUsers(in)
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+func mergeUsers(in []store.User) []store.User {
 	idx := make(map[string]int, len(in))
 	out := make([]store.User, 0, len(in))
 	for _, u := range in {
@@ -424,9 +441,16 @@ func (s *Store) SaveActivityPage(ctx context.Context, p store.ActivityPage) (sto
 	var res store.SaveResult
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		res = store.SaveResult{}
+		times := make([]time.Time, len(p.Activities))
+		for i, a := range p.Activities {
+			times[i] = a.CreatedAt
+		}
+		if err := s.ensurePartition(ctx, tx, "activities", times); err != nil {
+			return err
+		}
 		if len(p.Activities) > 0 {
 			st, err := tx.PrepareContext(ctx, s.q(`INSERT INTO activities (integration_id, id, created_at, type, actor_type, actor_user_id, actor_email, ip, user_agent, organization_uuid, chat_id, raw, ingested_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (integration_id, id) DO NOTHING`))
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`))
 			if err != nil {
 				return fmt.Errorf("prepare activities: %w", err)
 			}
@@ -494,6 +518,15 @@ func (s *Store) SaveChatPage(ctx context.Context, p store.ChatPage) (store.SaveR
 		if len(p.Chats) == 0 {
 			return s.finishChatPage(ctx, tx, p, res)
 		}
+		var times []time.Time
+		for _, hc := range p.Chats {
+			for _, m := range hc.Messages {
+				times = append(times, m.CreatedAt)
+			}
+		}
+		if err := s.ensurePartition(ctx, tx, "messages", times); err != nil {
+			return err
+		}
 		chatSt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO chats (integration_id, id, name, user_id, user_email, model, project_id, organization_uuid, href, created_at, updated_at, deleted_at, message_count)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (integration_id, id) DO UPDATE SET
@@ -507,7 +540,7 @@ func (s *Store) SaveChatPage(ctx context.Context, p store.ChatPage) (store.SaveR
 		}
 		defer chatSt.Close()
 		insMsg, err := tx.PrepareContext(ctx, s.q(`INSERT INTO messages (integration_id, id, chat_id, seq, role, text, model, user_id, user_email, created_at, tokens, content_removed, files, tool_calls, ingested_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (integration_id, id) DO NOTHING`))
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`))
 		if err != nil {
 			return fmt.Errorf("prepare messages: %w", err)
 		}
@@ -528,12 +561,13 @@ func (s *Store) SaveChatPage(ctx context.Context, p store.ChatPage) (store.SaveR
 		now := us(s.now())
 		for _, hc := range p.Chats {
 			c := hc.Chat
-			if _, err := chatSt.ExecContext(ctx, p.IntegrationID, c.ID, c.Name, c.UserID, c.UserEmail, c.Model, c.ProjectID,
+			if _, err := chatSt.ExecContext(ctx, p.IntegrationID, c.ID, store.CleanText(c.Name), c.UserID, c.UserEmail, c.Model, c.ProjectID,
 				c.OrganizationUUID, c.Href, us(c.CreatedAt), us(c.UpdatedAt), usPtr(c.DeletedAt), len(hc.Messages)); err != nil {
 				return fmt.Errorf("save chat %s: %w", c.ID, err)
 			}
 			res.Chats++
 			for _, m := range hc.Messages {
+				m.Text = store.CleanText(m.Text)
 				files, tools := encodeJSONList(m.Files), encodeJSONList(m.ToolCalls)
 				r, err := insMsg.ExecContext(ctx, p.IntegrationID, m.ID, c.ID, m.Seq, m.Role, m.Text, m.Model, m.UserID, m.UserEmail,
 					us(m.CreatedAt), m.Tokens, b2i(m.ContentRemoved), files, tools, now)

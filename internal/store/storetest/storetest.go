@@ -432,7 +432,7 @@ func testHostileText(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	m, err := s.Message(ctx, in.ID, "claude_chat_hostile_msg_0")
-	if err != nil || len(m.Text) != len(hostile) {
+	if err != nil || m.Text != store.CleanText(hostile) || !strings.Contains(m.Text, "<script>alert(1)</script>\u2400 \uFFFD") {
 		t.Fatalf("5 MB hostile text not kept: %v", err)
 	}
 }

@@ -1,0 +1,122 @@
+package compliance_test
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/claudit/claudit/internal/compliance"
+	"github.com/claudit/claudit/internal/simulator"
+)
+
+// TestFaultsYieldGroundTruth syncs everything through a server where one
+// request in five fails (429, 500, 503, slow, malformed body) and expects
+// exactly the ground truth: faults never corrupt state and retries never skip.
+func TestFaultsYieldGroundTruth(t *testing.T) {
+	s, ts := startSim(t, simulator.Config{Seed: 5, Users: 15, Days: 3, Faults: 0.2,
+		FaultRetryAfter: 5 * time.Millisecond, FaultDelay: 500 * time.Millisecond})
+	c := newClient(t, ts.URL, simulator.DefaultKey, func(o *compliance.Options) {
+		o.MaxRetries = 40
+		o.RequestTimeout = 150 * time.Millisecond
+		o.MinBackoff, o.MaxBackoff = time.Millisecond, 5*time.Millisecond
+	})
+	ctx := context.Background()
+
+	truth := s.Activities()
+	got := walk(t, c, compliance.ActivityQuery{Limit: 500})
+	sameIDs(t, "activities under faults", ids(got), ids(truth))
+	for i := range got {
+		if string(got[i].Raw) != string(truth[i].Raw) {
+			t.Fatalf("activity %s differs:\n got  %s\n want %s", got[i].ID, got[i].Raw, truth[i].Raw)
+		}
+	}
+
+	var chatIDs []string
+	for p, err := range c.ChatPages(ctx, compliance.ChatQuery{OrderBy: "updated_at", Limit: 40}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ch := range p.Data {
+			chatIDs = append(chatIDs, ch.ID)
+		}
+	}
+	want := s.ChatIDs()
+	slices.Sort(want)
+	slices.Sort(chatIDs)
+	sameIDs(t, "chats under faults", chatIDs, want)
+
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []string
+	)
+	next := make(chan string)
+	for range 6 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range next {
+				page := 0
+				if id[len(id)-1]%3 == 0 {
+					page = 3 // some chats are fetched page by page
+				}
+				cm, err := c.AllChatMessages(ctx, id, page)
+				if err == nil {
+					err = sameChat(s, cm)
+				}
+				if err != nil {
+					mu.Lock()
+					errs = append(errs, err.Error())
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for _, id := range want {
+		next <- id
+	}
+	close(next)
+	wg.Wait()
+	if len(errs) > 0 {
+		t.Fatalf("%d chats differ, first: %s", len(errs), errs[0])
+	}
+	if st := c.Stats(); st.Retries == 0 {
+		t.Fatal("no request was retried: faults were not injected")
+	} else {
+		t.Logf("requests %d, retries %d, rate limited %d", st.Requests, st.Retries, st.RateLimited)
+	}
+
+	// Deletes under faults happen exactly once and are confirmed.
+	for _, id := range want[:5] {
+		d, err := c.DeleteChat(ctx, id)
+		if err != nil || d.Type != "claude_chat_deleted" || d.ID != id {
+			t.Fatalf("delete %s under faults: %+v %v", id, d, err)
+		}
+	}
+	if got := s.Summary().Chats; got != len(want)-5 {
+		t.Fatalf("after 5 deletes: %d chats, want %d", got, len(want)-5)
+	}
+}
+
+// sameChat compares a fetched chat with the ground truth as JSON.
+func sameChat(s *simulator.Server, got *compliance.ChatMessages) error {
+	want, ok := s.ChatMessages(got.ID)
+	if !ok {
+		return errorf("chat %s is not in the ground truth", got.ID)
+	}
+	g, _ := json.Marshal(struct {
+		compliance.Chat
+		M []compliance.Message
+	}{got.Chat, got.ChatMessages})
+	w, _ := json.Marshal(struct {
+		compliance.Chat
+		M []compliance.Message
+	}{want.Chat, want.ChatMessages})
+	if string(g) != string(w) {
+		return errorf("chat %s differs:\n got  %.400s\n want %.400s", got.ID, g, w)
+	}
+	return nil
+}

@@ -1,0 +1,112 @@
+package policy
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+)
+
+func policiesOf(fs []ActivityFinding) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.Policy)
+	}
+	return out
+}
+
+func TestActivitySingleEvents(t *testing.T) {
+	// Tuesday 10:00 UTC: inside working hours.
+	at := time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		ev   Activity
+		want []string
+	}{
+		{"public sharing", Activity{Type: "project_sharing_updated", Fields: map[string]any{"audience": "anyone_with_link"}}, []string{ActivityExternalSharing}},
+		{"org sharing", Activity{Type: "project_sharing_updated", Fields: map[string]any{"audience": "organization"}}, nil},
+		{"external invite", Activity{Type: "pending_share_created", ActorEmail: "a@acme.com", Fields: map[string]any{"recipient_email": "x@gmail.com"}}, []string{ActivityExternalSharing}},
+		{"internal invite", Activity{Type: "pending_share_created", ActorEmail: "a@acme.com", Fields: map[string]any{"recipient_email": "b@eu.acme.com"}}, nil},
+		{"session share", Activity{Type: "session_share_created"}, []string{ActivityExternalSharing}},
+		{"mcp server", Activity{Type: "mcp_server_created"}, []string{ActivityAdminChange}},
+		{"skill", Activity{Type: "claude_skill_created"}, []string{ActivityAdminChange}},
+		{"role", Activity{Type: "claude_user_role_updated"}, []string{ActivityAdminChange}},
+		{"api key", Activity{Type: "admin_api_key_created"}, []string{ActivityAdminChange}},
+		{"scoped key", Activity{Type: "scoped_api_key_rotated"}, []string{ActivityAdminChange}},
+		{"chat", Activity{Type: "claude_chat_created"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := NewActivityEvaluator(DefaultActivityConfig())
+			tt.ev.CreatedAt = at
+			got := policiesOf(a.Evaluate(context.Background(), tt.ev))
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Fatalf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestActivityAllowedDomains(t *testing.T) {
+	cfg := DefaultActivityConfig()
+	cfg.AllowedDomains = []string{"partner.io"}
+	a := NewActivityEvaluator(cfg)
+	ev := Activity{Type: "pending_share_created", ActorEmail: "a@acme.com", Fields: map[string]any{"recipient_email": "b@partner.io"}}
+	if got := a.Evaluate(context.Background(), ev); len(got) != 0 {
+		t.Fatalf("allowed domain flagged: %+v", got)
+	}
+}
+
+func TestActivityNewIPAndAgent(t *testing.T) {
+	a := NewActivityEvaluator(DefaultActivityConfig())
+	at := time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC)
+	ev := func(ip, ua string) []string {
+		return policiesOf(a.Evaluate(context.Background(), Activity{Type: "claude_chat_viewed", ActorUserID: "u1", IP: ip, UserAgent: ua, CreatedAt: at}))
+	}
+	if got := ev("1.1.1.1", "Firefox"); len(got) != 0 {
+		t.Fatalf("first event flagged: %v", got)
+	}
+	if got := ev("1.1.1.1", "Firefox"); len(got) != 0 {
+		t.Fatalf("known IP flagged: %v", got)
+	}
+	if got := ev("2.2.2.2", "curl/8"); !slices.Contains(got, ActivityNewIP) || !slices.Contains(got, ActivityNewUserAgent) {
+		t.Fatalf("new IP and agent not flagged: %v", got)
+	}
+	a.Seed("u2", []string{"3.3.3.3"}, []string{"Chrome"})
+	got := policiesOf(a.Evaluate(context.Background(), Activity{Type: "x", ActorUserID: "u2", IP: "4.4.4.4", UserAgent: "Chrome", CreatedAt: at}))
+	if fmt.Sprint(got) != fmt.Sprint([]string{ActivityNewIP}) {
+		t.Fatalf("seeded user: got %v", got)
+	}
+}
+
+func TestActivityBursts(t *testing.T) {
+	cfg := DefaultActivityConfig()
+	cfg.MassExport.Count = 5
+	cfg.OffHours.Count = 4
+	a := NewActivityEvaluator(cfg)
+	night := time.Date(2026, 3, 3, 2, 0, 0, 0, time.UTC)
+	var offHours, exports int
+	for i := range 12 {
+		fs := a.Evaluate(context.Background(), Activity{Type: "claude_chat_exported", ActorUserID: "u1", CreatedAt: night.Add(time.Duration(i) * time.Second)})
+		for _, f := range fs {
+			switch f.Policy {
+			case ActivityOffHours:
+				offHours++
+			case ActivityMassExport:
+				exports++
+			}
+		}
+	}
+	// One finding per window, not one per event past the threshold.
+	if offHours != 1 || exports != 1 {
+		t.Fatalf("off-hours findings %d, export findings %d; want 1 each", offHours, exports)
+	}
+	day := time.Date(2026, 3, 3, 11, 0, 0, 0, time.UTC)
+	b := NewActivityEvaluator(cfg)
+	for i := range 4 {
+		for _, f := range b.Evaluate(context.Background(), Activity{Type: "claude_chat_viewed", ActorUserID: "u1", CreatedAt: day.Add(time.Duration(i) * time.Second)}) {
+			t.Fatalf("daytime viewing flagged: %+v", f)
+		}
+	}
+}

@@ -1,0 +1,53 @@
+package classifier
+
+// Hybrid scores text with weighted phrase rules and, when present, a trained
+// model. The two are combined by noisy-OR, so a strong phrase or a confident
+// model flags on its own and two weak signals add up.
+type Hybrid struct {
+	Rules *RuleSet
+	// Model is nil when no trained model is embedded; scoring is then from
+	// the rules alone.
+	Model *Model
+	// Window and MaxWindows bound model scoring of long texts; see
+	// Model.ScoreWindows.
+	Window, MaxWindows int
+}
+
+// Assessment is the result of Hybrid.Assess.
+type Assessment struct {
+	Matches   []RuleMatch
+	Heuristic float64
+	// ModelScore is the calibrated model probability of the best window,
+	// ModelStart and ModelEnd its byte span; all zero without a model.
+	ModelScore           float64
+	ModelStart, ModelEnd int
+	// Score is 1 - (1-Heuristic)(1-ModelScore).
+	Score float64
+}
+
+// Assess scores text; useModel false skips the model even when present.
+func (h *Hybrid) Assess(text string, useModel bool) Assessment {
+	var a Assessment
+	if h.Rules != nil {
+		a.Matches = h.Rules.Match(text)
+		a.Heuristic = Combine(a.Matches)
+	}
+	if useModel && h.Model != nil {
+		a.ModelScore, a.ModelStart, a.ModelEnd = h.Model.ScoreWindows(text, h.Window, h.MaxWindows)
+	}
+	a.Score = 1 - (1-a.Heuristic)*(1-a.ModelScore)
+	return a
+}
+
+// Keywords returns the rule keywords when there is no model, and nil (run on
+// every text) when a model is present, since the model may flag texts that
+// contain no keyword.
+func (h *Hybrid) Keywords(useModel bool) []string {
+	if useModel && h.Model != nil {
+		return nil
+	}
+	if h.Rules == nil {
+		return nil
+	}
+	return h.Rules.Keywords()
+}

@@ -1,0 +1,206 @@
+package classifier
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+)
+
+// Model is a logistic-regression classifier over hashed features with Platt
+// calibration: P(positive) = 1 / (1 + exp(PlattA*margin + PlattB)).
+type Model struct {
+	Features FeatureConfig
+	// Weights has 1<<Features.Bits entries.
+	Weights []float32
+	Bias    float32
+	// PlattA and PlattB calibrate the margin; A=-1, B=0 is the plain sigmoid.
+	PlattA, PlattB float32
+}
+
+// Margin is the raw linear score w·x + b.
+func (m *Model) Margin(v Vector) float64 {
+	s := float64(m.Bias)
+	for _, f := range v {
+		s += float64(m.Weights[f.Index]) * float64(f.Value)
+	}
+	return s
+}
+
+// Calibrate maps a margin to a probability with the model's Platt parameters.
+func (m *Model) Calibrate(margin float64) float64 {
+	return sigmoid(-(float64(m.PlattA)*margin + float64(m.PlattB)))
+}
+
+// Score is the calibrated probability that text is positive.
+func (m *Model) Score(text string) float64 {
+	return m.Calibrate(m.Margin(m.Features.Vectorize(text)))
+}
+
+// DefaultWindow is the window size in bytes used by ScoreWindows.
+const DefaultWindow = 2048
+
+// ScoreWindows scores text in overlapping windows of about size bytes and
+// returns the highest probability and the byte span of that window. At most
+// maxWindows windows are scored, the rest of a very long text is skipped.
+func (m *Model) ScoreWindows(text string, size, maxWindows int) (p float64, start, end int) {
+	if size <= 0 {
+		size = DefaultWindow
+	}
+	for i, w := range windows(text, size) {
+		if maxWindows > 0 && i >= maxWindows {
+			break
+		}
+		if s := m.Score(text[w.start:w.end]); s > p || i == 0 {
+			p, start, end = s, w.start, w.end
+		}
+	}
+	return p, start, end
+}
+
+func sigmoid(z float64) float64 {
+	if z >= 0 {
+		return 1 / (1 + math.Exp(-z))
+	}
+	e := math.Exp(z)
+	return e / (1 + e)
+}
+
+// The file format is gzip over: magic, the four FeatureConfig bytes, bias,
+// Platt A and B as little-endian float32, the count of non-zero weights as a
+// uvarint, then each non-zero weight as a uvarint index delta and a float32.
+var modelMagic = []byte("CLDTLR\x00\x01")
+
+// ErrBadModel is returned for a model file that cannot be decoded.
+var ErrBadModel = errors.New("classifier: bad model file")
+
+// WriteTo writes the model in its compact binary form; weights whose absolute
+// value is below pruneBelow are dropped.
+func (m *Model) WriteTo(w io.Writer, pruneBelow float32) error {
+	if !m.Features.valid() || len(m.Weights) != 1<<m.Features.Bits {
+		return fmt.Errorf("write model: %w: inconsistent features and weights", ErrBadModel)
+	}
+	zw, err := gzip.NewWriterLevel(w, gzip.BestCompression)
+	if err != nil {
+		return fmt.Errorf("write model: %w", err)
+	}
+	bw := bufio.NewWriter(zw)
+	bw.Write(modelMagic)
+	bw.Write([]byte{m.Features.Bits, m.Features.CharMin, m.Features.CharMax, m.Features.WordNgrams})
+	var buf [binary.MaxVarintLen64]byte
+	putF32 := func(f float32) {
+		binary.LittleEndian.PutUint32(buf[:4], math.Float32bits(f))
+		bw.Write(buf[:4])
+	}
+	putF32(m.Bias)
+	putF32(m.PlattA)
+	putF32(m.PlattB)
+	nnz := 0
+	for _, x := range m.Weights {
+		if x != 0 && abs32(x) >= pruneBelow {
+			nnz++
+		}
+	}
+	bw.Write(buf[:binary.PutUvarint(buf[:], uint64(nnz))])
+	last := -1
+	for i, x := range m.Weights {
+		if x == 0 || abs32(x) < pruneBelow {
+			continue
+		}
+		bw.Write(buf[:binary.PutUvarint(buf[:], uint64(i-last))])
+		putF32(x)
+		last = i
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write model: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return fmt.Errorf("write model: %w", err)
+	}
+	return nil
+}
+
+// MarshalBinary returns the model file bytes without pruning.
+func (m *Model) MarshalBinary() ([]byte, error) {
+	var b bytes.Buffer
+	if err := m.WriteTo(&b, 0); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// ReadModel decodes a model written by WriteTo. It validates every field, so
+// a truncated or foreign file yields ErrBadModel rather than a panic.
+func ReadModel(r io.Reader) (*Model, error) {
+	zr, err := gzip.NewReader(r)
+	if err != nil {
+		return nil, fmt.Errorf("read model: %w: %v", ErrBadModel, err)
+	}
+	defer zr.Close()
+	br := bufio.NewReader(io.LimitReader(zr, 64<<20))
+	head := make([]byte, len(modelMagic)+4+12)
+	if _, err := io.ReadFull(br, head); err != nil {
+		return nil, fmt.Errorf("read model header: %w: %v", ErrBadModel, err)
+	}
+	if !bytes.Equal(head[:len(modelMagic)], modelMagic) {
+		return nil, fmt.Errorf("read model: %w: wrong magic", ErrBadModel)
+	}
+	p := head[len(modelMagic):]
+	m := &Model{Features: FeatureConfig{Bits: p[0], CharMin: p[1], CharMax: p[2], WordNgrams: p[3]}}
+	if !m.Features.valid() {
+		return nil, fmt.Errorf("read model: %w: feature config %+v", ErrBadModel, m.Features)
+	}
+	f32 := func(b []byte) float32 { return math.Float32frombits(binary.LittleEndian.Uint32(b)) }
+	m.Bias, m.PlattA, m.PlattB = f32(p[4:]), f32(p[8:]), f32(p[12:])
+	if !finite(m.Bias) || !finite(m.PlattA) || !finite(m.PlattB) {
+		return nil, fmt.Errorf("read model: %w: non-finite parameter", ErrBadModel)
+	}
+	size := 1 << m.Features.Bits
+	nnz, err := binary.ReadUvarint(br)
+	if err != nil || nnz > uint64(size) {
+		return nil, fmt.Errorf("read model: %w: weight count", ErrBadModel)
+	}
+	m.Weights = make([]float32, size)
+	idx := -1
+	var fb [4]byte
+	for range nnz {
+		d, err := binary.ReadUvarint(br)
+		if err != nil || d == 0 || d > uint64(size) {
+			return nil, fmt.Errorf("read model: %w: weight index", ErrBadModel)
+		}
+		idx += int(d)
+		if idx >= size {
+			return nil, fmt.Errorf("read model: %w: weight index out of range", ErrBadModel)
+		}
+		if _, err := io.ReadFull(br, fb[:]); err != nil {
+			return nil, fmt.Errorf("read model: %w: truncated weights", ErrBadModel)
+		}
+		w := f32(fb[:])
+		if !finite(w) {
+			return nil, fmt.Errorf("read model: %w: non-finite weight", ErrBadModel)
+		}
+		m.Weights[idx] = w
+	}
+	return m, nil
+}
+
+// UnmarshalModel decodes model file bytes; see ReadModel.
+func UnmarshalModel(data []byte) (*Model, error) {
+	return ReadModel(bytes.NewReader(data))
+}
+
+func abs32(x float32) float32 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func finite(x float32) bool {
+	f := float64(x)
+	return !math.IsNaN(f) && !math.IsInf(f, 0)
+}

@@ -1,0 +1,217 @@
+package classifier
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/coregx/ahocorasick"
+	"gopkg.in/yaml.v3"
+)
+
+// Rule is one weighted phrase pattern, loaded from YAML. Like a gitleaks rule
+// it names keywords, and its regular expression runs only when the lower-cased
+// text contains one of them.
+type Rule struct {
+	ID          string `yaml:"id"`
+	Description string `yaml:"description"`
+	// Entity optionally names the kind of finding this rule produces, for
+	// detectors that report per rule.
+	Entity string `yaml:"entity"`
+	// Weight in (0,1] is how strongly one match alone indicates the class.
+	Weight   float64  `yaml:"weight"`
+	Keywords []string `yaml:"keywords"`
+	Pattern  string   `yaml:"pattern"`
+	// Examples are texts the rule must match; tests check them so a rule
+	// and its keywords cannot drift apart.
+	Examples []string `yaml:"examples"`
+
+	re *regexp.Regexp
+}
+
+// RuleSet is a parsed, compiled rule file.
+type RuleSet struct {
+	Rules    []Rule
+	keywords []string
+	// ac finds every keyword in one pass; rulesOf maps its pattern ids to
+	// the rules that list that keyword.
+	ac      *ahocorasick.Automaton
+	rulesOf [][]int
+}
+
+// ParseRules reads a YAML document with a top-level "rules" list. Every rule
+// needs an id, a weight in (0,1], at least one lower-case keyword and a
+// pattern that compiles (use (?i) for case-insensitive matching).
+func ParseRules(data []byte) (*RuleSet, error) {
+	var doc struct {
+		Rules []Rule `yaml:"rules"`
+	}
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("parse rules: %w", err)
+	}
+	rs := &RuleSet{Rules: doc.Rules}
+	seen := map[string]bool{}
+	for i := range rs.Rules {
+		r := &rs.Rules[i]
+		switch {
+		case r.ID == "":
+			return nil, fmt.Errorf("parse rules: rule %d has no id", i+1)
+		case seen[r.ID]:
+			return nil, fmt.Errorf("parse rules: duplicate rule id %q", r.ID)
+		case !(r.Weight > 0 && r.Weight <= 1):
+			return nil, fmt.Errorf("parse rules: rule %q: weight %v is not in (0,1]", r.ID, r.Weight)
+		case len(r.Keywords) == 0:
+			return nil, fmt.Errorf("parse rules: rule %q has no keywords", r.ID)
+		}
+		seen[r.ID] = true
+		for _, k := range r.Keywords {
+			if k == "" || k != strings.ToLower(k) {
+				return nil, fmt.Errorf("parse rules: rule %q: keyword %q must be non-empty lower case", r.ID, k)
+			}
+		}
+		re, err := regexp.Compile(r.Pattern)
+		if err != nil {
+			return nil, fmt.Errorf("parse rules: rule %q: %w", r.ID, err)
+		}
+		r.re = re
+		rs.keywords = append(rs.keywords, r.Keywords...)
+	}
+	slices.Sort(rs.keywords)
+	rs.keywords = slices.Compact(rs.keywords)
+	if len(rs.keywords) == 0 {
+		return rs, nil
+	}
+	rs.rulesOf = make([][]int, len(rs.keywords))
+	for i, r := range rs.Rules {
+		for _, k := range r.Keywords {
+			j, _ := slices.BinarySearch(rs.keywords, k)
+			if !slices.Contains(rs.rulesOf[j], i) {
+				rs.rulesOf[j] = append(rs.rulesOf[j], i)
+			}
+		}
+	}
+	ac, err := ahocorasick.NewBuilder().AddStrings(rs.keywords).Build()
+	if err != nil {
+		return nil, fmt.Errorf("parse rules: build keyword matcher: %w", err)
+	}
+	rs.ac = ac
+	return rs, nil
+}
+
+// MustParseRules is ParseRules for embedded rule files, which tests keep valid.
+func MustParseRules(data []byte) *RuleSet {
+	rs, err := ParseRules(data)
+	if err != nil {
+		panic(err)
+	}
+	return rs
+}
+
+// Keywords is the sorted union of every rule's keywords.
+func (rs *RuleSet) Keywords() []string { return slices.Clone(rs.keywords) }
+
+// RuleMatch is one match of a rule; Start and End are byte offsets.
+type RuleMatch struct {
+	Rule       *Rule
+	Start, End int
+}
+
+// maxMatchesPerRule bounds the work spent on one rule in a hostile text.
+const maxMatchesPerRule = 8
+
+// windowRadius is how far around a keyword hit a rule's pattern is run.
+// Patterns are written to span well under this, so running them on windows
+// finds what a run on the whole text would, at a cost that follows the
+// number of keyword hits rather than the length of the text.
+const windowRadius = 512
+
+// Match runs every rule whose keywords occur in text, on windows around the
+// keyword hits, and returns the matches in text order.
+func (rs *RuleSet) Match(text string) []RuleMatch {
+	if rs.ac == nil || text == "" {
+		return nil
+	}
+	// Lower-casing ASCII only keeps byte offsets equal to the text's.
+	lower := []byte(text)
+	for i, c := range lower {
+		if 'A' <= c && c <= 'Z' {
+			lower[i] = c + 'a' - 'A'
+		}
+	}
+	hits := make([][]span, len(rs.Rules))
+	for _, m := range rs.ac.FindAllOverlapping(lower) {
+		for _, ri := range rs.rulesOf[m.PatternID] {
+			w := snapToLines(text, span{max(0, m.Start-windowRadius), min(len(text), m.End+windowRadius)})
+			hits[ri] = append(hits[ri], w)
+		}
+	}
+	var out []RuleMatch
+	for ri, ws := range hits {
+		r := &rs.Rules[ri]
+		n := 0
+		for _, w := range mergeSpans(ws) {
+			for _, loc := range r.re.FindAllStringIndex(text[w.start:w.end], maxMatchesPerRule) {
+				start, end := w.start+loc[0], w.start+loc[1]
+				// A match touching a window edge cut inside a line may owe
+				// its \b, ^ or $ to the cut; drop it rather than guess.
+				if start == w.start && w.start > 0 && text[w.start-1] != '\n' ||
+					end == w.end && w.end < len(text) && text[w.end] != '\n' {
+					continue
+				}
+				if n < maxMatchesPerRule {
+					out = append(out, RuleMatch{Rule: r, Start: start, End: end})
+					n++
+				}
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b RuleMatch) int { return a.Start - b.Start })
+	return out
+}
+
+// mergeSpans sorts spans and joins overlapping ones.
+func mergeSpans(ws []span) []span {
+	slices.SortFunc(ws, func(a, b span) int { return a.start - b.start })
+	out := ws[:0]
+	for _, w := range ws {
+		if n := len(out); n > 0 && w.start <= out[n-1].end {
+			out[n-1].end = max(out[n-1].end, w.end)
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// snapToLines widens a window to whole lines, unless that would more than
+// double it (minified or one-line texts); a cut window is handled in Match.
+func snapToLines(text string, w span) span {
+	if i := strings.LastIndexByte(text[max(0, w.start-windowRadius):w.start], '\n'); i >= 0 {
+		w.start = max(0, w.start-windowRadius) + i + 1
+	} else if w.start <= windowRadius {
+		w.start = 0
+	}
+	if i := strings.IndexByte(text[w.end:min(len(text), w.end+windowRadius)], '\n'); i >= 0 {
+		w.end += i
+	} else if len(text)-w.end <= windowRadius {
+		w.end = len(text)
+	}
+	return w
+}
+
+// Combine turns matches into one score by noisy-OR over the distinct rules
+// matched: 1 - Π(1 - weight). Repeating one phrase does not raise the score;
+// independent signals do.
+func Combine(matches []RuleMatch) float64 {
+	seen := map[string]bool{}
+	miss := 1.0
+	for _, m := range matches {
+		if seen[m.Rule.ID] {
+			continue
+		}
+		seen[m.Rule.ID] = true
+		miss *= 1 - m.Rule.Weight
+	}
+	return 1 - miss
+}

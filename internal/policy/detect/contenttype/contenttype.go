@@ -1,0 +1,393 @@
+// Package contenttype registers the "content_type" detector: what kind of
+// content a text carries (code, SQL, shell commands, JSON, CSV, blocks of
+// credentials, tables of personal data), so a policy can flag for example
+// customer tables or .env files pasted into a chat.
+//
+// Fenced blocks are typed by their language tag; everything else by line
+// heuristics. Findings have entity CONTENT_TYPE:<type> and span the block.
+package contenttype
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/claudit/claudit/internal/policy/detect"
+)
+
+// ID is the registered detector id.
+const ID = "content_type"
+
+// The content types.
+const (
+	Code         = "code"
+	SQL          = "sql"
+	Shell        = "shell"
+	JSON         = "json"
+	CSV          = "csv"
+	Credentials  = "credentials"
+	PersonalData = "personal_data"
+)
+
+// Types lists every content type the detector knows.
+var Types = []string{Code, SQL, Shell, JSON, CSV, Credentials, PersonalData}
+
+func init() {
+	detect.Register(ID, func(p detect.Params) (detect.Detector, error) { return New(p) })
+}
+
+// Detector reports denied content types.
+type Detector struct {
+	deny map[string]bool
+}
+
+// New builds the detector. Params:
+//
+//	deny  list of types to flag, default [credentials, personal_data];
+//	      types: code, sql, shell, json, csv, credentials, personal_data
+func New(p detect.Params) (*Detector, error) {
+	deny := p.Strings("deny")
+	if deny == nil {
+		deny = []string{Credentials, PersonalData}
+	}
+	d := &Detector{deny: map[string]bool{}}
+	for _, t := range deny {
+		t = strings.ToLower(strings.TrimSpace(t))
+		if !slices.Contains(Types, t) {
+			return nil, fmt.Errorf("%s: unknown type %q; known: %s", ID, t, strings.Join(Types, ", "))
+		}
+		d.deny[t] = true
+	}
+	return d, nil
+}
+
+// ID implements detect.Detector.
+func (d *Detector) ID() string { return ID }
+
+// Keywords implements detect.Detector; nil, since content is recognized by
+// shape rather than words.
+func (d *Detector) Keywords() []string { return nil }
+
+// Detect implements detect.Detector.
+func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding {
+	if ctx.Err() != nil || in.Text == "" {
+		return nil
+	}
+	var out []detect.Finding
+	for _, b := range Classify(in.Text) {
+		if !d.deny[b.Type] {
+			continue
+		}
+		out = append(out, detect.Finding{
+			Detector: ID,
+			Entity:   "CONTENT_TYPE:" + b.Type,
+			Start:    b.Start,
+			End:      b.End,
+			Score:    b.Score,
+			Excerpt:  detect.Excerpt(in.Text, b.Start, b.End),
+		})
+	}
+	return out
+}
+
+// Block is a typed region of a text.
+type Block struct {
+	Type       string
+	Start, End int
+	Score      float64
+}
+
+// line is one line of text without its newline, with its byte offset.
+type line struct {
+	text  string
+	start int
+}
+
+func (l line) end() int { return l.start + len(l.text) }
+
+func splitLines(text string, base int) []line {
+	var out []line
+	for start := 0; start <= len(text); {
+		i := strings.IndexByte(text[start:], '\n')
+		if i < 0 {
+			out = append(out, line{text[start:], base + start})
+			break
+		}
+		out = append(out, line{strings.TrimSuffix(text[start:start+i], "\r"), base + start})
+		start += i + 1
+	}
+	return out
+}
+
+var fence = regexp.MustCompile("(?m)^[ \t]*```[ \t]*([\\w+#.-]*)[^\n]*\n((?s:.*?))(^[ \t]*```[ \t]*$|\\z)")
+
+var langTypes = map[string]string{
+	"sql": SQL, "mysql": SQL, "postgresql": SQL, "psql": SQL, "plsql": SQL, "tsql": SQL,
+	"sh": Shell, "bash": Shell, "shell": Shell, "zsh": Shell, "console": Shell, "shell-session": Shell,
+	"powershell": Shell, "ps1": Shell, "bat": Shell, "cmd": Shell,
+	"json": JSON, "jsonc": JSON, "json5": JSON,
+	"csv": CSV, "tsv": CSV,
+	"env": Credentials, "dotenv": Credentials,
+}
+
+// Classify returns the typed blocks of text: fenced blocks by their tag (and
+// also by content), the rest by line heuristics.
+func Classify(text string) []Block {
+	var out []Block
+	prev := 0
+	for _, m := range fence.FindAllStringSubmatchIndex(text, -1) {
+		out = append(out, classifyRegion(text[prev:m[0]], prev)...)
+		tag := strings.ToLower(text[m[2]:m[3]])
+		body, bodyStart := text[m[4]:m[5]], m[4]
+		if t, ok := langTypes[tag]; ok {
+			out = append(out, Block{Type: t, Start: m[0], End: m[1], Score: 0.9})
+		} else if tag != "" {
+			out = append(out, Block{Type: Code, Start: m[0], End: m[1], Score: 0.9})
+		}
+		for _, b := range classifyRegion(body, bodyStart) {
+			if !slices.ContainsFunc(out, func(o Block) bool { return o.Type == b.Type && o.Start <= b.Start && b.End <= o.End }) {
+				out = append(out, b)
+			}
+		}
+		prev = m[1]
+	}
+	out = append(out, classifyRegion(text[prev:], prev)...)
+	return out
+}
+
+// classifyRegion applies the heuristics to unfenced text at offset base.
+func classifyRegion(text string, base int) []Block {
+	if strings.TrimSpace(text) == "" {
+		return nil
+	}
+	var out []Block
+	if b, ok := jsonBlock(text, base); ok {
+		out = append(out, b)
+	}
+	lines := splitLines(text, base)
+	out = append(out, tables(lines)...)
+	out = append(out, credentials(lines)...)
+	if b, ok := sqlBlock(text, base); ok {
+		out = append(out, b)
+	}
+	out = append(out, lineRuns(lines, Shell, shellLine, 2, 0.7)...)
+	out = append(out, lineRuns(lines, Code, codeLine, 3, 0.6)...)
+	return out
+}
+
+func jsonBlock(text string, base int) (Block, bool) {
+	t := strings.TrimSpace(text)
+	if len(t) < 2 || (t[0] != '{' && t[0] != '[') || !json.Valid([]byte(t)) {
+		return Block{}, false
+	}
+	if t == "{}" || t == "[]" {
+		return Block{}, false
+	}
+	start := base + strings.Index(text, t)
+	return Block{Type: JSON, Start: start, End: start + len(t), Score: 0.95}, true
+}
+
+var (
+	sqlUpper = regexp.MustCompile(`\b(SELECT\s[\s\S]{1,400}?\sFROM\s+[\w."\x60\[\]]+|INSERT\s+INTO\s+[\w."\x60]+|UPDATE\s+[\w."\x60]+\s+SET\s|DELETE\s+FROM\s+[\w."\x60]+|CREATE\s+(TABLE|INDEX|VIEW|DATABASE|SCHEMA)\s|ALTER\s+TABLE\s|DROP\s+(TABLE|INDEX|VIEW)\s)`)
+	sqlLower = regexp.MustCompile(`(?i)\b(select\s[^;]{1,400}?\sfrom\s+[\w."\x60]+[^;]{0,400};|insert\s+into\s+[\w."\x60]+[^;]{0,400};|update\s+[\w."\x60]+\s+set\s[^;]{0,400};|delete\s+from\s+[\w."\x60]+[^;]{0,200};|create\s+table\s+[\w."\x60]+\s*\()`)
+)
+
+func sqlBlock(text string, base int) (Block, bool) {
+	locs := append(sqlUpper.FindAllStringIndex(text, -1), sqlLower.FindAllStringIndex(text, -1)...)
+	if len(locs) == 0 {
+		return Block{}, false
+	}
+	start, end := len(text), 0
+	for _, l := range locs {
+		start, end = min(start, l[0]), max(end, l[1])
+	}
+	score := 0.6
+	if len(locs) > 1 {
+		score = 0.8
+	}
+	return Block{Type: SQL, Start: base + start, End: base + end, Score: score}, true
+}
+
+var (
+	shellPrompt  = regexp.MustCompile(`^\s*[$#>]\s+[\w./~-]+`)
+	shellCommand = regexp.MustCompile(`^\s*(sudo|apt|apt-get|yum|dnf|brew|npm|npx|yarn|pnpm|pip|pip3|git|cd|ls|export|chmod|chown|curl|wget|docker|kubectl|helm|systemctl|ssh|scp|mkdir|rm|cp|mv|cat|grep|tar|make|go|cargo|python|python3|terraform|aws|gcloud|az)\s+\S`)
+	codeSyntax   = regexp.MustCompile(`([;{}]\s*$|^\s*(def|class|func|function|import|from\s+\S+\s+import|package|public|private|protected|return|const|let|var|#include|using|namespace|fn|impl|struct|enum|interface)\b|=>|\)\s*\{|^\s*(if|for|while)\s*\(.*\)\s*\{?\s*$|^\s*(//|/\*|\*/))`)
+)
+
+func shellLine(s string) bool { return shellPrompt.MatchString(s) || shellCommand.MatchString(s) }
+func codeLine(s string) bool  { return codeSyntax.MatchString(s) }
+
+// lineRuns finds runs of lines where at least minHits lines match and they
+// make up at least 40% of the non-blank lines of the run; three
+// non-matching or blank lines in a row end a run.
+func lineRuns(lines []line, typ string, match func(string) bool, minHits int, score float64) []Block {
+	var out []Block
+	flush := func(run []line, hits int) {
+		nonBlank := 0
+		for _, l := range run {
+			if strings.TrimSpace(l.text) != "" {
+				nonBlank++
+			}
+		}
+		if hits >= minHits && float64(hits) >= 0.4*float64(nonBlank) {
+			out = append(out, Block{Type: typ, Start: run[0].start, End: run[len(run)-1].end(), Score: score})
+		}
+	}
+	var run []line
+	hits, miss := 0, 0
+	for _, l := range lines {
+		switch {
+		case match(l.text):
+			run = append(run, l)
+			hits++
+			miss = 0
+		case len(run) > 0 && strings.TrimSpace(l.text) == "":
+			run = append(run, l)
+			miss++
+		case len(run) > 0 && miss < 2:
+			run = append(run, l)
+			miss++
+		default:
+			if len(run) > 0 {
+				flush(run[:len(run)-miss], hits)
+			}
+			run, hits, miss = nil, 0, 0
+		}
+	}
+	if len(run) > 0 {
+		flush(run[:len(run)-miss], hits)
+	}
+	return out
+}
+
+var (
+	secretKey   = regexp.MustCompile(`(?i)^\s*(export\s+)?["']?[\w.-]*(password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|auth|credential|conn(ection)?[_-]?string|dsn)[\w.-]*["']?\s*[:=]\s*["']?([^\s"']{4,})`)
+	keyValue    = regexp.MustCompile(`^\s*(export\s+)?["']?[A-Za-z_][\w.-]*["']?\s*[:=]\s*\S`)
+	placeholder = regexp.MustCompile(`(?i)^(<.*>|\$\{?\w+\}?|x{3,}|\*{3,}|\.{3,}|changeme|your[_-].*|example.*|null|none|true|false|\{\{.*\}\})$`)
+)
+
+// credentials finds runs of key/value lines that include at least one
+// secret-named key with a real-looking value: two such keys, or one plus two
+// other key/value lines.
+func credentials(lines []line) []Block {
+	var out []Block
+	i := 0
+	for i < len(lines) {
+		if !keyValue.MatchString(lines[i].text) {
+			i++
+			continue
+		}
+		j, secrets := i, 0
+		for j < len(lines) && keyValue.MatchString(lines[j].text) {
+			if m := secretKey.FindStringSubmatch(lines[j].text); m != nil && !placeholder.MatchString(m[len(m)-1]) {
+				secrets++
+			}
+			j++
+		}
+		if secrets >= 2 || secrets == 1 && j-i >= 3 {
+			score := 0.7
+			if secrets >= 2 {
+				score = 0.85
+			}
+			out = append(out, Block{Type: Credentials, Start: lines[i].start, End: lines[j-1].end(), Score: score})
+		}
+		i = j
+	}
+	return out
+}
+
+var (
+	email        = regexp.MustCompile(`[\w.+-]+@[\w-]+\.[\w.-]+`)
+	strongColumn = regexp.MustCompile(`(?i)^\W*(e-?mail(\s*address)?|phone(\s*(number|no))?|mobile|cell|telephone|ssn|social\s*security(\s*number)?|date\s*of\s*birth|dob|birth\s*date|birthday|(home\s*|street\s*)?address|iban|passport(\s*(number|no))?|national\s*id|tax\s*id|driver'?s?\s*licen[cs]e)\W*$`)
+	nameColumn   = regexp.MustCompile(`(?i)^\W*((first|last|full|given|family|sur)\s*_?name|name|surname|customer|employee|patient|contact)\W*$`)
+)
+
+// tables finds CSV-like runs (three or more lines with the same number, at
+// least two, of one delimiter) and markdown tables, and marks those whose
+// header names personal columns or whose rows mostly hold e-mail addresses.
+func tables(lines []line) []Block {
+	var out []Block
+	for i := 0; i < len(lines); {
+		n, sep := tableRun(lines[i:])
+		if n < 3 {
+			i++
+			continue
+		}
+		run := lines[i : i+n]
+		b := Block{Type: CSV, Start: run[0].start, End: run[n-1].end(), Score: 0.7}
+		if sep == '|' {
+			b.Score = 0.6
+		}
+		out = append(out, b)
+		if personal(run, sep) {
+			out = append(out, Block{Type: PersonalData, Start: b.Start, End: b.End, Score: 0.85})
+		}
+		i += n
+	}
+	return out
+}
+
+// tableRun returns how many lines from the start form a table and its
+// delimiter.
+func tableRun(lines []line) (int, byte) {
+	if t := strings.TrimSpace(lines[0].text); strings.HasPrefix(t, "|") && strings.Count(t, "|") >= 3 {
+		n := 0
+		for n < len(lines) && strings.HasPrefix(strings.TrimSpace(lines[n].text), "|") {
+			n++
+		}
+		return n, '|'
+	}
+	for _, sep := range []byte{',', '\t', ';'} {
+		c := strings.Count(lines[0].text, string(sep))
+		// One delimiter per line is common in prose, so two-column tables
+		// need a header of single words.
+		if c == 0 || c == 1 && strings.ContainsAny(strings.TrimSpace(lines[0].text), " ") {
+			continue
+		}
+		n := 1
+		for n < len(lines) && strings.Count(lines[n].text, string(sep)) == c {
+			n++
+		}
+		if n >= 3 {
+			return n, sep
+		}
+	}
+	return 0, 0
+}
+
+func cells(s string, sep byte) []string {
+	s = strings.TrimSpace(s)
+	if sep == '|' {
+		s = strings.Trim(s, "|")
+	}
+	parts := strings.Split(s, string(sep))
+	for i, p := range parts {
+		parts[i] = strings.Trim(strings.TrimSpace(p), `"'`)
+	}
+	return parts
+}
+
+func personal(run []line, sep byte) bool {
+	strong, names := 0, 0
+	for _, c := range cells(run[0].text, sep) {
+		switch {
+		case strongColumn.MatchString(c):
+			strong++
+		case nameColumn.MatchString(c):
+			names++
+		}
+	}
+	if strong >= 1 || names >= 2 {
+		return true
+	}
+	withEmail := 0
+	for _, l := range run[1:] {
+		if email.MatchString(l.text) {
+			withEmail++
+		}
+	}
+	return withEmail*2 >= len(run)-1
+}

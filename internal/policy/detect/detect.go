@@ -1,0 +1,248 @@
+// Package detect holds the types shared by every detector family: the text
+// being scanned, the findings a detector returns, and the registry that maps
+// a detector ID to the factory that builds it from a policy's parameters.
+//
+// Detectors are small and stateless after construction: the engine builds
+// them once per policy version and calls Detect concurrently.
+package detect
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// Role of the text being scanned.
+type Role string
+
+// Roles a piece of text can have in a chat.
+const (
+	RoleUser      Role = "user"
+	RoleAssistant Role = "assistant"
+	RoleTool      Role = "tool"
+	RoleFile      Role = "file"
+)
+
+// Input is one piece of text plus its context.
+type Input struct {
+	Text     string
+	Role     Role
+	ChatID   string
+	UserID   string
+	FileName string
+}
+
+// Finding is one match. Start/End are byte offsets into Input.Text.
+// Excerpt is redacted: it never carries the raw secret or PII.
+type Finding struct {
+	Detector string  `json:"detector"`
+	Entity   string  `json:"entity"`
+	Start    int     `json:"start"`
+	End      int     `json:"end"`
+	Score    float64 `json:"score"`
+	Excerpt  string  `json:"excerpt"`
+}
+
+// Detector finds one family of risks.
+type Detector interface {
+	// ID is the registered detector id, e.g. "pii".
+	ID() string
+	// Keywords are lower-case substrings that make the detector worth running; nil means always run.
+	Keywords() []string
+	// Detect returns the findings in in.Text. It must be safe for concurrent use.
+	Detect(ctx context.Context, in Input) []Finding
+}
+
+// Params are a policy's free-form parameters from YAML.
+type Params map[string]any
+
+// Factory builds a detector from params; registered detectors are looked up by ID.
+type Factory func(Params) (Detector, error)
+
+// registry is written only from init functions and read afterwards; the
+// mutex makes late registration (tests, plugins) safe too.
+var registry = struct {
+	sync.RWMutex
+	m map[string]Factory
+}{m: map[string]Factory{}}
+
+// Register makes a detector factory available under id. It is called from
+// the init function of each detector package. Registering the same id twice
+// panics, as it is a programming error.
+func Register(id string, f Factory) {
+	registry.Lock()
+	defer registry.Unlock()
+	if _, dup := registry.m[id]; dup {
+		panic(fmt.Sprintf("detect: detector %q registered twice", id))
+	}
+	registry.m[id] = f
+}
+
+// Lookup returns the factory registered under id.
+func Lookup(id string) (Factory, bool) {
+	registry.RLock()
+	defer registry.RUnlock()
+	f, ok := registry.m[id]
+	return f, ok
+}
+
+// IDs returns the registered detector ids, sorted.
+func IDs() []string {
+	registry.RLock()
+	defer registry.RUnlock()
+	ids := make([]string, 0, len(registry.m))
+	for id := range registry.m {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// Redact masks s for display: strings longer than 8 runes keep their first
+// two and last two runes, shorter ones are masked whole. Whitespace runs are
+// collapsed so an excerpt stays on one line.
+func Redact(s string) string {
+	n := utf8.RuneCountInString(s)
+	if n == 0 {
+		return ""
+	}
+	if n <= 8 {
+		return strings.Repeat("*", n)
+	}
+	runes := []rune(s)
+	var b strings.Builder
+	b.Grow(n)
+	for i, r := range runes {
+		switch {
+		case i < 2 || i >= n-2:
+			if r == '\n' || r == '\r' || r == '\t' {
+				r = ' '
+			}
+			b.WriteRune(r)
+		default:
+			b.WriteByte('*')
+		}
+	}
+	return b.String()
+}
+
+// Excerpt returns text[start:end] redacted, clamped to valid bounds.
+func Excerpt(text string, start, end int) string {
+	start, end = clamp(start, len(text)), clamp(end, len(text))
+	if end < start {
+		return ""
+	}
+	return Redact(text[start:end])
+}
+
+func clamp(i, n int) int {
+	if i < 0 {
+		return 0
+	}
+	if i > n {
+		return n
+	}
+	return i
+}
+
+// String returns the parameter key as a string, or def.
+func (p Params) String(key, def string) string {
+	if v, ok := p[key].(string); ok {
+		return v
+	}
+	return def
+}
+
+// Float returns the parameter key as a float64, or def when it is missing or not a number.
+func (p Params) Float(key string, def float64) float64 {
+	if f, ok := toFloat(p[key]); ok {
+		return f
+	}
+	return def
+}
+
+// Int returns the parameter key as an int, or def when it is missing or not a number.
+func (p Params) Int(key string, def int) int {
+	if f, ok := toFloat(p[key]); ok {
+		return int(f)
+	}
+	return def
+}
+
+// Bool returns the parameter key as a bool, or def when it is missing or not a bool.
+func (p Params) Bool(key string, def bool) bool {
+	if b, ok := p[key].(bool); ok {
+		return b
+	}
+	return def
+}
+
+// Strings returns the parameter key as a list of strings. A single string is
+// returned as a one-element list; missing keys return nil.
+func (p Params) Strings(key string) []string {
+	switch v := p[key].(type) {
+	case string:
+		return []string{v}
+	case []string:
+		return append([]string(nil), v...)
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, e := range v {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			} else if e != nil {
+				out = append(out, fmt.Sprint(e))
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// FloatMap returns the parameter key as a map of floats, e.g.
+// `thresholds: {PHONE: 0.6}`. Non-numeric values are skipped.
+func (p Params) FloatMap(key string) map[string]float64 {
+	out := map[string]float64{}
+	switch v := p[key].(type) {
+	case map[string]any:
+		for k, e := range v {
+			if f, ok := toFloat(e); ok {
+				out[k] = f
+			}
+		}
+	case map[string]float64:
+		for k, e := range v {
+			out[k] = e
+		}
+	case Params:
+		for k, e := range v {
+			if f, ok := toFloat(e); ok {
+				out[k] = f
+			}
+		}
+	}
+	return out
+}
+
+func toFloat(v any) (float64, bool) {
+	switch n := v.(type) {
+	case float64:
+		return n, true
+	case float32:
+		return float64(n), true
+	case int:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	case int32:
+		return float64(n), true
+	case uint64:
+		return float64(n), true
+	case uint:
+		return float64(n), true
+	}
+	return 0, false
+}

@@ -1,0 +1,631 @@
+// Package encoded finds obfuscated text (detector id "encoded") and decodes
+// it so the policy engine can scan what it hides.
+//
+// It reports the obfuscation itself: base64 and hex runs that decode to
+// readable text, runs of percent-encoding, ROT13 (only when decoding turns a
+// line into mostly dictionary words, data/words.txt), leetspeak words
+// ("1gn0r3"), zero-width characters, bidirectional control characters
+// (Trojan Source) and words mixing Latin letters with look-alike letters from
+// other scripts (Unicode TR39 confusable skeletons via
+// github.com/mtibben/confusables). Decode returns the decoded texts with the
+// span they came from; nesting (base64 of hex) is followed to a bounded depth
+// and the total decoded size is capped.
+package encoded
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/base64"
+	"encoding/hex"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/mtibben/confusables"
+
+	"github.com/claudit/claudit/internal/policy/detect"
+)
+
+// ID is the registered detector id.
+const ID = "encoded"
+
+// Kinds of obfuscation, used as Finding.Entity and Decoded.Kind.
+const (
+	Base64     = "BASE64"
+	Hex        = "HEX"
+	URLEncoded = "URL_ENCODED"
+	ROT13      = "ROT13"
+	Leetspeak  = "LEETSPEAK"
+	ZeroWidth  = "ZERO_WIDTH"
+	Bidi       = "BIDI"
+	Homoglyph  = "HOMOGLYPH"
+)
+
+// Kinds lists every kind this detector reports.
+var Kinds = []string{Base64, Hex, URLEncoded, ROT13, Leetspeak, ZeroWidth, Bidi, Homoglyph}
+
+var scores = map[string]float64{
+	Base64: 0.6, Hex: 0.5, URLEncoded: 0.5, ROT13: 0.75, Leetspeak: 0.6,
+	ZeroWidth: 0.8, Bidi: 0.9, Homoglyph: 0.8,
+}
+
+//go:embed data/words.txt
+var wordsTXT []byte
+
+var dictionary = sync.OnceValue(func() map[string]bool {
+	m := map[string]bool{}
+	sc := bufio.NewScanner(bytes.NewReader(wordsTXT))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(line, "#") {
+			continue
+		}
+		for _, w := range strings.Fields(line) {
+			m[w] = true
+		}
+	}
+	return m
+})
+
+func init() {
+	detect.Register(ID, New)
+}
+
+// Detector reports obfuscated spans. It is safe for concurrent use.
+type Detector struct {
+	kinds map[string]bool
+}
+
+// New builds the detector. Params: `kinds: [BASE64, ZERO_WIDTH]` limits the
+// reported kinds (default all).
+func New(p detect.Params) (detect.Detector, error) {
+	d := &Detector{kinds: map[string]bool{}}
+	ks := p.Strings("kinds")
+	if len(ks) == 0 {
+		ks = Kinds
+	}
+	for _, k := range ks {
+		d.kinds[strings.ToUpper(k)] = true
+	}
+	return d, nil
+}
+
+// ID returns "encoded".
+func (d *Detector) ID() string { return ID }
+
+// Keywords returns nil: encodings have no keywords, the detector always runs.
+func (d *Detector) Keywords() []string { return nil }
+
+// Detect reports each obfuscated span once.
+func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding {
+	var out []detect.Finding
+	for _, s := range find(in.Text, true) {
+		if ctx.Err() != nil {
+			return nil
+		}
+		if !d.kinds[s.kind] || s.decodeOnly {
+			continue
+		}
+		out = append(out, detect.Finding{Detector: ID, Entity: s.kind, Start: s.start, End: s.end,
+			Score: scores[s.kind], Excerpt: detect.Excerpt(in.Text, s.start, s.end)})
+	}
+	return out
+}
+
+// Decoded is text recovered from an obfuscated span of the input.
+type Decoded struct {
+	Text string
+	// Start and End are byte offsets of the encoded span in the original input.
+	Start, End int
+	// Kind is the chain of encodings, outermost first, e.g. "BASE64>HEX".
+	Kind  string
+	Depth int
+}
+
+// Decode returns the texts hidden in text, following nested encodings up to
+// maxDepth levels and stopping once maxBytes of decoded text were produced.
+func Decode(text string, maxDepth, maxBytes int) []Decoded {
+	var out []Decoded
+	budget := maxBytes
+	var walk func(s string, start, end int, kind string, depth int)
+	walk = func(s string, start, end int, kind string, depth int) {
+		if depth > maxDepth || budget <= 0 {
+			return
+		}
+		for _, seg := range find(s, false) {
+			if seg.decoded == "" || budget <= 0 {
+				continue
+			}
+			if len(seg.decoded) > budget {
+				seg.decoded = truncate(seg.decoded, budget)
+			}
+			budget -= len(seg.decoded)
+			k, st, en := seg.kind, seg.start, seg.end
+			if kind != "" {
+				k, st, en = kind+">"+seg.kind, start, end
+			}
+			out = append(out, Decoded{Text: seg.decoded, Start: st, End: en, Kind: k, Depth: depth})
+			walk(seg.decoded, st, en, k, depth+1)
+		}
+	}
+	walk(text, 0, len(text), "", 1)
+	return out
+}
+
+func truncate(s string, n int) string {
+	for n > 0 && n < len(s) && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// segment is one obfuscated span, with its decoded text when it has one.
+type segment struct {
+	kind       string
+	start, end int
+	decoded    string
+	// decodeOnly segments feed Decode but are not reported as findings.
+	decodeOnly bool
+}
+
+var (
+	base64Re = regexp.MustCompile(`[A-Za-z0-9+/_-]{16,}={0,2}`)
+	hexRe    = regexp.MustCompile(`\b(?:0x)?(?:[0-9a-fA-F]{2}[ :]?){8,}`)
+	hexEscRe = regexp.MustCompile(`(?:\\x[0-9a-fA-F]{2}){4,}`)
+	pctRe    = regexp.MustCompile(`[^\s%]*(?:%[0-9a-fA-F]{2}[^\s%]*){3,}`)
+)
+
+// find returns obfuscated segments in text. With report false only
+// segments that decode to something are needed.
+func find(text string, report bool) []segment {
+	var out []segment
+	out = append(out, findBase64(text)...)
+	out = append(out, findHex(text)...)
+	out = append(out, findPercent(text)...)
+	out = append(out, findROT13(text)...)
+	out = append(out, findLeet(text)...)
+	out = append(out, findUnicode(text, report)...)
+	return out
+}
+
+func isBase64Char(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '_' || c == '-'
+}
+
+// findBase64 scans for runs of base64 characters of at least 16 bytes that
+// decode to readable text.
+func findBase64(text string) []segment {
+	var out []segment
+	for i := 0; i < len(text); {
+		if !isBase64Char(text[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(text) && isBase64Char(text[j]) {
+			j++
+		}
+		start, end := i, j
+		for k := 0; k < 2 && end < len(text) && text[end] == '='; k++ {
+			end++
+		}
+		i = end
+		if j-start < 16 {
+			continue
+		}
+		s := text[start:end]
+		if !mixedAlphabet(s) {
+			continue
+		}
+		dec, ok := decodeBase64(s)
+		if !ok || len(dec) < 8 || !readable(dec) {
+			continue
+		}
+		out = append(out, segment{kind: Base64, start: start, end: end, decoded: dec})
+	}
+	return out
+}
+
+// mixedAlphabet rejects words and pure hex: base64 of text mixes cases and digits.
+func mixedAlphabet(s string) bool {
+	var up, low, dig bool
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'A' && c <= 'Z':
+			up = true
+		case c >= 'a' && c <= 'z':
+			low = true
+		case c >= '0' && c <= '9':
+			dig = true
+		}
+	}
+	return up && low && (dig || len(s) >= 24)
+}
+
+func decodeBase64(s string) (string, bool) {
+	trimmed := strings.TrimRight(s, "=")
+	encs := []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding}
+	for _, enc := range encs {
+		if b, err := enc.DecodeString(trimmed); err == nil {
+			return string(b), true
+		}
+	}
+	return "", false
+}
+
+// readable reports whether b is valid UTF-8 made mostly of printable
+// characters, i.e. text rather than binary.
+func readable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	printable, total := 0, 0
+	for _, r := range s {
+		total++
+		if unicode.IsPrint(r) || r == '\n' || r == '\t' || r == '\r' {
+			printable++
+		}
+	}
+	return total > 0 && printable*100 >= total*95
+}
+
+var hexDigit = func() (t [256]bool) {
+	for _, c := range []byte("0123456789abcdefABCDEF") {
+		t[c] = true
+	}
+	return t
+}()
+
+// hasHexRun reports whether text has n hex digits in a row, or in pairs
+// separated by single spaces or colons ("de ad be ef"): the gate before the
+// hex regex.
+func hasHexRun(text string, n int) bool {
+	run, pairs := 0, 0
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		if hexDigit[c] {
+			run++
+			if run >= n {
+				return true
+			}
+			continue
+		}
+		if (c == ' ' || c == ':') && run == 2 {
+			pairs++
+			if pairs*2 >= n {
+				return true
+			}
+		} else {
+			pairs = 0
+		}
+		run = 0
+	}
+	return false
+}
+
+func findHex(text string) []segment {
+	var out []segment
+	if strings.Contains(text, `\x`) {
+		out = append(out, findHexEscapes(text)...)
+	}
+	if !hasHexRun(text, 16) {
+		return out
+	}
+	for _, m := range hexRe.FindAllStringIndex(text, -1) {
+		s := strings.TrimSpace(text[m[0]:m[1]])
+		raw := strings.NewReplacer(" ", "", ":", "").Replace(strings.TrimPrefix(s, "0x"))
+		if len(raw)%2 != 0 || len(raw) < 16 {
+			continue
+		}
+		b, err := hex.DecodeString(raw)
+		if err != nil || !readable(string(b)) || !hasLetters(string(b), 4) {
+			continue
+		}
+		out = append(out, segment{kind: Hex, start: m[0], end: m[0] + len(s), decoded: string(b)})
+	}
+	return out
+}
+
+func findHexEscapes(text string) []segment {
+	var out []segment
+	for _, m := range hexEscRe.FindAllStringIndex(text, -1) {
+		raw := strings.ReplaceAll(text[m[0]:m[1]], `\x`, "")
+		b, err := hex.DecodeString(raw)
+		if err != nil || !readable(string(b)) {
+			continue
+		}
+		out = append(out, segment{kind: Hex, start: m[0], end: m[1], decoded: string(b)})
+	}
+	return out
+}
+
+func hasLetters(s string, n int) bool {
+	c := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			c++
+		}
+	}
+	return c >= n
+}
+
+func findPercent(text string) []segment {
+	var out []segment
+	if strings.Count(text, "%") < 3 {
+		return nil
+	}
+	for _, m := range pctRe.FindAllStringIndex(text, -1) {
+		s := text[m[0]:m[1]]
+		dec, err := url.QueryUnescape(s)
+		if err != nil {
+			dec, err = url.PathUnescape(s)
+		}
+		if err != nil || dec == s || !readable(dec) {
+			continue
+		}
+		out = append(out, segment{kind: URLEncoded, start: m[0], end: m[1], decoded: dec})
+	}
+	return out
+}
+
+func rot13(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z':
+			return 'a' + (r-'a'+13)%26
+		case r >= 'A' && r <= 'Z':
+			return 'A' + (r-'A'+13)%26
+		}
+		return r
+	}, s)
+}
+
+// findROT13 reports lines whose words are mostly dictionary words after
+// ROT13 and mostly not before.
+func findROT13(text string) []segment {
+	dict := dictionary()
+	var out []segment
+	var lw, rw [32]byte
+	for start := 0; start < len(text); {
+		end := strings.IndexByte(text[start:], '\n')
+		if end < 0 {
+			end = len(text)
+		} else {
+			end += start
+		}
+		words, before, after := 0, 0, 0
+		for i := start; i < end; {
+			if !isLetter(text[i]) {
+				i++
+				continue
+			}
+			j := i
+			for j < end && isLetter(text[j]) {
+				j++
+			}
+			words++
+			if n := j - i; n <= len(lw) {
+				for k := 0; k < n; k++ {
+					c := text[i+k] | 0x20 // ASCII lower-case
+					lw[k] = c
+					rw[k] = 'a' + (c-'a'+13)%26
+				}
+				if dict[string(lw[:n])] {
+					before++
+				}
+				if dict[string(rw[:n])] {
+					after++
+				}
+			}
+			i = j
+		}
+		if words >= 3 && after >= 3 && after*2 >= words && before*5 <= words {
+			out = append(out, segment{kind: ROT13, start: start, end: end, decoded: rot13(text[start:end])})
+		}
+		start = end + 1
+	}
+	return out
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+func isLeetChar(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '@' || c == '$' || c == '!' || c == '|'
+}
+
+// leetTokens returns spans of 4-30 byte tokens that mix letters with digits
+// or leet symbols.
+func leetTokens(text string) [][2]int {
+	var out [][2]int
+	for i := 0; i < len(text); {
+		if !isLeetChar(text[i]) {
+			i++
+			continue
+		}
+		j := i
+		letters, others := 0, 0
+		for j < len(text) && isLeetChar(text[j]) {
+			if c := text[j]; c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' {
+				letters++
+			} else {
+				others++
+			}
+			j++
+		}
+		if n := j - i; n >= 4 && n <= 30 && letters > 0 && others > 0 {
+			out = append(out, [2]int{i, j})
+		}
+		i = j
+	}
+	return out
+}
+
+var leetMap = map[rune]rune{'4': 'a', '@': 'a', '3': 'e', '1': 'i', '!': 'i', '|': 'l', '0': 'o', '5': 's', '$': 's', '7': 't', '8': 'b', '9': 'g'}
+
+// findLeet reports words that become dictionary words once digits and
+// symbols are read as letters ("h4ck", "p@ssw0rd"); the decoded text is the
+// whole line with those words replaced so phrases can be re-scanned.
+func findLeet(text string) []segment {
+	dict := dictionary()
+	var out []segment
+	for _, m := range leetTokens(text) {
+		w := text[m[0]:m[1]]
+		subs := 0
+		dec := strings.Map(func(r rune) rune {
+			if l, ok := leetMap[r]; ok {
+				subs++
+				return l
+			}
+			return unicode.ToLower(r)
+		}, w)
+		dec = strings.TrimRight(dec, "i") // a trailing "!" is punctuation
+		if subs == 0 || subs*2 > len(w) || !dict[dec] || dict[strings.ToLower(w)] {
+			continue
+		}
+		out = append(out, segment{kind: Leetspeak, start: m[0], end: m[1], decoded: dec})
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	// Hand the engine one decoded text covering all leet words, with them
+	// replaced, so "1gn0r3 pr3v10us 1nstruct10ns" is re-scanned as a phrase.
+	first, last := out[0].start, out[len(out)-1].end
+	var b strings.Builder
+	at := first
+	for i := range out {
+		b.WriteString(text[at:out[i].start])
+		b.WriteString(out[i].decoded)
+		at = out[i].end
+		out[i].decoded = ""
+	}
+	return append(out, segment{kind: Leetspeak, start: first, end: last, decoded: b.String(), decodeOnly: true})
+}
+
+func isZeroWidth(r rune) bool {
+	switch r {
+	case '\u200b', '\u200c', '\u200d', '\u2060', '\u180e', '\ufeff', '\u2061', '\u2062', '\u2063', '\u2064':
+		return true
+	}
+	return false
+}
+
+func isBidi(r rune) bool {
+	return r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069'
+}
+
+// findUnicode reports zero-width and bidi runs and mixed-script words.
+// Zero-width characters inside a word decode to the word without them;
+// homoglyph words decode to their Latin skeleton.
+func findUnicode(text string, report bool) []segment {
+	if isASCIIString(text) {
+		return nil
+	}
+	var out []segment
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		switch {
+		case isBidi(r):
+			j := i + size
+			for j < len(text) {
+				r2, s2 := utf8.DecodeRuneInString(text[j:])
+				if !isBidi(r2) {
+					break
+				}
+				j += s2
+			}
+			if report {
+				out = append(out, segment{kind: Bidi, start: i, end: j})
+			}
+			i = j
+			continue
+		}
+		i += size
+	}
+	// Word-level checks: zero-width inside words and mixed scripts.
+	for _, w := range words(text) {
+		s := text[w[0]:w[1]]
+		if strings.IndexFunc(s, isZeroWidth) >= 0 {
+			// A BOM at the very start of the input is an artefact, not obfuscation.
+			if !(w[0] == 0 && strings.IndexFunc(s[3:], isZeroWidth) < 0 && strings.HasPrefix(s, "\ufeff")) {
+				stripped := strings.Map(func(r rune) rune {
+					if isZeroWidth(r) {
+						return -1
+					}
+					return r
+				}, s)
+				out = append(out, segment{kind: ZeroWidth, start: w[0], end: w[1], decoded: stripped})
+			}
+			continue
+		}
+		if skel, ok := homoglyphWord(s); ok {
+			out = append(out, segment{kind: Homoglyph, start: w[0], end: w[1], decoded: skel})
+		}
+	}
+	return out
+}
+
+func isASCIIString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// words returns spans of runs of non-space, non-bidi runes.
+func words(text string) [][2]int {
+	var out [][2]int
+	start := -1
+	for i, r := range text {
+		sep := unicode.IsSpace(r) || isBidi(r) || unicode.IsPunct(r) && r != '.' && r != '-' && r != '_'
+		if sep && start >= 0 {
+			out = append(out, [2]int{start, i})
+			start = -1
+		} else if !sep && start < 0 {
+			start = i
+		}
+	}
+	if start >= 0 {
+		out = append(out, [2]int{start, len(text)})
+	}
+	return out
+}
+
+// homoglyphWord reports a word that mixes ASCII letters with non-ASCII
+// letters whose confusable skeleton is ASCII, and returns the skeleton.
+func homoglyphWord(s string) (string, bool) {
+	var ascii, lookalike bool
+	for _, r := range s {
+		switch {
+		case r < utf8.RuneSelf:
+			ascii = ascii || unicode.IsLetter(r)
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			sk := confusables.Skeleton(string(r))
+			if sk != string(r) && isASCIIString(sk) {
+				lookalike = true
+			} else {
+				// Genuine non-Latin text (an accented name, a Cyrillic word) is not obfuscation.
+				return "", false
+			}
+		}
+	}
+	if !ascii || !lookalike {
+		return "", false
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if r < utf8.RuneSelf {
+			b.WriteRune(r)
+			continue
+		}
+		b.WriteString(confusables.Skeleton(string(r)))
+	}
+	return b.String(), true
+}

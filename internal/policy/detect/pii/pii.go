@@ -1,0 +1,952 @@
+// Package pii detects personal data in chat text (detector id "pii").
+//
+// Method: each entity has a recognizer that finds candidates with a regular
+// expression and, where the format allows, validates them: phone numbers with
+// libphonenumber (github.com/nyaruka/phonenumbers), card numbers with the
+// Luhn checksum, IBANs with ISO 7064 mod-97, US SSNs with the area, group and
+// serial ranges the SSA never issues, IP addresses with net/netip and legacy
+// Bitcoin addresses with their base58check checksum. A candidate gets a base
+// score per entity which is raised when an entity's context words (data/
+// context.txt, e.g. "call me" for PHONE) occur within a window of characters
+// around it, and lowered for well-known test values (data/test_values.txt)
+// and documentation ranges. Dates of birth, passports and driver licences are
+// reported only with a context word, because their formats alone match far
+// too much.
+//
+// Limits: person names and street addresses are heuristics, not NER. PERSON
+// is found only after cues such as "my name is", "name:", an honorific
+// ("Mr.", "Dr.") or a letter sign-off ("Regards,"), as one to three
+// title-cased words; names without such a cue are missed, and title-cased
+// phrases after a cue can be reported wrongly. STREET_ADDRESS needs a house
+// number followed by up to four words and a street-type word from
+// data/street_suffixes.txt, so addresses in other layouts are missed.
+// Passport and licence numbers are not validated against issuer formats.
+package pii
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"embed"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
+
+	"github.com/claudit/claudit/internal/policy/detect"
+)
+
+// ID is the registered detector id.
+const ID = "pii"
+
+// Entity names reported by this detector.
+const (
+	Email         = "EMAIL"
+	Phone         = "PHONE"
+	CreditCard    = "CREDIT_CARD"
+	IBAN          = "IBAN"
+	USSSN         = "US_SSN"
+	IPAddress     = "IP_ADDRESS"
+	CryptoWallet  = "CRYPTO_WALLET"
+	DateOfBirth   = "DATE_OF_BIRTH"
+	Passport      = "PASSPORT"
+	DriverLicense = "DRIVER_LICENSE"
+	Person        = "PERSON"
+	StreetAddress = "STREET_ADDRESS"
+)
+
+// Entities lists every entity this detector can report.
+var Entities = []string{Email, Phone, CreditCard, IBAN, USSSN, IPAddress, CryptoWallet,
+	DateOfBirth, Passport, DriverLicense, Person, StreetAddress}
+
+//go:embed data/*.txt
+var dataFS embed.FS
+
+func init() {
+	detect.Register(ID, New)
+}
+
+// Detector finds personal data. It is safe for concurrent use.
+type Detector struct {
+	enabled       map[string]bool
+	thresholds    map[string]float64
+	region        string
+	contextWindow int
+	context       map[string][]string
+	testValues    map[string]bool
+	streetRe      *regexp.Regexp
+}
+
+// New builds a PII detector. Params:
+//
+//	entities: [EMAIL, PHONE]       entities to report (default all)
+//	thresholds: {PHONE: 0.6}       minimum score per entity (default "threshold")
+//	threshold: 0.5                 minimum score for entities without their own
+//	region: US                     default region for numbers without +country code
+//	context_window: 48             characters searched either side for context words
+func New(p detect.Params) (detect.Detector, error) {
+	d := &Detector{
+		enabled:       map[string]bool{},
+		thresholds:    map[string]float64{},
+		region:        strings.ToUpper(p.String("region", "US")),
+		contextWindow: p.Int("context_window", 48),
+	}
+	known := map[string]bool{}
+	for _, e := range Entities {
+		known[e] = true
+	}
+	ents := p.Strings("entities")
+	if len(ents) == 0 {
+		ents = Entities
+	}
+	for _, e := range ents {
+		e = strings.ToUpper(strings.TrimSpace(e))
+		if !known[e] {
+			return nil, fmt.Errorf("pii: unknown entity %q (known: %s)", e, strings.Join(Entities, ", "))
+		}
+		d.enabled[e] = true
+	}
+	def := p.Float("threshold", 0.5)
+	for _, e := range Entities {
+		d.thresholds[e] = def
+	}
+	for k, v := range p.FloatMap("thresholds") {
+		k = strings.ToUpper(k)
+		if !known[k] {
+			return nil, fmt.Errorf("pii: thresholds: unknown entity %q", k)
+		}
+		d.thresholds[k] = v
+	}
+	var err error
+	if d.context, err = loadContext(); err != nil {
+		return nil, err
+	}
+	if d.testValues, err = loadSet("data/test_values.txt", false); err != nil {
+		return nil, err
+	}
+	suffixes, err := loadSet("data/street_suffixes.txt", true)
+	if err != nil {
+		return nil, err
+	}
+	alts := make([]string, 0, len(suffixes))
+	for s := range suffixes {
+		alts = append(alts, regexp.QuoteMeta(s))
+	}
+	// Longest first so "street" wins over "st".
+	sort.Slice(alts, func(i, j int) bool {
+		return len(alts[i]) > len(alts[j]) || len(alts[i]) == len(alts[j]) && alts[i] < alts[j]
+	})
+	d.streetRe = regexp.MustCompile(`\b\d{1,6}[A-Za-z]?,?\s+(?:[A-Z][\p{L}'’-]*\.?\s+){1,4}(?i:` + strings.Join(alts, "|") + `)\b\.?`)
+	return d, nil
+}
+
+// ID returns "pii".
+func (d *Detector) ID() string { return ID }
+
+// Keywords returns nil: personal data has no reliable keyword, so the detector always runs.
+func (d *Detector) Keywords() []string { return nil }
+
+// candidate is a recognizer's raw match before context scoring.
+type candidate struct {
+	entity     string
+	start, end int
+	score      float64
+	// needsContext drops the candidate unless a context word is near.
+	needsContext bool
+}
+
+// Detect returns PII findings in in.Text, overlapping matches resolved in
+// favour of the higher score.
+func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding {
+	text := in.Text
+	if text == "" {
+		return nil
+	}
+	lower := asciiLower(text)
+	g := gates{
+		at:      strings.IndexByte(text, '@') >= 0,
+		digits:  digitWindows(text, 7),
+		short:   digitWindows(text, 3),
+		iban:    hasIBANStart(text),
+		colon:   strings.Count(text, ":") >= 2,
+		person:  containsAny(lower, personCues),
+		context: map[string]bool{},
+	}
+	for _, e := range []string{DateOfBirth, Passport, DriverLicense} {
+		g.context[e] = containsAny(lower, d.context[e])
+	}
+	var cands []candidate
+	recognizers := []struct {
+		entity string
+		run    bool
+		fn     func(string) []candidate
+	}{
+		{Email, g.at, d.emails},
+		{CreditCard, len(g.digits) > 0, windowed(g.digits, d.cards)},
+		{IBAN, g.iban, d.ibans},
+		{USSSN, len(g.digits) > 0, windowed(g.digits, d.ssns)},
+		{IPAddress, len(g.short) > 0, windowed(g.short, d.ipv4s)},
+		{IPAddress, g.colon, d.ipv6s},
+		{CryptoWallet, true, d.wallets},
+		{Phone, len(g.digits) > 0, windowed(g.digits, d.phones)},
+		{DateOfBirth, g.context[DateOfBirth] && len(g.short) > 0, d.dates},
+		{Passport, g.context[Passport], d.passports},
+		{DriverLicense, g.context[DriverLicense], d.licences},
+		{Person, g.person, d.persons},
+		{StreetAddress, len(g.short) > 0 || hasDigit(text), d.streets},
+	}
+	for _, r := range recognizers {
+		if ctx.Err() != nil {
+			return nil
+		}
+		if !d.enabled[r.entity] || !r.run {
+			continue
+		}
+		cands = append(cands, r.fn(text)...)
+	}
+	var out []detect.Finding
+	for _, c := range cands {
+		hasCtx := d.nearContext(lower, c.entity, c.start, c.end)
+		if c.needsContext && !hasCtx {
+			continue
+		}
+		score := c.score
+		if hasCtx && !c.needsContext {
+			score += 0.35
+		}
+		if d.isTestValue(text[c.start:c.end]) {
+			score -= 0.4
+		}
+		score = min(max(score, 0), 1)
+		if score < d.thresholds[c.entity] {
+			continue
+		}
+		out = append(out, detect.Finding{
+			Detector: ID, Entity: c.entity, Start: c.start, End: c.end,
+			Score: score, Excerpt: detect.Excerpt(text, c.start, c.end),
+		})
+	}
+	return resolveOverlaps(out)
+}
+
+// gates are cheap facts about the text that decide which recognizers are
+// worth their regexes (the keyword prefilter idea, per entity).
+type gates struct {
+	at, iban, colon, person bool
+	digits, short           [][2]int
+	context                 map[string]bool
+}
+
+var personCues = []string{"name", "mr", "ms", "mrs", "miss", "dr", "prof", "sir", "madam", "regards", "sincerely", "signed", "cheers", "thanks", "this is", "i am called"}
+
+func containsAny(s string, words []string) bool {
+	for _, w := range words {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasDigit(s string) bool {
+	return strings.IndexAny(s, "0123456789") >= 0
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// digitWindows returns spans of runs of digits and number punctuation
+// (space - . ( ) + /) holding at least minDigits digits, widened by one byte
+// each side so word-boundary checks in the regexes still see the context.
+func digitWindows(text string, minDigits int) [][2]int {
+	var out [][2]int
+	start, digits, lastDigit := -1, 0, -1
+	flush := func() {
+		if start >= 0 && digits >= minDigits {
+			out = append(out, [2]int{max(start-1, 0), min(lastDigit+2, len(text))})
+		}
+		start, digits = -1, 0
+	}
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case isDigit(c):
+			if start < 0 {
+				start = i
+			}
+			digits++
+			lastDigit = i
+		case start >= 0 && strings.IndexByte(" -.()+/", c) >= 0 && i-lastDigit <= 2:
+			// separator inside a number
+		default:
+			flush()
+		}
+	}
+	flush()
+	return out
+}
+
+// windowed runs fn on each window and shifts its candidates back.
+func windowed(windows [][2]int, fn func(string) []candidate) func(string) []candidate {
+	return func(text string) []candidate {
+		var out []candidate
+		for _, w := range windows {
+			for _, c := range fn(text[w[0]:w[1]]) {
+				c.start += w[0]
+				c.end += w[0]
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+}
+
+// hasIBANStart reports whether text has two capitals followed by two digits.
+func hasIBANStart(text string) bool {
+	for i := 0; i+3 < len(text); i++ {
+		if text[i] >= 'A' && text[i] <= 'Z' && text[i+1] >= 'A' && text[i+1] <= 'Z' && isDigit(text[i+2]) && isDigit(text[i+3]) {
+			return true
+		}
+	}
+	return false
+}
+
+// resolveOverlaps keeps, of findings that overlap, the one with the highest
+// score (then the longest).
+func resolveOverlaps(fs []detect.Finding) []detect.Finding {
+	if len(fs) < 2 {
+		return fs
+	}
+	sort.SliceStable(fs, func(i, j int) bool {
+		if fs[i].Score != fs[j].Score {
+			return fs[i].Score > fs[j].Score
+		}
+		return fs[i].End-fs[i].Start > fs[j].End-fs[j].Start
+	})
+	kept := fs[:0:0]
+	for _, f := range fs {
+		overlaps := false
+		for _, k := range kept {
+			if f.Start < k.End && k.Start < f.End {
+				overlaps = true
+				break
+			}
+		}
+		if !overlaps {
+			kept = append(kept, f)
+		}
+	}
+	sort.Slice(kept, func(i, j int) bool { return kept[i].Start < kept[j].Start })
+	return kept
+}
+
+// nearContext reports whether one of entity's context words occurs as a
+// word within the window around [start,end).
+func (d *Detector) nearContext(lower, entity string, start, end int) bool {
+	words := d.context[entity]
+	if len(words) == 0 {
+		return false
+	}
+	lo, hi := max(start-d.contextWindow, 0), min(end+d.contextWindow, len(lower))
+	window := lower[lo:hi]
+	for _, w := range words {
+		for i := 0; ; {
+			j := strings.Index(window[i:], w)
+			if j < 0 {
+				break
+			}
+			j += i
+			if isWordBoundary(window, j-1) && isWordBoundary(window, j+len(w)) {
+				return true
+			}
+			i = j + 1
+		}
+	}
+	return false
+}
+
+func isWordBoundary(s string, i int) bool {
+	if i < 0 || i >= len(s) {
+		return true
+	}
+	c := s[i]
+	return !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_')
+}
+
+func (d *Detector) isTestValue(s string) bool {
+	return d.testValues[strings.ToUpper(digitsAndLetters(s))]
+}
+
+func digitsAndLetters(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r < utf8.RuneSelf && (unicode.IsDigit(r) || unicode.IsLetter(r)) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func digitsOnly(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
+}
+
+var (
+	emailRe = regexp.MustCompile(`\b[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}\b`)
+	// cardRe allows single space or dash separators between digit groups.
+	cardRe  = regexp.MustCompile(`\b\d(?:[ -]?\d){12,18}\b`)
+	ibanRe  = regexp.MustCompile(`\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b`)
+	ssnRe   = regexp.MustCompile(`\b(\d{3})([- ]?)(\d{2})([- ]?)(\d{4})\b`)
+	ipv4Re  = regexp.MustCompile(`\b(?:\d{1,3}\.){3}\d{1,3}\b`)
+	phoneRe = regexp.MustCompile(`(?:\+\d{1,3}[ .\-]?)?(?:\(\d{1,4}\)[ .\-]?)?\d{2,4}(?:[ .\-]?\d{2,4}){1,4}`)
+	months  = `(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)`
+	dateRe  = regexp.MustCompile(`(?i)\b(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{1,2}(?:st|nd|rd|th)?\s+` + months + `,?\s+\d{4}|` + months + `\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})\b`)
+	// passportRe wants at least one digit; the check happens in code.
+	passportRe = regexp.MustCompile(`\b[A-Z0-9]{6,9}\b`)
+	licenceRe  = regexp.MustCompile(`\b(?:[A-Z]{1,2}\d{4,14}|\d{6,14}|[A-Z]\d{3}-\d{4}-\d{4}|[A-Z]\d{3}-\d{3}-\d{2}-\d{3}-\d)\b`)
+	nameTok    = `[A-Z][\p{Ll}'’\-]+`
+)
+
+// emails expands each '@' to the surrounding address characters and runs
+// the regex only on that window.
+func (d *Detector) emails(text string) []candidate {
+	var out []candidate
+	for i := 0; i < len(text); {
+		at := strings.IndexByte(text[i:], '@')
+		if at < 0 {
+			break
+		}
+		at += i
+		start, end := at, at+1
+		for start > 0 && at-start < 64 && isEmailChar(text[start-1]) {
+			start--
+		}
+		for end < len(text) && end-at < 255 && isEmailChar(text[end]) {
+			end++
+		}
+		i = end
+		win := max(start-1, 0)
+		for _, m := range emailRe.FindAllStringIndex(text[win:min(end+1, len(text))], -1) {
+			m[0] += win
+			m[1] += win
+			out = append(out, d.email(text, m))
+		}
+	}
+	return out
+}
+
+func isEmailChar(c byte) bool {
+	return isAlnum(c) || c == '.' || c == '-' || c == '+' || c == '%'
+}
+
+func (d *Detector) email(text string, m []int) candidate {
+	{
+		score := 0.85
+		dom := strings.ToLower(text[strings.LastIndexByte(text[m[0]:m[1]], '@')+m[0]+1 : m[1]])
+		if isExampleDomain(dom) {
+			score = 0.4
+		}
+		return candidate{entity: Email, start: m[0], end: m[1], score: score}
+	}
+}
+
+func isExampleDomain(dom string) bool {
+	for _, ex := range []string{"example.com", "example.org", "example.net", "test", "example", "invalid", "localhost"} {
+		if dom == ex || strings.HasSuffix(dom, "."+ex) {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *Detector) cards(text string) []candidate {
+	var out []candidate
+	for _, m := range cardRe.FindAllStringIndex(text, -1) {
+		digits := digitsOnly(text[m[0]:m[1]])
+		if len(digits) < 13 || len(digits) > 19 || !luhn(digits) || !cardPrefix(digits) {
+			continue
+		}
+		out = append(out, candidate{entity: CreditCard, start: m[0], end: m[1], score: 0.8})
+	}
+	return out
+}
+
+// cardPrefix reports whether digits start with a major network's IIN range.
+func cardPrefix(d string) bool {
+	switch {
+	case d[0] == '4':
+		return true
+	case d[:2] >= "51" && d[:2] <= "55", d[:4] >= "2221" && d[:4] <= "2720":
+		return true
+	case d[:2] == "34", d[:2] == "37", d[:2] == "36", d[:2] == "38", d[:2] == "30":
+		return true
+	case d[:4] == "6011", d[:2] == "65", d[:2] == "35", d[:2] == "62":
+		return true
+	}
+	return false
+}
+
+// luhn validates the Luhn (mod 10) checksum of a string of digits.
+func luhn(digits string) bool {
+	sum, double := 0, false
+	for i := len(digits) - 1; i >= 0; i-- {
+		n := int(digits[i] - '0')
+		if double {
+			n *= 2
+			if n > 9 {
+				n -= 9
+			}
+		}
+		sum += n
+		double = !double
+	}
+	return sum%10 == 0
+}
+
+func (d *Detector) ibans(text string) []candidate {
+	var out []candidate
+	for _, m := range ibanRe.FindAllStringIndex(text, -1) {
+		s := strings.ReplaceAll(text[m[0]:m[1]], " ", "")
+		if len(s) < 15 || len(s) > 34 || !ibanValid(s) {
+			continue
+		}
+		out = append(out, candidate{entity: IBAN, start: m[0], end: m[1], score: 0.85})
+	}
+	return out
+}
+
+// ibanValid checks the ISO 7064 mod-97-10 checksum of a compact IBAN.
+func ibanValid(s string) bool {
+	s = s[4:] + s[:4]
+	rem := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			rem = (rem*10 + int(c-'0')) % 97
+		case c >= 'A' && c <= 'Z':
+			v := int(c-'A') + 10
+			rem = (rem*100 + v) % 97
+		default:
+			return false
+		}
+	}
+	return rem == 1
+}
+
+func (d *Detector) ssns(text string) []candidate {
+	var out []candidate
+	for _, m := range ssnRe.FindAllStringSubmatchIndex(text, -1) {
+		area, sep1, group, sep2, serial := text[m[2]:m[3]], text[m[4]:m[5]], text[m[6]:m[7]], text[m[8]:m[9]], text[m[10]:m[11]]
+		if sep1 != sep2 || !ssnValid(area, group, serial) {
+			continue
+		}
+		// Part of a longer dashed or dotted number (a phone, a card).
+		if m[0] > 0 && strings.ContainsRune("-.", rune(text[m[0]-1])) || m[1] < len(text) && strings.ContainsRune("-.", rune(text[m[1]])) && m[1]+1 < len(text) && text[m[1]+1] >= '0' && text[m[1]+1] <= '9' {
+			continue
+		}
+		score := 0.3
+		if sep1 == "-" {
+			score = 0.5
+		}
+		out = append(out, candidate{entity: USSSN, start: m[0], end: m[1], score: score})
+	}
+	return out
+}
+
+// ssnValid rejects SSNs the SSA never issues: area 000, 666 or 900-999,
+// group 00, serial 0000.
+func ssnValid(area, group, serial string) bool {
+	return area != "000" && area != "666" && area[0] != '9' && group != "00" && serial != "0000"
+}
+
+func ipCandidate(s string, start, end int) (candidate, bool) {
+	addr, err := netip.ParseAddr(s)
+	if err != nil {
+		return candidate{}, false
+	}
+	score := 0.6
+	switch {
+	case addr.IsLoopback(), addr.IsUnspecified(), addr.IsMulticast():
+		score = 0.1
+	case isDocumentation(addr):
+		score = 0.2
+	case addr.IsPrivate(), addr.IsLinkLocalUnicast():
+		score = 0.45
+	}
+	return candidate{entity: IPAddress, start: start, end: end, score: score}, true
+}
+
+func (d *Detector) ipv4s(text string) []candidate {
+	var out []candidate
+	for _, m := range ipv4Re.FindAllStringIndex(text, -1) {
+		// Skip version strings like v1.2.3.4 and dotted numbers in longer runs.
+		if m[0] > 0 && (text[m[0]-1] == '.' || text[m[0]-1] == 'v') || m[1] < len(text) && text[m[1]] == '.' && m[1]+1 < len(text) && isDigit(text[m[1]+1]) {
+			continue
+		}
+		if c, ok := ipCandidate(text[m[0]:m[1]], m[0], m[1]); ok {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func isHexColon(c byte) bool {
+	return isDigit(c) || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == ':' || c == '.'
+}
+
+// ipv6s expands each colon to the surrounding run of hex digits, colons and
+// dots (for v4-mapped tails) and parses the run; cheaper than a regex that
+// could start anywhere.
+func (d *Detector) ipv6s(text string) []candidate {
+	var out []candidate
+	for i := 0; i < len(text); i++ {
+		if text[i] != ':' {
+			continue
+		}
+		start, end := i, i
+		for start > 0 && isHexColon(text[start-1]) {
+			start--
+		}
+		for end < len(text) && isHexColon(text[end]) {
+			end++
+		}
+		i = end
+		s := strings.Trim(text[start:end], ".")
+		if strings.Count(s, ":") < 2 || len(s) < 3 {
+			continue
+		}
+		if start > 0 && isAlnum(text[start-1]) || end < len(text) && isAlnum(text[end]) {
+			continue
+		}
+		off := start + strings.Index(text[start:end], s)
+		if c, ok := ipCandidate(s, off, off+len(s)); ok {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+var docPrefixes = []netip.Prefix{
+	netip.MustParsePrefix("192.0.2.0/24"),
+	netip.MustParsePrefix("198.51.100.0/24"),
+	netip.MustParsePrefix("203.0.113.0/24"),
+	netip.MustParsePrefix("2001:db8::/32"),
+}
+
+func isDocumentation(a netip.Addr) bool {
+	for _, p := range docPrefixes {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// wallets scans alphanumeric tokens and keeps those shaped like Bitcoin
+// (base58 legacy, bech32) or Ethereum addresses.
+func (d *Detector) wallets(text string) []candidate {
+	var out []candidate
+	for i := 0; i < len(text); {
+		if !isAlnum(text[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(text) && isAlnum(text[j]) {
+			j++
+		}
+		tok := text[i:j]
+		if score, ok := walletScore(tok); ok {
+			out = append(out, candidate{entity: CryptoWallet, start: i, end: j, score: score})
+		}
+		i = j
+	}
+	return out
+}
+
+const bech32Chars = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+
+func walletScore(tok string) (float64, bool) {
+	n := len(tok)
+	switch {
+	case n == 42 && (strings.HasPrefix(tok, "0x") || strings.HasPrefix(tok, "0X")) && allIn(tok[2:], "0123456789abcdefABCDEF"):
+		return 0.6, true
+	case n >= 14 && n <= 74 && strings.HasPrefix(tok, "bc1") && allIn(tok[3:], bech32Chars):
+		return 0.7, true
+	case n >= 26 && n <= 35 && (tok[0] == '1' || tok[0] == '3') && allIn(tok, base58Alphabet):
+		if base58CheckValid(tok) {
+			return 0.85, true
+		}
+		return 0.5, true
+	}
+	return 0, false
+}
+
+func allIn(s, set string) bool {
+	for i := 0; i < len(s); i++ {
+		if strings.IndexByte(set, s[i]) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+const base58Alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+// base58CheckValid decodes a base58 string and verifies its 4-byte
+// double-SHA256 checksum, as used by legacy Bitcoin addresses.
+func base58CheckValid(s string) bool {
+	var num []byte // big-endian base-256 digits
+	for i := 0; i < len(s); i++ {
+		v := strings.IndexByte(base58Alphabet, s[i])
+		if v < 0 {
+			return false
+		}
+		carry := v
+		for j := len(num) - 1; j >= 0; j-- {
+			carry += int(num[j]) * 58
+			num[j] = byte(carry)
+			carry >>= 8
+		}
+		for carry > 0 {
+			num = append([]byte{byte(carry)}, num...)
+			carry >>= 8
+		}
+	}
+	for i := 0; i < len(s) && s[i] == '1'; i++ {
+		num = append([]byte{0}, num...)
+	}
+	if len(num) < 5 {
+		return false
+	}
+	payload, sum := num[:len(num)-4], num[len(num)-4:]
+	h1 := sha256.Sum256(payload)
+	h2 := sha256.Sum256(h1[:])
+	return string(h2[:4]) == string(sum)
+}
+
+func (d *Detector) phones(text string) []candidate {
+	var out []candidate
+	for _, m := range phoneRe.FindAllStringIndex(text, -1) {
+		s := text[m[0]:m[1]]
+		digits := digitsOnly(s)
+		if len(digits) < 7 || len(digits) > 15 {
+			continue
+		}
+		// Inside a longer token (a hash, an id, a decimal).
+		if m[0] > 0 && isAlnum(text[m[0]-1]) || m[1] < len(text) && isAlnum(text[m[1]]) {
+			continue
+		}
+		// A bare run of digits is rarely written as a phone number.
+		if !strings.ContainsAny(s, " .-()+") && len(digits) > 10 {
+			continue
+		}
+		num, err := phonenumbers.Parse(s, d.region)
+		if err != nil || !phonenumbers.IsValidNumber(num) {
+			continue
+		}
+		score := 0.45
+		if strings.HasPrefix(s, "+") {
+			score = 0.55
+		}
+		// 555-01xx numbers are reserved for fiction in North America.
+		if nat := fmt.Sprint(num.GetNationalNumber()); num.GetCountryCode() == 1 && len(nat) == 10 && nat[3:8] == "55501" {
+			score -= 0.5
+		}
+		out = append(out, candidate{entity: Phone, start: m[0], end: m[1], score: score})
+	}
+	return out
+}
+
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
+}
+
+func (d *Detector) dates(text string) []candidate {
+	var out []candidate
+	for _, m := range dateRe.FindAllStringIndex(text, -1) {
+		out = append(out, candidate{entity: DateOfBirth, start: m[0], end: m[1], score: 0.75, needsContext: true})
+	}
+	return out
+}
+
+func (d *Detector) passports(text string) []candidate {
+	var out []candidate
+	for _, m := range passportRe.FindAllStringIndex(text, -1) {
+		s := text[m[0]:m[1]]
+		if !strings.ContainsAny(s, "0123456789") || digitsOnly(s) == "" || len(digitsOnly(s)) < 5 {
+			continue
+		}
+		out = append(out, candidate{entity: Passport, start: m[0], end: m[1], score: 0.7, needsContext: true})
+	}
+	return out
+}
+
+func (d *Detector) licences(text string) []candidate {
+	var out []candidate
+	for _, m := range licenceRe.FindAllStringIndex(text, -1) {
+		out = append(out, candidate{entity: DriverLicense, start: m[0], end: m[1], score: 0.65, needsContext: true})
+	}
+	return out
+}
+
+// nameCues precede a name in lower-cased text; honorifics precede one in
+// the original text and must be capitalised.
+var (
+	nameCues   = []string{"my name is", "my name's", "i am called", "name:", "name :", "signed:", "signed,", "regards,", "sincerely,", "cheers,", "thanks,", "this is"}
+	honorifics = []string{"Mr", "Mrs", "Ms", "Miss", "Dr", "Prof", "Sir", "Madam"}
+	nameRe     = regexp.MustCompile(`^[ \t]*\r?\n?[ \t]*(` + nameTok + `(?:[ \t]+` + nameTok + `){0,2})`)
+)
+
+// persons finds one to three title-cased words right after a name cue.
+func (d *Detector) persons(text string) []candidate {
+	lower := asciiLower(text)
+	var out []candidate
+	try := func(cueStart, cueEnd int, byName bool) {
+		rest := text[cueEnd:min(cueEnd+120, len(text))]
+		m := nameRe.FindStringSubmatchIndex(rest)
+		if m == nil {
+			return
+		}
+		start, end := cueEnd+m[2], cueEnd+m[3]
+		words := strings.Fields(text[start:end])
+		for len(words) > 0 && notName[strings.ToLower(words[len(words)-1])] {
+			words = words[:len(words)-1]
+		}
+		if len(words) == 0 || notName[strings.ToLower(words[0])] {
+			return
+		}
+		end = start + strings.Index(text[start:end], words[len(words)-1]) + len(words[len(words)-1])
+		cue := lower[cueStart:cueEnd]
+		score := 0.6
+		switch {
+		case byName && strings.Contains(cue, "name"):
+			score = 0.85
+		case len(words) >= 2:
+			score = 0.7
+		}
+		if strings.Contains(cue, "this is") && len(words) < 2 {
+			return
+		}
+		out = append(out, candidate{entity: Person, start: start, end: end, score: score})
+	}
+	for _, cue := range nameCues {
+		for i := 0; ; {
+			j := strings.Index(lower[i:], cue)
+			if j < 0 {
+				break
+			}
+			j += i
+			if isWordBoundary(lower, j-1) {
+				try(j, j+len(cue), true)
+			}
+			i = j + len(cue)
+		}
+	}
+	for _, h := range honorifics {
+		for i := 0; ; {
+			j := strings.Index(text[i:], h)
+			if j < 0 {
+				break
+			}
+			j += i
+			i = j + len(h)
+			end := i
+			if end < len(text) && text[end] == '.' {
+				end++
+			}
+			if !isWordBoundary(lower, j-1) || end >= len(text) || (text[end] != ' ' && text[end] != '\t') {
+				continue
+			}
+			try(j, end, false)
+		}
+	}
+	return out
+}
+
+// notName lists title-cased words that follow name cues but are not names.
+var notName = map[string]bool{
+	"the": true, "a": true, "an": true, "i": true, "it": true, "this": true, "that": true,
+	"and": true, "or": true, "not": true, "is": true, "was": true, "team": true, "all": true,
+	"everyone": true, "thanks": true, "thank": true, "hi": true, "hello": true, "dear": true,
+	"best": true, "kind": true, "regards": true, "please": true, "we": true, "you": true,
+	"what": true, "how": true, "why": true, "when": true, "where": true, "my": true, "our": true,
+}
+
+func (d *Detector) streets(text string) []candidate {
+	var out []candidate
+	for _, m := range d.streetRe.FindAllStringIndex(text, -1) {
+		out = append(out, candidate{entity: StreetAddress, start: m[0], end: m[1], score: 0.65})
+	}
+	return out
+}
+
+func loadContext() (map[string][]string, error) {
+	f, err := dataFS.Open("data/context.txt")
+	if err != nil {
+		return nil, fmt.Errorf("pii: open context words: %w", err)
+	}
+	defer f.Close()
+	out := map[string][]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		ent, words, ok := strings.Cut(line, ":")
+		if !ok {
+			return nil, fmt.Errorf("pii: context words: bad line %q", line)
+		}
+		for _, w := range strings.Split(words, ",") {
+			if w = strings.ToLower(strings.TrimSpace(w)); w != "" {
+				out[strings.TrimSpace(ent)] = append(out[strings.TrimSpace(ent)], w)
+			}
+		}
+	}
+	return out, sc.Err()
+}
+
+func loadSet(name string, lower bool) (map[string]bool, error) {
+	f, err := dataFS.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("pii: open %s: %w", name, err)
+	}
+	defer f.Close()
+	out := map[string]bool{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if lower {
+			line = strings.ToLower(line)
+		}
+		out[line] = true
+	}
+	return out, sc.Err()
+}
+
+// asciiLower lower-cases ASCII letters only, so byte offsets into the
+// result are valid offsets into s (strings.ToLower can change lengths).
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}

@@ -1,0 +1,465 @@
+// Package secrets detects credentials in chat text (detector id "secrets").
+//
+// The rule set is gitleaks' own default configuration (the gitleaks.toml
+// embedded in github.com/zricethezav/gitleaks/v8/config), loaded and compiled
+// once, so provider token formats stay current by bumping that module rather
+// than by hand-copying regexes. claudit runs the rules itself instead of
+// through gitleaks' detect.Detector, because that type accumulates findings
+// across calls and reports line/column positions; the per-rule logic is the
+// same: keyword prefilter (Aho-Corasick), regex, secret group, minimum Shannon
+// entropy, then the global and rule allowlists (regexes and stop words).
+//
+// On top of gitleaks, data/rules.yaml adds what shows up in chats more than in
+// repositories: PEM private keys pasted without an END line, database URLs
+// and ADO.NET connection strings with passwords, and generic
+// `password=`/`secret:` assignments gated by an entropy threshold and a
+// placeholder list. The Entity of a finding is the rule id; its span is the
+// secret itself and its excerpt is always redacted.
+package secrets
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/coregx/ahocorasick"
+	"github.com/spf13/viper"
+	glconfig "github.com/zricethezav/gitleaks/v8/config"
+	glregexp "github.com/zricethezav/gitleaks/v8/regexp"
+	"gopkg.in/yaml.v3"
+
+	"github.com/claudit/claudit/internal/policy/detect"
+)
+
+// ID is the registered detector id.
+const ID = "secrets"
+
+//go:embed data/rules.yaml
+var extraRulesYAML []byte
+
+func init() {
+	detect.Register(ID, New)
+}
+
+// rule is one compiled detection rule, from gitleaks or from data/rules.yaml.
+type rule struct {
+	id          string
+	re          *glregexp.Regexp
+	path        *glregexp.Regexp
+	secretGroup int
+	entropy     float64
+	keywords    []string
+	generic     bool
+	allowlists  []*glconfig.Allowlist
+}
+
+// ruleSet is the compiled, shared, read-only rule data.
+type ruleSet struct {
+	rules        []rule
+	global       []*glconfig.Allowlist
+	placeholders []string
+}
+
+var loadRules = sync.OnceValues(func() (*ruleSet, error) {
+	rs := &ruleSet{}
+	gl, err := gitleaksRules()
+	if err != nil {
+		return nil, err
+	}
+	rs.global = gl.Allowlists
+	ids := make([]string, 0, len(gl.Rules))
+	for id := range gl.Rules {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		r := gl.Rules[id]
+		if r.Regex == nil || r.SkipReport {
+			continue // path-only rules and helper rules of composites
+		}
+		rs.rules = append(rs.rules, rule{
+			id: r.RuleID, re: r.Regex, path: r.Path, secretGroup: r.SecretGroup,
+			entropy: r.Entropy, keywords: r.Keywords, allowlists: r.Allowlists,
+			generic: strings.HasPrefix(r.RuleID, "generic"),
+		})
+	}
+	var extra struct {
+		Rules []struct {
+			ID          string   `yaml:"id"`
+			Regex       string   `yaml:"regex"`
+			SecretGroup int      `yaml:"secret_group"`
+			Entropy     float64  `yaml:"entropy"`
+			Keywords    []string `yaml:"keywords"`
+			Generic     bool     `yaml:"generic"`
+		} `yaml:"rules"`
+		Placeholders []string `yaml:"placeholders"`
+	}
+	if err := yaml.Unmarshal(extraRulesYAML, &extra); err != nil {
+		return nil, fmt.Errorf("secrets: parse data/rules.yaml: %w", err)
+	}
+	for _, r := range extra.Rules {
+		re, err := compile(r.Regex)
+		if err != nil {
+			return nil, fmt.Errorf("secrets: rule %s: %w", r.ID, err)
+		}
+		kws := make([]string, len(r.Keywords))
+		for i, k := range r.Keywords {
+			kws[i] = strings.ToLower(k)
+		}
+		rs.rules = append(rs.rules, rule{id: r.ID, re: re, secretGroup: r.SecretGroup,
+			entropy: r.Entropy, keywords: kws, generic: r.Generic})
+	}
+	for _, p := range extra.Placeholders {
+		rs.placeholders = append(rs.placeholders, strings.ToLower(p))
+	}
+	return rs, nil
+})
+
+// compile turns a pattern into gitleaks' regexp type, reporting errors
+// instead of panicking like glregexp.MustCompile.
+func compile(pattern string) (re *glregexp.Regexp, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("compile %q: %v", pattern, p)
+		}
+	}()
+	return glregexp.MustCompile(pattern), nil
+}
+
+// gitleaksRules loads gitleaks' embedded default configuration with a
+// private viper instance (gitleaks' own loader uses the global one).
+func gitleaksRules() (glconfig.Config, error) {
+	v := viper.New()
+	v.SetConfigType("toml")
+	if err := v.ReadConfig(strings.NewReader(glconfig.DefaultConfig)); err != nil {
+		return glconfig.Config{}, fmt.Errorf("secrets: read gitleaks default config: %w", err)
+	}
+	var vc glconfig.ViperConfig
+	if err := v.Unmarshal(&vc); err != nil {
+		return glconfig.Config{}, fmt.Errorf("secrets: decode gitleaks default config: %w", err)
+	}
+	cfg, err := vc.Translate()
+	if err != nil {
+		return glconfig.Config{}, fmt.Errorf("secrets: translate gitleaks default config: %w", err)
+	}
+	return cfg, nil
+}
+
+// Detector finds secrets. It is safe for concurrent use.
+type Detector struct {
+	rs         *ruleSet
+	rules      []rule
+	keywords   []string
+	ac         *ahocorasick.Automaton
+	kwRules    map[string][]int // keyword -> indices into rules
+	minEntropy float64          // overrides generic rules' entropy when > 0
+}
+
+// New builds a secrets detector. Params:
+//
+//	disabled_rules: [generic-api-key]   rule ids to skip
+//	rules: [aws-access-token, ...]      only these rule ids (default all)
+//	min_entropy: 3.5                    entropy threshold for generic rules
+func New(p detect.Params) (detect.Detector, error) {
+	rs, err := loadRules()
+	if err != nil {
+		return nil, err
+	}
+	disabled := map[string]bool{}
+	for _, id := range p.Strings("disabled_rules") {
+		disabled[id] = true
+	}
+	only := map[string]bool{}
+	for _, id := range p.Strings("rules") {
+		only[id] = true
+	}
+	d := &Detector{rs: rs, kwRules: map[string][]int{}, minEntropy: p.Float("min_entropy", 0)}
+	known := map[string]bool{}
+	for _, r := range rs.rules {
+		known[r.id] = true
+		if disabled[r.id] || len(only) > 0 && !only[r.id] {
+			continue
+		}
+		d.rules = append(d.rules, r)
+	}
+	for id := range only {
+		if !known[id] {
+			return nil, fmt.Errorf("secrets: rules: unknown rule id %q", id)
+		}
+	}
+	seen := map[string]bool{}
+	for i, r := range d.rules {
+		for _, k := range r.keywords {
+			d.kwRules[k] = append(d.kwRules[k], i)
+			if !seen[k] {
+				seen[k] = true
+				d.keywords = append(d.keywords, k)
+			}
+		}
+	}
+	sort.Strings(d.keywords)
+	if len(d.keywords) > 0 {
+		if d.ac, err = ahocorasick.NewBuilder().AddStrings(d.keywords).Build(); err != nil {
+			return nil, fmt.Errorf("secrets: build keyword index: %w", err)
+		}
+	}
+	return d, nil
+}
+
+// ID returns "secrets".
+func (d *Detector) ID() string { return ID }
+
+// Keywords returns the union of the rules' keywords; every rule has at least one.
+func (d *Detector) Keywords() []string {
+	for _, r := range d.rules {
+		if len(r.keywords) == 0 {
+			return nil
+		}
+	}
+	return d.keywords
+}
+
+// Detect returns secret findings in in.Text.
+func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding {
+	text := in.Text
+	if text == "" || d.ac == nil {
+		return nil
+	}
+	lower := []byte(text)
+	for i, c := range lower {
+		if c >= 'A' && c <= 'Z' {
+			lower[i] = c + 'a' - 'A'
+		}
+	}
+	hits := make([][]int, len(d.rules)) // keyword positions per rule
+	for _, m := range d.ac.FindAllOverlapping(lower) {
+		for _, i := range d.kwRules[d.keywords[m.PatternID]] {
+			hits[i] = append(hits[i], m.Start)
+		}
+	}
+	var out []detect.Finding
+	for i := range d.rules {
+		if ctx.Err() != nil {
+			return nil
+		}
+		if len(hits[i]) == 0 {
+			continue
+		}
+		if len(text) <= windowThreshold {
+			out = append(out, d.detectRule(&d.rules[i], text, in.FileName)...)
+			continue
+		}
+		// In large texts run the regex only near its keywords, as the
+		// keyword is part of (or right before) every rule's match.
+		for _, w := range keywordWindows(text, hits[i]) {
+			for _, f := range d.detectRule(&d.rules[i], text[w[0]:w[1]], in.FileName) {
+				f.Start += w[0]
+				f.End += w[0]
+				out = append(out, f)
+			}
+		}
+	}
+	return preferSpecific(out)
+}
+
+func (d *Detector) detectRule(r *rule, text, fileName string) []detect.Finding {
+	if r.path != nil && !r.path.MatchString(fileName) {
+		return nil
+	}
+	var out []detect.Finding
+	for _, m := range r.re.FindAllStringSubmatchIndex(text, -1) {
+		start, end := secretSpan(r, m)
+		if start < 0 {
+			continue
+		}
+		secret := text[start:end]
+		match := strings.Trim(text[m[0]:m[1]], "\n")
+		threshold := r.entropy
+		if r.generic && d.minEntropy > 0 {
+			threshold = d.minEntropy
+		}
+		ent := shannon(secret)
+		if threshold > 0 && ent <= threshold {
+			continue
+		}
+		if r.generic && d.isPlaceholder(secret) {
+			continue
+		}
+		line := lineAround(text, m[0], m[1])
+		if allowed(d.rs.global, secret, match, line, fileName) || allowed(r.allowlists, secret, match, line, fileName) {
+			continue
+		}
+		score := 0.9
+		if r.generic {
+			score = min(0.6+max(ent-threshold, 0)/10, 0.85)
+		}
+		out = append(out, detect.Finding{
+			Detector: ID, Entity: r.id, Start: start, End: end,
+			Score: score, Excerpt: detect.Excerpt(text, start, end),
+		})
+	}
+	return out
+}
+
+// windowThreshold is the text size above which rules run on keyword windows.
+const windowThreshold = 32 << 10
+
+// keywordWindows returns merged windows around keyword positions: 1 KiB
+// before to 4 KiB after (a PEM key block fits), snapped to line starts/ends.
+func keywordWindows(text string, positions []int) [][2]int {
+	sort.Ints(positions)
+	var out [][2]int
+	for _, p := range positions {
+		start := max(p-1024, 0)
+		if i := strings.LastIndexByte(text[:start], '\n'); i >= 0 && start-i < 256 {
+			start = i + 1
+		}
+		end := min(p+4096, len(text))
+		if i := strings.IndexByte(text[end:], '\n'); i >= 0 && i < 256 {
+			end += i
+		}
+		if n := len(out); n > 0 && start <= out[n-1][1] {
+			out[n-1][1] = max(out[n-1][1], end)
+			continue
+		}
+		out = append(out, [2]int{start, end})
+	}
+	return out
+}
+
+// secretSpan picks the secret group the way gitleaks does: the configured
+// group, else the first non-empty group, else the whole match.
+func secretSpan(r *rule, m []int) (int, int) {
+	groups := len(m)/2 - 1
+	if groups == 0 {
+		return m[0], m[1]
+	}
+	if r.secretGroup > 0 {
+		if r.secretGroup > groups || m[2*r.secretGroup] < 0 {
+			return -1, -1
+		}
+		return m[2*r.secretGroup], m[2*r.secretGroup+1]
+	}
+	for g := 1; g <= groups; g++ {
+		if m[2*g] >= 0 && m[2*g+1] > m[2*g] {
+			return m[2*g], m[2*g+1]
+		}
+	}
+	return m[0], m[1]
+}
+
+func (d *Detector) isPlaceholder(secret string) bool {
+	s := strings.ToLower(secret)
+	for _, p := range d.rs.placeholders {
+		if strings.Contains(s, p) {
+			return true
+		}
+	}
+	// A run of one repeated character ("aaaaaaaa") is a placeholder too.
+	return strings.Count(s, s[:1]) == len(s)
+}
+
+// allowed applies gitleaks allowlists to one finding; commit conditions
+// never hold because chats have no commits.
+func allowed(lists []*glconfig.Allowlist, secret, match, line, fileName string) bool {
+	for _, a := range lists {
+		target := secret
+		switch a.RegexTarget {
+		case "match":
+			target = match
+		case "line":
+			target = line
+		}
+		regexOK := a.RegexAllowed(target)
+		stopOK, _ := a.ContainsStopWord(secret)
+		if a.MatchCondition == glconfig.AllowlistMatchAnd {
+			var checks []bool
+			if len(a.Commits) > 0 {
+				checks = append(checks, false)
+			}
+			if len(a.Paths) > 0 {
+				checks = append(checks, a.PathAllowed(fileName))
+			}
+			if len(a.Regexes) > 0 {
+				checks = append(checks, regexOK)
+			}
+			if len(a.StopWords) > 0 {
+				checks = append(checks, stopOK)
+			}
+			all := len(checks) > 0
+			for _, c := range checks {
+				all = all && c
+			}
+			if all {
+				return true
+			}
+			continue
+		}
+		if regexOK || stopOK {
+			return true
+		}
+	}
+	return false
+}
+
+func lineAround(text string, start, end int) string {
+	ls := strings.LastIndexByte(text[:start], '\n') + 1
+	le := strings.IndexByte(text[end:], '\n')
+	if le < 0 {
+		return text[ls:]
+	}
+	return text[ls : end+le]
+}
+
+// preferSpecific drops generic findings that overlap a specific rule's
+// finding, and exact duplicates.
+func preferSpecific(fs []detect.Finding) []detect.Finding {
+	if len(fs) < 2 {
+		return fs
+	}
+	sort.SliceStable(fs, func(i, j int) bool {
+		if fs[i].Score != fs[j].Score {
+			return fs[i].Score > fs[j].Score
+		}
+		return fs[i].Start < fs[j].Start
+	})
+	var kept []detect.Finding
+	for _, f := range fs {
+		dup := false
+		for _, k := range kept {
+			if f.Start < k.End && k.Start < f.End {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			kept = append(kept, f)
+		}
+	}
+	sort.Slice(kept, func(i, j int) bool { return kept[i].Start < kept[j].Start })
+	return kept
+}
+
+// shannon returns the Shannon entropy of s in bits per byte.
+func shannon(s string) float64 {
+	if s == "" {
+		return 0
+	}
+	var counts [256]int
+	for i := 0; i < len(s); i++ {
+		counts[s[i]]++
+	}
+	var h float64
+	n := float64(len(s))
+	for _, c := range counts {
+		if c > 0 {
+			p := float64(c) / n
+			h -= p * math.Log2(p)
+		}
+	}
+	return h
+}

@@ -1,0 +1,153 @@
+package secrets
+
+import (
+	"context"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/claudit/claudit/internal/policy/detect"
+)
+
+// fake builds a random-looking token at test time so no literal credential
+// sits in the source (and secret scanners stay quiet about this file).
+func fake(prefix string, n int, alphabet string) string {
+	r := rand.New(rand.NewPCG(uint64(len(prefix)), uint64(n)))
+	var b strings.Builder
+	b.WriteString(prefix)
+	for range n {
+		b.WriteByte(alphabet[r.IntN(len(alphabet))])
+	}
+	return b.String()
+}
+
+const (
+	alnum   = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	upper27 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+)
+
+func newDetector(t testing.TB, p detect.Params) detect.Detector {
+	t.Helper()
+	d, err := New(p)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return d
+}
+
+func TestDetect(t *testing.T) {
+	d := newDetector(t, nil)
+	pem := "-----BEGIN " + "RSA PRIVATE KEY-----\n" + fake("MIIEow", 58, alnum) + "\n" + fake("", 64, alnum) + "\n"
+	tests := []struct {
+		name string
+		text string
+		want string // entity (rule id) that must be found; "" = no finding
+	}{
+		{"github pat", "here is my token " + fake("ghp_", 36, alnum) + " can you debug", "github-pat"},
+		{"aws key", "aws_access_key_id = " + fake("AKIA", 16, upper27), "aws-access-token"},
+		{"pem without end", "my key:\n" + pem, "pem-private-key"},
+		{"postgres url", "DATABASE_URL=postgres://app:" + fake("", 14, alnum) + "@db.internal:5432/prod", "connection-string-url"},
+		{"mongodb srv", "mongodb+srv://admin:" + fake("", 12, alnum) + "@cluster0.abcd.mongodb.net/test", "connection-string-url"},
+		{"ado", "Server=tcp:sql01,1433;Database=crm;User Id=sa;Password=" + fake("", 12, alnum) + ";", "connection-string-ado"},
+		{"password assignment", `db_password = "` + fake("", 16, alnum) + `"`, ""},
+		{"placeholder", `password = "changeme123"`, ""},
+		{"low entropy", `password: aaaaaaaaaaaa`, ""},
+		{"env reference", `password = os.environ["DB_PASSWORD"]`, ""},
+		{"plain prose", "What is a good password policy for our team?", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := d.Detect(context.Background(), detect.Input{Text: tt.text})
+			if tt.want == "" {
+				if tt.name == "password assignment" {
+					if len(fs) == 0 {
+						t.Fatalf("want a finding in %q", tt.text)
+					}
+					return
+				}
+				if len(fs) > 0 {
+					t.Fatalf("want no finding in %q, got %+v", tt.text, fs)
+				}
+				return
+			}
+			for _, f := range fs {
+				if f.Entity == tt.want {
+					raw := tt.text[f.Start:f.End]
+					if strings.Contains(f.Excerpt, raw) {
+						t.Errorf("excerpt %q not redacted", f.Excerpt)
+					}
+					return
+				}
+			}
+			t.Errorf("want %s in %q, got %+v", tt.want, tt.text, fs)
+		})
+	}
+}
+
+func TestLargeTextWindows(t *testing.T) {
+	d := newDetector(t, nil)
+	filler := strings.Repeat("nothing secret in this line, just words about tokens\n", 1500)
+	token := fake("ghp_", 36, alnum)
+	text := filler + "my token " + token + "\n" + filler
+	for _, f := range d.Detect(context.Background(), detect.Input{Text: text}) {
+		if f.Entity == "github-pat" {
+			if got := text[f.Start:f.End]; got != token {
+				t.Fatalf("span maps to %q", got)
+			}
+			return
+		}
+	}
+	t.Fatal("token in large text not found")
+}
+
+func TestKeywords(t *testing.T) {
+	d := newDetector(t, nil)
+	kws := d.Keywords()
+	if len(kws) < 100 {
+		t.Fatalf("got %d keywords, want gitleaks' full set", len(kws))
+	}
+	for _, k := range kws {
+		if k != strings.ToLower(k) {
+			t.Errorf("keyword %q not lower-case", k)
+		}
+	}
+}
+
+func TestParams(t *testing.T) {
+	text := "token " + fake("ghp_", 36, alnum)
+	d := newDetector(t, detect.Params{"disabled_rules": []any{"github-pat"}})
+	for _, f := range d.Detect(context.Background(), detect.Input{Text: text}) {
+		if f.Entity == "github-pat" {
+			t.Errorf("disabled rule reported: %+v", f)
+		}
+	}
+	if _, err := New(detect.Params{"rules": []any{"no-such-rule"}}); err == nil {
+		t.Error("unknown rule: want error")
+	}
+}
+
+func TestShannon(t *testing.T) {
+	tests := []struct {
+		in   string
+		want float64
+	}{{"", 0}, {"aaaa", 0}, {"ab", 1}, {"abcd", 2}}
+	for _, tt := range tests {
+		if got := shannon(tt.in); got != tt.want {
+			t.Errorf("shannon(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func FuzzDetect(f *testing.F) {
+	d := newDetector(f, nil)
+	f.Add("password=" + fake("", 20, alnum))
+	f.Add("postgres://u:p@h/db")
+	f.Add("-----BEGIN PRIVATE KEY-----\nAAAA")
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, fd := range d.Detect(context.Background(), detect.Input{Text: s}) {
+			if fd.Start < 0 || fd.End > len(s) || fd.Start > fd.End {
+				t.Fatalf("bad span %d..%d for len %d", fd.Start, fd.End, len(s))
+			}
+		}
+	})
+}

@@ -1,0 +1,478 @@
+package toxicity
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+	"gopkg.in/yaml.v3"
+)
+
+// Lexicon is a parsed word-list file: weighted terms per entity, phrase
+// patterns over the normalized token stream, and a rule that turns insults
+// aimed at "you" into stronger directed insults.
+type Lexicon struct {
+	terms map[string]term
+	// collapsed maps a term with every letter run squeezed to one letter, for
+	// elongated spellings such as "iiiidiot".
+	collapsed map[string]keyedTerm
+	// byLen holds terms by rune length, for masked spellings such as "f*ck".
+	byLen    map[int][]string
+	maxWords int
+	phrases  []phrase
+	directed directed
+}
+
+type term struct {
+	Entity string
+	Weight float64
+}
+
+type keyedTerm struct {
+	key  string
+	term term
+}
+
+type phrase struct {
+	entity   string
+	weight   float64
+	keywords []string
+	re       *regexp.Regexp
+}
+
+type directed struct {
+	entities  map[string]bool
+	minWeight float64
+	targets   map[string]bool
+	window    int
+	weight    float64
+	entity    string
+}
+
+type lexiconFile struct {
+	Terms []struct {
+		Entity string   `yaml:"entity"`
+		Weight float64  `yaml:"weight"`
+		Words  []string `yaml:"words"`
+	} `yaml:"terms"`
+	Phrases []struct {
+		Entity   string   `yaml:"entity"`
+		Weight   float64  `yaml:"weight"`
+		Keywords []string `yaml:"keywords"`
+		Pattern  string   `yaml:"pattern"`
+	} `yaml:"phrases"`
+	Directed struct {
+		Entities  []string `yaml:"entities"`
+		MinWeight float64  `yaml:"min_weight"`
+		Targets   []string `yaml:"targets"`
+		Window    int      `yaml:"window"`
+		Weight    float64  `yaml:"weight"`
+		Entity    string   `yaml:"entity"`
+	} `yaml:"directed"`
+}
+
+// ParseLexicon reads a YAML lexicon. Words are normalized the same way as
+// the text they are matched against, so the file may use plain spellings.
+func ParseLexicon(data []byte) (*Lexicon, error) {
+	var f lexiconFile
+	if err := yaml.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("parse lexicon: %w", err)
+	}
+	l := &Lexicon{terms: map[string]term{}, collapsed: map[string]keyedTerm{}, byLen: map[int][]string{}, maxWords: 1}
+	for _, g := range f.Terms {
+		if g.Entity == "" || !(g.Weight > 0 && g.Weight <= 1) {
+			return nil, fmt.Errorf("parse lexicon: term group %q needs an entity and a weight in (0,1]", g.Entity)
+		}
+		for _, w := range g.Words {
+			key := normalizePhrase(w)
+			if key == "" {
+				return nil, fmt.Errorf("parse lexicon: %s: empty word %q", g.Entity, w)
+			}
+			t := term{Entity: g.Entity, Weight: g.Weight}
+			if old, dup := l.terms[key]; dup && old.Weight >= t.Weight {
+				continue
+			}
+			l.terms[key] = t
+			l.maxWords = max(l.maxWords, strings.Count(key, " ")+1)
+			if !strings.Contains(key, " ") {
+				l.byLen[utf8.RuneCountInString(key)] = append(l.byLen[utf8.RuneCountInString(key)], key)
+				// Squeezed forms only for longer words, where they stay unambiguous.
+				if c := squeeze(key, 1); utf8.RuneCountInString(c) >= 4 {
+					l.collapsed[c] = keyedTerm{key: key, term: t}
+				}
+			}
+		}
+	}
+	for _, p := range f.Phrases {
+		if p.Entity == "" || !(p.Weight > 0 && p.Weight <= 1) {
+			return nil, fmt.Errorf("parse lexicon: phrase %q needs an entity and a weight in (0,1]", p.Pattern)
+		}
+		re, err := regexp.Compile(p.Pattern)
+		if err != nil {
+			return nil, fmt.Errorf("parse lexicon: phrase for %s: %w", p.Entity, err)
+		}
+		for _, k := range p.Keywords {
+			if k == "" || k != strings.ToLower(k) {
+				return nil, fmt.Errorf("parse lexicon: phrase for %s: keyword %q must be non-empty lower case", p.Entity, k)
+			}
+		}
+		l.phrases = append(l.phrases, phrase{entity: p.Entity, weight: p.Weight, keywords: p.Keywords, re: re})
+	}
+	d := f.Directed
+	if len(d.Targets) > 0 {
+		if d.Entity == "" || !(d.Weight > 0 && d.Weight <= 1) || d.Window < 1 {
+			return nil, fmt.Errorf("parse lexicon: directed rule needs an entity, a weight in (0,1] and a window")
+		}
+		l.directed = directed{entities: map[string]bool{}, minWeight: d.MinWeight, targets: map[string]bool{}, window: d.Window, weight: d.Weight, entity: d.Entity}
+		for _, e := range d.Entities {
+			l.directed.entities[e] = true
+		}
+		for _, t := range d.Targets {
+			l.directed.targets[normalizePhrase(t)] = true
+		}
+	}
+	return l, nil
+}
+
+// token is one word of the input: its normalized form and byte span in the
+// original text.
+type token struct {
+	norm       string
+	start, end int
+	elongated  bool // has a run of three or more equal letters
+	masked     bool // contains '*' standing for hidden letters
+}
+
+// leet maps look-alike digits and symbols inside words to letters.
+var leet = map[rune]rune{'0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '9': 'g', '@': 'a', '$': 's', '!': 'i', '€': 'e'}
+
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || r == '@' || r == '$' || r == '!' || r == '*' || r == '\'' || r == '’' || r == '€'
+}
+
+// tokenize splits text into words with byte offsets and normalizes each:
+// diacritics removed, lower case, apostrophes dropped and, in words that
+// contain a letter, look-alike digits and symbols mapped to letters.
+func tokenize(text string) []token {
+	var toks []token
+	start := -1
+	for i, r := range text {
+		if isWordRune(r) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 {
+			toks = appendToken(toks, text, start, i)
+			start = -1
+		}
+	}
+	if start >= 0 {
+		toks = appendToken(toks, text, start, len(text))
+	}
+	return toks
+}
+
+func appendToken(toks []token, text string, start, end int) []token {
+	// Edge "!" and quotes are punctuation, not leet. A leading "*" is
+	// markdown emphasis, and so is a trailing one after it ("*word*"); a
+	// trailing "*" alone is a mask ("sh**").
+	stars := start < end && text[start] == '*'
+	for start < end && strings.ContainsRune("!*'", rune(text[start])) {
+		start++
+	}
+	for end > start && (strings.ContainsRune("!'", rune(text[end-1])) || stars && text[end-1] == '*') {
+		end--
+	}
+	if strings.HasSuffix(text[start:end], "’") {
+		end -= len("’")
+	}
+	if strings.HasPrefix(text[start:end], "’") {
+		start += len("’")
+	}
+	if start >= end {
+		return toks
+	}
+	n := normalizeWord(text[start:end])
+	if n == "" {
+		return toks
+	}
+	return append(toks, token{norm: n, start: start, end: end, elongated: squeeze(n, 2) != n, masked: strings.Contains(n, "*")})
+}
+
+func normalizeWord(w string) string {
+	hasLetter := false
+	for _, r := range w {
+		if unicode.IsLetter(r) {
+			hasLetter = true
+			break
+		}
+	}
+	if isASCIILower(w) {
+		// The common case needs no decomposition, folding or mapping.
+		return w
+	}
+	var b strings.Builder
+	src := w
+	if !isASCII(w) {
+		src = norm.NFD.String(w)
+	}
+	for _, r := range src {
+		switch {
+		case unicode.Is(unicode.Mn, r), r == '\'', r == '’':
+			continue
+		case hasLetter && leet[r] != 0:
+			r = leet[r]
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// isASCIILower reports whether s is lower-case ASCII letters only.
+func isASCIILower(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 'a' || s[i] > 'z' {
+			return false
+		}
+	}
+	return true
+}
+
+// normalizePhrase normalizes a lexicon entry word by word.
+func normalizePhrase(s string) string {
+	toks := tokenize(s)
+	words := make([]string, len(toks))
+	for i, t := range toks {
+		words[i] = t.norm
+	}
+	return strings.Join(words, " ")
+}
+
+// squeeze shortens every run of one repeated rune to at most keep runes.
+func squeeze(s string, keep int) string {
+	var b strings.Builder
+	var prev rune
+	run := 0
+	for _, r := range s {
+		if r == prev {
+			run++
+		} else {
+			prev, run = r, 1
+		}
+		if run <= keep {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// match is one lexicon hit with its byte span in the original text.
+type match struct {
+	entity     string
+	weight     float64
+	start, end int
+}
+
+// maxMatches bounds the findings from one text.
+const maxMatches = 64
+
+// Match finds lexicon terms and phrases in text and returns the matches and
+// the number of words, from which the caller computes density. Terms whose
+// normalized form is in allow are skipped.
+func (l *Lexicon) Match(text string, allow map[string]bool) ([]match, int) {
+	toks := tokenize(text)
+	var out []match
+	hit := make([]bool, len(toks))
+	for i := 0; i < len(toks) && len(out) < maxMatches; i++ {
+		n, key, t, ok := l.lookupAt(toks, i)
+		if !ok {
+			continue
+		}
+		if n == 1 {
+			// Phrase patterns then see "fuck" where the text had "f*ck".
+			toks[i].norm = key
+		}
+		if !allow[key] {
+			out = append(out, match{entity: t.Entity, weight: t.Weight, start: toks[i].start, end: toks[i+n-1].end})
+		}
+		for k := i; k < i+n; k++ {
+			hit[k] = true
+		}
+		i += n - 1
+	}
+	out = append(out, l.spelledOut(toks, hit, allow)...)
+	out = append(out, l.directedMatches(toks, out)...)
+	out = append(out, l.phraseMatches(toks)...)
+	slices.SortStableFunc(out, func(a, b match) int { return a.start - b.start })
+	if len(out) > maxMatches {
+		out = out[:maxMatches]
+	}
+	return out, len(toks)
+}
+
+// lookupAt tries the longest multi-word term first, then one-word variants:
+// as written, with long letter runs shortened, squeezed, and masked. It
+// returns the number of words matched and the lexicon key.
+func (l *Lexicon) lookupAt(toks []token, i int) (int, string, term, bool) {
+	for n := min(l.maxWords, len(toks)-i); n >= 2; n-- {
+		words := make([]string, n)
+		for k := range n {
+			words[k] = toks[i+k].norm
+		}
+		key := strings.Join(words, " ")
+		if t, ok := l.terms[key]; ok {
+			return n, key, t, true
+		}
+	}
+	tk := toks[i]
+	if t, ok := l.terms[tk.norm]; ok {
+		return 1, tk.norm, t, true
+	}
+	if tk.elongated {
+		if key := squeeze(tk.norm, 2); l.terms[key] != (term{}) {
+			return 1, key, l.terms[key], true
+		}
+		if e, ok := l.collapsed[squeeze(tk.norm, 1)]; ok {
+			return 1, e.key, e.term, true
+		}
+	}
+	if tk.masked {
+		if key, ok := l.masked(tk.norm); ok {
+			return 1, key, l.terms[key], true
+		}
+	}
+	return 0, "", term{}, false
+}
+
+// masked matches a word like "f*ck" or "sh**" against terms of the same
+// length, '*' standing for any letter; at least two letters must be shown.
+func (l *Lexicon) masked(w string) (string, bool) {
+	runes := []rune(w)
+	shown := 0
+	for _, r := range runes {
+		if r != '*' {
+			shown++
+		}
+	}
+	if shown < 2 || shown == len(runes) {
+		return "", false
+	}
+	for _, cand := range l.byLen[len(runes)] {
+		ok := true
+		for k, r := range []rune(cand) {
+			if runes[k] != '*' && runes[k] != r {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return cand, true
+		}
+	}
+	return "", false
+}
+
+// spelledOut joins runs of three or more one-letter words separated by at
+// most two bytes ("f u c k", "f.u.c.k") and looks them up as one word.
+func (l *Lexicon) spelledOut(toks []token, hit []bool, allow map[string]bool) []match {
+	var out []match
+	for i := 0; i < len(toks); {
+		j := i
+		for j < len(toks) && utf8.RuneCountInString(toks[j].norm) == 1 && !hit[j] &&
+			(j == i || toks[j].start-toks[j-1].end <= 2) {
+			j++
+		}
+		if j-i >= 3 {
+			var b strings.Builder
+			for k := i; k < j; k++ {
+				b.WriteString(toks[k].norm)
+			}
+			if t, ok := l.terms[b.String()]; ok && !allow[b.String()] {
+				out = append(out, match{entity: t.Entity, weight: t.Weight, start: toks[i].start, end: toks[j-1].end})
+			}
+		}
+		i = max(j, i+1)
+	}
+	return out
+}
+
+// directedMatches adds a stronger match where a term of a directed entity
+// has a target word ("you", "ur") within the window before or after it.
+func (l *Lexicon) directedMatches(toks []token, ms []match) []match {
+	d := l.directed
+	if len(d.targets) == 0 {
+		return nil
+	}
+	var out []match
+	for _, m := range ms {
+		if !d.entities[m.entity] || m.weight < d.minWeight {
+			continue
+		}
+		i, _ := slices.BinarySearchFunc(toks, m.start, func(t token, s int) int { return t.start - s })
+		j := i
+		for j < len(toks) && toks[j].end < m.end {
+			j++
+		}
+		for k := max(0, i-d.window); k <= min(len(toks)-1, j+d.window); k++ {
+			if (k < i || k > j) && d.targets[toks[k].norm] {
+				out = append(out, match{entity: d.entity, weight: d.weight, start: min(m.start, toks[k].start), end: max(m.end, toks[k].end)})
+				break
+			}
+		}
+	}
+	return out
+}
+
+// phraseMatches runs phrase patterns over the normalized words joined by
+// single spaces and maps matches back to the original byte offsets.
+func (l *Lexicon) phraseMatches(toks []token) []match {
+	if len(l.phrases) == 0 || len(toks) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	starts := make([]int, len(toks)) // byte offset of each token in the stream
+	for i, t := range toks {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		starts[i] = b.Len()
+		b.WriteString(t.norm)
+	}
+	stream := b.String()
+	tokenAt := func(off int) int {
+		i, found := slices.BinarySearch(starts, off)
+		if !found {
+			i--
+		}
+		return max(i, 0)
+	}
+	var out []match
+	for _, p := range l.phrases {
+		if len(p.keywords) > 0 && !slices.ContainsFunc(p.keywords, func(k string) bool { return strings.Contains(stream, k) }) {
+			continue
+		}
+		for _, loc := range p.re.FindAllStringIndex(stream, 8) {
+			if loc[1] <= loc[0] {
+				continue
+			}
+			first, last := tokenAt(loc[0]), tokenAt(loc[1]-1)
+			out = append(out, match{entity: p.entity, weight: p.weight, start: toks[first].start, end: toks[last].end})
+		}
+	}
+	return out
+}

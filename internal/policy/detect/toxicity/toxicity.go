@@ -1,0 +1,134 @@
+// Package toxicity registers two lexicon detectors: "toxicity" (profanity,
+// insults, identity attacks and threats) and "sexual" (sexually explicit
+// language, and sexual terms near words for children).
+//
+// Both match embedded word lists (data/*.yaml) as whole words after
+// normalizing case, diacritics, leetspeak ("1d10t"), elongation ("iiidiot"),
+// masks ("f*ck") and spelled-out words ("f.u.c.k"), plus phrase patterns for
+// threats and directed insults. A text's score is the noisy-OR of its match
+// weights scaled by their density, so one mild swear word in a long text
+// stays low while a short abusive message scores high.
+//
+// A lexicon cannot see context: quoting, reclaimed use, fiction and
+// moderation discussions all match. Treat findings as triage signals.
+package toxicity
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/claudit/claudit/internal/policy/detect"
+)
+
+// IDs of the two registered detectors.
+const (
+	ToxicityID = "toxicity"
+	SexualID   = "sexual"
+)
+
+var (
+	//go:embed data/toxicity.yaml
+	toxicityData []byte
+	//go:embed data/sexual.yaml
+	sexualData []byte
+)
+
+func init() {
+	detect.Register(ToxicityID, func(p detect.Params) (detect.Detector, error) { return New(ToxicityID, toxicityData, p) })
+	detect.Register(SexualID, func(p detect.Params) (detect.Detector, error) { return New(SexualID, sexualData, p) })
+}
+
+// Detector scores text against one lexicon.
+type Detector struct {
+	id        string
+	lex       *Lexicon
+	threshold float64
+	entities  map[string]bool
+	allow     map[string]bool
+}
+
+// New builds a lexicon detector. Params:
+//
+//	threshold    float, default 0.5: minimum text score to report
+//	entities     list, default all: entities to report, e.g. [THREAT, IDENTITY_ATTACK]
+//	allow_words  list: words never to count, e.g. a product name
+func New(id string, lexicon []byte, p detect.Params) (*Detector, error) {
+	lex, err := ParseLexicon(lexicon)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", id, err)
+	}
+	d := &Detector{id: id, lex: lex, threshold: p.Float("threshold", 0.5)}
+	if d.threshold <= 0 || d.threshold > 1 {
+		return nil, fmt.Errorf("%s: threshold %v must be in (0,1]", id, d.threshold)
+	}
+	if es := p.Strings("entities"); len(es) > 0 {
+		d.entities = map[string]bool{}
+		for _, e := range es {
+			d.entities[strings.ToUpper(e)] = true
+		}
+	}
+	if ws := p.Strings("allow_words"); len(ws) > 0 {
+		d.allow = map[string]bool{}
+		for _, w := range ws {
+			d.allow[normalizePhrase(w)] = true
+		}
+	}
+	return d, nil
+}
+
+// ID implements detect.Detector.
+func (d *Detector) ID() string { return d.id }
+
+// Keywords implements detect.Detector. It returns nil: leetspeak and masked
+// spellings defeat a plain substring prefilter, and tokenizing is cheap.
+func (d *Detector) Keywords() []string { return nil }
+
+// Detect implements detect.Detector. Every finding carries the score of the
+// whole text.
+func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding {
+	if ctx.Err() != nil || in.Text == "" {
+		return nil
+	}
+	ms, words := d.lex.Match(in.Text, d.allow)
+	kept := ms[:0]
+	for _, m := range ms {
+		if d.entities != nil && !d.entities[m.entity] {
+			continue
+		}
+		kept = append(kept, m)
+	}
+	score := Score(kept, words)
+	if len(kept) == 0 || score < d.threshold {
+		return nil
+	}
+	out := make([]detect.Finding, len(kept))
+	for i, m := range kept {
+		out[i] = detect.Finding{
+			Detector: d.id,
+			Entity:   m.entity,
+			Start:    m.start,
+			End:      m.end,
+			Score:    score,
+			Excerpt:  detect.Excerpt(in.Text, m.start, m.end),
+		}
+	}
+	return out
+}
+
+// Score combines match weights by noisy-OR, scaled by density: the factor
+// runs from 0.6 for a lone hit in a long text to 1 when at least one word in
+// five is a hit.
+func Score(ms []match, words int) float64 {
+	if len(ms) == 0 || words == 0 {
+		return 0
+	}
+	miss := 1.0
+	for _, m := range ms {
+		miss *= 1 - m.weight
+	}
+	density := math.Min(1, 5*float64(len(ms))/float64(words))
+	return (1 - miss) * (0.6 + 0.4*density)
+}

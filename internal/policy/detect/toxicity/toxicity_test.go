@@ -1,0 +1,206 @@
+package toxicity
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/claudit/claudit/internal/policy/detect"
+)
+
+func newDetector(t testing.TB, id string, p detect.Params) detect.Detector {
+	t.Helper()
+	f, ok := detect.Lookup(id)
+	if !ok {
+		t.Fatalf("%q is not registered", id)
+	}
+	d, err := f(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func entities(fs []detect.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		if !slices.Contains(out, f.Entity) {
+			out = append(out, f.Entity)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestNormalize(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"Hello, World!", []string{"hello", "world"}},
+		{"1d10t", []string{"idiot"}},
+		{"sh1t $hit @ss", []string{"shit", "shit", "ass"}},
+		{"Crème brûlée", []string{"creme", "brulee"}},
+		{"you're", []string{"youre"}},
+		{"in 2024 at 10:30", []string{"in", "2024", "at", "10", "30"}},
+		{"*bold* word", []string{"bold", "word"}},
+		{"sh**", []string{"sh**"}},
+		{"wow!!!", []string{"wow"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			var got []string
+			for _, tk := range tokenize(tt.in) {
+				got = append(got, tk.norm)
+				if tk.start < 0 || tk.end > len(tt.in) || tk.start >= tk.end {
+					t.Errorf("bad span %d-%d", tk.start, tk.end)
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Fatalf("tokens = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestToxicity(t *testing.T) {
+	d := newDetector(t, ToxicityID, nil)
+	tests := []struct {
+		name string
+		text string
+		want []string // entities; nil means no finding
+	}{
+		{"directed insult", "You are a complete idiot.", []string{"INSULT"}},
+		{"leet insult", "ur such a m0r0n lol", []string{"INSULT"}},
+		{"elongated", "you iiiiidiot", []string{"INSULT"}},
+		{"masked", "f*ck you", []string{"INSULT", "PROFANITY"}},
+		{"spelled out", "what the f.u.c.k is wrong with u, idiot", []string{"INSULT", "PROFANITY"}},
+		{"threat", "I'm going to kill you if you show up again.", []string{"THREAT"}},
+		{"threat address", "I know where you live.", []string{"THREAT"}},
+		{"self harm incitement", "just kys", []string{"THREAT"}},
+		{"slur", "get out of here you f4ggot", []string{"IDENTITY_ATTACK", "INSULT"}},
+		{"dehumanizing", "All the immigrants are vermin.", []string{"IDENTITY_ATTACK", "INSULT"}},
+		{"benign", "Could you review the quarterly report before Friday?", nil},
+		{"benign kill process", "I'll kill the process and restart the container.", nil},
+		{"benign shoot email", "I'll shoot you an email tomorrow.", nil},
+		{"scunthorpe", "The Scunthorpe office has a class assessment and a cocktail party.", nil},
+		{"mild swear in long text", "The deployment went fine overall, though the damn cache took a while to warm up after the migration finished this morning.", nil},
+		{"mild word", "This stupid printer jams again.", nil},
+		{"empty", "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := d.Detect(context.Background(), detect.Input{Text: tt.text})
+			if got := entities(fs); !slices.Equal(got, tt.want) {
+				t.Fatalf("entities = %v, want %v (%+v)", got, tt.want, fs)
+			}
+			for _, f := range fs {
+				if f.Detector != ToxicityID || f.Score < 0.5 || f.Score > 1 || f.Start < 0 || f.End > len(tt.text) || f.Start >= f.End {
+					t.Errorf("bad finding %+v", f)
+				}
+			}
+		})
+	}
+}
+
+func TestSexual(t *testing.T) {
+	d := newDetector(t, SexualID, nil)
+	tests := []struct {
+		name string
+		text string
+		want []string
+	}{
+		{"explicit", "send me nudes tonight", []string{"SEXUAL"}},
+		{"explicit terms", "looking for hentai and milf videos", []string{"SEXUAL"}},
+		{"minors", "jailbait pics", []string{"SEXUAL_MINORS"}},
+		{"medical", "The patient reported pain in the penis and a rash near the vulva.", nil},
+		{"education", "Sex education should be age appropriate.", nil},
+		{"latin", "She graduated magna cum laude in 2019.", nil},
+		{"benign", "Please schedule the team offsite for March.", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := d.Detect(context.Background(), detect.Input{Text: tt.text})
+			if got := entities(fs); !slices.Equal(got, tt.want) {
+				t.Fatalf("entities = %v, want %v (%+v)", got, tt.want, fs)
+			}
+		})
+	}
+}
+
+func TestParams(t *testing.T) {
+	ctx := context.Background()
+	text := "You are a complete idiot. I know where you live."
+	tests := []struct {
+		name   string
+		params detect.Params
+		want   []string
+	}{
+		{"all", nil, []string{"INSULT", "THREAT"}},
+		{"threats only", detect.Params{"entities": []any{"threat"}}, []string{"THREAT"}},
+		{"allow word", detect.Params{"allow_words": []any{"idiot"}, "entities": []any{"INSULT"}}, nil},
+		{"insults only", detect.Params{"entities": []any{"INSULT"}}, []string{"INSULT"}},
+		{"high threshold", detect.Params{"threshold": 1.0}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := newDetector(t, ToxicityID, tt.params)
+			if got := entities(d.Detect(ctx, detect.Input{Text: text})); !slices.Equal(got, tt.want) {
+				t.Fatalf("entities = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	if _, err := New(ToxicityID, toxicityData, detect.Params{"threshold": -1}); err == nil {
+		t.Error("negative threshold accepted")
+	}
+}
+
+func TestParseLexiconErrors(t *testing.T) {
+	tests := []struct{ name, doc string }{
+		{"not yaml", "terms: [:"},
+		{"no entity", "terms: [{weight: 0.5, words: [a]}]"},
+		{"bad weight", "terms: [{entity: X, weight: 2, words: [a]}]"},
+		{"empty word", "terms: [{entity: X, weight: 0.5, words: ['!!']}]"},
+		{"bad phrase", "phrases: [{entity: X, weight: 0.5, pattern: '(x'}]"},
+		{"bad directed", "directed: {targets: [you], weight: 0.5}"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := ParseLexicon([]byte(tt.doc)); err == nil {
+				t.Fatal("ParseLexicon succeeded, want error")
+			}
+		})
+	}
+}
+
+func FuzzDetect(f *testing.F) {
+	f.Add("you 1d10t, f*ck u")
+	f.Add("f.u.c.k \xff\xfe sh**")
+	f.Add("’’’ *** !!!")
+	tox := newDetector(f, ToxicityID, nil)
+	sex := newDetector(f, SexualID, nil)
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, d := range []detect.Detector{tox, sex} {
+			for _, fd := range d.Detect(context.Background(), detect.Input{Text: s}) {
+				if fd.Start < 0 || fd.End > len(s) || fd.Start > fd.End {
+					t.Fatalf("span %d-%d out of %d bytes", fd.Start, fd.End, len(s))
+				}
+			}
+		}
+	})
+}
+
+func BenchmarkDetect(b *testing.B) {
+	text := strings.Repeat("The quarterly numbers look fine, but the rollout plan needs another review from the team. ", 12) + "You are an idiot."
+	for _, id := range []string{ToxicityID, SexualID} {
+		b.Run(id, func(b *testing.B) {
+			d := newDetector(b, id, nil)
+			ctx := context.Background()
+			b.SetBytes(int64(len(text)))
+			for b.Loop() {
+				d.Detect(ctx, detect.Input{Text: text})
+			}
+		})
+	}
+}

@@ -1,0 +1,127 @@
+package urls
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/claudit/claudit/internal/policy/detect"
+)
+
+func newDetector(t testing.TB, p detect.Params) detect.Detector {
+	t.Helper()
+	d, err := New(p)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return d
+}
+
+func entitySet(fs []detect.Finding) map[string]bool {
+	m := map[string]bool{}
+	for _, f := range fs {
+		if f.Score >= 0.5 {
+			m[f.Entity] = true
+		}
+	}
+	return m
+}
+
+func TestDetect(t *testing.T) {
+	d := newDetector(t, detect.Params{"brands": []any{"paypal.com", "acme.com"}})
+	tests := []struct {
+		name string
+		text string
+		want string // "" = nothing
+	}{
+		{"ip literal", "download from http://185.23.4.9/payload.exe now", IPLiteral},
+		{"integer ip", "see http://3232235777/x", IPLiteral},
+		{"punycode", "login at https://xn--pypal-4ve.com/signin", Punycode},
+		{"suspicious tld", "check https://free-gift.zip/claim", SuspiciousTLD},
+		{"shortener", "click https://bit.ly/3abcDEF", Shortener},
+		{"lookalike digit", "verify at https://paypa1.com/account", Lookalike},
+		{"lookalike typo", "verify at https://paypall.com/account", Lookalike},
+		{"lookalike embedded", "go to http://paypal.com.secure-check.io/login", Lookalike},
+		{"lookalike cyrillic", "go to https://pаypal.com/", Lookalike},
+		{"javascript scheme", `<a href="javascript:alert(document.cookie)">`, DangerousScheme},
+		{"data scheme", "open data:text/html;base64,PHNjcmlwdD4=", DangerousScheme},
+		{"brand itself", "pay at https://www.paypal.com/checkout", ""},
+		{"brand subdomain", "see https://docs.acme.com/guide.", ""},
+		{"ordinary", "docs at https://go.dev/doc/effective_go and www.wikipedia.org", ""},
+		{"prose data", "the data: it was wrong", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := entitySet(d.Detect(context.Background(), detect.Input{Text: tt.text}))
+			if tt.want == "" {
+				if len(got) > 0 {
+					t.Fatalf("want nothing in %q, got %v", tt.text, got)
+				}
+				return
+			}
+			if !got[tt.want] {
+				t.Fatalf("want %s in %q, got %v", tt.want, tt.text, got)
+			}
+		})
+	}
+}
+
+func TestBlocklistReload(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "block.txt")
+	if err := os.WriteFile(path, []byte("# bad\nevil.example\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d := newDetector(t, detect.Params{"blocklist_file": path, "check_interval": "0s"})
+	has := func(text string) bool {
+		return entitySet(d.Detect(context.Background(), detect.Input{Text: text}))[Blocklisted]
+	}
+	if !has("see https://cdn.evil.example/x") {
+		t.Fatal("subdomain of blocklisted domain not flagged")
+	}
+	if has("see https://good.example/x") {
+		t.Fatal("good domain flagged")
+	}
+	if err := os.WriteFile(path, []byte("good.example/bad/path\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// Make the change visible even on filesystems with coarse mtimes.
+	future := time.Now().Add(time.Minute)
+	if err := os.Chtimes(path, future, future); err != nil {
+		t.Fatal(err)
+	}
+	if !has("see https://good.example/bad/path/1") {
+		t.Fatal("blocklist not reloaded after change")
+	}
+	if has("see https://cdn.evil.example/x") {
+		t.Fatal("old entry still active after reload")
+	}
+}
+
+func TestEditDistance(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want int
+	}{{"paypal", "paypal", 0}, {"paypal", "paypall", 1}, {"kitten", "sitting", 3}, {"", "abc", 3}}
+	for _, tt := range tests {
+		if got := editDistance(tt.a, tt.b); got != tt.want {
+			t.Errorf("editDistance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+	}
+}
+
+func FuzzDetect(f *testing.F) {
+	d := newDetector(f, nil)
+	f.Add("http://1.2.3.4/")
+	f.Add("https://xn--80ak6aa92e.com")
+	f.Add("www.")
+	f.Add("javascript:x")
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, fd := range d.Detect(context.Background(), detect.Input{Text: s}) {
+			if fd.Start < 0 || fd.End > len(s) || fd.Start > fd.End {
+				t.Fatalf("bad span %d..%d for len %d", fd.Start, fd.End, len(s))
+			}
+		}
+	})
+}

@@ -1,0 +1,456 @@
+// Package policy evaluates chat messages and access events against runtime
+// security policies.
+//
+// A Config (YAML, or the embedded defaults) lists policies; each policy names
+// a registered detector (package policy/detect/<name>), its parameters, the
+// roles it applies to, a minimum score, a severity and an action. An Engine
+// built from a Config runs the detectors over one message at a time: one
+// Aho-Corasick keyword index over all detectors decides which detectors are
+// worth running (gitleaks' prefilter), large messages are scanned in
+// overlapping chunks so memory stays bounded, and content hidden in base64,
+// hex, percent-encoding or ROT13 is decoded (package detect/encoded) and
+// scanned again, its findings mapped back to the encoded span.
+//
+// SessionEvaluator looks across the messages of one chat (repeated attacks,
+// escalation after refusals, sensitive data piling up) and
+// ActivityEvaluator across access events (external sharing, new IPs, bursts,
+// admin changes).
+package policy
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/coregx/ahocorasick"
+
+	"github.com/claudit/claudit/internal/policy/detect"
+	"github.com/claudit/claudit/internal/policy/detect/encoded"
+)
+
+// PolicyFinding is one detector finding attributed to the policy that ran it.
+type PolicyFinding struct {
+	Policy   string   `json:"policy"`
+	Severity Severity `json:"severity"`
+	// Action is the configured action; EffectiveAction is what claudit does
+	// (block and modify become alert on past activity).
+	Action          Action `json:"action"`
+	EffectiveAction Action `json:"effective_action"`
+	// Decoded names the encoding chain (e.g. "BASE64") when the finding was
+	// made in decoded content; the span then covers the encoded text.
+	Decoded string         `json:"decoded,omitempty"`
+	Tag     string         `json:"tag"`
+	Finding detect.Finding `json:"finding"`
+}
+
+// Result is the outcome of evaluating one input.
+type Result struct {
+	Findings []PolicyFinding `json:"findings"`
+	// Tags are sorted and deduplicated: a fail tag per finding plus a pass
+	// tag ("No PII") for each applicable policy without a hit.
+	Tags []string `json:"tags"`
+	// Version is the policy version the input was evaluated against.
+	Version string `json:"version"`
+}
+
+// MaxSeverity returns the highest severity among the findings, or "" when none.
+func (r Result) MaxSeverity() Severity {
+	var best Severity
+	for _, f := range r.Findings {
+		if f.Severity.Rank() > best.Rank() {
+			best = f.Severity
+		}
+	}
+	return best
+}
+
+type compiledPolicy struct {
+	Policy
+	det      detect.Detector
+	always   bool // no keywords: runs on every input
+	passTag  string
+	failTag  string
+	isDecode bool // the encoded detector: not re-run on decoded text
+}
+
+// Engine evaluates inputs against a fixed policy set. It is immutable after
+// NewEngine and safe for concurrent use; swap engines with Reloadable.
+type Engine struct {
+	cfg      *Config
+	version  string
+	policies []compiledPolicy
+	ac       *ahocorasick.Automaton
+	owners   [][]int // keyword pattern id -> policy indices
+	nonASCII bool    // some keyword is not ASCII: lower-case with Unicode rules
+
+	chunkSize, overlap int
+	decodeDepth        int
+	decodeBytes        int
+	log                *slog.Logger
+}
+
+// Option tunes an Engine.
+type Option func(*Engine)
+
+// WithChunkSize sets the chunk size and overlap (bytes) for large inputs.
+func WithChunkSize(size, overlap int) Option {
+	return func(e *Engine) {
+		if size > 0 {
+			e.chunkSize = size
+		}
+		if overlap >= 0 && overlap < e.chunkSize {
+			e.overlap = overlap
+		}
+	}
+}
+
+// WithDecoding bounds the re-scan of encoded content: nesting depth and total
+// decoded bytes per input. A depth of 0 disables it.
+func WithDecoding(maxDepth, maxBytes int) Option {
+	return func(e *Engine) { e.decodeDepth, e.decodeBytes = maxDepth, maxBytes }
+}
+
+// WithLogger sets the logger for detector failures.
+func WithLogger(l *slog.Logger) Option {
+	return func(e *Engine) { e.log = l }
+}
+
+// Load builds an Engine from a policy file; an empty path uses the embedded defaults.
+func Load(path string, opts ...Option) (*Engine, error) {
+	cfg, err := LoadConfig(path)
+	if err != nil {
+		return nil, err
+	}
+	return NewEngine(cfg, opts...)
+}
+
+// NewEngine builds the detectors of cfg's policies and their keyword index.
+func NewEngine(cfg *Config, opts ...Option) (*Engine, error) {
+	e := &Engine{cfg: cfg, version: cfg.Version(), chunkSize: 256 << 10, overlap: 4 << 10,
+		decodeDepth: 2, decodeBytes: 1 << 20, log: slog.Default()}
+	for _, o := range opts {
+		o(e)
+	}
+	if e.overlap >= e.chunkSize {
+		e.overlap = e.chunkSize / 4
+	}
+	var keywords []string
+	kwIndex := map[string]int{}
+	for _, p := range cfg.Policies {
+		if !p.Enabled {
+			continue
+		}
+		factory, ok := detect.Lookup(p.Detector)
+		if !ok {
+			return nil, fmt.Errorf("policy %q: detector %q is not registered", p.Name, p.Detector)
+		}
+		det, err := factory(p.Params)
+		if err != nil {
+			return nil, fmt.Errorf("policy %q: build detector %s: %w", p.Name, p.Detector, err)
+		}
+		cp := compiledPolicy{Policy: p, det: det, isDecode: p.Detector == encoded.ID,
+			passTag: p.PassTag, failTag: p.FailTag}
+		if cp.passTag == "" {
+			cp.passTag = DefaultPassTag(p.Detector)
+		}
+		if cp.failTag == "" {
+			cp.failTag = DefaultFailTag(p.Detector)
+		}
+		kws := det.Keywords()
+		cp.always = len(kws) == 0
+		idx := len(e.policies)
+		e.policies = append(e.policies, cp)
+		for _, k := range kws {
+			k = strings.ToLower(k)
+			if k == "" {
+				continue
+			}
+			id, seen := kwIndex[k]
+			if !seen {
+				id = len(keywords)
+				kwIndex[k] = id
+				keywords = append(keywords, k)
+				e.owners = append(e.owners, nil)
+				if !isASCII(k) {
+					e.nonASCII = true
+				}
+			}
+			if !slices.Contains(e.owners[id], idx) {
+				e.owners[id] = append(e.owners[id], idx)
+			}
+		}
+	}
+	if len(keywords) > 0 {
+		ac, err := ahocorasick.NewBuilder().AddStrings(keywords).Build()
+		if err != nil {
+			return nil, fmt.Errorf("build keyword index: %w", err)
+		}
+		e.ac = ac
+	}
+	return e, nil
+}
+
+// Version returns the version of the policy set the engine runs.
+func (e *Engine) Version() string { return e.version }
+
+// Config returns the configuration the engine was built from.
+func (e *Engine) Config() *Config { return e.cfg }
+
+// Policies returns the enabled policies, in config order.
+func (e *Engine) Policies() []Policy {
+	out := make([]Policy, len(e.policies))
+	for i, p := range e.policies {
+		out[i] = p.Policy
+	}
+	return out
+}
+
+// Evaluate runs every applicable policy over in and returns the findings and tags.
+func (e *Engine) Evaluate(ctx context.Context, in detect.Input) Result {
+	res := Result{Version: e.version}
+	applicable := make([]bool, len(e.policies))
+	anyApplies := false
+	for i := range e.policies {
+		applicable[i] = e.policies[i].Applies(in.Role)
+		anyApplies = anyApplies || applicable[i]
+	}
+	if !anyApplies {
+		return res
+	}
+	res.Findings = e.scan(ctx, in, applicable, "")
+	if e.decodeDepth > 0 && ctx.Err() == nil {
+		res.Findings = append(res.Findings, e.scanDecoded(ctx, in, applicable)...)
+	}
+	res.Findings = dedupe(res.Findings)
+	res.Tags = e.tags(applicable, res.Findings)
+	return res
+}
+
+// scan runs the applicable policies over in.Text, in chunks when it is large.
+func (e *Engine) scan(ctx context.Context, in detect.Input, applicable []bool, decoded string) []PolicyFinding {
+	text := in.Text
+	var out []PolicyFinding
+	for start := 0; start < len(text); {
+		if ctx.Err() != nil {
+			return out
+		}
+		end := chunkEnd(text, start, e.chunkSize)
+		sub := in
+		sub.Text = text[start:end]
+		for _, f := range e.scanChunk(ctx, sub, applicable, decoded != "") {
+			f.Finding.Start += start
+			f.Finding.End += start
+			f.Decoded = decoded
+			out = append(out, f)
+		}
+		if end >= len(text) {
+			break
+		}
+		// Step back by the overlap so matches across the cut are seen whole.
+		next := chunkStart(text, end-e.overlap)
+		if next <= start {
+			next = end
+		}
+		start = next
+	}
+	return out
+}
+
+// chunkEnd picks the end of a chunk at most size bytes from start, preferring
+// a line break or space in the last eighth and never splitting a rune.
+func chunkEnd(text string, start, size int) int {
+	end := start + size
+	if end >= len(text) {
+		return len(text)
+	}
+	floor := end - size/8
+	if i := strings.LastIndexAny(text[floor:end], "\n "); i >= 0 {
+		return floor + i + 1
+	}
+	for end > start && !utf8.RuneStart(text[end]) {
+		end--
+	}
+	return end
+}
+
+func chunkStart(text string, i int) int {
+	for i > 0 && i < len(text) && !utf8.RuneStart(text[i]) {
+		i--
+	}
+	return max(i, 0)
+}
+
+// scanChunk runs the policies whose keywords occur in the chunk.
+func (e *Engine) scanChunk(ctx context.Context, in detect.Input, applicable []bool, inDecoded bool) []PolicyFinding {
+	run := e.prefilter(in.Text, applicable)
+	var out []PolicyFinding
+	for i := range e.policies {
+		if !run[i] || ctx.Err() != nil {
+			continue
+		}
+		p := &e.policies[i]
+		if inDecoded && p.isDecode {
+			continue
+		}
+		for _, f := range e.detect(ctx, p, in) {
+			if f.Score < p.Threshold {
+				continue
+			}
+			out = append(out, PolicyFinding{Policy: p.Name, Severity: p.Severity, Action: p.Action,
+				EffectiveAction: p.Action.Effective(), Tag: renderTag(p.failTag, p.Detector, f.Entity), Finding: f})
+		}
+	}
+	return out
+}
+
+// detect calls one detector, turning a panic into a logged empty result so
+// one bad detector cannot take the service down.
+func (e *Engine) detect(ctx context.Context, p *compiledPolicy, in detect.Input) (fs []detect.Finding) {
+	defer func() {
+		if r := recover(); r != nil {
+			e.log.Error("detector panicked", "policy", p.Name, "detector", p.Detector, "panic", r)
+			fs = nil
+		}
+	}()
+	fs = p.det.Detect(ctx, in)
+	// Guard the span contract so callers can slice safely.
+	out := fs[:0]
+	for _, f := range fs {
+		if f.Start >= 0 && f.End <= len(in.Text) && f.Start <= f.End {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// prefilter returns which policies to run on text: applicable ones that
+// either have no keywords or whose keyword occurs.
+func (e *Engine) prefilter(text string, applicable []bool) []bool {
+	run := make([]bool, len(e.policies))
+	need := false
+	for i, p := range e.policies {
+		if applicable[i] {
+			run[i] = p.always
+			need = need || !p.always
+		}
+	}
+	if !need || e.ac == nil {
+		return run
+	}
+	for _, m := range e.ac.FindAllOverlapping(lowerForKeywords(text, e.nonASCII)) {
+		for _, i := range e.owners[m.PatternID] {
+			run[i] = applicable[i]
+		}
+	}
+	return run
+}
+
+func lowerForKeywords(text string, unicodeLower bool) []byte {
+	if unicodeLower && !isASCII(text) {
+		return []byte(strings.ToLower(text))
+	}
+	b := []byte(text)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return b
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// scanDecoded re-scans content hidden by encodings with every policy but the
+// encoded one, mapping findings onto the encoded span.
+func (e *Engine) scanDecoded(ctx context.Context, in detect.Input, applicable []bool) []PolicyFinding {
+	var out []PolicyFinding
+	for _, d := range encoded.Decode(in.Text, e.decodeDepth, e.decodeBytes) {
+		if ctx.Err() != nil {
+			break
+		}
+		sub := in
+		sub.Text = d.Text
+		for _, f := range e.scan(ctx, sub, applicable, d.Kind) {
+			f.Finding.Start, f.Finding.End = d.Start, d.End
+			f.Finding.Excerpt = detect.Excerpt(in.Text, d.Start, d.End)
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// dedupe merges findings of the same policy and entity whose spans overlap
+// (chunk overlaps, decoded re-scans), keeping the highest score and longest span.
+func dedupe(fs []PolicyFinding) []PolicyFinding {
+	if len(fs) < 2 {
+		return fs
+	}
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.Policy != b.Policy {
+			return a.Policy < b.Policy
+		}
+		if a.Finding.Entity != b.Finding.Entity {
+			return a.Finding.Entity < b.Finding.Entity
+		}
+		return a.Finding.Start < b.Finding.Start
+	})
+	out := fs[:1]
+	for _, f := range fs[1:] {
+		last := &out[len(out)-1]
+		if f.Policy == last.Policy && f.Finding.Entity == last.Finding.Entity && f.Finding.Start < last.Finding.End {
+			if f.Finding.End-f.Finding.Start > last.Finding.End-last.Finding.Start || f.Finding.Score > last.Finding.Score {
+				*last = f
+			}
+			continue
+		}
+		out = append(out, f)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Finding.Start < out[j].Finding.Start })
+	return out
+}
+
+// tags returns fail tags of the findings and pass tags of applicable
+// policies without a hit; a pass tag is dropped if another policy sharing
+// it failed.
+func (e *Engine) tags(applicable []bool, fs []PolicyFinding) []string {
+	hit := map[string]bool{}
+	set := map[string]bool{}
+	for _, f := range fs {
+		hit[f.Policy] = true
+		if f.Tag != "" {
+			set[f.Tag] = true
+		}
+	}
+	failedPass := map[string]bool{}
+	for i, p := range e.policies {
+		if applicable[i] && hit[p.Name] {
+			failedPass[p.passTag] = true
+			for _, t := range p.Tags {
+				set[t] = true
+			}
+		}
+	}
+	for i, p := range e.policies {
+		if applicable[i] && !hit[p.Name] && p.passTag != "" && !failedPass[p.passTag] {
+			set[p.passTag] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for t := range set {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,174 @@
+// Package postgres opens claudit's store on PostgreSQL 15 through pgx:
+// the same SQL as SQLite (store/sqlstore) with tsvector full-text search,
+// monthly range partitions of the message and activity tables, a retention
+// that drops whole partitions, and row claims with FOR UPDATE SKIP LOCKED so
+// several claudit processes share one database.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"sync"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+
+	"github.com/claudit/claudit/internal/store/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// partitionedTables are range-partitioned by created_at (µs) per month.
+var partitionedTables = []string{"activities", "messages"}
+
+// Store is the PostgreSQL store.
+type Store struct {
+	*sqlstore.Store
+	db *sql.DB
+}
+
+// Open connects, migrates and returns the store.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	db.SetMaxOpenConns(16)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to postgres: %w (is the server running and the DSN right?)", err)
+	}
+	// Migrations run once at a time across processes.
+	if _, err := db.ExecContext(ctx, `SELECT pg_advisory_lock(7311001)`); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("lock migrations: %w", err)
+	}
+	sub, _ := fs.Sub(migrations, "migrations")
+	p := &partitions{known: map[string]bool{}}
+	inner, err := sqlstore.New(ctx, db, db, sqlstore.Dialect{
+		Name:            "postgres",
+		Numbered:        true,
+		Migrations:      sub,
+		FTS:             func() string { return "m.tsv @@ plainto_tsquery('simple', ?)" },
+		FTSQuery:        func(q string) string { return q },
+		SkipLocked:      " FOR UPDATE SKIP LOCKED",
+		EnsurePartition: p.ensure,
+	})
+	_, _ = db.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7311001)`)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate postgres: %w", err)
+	}
+	return &Store{Store: inner, db: db}, nil
+}
+
+// partitions creates monthly partitions before rows land in them.
+type partitions struct {
+	mu    sync.Mutex
+	known map[string]bool
+}
+
+func monthBounds(t time.Time) (time.Time, time.Time) {
+	start := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+	return start, start.AddDate(0, 1, 0)
+}
+
+func partitionName(table string, start time.Time) string {
+	return fmt.Sprintf("%s_y%04dm%02d", table, start.Year(), int(start.Month()))
+}
+
+// ensure creates the month partitions of table that the times fall in.
+func (p *partitions) ensure(ctx context.Context, tx *sql.Tx, table string, times []time.Time) error {
+	need := map[string]time.Time{}
+	p.mu.Lock()
+	for _, t := range times {
+		start, _ := monthBounds(t.UTC())
+		name := partitionName(table, start)
+		if !p.known[name] {
+			need[name] = start
+		}
+	}
+	p.mu.Unlock()
+	if len(need) == 0 {
+		return nil
+	}
+	// Serialise partition creation across processes for this transaction.
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7311002)`); err != nil {
+		return fmt.Errorf("lock partitions: %w", err)
+	}
+	for name, start := range need {
+		_, end := monthBounds(start)
+		q := fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s PARTITION OF %s FOR VALUES FROM (%d) TO (%d)`, name, table, start.UnixMicro(), end.UnixMicro())
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("create partition %s: %w", name, err)
+		}
+	}
+	p.mu.Lock()
+	for name := range need {
+		p.known[name] = true
+	}
+	p.mu.Unlock()
+	return nil
+}
+
+// DropBefore drops whole monthly partitions that end at or before cutoff and
+// returns their names (the retention setting).
+func (s *Store) DropBefore(ctx context.Context, cutoff time.Time) ([]string, error) {
+	var dropped []string
+	for _, table := range partitionedTables {
+		rows, err := s.db.QueryContext(ctx, `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+			JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = $1`, table)
+		if err != nil {
+			return dropped, fmt.Errorf("list partitions of %s: %w", table, err)
+		}
+		var names []string
+		for rows.Next() {
+			var n string
+			if err := rows.Scan(&n); err != nil {
+				rows.Close()
+				return dropped, err
+			}
+			names = append(names, n)
+		}
+		rows.Close()
+		for _, n := range names {
+			var y, m int
+			if _, err := fmt.Sscanf(n, table+"_y%04dm%02d", &y, &m); err != nil {
+				continue
+			}
+			end := time.Date(y, time.Month(m), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 1, 0)
+			if end.After(cutoff) {
+				continue
+			}
+			if _, err := s.db.ExecContext(ctx, `DROP TABLE `+n); err != nil {
+				return dropped, fmt.Errorf("drop partition %s: %w", n, err)
+			}
+			dropped = append(dropped, n)
+		}
+	}
+	return dropped, nil
+}
+
+// TryLeader takes the scheduling leadership lease if no live process holds
+// it; the lease is a session advisory lock held on conn until it is closed.
+func (s *Store) TryLeader(ctx context.Context, key int64) (release func(), ok bool, err error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&ok); err != nil || !ok {
+		conn.Close()
+		return nil, false, err
+	}
+	return func() {
+		_, _ = conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, key)
+		conn.Close()
+	}, true, nil
+}

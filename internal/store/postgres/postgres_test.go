@@ -1,0 +1,79 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/claudit/claudit/internal/store"
+	"github.com/claudit/claudit/internal/store/postgres"
+	"github.com/claudit/claudit/internal/store/storetest"
+)
+
+func TestStoreSuite(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s, err := postgres.Open(context.Background(), postgres.NewTestDatabase(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+func TestRetentionDropsWholeMonths(t *testing.T) {
+	ctx := context.Background()
+	s, err := postgres.Open(ctx, postgres.NewTestDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	in := &store.Integration{Name: "acme", BaseURL: "http://x"}
+	if err := s.UpsertIntegration(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)
+	recent := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
+	page := store.ActivityPage{IntegrationID: in.ID, Activities: []store.Activity{
+		{ID: "activity_old", CreatedAt: old, Type: "user_logged_out", Raw: []byte(`{}`)},
+		{ID: "activity_new", CreatedAt: recent, Type: "user_logged_out", Raw: []byte(`{}`)}}}
+	if _, err := s.SaveActivityPage(ctx, page); err != nil {
+		t.Fatal(err)
+	}
+	dropped, err := s.DropBefore(ctx, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil || len(dropped) != 1 || dropped[0] != "activities_y2025m03" {
+		t.Fatalf("dropped %v %v", dropped, err)
+	}
+	c, _ := s.Counts(ctx, 0)
+	if c.Activities != 1 {
+		t.Fatalf("activities left: %d", c.Activities)
+	}
+}
+
+func TestLeaderLock(t *testing.T) {
+	ctx := context.Background()
+	dsn := postgres.NewTestDatabase(t)
+	a, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	release, ok, err := a.TryLeader(ctx, 42)
+	if err != nil || !ok {
+		t.Fatalf("first leader: %v %v", ok, err)
+	}
+	if _, ok, _ := b.TryLeader(ctx, 42); ok {
+		t.Fatalf("two leaders")
+	}
+	release() // the leader dies
+	release2, ok, err := b.TryLeader(ctx, 42)
+	if err != nil || !ok {
+		t.Fatalf("leadership did not move: %v %v", ok, err)
+	}
+	release2()
+}
