@@ -35,14 +35,19 @@ Point an integration's base_url at it and use the printed key.`)
 	legacyAuth := fs.Bool("legacy-auth", false, "answer 401 instead of 404 for a missing or wrong-type key (older API behaviour)")
 	recordAccess := fs.Bool("record-access", false, "append a compliance_api_accessed activity for every request, as the real API does")
 	summary := fs.Bool("summary", false, "print the ground-truth counts as JSON and exit")
+	endS := fs.String("end", "", "end of the generated history, RFC 3339 (default: now); fix it for byte-identical output")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *faults < 0 || *faults > 1 {
 		return fmt.Errorf("--faults %v must be between 0 and 1", *faults)
 	}
+	end, err := optTime("--end", *endS)
+	if err != nil {
+		return err
+	}
 	log := app.NewLogger(os.Stderr, "info")
-	s, err := simulator.New(simulator.Config{Seed: *seed, Users: *users, Days: *days, Key: *key, AdminKey: *adminKey,
+	s, err := simulator.New(simulator.Config{Seed: *seed, End: end, Users: *users, Days: *days, Key: *key, AdminKey: *adminKey,
 		Faults: *faults, Live: *live, LiveInterval: *liveInterval, IngestDelay: *ingestDelay, RecordAccess: *recordAccess,
 		LegacyAuth: *legacyAuth, RateLimit: *rateLimit, Logger: log})
 	if err != nil {

@@ -128,7 +128,8 @@ func (a *App) runBackfills(ctx context.Context, poll time.Duration) {
 			wg.Add(1)
 			go func(id int64) {
 				defer wg.Done()
-				b := &ingest.Backfiller{Syncer: s, Concurrency: a.Config.Backfill.Concurrency, MaxAttempts: a.Config.Backfill.MaxAttempts}
+				b := &ingest.Backfiller{Syncer: s, Concurrency: a.Config.Backfill.Concurrency, MaxAttempts: a.Config.Backfill.MaxAttempts,
+					Lease: a.Config.Backfill.Lease.Duration}
 				job, err := b.Run(ctx, id)
 				switch {
 				case err == nil:

@@ -72,6 +72,9 @@ type Backfill struct {
 	Concurrency int `yaml:"concurrency"`
 	// MaxAttempts before a batch stays failed (default 5).
 	MaxAttempts int `yaml:"max_attempts"`
+	// Lease is how long a process holds a batch without renewing it; a
+	// killed process's batches are taken over after it (default 2m).
+	Lease Duration `yaml:"lease"`
 }
 
 // Duration is a time.Duration written as "5m", "24h" or "7d".
@@ -138,6 +141,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.Backfill.MaxAttempts == 0 {
 		c.Backfill.MaxAttempts = 5
+	}
+	if c.Backfill.Lease.Duration == 0 {
+		c.Backfill.Lease.Duration = 2 * time.Minute
 	}
 	for i := range c.Integrations {
 		in := &c.Integrations[i]

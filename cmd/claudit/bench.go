@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/claudit/claudit/internal/app"
+	"github.com/claudit/claudit/internal/bench"
+)
+
+func init() {
+	register("bench", "measure ingest and backfill end to end against a simulator process", cmdBench)
+}
+
+func cmdBench(ctx context.Context, args []string) error {
+	fs := newFlags("bench", "[--mode sync|backfill] [flags]", `
+Starts 'claudit simulate' as a separate process on loopback, then syncs or
+backfills its whole history into a fresh store (policies off) and prints one
+JSON object: activities/s, messages/s, requests, peak RSS of this process,
+database bytes per message, and whether the store equals the ground truth.
+With --rpm the client is rate limited and rate_limit_share reports how much of
+that budget the run used. These are the figures in docs/PERFORMANCE.md.`)
+	mode := fs.String("mode", "sync", "sync (one cycle) or backfill (a job of batches)")
+	users := fs.Int("users", 200, "users in the simulated organization")
+	days := fs.Int("days", 14, "days of history")
+	seed := fs.Int64("seed", 1, "simulator seed")
+	db := fs.String("database", "sqlite", "sqlite (temp file) or a postgres:// DSN (use an empty database)")
+	rpm := fs.Int("rpm", 0, "client rate limit in requests/minute (0: unlimited)")
+	conc := fs.Int("concurrency", 4, "backfill batches at once")
+	window := fs.Duration("batch", 24*time.Hour, "backfill batch window")
+	dur := fs.Duration("duration", 0, "stop after this long (for --rpm measurements)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	r, err := bench.Run(ctx, bench.Options{Mode: *mode, Users: *users, Days: *days, Seed: *seed, Database: *db, RequestsPerMinute: *rpm,
+		Concurrency: *conc, BatchWindow: *window, Duration: *dur, Log: app.NewLogger(os.Stderr, "warn")})
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return err
+	}
+	if !r.GroundTruthOK && *dur == 0 {
+		return fmt.Errorf("the store does not match the ground truth: %s", r.GroundTruthNote)
+	}
+	return nil
+}

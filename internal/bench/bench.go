@@ -1,0 +1,243 @@
+// Package bench measures claudit end to end: a simulator process on loopback,
+// claudit syncing or backfilling it into a fresh store, and the figures
+// docs/PERFORMANCE.md reports (rates, peak RSS, database size, rate-limit use).
+package bench
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/claudit/claudit/internal/compliance"
+	"github.com/claudit/claudit/internal/ingest"
+	"github.com/claudit/claudit/internal/simulator"
+	"github.com/claudit/claudit/internal/store"
+	"github.com/claudit/claudit/internal/store/postgres"
+	"github.com/claudit/claudit/internal/store/sqlite"
+)
+
+// Options describe one run.
+type Options struct {
+	// Mode is "sync" (one cycle over the whole history) or "backfill".
+	Mode string
+	// Users and Days size the simulated organization.
+	Users, Days int
+	Seed        int64
+	// Database is "sqlite" (a temp file) or a postgres:// DSN.
+	Database string
+	// RequestsPerMinute is the client's rate limit (0: unlimited).
+	RequestsPerMinute int
+	// Concurrency of backfill batches; BatchWindow of each.
+	Concurrency int
+	BatchWindow time.Duration
+	// Duration stops the run early (rate-limit measurements); 0 runs to completion.
+	Duration time.Duration
+	// Simulator is the claudit binary to start `simulate` from (default: this executable).
+	Simulator string
+	Dir       string
+	Log       *slog.Logger
+}
+
+// Result is what one run measured.
+type Result struct {
+	Mode            string  `json:"mode"`
+	Database        string  `json:"database"`
+	Activities      int     `json:"activities"`
+	Messages        int     `json:"messages"`
+	Chats           int     `json:"chats"`
+	Seconds         float64 `json:"seconds"`
+	ActivitiesPerS  float64 `json:"activities_per_s"`
+	MessagesPerS    float64 `json:"messages_per_s"`
+	Requests        int64   `json:"requests"`
+	RequestsPerMin  float64 `json:"requests_per_min"`
+	RateLimitShare  float64 `json:"rate_limit_share,omitempty"`
+	PeakRSSMB       float64 `json:"peak_rss_mb"`
+	DBBytes         int64   `json:"db_bytes,omitempty"`
+	DBBytesPerMsg   float64 `json:"db_bytes_per_message,omitempty"`
+	GroundTruthOK   bool    `json:"ground_truth_ok"`
+	GroundTruthNote string  `json:"ground_truth_note,omitempty"`
+}
+
+// Run starts a simulator process, runs claudit against it and measures.
+func Run(ctx context.Context, o Options) (*Result, error) {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Simulator == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, err
+		}
+		o.Simulator = exe
+	}
+	if o.Dir == "" {
+		dir, err := os.MkdirTemp("", "claudit-bench-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		o.Dir = dir
+	}
+	end := time.Now().UTC().Truncate(time.Hour)
+	simArgs := []string{"--seed", strconv.FormatInt(o.Seed, 10), "--users", strconv.Itoa(o.Users), "--days", strconv.Itoa(o.Days), "--rate-limit", "-1"}
+	// The simulator's ground truth, from the same generator the server runs.
+	sum, err := simulator.New(simulator.Config{Seed: o.Seed, Users: o.Users, Days: o.Days, End: end})
+	if err != nil {
+		return nil, err
+	}
+	truth := sum.Summary()
+	sum = nil
+	runtime.GC()
+	addr, stop, err := startSimulator(ctx, o.Simulator, append(simArgs, "--end", end.Format(time.RFC3339)))
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
+
+	st, dbPath, err := openStore(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	in := &store.Integration{Name: "bench", BaseURL: "http://" + addr, Interval: time.Hour}
+	if err := st.UpsertIntegration(ctx, in); err != nil {
+		return nil, err
+	}
+	rpm := o.RequestsPerMinute
+	if rpm == 0 {
+		rpm = -1
+	}
+	c, err := compliance.New(compliance.Options{BaseURL: in.BaseURL, APIKey: simulator.DefaultKey, RequestsPerMinute: rpm})
+	if err != nil {
+		return nil, err
+	}
+	s := ingest.NewSyncer(in, c, st, ingest.Settings{PageSize: 5000, ChatPageSize: 200, HydrateConcurrency: 8}, o.Log)
+	runCtx := ctx
+	if o.Duration > 0 {
+		var cancel context.CancelFunc
+		runCtx, cancel = context.WithTimeout(ctx, o.Duration)
+		defer cancel()
+	}
+	start := time.Now()
+	switch o.Mode {
+	case "sync":
+		_, err = s.SyncOnce(runCtx)
+	case "backfill":
+		var job *store.Backfill
+		job, _, err = ingest.StartBackfill(ctx, st, in.ID, truth.First.Add(-time.Hour), end.Add(time.Hour), o.BatchWindow)
+		if err == nil {
+			b := &ingest.Backfiller{Syncer: s, Concurrency: o.Concurrency}
+			_, err = b.Run(runCtx, job.ID)
+		}
+	default:
+		return nil, fmt.Errorf("bench mode %q: use sync or backfill", o.Mode)
+	}
+	elapsed := time.Since(start)
+	if err != nil && !(o.Duration > 0 && runCtx.Err() != nil) {
+		return nil, err
+	}
+	counts, err := st.Counts(ctx, in.ID)
+	if err != nil {
+		return nil, err
+	}
+	stats := c.Stats()
+	r := &Result{Mode: o.Mode, Database: st.Backend(), Activities: counts.Activities, Messages: counts.Messages, Chats: counts.Chats,
+		Seconds: elapsed.Seconds(), Requests: stats.Requests, PeakRSSMB: peakRSSMB()}
+	r.ActivitiesPerS = float64(r.Activities) / r.Seconds
+	r.MessagesPerS = float64(r.Messages) / r.Seconds
+	r.RequestsPerMin = float64(r.Requests) / elapsed.Minutes()
+	if o.RequestsPerMinute > 0 {
+		r.RateLimitShare = r.RequestsPerMin / float64(o.RequestsPerMinute)
+	}
+	if dbPath != "" {
+		r.DBBytes = dirSize(filepath.Dir(dbPath))
+		if r.Messages > 0 {
+			r.DBBytesPerMsg = float64(r.DBBytes) / float64(r.Messages)
+		}
+	}
+	r.GroundTruthOK = counts.Activities == truth.Activities && counts.Messages == truth.Messages && counts.Chats == truth.Chats
+	if !r.GroundTruthOK {
+		r.GroundTruthNote = fmt.Sprintf("store %d/%d/%d vs truth %d/%d/%d (activities/messages/chats)",
+			counts.Activities, counts.Messages, counts.Chats, truth.Activities, truth.Messages, truth.Chats)
+	}
+	return r, nil
+}
+
+func openStore(ctx context.Context, o Options) (store.Store, string, error) {
+	if strings.HasPrefix(o.Database, "postgres") {
+		st, err := postgres.Open(ctx, o.Database)
+		return st, "", err
+	}
+	path := filepath.Join(o.Dir, "db", "claudit.db")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, "", err
+	}
+	st, err := sqlite.Open(ctx, path)
+	return st, path, err
+}
+
+// startSimulator runs `claudit simulate` on a free loopback port.
+func startSimulator(ctx context.Context, exe string, args []string) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.CommandContext(ctx, exe, append([]string{"simulate", "--addr", addr}, args...)...)
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		return "", nil, fmt.Errorf("start simulator: %w", err)
+	}
+	stop := func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get("http://" + addr + "/v1/compliance/activities?limit=1")
+		if err == nil {
+			resp.Body.Close()
+			return addr, stop, nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	stop()
+	return "", nil, fmt.Errorf("simulator did not start on %s", addr)
+}
+
+// peakRSSMB reads this process's peak resident set size (Linux VmHWM).
+func peakRSSMB() float64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+func dirSize(dir string) int64 {
+	var n int64
+	_ = filepath.Walk(dir, func(_ string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			n += info.Size()
+		}
+		return nil
+	})
+	return n
+}
