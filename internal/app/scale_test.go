@@ -147,9 +147,13 @@ backfill: {batch_window: 2h, concurrency: 2, lease: 3s}
 		}
 		if b.Attempts > 1 {
 			again++
+			t.Logf("batch %d ran %d times (last error %q)", b.Seq, b.Attempts, b.Error)
 		}
 	}
 	if again > 2 {
+		for i, w := range workers {
+			t.Logf("worker %d log:\n%s", i, w.log.String())
+		}
 		t.Fatalf("%d batches were processed more than once", again)
 	}
 

@@ -9,11 +9,13 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 
 	"github.com/claudit/claudit/internal/store/sqlstore"
@@ -60,6 +62,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		FTSQuery:        func(q string) string { return q },
 		SkipLocked:      " FOR UPDATE SKIP LOCKED",
 		EnsurePartition: p.ensure,
+		Retryable:       conflict,
 	})
 	_, _ = db.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7311001)`)
 	if err != nil {
@@ -67,6 +70,13 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		return nil, fmt.Errorf("migrate postgres: %w", err)
 	}
 	return &Store{Store: inner, db: db}, nil
+}
+
+// conflict reports deadlocks and serialization failures, which PostgreSQL
+// resolves by aborting one transaction that may simply run again.
+func conflict(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
 }
 
 // partitions creates monthly partitions before rows land in them.

@@ -169,7 +169,7 @@ func (s *Store) ClaimBatches(ctx context.Context, backfillID int64, worker strin
 			if b.StartedAt.IsZero() {
 				b.StartedAt = now
 			}
-			if _, err := tx.ExecContext(ctx, s.q(`UPDATE backfill_batches SET status = 'running', claimed_by = ?, claimed_until = ?, attempts = ?, started_at = ?, error = '' WHERE id = ?`),
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE backfill_batches SET status = 'running', claimed_by = ?, claimed_until = ?, attempts = ?, started_at = ? WHERE id = ?`),
 				worker, us(b.ClaimedUntil), b.Attempts, us(b.StartedAt), b.ID); err != nil {
 				return fmt.Errorf("claim batch %d: %w", b.ID, err)
 			}

@@ -36,6 +36,9 @@ type Dialect struct {
 	// EnsurePartition, when set, makes sure rows of table at these times have
 	// a partition to land in (PostgreSQL monthly partitions).
 	EnsurePartition func(ctx context.Context, tx *sql.Tx, table string, times []time.Time) error
+	// Retryable reports a transaction conflict (deadlock, serialization
+	// failure) after which the whole transaction should simply run again.
+	Retryable func(error) bool
 }
 
 func (s *Store) ensurePartition(ctx context.Context, tx *sql.Tx, table string, times []time.Time) error {
@@ -180,7 +183,23 @@ func b2i(b bool) int {
 	return 0
 }
 
+// inTx runs fn in a transaction, again (a few times, with a short pause)
+// when the database reports a conflict; fn must reset its outputs on entry.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.txOnce(ctx, fn)
+		if err == nil || s.d.Retryable == nil || !s.d.Retryable(err) || attempt >= 8 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt*attempt) * 5 * time.Millisecond):
+		}
+	}
+}
+
+func (s *Store) txOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
@@ -504,6 +523,16 @@ func (s *Store) SaveChatPage(ctx context.Context, p store.ChatPage) (store.SaveR
 	var res store.SaveResult
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		res = store.SaveResult{}
+		// Partitions first, before any row lock is held (no lock-order cycle).
+		var times []time.Time
+		for _, hc := range p.Chats {
+			for _, m := range hc.Messages {
+				times = append(times, m.CreatedAt)
+			}
+		}
+		if err := s.ensurePartition(ctx, tx, "messages", times); err != nil {
+			return err
+		}
 		if err := s.saveUsers(ctx, tx, p.IntegrationID, p.Users); err != nil {
 			return err
 		}
@@ -517,15 +546,6 @@ func (s *Store) SaveChatPage(ctx context.Context, p store.ChatPage) (store.SaveR
 		}
 		if len(p.Chats) == 0 {
 			return s.finishChatPage(ctx, tx, p, res)
-		}
-		var times []time.Time
-		for _, hc := range p.Chats {
-			for _, m := range hc.Messages {
-				times = append(times, m.CreatedAt)
-			}
-		}
-		if err := s.ensurePartition(ctx, tx, "messages", times); err != nil {
-			return err
 		}
 		chatSt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO chats (integration_id, id, name, user_id, user_email, model, project_id, organization_uuid, href, created_at, updated_at, deleted_at, message_count)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
