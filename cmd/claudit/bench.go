@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/claudit/claudit/internal/app"
@@ -32,8 +33,20 @@ that budget the run used. These are the figures in docs/PERFORMANCE.md.`)
 	conc := fs.Int("concurrency", 4, "backfill batches at once")
 	window := fs.Duration("batch", 24*time.Hour, "backfill batch window")
 	dur := fs.Duration("duration", 0, "stop after this long (for --rpm measurements)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	r, err := bench.Run(ctx, bench.Options{Mode: *mode, Users: *users, Days: *days, Seed: *seed, Database: *db, RequestsPerMinute: *rpm,
 		Concurrency: *conc, BatchWindow: *window, Duration: *dur, Log: app.NewLogger(os.Stderr, "warn")})

@@ -46,11 +46,40 @@ func (a *App) Workers(ctx context.Context, p *Pipeline) error {
 	})
 	run("backfills", func() { a.runBackfills(ctx, 2*time.Second) })
 	run("deliver", func() { _ = p.Deliverer.Run(ctx) })
+	if a.Config.RetentionDays > 0 {
+		run("retention", func() { a.retentionLoop(ctx, time.Duration(a.Config.RetentionDays)*24*time.Hour) })
+	}
 	if a.Config.PoliciesFile != "" {
 		run("policy-reload", func() { p.Policies.Watch(ctx, a.Config.PoliciesFile, 2*time.Second) })
 	}
 	wg.Wait()
 	return nil
+}
+
+// retainer drops stored events older than a cutoff.
+type retainer interface {
+	DropBefore(ctx context.Context, cutoff time.Time) ([]string, error)
+}
+
+// retentionLoop applies retention_days once an hour.
+func (a *App) retentionLoop(ctx context.Context, keep time.Duration) {
+	r, ok := a.Store.(retainer)
+	if !ok {
+		return
+	}
+	for {
+		dropped, err := r.DropBefore(ctx, time.Now().Add(-keep))
+		if err != nil && ctx.Err() == nil {
+			a.Log.Error("retention", "err", err)
+		} else if len(dropped) > 0 {
+			a.Log.Info("retention applied", "keep_days", int(keep.Hours()/24), "dropped", dropped)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Hour):
+		}
+	}
 }
 
 // lead runs fn while this process holds leadership. On a store without

@@ -152,3 +152,28 @@ func testOutbox(t *testing.T, s store.Store) {
 		t.Fatalf("retry dead: %d %v", n, err)
 	}
 }
+
+func testRetention(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	r, ok := s.(interface {
+		DropBefore(ctx context.Context, cutoff time.Time) ([]string, error)
+	})
+	if !ok {
+		t.Fatalf("%s backend has no retention", s.Backend())
+	}
+	in := integration(t, s, "acme")
+	old := time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)
+	page := store.ActivityPage{IntegrationID: in.ID, Activities: []store.Activity{act("activity_old", old, "user_logged_out", "u"), act("activity_new", t0, "user_logged_out", "u")}}
+	if _, err := s.SaveActivityPage(ctx, page); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.DropBefore(ctx, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Activity(ctx, in.ID, "activity_old"); err == nil {
+		t.Fatalf("old activity kept")
+	}
+	if _, err := s.Activity(ctx, in.ID, "activity_new"); err != nil {
+		t.Fatalf("recent activity dropped: %v", err)
+	}
+}

@@ -33,6 +33,7 @@ func Run(t *testing.T, open Opener) {
 		{"HostileText", testHostileText},
 		{"AlertGrouping", testAlertGrouping},
 		{"Outbox", testOutbox},
+		{"Retention", testRetention},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
