@@ -75,6 +75,10 @@ func cmdBackfill(ctx context.Context, args []string) error {
 	if *conc == 0 {
 		*conc = a.Config.Backfill.Concurrency
 	}
+	p, err := a.OpenPipeline(ctx)
+	if err != nil {
+		return err
+	}
 	syncer, err := a.Syncer(ctx, *name)
 	if err != nil {
 		return err
@@ -104,9 +108,10 @@ func cmdBackfill(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if a.Evaluate != nil {
-		return a.Evaluate(ctx)
+	if err := a.Evaluate(ctx); err != nil {
+		return err
 	}
+	a.DeliverQueued(ctx, p)
 	return nil
 }
 

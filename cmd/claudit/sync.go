@@ -32,6 +32,10 @@ exits non-zero on failure; without it, it repeats on each integration's interval
 	if err != nil {
 		return err
 	}
+	p, err := a.OpenPipeline(ctx)
+	if err != nil {
+		return err
+	}
 	if !*once {
 		return a.RunScheduler(ctx, names)
 	}
@@ -45,6 +49,7 @@ exits non-zero on failure; without it, it repeats on each integration's interval
 		}
 		fmt.Printf("%s: %d new activities, %d chats, %d new messages\n", name, run.Activities, run.Chats, run.Messages)
 	}
+	a.DeliverQueued(ctx, p)
 	if len(failed) > 0 {
 		return exitCode(1)
 	}

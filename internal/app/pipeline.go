@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -100,4 +101,24 @@ func (a *App) OpenPipeline(ctx context.Context) (*Pipeline, error) {
 		return err
 	}
 	return p, nil
+}
+
+// DeliverQueued sends what the outbox holds, for one-shot commands; what is
+// not delivered within a minute stays queued for serve.
+func (a *App) DeliverQueued(ctx context.Context, p *Pipeline) {
+	if len(p.Sinks) == 0 {
+		return
+	}
+	dctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	for dctx.Err() == nil {
+		n, err := p.Deliverer.DeliverOnce(dctx)
+		if err != nil {
+			a.Log.Warn("alert delivery; rows stay queued for serve", "err", err)
+			return
+		}
+		if n == 0 {
+			return
+		}
+	}
 }
