@@ -1,0 +1,190 @@
+// Package report builds the periodic summary a compliance officer sends on:
+// activity volume by user, model and day, the policies most violated, open
+// alerts and the riskiest users, rendered as Markdown or as one self-contained
+// HTML file with inline SVG charts. The store does the aggregation
+// (store.Reporter); this package shapes and renders it.
+package report
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/claudit/claudit/internal/store"
+)
+
+// Options selects the period and scope of a report.
+type Options struct {
+	From, To      time.Time
+	IntegrationID int64 // 0 = every integration
+	// GeneratedAt is printed in the header; tests fix it for golden files.
+	GeneratedAt time.Time
+	// Title heads the report; empty means "Claude activity report".
+	Title string
+}
+
+// DefaultTitle heads a report without Options.Title.
+const DefaultTitle = "Claude activity report"
+
+// maxDailyBuckets is the longest period shown day by day; longer ones are
+// shown by week so tables and charts stay readable.
+const maxDailyBuckets = 62
+
+// Report is the rendered model: the store's aggregates plus the period laid
+// out in buckets and the chart geometry.
+type Report struct {
+	Title        string
+	From, To     time.Time
+	GeneratedAt  time.Time
+	AllScope     bool // every integration, not one
+	Integrations []string
+
+	Totals store.ReportTotals
+	// Unit is "day" or "week"; Buckets cover the whole period, empty ones included.
+	Unit    string
+	Buckets []Bucket
+
+	Users         []store.UserVolume
+	Models        []store.ModelVolume
+	ActivityTypes []store.TypeCount
+	Policies      []store.PolicyCount
+	OpenAlerts    []store.SeverityCount
+	OpenTotal     int
+	RecentAlerts  []store.Alert
+	RiskyUsers    []store.RiskyUser
+
+	Charts Charts
+}
+
+// Bucket is one day or week of the period.
+type Bucket struct {
+	Start      time.Time
+	Label      string
+	Prompts    int
+	Responses  int
+	Activities int
+	Violations int
+}
+
+// Build reads the period's aggregates from the store and lays them out.
+func Build(ctx context.Context, r store.Reporter, opt Options) (*Report, error) {
+	if opt.From.IsZero() || opt.To.IsZero() || !opt.To.After(opt.From) {
+		return nil, fmt.Errorf("report period %s to %s: the end must be after the start",
+			opt.From.Format(time.RFC3339), opt.To.Format(time.RFC3339))
+	}
+	d, err := r.ReportData(ctx, opt.From, opt.To, opt.IntegrationID)
+	if err != nil {
+		return nil, err
+	}
+	return New(d, opt), nil
+}
+
+// New lays out aggregates already read.
+func New(d store.ReportData, opt Options) *Report {
+	rep := &Report{
+		Title:         opt.Title,
+		From:          d.From.UTC(),
+		To:            d.To.UTC(),
+		GeneratedAt:   opt.GeneratedAt.UTC(),
+		AllScope:      d.IntegrationID == 0,
+		Integrations:  d.Integrations,
+		Totals:        d.Totals,
+		Users:         d.Users,
+		Models:        d.Models,
+		ActivityTypes: d.ActivityTypes,
+		Policies:      d.Policies,
+		OpenAlerts:    d.OpenAlerts,
+		RecentAlerts:  d.RecentAlerts,
+		RiskyUsers:    d.RiskyUsers,
+	}
+	if rep.Title == "" {
+		rep.Title = DefaultTitle
+	}
+	if rep.GeneratedAt.IsZero() {
+		rep.GeneratedAt = time.Now().UTC()
+	}
+	for _, a := range d.OpenAlerts {
+		rep.OpenTotal += a.Count
+	}
+	rep.Unit, rep.Buckets = buckets(rep.From, rep.To, d.Days)
+	rep.Charts = charts(rep)
+	return rep
+}
+
+// Days is the period's length in days, rounded up.
+func (r *Report) Days() int {
+	return int((r.To.Sub(r.From) + 24*time.Hour - 1) / (24 * time.Hour))
+}
+
+// buckets covers [from, to) with UTC days, or Monday-based weeks when the
+// period is long, and adds each day's volume to its bucket.
+func buckets(from, to time.Time, days []store.DayVolume) (string, []Bucket) {
+	unit, start := "day", midnight(from)
+	last := midnight(to.Add(-time.Microsecond))
+	if int(last.Sub(start)/(24*time.Hour))+1 > maxDailyBuckets {
+		unit, start, last = "week", monday(start), monday(last)
+	}
+	step := func(t time.Time) time.Time {
+		if unit == "week" {
+			return t.AddDate(0, 0, 7)
+		}
+		return t.AddDate(0, 0, 1)
+	}
+	var out []Bucket
+	index := map[time.Time]int{}
+	for t := start; !t.After(last); t = step(t) {
+		index[t] = len(out)
+		out = append(out, Bucket{Start: t, Label: t.Format("2006-01-02")})
+	}
+	for _, d := range days {
+		key := midnight(d.Day)
+		if unit == "week" {
+			key = monday(key)
+		}
+		i, ok := index[key]
+		if !ok {
+			continue
+		}
+		b := &out[i]
+		b.Prompts += d.Prompts
+		b.Responses += d.Responses
+		b.Activities += d.Activities
+		b.Violations += d.Violations
+	}
+	return unit, out
+}
+
+func midnight(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+func monday(t time.Time) time.Time {
+	return t.AddDate(0, 0, -((int(t.Weekday()) + 6) % 7))
+}
+
+// userLabel names a user row; the store leaves it empty when neither email nor id is known.
+func userLabel(u string) string {
+	if u == "" {
+		return "(unknown user)"
+	}
+	return u
+}
+
+func modelLabel(m string) string {
+	if m == "" {
+		return "(model not reported)"
+	}
+	return m
+}
+
+// UsersTruncated reports whether more users were active than listed.
+func (r *Report) UsersTruncated() bool {
+	return len(r.Users) >= store.ReportTopUsers && r.Totals.Users > len(r.Users)
+}
+
+// RiskWeights describes how risk scores are weighed.
+func (r *Report) RiskWeights() string {
+	return fmt.Sprintf("critical %d, high %d, medium %d, low %d",
+		store.RiskWeightCritical, store.RiskWeightHigh, store.RiskWeightMedium, store.RiskWeightLow)
+}
