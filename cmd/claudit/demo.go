@@ -2,14 +2,20 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"net"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/claudit/claudit/internal/app"
 	"github.com/claudit/claudit/internal/config"
 	"github.com/claudit/claudit/internal/simulator"
+	"github.com/claudit/claudit/internal/store"
+	"github.com/claudit/claudit/internal/web"
+	"github.com/claudit/claudit/internal/web/secretbox"
 )
 
 func init() {
@@ -66,24 +72,62 @@ sinks:
 	if err != nil {
 		return err
 	}
+	if err := demoSecretKey(cfg.SecretKeyEnv, *db+".secret"); err != nil {
+		return err
+	}
 	a, err := app.Open(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	// A known login for the demo (it listens on loopback only).
+	if ws, ok := a.Store.(store.WebStore); ok {
+		if _, err := web.AddUser(ctx, ws, demoEmail, store.RoleAdmin, demoPassword); err != nil && !strings.Contains(err.Error(), "already exists") {
+			return err
+		}
+	}
 	err = serve(ctx, a, func(addr string) {
 		sum := sim.Summary()
 		fmt.Fprintf(os.Stderr, `
 claudit demo is running.
-  dashboard:  http://%s
+  dashboard:  http://%s   (sign in as %s / %s)
   simulator:  http://%s (%d users, %d chats, %d messages; new activity every few seconds)
   database:   %s
   alerts:     claudit-demo-alerts.ocsf.jsonl (OCSF)
 Press Ctrl-C to stop.
 
-`, addr, simAddr, sum.Users, sum.Chats, sum.Messages, *db)
+`, addr, demoEmail, demoPassword, simAddr, sum.Users, sum.Chats, sum.Messages, *db)
 	})
 	stopSim()
 	<-simErr
 	return err
+}
+
+// The demo's dashboard account.
+const (
+	demoEmail    = "admin@demo.local"
+	demoPassword = "claudit-demo"
+)
+
+// demoSecretKey gives the demo a stable key for sealing API keys entered in
+// the dashboard, kept in a file beside the demo database.
+func demoSecretKey(env, path string) error {
+	if os.Getenv(env) != "" {
+		return nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		raw := make([]byte, 32)
+		if _, err := rand.Read(raw); err != nil {
+			return err
+		}
+		b = []byte(base64.StdEncoding.EncodeToString(raw))
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			return fmt.Errorf("write demo secret key: %w", err)
+		}
+	}
+	if _, err := secretbox.ParseKey(strings.TrimSpace(string(b))); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return os.Setenv(env, strings.TrimSpace(string(b)))
 }

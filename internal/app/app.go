@@ -107,15 +107,27 @@ var Version = "0.1.0"
 // cheap call per endpoint family. A key that reaches only the Activity Feed
 // switches the integration to feed-only mode with a notice instead of failing.
 func (a *App) Syncer(ctx context.Context, name string) (*ingest.Syncer, error) {
+	in, err := a.Store.Integration(ctx, name)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, fmt.Errorf("integration %q is not in %s (known: %s)", name, a.configName(), strings.Join(a.names(), ", "))
+		}
+		return nil, err
+	}
+	// Integrations from the dashboard take the defaults of a config entry.
 	ci, ok := a.ConfigIntegration(name)
 	if !ok {
-		return nil, fmt.Errorf("integration %q is not in %s (known: %s)", name, a.configName(), strings.Join(a.names(), ", "))
+		ci = config.Integration{Name: name, BaseURL: in.BaseURL, RateLimit: in.RateLimit}
+		tmp := &config.Config{Integrations: []config.Integration{ci}}
+		tmp.ApplyDefaults()
+		ci = tmp.Integrations[0]
 	}
-	in, err := a.Store.Integration(ctx, name)
+	key, err := a.integrationKey(ctx, in)
 	if err != nil {
 		return nil, err
 	}
-	c, err := a.Client(ci)
+	c, err := compliance.New(compliance.Options{BaseURL: in.BaseURL, APIKey: key, RequestsPerMinute: ci.RateLimit,
+		UserAgent: "claudit/" + Version, Logger: a.Log.With("integration", name)})
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +135,7 @@ func (a *App) Syncer(ctx context.Context, name string) (*ingest.Syncer, error) {
 	defer cancel()
 	reach, err := c.Probe(pctx)
 	if err != nil {
-		return nil, describeProbeError(name, ci.BaseURL, err)
+		return nil, describeProbeError(name, in.BaseURL, err)
 	}
 	mode := "full"
 	if reach.FeedOnly() {

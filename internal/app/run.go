@@ -39,15 +39,36 @@ func (a *App) SyncOnceAndEvaluate(ctx context.Context, name string) (store.Run, 
 
 // RunScheduler syncs each integration on its interval until ctx ends. An
 // integration that fails verification is retried on its interval with one
-// log line per failure, never a crash loop.
+// log line per failure, never a crash loop. With no names it schedules every
+// stored integration and picks up ones added from the dashboard.
 func (a *App) RunScheduler(ctx context.Context, names []string) error {
 	var wg sync.WaitGroup
-	for _, name := range names {
+	running := map[string]bool{}
+	start := func(name string) {
+		if running[name] {
+			return
+		}
+		running[name] = true
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			a.scheduleOne(ctx, name)
 		}()
+	}
+	for _, name := range names {
+		start(name)
+	}
+	for len(names) == 0 && ctx.Err() == nil {
+		ins, err := a.Store.Integrations(ctx)
+		if err == nil {
+			for _, in := range ins {
+				start(in.Name)
+			}
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(10 * time.Second):
+		}
 	}
 	wg.Wait()
 	if errors.Is(ctx.Err(), context.Canceled) {
@@ -61,7 +82,11 @@ func (a *App) scheduleOne(ctx context.Context, name string) {
 	for {
 		interval := 5 * time.Minute
 		in, err := a.Store.Integration(ctx, name)
-		if err == nil {
+		if errors.Is(err, store.ErrNotFound) {
+			a.Log.Info("integration deleted; no longer syncing", "integration", name)
+			return
+		}
+		if err == nil && in.Interval > 0 {
 			interval = in.Interval
 		}
 		switch {

@@ -17,10 +17,8 @@ import (
 // backfill jobs (started here or from the UI), evaluation, delivery and
 // policy hot reload. It returns when ctx ends and every worker has stopped.
 func (a *App) Workers(ctx context.Context, p *Pipeline) error {
-	names, err := a.IntegrationNames("")
-	if err != nil {
-		a.Log.Warn("no integrations configured: the dashboard runs, nothing is synced", "hint", err)
-		names = nil
+	if len(a.Config.Integrations) == 0 {
+		a.Log.Warn("no integrations in the configuration: add one in the dashboard or under integrations: in the config file")
 	}
 	var wg sync.WaitGroup
 	run := func(name string, fn func()) {
@@ -36,10 +34,8 @@ func (a *App) Workers(ctx context.Context, p *Pipeline) error {
 	run("leader", func() {
 		a.lead(ctx, func(ctx context.Context) {
 			var lw sync.WaitGroup
-			if len(names) > 0 {
-				lw.Add(1)
-				go func() { defer lw.Done(); _ = a.RunScheduler(ctx, names) }()
-			}
+			lw.Add(1)
+			go func() { defer lw.Done(); _ = a.RunScheduler(ctx, nil) }()
 			a.evaluateLoop(ctx, 5*time.Second)
 			lw.Wait()
 		})

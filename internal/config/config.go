@@ -116,11 +116,12 @@ func ParseDuration(s string) (time.Duration, error) {
 // Default is the configuration used when no file exists.
 func Default() *Config {
 	c := &Config{}
-	c.applyDefaults()
+	c.ApplyDefaults()
 	return c
 }
 
-func (c *Config) applyDefaults() {
+// ApplyDefaults fills every unset field with its default.
+func (c *Config) ApplyDefaults() {
 	if c.Database == "" {
 		c.Database = "sqlite://./claudit.db"
 	}
@@ -198,7 +199,7 @@ func Parse(path string, b []byte) (*Config, error) {
 			return nil, decodeError(path, err)
 		}
 	}
-	c.applyDefaults()
+	c.ApplyDefaults()
 	if err := c.validate(); err != nil {
 		return nil, err
 	}

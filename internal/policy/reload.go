@@ -106,3 +106,14 @@ func (r *Reloadable) Watch(ctx context.Context, path string, interval time.Durat
 		}
 	}
 }
+
+// Set swaps in an engine built elsewhere (policy edits from the dashboard).
+// A later Reload of the policies file replaces it again.
+func (r *Reloadable) Set(e *Engine) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.cur.Store(e)
+}
+
+// Options returns the options engines of this Reloadable are built with.
+func (r *Reloadable) Options() []Option { return r.opts }

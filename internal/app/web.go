@@ -1,0 +1,205 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/claudit/claudit/internal/compliance"
+	"github.com/claudit/claudit/internal/ingest"
+	"github.com/claudit/claudit/internal/policy"
+	"github.com/claudit/claudit/internal/policy/detect"
+	"github.com/claudit/claudit/internal/store"
+	"github.com/claudit/claudit/internal/web"
+	"github.com/claudit/claudit/internal/web/secretbox"
+)
+
+// SecretKey reads the key that seals API keys stored from the dashboard;
+// nil when the configured environment variable is unset.
+func (a *App) SecretKey() ([]byte, error) {
+	v := os.Getenv(a.Config.SecretKeyEnv)
+	if v == "" {
+		return nil, nil
+	}
+	k, err := secretbox.ParseKey(v)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", a.Config.SecretKeyEnv, err)
+	}
+	return k, nil
+}
+
+// integrationKey resolves an integration's API key: from the config file for
+// config integrations, else the sealed key stored by the dashboard.
+func (a *App) integrationKey(ctx context.Context, in *store.Integration) (string, error) {
+	if ci, ok := a.ConfigIntegration(in.Name); ok {
+		return ci.ResolveAPIKey()
+	}
+	ws, ok := a.Store.(store.WebStore)
+	if !ok {
+		return "", fmt.Errorf("integration %s has no key in the configuration", in.Name)
+	}
+	sealed, err := ws.IntegrationKey(ctx, in.ID)
+	if err != nil {
+		return "", err
+	}
+	if sealed == "" {
+		return "", fmt.Errorf("integration %s has no stored API key: set one in the dashboard", in.Name)
+	}
+	key, err := a.SecretKey()
+	if err != nil {
+		return "", err
+	}
+	if key == nil {
+		return "", fmt.Errorf("integration %s: its API key is encrypted; set %s to the key used when it was stored", in.Name, a.Config.SecretKeyEnv)
+	}
+	return secretbox.Open(key, sealed)
+}
+
+// Handler builds the dashboard and JSON API for serve.
+func (a *App) Handler(ctx context.Context, p *Pipeline) (http.Handler, error) {
+	ws, ok := a.Store.(store.WebStore)
+	if !ok {
+		return nil, fmt.Errorf("the %s store has no dashboard tables", a.Store.Backend())
+	}
+	alerts, _ := a.Store.(store.AlertStore)
+	key, err := a.SecretKey()
+	if err != nil {
+		return nil, err
+	}
+	if key == nil {
+		a.Log.Warn("dashboard cannot store API keys of new integrations until a secret key is set",
+			"env", a.Config.SecretKeyEnv, "hint", "export "+a.Config.SecretKeyEnv+"=$(openssl rand -base64 32)")
+	}
+	if err := web.EnsureAdmin(ctx, ws, "", os.Stderr); err != nil {
+		return nil, err
+	}
+	srv, err := web.New(web.Config{Store: a.Store, Alerts: alerts, Web: ws, Policies: &policyAdapter{r: p.Policies},
+		Control: &control{a: a}, Log: a.Log, SecretKey: key, SecretKeyEnv: a.Config.SecretKeyEnv, BaseURL: a.Config.BaseURL,
+		SecureCookies: strings.HasPrefix(a.Config.BaseURL, "https://")})
+	if err != nil {
+		return nil, err
+	}
+	return srv.Handler(), nil
+}
+
+// policyAdapter shows the policy engine to the dashboard. Edits apply at once
+// to new events and last until the policies file is reloaded or claudit restarts.
+type policyAdapter struct {
+	r  *policy.Reloadable
+	mu sync.Mutex
+}
+
+func (p *policyAdapter) List() []web.PolicyInfo {
+	cfg := p.r.Engine().Config()
+	out := make([]web.PolicyInfo, 0, len(cfg.Policies))
+	for _, pol := range cfg.Policies {
+		tags := slices.Clone(pol.Tags)
+		if pol.PassTag != "" {
+			tags = append(tags, pol.PassTag)
+		}
+		out = append(out, web.PolicyInfo{Name: pol.Name, Detector: pol.Detector, Severity: string(pol.Severity),
+			Action: string(pol.Action), Enabled: pol.Enabled, Tags: tags, Params: map[string]any(pol.Params)})
+	}
+	return out
+}
+
+// edit rebuilds the engine with one policy changed.
+func (p *policyAdapter) edit(name string, change func(*policy.Policy)) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	cur := p.r.Engine().Config()
+	next := *cur
+	next.Policies = slices.Clone(cur.Policies)
+	i := slices.IndexFunc(next.Policies, func(x policy.Policy) bool { return x.Name == name })
+	if i < 0 {
+		return fmt.Errorf("no policy named %q", name)
+	}
+	change(&next.Policies[i])
+	eng, err := policy.NewEngine(&next, p.r.Options()...)
+	if err != nil {
+		return fmt.Errorf("policy %s: %w", name, err)
+	}
+	p.r.Set(eng)
+	return nil
+}
+
+func (p *policyAdapter) SetEnabled(name string, on bool) error {
+	return p.edit(name, func(pol *policy.Policy) { pol.Enabled = on })
+}
+
+func (p *policyAdapter) SetParams(name string, params map[string]any) error {
+	return p.edit(name, func(pol *policy.Policy) { pol.Params = detect.Params(params) })
+}
+
+// Test evaluates text against one policy, enabled for the test even when it is off.
+func (p *policyAdapter) Test(ctx context.Context, name, text string) ([]store.Finding, []string, error) {
+	cur := p.r.Engine().Config()
+	i := slices.IndexFunc(cur.Policies, func(x policy.Policy) bool { return x.Name == name })
+	if i < 0 {
+		return nil, nil, fmt.Errorf("no policy named %q", name)
+	}
+	one := *cur
+	one.Policies = []policy.Policy{cur.Policies[i]}
+	one.Policies[0].Enabled = true
+	one.Policies[0].Roles = nil
+	eng, err := policy.NewEngine(&one, p.r.Options()...)
+	if err != nil {
+		return nil, nil, err
+	}
+	res := eng.Evaluate(ctx, detect.Input{Text: text, Role: detect.RoleUser})
+	var out []store.Finding
+	for _, f := range res.Findings {
+		out = append(out, store.Finding{Policy: f.Policy, Detector: f.Finding.Detector, Entity: f.Finding.Entity, Severity: string(f.Severity),
+			Action: string(f.Action), EffectiveAction: string(f.EffectiveAction), Score: f.Finding.Score, Start: f.Finding.Start,
+			End: f.Finding.End, Excerpt: f.Finding.Excerpt})
+	}
+	return out, res.Tags, nil
+}
+
+// control lets the dashboard check keys and start backfills.
+type control struct{ a *App }
+
+func (c *control) TestConnection(ctx context.Context, in *store.Integration, apiKey string) (string, error) {
+	if apiKey == "" {
+		k, err := c.a.integrationKey(ctx, in)
+		if err != nil {
+			return "", err
+		}
+		apiKey = k
+	}
+	cl, err := compliance.New(compliance.Options{BaseURL: in.BaseURL, APIKey: apiKey, UserAgent: "claudit/" + Version})
+	if err != nil {
+		return "", err
+	}
+	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	reach, err := cl.Probe(pctx)
+	if err != nil {
+		return "", describeProbeError(in.Name, in.BaseURL, err)
+	}
+	parts := []string{"Activity Feed"}
+	if reach.UserData {
+		parts = append(parts, "chats, files, projects, users")
+	}
+	if reach.OrgData {
+		parts = append(parts, "organizations, roles, groups")
+	}
+	msg := "connected: the key reaches " + strings.Join(parts, "; ")
+	if reach.FeedOnly() {
+		msg += " (feed-only mode: chats and messages are not synced)"
+	}
+	return msg, nil
+}
+
+func (c *control) StartBackfill(ctx context.Context, integrationID int64, from, to time.Time) (*store.Backfill, error) {
+	job, _, err := ingest.StartBackfill(ctx, c.a.Store, integrationID, from, to, c.a.Config.Backfill.BatchWindow.Duration)
+	if err != nil {
+		return nil, err
+	}
+	return job, nil
+}

@@ -1,0 +1,382 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/claudit/claudit/internal/store"
+)
+
+const (
+	sessionCookie    = "claudit_session"
+	loginCSRFCookie  = "claudit_login_csrf"
+	flashCookie      = "claudit_flash"
+	csrfField        = "csrf_token"
+	csrfHeader       = "X-CSRF-Token"
+	minPasswordBytes = 12
+)
+
+// Roles lists the dashboard roles, most powerful first.
+var Roles = []string{store.RoleAdmin, store.RoleAnalyst, store.RoleViewer}
+
+func roleRank(role string) int {
+	switch role {
+	case store.RoleAdmin:
+		return 3
+	case store.RoleAnalyst:
+		return 2
+	case store.RoleViewer:
+		return 1
+	}
+	return 0
+}
+
+// identity is the signed-in account of a request.
+type identity struct {
+	Account *store.Account
+	Session *store.WebSession
+}
+
+func (id *identity) can(role string) bool {
+	return id != nil && roleRank(id.Account.Role) >= roleRank(role)
+}
+
+// redacted reports whether PII and secrets must be masked for this account.
+func (id *identity) redacted() bool {
+	return id == nil || roleRank(id.Account.Role) < roleRank(store.RoleAnalyst)
+}
+
+type ctxKey struct{}
+
+func identityFrom(r *http.Request) *identity {
+	id, _ := r.Context().Value(ctxKey{}).(*identity)
+	return id
+}
+
+func randomToken(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("crypto/rand failed: %v", err))
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func hashToken(tok string) string {
+	sum := sha256.Sum256([]byte(tok))
+	return hex.EncodeToString(sum[:])
+}
+
+// authenticate resolves the session cookie to an identity, sliding its expiry.
+func (s *Server) authenticate(r *http.Request) *identity {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return nil
+	}
+	ctx := r.Context()
+	sess, err := s.ws.WebSession(ctx, hashToken(c.Value))
+	if err != nil {
+		return nil
+	}
+	now := s.now()
+	if !sess.ExpiresAt.After(now) {
+		_ = s.ws.DeleteWebSession(ctx, sess.ID)
+		return nil
+	}
+	acct, err := s.ws.AccountByID(ctx, sess.AccountID)
+	if err != nil || acct.Disabled {
+		return nil
+	}
+	// Touch at most once a minute so reads do not become writes.
+	if now.Sub(sess.LastSeenAt) > time.Minute {
+		sess.LastSeenAt, sess.ExpiresAt = now, now.Add(s.cfg.SessionTTL)
+		_ = s.ws.TouchWebSession(ctx, sess.ID, sess.LastSeenAt, sess.ExpiresAt)
+	}
+	return &identity{Account: acct, Session: sess}
+}
+
+func isUnsafe(method string) bool {
+	return method != http.MethodGet && method != http.MethodHead && method != http.MethodOptions
+}
+
+// checkCSRF accepts a state change only with the session's token (form field
+// or X-CSRF-Token header) and, when the browser sends one, a same-origin Origin.
+func (s *Server) checkCSRF(r *http.Request, id *identity) bool {
+	if !s.sameOrigin(r) {
+		return false
+	}
+	tok := r.Header.Get(csrfHeader)
+	if tok == "" && !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		tok = r.PostFormValue(csrfField)
+	}
+	return tok != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(id.Session.CSRFToken)) == 1
+}
+
+func (s *Server) sameOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true // not a browser, or a same-origin GET-style request
+	}
+	u, err := url.Parse(origin)
+	if err != nil {
+		return false
+	}
+	if u.Host == r.Host {
+		return true
+	}
+	if s.cfg.BaseURL != "" {
+		if b, err := url.Parse(s.cfg.BaseURL); err == nil && b.Host == u.Host {
+			return true
+		}
+	}
+	return false
+}
+
+// requirePage guards a page: no session redirects to the login page, a
+// role too low answers 403, a state change without the CSRF token 403.
+func (s *Server) requirePage(role string, h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := s.authenticate(r)
+		if id == nil {
+			if isUnsafe(r.Method) {
+				http.Error(w, "sign in first", http.StatusUnauthorized)
+				return
+			}
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		if isUnsafe(r.Method) && !s.checkCSRF(r, id) {
+			s.renderStatus(w, r, id, http.StatusForbidden, "The form expired or did not come from this dashboard (CSRF check failed). Reload the page and try again.")
+			return
+		}
+		if !id.can(role) {
+			s.renderStatus(w, r, id, http.StatusForbidden, fmt.Sprintf("Your role (%s) cannot do this; it needs %s.", id.Account.Role, role))
+			return
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, id)))
+	})
+}
+
+// requireAPI guards an API endpoint: 401 without a session, 403 for a
+// role too low or a state change without the X-CSRF-Token header.
+func (s *Server) requireAPI(role string, h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := s.authenticate(r)
+		if id == nil {
+			writeError(w, http.StatusUnauthorized, "not signed in: POST /login first and send the claudit_session cookie")
+			return
+		}
+		if isUnsafe(r.Method) && !s.checkCSRF(r, id) {
+			writeError(w, http.StatusForbidden, "missing or wrong X-CSRF-Token header (GET /api/v1/me returns the token)")
+			return
+		}
+		if !id.can(role) {
+			writeError(w, http.StatusForbidden, fmt.Sprintf("role %s cannot do this; it needs %s", id.Account.Role, role))
+			return
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, id)))
+	})
+}
+
+func (s *Server) setCookie(w http.ResponseWriter, name, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true,
+		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode})
+}
+
+type loginData struct {
+	Next  string
+	Email string
+	CSRF  string
+}
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
+	if s.authenticate(r) != nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	s.renderLogin(w, r, http.StatusOK, "", "")
+}
+
+func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int, email, msg string) {
+	// Reuse the pending token so a second tab or a reload keeps the first form valid.
+	tok := ""
+	if c, err := r.Cookie(loginCSRFCookie); err == nil && len(c.Value) == 32 {
+		tok = c.Value
+	} else {
+		tok = randomToken(24)
+	}
+	s.setCookie(w, loginCSRFCookie, tok, 3600)
+	s.render(w, r, status, "login.html", &pageData{Title: "Sign in", Error: msg, Data: loginData{Next: safeNext(r.FormValue("next")), Email: email, CSRF: tok}})
+}
+
+// safeNext keeps only local paths so the login cannot redirect elsewhere.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// dummyHash keeps login timing similar for unknown emails.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("claudit-dummy-password"), bcrypt.DefaultCost)
+
+func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
+	c, err := r.Cookie(loginCSRFCookie)
+	if err != nil || c.Value == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue(csrfField))) != 1 || !s.sameOrigin(r) {
+		s.renderLogin(w, r, http.StatusForbidden, "", "The sign-in form expired; try again.")
+		return
+	}
+	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
+	password := r.PostFormValue("password")
+	ctx := r.Context()
+	acct, err := s.ws.AccountByEmail(ctx, email)
+	if err != nil || acct.Disabled {
+		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		s.auditAs(ctx, nil, clientIP(r), "login_failed", "account", email, "")
+		s.renderLogin(w, r, http.StatusUnauthorized, email, "Wrong email or password.")
+		return
+	}
+	if bcrypt.CompareHashAndPassword([]byte(acct.PasswordHash), []byte(password)) != nil {
+		s.auditAs(ctx, nil, clientIP(r), "login_failed", "account", email, "")
+		s.renderLogin(w, r, http.StatusUnauthorized, email, "Wrong email or password.")
+		return
+	}
+	tok := randomToken(32)
+	now := s.now()
+	sess := &store.WebSession{ID: hashToken(tok), AccountID: acct.ID, CSRFToken: randomToken(32), IP: clientIP(r),
+		UserAgent: truncate(r.UserAgent(), 300), CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.cfg.SessionTTL)}
+	if err := s.ws.CreateWebSession(ctx, sess); err != nil {
+		s.log.Error("create session", "err", err)
+		s.renderLogin(w, r, http.StatusInternalServerError, email, "Could not sign in: the database is unavailable.")
+		return
+	}
+	_ = s.ws.TouchAccountLogin(ctx, acct.ID, now)
+	_, _ = s.ws.PruneWebSessions(ctx, now)
+	s.setCookie(w, sessionCookie, tok, 0)
+	s.setCookie(w, loginCSRFCookie, "", -1)
+	s.auditAs(ctx, &identity{Account: acct, Session: sess}, clientIP(r), "login", "account", acct.Email, "")
+	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	id := s.authenticate(r)
+	if id != nil {
+		if !s.checkCSRF(r, id) {
+			http.Error(w, "CSRF check failed", http.StatusForbidden)
+			return
+		}
+		_ = s.ws.DeleteWebSession(r.Context(), id.Session.ID)
+		s.auditAs(r.Context(), id, clientIP(r), "logout", "account", id.Account.Email, "")
+	}
+	s.setCookie(w, sessionCookie, "", -1)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+}
+
+// setFlash shows msg once on the next page.
+func (s *Server) setFlash(w http.ResponseWriter, msg string) {
+	s.setCookie(w, flashCookie, base64.RawURLEncoding.EncodeToString([]byte(truncate(msg, 600))), 60)
+}
+
+func (s *Server) takeFlash(w http.ResponseWriter, r *http.Request) string {
+	c, err := r.Cookie(flashCookie)
+	if err != nil {
+		return ""
+	}
+	s.setCookie(w, flashCookie, "", -1)
+	b, err := base64.RawURLEncoding.DecodeString(c.Value)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// HashPassword hashes a password with bcrypt after checking its length.
+func HashPassword(password string) (string, error) {
+	if len(password) < minPasswordBytes {
+		return "", fmt.Errorf("password too short: use at least %d characters", minPasswordBytes)
+	}
+	if len(password) > 72 {
+		return "", errors.New("password too long: bcrypt uses at most 72 bytes")
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return "", fmt.Errorf("hash password: %w", err)
+	}
+	return string(h), nil
+}
+
+// AddUser creates a local account (`claudit user add`). An empty password
+// generates one, which is returned so the caller can print it once.
+func AddUser(ctx context.Context, ws store.WebStore, email, role, password string) (string, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if !strings.Contains(email, "@") {
+		return "", fmt.Errorf("email %q: use the person's email address", email)
+	}
+	if !slices.Contains(Roles, role) {
+		return "", fmt.Errorf("role %q: use one of %s", role, strings.Join(Roles, ", "))
+	}
+	if password == "" {
+		password = randomToken(15)
+	}
+	h, err := HashPassword(password)
+	if err != nil {
+		return "", err
+	}
+	if err := ws.CreateAccount(ctx, &store.Account{Email: email, Role: role, PasswordHash: h}); err != nil {
+		if errors.Is(err, store.ErrExists) {
+			return "", fmt.Errorf("account %s already exists", email)
+		}
+		return "", err
+	}
+	return password, nil
+}
+
+// EnsureAdmin creates a first admin with a random password, printed once to
+// w, when no account exists yet. It does nothing otherwise.
+func EnsureAdmin(ctx context.Context, ws store.WebStore, email string, w io.Writer) error {
+	n, err := ws.CountAccounts(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	if email == "" {
+		email = "admin@localhost"
+	}
+	pw, err := AddUser(ctx, ws, email, store.RoleAdmin, "")
+	if err != nil {
+		return fmt.Errorf("create first admin: %w", err)
+	}
+	fmt.Fprintf(w, "created the first dashboard account: %s with password %s\n(shown once: sign in and keep it safe, or add accounts with `claudit user add`)\n", email, pw)
+	return nil
+}

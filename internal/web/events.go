@@ -1,0 +1,416 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/claudit/claudit/internal/store"
+)
+
+// filterKeys are the query parameters an event filter reads, in display order.
+var filterKeys = []string{"kind", "integration", "user", "from", "to", "model", "policy", "tag", "severity", "violations", "q", "role", "type", "chat"}
+
+// parseFilter reads an event filter from query parameters. Dates are
+// YYYY-MM-DD (a "to" date includes that whole day) or RFC 3339.
+func (s *Server) parseFilter(ctx context.Context, q url.Values) (store.EventFilter, error) {
+	f := store.EventFilter{
+		Kind: q.Get("kind"), User: strings.TrimSpace(q.Get("user")), Model: q.Get("model"), Policy: q.Get("policy"),
+		Tag: q.Get("tag"), Severity: q.Get("severity"), Query: strings.TrimSpace(q.Get("q")), Role: q.Get("role"),
+		Type: q.Get("type"), ChatID: q.Get("chat"), Cursor: q.Get("cursor"),
+	}
+	switch f.Kind {
+	case "", "prompt", "access":
+	default:
+		return f, badf("kind %q: use prompt or access", f.Kind)
+	}
+	switch strings.ToLower(q.Get("violations")) {
+	case "1", "true", "on", "yes":
+		f.ViolationsOnly = true
+	}
+	if v := q.Get("integration"); v != "" {
+		id, err := s.integrationParam(ctx, v)
+		if err != nil {
+			return f, err
+		}
+		f.IntegrationID = id
+	}
+	var err error
+	if f.From, err = parseWhen(q.Get("from"), false); err != nil {
+		return f, err
+	}
+	if f.To, err = parseWhen(q.Get("to"), true); err != nil {
+		return f, err
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return f, badf("limit %q: use 1 to 1000", v)
+		}
+		f.Limit = n
+	}
+	return f, nil
+}
+
+// integrationParam accepts an integration id or name.
+func (s *Server) integrationParam(ctx context.Context, v string) (int64, error) {
+	if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return id, nil
+	}
+	in, err := s.st.Integration(ctx, v)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, badf("integration %q not found", v)
+	}
+	if err != nil {
+		return 0, err
+	}
+	return in.ID, nil
+}
+
+func parseWhen(v string, end bool) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse("2006-01-02", v); err == nil {
+		if end {
+			t = t.Add(24 * time.Hour)
+		}
+		return t, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse("2006-01-02T15:04", v); err == nil {
+		return t, nil
+	}
+	return time.Time{}, badf("date %q: use YYYY-MM-DD or RFC 3339 (2025-01-31T12:00:00Z)", v)
+}
+
+// filterQuery keeps only the filter parameters of q (for export and dataset links).
+func filterQuery(q url.Values) url.Values {
+	out := url.Values{}
+	for _, k := range filterKeys {
+		if v := q.Get(k); v != "" {
+			out.Set(k, v)
+		}
+	}
+	return out
+}
+
+// eventPage is one page of events, redacted for viewers.
+type eventList struct {
+	Kind     string           `json:"kind"`
+	Prompts  []store.Message  `json:"prompts,omitempty"`
+	Access   []store.Activity `json:"access,omitempty"`
+	Findings map[string][]store.Finding
+	Next     string `json:"next_cursor"`
+}
+
+func (s *Server) listEvents(ctx context.Context, id *identity, f store.EventFilter) (*eventList, error) {
+	if f.Kind == "" {
+		f.Kind = "prompt"
+	}
+	if f.Limit == 0 {
+		f.Limit = 50
+	}
+	out := &eventList{Kind: f.Kind}
+	var err error
+	var refs []store.EventRef
+	if f.Kind == "prompt" {
+		out.Prompts, out.Next, err = s.st.PromptEvents(ctx, f)
+		for _, m := range out.Prompts {
+			refs = append(refs, store.EventRef{IntegrationID: m.IntegrationID, ID: m.ID})
+		}
+	} else {
+		out.Access, out.Next, err = s.st.AccessEvents(ctx, f)
+		for _, a := range out.Access {
+			refs = append(refs, store.EventRef{IntegrationID: a.IntegrationID, ID: a.ID})
+		}
+	}
+	if err != nil {
+		if strings.Contains(err.Error(), "invalid cursor") {
+			return nil, badf("invalid cursor: start again without one")
+		}
+		return nil, err
+	}
+	fs, err := s.ws.EventFindings(ctx, f.Kind, refs)
+	if err != nil {
+		return nil, err
+	}
+	if id.redacted() {
+		extra, err := s.chatSecrets(ctx, out.Prompts)
+		if err != nil {
+			return nil, err
+		}
+		redactMessages(out.Prompts, fs, extra)
+		for i := range out.Access {
+			redactActivity(&out.Access[i])
+		}
+		fs = redactFindings(fs)
+	}
+	out.Findings = findingsByEvent(fs)
+	return out, nil
+}
+
+type eventItem struct {
+	Kind  string `json:"kind"`
+	Event any    `json:"event"`
+	// Policies names the policies with findings on the event.
+	Policies []string `json:"policies,omitempty"`
+}
+
+func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
+	id := identityFrom(r)
+	f, err := s.parseFilter(r.Context(), r.URL.Query())
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	l, err := s.listEvents(r.Context(), id, f)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	items := make([]eventItem, 0, len(l.Prompts)+len(l.Access))
+	for i := range l.Prompts {
+		items = append(items, eventItem{Kind: "prompt", Event: &l.Prompts[i], Policies: policyNames(l.Findings[l.Prompts[i].ID])})
+	}
+	for i := range l.Access {
+		items = append(items, eventItem{Kind: "access", Event: &l.Access[i], Policies: policyNames(l.Findings[l.Access[i].ID])})
+	}
+	s.audit(r, "list", "events", "", filterQuery(r.URL.Query()).Encode())
+	writeJSON(w, http.StatusOK, map[string]any{"kind": l.Kind, "events": items, "next_cursor": l.Next})
+}
+
+func policyNames(fs []store.Finding) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, f := range fs {
+		if !seen[f.Policy] {
+			seen[f.Policy] = true
+			out = append(out, f.Policy)
+		}
+	}
+	return out
+}
+
+// TokenUsage estimates the tokens an exchange used: the API reports none, so
+// these come from text length (about 4 bytes a token).
+type TokenUsage struct {
+	Estimated bool `json:"estimated"`
+	Total     int  `json:"total"`
+	Context   int  `json:"context"`  // earlier messages of the chat sent along
+	Prompt    int  `json:"prompt"`   // the user's message
+	Response  int  `json:"response"` // the assistant's answer
+}
+
+// tokenUsage estimates usage of the exchange a message belongs to.
+func tokenUsage(m *store.Message, chat []store.Message) TokenUsage {
+	u := TokenUsage{Estimated: true}
+	idx := -1
+	for i := range chat {
+		if chat[i].ID == m.ID {
+			idx = i
+			break
+		}
+	}
+	if idx < 0 {
+		if m.Role == "assistant" {
+			u.Response = m.Tokens
+		} else {
+			u.Prompt = m.Tokens
+		}
+		u.Total = u.Prompt + u.Response
+		return u
+	}
+	promptIdx := idx
+	if m.Role == "assistant" {
+		u.Response = m.Tokens
+		promptIdx = -1
+		for i := idx - 1; i >= 0; i-- {
+			if chat[i].Role != "assistant" {
+				promptIdx = i
+				break
+			}
+		}
+		if promptIdx >= 0 {
+			u.Prompt = chat[promptIdx].Tokens
+		}
+	} else {
+		u.Prompt = m.Tokens
+		if idx+1 < len(chat) && chat[idx+1].Role == "assistant" {
+			u.Response = chat[idx+1].Tokens
+		}
+	}
+	if promptIdx > 0 {
+		for _, c := range chat[:promptIdx] {
+			u.Context += c.Tokens
+		}
+	}
+	u.Total = u.Context + u.Prompt + u.Response
+	return u
+}
+
+// eventDetail is everything the detail drawer shows.
+type eventDetail struct {
+	Kind        string             `json:"kind"`
+	Integration *store.Integration `json:"integration,omitempty"`
+	Provider    string             `json:"provider"`
+	Endpoint    string             `json:"endpoint"`
+	Prompt      *store.Message     `json:"prompt,omitempty"`
+	Access      *store.Activity    `json:"access,omitempty"`
+	Chat        *store.Chat        `json:"chat,omitempty"`
+	Tokens      *TokenUsage        `json:"token_usage,omitempty"`
+	Findings    []store.Finding    `json:"findings"`
+	Actions     []string           `json:"actions_taken"`
+	Segments    []segment          `json:"-"`
+	RawJSON     string             `json:"-"`
+}
+
+func (s *Server) loadEvent(ctx context.Context, id *identity, kind string, iid int64, eventID string) (*eventDetail, error) {
+	d := &eventDetail{Kind: kind, Provider: "anthropic"}
+	in, err := s.st.IntegrationByID(ctx, iid)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	d.Integration = in
+	if in != nil {
+		d.Endpoint = strings.TrimRight(in.BaseURL, "/")
+	}
+	fs, err := s.st.Findings(ctx, iid, kind, eventID, "")
+	if err != nil {
+		return nil, err
+	}
+	switch kind {
+	case "prompt":
+		m, err := s.st.Message(ctx, iid, eventID)
+		if err != nil {
+			return nil, err
+		}
+		d.Prompt = m
+		d.Endpoint += "/v1/compliance/apps/chats/" + m.ChatID + "/messages"
+		if c, err := s.st.Chat(ctx, iid, m.ChatID); err == nil {
+			d.Chat = c
+		}
+		chat, err := s.st.ChatMessages(ctx, iid, m.ChatID)
+		if err != nil {
+			return nil, err
+		}
+		u := tokenUsage(m, chat)
+		d.Tokens = &u
+		var secrets []secret
+		if id.redacted() {
+			// Values matched anywhere in the chat are masked here too.
+			if secrets, err = s.chatSecrets(ctx, []store.Message{*m}); err != nil {
+				return nil, err
+			}
+			secrets = append(secrets, secretsOf(map[string]string{m.ID: m.Text}, fs)...)
+			for i := range m.ToolCalls {
+				m.ToolCalls[i].Input = redactText(m.ToolCalls[i].Input, nil, secrets)
+			}
+		}
+		d.Segments = segmentsOf(m.Text, hitsOf(m.Text, fs, secrets), id.redacted())
+		if id.redacted() {
+			m.Text = redactText(m.Text, fs, secrets)
+		}
+	case "access":
+		a, err := s.st.Activity(ctx, iid, eventID)
+		if err != nil {
+			return nil, err
+		}
+		d.Access = a
+		d.Endpoint += "/v1/compliance/activities"
+		if id.redacted() {
+			redactActivity(a)
+		} else {
+			d.RawJSON = prettyJSON(a.Raw)
+		}
+	default:
+		return nil, store.ErrNotFound
+	}
+	if id.redacted() {
+		fs = redactFindings(fs)
+	}
+	d.Findings = fs
+	if d.Findings == nil {
+		d.Findings = []store.Finding{}
+	}
+	d.Actions = actionsTaken(fs)
+	return d, nil
+}
+
+// actionsTaken describes what claudit did about the findings: block and
+// modify cannot act on past activity and are carried out as alerts.
+func actionsTaken(fs []store.Finding) []string {
+	out := []string{}
+	seen := map[string]bool{}
+	for _, f := range fs {
+		a := f.EffectiveAction
+		if f.Action != "" && f.Action != f.EffectiveAction {
+			a = f.Action + " (recorded as " + f.EffectiveAction + ")"
+		}
+		a = f.Policy + ": " + a
+		if !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func (s *Server) eventFromPath(r *http.Request) (*eventDetail, error) {
+	iid, err := parseID(r.PathValue("iid"))
+	if err != nil {
+		return nil, err
+	}
+	return s.loadEvent(r.Context(), identityFrom(r), r.PathValue("kind"), iid, r.PathValue("id"))
+}
+
+func (s *Server) apiEvent(w http.ResponseWriter, r *http.Request) {
+	d, err := s.eventFromPath(r)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.audit(r, "view", "event", r.PathValue("kind")+"/"+r.PathValue("iid")+"/"+r.PathValue("id"), "")
+	writeJSON(w, http.StatusOK, d)
+}
+
+// chatSecrets collects, for viewers, the values findings matched in the
+// chats of ms, so a secret is masked in every message that repeats it.
+func (s *Server) chatSecrets(ctx context.Context, ms []store.Message) ([]secret, error) {
+	type chatRef struct {
+		iid int64
+		id  string
+	}
+	seen := map[chatRef]bool{}
+	var out []secret
+	for _, m := range ms {
+		k := chatRef{m.IntegrationID, m.ChatID}
+		if m.ChatID == "" || seen[k] {
+			continue
+		}
+		seen[k] = true
+		fs, err := s.st.Findings(ctx, k.iid, "prompt", "", k.id)
+		if err != nil {
+			return nil, err
+		}
+		if len(fs) == 0 {
+			continue
+		}
+		chat, err := s.st.ChatMessages(ctx, k.iid, k.id)
+		if err != nil {
+			return nil, err
+		}
+		texts := make(map[string]string, len(chat))
+		for _, c := range chat {
+			texts[c.ID] = c.Text
+		}
+		out = append(out, secretsOf(texts, fs)...)
+	}
+	return out, nil
+}

@@ -1,0 +1,340 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/claudit/claudit/internal/export"
+	"github.com/claudit/claudit/internal/store"
+)
+
+var exportTypes = map[string]string{"csv": "text/csv; charset=utf-8", "json": "application/json", "jsonl": "application/x-ndjson"}
+
+// exportEvents streams the events matching the filter as CSV, JSON or JSONL
+// (format=…), page by page; viewers get the redacted text.
+func (s *Server) exportEvents(w http.ResponseWriter, r *http.Request) {
+	id := identityFrom(r)
+	q := r.URL.Query()
+	format := q.Get("format")
+	if format == "" {
+		format = "csv"
+	}
+	ct, ok := exportTypes[format]
+	if !ok {
+		writeError(w, http.StatusBadRequest, "format: use csv, json or jsonl")
+		return
+	}
+	f, err := s.parseFilter(r.Context(), q)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	f.Cursor, f.Limit = "", 500
+	s.audit(r, "export", "events", "", "format="+format+" "+filterQuery(q).Encode())
+	kind := f.Kind
+	if kind == "" {
+		kind = "events"
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="claudit-%s-%s.%s"`, kind, s.now().UTC().Format("20060102-150405"), format))
+	enc, err := export.NewEncoder(w, format)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	if id.redacted() {
+		err = s.streamRedacted(r.Context(), f, enc)
+	} else {
+		err = export.Stream(r.Context(), s.st, f, enc)
+	}
+	if err != nil {
+		// Headers are gone: the truncated file is the signal; log the cause.
+		s.log.Error("export events", "err", err)
+		return
+	}
+	if err := enc.Close(); err != nil {
+		s.log.Warn("export events: client went away", "err", err)
+	}
+}
+
+// streamRedacted is export.Stream with each page masked for a viewer.
+func (s *Server) streamRedacted(ctx context.Context, f store.EventFilter, enc *export.Encoder) error {
+	f.Ascending = true
+	if f.Kind == "" || f.Kind == "prompt" {
+		g := f
+		for {
+			page, next, err := s.st.PromptEvents(ctx, g)
+			if err != nil {
+				return err
+			}
+			if err := s.redactPage(ctx, page); err != nil {
+				return err
+			}
+			for _, m := range page {
+				if err := enc.Write(export.FromMessage(m)); err != nil {
+					return err
+				}
+			}
+			if next == "" {
+				break
+			}
+			g.Cursor = next
+		}
+	}
+	if (f.Kind == "" || f.Kind == "access") && f.Model == "" && f.Role == "" && f.Query == "" {
+		g := f
+		for {
+			page, next, err := s.st.AccessEvents(ctx, g)
+			if err != nil {
+				return err
+			}
+			for i := range page {
+				redactActivity(&page[i])
+				if err := enc.Write(export.FromActivity(page[i])); err != nil {
+					return err
+				}
+			}
+			if next == "" {
+				break
+			}
+			g.Cursor = next
+		}
+	}
+	return nil
+}
+
+func (s *Server) redactPage(ctx context.Context, ms []store.Message) error {
+	refs := make([]store.EventRef, len(ms))
+	for i, m := range ms {
+		refs[i] = store.EventRef{IntegrationID: m.IntegrationID, ID: m.ID}
+	}
+	fs, err := s.ws.EventFindings(ctx, "prompt", refs)
+	if err != nil {
+		return err
+	}
+	extra, err := s.chatSecrets(ctx, ms)
+	if err != nil {
+		return err
+	}
+	redactMessages(ms, fs, extra)
+	return nil
+}
+
+// ---- datasets ----
+
+// maxDatasetItems caps a dataset so one click cannot snapshot a whole archive.
+const maxDatasetItems = 50000
+
+// createDataset freezes the prompt events matching q under a name.
+func (s *Server) createDataset(ctx context.Context, id *identity, name, description string, q url.Values) (*store.Dataset, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 200 {
+		return nil, badf("name the dataset (1 to 200 characters)")
+	}
+	fq := filterQuery(q)
+	fq.Set("kind", "prompt")
+	f, err := s.parseFilter(ctx, fq)
+	if err != nil {
+		return nil, err
+	}
+	f.Ascending, f.Limit = true, 1000
+	var items []store.DatasetItem
+	for {
+		page, next, err := s.st.PromptEvents(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range page {
+			items = append(items, store.DatasetItem{IntegrationID: m.IntegrationID, MessageID: m.ID})
+		}
+		if next == "" || len(items) >= maxDatasetItems {
+			break
+		}
+		f.Cursor = next
+	}
+	if len(items) > maxDatasetItems {
+		items = items[:maxDatasetItems]
+	}
+	if len(items) == 0 {
+		return nil, badf("no prompt events match these filters: nothing to save")
+	}
+	d := &store.Dataset{Name: name, Description: strings.TrimSpace(description), Filter: fq.Encode(), CreatedBy: id.Account.Email}
+	if err := s.ws.CreateDataset(ctx, d, items); err != nil {
+		if errors.Is(err, store.ErrExists) {
+			return nil, badf("a dataset named %q exists: choose another name", name)
+		}
+		return nil, err
+	}
+	return d, nil
+}
+
+// DatasetRecord is one line of a dataset download: a prompt for evaluations or red teaming.
+type DatasetRecord struct {
+	ID            string   `json:"id"`
+	IntegrationID int64    `json:"integration_id"`
+	ChatID        string   `json:"chat_id"`
+	Role          string   `json:"role"`
+	Model         string   `json:"model,omitempty"`
+	UserEmail     string   `json:"user_email,omitempty"`
+	Time          string   `json:"time"`
+	Text          string   `json:"text"`
+	Tags          []string `json:"tags,omitempty"`
+	Policies      []string `json:"policies,omitempty"`
+}
+
+// datasetDownload streams a dataset as JSON Lines.
+func (s *Server) datasetDownload(w http.ResponseWriter, r *http.Request) {
+	dsID, err := parseID(r.PathValue("id"))
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	d, err := s.ws.Dataset(ctx, dsID)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.audit(r, "download", "dataset", r.PathValue("id"), d.Name)
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="claudit-dataset-%d.jsonl"`, d.ID))
+	enc := json.NewEncoder(w)
+	const page = 500
+	for off := 0; off < d.Items; off += page {
+		ms, err := s.ws.DatasetMessages(ctx, d.ID, off, page)
+		if err != nil {
+			s.log.Error("download dataset", "dataset", d.ID, "err", err)
+			return
+		}
+		refs := make([]store.EventRef, len(ms))
+		for i, m := range ms {
+			refs[i] = store.EventRef{IntegrationID: m.IntegrationID, ID: m.ID}
+		}
+		fs, err := s.ws.EventFindings(ctx, "prompt", refs)
+		if err != nil {
+			s.log.Error("download dataset", "dataset", d.ID, "err", err)
+			return
+		}
+		by := findingsByEvent(fs)
+		for _, m := range ms {
+			if err := enc.Encode(DatasetRecord{ID: m.ID, IntegrationID: m.IntegrationID, ChatID: m.ChatID, Role: m.Role, Model: m.Model,
+				UserEmail: m.UserEmail, Time: m.CreatedAt.UTC().Format("2006-01-02T15:04:05.999999Z07:00"), Text: m.Text, Tags: m.Tags,
+				Policies: policyNames(by[m.ID])}); err != nil {
+				return
+			}
+		}
+	}
+}
+
+func (s *Server) apiDatasets(w http.ResponseWriter, r *http.Request) {
+	ds, err := s.ws.Datasets(r.Context())
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	if ds == nil {
+		ds = []store.Dataset{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"datasets": ds})
+}
+
+func (s *Server) apiDataset(w http.ResponseWriter, r *http.Request) {
+	dsID, err := parseID(r.PathValue("id"))
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	d, err := s.ws.Dataset(r.Context(), dsID)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
+}
+
+func (s *Server) apiDatasetCreate(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Name        string            `json:"name"`
+		Description string            `json:"description"`
+		Filter      map[string]string `json:"filter"`
+	}
+	if err := decodeJSON(r, &body); err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	q := url.Values{}
+	for k, v := range body.Filter {
+		q.Set(k, v)
+	}
+	d, err := s.createDataset(r.Context(), identityFrom(r), body.Name, body.Description, q)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.audit(r, "create", "dataset", fmt.Sprint(d.ID), d.Name)
+	writeJSON(w, http.StatusCreated, d)
+}
+
+func (s *Server) apiDatasetDelete(w http.ResponseWriter, r *http.Request) {
+	dsID, err := parseID(r.PathValue("id"))
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	if err := s.ws.DeleteDataset(r.Context(), dsID); err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.audit(r, "delete", "dataset", r.PathValue("id"), "")
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) datasetsPage(w http.ResponseWriter, r *http.Request) {
+	ds, err := s.ws.Datasets(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "datasets.html", &pageData{Title: "Datasets", Nav: "datasets", Data: ds})
+}
+
+func (s *Server) datasetCreateSubmit(w http.ResponseWriter, r *http.Request) {
+	d, err := s.createDataset(r.Context(), identityFrom(r), r.PostFormValue("name"), r.PostFormValue("description"), r.PostForm)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.audit(r, "create", "dataset", fmt.Sprint(d.ID), d.Name)
+	s.setFlash(w, fmt.Sprintf("Saved dataset %q with %d prompts.", d.Name, d.Items))
+	http.Redirect(w, r, "/datasets", http.StatusSeeOther)
+}
+
+func (s *Server) datasetDeleteSubmit(w http.ResponseWriter, r *http.Request) {
+	dsID, err := parseID(r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.ws.DeleteDataset(r.Context(), dsID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.audit(r, "delete", "dataset", r.PathValue("id"), "")
+	s.setFlash(w, "Dataset deleted.")
+	http.Redirect(w, r, "/datasets", http.StatusSeeOther)
+}
+
+// decodeJSON reads a JSON body of at most 1 MiB, rejecting unknown fields.
+func decodeJSON(r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return badf("invalid JSON body: %v", err)
+	}
+	return nil
+}

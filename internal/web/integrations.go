@@ -1,0 +1,632 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/claudit/claudit/internal/store"
+	"github.com/claudit/claudit/internal/web/secretbox"
+)
+
+var integrationName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// integrationInput is the editable part of an integration (form or JSON).
+type integrationInput struct {
+	Name      string `json:"name"`
+	BaseURL   string `json:"base_url"`
+	Project   string `json:"project"`
+	APIKey    string `json:"api_key"`
+	Interval  string `json:"interval"`
+	RateLimit int    `json:"rate_limit"`
+}
+
+func formIntegration(r *http.Request) integrationInput {
+	rl, _ := strconv.Atoi(r.PostFormValue("rate_limit"))
+	return integrationInput{Name: r.PostFormValue("name"), BaseURL: r.PostFormValue("base_url"), Project: r.PostFormValue("project"),
+		APIKey: r.PostFormValue("api_key"), Interval: r.PostFormValue("interval"), RateLimit: rl}
+}
+
+func (in integrationInput) apply(dst *store.Integration, creating bool) error {
+	in.Name, in.BaseURL, in.Project = strings.TrimSpace(in.Name), strings.TrimSpace(in.BaseURL), strings.TrimSpace(in.Project)
+	if creating {
+		if !integrationName.MatchString(in.Name) {
+			return badf("name %q: use 1 to 64 letters, digits, dot, dash or underscore", in.Name)
+		}
+		dst.Name = in.Name
+	}
+	if in.BaseURL != "" || creating {
+		u, err := url.Parse(in.BaseURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return badf("base URL %q: use the Compliance API address, e.g. https://api.anthropic.com", in.BaseURL)
+		}
+		dst.BaseURL = strings.TrimRight(in.BaseURL, "/")
+	}
+	if in.Project != "" || creating {
+		dst.Project = in.Project
+	}
+	if in.Interval != "" {
+		d, err := time.ParseDuration(in.Interval)
+		if err != nil || d < 30*time.Second {
+			return badf("interval %q: use a duration of at least 30s, e.g. 5m", in.Interval)
+		}
+		dst.Interval = d
+	} else if creating {
+		dst.Interval = 5 * time.Minute
+	}
+	if in.RateLimit < 0 {
+		return badf("rate limit must not be negative")
+	}
+	if in.RateLimit > 0 || creating {
+		dst.RateLimit = in.RateLimit
+	}
+	return nil
+}
+
+// sealKey encrypts an API key, refusing when no secret key is configured.
+func (s *Server) sealKey(key string) (string, error) {
+	if len(s.cfg.SecretKey) == 0 {
+		return "", badf("cannot store the API key: set %s to 32 random bytes (openssl rand -hex 32) and restart claudit; keys are never stored unencrypted", s.cfg.SecretKeyEnv)
+	}
+	return secretbox.Seal(s.cfg.SecretKey, key)
+}
+
+func (s *Server) createIntegration(ctx context.Context, in integrationInput) (*store.Integration, error) {
+	it := &store.Integration{Source: "api", Mode: "full"}
+	if err := in.apply(it, true); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(in.APIKey) == "" {
+		return nil, badf("API key is required")
+	}
+	sealed, err := s.sealKey(strings.TrimSpace(in.APIKey))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.st.Integration(ctx, it.Name); err == nil {
+		return nil, badf("an integration named %q exists: choose another name", it.Name)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	if err := s.st.UpsertIntegration(ctx, it); err != nil {
+		return nil, err
+	}
+	if err := s.ws.SetIntegrationKey(ctx, it.ID, sealed); err != nil {
+		return nil, err
+	}
+	return it, nil
+}
+
+func (s *Server) editIntegration(ctx context.Context, iid int64, in integrationInput) (*store.Integration, error) {
+	it, err := s.st.IntegrationByID(ctx, iid)
+	if err != nil {
+		return nil, err
+	}
+	if it.Source == "config" {
+		return nil, badf("integration %s comes from the config file: edit it there", it.Name)
+	}
+	var sealed string
+	if k := strings.TrimSpace(in.APIKey); k != "" {
+		if sealed, err = s.sealKey(k); err != nil {
+			return nil, err
+		}
+	}
+	if err := in.apply(it, false); err != nil {
+		return nil, err
+	}
+	if err := s.st.UpsertIntegration(ctx, it); err != nil {
+		return nil, err
+	}
+	if sealed != "" {
+		if err := s.ws.SetIntegrationKey(ctx, it.ID, sealed); err != nil {
+			return nil, err
+		}
+	}
+	return it, nil
+}
+
+// integrationAction pauses, resumes, tests or deletes an integration and
+// returns a message for the user.
+func (s *Server) integrationAction(ctx context.Context, iid int64, action string) (string, error) {
+	it, err := s.st.IntegrationByID(ctx, iid)
+	if err != nil {
+		return "", err
+	}
+	switch action {
+	case "pause", "resume":
+		if err := s.st.SetIntegrationState(ctx, iid, action == "pause", it.Mode); err != nil {
+			return "", err
+		}
+		if action == "pause" {
+			return "Syncing of " + it.Name + " is paused.", nil
+		}
+		return "Syncing of " + it.Name + " resumed.", nil
+	case "test":
+		if s.cfg.Control == nil {
+			return "", badf("testing connections is not available in this build")
+		}
+		key := ""
+		if it.Source != "config" {
+			if key, err = s.integrationKey(ctx, iid); err != nil {
+				return "", err
+			}
+		}
+		tctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		defer cancel()
+		msg, err := s.cfg.Control.TestConnection(tctx, it, key)
+		if err != nil {
+			return "", badf("connection test of %s failed: %v", it.Name, err)
+		}
+		return "Connection to " + it.Name + " works: " + msg, nil
+	case "delete":
+		if it.Source == "config" {
+			return "", badf("integration %s comes from the config file: remove it there", it.Name)
+		}
+		if err := s.st.DeleteIntegration(ctx, iid); err != nil {
+			return "", err
+		}
+		return "Integration " + it.Name + " and its data were deleted.", nil
+	}
+	return "", badf("action %q: use pause, resume, test or delete", action)
+}
+
+// integrationKey opens the sealed key of a UI-created integration.
+func (s *Server) integrationKey(ctx context.Context, iid int64) (string, error) {
+	sealed, err := s.ws.IntegrationKey(ctx, iid)
+	if err != nil {
+		return "", err
+	}
+	if sealed == "" {
+		return "", badf("no API key is stored for this integration: edit it to set one")
+	}
+	key, err := secretbox.Open(s.cfg.SecretKey, sealed)
+	if err != nil {
+		return "", badf("cannot read the stored API key (%v): check %s", err, s.cfg.SecretKeyEnv)
+	}
+	return key, nil
+}
+
+// ---- backfills ----
+
+// BackfillView is a backfill with its progress in percent.
+type BackfillView struct {
+	store.Backfill
+	Percent int `json:"percent"`
+}
+
+func viewBackfill(b store.Backfill) BackfillView {
+	v := BackfillView{Backfill: b, Percent: pct(b.BatchesDone, b.Batches)}
+	if b.Status == store.BackfillDone {
+		v.Percent = 100
+	}
+	return v
+}
+
+func (s *Server) startBackfill(ctx context.Context, iid int64, fromS, toS string) (*store.Backfill, error) {
+	if s.cfg.Control == nil {
+		return nil, badf("backfills are not available in this build")
+	}
+	if _, err := s.st.IntegrationByID(ctx, iid); err != nil {
+		return nil, err
+	}
+	from, err := parseWhen(fromS, false)
+	if err != nil {
+		return nil, err
+	}
+	to, err := parseWhen(toS, true)
+	if err != nil {
+		return nil, err
+	}
+	if from.IsZero() || to.IsZero() {
+		return nil, badf("give both from and to dates")
+	}
+	if !to.After(from) {
+		return nil, badf("the range is empty: to must be after from")
+	}
+	if now := s.now(); to.After(now) {
+		to = now.UTC().Truncate(time.Second)
+	}
+	return s.cfg.Control.StartBackfill(ctx, iid, from, to)
+}
+
+func (s *Server) backfillAction(ctx context.Context, bid int64, action string) (*store.Backfill, error) {
+	b, err := s.st.Backfill(ctx, bid)
+	if err != nil {
+		return nil, err
+	}
+	var status string
+	switch action {
+	case "pause":
+		if b.Status != store.BackfillRunning && b.Status != store.BackfillPending {
+			return nil, badf("backfill %d is %s: only a running job can be paused", bid, b.Status)
+		}
+		status = store.BackfillPaused
+	case "resume":
+		if b.Status != store.BackfillPaused && b.Status != store.BackfillFailed {
+			return nil, badf("backfill %d is %s: only a paused or failed job can be resumed", bid, b.Status)
+		}
+		status = store.BackfillRunning
+	case "cancel":
+		if b.Status == store.BackfillDone || b.Status == store.BackfillCancelled {
+			return nil, badf("backfill %d is already %s", bid, b.Status)
+		}
+		status = store.BackfillCancelled
+	default:
+		return nil, badf("action %q: use pause, resume or cancel", action)
+	}
+	if err := s.st.SetBackfillStatus(ctx, bid, status, ""); err != nil {
+		return nil, err
+	}
+	if action == "resume" {
+		if rs, ok := s.cfg.Control.(BackfillResumer); ok {
+			if err := rs.ResumeBackfill(ctx, bid); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return s.st.Backfill(ctx, bid)
+}
+
+// ---- API ----
+
+func (s *Server) apiIntegrations(w http.ResponseWriter, r *http.Request) {
+	ins, err := s.st.Integrations(r.Context())
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	if ins == nil {
+		ins = []store.Integration{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"integrations": ins})
+}
+
+func (s *Server) apiIntegration(w http.ResponseWriter, r *http.Request) {
+	iid, err := parseID(r.PathValue("id"))
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	it, err := s.st.IntegrationByID(r.Context(), iid)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	runs, err := s.st.Runs(r.Context(), iid, 10)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"integration": it, "runs": runs})
+}
+
+func (s *Server) apiIntegrationCreate(w http.ResponseWriter, r *http.Request) {
+	var in integrationInput
+	if err := decodeJSON(r, &in); err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	it, err := s.createIntegration(r.Context(), in)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.audit(r, "create", "integration", strconv.FormatInt(it.ID, 10), it.Name)
+	writeJSON(w, http.StatusCreated, it)
+}
+
+func (s *Server) apiIntegrationEdit(w http.ResponseWriter, r *http.Request) {
+	iid, err := parseID(r.PathValue("id"))
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	var in integrationInput
+	if err := decodeJSON(r, &in); err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	it, err := s.editIntegration(r.Context(), iid, in)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.audit(r, "update", "integration", r.PathValue("id"), it.Name)
+	writeJSON(w, http.StatusOK, it)
+}
+
+func (s *Server) apiIntegrationDelete(w http.ResponseWriter, r *http.Request) {
+	iid, err := parseID(r.PathValue("id"))
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	msg, err := s.integrationAction(r.Context(), iid, "delete")
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.audit(r, "delete", "integration", r.PathValue("id"), msg)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiIntegrationAction(w http.ResponseWriter, r *http.Request) {
+	iid, err := parseID(r.PathValue("id"))
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	action := r.PathValue("action")
+	if action == "delete" {
+		writeError(w, http.StatusMethodNotAllowed, "use DELETE /api/v1/integrations/{id}")
+		return
+	}
+	msg, err := s.integrationAction(r.Context(), iid, action)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.audit(r, action, "integration", r.PathValue("id"), msg)
+	it, err := s.st.IntegrationByID(r.Context(), iid)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"message": msg, "integration": it})
+}
+
+func (s *Server) apiBackfills(w http.ResponseWriter, r *http.Request) {
+	var iid int64
+	if v := r.URL.Query().Get("integration"); v != "" {
+		var err error
+		if iid, err = s.integrationParam(r.Context(), v); err != nil {
+			s.apiFail(w, r, err)
+			return
+		}
+	}
+	bs, err := s.st.Backfills(r.Context(), iid)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	out := make([]BackfillView, 0, len(bs))
+	for _, b := range bs {
+		out = append(out, viewBackfill(b))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"backfills": out})
+}
+
+func (s *Server) apiBackfill(w http.ResponseWriter, r *http.Request) {
+	bid, err := parseID(r.PathValue("id"))
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	b, err := s.st.Backfill(r.Context(), bid)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, viewBackfill(*b))
+}
+
+func (s *Server) apiBatches(w http.ResponseWriter, r *http.Request) {
+	bid, err := parseID(r.PathValue("id"))
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	bs, err := s.st.Batches(r.Context(), bid)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	if bs == nil {
+		bs = []store.Batch{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"batches": bs})
+}
+
+func (s *Server) apiBackfillCreate(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		IntegrationID int64  `json:"integration_id"`
+		From          string `json:"from"`
+		To            string `json:"to"`
+	}
+	if err := decodeJSON(r, &body); err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	b, err := s.startBackfill(r.Context(), body.IntegrationID, body.From, body.To)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.audit(r, "create", "backfill", strconv.FormatInt(b.ID, 10), fmt.Sprintf("integration %d %s..%s", body.IntegrationID, body.From, body.To))
+	writeJSON(w, http.StatusCreated, viewBackfill(*b))
+}
+
+func (s *Server) apiBackfillAction(w http.ResponseWriter, r *http.Request) {
+	bid, err := parseID(r.PathValue("id"))
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	b, err := s.backfillAction(r.Context(), bid, r.PathValue("action"))
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.audit(r, r.PathValue("action"), "backfill", r.PathValue("id"), "")
+	writeJSON(w, http.StatusOK, viewBackfill(*b))
+}
+
+// ---- pages ----
+
+type integrationsData struct {
+	Integrations []store.Integration
+	CanStoreKeys bool
+	KeyEnv       string
+}
+
+func (s *Server) integrationsPage(w http.ResponseWriter, r *http.Request) {
+	ins, err := s.st.Integrations(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "integrations.html", &pageData{Title: "Integrations", Nav: "integrations",
+		Data: integrationsData{Integrations: ins, CanStoreKeys: len(s.cfg.SecretKey) > 0, KeyEnv: s.cfg.SecretKeyEnv}})
+}
+
+type integrationData struct {
+	Integration  *store.Integration
+	Tab          string
+	HasKey       bool
+	CanStoreKeys bool
+	KeyEnv       string
+	Runs         []store.Run
+	Backfills    []BackfillView
+	Job          *BackfillView
+	Batches      []store.Batch
+	Today        string
+	MonthAgo     string
+}
+
+func (s *Server) integrationPage(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	iid, err := parseID(r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	it, err := s.st.IntegrationByID(ctx, iid)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	tab := r.URL.Query().Get("tab")
+	if tab != "backfill" && tab != "jobs" {
+		tab = "config"
+	}
+	now := s.now().UTC()
+	d := integrationData{Integration: it, Tab: tab, CanStoreKeys: len(s.cfg.SecretKey) > 0, KeyEnv: s.cfg.SecretKeyEnv,
+		Today: now.Format("2006-01-02"), MonthAgo: now.AddDate(0, -1, 0).Format("2006-01-02")}
+	if k, err := s.ws.IntegrationKey(ctx, iid); err == nil && k != "" {
+		d.HasKey = true
+	}
+	if d.Runs, err = s.st.Runs(ctx, iid, 10); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	bs, err := s.st.Backfills(ctx, iid)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, b := range bs {
+		d.Backfills = append(d.Backfills, viewBackfill(b))
+	}
+	if tab == "jobs" && len(d.Backfills) > 0 {
+		job := d.Backfills[0]
+		if v := r.URL.Query().Get("backfill"); v != "" {
+			for _, b := range d.Backfills {
+				if strconv.FormatInt(b.ID, 10) == v {
+					job = b
+				}
+			}
+		}
+		d.Job = &job
+		if d.Batches, err = s.st.Batches(ctx, job.ID); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	s.render(w, r, http.StatusOK, "integration.html", &pageData{Title: "Integration " + it.Name, Nav: "integrations", Data: d})
+}
+
+func (s *Server) integrationCreateSubmit(w http.ResponseWriter, r *http.Request) {
+	it, err := s.createIntegration(r.Context(), formIntegration(r))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.audit(r, "create", "integration", strconv.FormatInt(it.ID, 10), it.Name)
+	s.setFlash(w, "Integration "+it.Name+" added; its API key is stored encrypted.")
+	http.Redirect(w, r, "/integrations/"+strconv.FormatInt(it.ID, 10), http.StatusSeeOther)
+}
+
+func (s *Server) integrationEditSubmit(w http.ResponseWriter, r *http.Request) {
+	iid, err := parseID(r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	it, err := s.editIntegration(r.Context(), iid, formIntegration(r))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.audit(r, "update", "integration", r.PathValue("id"), it.Name)
+	s.setFlash(w, "Saved "+it.Name+".")
+	http.Redirect(w, r, "/integrations/"+r.PathValue("id"), http.StatusSeeOther)
+}
+
+func (s *Server) integrationActionSubmit(w http.ResponseWriter, r *http.Request) {
+	iid, err := parseID(r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	action := r.PathValue("action")
+	msg, err := s.integrationAction(r.Context(), iid, action)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.audit(r, action, "integration", r.PathValue("id"), msg)
+	s.setFlash(w, msg)
+	if action == "delete" {
+		http.Redirect(w, r, "/integrations", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/integrations/"+r.PathValue("id"), http.StatusSeeOther)
+}
+
+func (s *Server) backfillCreateSubmit(w http.ResponseWriter, r *http.Request) {
+	iid, err := parseID(r.PostFormValue("integration_id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	b, err := s.startBackfill(r.Context(), iid, r.PostFormValue("from"), r.PostFormValue("to"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.audit(r, "create", "backfill", strconv.FormatInt(b.ID, 10), fmt.Sprintf("integration %d %s..%s", iid, r.PostFormValue("from"), r.PostFormValue("to")))
+	s.setFlash(w, fmt.Sprintf("Backfill %d started: %d batches.", b.ID, b.Batches))
+	http.Redirect(w, r, fmt.Sprintf("/integrations/%d?tab=backfill", iid), http.StatusSeeOther)
+}
+
+func (s *Server) backfillActionSubmit(w http.ResponseWriter, r *http.Request) {
+	bid, err := parseID(r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	b, err := s.backfillAction(r.Context(), bid, r.PathValue("action"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.audit(r, r.PathValue("action"), "backfill", r.PathValue("id"), "")
+	s.setFlash(w, fmt.Sprintf("Backfill %d is %s.", b.ID, b.Status))
+	http.Redirect(w, r, fmt.Sprintf("/integrations/%d?tab=backfill", b.IntegrationID), http.StatusSeeOther)
+}

@@ -1,0 +1,470 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/claudit/claudit/internal/store"
+)
+
+// eventRow is one line of the events table.
+type eventRow struct {
+	Kind        string
+	ID          string
+	Integration string
+	Time        time.Time
+	User        string
+	Role        string
+	Input       string
+	Output      string
+	Model       string
+	Type        string
+	IP          string
+	ChatID      string
+	Tags        []string
+	Policies    []string
+	Violations  int
+	Link        string // opens the drawer on this page
+	Open        bool
+}
+
+type eventsData struct {
+	Tab          string
+	Query        url.Values
+	Rows         []eventRow
+	Integrations []store.Integration
+	Policies     []PolicyInfo
+	Open         *eventDetail
+	CloseURL     string
+	NextURL      string
+	FirstURL     string
+	Export       url.Values
+}
+
+func (s *Server) integrationNames(ctx context.Context) (map[int64]string, []store.Integration) {
+	ins, err := s.st.Integrations(ctx)
+	if err != nil {
+		s.log.Warn("list integrations", "err", err)
+	}
+	names := make(map[int64]string, len(ins))
+	for _, in := range ins {
+		names[in.ID] = in.Name
+	}
+	return names, ins
+}
+
+func (s *Server) policyList() []PolicyInfo {
+	if s.cfg.Policies == nil {
+		return nil
+	}
+	return s.cfg.Policies.List()
+}
+
+func (s *Server) eventsPage(w http.ResponseWriter, r *http.Request) {
+	ctx, id, q := r.Context(), identityFrom(r), r.URL.Query()
+	if q.Get("kind") == "" {
+		q.Set("kind", "prompt")
+	}
+	f, err := s.parseFilter(ctx, q)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	l, err := s.listEvents(ctx, id, f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	names, ins := s.integrationNames(ctx)
+	d := eventsData{Tab: f.Kind, Query: q, Integrations: ins, Policies: s.policyList(), Export: filterQuery(q)}
+	open := q.Get("open")
+	base := url.Values{}
+	for k, v := range q {
+		if k != "open" {
+			base[k] = v
+		}
+	}
+	for _, m := range l.Prompts {
+		row := eventRow{Kind: "prompt", ID: m.ID, Integration: names[m.IntegrationID], Time: m.CreatedAt, User: firstNonEmpty(m.UserEmail, m.UserID),
+			Role: m.Role, Model: m.Model, ChatID: m.ChatID, Tags: m.Tags, Policies: policyNames(l.Findings[m.ID]), Violations: m.Violations}
+		if m.Role == "assistant" {
+			row.Output = shorten(m.Text, 160)
+		} else {
+			row.Input = shorten(m.Text, 160)
+		}
+		key := fmt.Sprintf("prompt/%d/%s", m.IntegrationID, m.ID)
+		row.Link, row.Open = qset(base, "open", key), key == open
+		d.Rows = append(d.Rows, row)
+	}
+	for _, a := range l.Access {
+		row := eventRow{Kind: "access", ID: a.ID, Integration: names[a.IntegrationID], Time: a.CreatedAt, User: firstNonEmpty(a.ActorEmail, a.ActorUserID, a.ActorType),
+			Type: a.Type, IP: a.IP, ChatID: a.ChatID, Tags: a.Tags, Policies: policyNames(l.Findings[a.ID])}
+		key := fmt.Sprintf("access/%d/%s", a.IntegrationID, a.ID)
+		row.Link, row.Open = qset(base, "open", key), key == open
+		d.Rows = append(d.Rows, row)
+	}
+	if l.Next != "" {
+		d.NextURL = qset(base, "cursor", l.Next)
+	}
+	if q.Get("cursor") != "" {
+		d.FirstURL = qset(base, "cursor", "")
+	}
+	d.CloseURL = qset(base)
+	if open != "" {
+		parts := strings.SplitN(open, "/", 3)
+		if len(parts) == 3 {
+			if iid, err := strconv.ParseInt(parts[1], 10, 64); err == nil {
+				if ev, err := s.loadEvent(ctx, id, parts[0], iid, parts[2]); err == nil {
+					d.Open = ev
+					s.audit(r, "view", "event", open, "")
+				}
+			}
+		}
+	}
+	s.audit(r, "list", "events", "", filterQuery(q).Encode())
+	title := "Prompt events"
+	if f.Kind == "access" {
+		title = "Access events"
+	}
+	s.render(w, r, http.StatusOK, "events.html", &pageData{Title: title, Nav: "events", Data: d})
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// eventPage is the drawer's content as a page of its own (links, no JS).
+func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) {
+	d, err := s.eventFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.audit(r, "view", "event", r.PathValue("kind")+"/"+r.PathValue("iid")+"/"+r.PathValue("id"), "")
+	s.render(w, r, http.StatusOK, "event.html", &pageData{Title: "Event " + r.PathValue("id"), Nav: "events", Data: d})
+}
+
+// ---- sessions ----
+
+type sessionMessage struct {
+	store.Message
+	Segments []segment
+	Findings []store.Finding
+}
+
+type sessionData struct {
+	Chat        *store.Chat           `json:"chat"`
+	Integration string                `json:"integration"`
+	Messages    []sessionMessage      `json:"-"`
+	JSON        []sessionMessageJSON  `json:"messages"`
+	Findings    []store.Finding       `json:"findings"`
+	Violations  int                   `json:"violations"`
+	Export      url.Values            `json:"-"`
+	Alerts      []store.Alert         `json:"alerts,omitempty"`
+	Tokens      map[string]TokenUsage `json:"-"`
+}
+
+type sessionMessageJSON struct {
+	store.Message
+	Findings []store.Finding `json:"findings"`
+}
+
+func (s *Server) loadSession(ctx context.Context, id *identity, iid int64, chatID string) (*sessionData, error) {
+	c, err := s.st.Chat(ctx, iid, chatID)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := s.st.ChatMessages(ctx, iid, chatID)
+	if err != nil {
+		return nil, err
+	}
+	fs, err := s.st.Findings(ctx, iid, "", "", chatID)
+	if err != nil {
+		return nil, err
+	}
+	d := &sessionData{Chat: c, Export: url.Values{"kind": {"prompt"}, "chat": {chatID}, "integration": {strconv.FormatInt(iid, 10)}}}
+	if in, err := s.st.IntegrationByID(ctx, iid); err == nil {
+		d.Integration = in.Name
+	}
+	red := id.redacted()
+	by := findingsByEvent(fs)
+	var secrets []secret
+	if red {
+		texts := make(map[string]string, len(ms))
+		for _, m := range ms {
+			texts[m.ID] = m.Text
+		}
+		secrets = secretsOf(texts, fs)
+	}
+	for _, m := range ms {
+		own := by[m.ID]
+		sm := sessionMessage{Message: m, Segments: segmentsOf(m.Text, hitsOf(m.Text, own, secrets), red), Findings: own}
+		if red {
+			sm.Text = redactText(m.Text, own, secrets)
+			for j := range sm.ToolCalls {
+				sm.ToolCalls[j].Input = redactText(sm.ToolCalls[j].Input, nil, secrets)
+			}
+			sm.Findings = redactFindings(own)
+		}
+		if m.Violations > 0 {
+			d.Violations++
+		}
+		d.Messages = append(d.Messages, sm)
+		d.JSON = append(d.JSON, sessionMessageJSON{Message: sm.Message, Findings: nonNil(sm.Findings)})
+	}
+	if red {
+		fs = redactFindings(fs)
+	}
+	d.Findings = nonNil(fs)
+	if d.JSON == nil {
+		d.JSON = []sessionMessageJSON{}
+	}
+	return d, nil
+}
+
+func nonNil(fs []store.Finding) []store.Finding {
+	if fs == nil {
+		return []store.Finding{}
+	}
+	return fs
+}
+
+func (s *Server) sessionFromPath(r *http.Request) (*sessionData, error) {
+	iid, err := parseID(r.PathValue("iid"))
+	if err != nil {
+		return nil, err
+	}
+	return s.loadSession(r.Context(), identityFrom(r), iid, r.PathValue("id"))
+}
+
+func (s *Server) sessionPage(w http.ResponseWriter, r *http.Request) {
+	d, err := s.sessionFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.audit(r, "view", "session", r.PathValue("iid")+"/"+r.PathValue("id"), "")
+	s.render(w, r, http.StatusOK, "session.html", &pageData{Title: "Session " + d.Chat.Name, Nav: "sessions", Data: d})
+}
+
+func (s *Server) apiSession(w http.ResponseWriter, r *http.Request) {
+	d, err := s.sessionFromPath(r)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.audit(r, "view", "session", r.PathValue("iid")+"/"+r.PathValue("id"), "")
+	writeJSON(w, http.StatusOK, d)
+}
+
+func (s *Server) parseChatFilter(ctx context.Context, q url.Values) (store.ChatFilter, error) {
+	f := store.ChatFilter{User: strings.TrimSpace(q.Get("user")), Query: q.Get("q"), Limit: 50}
+	if v := q.Get("integration"); v != "" {
+		iid, err := s.integrationParam(ctx, v)
+		if err != nil {
+			return f, err
+		}
+		f.IntegrationID = iid
+	}
+	if v := q.Get("offset"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return f, badf("offset %q: use a number", v)
+		}
+		f.Offset = n
+	}
+	return f, nil
+}
+
+type sessionsData struct {
+	Chats        []store.Chat
+	Names        map[int64]string
+	Integrations []store.Integration
+	Query        url.Values
+	NextURL      string
+	PrevURL      string
+}
+
+func (s *Server) sessionsPage(w http.ResponseWriter, r *http.Request) {
+	ctx, q := r.Context(), r.URL.Query()
+	f, err := s.parseChatFilter(ctx, q)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	cs, err := s.ws.Chats(ctx, f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	names, ins := s.integrationNames(ctx)
+	d := sessionsData{Chats: cs, Names: names, Integrations: ins, Query: q}
+	if len(cs) == f.Limit {
+		d.NextURL = qset(q, "offset", strconv.Itoa(f.Offset+f.Limit))
+	}
+	if f.Offset > 0 {
+		d.PrevURL = qset(q, "offset", strconv.Itoa(max(0, f.Offset-f.Limit)))
+	}
+	s.render(w, r, http.StatusOK, "sessions.html", &pageData{Title: "Sessions", Nav: "sessions", Data: d})
+}
+
+func (s *Server) apiSessions(w http.ResponseWriter, r *http.Request) {
+	f, err := s.parseChatFilter(r.Context(), r.URL.Query())
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	cs, err := s.ws.Chats(r.Context(), f)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	if cs == nil {
+		cs = []store.Chat{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"sessions": cs})
+}
+
+// ---- users ----
+
+type usersData struct {
+	Users        []store.User
+	Names        map[int64]string
+	Integrations []store.Integration
+	Query        url.Values
+}
+
+func (s *Server) listUsers(r *http.Request) ([]store.User, error) {
+	q := r.URL.Query()
+	var iid int64
+	if v := q.Get("integration"); v != "" {
+		var err error
+		if iid, err = s.integrationParam(r.Context(), v); err != nil {
+			return nil, err
+		}
+	}
+	return s.st.Users(r.Context(), iid, strings.TrimSpace(q.Get("q")), 200)
+}
+
+func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) {
+	us, err := s.listUsers(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	names, ins := s.integrationNames(r.Context())
+	s.render(w, r, http.StatusOK, "users.html", &pageData{Title: "Users", Nav: "users", Data: usersData{Users: us, Names: names, Integrations: ins, Query: r.URL.Query()}})
+}
+
+func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) {
+	us, err := s.listUsers(r)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	if us == nil {
+		us = []store.User{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"users": us})
+}
+
+type userData struct {
+	User        store.User       `json:"user"`
+	Integration string           `json:"integration"`
+	Prompts     []store.Message  `json:"recent_prompts"`
+	Access      []store.Activity `json:"recent_access"`
+	Chats       []store.Chat     `json:"sessions"`
+	Alerts      []store.Alert    `json:"alerts"`
+	Findings    map[string][]store.Finding
+}
+
+func (s *Server) loadUser(r *http.Request) (*userData, error) {
+	ctx, id := r.Context(), identityFrom(r)
+	iid, err := parseID(r.PathValue("iid"))
+	if err != nil {
+		return nil, err
+	}
+	uid := r.PathValue("id")
+	us, err := s.st.Users(ctx, iid, uid, 50)
+	if err != nil {
+		return nil, err
+	}
+	d := &userData{}
+	found := false
+	for _, u := range us {
+		if u.ID == uid {
+			d.User, found = u, true
+		}
+	}
+	if !found {
+		d.User = store.User{IntegrationID: iid, ID: uid}
+	}
+	if in, err := s.st.IntegrationByID(ctx, iid); err == nil {
+		d.Integration = in.Name
+	}
+	f := store.EventFilter{IntegrationID: iid, User: uid, Limit: 20}
+	pl, err := s.listEvents(ctx, id, withKind(f, "prompt"))
+	if err != nil {
+		return nil, err
+	}
+	al, err := s.listEvents(ctx, id, withKind(f, "access"))
+	if err != nil {
+		return nil, err
+	}
+	d.Prompts, d.Access, d.Findings = pl.Prompts, al.Access, pl.Findings
+	if d.Chats, err = s.ws.Chats(ctx, store.ChatFilter{IntegrationID: iid, User: uid, Limit: 20}); err != nil {
+		return nil, err
+	}
+	if !found && len(d.Prompts) == 0 && len(d.Access) == 0 && len(d.Chats) == 0 {
+		return nil, store.ErrNotFound
+	}
+	if s.alerts != nil {
+		if d.Alerts, err = s.alerts.Alerts(ctx, store.AlertFilter{IntegrationID: iid, User: uid, Limit: 20}); err != nil {
+			return nil, err
+		}
+		if id.redacted() {
+			redactAlerts(d.Alerts)
+		}
+	}
+	return d, nil
+}
+
+func withKind(f store.EventFilter, kind string) store.EventFilter {
+	f.Kind = kind
+	return f
+}
+
+func (s *Server) userPage(w http.ResponseWriter, r *http.Request) {
+	d, err := s.loadUser(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.audit(r, "view", "user", r.PathValue("iid")+"/"+r.PathValue("id"), "")
+	s.render(w, r, http.StatusOK, "user.html", &pageData{Title: "User " + firstNonEmpty(d.User.Email, d.User.ID), Nav: "users", Data: d})
+}
+
+func (s *Server) apiUser(w http.ResponseWriter, r *http.Request) {
+	d, err := s.loadUser(r)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.audit(r, "view", "user", r.PathValue("iid")+"/"+r.PathValue("id"), "")
+	writeJSON(w, http.StatusOK, d)
+}
+
+func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
+	id := identityFrom(r)
+	writeJSON(w, http.StatusOK, map[string]any{"account": id.Account, "csrf_token": id.Session.CSRFToken, "redacted": id.redacted()})
+}

@@ -1,0 +1,84 @@
+// claudit dashboard niceties. Every page works without this file; it only
+// adds row clicks, Escape to close the drawer, confirmations and live
+// backfill progress. It never inserts HTML: only textContent and attributes.
+(function () {
+  "use strict";
+
+  document.addEventListener("submit", function (e) {
+    var f = e.target;
+    var msg = f.getAttribute && f.getAttribute("data-confirm");
+    if (msg && !window.confirm(msg)) {
+      e.preventDefault();
+    }
+  });
+
+  document.addEventListener("click", function (e) {
+    if (e.target.closest("a, button, input, select, textarea, label, summary")) {
+      return;
+    }
+    var row = e.target.closest("tr[data-href]");
+    if (row) {
+      window.location.assign(row.getAttribute("data-href"));
+    }
+  });
+
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape") {
+      return;
+    }
+    var close = document.getElementById("drawer-close");
+    if (close) {
+      window.location.assign(close.getAttribute("href"));
+    }
+  });
+
+  function set(row, field, text) {
+    var el = row.querySelector('[data-field="' + field + '"]');
+    if (el) {
+      el.textContent = text;
+    }
+  }
+
+  function fmt(ts) {
+    if (!ts || ts.indexOf("0001-") === 0) {
+      return "—";
+    }
+    return ts.replace("T", " ").replace(/\.\d+/, "").replace("Z", " UTC");
+  }
+
+  function poll(row) {
+    var url = row.getAttribute("data-poll");
+    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (r) {
+        if (!r.ok) {
+          throw new Error("HTTP " + r.status);
+        }
+        return r.json();
+      })
+      .then(function (b) {
+        var bar = row.querySelector('[data-field="progress"]');
+        if (bar) {
+          bar.value = b.percent;
+        }
+        set(row, "percent", b.percent + "%");
+        set(row, "status", b.status);
+        var st = row.querySelector('[data-field="status"]');
+        if (st) {
+          st.className = "status status-" + String(b.status).replace(/[^a-z_-]/g, "");
+        }
+        set(row, "batches", b.batches_done + "/" + b.batches + " batches");
+        set(row, "synced", fmt(b.synced_up_to));
+        set(row, "imported", b.activities + " activities, " + b.messages + " messages");
+        if (b.status === "running" || b.status === "pending") {
+          window.setTimeout(function () { poll(row); }, 1000);
+        }
+      })
+      .catch(function () {
+        window.setTimeout(function () { poll(row); }, 5000);
+      });
+  }
+
+  document.querySelectorAll("tr[data-poll]").forEach(function (row) {
+    window.setTimeout(function () { poll(row); }, 500);
+  });
+})();
