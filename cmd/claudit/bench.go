@@ -6,10 +6,14 @@ import (
 	"fmt"
 	"os"
 	"runtime/pprof"
+	"strings"
 	"time"
 
 	"github.com/claudit/claudit/internal/app"
 	"github.com/claudit/claudit/internal/bench"
+	"github.com/claudit/claudit/internal/store"
+	"github.com/claudit/claudit/internal/store/postgres"
+	"github.com/claudit/claudit/internal/store/sqlite"
 )
 
 func init() {
@@ -24,7 +28,8 @@ JSON object: activities/s, messages/s, requests, peak RSS of this process,
 database bytes per message, and whether the store equals the ground truth.
 With --rpm the client is rate limited and rate_limit_share reports how much of
 that budget the run used. These are the figures in docs/PERFORMANCE.md.`)
-	mode := fs.String("mode", "sync", "sync (one cycle) or backfill (a job of batches)")
+	mode := fs.String("mode", "sync", "sync (one cycle), backfill (a job of batches) or queries (dashboard query latency)")
+	messages := fs.Int("messages", 1000000, "queries mode: messages to seed into --database (a file path for sqlite)")
 	users := fs.Int("users", 200, "users in the simulated organization")
 	days := fs.Int("days", 14, "days of history")
 	seed := fs.Int64("seed", 1, "simulator seed")
@@ -48,6 +53,9 @@ that budget the run used. These are the figures in docs/PERFORMANCE.md.`)
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if *mode == "queries" {
+		return benchQueries(ctx, *db, *messages)
+	}
 	r, err := bench.Run(ctx, bench.Options{Mode: *mode, Users: *users, Days: *days, Seed: *seed, Database: *db, RequestsPerMinute: *rpm,
 		Concurrency: *conc, BatchWindow: *window, Duration: *dur, Log: app.NewLogger(os.Stderr, "warn")})
 	if err != nil {
@@ -62,4 +70,33 @@ that budget the run used. These are the figures in docs/PERFORMANCE.md.`)
 		return fmt.Errorf("the store does not match the ground truth: %s", r.GroundTruthNote)
 	}
 	return nil
+}
+
+// benchQueries seeds a store and prints dashboard query latencies.
+func benchQueries(ctx context.Context, db string, messages int) error {
+	var st store.Store
+	var err error
+	switch {
+	case strings.HasPrefix(db, "postgres"):
+		st, err = postgres.Open(ctx, db)
+	case db == "sqlite":
+		return fmt.Errorf("queries mode keeps its seeded database: give --database a file path, e.g. /tmp/bench.db")
+	default:
+		st, err = sqlite.Open(ctx, db)
+	}
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	start := time.Now()
+	res, err := bench.Queries(ctx, st, bench.QueryOptions{Messages: messages,
+		Log: func(f string, a ...any) {
+			fmt.Fprintf(os.Stderr, f+" (%s)\n", append(a, time.Since(start).Round(time.Second))...)
+		}})
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(map[string]any{"backend": st.Backend(), "messages": messages, "queries": res})
 }

@@ -121,6 +121,22 @@ func limitOf(f store.EventFilter) int {
 	return f.Limit
 }
 
+// ftsClause picks the full-text strategy: a set of matching rows for
+// selective queries, a per-row check for queries that match most messages.
+func (s *Store) ftsClause(ctx context.Context, fq string) (string, error) {
+	if s.d.FTSProbe == "" {
+		return s.d.FTS(), nil
+	}
+	var n int
+	if err := s.r.QueryRowContext(ctx, s.q(s.d.FTSProbe), fq).Scan(&n); err != nil {
+		return "", err
+	}
+	if n >= s.d.FTSDenseAt {
+		return s.d.FTSDense(), nil
+	}
+	return s.d.FTS(), nil
+}
+
 // PromptEvents lists messages matching the filter, one page at a time.
 func (s *Store) PromptEvents(ctx context.Context, f store.EventFilter) ([]store.Message, string, error) {
 	w, err := s.eventWhere(f, "m", "prompt", "user_id", "user_email")
@@ -141,7 +157,11 @@ func (s *Store) PromptEvents(ctx context.Context, f store.EventFilter) ([]store.
 		if fq == "" {
 			return nil, "", nil
 		}
-		w.add(s.d.FTS(), fq)
+		clause, err := s.ftsClause(ctx, fq)
+		if err != nil {
+			return nil, "", fmt.Errorf("full-text search: %w", err)
+		}
+		w.add(clause, fq)
 	}
 	limit := limitOf(f)
 	query := `SELECT ` + messageCols + ` FROM messages m` + w.sql() + order("m", f.Ascending) + ` LIMIT ?`

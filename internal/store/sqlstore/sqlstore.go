@@ -31,6 +31,12 @@ type Dialect struct {
 	FTS func() string
 	// FTSQuery turns user input into the backend's query syntax.
 	FTSQuery func(q string) string
+	// FTSProbe, when set, counts matches (capped) with one placeholder; past
+	// FTSDenseAt matches FTSDense is used instead of FTS: a clause checked row
+	// by row while walking the time index, which stops after one page.
+	FTSProbe   string
+	FTSDense   func() string
+	FTSDenseAt int
 	// SkipLocked is appended to claim selects ("FOR UPDATE SKIP LOCKED" on PostgreSQL).
 	SkipLocked string
 	// EnsurePartition, when set, makes sure rows of table at these times have

@@ -1,0 +1,183 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/claudit/claudit/internal/store"
+)
+
+// QueryOptions size the investigation-query benchmark.
+type QueryOptions struct {
+	Messages int // messages to seed (skipped when the store already holds them)
+	Users    int
+	Samples  int // queries per kind
+	Log      func(format string, args ...any)
+}
+
+// QueryResult is the latency of one kind of dashboard query.
+type QueryResult struct {
+	Query string  `json:"query"`
+	P50ms float64 `json:"p50_ms"`
+	P95ms float64 `json:"p95_ms"`
+	P99ms float64 `json:"p99_ms"`
+	Rows  int     `json:"rows_last"`
+}
+
+var words = strings.Fields(`invoice budget quarterly roadmap migration kubernetes postgres latency customer contract renewal
+	onboarding payroll incident postmortem database schema frontend backend deployment pipeline security review audit
+	compliance policy vendor pricing forecast hiring interview summary translation spreadsheet marketing campaign`)
+
+// term returns one of 5 000 topic terms with a Zipf distribution (a few are
+// common, most are rare), like the names, products and systems people write about.
+func term(z *rand.Zipf) string { return fmt.Sprintf("topic%04d", z.Uint64()) }
+
+// SeedMessages writes n synthetic messages in chats of 10, over 90 days: filler
+// words from a 40-word list plus about one Zipf-distributed topic term in four.
+func SeedMessages(ctx context.Context, st store.Store, integrationID int64, n, users int, logf func(string, ...any)) error {
+	rng := rand.New(rand.NewPCG(1, 2))
+	zipf := rand.NewZipf(rng, 1.1, 1, 4999)
+	start := time.Now().UTC().Add(-90 * 24 * time.Hour)
+	span := int64(90 * 24 * time.Hour)
+	const perChat, chatsPerPage = 10, 200
+	var page store.ChatPage
+	page.IntegrationID = integrationID
+	written := 0
+	for c := 0; written < n; c++ {
+		u := rng.IntN(users)
+		email := fmt.Sprintf("user%04d@acme-corp.example", u)
+		at := start.Add(time.Duration(rng.Int64N(span)))
+		chat := store.Chat{ID: fmt.Sprintf("claude_chat_bench_%08d", c), Name: "bench", UserID: fmt.Sprintf("user_%04d", u), UserEmail: email,
+			Model: []string{"claude-opus-5", "claude-sonnet-4-5", "claude-haiku-4-5"}[c%3], CreatedAt: at, UpdatedAt: at.Add(time.Hour)}
+		hc := store.HydratedChat{Chat: chat}
+		for i := 0; i < perChat && written < n; i++ {
+			var b strings.Builder
+			for w := 0; w < 40+rng.IntN(80); w++ {
+				if rng.IntN(4) == 0 {
+					b.WriteString(term(zipf))
+				} else {
+					b.WriteString(words[rng.IntN(len(words))])
+				}
+				b.WriteByte(' ')
+			}
+			role := "user"
+			if i%2 == 1 {
+				role = "assistant"
+			}
+			hc.Messages = append(hc.Messages, store.Message{ID: fmt.Sprintf("%s_m%02d", chat.ID, i), ChatID: chat.ID, Seq: i, Role: role,
+				Text: b.String(), Model: chat.Model, UserID: chat.UserID, UserEmail: email, CreatedAt: at.Add(time.Duration(i) * time.Minute), Tokens: b.Len() / 4})
+			written++
+		}
+		page.Chats = append(page.Chats, hc)
+		if len(page.Chats) == chatsPerPage || written >= n {
+			if _, err := st.SaveChatPage(ctx, page); err != nil {
+				return err
+			}
+			page.Chats = page.Chats[:0]
+			if logf != nil && written%100000 < perChat*chatsPerPage {
+				logf("seeded %d messages", written)
+			}
+		}
+	}
+	return nil
+}
+
+// Queries seeds (if needed) and measures the dashboard's main queries.
+func Queries(ctx context.Context, st store.Store, o QueryOptions) ([]QueryResult, error) {
+	if o.Users <= 0 {
+		o.Users = 2000
+	}
+	if o.Samples <= 0 {
+		o.Samples = 200
+	}
+	in := &store.Integration{Name: "bench", BaseURL: "http://127.0.0.1:1", Interval: time.Hour}
+	if err := st.UpsertIntegration(ctx, in); err != nil {
+		return nil, err
+	}
+	c, err := st.Counts(ctx, in.ID)
+	if err != nil {
+		return nil, err
+	}
+	if c.Messages < o.Messages {
+		if err := SeedMessages(ctx, st, in.ID, o.Messages, o.Users, o.Log); err != nil {
+			return nil, err
+		}
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	zipf := rand.NewZipf(rng, 1.1, 1, 4999)
+	now := time.Now().UTC()
+	user := func() string { return fmt.Sprintf("user%04d@acme-corp.example", rng.IntN(o.Users)) }
+	kinds := []struct {
+		name string
+		run  func() (int, error)
+	}{
+		{"events: newest page", func() (int, error) {
+			ev, _, err := st.PromptEvents(ctx, store.EventFilter{Limit: 50})
+			return len(ev), err
+		}},
+		{"events: user + 7-day range", func() (int, error) {
+			from := now.Add(-time.Duration(7+rng.IntN(80)) * 24 * time.Hour)
+			ev, _, err := st.PromptEvents(ctx, store.EventFilter{User: user(), From: from, To: from.Add(7 * 24 * time.Hour), Limit: 50})
+			return len(ev), err
+		}},
+		{"events: model + role, page 3", func() (int, error) {
+			f := store.EventFilter{Model: "claude-haiku-4-5", Role: "user", Limit: 50}
+			var n int
+			for p := 0; p < 3; p++ {
+				ev, next, err := st.PromptEvents(ctx, f)
+				if err != nil {
+					return 0, err
+				}
+				n, f.Cursor = len(ev), next
+			}
+			return n, nil
+		}},
+		{"full-text search (1 common word)", func() (int, error) {
+			ev, _, err := st.PromptEvents(ctx, store.EventFilter{Query: words[rng.IntN(len(words))], Limit: 50})
+			return len(ev), err
+		}},
+		{"full-text search (2 topic terms)", func() (int, error) {
+			q := term(zipf) + " " + term(zipf)
+			ev, _, err := st.PromptEvents(ctx, store.EventFilter{Query: q, Limit: 50})
+			return len(ev), err
+		}},
+		{"full-text search (1 topic term) + user", func() (int, error) {
+			ev, _, err := st.PromptEvents(ctx, store.EventFilter{Query: term(zipf), User: user(), Limit: 50})
+			return len(ev), err
+		}},
+		{"session page (chat + messages)", func() (int, error) {
+			id := fmt.Sprintf("claude_chat_bench_%08d", rng.IntN(max(1, o.Messages/10)))
+			if _, err := st.Chat(ctx, in.ID, id); err != nil {
+				return 0, err
+			}
+			ms, err := st.ChatMessages(ctx, in.ID, id)
+			if err != nil {
+				return 0, err
+			}
+			_, err = st.Findings(ctx, in.ID, "prompt", "", id)
+			return len(ms), err
+		}},
+	}
+	var out []QueryResult
+	for _, k := range kinds {
+		lat := make([]time.Duration, 0, o.Samples)
+		rows := 0
+		for i := 0; i < o.Samples; i++ {
+			t := time.Now()
+			n, err := k.run()
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", k.name, err)
+			}
+			lat = append(lat, time.Since(t))
+			rows = n
+		}
+		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+		pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
+		out = append(out, QueryResult{Query: k.name, P50ms: pct(0.50), P95ms: pct(0.95), P99ms: pct(0.99), Rows: rows})
+	}
+	return out, nil
+}
