@@ -28,6 +28,9 @@ const chromiumPath = "/usr/bin/chromium"
 func browserCtx(t *testing.T) context.Context {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CLAUDIT_REQUIRE_CHROMIUM") == "1" {
+			t.Fatalf("CI requires Chromium at %s: %v", chromiumPath, err)
+		}
 		t.Skipf("browser tests need Chromium at %s (apt-get update && apt-get install -y chromium): %v", chromiumPath, err)
 	}
 	opts := []chromedp.ExecAllocatorOption{
