@@ -284,9 +284,11 @@ func chunkStart(text string, i int) int {
 	return max(i, 0)
 }
 
-// scanChunk runs the policies whose keywords occur in the chunk.
+// scanChunk runs the policies whose keywords occur in the chunk. The chunk
+// is lower-cased once here and handed to every detector in in.Lower.
 func (e *Engine) scanChunk(ctx context.Context, in detect.Input, applicable []bool, inDecoded bool) []PolicyFinding {
-	run := e.prefilter(in.Text, applicable)
+	in.Lower = detect.LowerASCII(in.Text)
+	run := e.prefilter(in, applicable)
 	var out []PolicyFinding
 	for i := range e.policies {
 		if !run[i] || ctx.Err() != nil {
@@ -327,9 +329,9 @@ func (e *Engine) detect(ctx context.Context, p *compiledPolicy, in detect.Input)
 	return out
 }
 
-// prefilter returns which policies to run on text: applicable ones that
+// prefilter returns which policies to run on in: applicable ones that
 // either have no keywords or whose keyword occurs.
-func (e *Engine) prefilter(text string, applicable []bool) []bool {
+func (e *Engine) prefilter(in detect.Input, applicable []bool) []bool {
 	run := make([]bool, len(e.policies))
 	need := false
 	for i, p := range e.policies {
@@ -341,7 +343,7 @@ func (e *Engine) prefilter(text string, applicable []bool) []bool {
 	if !need || e.ac == nil {
 		return run
 	}
-	for _, m := range e.ac.FindAllOverlapping(lowerForKeywords(text, e.nonASCII)) {
+	for _, m := range e.ac.FindAllOverlapping(lowerForKeywords(in, e.nonASCII)) {
 		for _, i := range e.owners[m.PatternID] {
 			run[i] = applicable[i]
 		}
@@ -349,17 +351,14 @@ func (e *Engine) prefilter(text string, applicable []bool) []bool {
 	return run
 }
 
-func lowerForKeywords(text string, unicodeLower bool) []byte {
-	if unicodeLower && !isASCII(text) {
-		return []byte(strings.ToLower(text))
+// lowerForKeywords returns the lower-cased text to match keywords against:
+// with Unicode rules when some keyword is not ASCII and the text is not
+// either, else the ASCII lower-casing the detectors share.
+func lowerForKeywords(in detect.Input, unicodeLower bool) []byte {
+	if unicodeLower && !isASCII(in.Text) {
+		return []byte(strings.ToLower(in.Text))
 	}
-	b := []byte(text)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return b
+	return detect.Bytes(in.LowerText())
 }
 
 func isASCII(s string) bool {

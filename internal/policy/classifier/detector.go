@@ -107,7 +107,7 @@ func (d *HybridDetector) Detect(ctx context.Context, in detect.Input) []detect.F
 	if ctx.Err() != nil || in.Text == "" {
 		return nil
 	}
-	a := d.hybrid.Assess(in.Text, d.useModel)
+	a := d.hybrid.assess(in.Text, in.LowerText(), d.useModel)
 	if a.Score < d.threshold {
 		return nil
 	}

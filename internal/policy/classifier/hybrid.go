@@ -27,9 +27,14 @@ type Assessment struct {
 
 // Assess scores text; useModel false skips the model even when present.
 func (h *Hybrid) Assess(text string, useModel bool) Assessment {
+	return h.assess(text, "", useModel)
+}
+
+// assess is Assess with text's ASCII lower-casing at hand (or "").
+func (h *Hybrid) assess(text, lower string, useModel bool) Assessment {
 	var a Assessment
 	if h.Rules != nil {
-		a.Matches = h.Rules.Match(text)
+		a.Matches = h.Rules.MatchLower(text, lower)
 		a.Heuristic = Combine(a.Matches)
 	}
 	if useModel && h.Model != nil {

@@ -1,6 +1,7 @@
 package classifier
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"slices"
@@ -8,6 +9,8 @@ import (
 
 	"github.com/coregx/ahocorasick"
 	"gopkg.in/yaml.v3"
+
+	"github.com/claudit/claudit/internal/policy/detect"
 )
 
 // Rule is one weighted phrase pattern, loaded from YAML. Like a gitleaks rule
@@ -28,6 +31,9 @@ type Rule struct {
 	Examples []string `yaml:"examples"`
 
 	re *regexp.Regexp
+	// required holds strings one of which every match contains (see
+	// requiredLiterals); nil when unknown.
+	required [][]byte
 }
 
 // RuleSet is a parsed, compiled rule file.
@@ -75,6 +81,9 @@ func ParseRules(data []byte) (*RuleSet, error) {
 			return nil, fmt.Errorf("parse rules: rule %q: %w", r.ID, err)
 		}
 		r.re = re
+		for _, lit := range requiredLiterals(r.Pattern) {
+			r.required = append(r.required, []byte(lit))
+		}
 		rs.keywords = append(rs.keywords, r.Keywords...)
 	}
 	slices.Sort(rs.keywords)
@@ -129,16 +138,20 @@ const windowRadius = 512
 // Match runs every rule whose keywords occur in text, on windows around the
 // keyword hits, and returns the matches in text order.
 func (rs *RuleSet) Match(text string) []RuleMatch {
+	return rs.MatchLower(text, "")
+}
+
+// MatchLower is Match for a caller that has text's ASCII lower-casing at
+// hand (detect.LowerASCII, detect.Input.Lower); "" computes it.
+func (rs *RuleSet) MatchLower(text, lowerText string) []RuleMatch {
 	if rs.ac == nil || text == "" {
 		return nil
 	}
 	// Lower-casing ASCII only keeps byte offsets equal to the text's.
-	lower := []byte(text)
-	for i, c := range lower {
-		if 'A' <= c && c <= 'Z' {
-			lower[i] = c + 'a' - 'A'
-		}
+	if len(lowerText) != len(text) {
+		lowerText = detect.LowerASCII(text)
 	}
+	lower := detect.Bytes(lowerText)
 	hits := make([][]span, len(rs.Rules))
 	for _, m := range rs.ac.FindAllOverlapping(lower) {
 		for _, ri := range rs.rulesOf[m.PatternID] {
@@ -151,6 +164,9 @@ func (rs *RuleSet) Match(text string) []RuleMatch {
 		r := &rs.Rules[ri]
 		n := 0
 		for _, w := range mergeSpans(ws) {
+			if r.required != nil && !containsAny(lower[w.start:w.end], r.required) {
+				continue
+			}
 			for _, loc := range r.re.FindAllStringIndex(text[w.start:w.end], maxMatchesPerRule) {
 				start, end := w.start+loc[0], w.start+loc[1]
 				// A match touching a window edge cut inside a line may owe
@@ -168,6 +184,15 @@ func (rs *RuleSet) Match(text string) []RuleMatch {
 	}
 	slices.SortStableFunc(out, func(a, b RuleMatch) int { return a.Start - b.Start })
 	return out
+}
+
+func containsAny(b []byte, words [][]byte) bool {
+	for _, w := range words {
+		if bytes.Contains(b, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // mergeSpans sorts spans and joins overlapping ones.

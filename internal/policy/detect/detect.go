@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Role of the text being scanned.
@@ -33,6 +34,60 @@ type Input struct {
 	ChatID   string
 	UserID   string
 	FileName string
+	// Lower is optional: Text with ASCII letters lower-cased and every other
+	// byte unchanged, so offsets into it are offsets into Text. The engine
+	// fills it once per input so detectors need not each lower-case the text
+	// again; read it through LowerText, which computes it when it is unset.
+	Lower string
+}
+
+// LowerText returns in.Text with ASCII letters lower-cased (see Input.Lower),
+// reusing in.Lower when the caller set it.
+func (in Input) LowerText() string {
+	if len(in.Lower) == len(in.Text) {
+		return in.Lower
+	}
+	return LowerASCII(in.Text)
+}
+
+// LowerASCII lower-cases the ASCII letters of s and leaves every other byte
+// alone, so byte offsets into the result are valid offsets into s
+// (strings.ToLower can change lengths). It does not allocate when s has no
+// upper-case ASCII letter.
+func LowerASCII(s string) string {
+	i := 0
+	for i < len(s) && (s[i] < 'A' || s[i] > 'Z') {
+		i++
+	}
+	if i == len(s) {
+		return s
+	}
+	b := make([]byte, len(s))
+	copy(b, s[:i])
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b[i] = c
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
+// IsASCII reports whether s has only ASCII bytes.
+func IsASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// Bytes returns the bytes of s without copying, for read-only matchers that
+// take a []byte (Aho-Corasick automata). The result must never be modified.
+func Bytes(s string) []byte {
+	return unsafe.Slice(unsafe.StringData(s), len(s))
 }
 
 // Finding is one match. Start/End are byte offsets into Input.Text.
@@ -112,21 +167,36 @@ func Redact(s string) string {
 	if n <= 8 {
 		return strings.Repeat("*", n)
 	}
-	runes := []rune(s)
+	// The first and last two runes are kept, everything between masked;
+	// walking the string avoids a []rune copy of long spans.
 	var b strings.Builder
-	b.Grow(n)
-	for i, r := range runes {
-		switch {
-		case i < 2 || i >= n-2:
-			if r == '\n' || r == '\r' || r == '\t' {
-				r = ' '
-			}
-			b.WriteRune(r)
-		default:
-			b.WriteByte('*')
-		}
+	b.Grow(n + 12)
+	i := 0
+	for range 2 {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		b.WriteRune(visible(r))
+		i += size
+	}
+	for range n - 4 {
+		b.WriteByte('*')
+	}
+	j := len(s)
+	for range 2 {
+		_, size := utf8.DecodeLastRuneInString(s[:j])
+		j -= size
+	}
+	for _, r := range s[j:] {
+		b.WriteRune(visible(r))
 	}
 	return b.String()
+}
+
+// visible maps the line-breaking whitespace a redacted excerpt keeps to spaces.
+func visible(r rune) rune {
+	if r == '\n' || r == '\r' || r == '\t' {
+		return ' '
+	}
+	return r
 }
 
 // Excerpt returns text[start:end] redacted, clamped to valid bounds.

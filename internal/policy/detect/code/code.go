@@ -192,7 +192,11 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 	var out []detect.Finding
 	var lower string
 	if len(d.markers) > 0 {
-		lower = strings.ToLower(in.Text)
+		if detect.IsASCII(in.Text) {
+			lower = in.LowerText() // the same as strings.ToLower for ASCII
+		} else {
+			lower = strings.ToLower(in.Text)
+		}
 	}
 	for _, mk := range d.markers {
 		if mk.literal != "" && !strings.Contains(lower, mk.literal) {
@@ -204,7 +208,7 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 		}
 	}
 	if !d.noCode && ctx.Err() == nil {
-		out = append(out, d.codeBlocks(in.Text)...)
+		out = append(out, d.codeBlocks(in)...)
 	}
 	return out
 }
@@ -230,9 +234,16 @@ func splitLines(text string) []line {
 }
 
 // lineScores returns, per line, the weight per language.
-func (d *Detector) lineScores(text string, lines []line) []map[string]int {
+func (d *Detector) lineScores(in detect.Input, lines []line) []map[string]int {
+	text := in.Text
 	scores := make([]map[string]int, len(lines))
-	lower := []byte(strings.ToLower(text))
+	var lower []byte
+	if detect.IsASCII(text) {
+		// strings.ToLower of ASCII text is its ASCII lower-casing.
+		lower = detect.Bytes(in.LowerText())
+	} else {
+		lower = []byte(strings.ToLower(text))
+	}
 	if len(lower) != len(text) {
 		// Unicode case mapping changed lengths; fall back to ASCII lowering.
 		lower = []byte(text)
@@ -283,9 +294,10 @@ var fenceLangs = map[string]string{
 var proseFences = map[string]bool{"text": true, "txt": true, "plain": true, "plaintext": true,
 	"markdown": true, "md": true, "output": true, "log": true, "quote": true}
 
-func (d *Detector) codeBlocks(text string) []detect.Finding {
+func (d *Detector) codeBlocks(in detect.Input) []detect.Finding {
+	text := in.Text
 	lines := splitLines(text)
-	scores := d.lineScores(text, lines)
+	scores := d.lineScores(in, lines)
 	var out []detect.Finding
 	emit := func(from, to int, fenceLang string, fenced bool) {
 		totals := map[string]int{}

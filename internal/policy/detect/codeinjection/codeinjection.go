@@ -66,7 +66,7 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 	if ctx.Err() != nil || in.Text == "" {
 		return nil
 	}
-	ms := d.rules.Match(in.Text)
+	ms := d.rules.MatchLower(in.Text, in.LowerText())
 	score := classifier.Combine(ms)
 	if score < d.threshold {
 		return nil

@@ -77,7 +77,8 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 		return nil
 	}
 	var out []detect.Finding
-	for _, b := range Classify(in.Text) {
+	// Only the denied types are worked out: the others would be dropped.
+	for _, b := range classify(in.Text, d.deny) {
 		if !d.deny[b.Type] {
 			continue
 		}
@@ -133,48 +134,91 @@ var langTypes = map[string]string{
 	"env": Credentials, "dotenv": Credentials,
 }
 
+// allTypes asks classify for every content type.
+var allTypes = func() map[string]bool {
+	m := map[string]bool{}
+	for _, t := range Types {
+		m[t] = true
+	}
+	return m
+}()
+
 // Classify returns the typed blocks of text: fenced blocks by their tag (and
 // also by content), the rest by line heuristics.
 func Classify(text string) []Block {
+	return classify(text, allTypes)
+}
+
+// classify is Classify restricted to the types in want; blocks of other
+// types may or may not be returned. Skipping the heuristics for unwanted
+// types does not change the wanted blocks: blocks are only ever compared
+// with blocks of their own type.
+func classify(text string, want map[string]bool) []Block {
+	if len(want) == 0 {
+		return nil
+	}
 	var out []Block
 	prev := 0
-	for _, m := range fence.FindAllStringSubmatchIndex(text, -1) {
-		out = append(out, classifyRegion(text[prev:m[0]], prev)...)
-		tag := strings.ToLower(text[m[2]:m[3]])
-		body, bodyStart := text[m[4]:m[5]], m[4]
-		if t, ok := langTypes[tag]; ok {
-			out = append(out, Block{Type: t, Start: m[0], End: m[1], Score: 0.9})
-		} else if tag != "" {
-			out = append(out, Block{Type: Code, Start: m[0], End: m[1], Score: 0.9})
-		}
-		for _, b := range classifyRegion(body, bodyStart) {
-			if !slices.ContainsFunc(out, func(o Block) bool { return o.Type == b.Type && o.Start <= b.Start && b.End <= o.End }) {
-				out = append(out, b)
+	// Every fence match contains three backticks.
+	if strings.Contains(text, "```") {
+		for _, m := range fence.FindAllStringSubmatchIndex(text, -1) {
+			out = append(out, classifyRegion(text[prev:m[0]], prev, want)...)
+			tag := strings.ToLower(text[m[2]:m[3]])
+			body, bodyStart := text[m[4]:m[5]], m[4]
+			if t, ok := langTypes[tag]; ok {
+				out = append(out, Block{Type: t, Start: m[0], End: m[1], Score: 0.9})
+			} else if tag != "" {
+				out = append(out, Block{Type: Code, Start: m[0], End: m[1], Score: 0.9})
 			}
+			for _, b := range classifyRegion(body, bodyStart, want) {
+				if !slices.ContainsFunc(out, func(o Block) bool { return o.Type == b.Type && o.Start <= b.Start && b.End <= o.End }) {
+					out = append(out, b)
+				}
+			}
+			prev = m[1]
 		}
-		prev = m[1]
 	}
-	out = append(out, classifyRegion(text[prev:], prev)...)
+	out = append(out, classifyRegion(text[prev:], prev, want)...)
 	return out
 }
 
-// classifyRegion applies the heuristics to unfenced text at offset base.
-func classifyRegion(text string, base int) []Block {
+// classifyRegion applies the heuristics for the wanted types to unfenced
+// text at offset base.
+func classifyRegion(text string, base int, want map[string]bool) []Block {
 	if strings.TrimSpace(text) == "" {
 		return nil
 	}
 	var out []Block
-	if b, ok := jsonBlock(text, base); ok {
-		out = append(out, b)
+	if want[JSON] {
+		if b, ok := jsonBlock(text, base); ok {
+			out = append(out, b)
+		}
 	}
-	lines := splitLines(text, base)
-	out = append(out, tables(lines)...)
-	out = append(out, credentials(lines)...)
-	if b, ok := sqlBlock(text, base); ok {
-		out = append(out, b)
+	tabular := want[CSV] || want[PersonalData]
+	if !tabular && !want[Credentials] && !want[Shell] && !want[Code] && !want[SQL] {
+		return out
 	}
-	out = append(out, lineRuns(lines, Shell, shellLine, 2, 0.7)...)
-	out = append(out, lineRuns(lines, Code, codeLine, 3, 0.6)...)
+	var lines []line
+	if tabular || want[Credentials] || want[Shell] || want[Code] {
+		lines = splitLines(text, base)
+	}
+	if tabular {
+		out = append(out, tables(lines)...)
+	}
+	if want[Credentials] {
+		out = append(out, credentials(lines)...)
+	}
+	if want[SQL] {
+		if b, ok := sqlBlock(text, base); ok {
+			out = append(out, b)
+		}
+	}
+	if want[Shell] {
+		out = append(out, lineRuns(lines, Shell, shellLine, 2, 0.7)...)
+	}
+	if want[Code] {
+		out = append(out, lineRuns(lines, Code, codeLine, 3, 0.6)...)
+	}
 	return out
 }
 
@@ -269,6 +313,12 @@ var (
 	placeholder = regexp.MustCompile(`(?i)^(<.*>|\$\{?\w+\}?|x{3,}|\*{3,}|\.{3,}|changeme|your[_-].*|example.*|null|none|true|false|\{\{.*\}\})$`)
 )
 
+// isKeyValue reports whether s is a key/value line; the regex needs a ':'
+// or '=', so lines without one are rejected without running it.
+func isKeyValue(s string) bool {
+	return strings.ContainsAny(s, ":=") && keyValue.MatchString(s)
+}
+
 // credentials finds runs of key/value lines that include at least one
 // secret-named key with a real-looking value: two such keys, or one plus two
 // other key/value lines.
@@ -276,12 +326,12 @@ func credentials(lines []line) []Block {
 	var out []Block
 	i := 0
 	for i < len(lines) {
-		if !keyValue.MatchString(lines[i].text) {
+		if !isKeyValue(lines[i].text) {
 			i++
 			continue
 		}
 		j, secrets := i, 0
-		for j < len(lines) && keyValue.MatchString(lines[j].text) {
+		for j < len(lines) && isKeyValue(lines[j].text) {
 			if m := secretKey.FindStringSubmatch(lines[j].text); m != nil && !placeholder.MatchString(m[len(m)-1]) {
 				secrets++
 			}

@@ -399,17 +399,23 @@ func findROT13(text string) []segment {
 		} else {
 			end += start
 		}
-		words, before, after := 0, 0, 0
-		for i := start; i < end; {
+		// Count the words first so the lookups can stop as soon as the
+		// outcome is known: most lines are plain words and fail early.
+		words := countWords(text[start:end])
+		seen, before, after := 0, 0, 0
+		for i := start; i < end && words >= 3; {
 			if !isLetter(text[i]) {
 				i++
 				continue
+			}
+			if before*5 > words || after+words-seen < 3 || (after+words-seen)*2 < words {
+				break
 			}
 			j := i
 			for j < end && isLetter(text[j]) {
 				j++
 			}
-			words++
+			seen++
 			if n := j - i; n <= len(lw) {
 				for k := 0; k < n; k++ {
 					c := text[i+k] | 0x20 // ASCII lower-case
@@ -431,6 +437,20 @@ func findROT13(text string) []segment {
 		start = end + 1
 	}
 	return out
+}
+
+// countWords counts runs of ASCII letters.
+func countWords(s string) int {
+	n := 0
+	in := false
+	for i := 0; i < len(s); i++ {
+		l := isLetter(s[i])
+		if l && !in {
+			n++
+		}
+		in = l
+	}
+	return n
 }
 
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }

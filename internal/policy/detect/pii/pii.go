@@ -36,6 +36,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/coregx/ahocorasick"
 	"github.com/nyaruka/phonenumbers"
 
 	"github.com/claudit/claudit/internal/policy/detect"
@@ -80,6 +81,14 @@ type Detector struct {
 	context       map[string][]string
 	testValues    map[string]bool
 	streetRe      *regexp.Regexp
+	// streetAt is streetRe anchored at the start, run only where a match
+	// can begin (see streets).
+	streetAt *regexp.Regexp
+	// cues finds, in one pass over the lower-cased text, every word the
+	// gates and the person recognizer look for; cueIDs maps a word to its
+	// pattern id.
+	cues   *ahocorasick.Automaton
+	cueIDs map[string]int
 }
 
 // New builds a PII detector. Params:
@@ -141,8 +150,73 @@ func New(p detect.Params) (detect.Detector, error) {
 	sort.Slice(alts, func(i, j int) bool {
 		return len(alts[i]) > len(alts[j]) || len(alts[i]) == len(alts[j]) && alts[i] < alts[j]
 	})
-	d.streetRe = regexp.MustCompile(`\b\d{1,6}[A-Za-z]?,?\s+(?:[A-Z][\p{L}'’-]*\.?\s+){1,4}(?i:` + strings.Join(alts, "|") + `)\b\.?`)
+	street := `\b\d{1,6}[A-Za-z]?,?\s+(?:[A-Z][\p{L}'’-]*\.?\s+){1,4}(?i:` + strings.Join(alts, "|") + `)\b\.?`
+	d.streetRe = regexp.MustCompile(street)
+	if !strings.ContainsAny(strings.Join(alts, ""), " \t\n\f\r") {
+		d.streetAt = regexp.MustCompile(`^(?:` + street + `)`)
+	}
+	if err := d.buildCues(); err != nil {
+		return nil, err
+	}
 	return d, nil
+}
+
+// buildCues indexes the gate words (person cues, context words of the
+// entities that need context), the name cues and the honorifics.
+func (d *Detector) buildCues() error {
+	d.cueIDs = map[string]int{}
+	var words []string
+	add := func(ws ...string) {
+		for _, w := range ws {
+			w = strings.ToLower(w)
+			if _, ok := d.cueIDs[w]; !ok && w != "" {
+				d.cueIDs[w] = len(words)
+				words = append(words, w)
+			}
+		}
+	}
+	add(personCues...)
+	add(nameCues...)
+	add(honorifics...)
+	for _, e := range []string{DateOfBirth, Passport, DriverLicense} {
+		add(d.context[e]...)
+	}
+	ac, err := ahocorasick.NewBuilder().AddStrings(words).Build()
+	if err != nil {
+		return fmt.Errorf("pii: build cue index: %w", err)
+	}
+	d.cues = ac
+	return nil
+}
+
+// cueSet records which indexed cue words occur in a lower-cased text.
+type cueSet struct {
+	ids     map[string]int
+	present []bool
+}
+
+func (d *Detector) findCues(lower string) cueSet {
+	cs := cueSet{ids: d.cueIDs, present: make([]bool, len(d.cueIDs))}
+	for _, m := range d.cues.FindAllOverlapping(detect.Bytes(lower)) {
+		cs.present[m.PatternID] = true
+	}
+	return cs
+}
+
+// has reports whether w (lower case) occurs; words that were not indexed
+// are reported present, so callers fall back to searching.
+func (cs cueSet) has(w string) bool {
+	id, ok := cs.ids[w]
+	return !ok || cs.present[id]
+}
+
+func (cs cueSet) hasAny(words []string) bool {
+	for _, w := range words {
+		if cs.has(w) {
+			return true
+		}
+	}
+	return false
 }
 
 // ID returns "pii".
@@ -167,19 +241,21 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 	if text == "" {
 		return nil
 	}
-	lower := asciiLower(text)
+	lower := in.LowerText()
+	cues := d.findCues(lower)
 	g := gates{
 		at:      strings.IndexByte(text, '@') >= 0,
 		digits:  digitWindows(text, 7),
 		short:   digitWindows(text, 3),
 		iban:    hasIBANStart(text),
 		colon:   strings.Count(text, ":") >= 2,
-		person:  containsAny(lower, personCues),
+		person:  cues.hasAny(personCues),
 		context: map[string]bool{},
 	}
 	for _, e := range []string{DateOfBirth, Passport, DriverLicense} {
-		g.context[e] = containsAny(lower, d.context[e])
+		g.context[e] = cues.hasAny(d.context[e])
 	}
+	persons := func(text string) []candidate { return d.persons(text, lower, cues) }
 	var cands []candidate
 	recognizers := []struct {
 		entity string
@@ -197,7 +273,7 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 		{DateOfBirth, g.context[DateOfBirth] && len(g.short) > 0, d.dates},
 		{Passport, g.context[Passport], d.passports},
 		{DriverLicense, g.context[DriverLicense], d.licences},
-		{Person, g.person, d.persons},
+		{Person, g.person, persons},
 		{StreetAddress, len(g.short) > 0 || hasDigit(text), d.streets},
 	}
 	for _, r := range recognizers {
@@ -243,15 +319,6 @@ type gates struct {
 }
 
 var personCues = []string{"name", "mr", "ms", "mrs", "miss", "dr", "prof", "sir", "madam", "regards", "sincerely", "signed", "cheers", "thanks", "this is", "i am called"}
-
-func containsAny(s string, words []string) bool {
-	for _, w := range words {
-		if strings.Contains(s, w) {
-			return true
-		}
-	}
-	return false
-}
 
 func hasDigit(s string) bool {
 	return strings.IndexAny(s, "0123456789") >= 0
@@ -810,8 +877,8 @@ var (
 )
 
 // persons finds one to three title-cased words right after a name cue.
-func (d *Detector) persons(text string) []candidate {
-	lower := asciiLower(text)
+// lower is text's ASCII lower-casing and cues the cue words it contains.
+func (d *Detector) persons(text, lower string, cues cueSet) []candidate {
 	var out []candidate
 	try := func(cueStart, cueEnd int, byName bool) {
 		rest := text[cueEnd:min(cueEnd+120, len(text))]
@@ -842,6 +909,9 @@ func (d *Detector) persons(text string) []candidate {
 		out = append(out, candidate{entity: Person, start: start, end: end, score: score})
 	}
 	for _, cue := range nameCues {
+		if !cues.has(cue) {
+			continue
+		}
 		for i := 0; ; {
 			j := strings.Index(lower[i:], cue)
 			if j < 0 {
@@ -855,6 +925,9 @@ func (d *Detector) persons(text string) []candidate {
 		}
 	}
 	for _, h := range honorifics {
+		if !cues.has(strings.ToLower(h)) {
+			continue
+		}
 		for i := 0; ; {
 			j := strings.Index(text[i:], h)
 			if j < 0 {
@@ -886,10 +959,71 @@ var notName = map[string]bool{
 
 func (d *Detector) streets(text string) []candidate {
 	var out []candidate
-	for _, m := range d.streetRe.FindAllStringIndex(text, -1) {
-		out = append(out, candidate{entity: StreetAddress, start: m[0], end: m[1], score: 0.65})
+	if d.streetAt == nil {
+		for _, m := range d.streetRe.FindAllStringIndex(text, -1) {
+			out = append(out, candidate{entity: StreetAddress, start: m[0], end: m[1], score: 0.65})
+		}
+		return out
+	}
+	// Same matches as streetRe over the whole text, found by trying the
+	// anchored regex only where a match can start (a digit after a word
+	// boundary, followed by the shape "12a, Word"), on a window that holds
+	// the longest possible match: the number, four words and the suffix
+	// are at most six whitespace-separated fields.
+	for s := 0; s < len(text); s++ {
+		if !isDigit(text[s]) || s > 0 && isAlnum(text[s-1]) || !streetStart(text, s) {
+			continue
+		}
+		end := fieldsEnd(text, s, 6)
+		if m := d.streetAt.FindStringIndex(text[s:end]); m != nil {
+			out = append(out, candidate{entity: StreetAddress, start: s, end: s + m[1], score: 0.65})
+			s += m[1] - 1
+		}
 	}
 	return out
+}
+
+// isRegexSpace is RE2's \s.
+func isRegexSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'
+}
+
+// streetStart checks the fixed start of a street match at s: one to six
+// digits, an optional letter and comma, whitespace, then a capital.
+func streetStart(text string, s int) bool {
+	i := s
+	for i < len(text) && isDigit(text[i]) {
+		i++
+	}
+	if i-s > 6 {
+		return false
+	}
+	if i < len(text) && (text[i] >= 'A' && text[i] <= 'Z' || text[i] >= 'a' && text[i] <= 'z') {
+		i++
+	}
+	if i < len(text) && text[i] == ',' {
+		i++
+	}
+	j := i
+	for j < len(text) && isRegexSpace(text[j]) {
+		j++
+	}
+	return j > i && j < len(text) && text[j] >= 'A' && text[j] <= 'Z'
+}
+
+// fieldsEnd returns the end of the n-th whitespace-separated field from s,
+// plus one byte of context for a trailing \b.
+func fieldsEnd(text string, s, n int) int {
+	i := s
+	for f := 0; f < n && i < len(text); f++ {
+		for i < len(text) && isRegexSpace(text[i]) {
+			i++
+		}
+		for i < len(text) && !isRegexSpace(text[i]) {
+			i++
+		}
+	}
+	return min(i+1, len(text))
 }
 
 func loadContext() (map[string][]string, error) {
@@ -937,16 +1071,4 @@ func loadSet(name string, lower bool) (map[string]bool, error) {
 		out[line] = true
 	}
 	return out, sc.Err()
-}
-
-// asciiLower lower-cases ASCII letters only, so byte offsets into the
-// result are valid offsets into s (strings.ToLower can change lengths).
-func asciiLower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
 }

@@ -229,12 +229,7 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 	if text == "" || d.ac == nil {
 		return nil
 	}
-	lower := []byte(text)
-	for i, c := range lower {
-		if c >= 'A' && c <= 'Z' {
-			lower[i] = c + 'a' - 'A'
-		}
-	}
+	lower := detect.Bytes(in.LowerText())
 	hits := make([][]int, len(d.rules)) // keyword positions per rule
 	for _, m := range d.ac.FindAllOverlapping(lower) {
 		for _, i := range d.kwRules[d.keywords[m.PatternID]] {

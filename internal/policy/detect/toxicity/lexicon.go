@@ -5,9 +5,11 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/coregx/ahocorasick"
 	"golang.org/x/text/unicode/norm"
 	"gopkg.in/yaml.v3"
 )
@@ -23,8 +25,15 @@ type Lexicon struct {
 	// byLen holds terms by rune length, for masked spellings such as "f*ck".
 	byLen    map[int][]string
 	maxWords int
-	phrases  []phrase
-	directed directed
+	// multiFirst holds the first word of every multi-word term, so lookups
+	// of longer keys are tried only where one can start.
+	multiFirst map[string]bool
+	phrases    []phrase
+	// phraseKeys finds every phrase keyword in one pass; phrasesOf maps its
+	// pattern ids to the phrases listing that keyword.
+	phraseKeys *ahocorasick.Automaton
+	phrasesOf  [][]int
+	directed   directed
 }
 
 type term struct {
@@ -82,7 +91,7 @@ func ParseLexicon(data []byte) (*Lexicon, error) {
 	if err := yaml.Unmarshal(data, &f); err != nil {
 		return nil, fmt.Errorf("parse lexicon: %w", err)
 	}
-	l := &Lexicon{terms: map[string]term{}, collapsed: map[string]keyedTerm{}, byLen: map[int][]string{}, maxWords: 1}
+	l := &Lexicon{terms: map[string]term{}, collapsed: map[string]keyedTerm{}, byLen: map[int][]string{}, maxWords: 1, multiFirst: map[string]bool{}}
 	for _, g := range f.Terms {
 		if g.Entity == "" || !(g.Weight > 0 && g.Weight <= 1) {
 			return nil, fmt.Errorf("parse lexicon: term group %q needs an entity and a weight in (0,1]", g.Entity)
@@ -98,6 +107,9 @@ func ParseLexicon(data []byte) (*Lexicon, error) {
 			}
 			l.terms[key] = t
 			l.maxWords = max(l.maxWords, strings.Count(key, " ")+1)
+			if first, _, multi := strings.Cut(key, " "); multi {
+				l.multiFirst[first] = true
+			}
 			if !strings.Contains(key, " ") {
 				l.byLen[utf8.RuneCountInString(key)] = append(l.byLen[utf8.RuneCountInString(key)], key)
 				// Squeezed forms only for longer words, where they stay unambiguous.
@@ -122,6 +134,9 @@ func ParseLexicon(data []byte) (*Lexicon, error) {
 		}
 		l.phrases = append(l.phrases, phrase{entity: p.Entity, weight: p.Weight, keywords: p.Keywords, re: re})
 	}
+	if err := l.indexPhraseKeywords(); err != nil {
+		return nil, err
+	}
 	d := f.Directed
 	if len(d.Targets) > 0 {
 		if d.Entity == "" || !(d.Weight > 0 && d.Weight <= 1) || d.Window < 1 {
@@ -136,6 +151,36 @@ func ParseLexicon(data []byte) (*Lexicon, error) {
 		}
 	}
 	return l, nil
+}
+
+// indexPhraseKeywords builds the automaton that tells which phrases'
+// keywords occur in a token stream.
+func (l *Lexicon) indexPhraseKeywords() error {
+	ids := map[string]int{}
+	var kws []string
+	for pi, p := range l.phrases {
+		for _, k := range p.keywords {
+			id, ok := ids[k]
+			if !ok {
+				id = len(kws)
+				ids[k] = id
+				kws = append(kws, k)
+				l.phrasesOf = append(l.phrasesOf, nil)
+			}
+			if !slices.Contains(l.phrasesOf[id], pi) {
+				l.phrasesOf[id] = append(l.phrasesOf[id], pi)
+			}
+		}
+	}
+	if len(kws) == 0 {
+		return nil
+	}
+	ac, err := ahocorasick.NewBuilder().AddStrings(kws).Build()
+	if err != nil {
+		return fmt.Errorf("parse lexicon: build phrase keyword index: %w", err)
+	}
+	l.phraseKeys = ac
+	return nil
 }
 
 // token is one word of the input: its normalized form and byte span in the
@@ -154,39 +199,63 @@ func isWordRune(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || r == '@' || r == '$' || r == '!' || r == '*' || r == '\'' || r == '’' || r == '€'
 }
 
+// asciiWord is isWordRune for ASCII bytes, and asciiLetter marks A-Z and
+// a-z; both are tables because tokenizing is the detectors' hot loop.
+var asciiWord, asciiLetter = func() (w, l [utf8.RuneSelf]bool) {
+	for c := range utf8.RuneSelf {
+		w[c] = isWordRune(rune(c))
+		l[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+	}
+	return w, l
+}()
+
 // tokenize splits text into words with byte offsets and normalizes each:
 // diacritics removed, lower case, apostrophes dropped and, in words that
 // contain a letter, look-alike digits and symbols mapped to letters.
 func tokenize(text string) []token {
-	var toks []token
+	return tokenizeLower(text, "")
+}
+
+// tokenizeLower is tokenize with text's ASCII lower-casing at hand (or ""),
+// which spares an allocation for every capitalised word.
+func tokenizeLower(text, lower string) []token {
+	toks := make([]token, 0, len(text)/5+1)
 	start := -1
-	for i, r := range text {
-		if isWordRune(r) {
+	for i := 0; i < len(text); {
+		c := text[i]
+		word, size := false, 1
+		if c < utf8.RuneSelf {
+			word = asciiWord[c]
+		} else {
+			var r rune
+			r, size = utf8.DecodeRuneInString(text[i:])
+			word = isWordRune(r)
+		}
+		if word {
 			if start < 0 {
 				start = i
 			}
-			continue
-		}
-		if start >= 0 {
-			toks = appendToken(toks, text, start, i)
+		} else if start >= 0 {
+			toks = appendToken(toks, text, lower, start, i)
 			start = -1
 		}
+		i += size
 	}
 	if start >= 0 {
-		toks = appendToken(toks, text, start, len(text))
+		toks = appendToken(toks, text, lower, start, len(text))
 	}
 	return toks
 }
 
-func appendToken(toks []token, text string, start, end int) []token {
+func appendToken(toks []token, text, lower string, start, end int) []token {
 	// Edge "!" and quotes are punctuation, not leet. A leading "*" is
 	// markdown emphasis, and so is a trailing one after it ("*word*"); a
 	// trailing "*" alone is a mask ("sh**").
 	stars := start < end && text[start] == '*'
-	for start < end && strings.ContainsRune("!*'", rune(text[start])) {
+	for start < end && (text[start] == '!' || text[start] == '*' || text[start] == '\'') {
 		start++
 	}
-	for end > start && (strings.ContainsRune("!'", rune(text[end-1])) || stars && text[end-1] == '*') {
+	for end > start && (text[end-1] == '!' || text[end-1] == '\'' || stars && text[end-1] == '*') {
 		end--
 	}
 	if strings.HasSuffix(text[start:end], "’") {
@@ -198,24 +267,72 @@ func appendToken(toks []token, text string, start, end int) []token {
 	if start >= end {
 		return toks
 	}
-	n := normalizeWord(text[start:end])
+	var n string
+	if lower != "" && isASCIILetters(text[start:end]) {
+		// Letters only: normalizing is lower-casing, already done.
+		n = lower[start:end]
+	} else {
+		n = normalizeWord(text[start:end])
+	}
 	if n == "" {
 		return toks
 	}
-	return append(toks, token{norm: n, start: start, end: end, elongated: squeeze(n, 2) != n, masked: strings.Contains(n, "*")})
+	return append(toks, token{norm: n, start: start, end: end, elongated: hasRun(n, 3), masked: strings.IndexByte(n, '*') >= 0})
+}
+
+// isASCIILetters reports whether s is ASCII letters only.
+func isASCIILetters(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf || !asciiLetter[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// hasRun reports whether s has a run of n or more equal runes, i.e.
+// whether squeeze(s, n-1) would change it.
+func hasRun(s string, n int) bool {
+	if isASCII(s) {
+		run := 0
+		for i := 0; i < len(s); i++ {
+			if i > 0 && s[i] == s[i-1] {
+				run++
+			} else {
+				run = 1
+			}
+			if run >= n {
+				return true
+			}
+		}
+		return false
+	}
+	var prev rune
+	run := 0
+	for _, r := range s {
+		if r == prev {
+			run++
+		} else {
+			prev, run = r, 1
+		}
+		if run >= n {
+			return true
+		}
+	}
+	return false
 }
 
 func normalizeWord(w string) string {
+	if isASCIILower(w) {
+		// The common case needs no decomposition, folding or mapping.
+		return w
+	}
 	hasLetter := false
 	for _, r := range w {
 		if unicode.IsLetter(r) {
 			hasLetter = true
 			break
 		}
-	}
-	if isASCIILower(w) {
-		// The common case needs no decomposition, folding or mapping.
-		return w
 	}
 	var b strings.Builder
 	src := w
@@ -295,7 +412,12 @@ const maxMatches = 64
 // the number of words, from which the caller computes density. Terms whose
 // normalized form is in allow are skipped.
 func (l *Lexicon) Match(text string, allow map[string]bool) ([]match, int) {
-	toks := tokenize(text)
+	return l.matchLower(text, "", allow)
+}
+
+// matchLower is Match with text's ASCII lower-casing at hand (or "").
+func (l *Lexicon) matchLower(text, lower string, allow map[string]bool) ([]match, int) {
+	toks := tokenizeLower(text, lower)
 	var out []match
 	hit := make([]bool, len(toks))
 	for i := 0; i < len(toks) && len(out) < maxMatches; i++ {
@@ -329,14 +451,19 @@ func (l *Lexicon) Match(text string, allow map[string]bool) ([]match, int) {
 // as written, with long letter runs shortened, squeezed, and masked. It
 // returns the number of words matched and the lexicon key.
 func (l *Lexicon) lookupAt(toks []token, i int) (int, string, term, bool) {
-	for n := min(l.maxWords, len(toks)-i); n >= 2; n-- {
-		words := make([]string, n)
-		for k := range n {
-			words[k] = toks[i+k].norm
-		}
-		key := strings.Join(words, " ")
-		if t, ok := l.terms[key]; ok {
-			return n, key, t, true
+	if l.multiFirst[toks[i].norm] {
+		var buf [128]byte
+		for n := min(l.maxWords, len(toks)-i); n >= 2; n-- {
+			key := buf[:0]
+			for k := range n {
+				if k > 0 {
+					key = append(key, ' ')
+				}
+				key = append(key, toks[i+k].norm...)
+			}
+			if t, ok := l.terms[string(key)]; ok {
+				return n, string(key), t, true
+			}
 		}
 	}
 	tk := toks[i]
@@ -444,16 +571,28 @@ func (l *Lexicon) phraseMatches(toks []token) []match {
 	if len(l.phrases) == 0 || len(toks) == 0 {
 		return nil
 	}
-	var b strings.Builder
+	bp := streamPool.Get().(*[]byte)
+	defer streamPool.Put(bp)
+	stream := (*bp)[:0]
 	starts := make([]int, len(toks)) // byte offset of each token in the stream
 	for i, t := range toks {
 		if i > 0 {
-			b.WriteByte(' ')
+			stream = append(stream, ' ')
 		}
-		starts[i] = b.Len()
-		b.WriteString(t.norm)
+		starts[i] = len(stream)
+		stream = append(stream, t.norm...)
 	}
-	stream := b.String()
+	*bp = stream
+	// A phrase runs only when the stream contains one of its keywords.
+	var run []bool
+	if l.phraseKeys != nil {
+		run = make([]bool, len(l.phrases))
+		for _, m := range l.phraseKeys.FindAllOverlapping(stream) {
+			for _, pi := range l.phrasesOf[m.PatternID] {
+				run[pi] = true
+			}
+		}
+	}
 	tokenAt := func(off int) int {
 		i, found := slices.BinarySearch(starts, off)
 		if !found {
@@ -462,11 +601,11 @@ func (l *Lexicon) phraseMatches(toks []token) []match {
 		return max(i, 0)
 	}
 	var out []match
-	for _, p := range l.phrases {
-		if len(p.keywords) > 0 && !slices.ContainsFunc(p.keywords, func(k string) bool { return strings.Contains(stream, k) }) {
+	for pi, p := range l.phrases {
+		if len(p.keywords) > 0 && !run[pi] {
 			continue
 		}
-		for _, loc := range p.re.FindAllStringIndex(stream, 8) {
+		for _, loc := range p.re.FindAllIndex(stream, 8) {
 			if loc[1] <= loc[0] {
 				continue
 			}
@@ -476,3 +615,6 @@ func (l *Lexicon) phraseMatches(toks []token) []match {
 	}
 	return out
 }
+
+// streamPool recycles phraseMatches' token stream buffers.
+var streamPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}

@@ -92,7 +92,7 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 	if ctx.Err() != nil || in.Text == "" {
 		return nil
 	}
-	ms, words := d.lex.Match(in.Text, d.allow)
+	ms, words := d.lex.matchLower(in.Text, in.LowerText(), d.allow)
 	kept := ms[:0]
 	for _, m := range ms {
 		if d.entities != nil && !d.entities[m.entity] {

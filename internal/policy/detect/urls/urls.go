@@ -153,7 +153,7 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 		out = append(out, detect.Finding{Detector: ID, Entity: entity, Start: start, End: end,
 			Score: score, Excerpt: detect.Excerpt(text, start, end)})
 	}
-	lower := asciiLower(text)
+	lower := in.LowerText()
 	if strings.Contains(lower, "script:") || strings.Contains(lower, "data:") {
 		for _, m := range schemeRe.FindAllStringIndex(text, -1) {
 			add(DangerousScheme, m[0], m[1], 0.85)
@@ -222,17 +222,6 @@ func urlCandidates(text, lower string) [][]int {
 func isSchemeChar(c byte) bool { return c >= 'a' && c <= 'z' }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
-
-// asciiLower lower-cases ASCII letters only, keeping byte offsets valid.
-func asciiLower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
-}
 
 type flag struct {
 	entity string

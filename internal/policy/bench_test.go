@@ -1,0 +1,88 @@
+package policy
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/claudit/claudit/internal/policy/detect"
+)
+
+// kilobyteMessages cuts the synthetic corpus into n messages of about 1 KiB,
+// ending at a space so no word or rune is split.
+func kilobyteMessages(n int) []detect.Input {
+	var sb strings.Builder
+	for _, m := range syntheticCorpus(4 * n) {
+		sb.WriteString(m.Text)
+		sb.WriteByte('\n')
+	}
+	text := sb.String()
+	roles := []detect.Role{detect.RoleUser, detect.RoleAssistant, detect.RoleUser, detect.RoleTool}
+	out := make([]detect.Input, 0, n)
+	for len(out) < n && len(text) > 1024 {
+		end := 1024
+		if i := strings.LastIndexByte(text[:end], ' '); i > 512 {
+			end = i
+		}
+		out = append(out, detect.Input{Text: text[:end], Role: roles[len(out)%len(roles)]})
+		text = text[end:]
+	}
+	return out
+}
+
+// BenchmarkEngineP99 evaluates 1 KiB messages with the default policies and
+// reports the 99th percentile latency per message next to the throughput.
+func BenchmarkEngineP99(b *testing.B) {
+	e, err := Load("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	msgs := kilobyteMessages(400)
+	var size int64
+	for _, m := range msgs {
+		size += int64(len(m.Text))
+	}
+	b.SetBytes(size)
+	b.ReportAllocs()
+	ctx := context.Background()
+	var lat []time.Duration
+	for b.Loop() {
+		for _, m := range msgs {
+			start := time.Now()
+			e.Evaluate(ctx, m)
+			lat = append(lat, time.Since(start))
+		}
+	}
+	slices.Sort(lat)
+	p := func(q float64) float64 { return float64(lat[int(q*float64(len(lat)-1))].Nanoseconds()) / 1e3 }
+	b.ReportMetric(p(0.5), "p50-µs/msg")
+	b.ReportMetric(p(0.99), "p99-µs/msg")
+}
+
+// BenchmarkEngineDefaultsLargeMessage scans one 5 MiB message with the
+// default policies; B/op shows what chunking keeps the allocation at.
+func BenchmarkEngineDefaultsLargeMessage(b *testing.B) {
+	e, err := Load("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var sb strings.Builder
+	for _, m := range syntheticCorpus(20000) {
+		sb.WriteString(m.Text)
+		sb.WriteByte('\n')
+		if sb.Len() >= 5<<20 {
+			break
+		}
+	}
+	for sb.Len() < 5<<20 {
+		sb.WriteString("more filler text for the large message benchmark. ")
+	}
+	in := detect.Input{Text: sb.String()[:5<<20], Role: detect.RoleUser}
+	b.SetBytes(int64(len(in.Text)))
+	b.ReportAllocs()
+	for b.Loop() {
+		e.Evaluate(context.Background(), in)
+	}
+}

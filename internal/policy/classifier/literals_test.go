@@ -1,0 +1,112 @@
+package classifier
+
+import (
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/claudit/claudit/internal/policy/detect"
+)
+
+func TestRequiredLiterals(t *testing.T) {
+	tests := []struct {
+		pattern string
+		want    []string // nil: no useful set
+	}{
+		{`(?i)\bignore\s+previous\b`, []string{"previou"}}, // a folded s may be the long s
+		{`(?i)(do\s+not|never|without)\s+tel`, []string{"not", "never", "without"}},
+		{`(?i)(do\s+not|never|without)\s+tell`, []string{"tell"}},
+		{`(?i)\b(foo|ba)\b`, nil},          // "ba" is too short to be worth it
+		{`(?i)kiss`, nil},                  // folded k and s may be non-ASCII
+		{`ASK`, []string{"ask"}},           // case-sensitive: ASCII lower-casing is exact
+		{`(?i)x?yz`, nil},                  // too short
+		{`(?i)(abc)*def`, []string{"def"}}, // optional parts are not required
+		{`(?i)hello|\d+`, nil},             // one branch needs no literal
+		{`(?i)(hello){2,3}world`, []string{"hello"}},
+	}
+	for _, tt := range tests {
+		got := requiredLiterals(tt.pattern)
+		if len(tt.want) == 0 {
+			if got != nil {
+				t.Errorf("%s: got %q, want none", tt.pattern, got)
+			}
+			continue
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s: got %q, want %q", tt.pattern, got, tt.want)
+		}
+	}
+}
+
+// ruleFiles are the embedded rule sets that use requiredLiterals.
+var ruleFiles = []string{"../detect/injection/rules.yaml", "../detect/jailbreak/rules.yaml", "../detect/codeinjection/rules.yaml"}
+
+// TestRequiredLiteralsNecessary checks on every rule example, and on
+// case and look-alike variants of it, that a regex match implies one of
+// the rule's required literals is present.
+func TestRequiredLiteralsNecessary(t *testing.T) {
+	for _, f := range ruleFiles {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs := MustParseRules(data)
+		for _, r := range rs.Rules {
+			for _, ex := range r.Examples {
+				for _, v := range variants(ex) {
+					checkNecessary(t, &r, v)
+				}
+			}
+		}
+	}
+}
+
+func variants(s string) []string {
+	return []string{s, strings.ToUpper(s), strings.ToLower(s),
+		strings.NewReplacer("k", "\u212a", "s", "\u017f", "K", "\u212a", "S", "\u017f").Replace(s)}
+}
+
+func checkNecessary(t *testing.T, r *Rule, text string) {
+	t.Helper()
+	if r.required == nil || !r.re.MatchString(text) {
+		return
+	}
+	if !containsAny(detect.Bytes(detect.LowerASCII(text)), r.required) {
+		t.Errorf("rule %s matches %q but none of %q is in it", r.ID, text, r.required)
+	}
+}
+
+func FuzzRequiredLiterals(f *testing.F) {
+	var rules []Rule
+	for _, file := range ruleFiles {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		rs := MustParseRules(data)
+		rules = append(rules, rs.Rules...)
+		for _, r := range rs.Rules {
+			for _, ex := range r.Examples {
+				f.Add(ex)
+			}
+		}
+	}
+	extra := regexp.MustCompile(`(?i)\b(do\s+not|never|without)\s+(tell|ask)\s+(the\s+)?user\b`)
+	f.Fuzz(func(t *testing.T, text string) {
+		for i := range rules {
+			checkNecessary(t, &rules[i], text)
+		}
+		if extra.MatchString(text) {
+			req := requiredLiterals(extra.String())
+			var bs [][]byte
+			for _, s := range req {
+				bs = append(bs, []byte(s))
+			}
+			if !containsAny(detect.Bytes(detect.LowerASCII(text)), bs) {
+				t.Errorf("%q matches but lacks %q", text, req)
+			}
+		}
+	})
+}
