@@ -4,6 +4,7 @@ package ingest
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/claudit/claudit/internal/compliance"
@@ -17,7 +18,7 @@ func toActivity(a *compliance.Activity) store.Activity {
 		raw, _ = json.Marshal(a)
 	}
 	out := store.Activity{ID: a.ID, CreatedAt: a.CreatedAt.Time, Type: a.Type, ActorType: a.Actor.Type,
-		ActorUserID: a.Actor.UserID, ActorEmail: a.Actor.Email(), IP: a.Actor.IP(), UserAgent: a.Actor.Agent(),
+		ActorUserID: a.Actor.UserID, ActorEmail: email(a.Actor.Email()), IP: a.Actor.IP(), UserAgent: a.Actor.Agent(),
 		ChatID: a.String("claude_chat_id"), Raw: raw}
 	if a.OrganizationUUID != nil {
 		out.OrganizationUUID = *a.OrganizationUUID
@@ -31,11 +32,14 @@ func actorUser(a *compliance.Activity) (store.User, bool) {
 		return store.User{}, false
 	}
 	t := a.CreatedAt.Time
-	return store.User{ID: a.Actor.UserID, Email: a.Actor.Email(), FirstSeen: t, LastSeen: t}, true
+	return store.User{ID: a.Actor.UserID, Email: email(a.Actor.Email()), FirstSeen: t, LastSeen: t}, true
 }
 
 // estimateTokens approximates tokens as one per four bytes; the API reports no usage.
 func estimateTokens(s string) int { return (len(s) + 3) / 4 }
+
+// email normalises an address for filters and joins (addresses are case-insensitive in practice).
+func email(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 func deref(p *string) string {
 	if p == nil {
@@ -57,7 +61,7 @@ func hydrate(cm *compliance.ChatMessages) store.HydratedChat {
 	sc := store.Chat{ID: c.ID, Name: c.Name, Model: deref(c.Model), ProjectID: deref(c.ProjectID),
 		OrganizationUUID: c.OrganizationUUID, Href: c.Href, CreatedAt: c.CreatedAt.Time, UpdatedAt: c.UpdatedAt.Time}
 	if c.User != nil {
-		sc.UserID, sc.UserEmail = c.User.ID, deref(c.User.EmailAddress)
+		sc.UserID, sc.UserEmail = c.User.ID, email(deref(c.User.EmailAddress))
 	}
 	if c.Deleted() {
 		t := c.DeletedAt.Time
@@ -96,7 +100,7 @@ func chatUser(c *compliance.Chat) (store.User, bool) {
 	if c.User == nil || c.User.ID == "" {
 		return store.User{}, false
 	}
-	return store.User{ID: c.User.ID, Email: deref(c.User.EmailAddress), FirstSeen: c.CreatedAt.Time, LastSeen: c.UpdatedAt.Time}, true
+	return store.User{ID: c.User.ID, Email: email(deref(c.User.EmailAddress)), FirstSeen: c.CreatedAt.Time, LastSeen: c.UpdatedAt.Time}, true
 }
 
 func maxTime(a, b time.Time) time.Time {

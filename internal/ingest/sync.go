@@ -211,7 +211,7 @@ func (s *Syncer) syncDirectory(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			page.Users = append(page.Users, store.User{ID: u.ID, Email: u.Email, FullName: u.FullName, Role: u.OrganizationRole,
+			page.Users = append(page.Users, store.User{ID: u.ID, Email: email(u.Email), FullName: u.FullName, Role: u.OrganizationRole,
 				FirstSeen: u.CreatedAt.Time, LastSeen: now})
 		}
 	}

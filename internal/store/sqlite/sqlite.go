@@ -48,7 +48,7 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 		Migrations: sub,
 		FTS:        func() string { return "m.rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)" },
 		FTSQuery:   ftsQuery,
-		FTSProbe:   "SELECT COUNT(*) FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? LIMIT 5000)",
+		FTSProbe:   "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?",
 		FTSDense: func() string {
 			return "EXISTS (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? AND rowid = m.rowid)"
 		},

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/claudit/claudit/internal/store"
@@ -60,8 +61,13 @@ func (s *Store) eventWhere(f store.EventFilter, alias, kind, userCol, emailCol s
 	if f.IntegrationID != 0 {
 		w.add(alias+".integration_id = ?", f.IntegrationID)
 	}
+	// One column per lookup keeps the user indexes usable (an OR would not).
 	if f.User != "" {
-		w.add("("+alias+"."+userCol+" = ? OR "+alias+"."+emailCol+" = ?)", f.User, f.User)
+		if strings.Contains(f.User, "@") {
+			w.add(alias+"."+emailCol+" = ?", strings.ToLower(f.User))
+		} else {
+			w.add(alias+"."+userCol+" = ?", f.User)
+		}
 	}
 	if !f.From.IsZero() {
 		w.add(alias+".created_at >= ?", us(f.From))
@@ -121,20 +127,38 @@ func limitOf(f store.EventFilter) int {
 	return f.Limit
 }
 
-// ftsClause picks the full-text strategy: a set of matching rows for
-// selective queries, a per-row check for queries that match most messages.
-func (s *Store) ftsClause(ctx context.Context, fq string) (string, error) {
+// ftsClause picks the full-text strategy and returns the clause with its
+// arguments: for a selective query the matching rows found by the probe
+// itself (the index is searched once), for a query matching most messages a
+// check row by row while walking the time index, which stops after one page.
+func (s *Store) ftsClause(ctx context.Context, fq string) (string, []any, error) {
 	if s.d.FTSProbe == "" {
-		return s.d.FTS(), nil
+		return s.d.FTS(), []any{fq}, nil
 	}
-	var n int
-	if err := s.r.QueryRowContext(ctx, s.q(s.d.FTSProbe), fq).Scan(&n); err != nil {
-		return "", err
+	rows, err := s.r.QueryContext(ctx, s.q(s.d.FTSProbe), fq, s.d.FTSDenseAt)
+	if err != nil {
+		return "", nil, err
 	}
-	if n >= s.d.FTSDenseAt {
-		return s.d.FTSDense(), nil
+	defer rows.Close()
+	ids := make([]string, 0, 64)
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return "", nil, err
+		}
+		ids = append(ids, strconv.FormatInt(id, 10))
 	}
-	return s.d.FTS(), nil
+	if err := rows.Err(); err != nil {
+		return "", nil, err
+	}
+	switch {
+	case len(ids) >= s.d.FTSDenseAt:
+		return s.d.FTSDense(), []any{fq}, nil
+	case len(ids) == 0:
+		return "1 = 0", nil, nil
+	}
+	// Row ids are integers read from the database, safe to inline.
+	return "m.rowid IN (" + strings.Join(ids, ",") + ")", nil, nil
 }
 
 // PromptEvents lists messages matching the filter, one page at a time.
@@ -157,11 +181,11 @@ func (s *Store) PromptEvents(ctx context.Context, f store.EventFilter) ([]store.
 		if fq == "" {
 			return nil, "", nil
 		}
-		clause, err := s.ftsClause(ctx, fq)
+		clause, args, err := s.ftsClause(ctx, fq)
 		if err != nil {
 			return nil, "", fmt.Errorf("full-text search: %w", err)
 		}
-		w.add(clause, fq)
+		w.add(clause, args...)
 	}
 	limit := limitOf(f)
 	query := `SELECT ` + messageCols + ` FROM messages m` + w.sql() + order("m", f.Ascending) + ` LIMIT ?`

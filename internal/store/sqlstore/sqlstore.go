@@ -31,9 +31,10 @@ type Dialect struct {
 	FTS func() string
 	// FTSQuery turns user input into the backend's query syntax.
 	FTSQuery func(q string) string
-	// FTSProbe, when set, counts matches (capped) with one placeholder; past
-	// FTSDenseAt matches FTSDense is used instead of FTS: a clause checked row
-	// by row while walking the time index, which stops after one page.
+	// FTSProbe, when set, selects matching row ids (placeholders: query,
+	// limit). Under FTSDenseAt matches those ids are the filter; at or past
+	// it FTSDense is used: a clause checked row by row while walking the time
+	// index, which stops after one page.
 	FTSProbe   string
 	FTSDense   func() string
 	FTSDenseAt int
