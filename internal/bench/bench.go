@@ -6,6 +6,7 @@ package bench
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,7 +15,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -91,15 +91,14 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	end := time.Now().UTC().Truncate(time.Hour)
 	simArgs := []string{"--seed", strconv.FormatInt(o.Seed, 10), "--users", strconv.Itoa(o.Users), "--days", strconv.Itoa(o.Days), "--rate-limit", "-1"}
-	// The simulator's ground truth, from the same generator the server runs.
-	sum, err := simulator.New(simulator.Config{Seed: o.Seed, Users: o.Users, Days: o.Days, End: end})
+	simArgs = append(simArgs, "--end", end.Format(time.RFC3339))
+	// The ground truth comes from a separate process too, so this process's
+	// peak RSS is claudit's alone.
+	truth, err := simulatorSummary(ctx, o.Simulator, simArgs)
 	if err != nil {
 		return nil, err
 	}
-	truth := sum.Summary()
-	sum = nil
-	runtime.GC()
-	addr, stop, err := startSimulator(ctx, o.Simulator, append(simArgs, "--end", end.Format(time.RFC3339)))
+	addr, stop, err := startSimulator(ctx, o.Simulator, simArgs)
 	if err != nil {
 		return nil, err
 	}
@@ -185,6 +184,19 @@ func openStore(ctx context.Context, o Options) (store.Store, string, error) {
 	}
 	st, err := sqlite.Open(ctx, path)
 	return st, path, err
+}
+
+// simulatorSummary runs `claudit simulate --summary` with the same flags.
+func simulatorSummary(ctx context.Context, exe string, args []string) (simulator.Summary, error) {
+	var sum simulator.Summary
+	out, err := exec.CommandContext(ctx, exe, append(append([]string{"simulate"}, args...), "--summary")...).Output()
+	if err != nil {
+		return sum, fmt.Errorf("simulator summary: %w", err)
+	}
+	if err := json.Unmarshal(out, &sum); err != nil {
+		return sum, fmt.Errorf("simulator summary: %w", err)
+	}
+	return sum, nil
 }
 
 // startSimulator runs `claudit simulate` on a free loopback port.

@@ -52,7 +52,8 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 		FTSDense: func() string {
 			return "EXISTS (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? AND rowid = m.rowid)"
 		},
-		FTSDenseAt: 5000,
+		FTSDenseAt:       5000,
+		IndexNewMessages: indexNewMessages,
 	})
 	if err != nil {
 		w.Close()
@@ -71,4 +72,26 @@ func ftsQuery(q string) string {
 		parts = append(parts, `"`+w+`"`)
 	}
 	return strings.Join(parts, " ")
+}
+
+// indexNewMessages adds messages to the FTS5 index in a few statements per
+// transaction instead of one per row (see migration 0005), in rowid order:
+// FTS5 flushes its pending terms whenever a rowid is not larger than the last.
+func indexNewMessages(ctx context.Context, tx *sql.Tx, integrationID int64, ids []string) error {
+	const chunk = 500
+	for len(ids) > 0 {
+		n := min(chunk, len(ids))
+		args := make([]any, 0, n+1)
+		args = append(args, integrationID)
+		for _, id := range ids[:n] {
+			args = append(args, id)
+		}
+		q := "INSERT INTO messages_fts(rowid, text) SELECT rowid, text FROM messages WHERE integration_id = ? AND id IN (?" +
+			strings.Repeat(",?", n-1) + ") ORDER BY rowid"
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
 }

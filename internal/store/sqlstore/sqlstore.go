@@ -43,6 +43,9 @@ type Dialect struct {
 	// EnsurePartition, when set, makes sure rows of table at these times have
 	// a partition to land in (PostgreSQL monthly partitions).
 	EnsurePartition func(ctx context.Context, tx *sql.Tx, table string, times []time.Time) error
+	// IndexNewMessages, when set, adds newly inserted messages (by id) to the
+	// full-text index in one statement per transaction (SQLite FTS5).
+	IndexNewMessages func(ctx context.Context, tx *sql.Tx, integrationID int64, ids []string) error
 	// Retryable reports a transaction conflict (deadlock, serialization
 	// failure) after which the whole transaction should simply run again.
 	Retryable func(error) bool
@@ -586,6 +589,7 @@ func (s *Store) SaveChatPage(ctx context.Context, p store.ChatPage) (store.SaveR
 		}
 		defer markRemoved.Close()
 		now := us(s.now())
+		var inserted []string
 		for _, hc := range p.Chats {
 			c := hc.Chat
 			if _, err := chatSt.ExecContext(ctx, p.IntegrationID, c.ID, store.CleanText(c.Name), c.UserID, c.UserEmail, c.Model, c.ProjectID,
@@ -603,6 +607,7 @@ func (s *Store) SaveChatPage(ctx context.Context, p store.ChatPage) (store.SaveR
 				}
 				if n, _ := r.RowsAffected(); n > 0 {
 					res.Messages++
+					inserted = append(inserted, m.ID)
 					continue
 				}
 				if m.ContentRemoved {
@@ -617,6 +622,11 @@ func (s *Store) SaveChatPage(ctx context.Context, p store.ChatPage) (store.SaveR
 			}
 			if err := s.saveFiles(ctx, tx, p.IntegrationID, hc); err != nil {
 				return err
+			}
+		}
+		if s.d.IndexNewMessages != nil && len(inserted) > 0 {
+			if err := s.d.IndexNewMessages(ctx, tx, p.IntegrationID, inserted); err != nil {
+				return fmt.Errorf("index new messages: %w", err)
 			}
 		}
 		return s.finishChatPage(ctx, tx, p, res)
