@@ -295,7 +295,7 @@ func (s *Syncer) hydrateAndSave(ctx context.Context, chats []compliance.Chat, cp
 		}(i)
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := firstError(ctx, errs); err != nil {
 		return store.SaveResult{}, err
 	}
 	for i := range chats {
@@ -318,4 +318,29 @@ func (s *Syncer) hydrateAndSave(ctx context.Context, chats []compliance.Chat, cp
 		}
 	}
 	return res, nil
+}
+
+// firstError reports one failed chat fetch (and how many others failed)
+// instead of a line per chat; a cancelled context wins.
+func firstError(ctx context.Context, errs []error) error {
+	var first error
+	n := 0
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		if first == nil {
+			first = err
+		}
+		n++
+	}
+	switch {
+	case first == nil:
+		return nil
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case n > 1:
+		return fmt.Errorf("%w (and %d more chats failed)", first, n-1)
+	}
+	return first
 }
