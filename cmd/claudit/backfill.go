@@ -47,6 +47,7 @@ func cmdBackfill(ctx context.Context, args []string) error {
 	window := fs.Duration("batch", 0, "time window of one batch (default: backfill.batch_window, 24h)")
 	conc := fs.Int("concurrency", 0, "batches at once (default: backfill.concurrency, 4)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
+	skipPolicies := fs.Bool("skip-policies", false, "store only; a running serve evaluates the events later")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -107,6 +108,9 @@ func cmdBackfill(ctx context.Context, args []string) error {
 	}
 	if err != nil {
 		return err
+	}
+	if *skipPolicies {
+		return nil
 	}
 	if err := a.Evaluate(ctx); err != nil {
 		return err
