@@ -6,12 +6,14 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/claudit/claudit/internal/store"
 	"github.com/claudit/claudit/internal/store/sqlite"
@@ -475,6 +477,33 @@ func TestAlertsAPI(t *testing.T) {
 	}
 	if res, _ := c.api("POST", "/api/v1/alerts/99/resolve", nil, true); res.StatusCode != http.StatusNotFound {
 		t.Fatalf("missing alert: %d", res.StatusCode)
+	}
+}
+
+func TestSuppressionsAPI(t *testing.T) {
+	_, ts := newEnv(t, webtest.Options{})
+	c := login(t, ts, webtest.AnalystEmail)
+	until := time.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339)
+	res, out := c.api("POST", "/api/v1/suppressions", map[string]string{"policy": "pii", "user": "bob@example.com", "until": until, "reason": "known test data"}, true)
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("create: %d %s", res.StatusCode, out)
+	}
+	if res, _ := c.api("POST", "/api/v1/suppressions", map[string]string{"until": until}, true); res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("a rule without criteria: %d", res.StatusCode)
+	}
+	var l struct {
+		Suppressions []store.Suppression `json:"suppressions"`
+	}
+	c.getJSON("/api/v1/suppressions", &l)
+	if len(l.Suppressions) != 1 || l.Suppressions[0].CreatedBy != webtest.AnalystEmail {
+		t.Fatalf("list: %+v", l.Suppressions)
+	}
+	if res, _ := c.api("DELETE", fmt.Sprintf("/api/v1/suppressions/%d", l.Suppressions[0].ID), nil, true); res.StatusCode != http.StatusNoContent {
+		t.Fatalf("delete: %d", res.StatusCode)
+	}
+	v := login(t, ts, webtest.ViewerEmail)
+	if res, _ := v.api("POST", "/api/v1/suppressions", map[string]string{"policy": "pii", "until": until}, true); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("viewer created a suppression: %d", res.StatusCode)
 	}
 }
 
