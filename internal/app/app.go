@@ -90,16 +90,6 @@ func (a *App) ConfigIntegration(name string) (config.Integration, bool) {
 	return config.Integration{}, false
 }
 
-// Client builds a Compliance API client for an integration.
-func (a *App) Client(ci config.Integration) (*compliance.Client, error) {
-	key, err := ci.ResolveAPIKey()
-	if err != nil {
-		return nil, err
-	}
-	return compliance.New(compliance.Options{BaseURL: ci.BaseURL, APIKey: key, RequestsPerMinute: ci.RateLimit,
-		UserAgent: "claudit/" + Version, Logger: a.Log.With("integration", ci.Name)})
-}
-
 // Version is claudit's version, set at build time.
 var Version = "0.1.0"
 
