@@ -69,8 +69,10 @@ type Backfiller struct {
 	MaxAttempts int
 	Lease       time.Duration
 	Worker      string
-	// Progress, when set, is called after every stored page and batch.
+	// Progress, when set, is called after every stored page and batch; calls
+	// never overlap, so it needs no locking of its own.
 	Progress func(*store.Backfill)
+	progressMu sync.Mutex
 	// Poll is how often the job status is re-read for pause/cancel (default 1s).
 	Poll time.Duration
 }
@@ -230,6 +232,8 @@ func (b *Backfiller) watch(ctx context.Context, stop func(), jobID int64) {
 
 func (b *Backfiller) report(job *store.Backfill) {
 	if b.Progress != nil && job != nil {
+		b.progressMu.Lock()
+		defer b.progressMu.Unlock()
 		b.Progress(job)
 	}
 }
@@ -308,6 +312,6 @@ func (b *Backfiller) progress(ctx context.Context, jobID int64) {
 		return
 	}
 	if job, err := b.Syncer.Store.Backfill(ctx, jobID); err == nil {
-		b.Progress(job)
+		b.report(job)
 	}
 }
