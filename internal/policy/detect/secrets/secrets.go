@@ -62,6 +62,9 @@ type ruleSet struct {
 	rules        []rule
 	global       []*glconfig.Allowlist
 	placeholders []string
+	// placeholderValues are whole values that are placeholders ("pass" in
+	// postgres://user:pass@host) but too common as parts of real secrets.
+	placeholderValues map[string]bool
 }
 
 var loadRules = sync.OnceValues(func() (*ruleSet, error) {
@@ -96,7 +99,8 @@ var loadRules = sync.OnceValues(func() (*ruleSet, error) {
 			Keywords    []string `yaml:"keywords"`
 			Generic     bool     `yaml:"generic"`
 		} `yaml:"rules"`
-		Placeholders []string `yaml:"placeholders"`
+		Placeholders      []string `yaml:"placeholders"`
+		PlaceholderValues []string `yaml:"placeholder_values"`
 	}
 	if err := yaml.Unmarshal(extraRulesYAML, &extra); err != nil {
 		return nil, fmt.Errorf("secrets: parse data/rules.yaml: %w", err)
@@ -115,6 +119,10 @@ var loadRules = sync.OnceValues(func() (*ruleSet, error) {
 	}
 	for _, p := range extra.Placeholders {
 		rs.placeholders = append(rs.placeholders, strings.ToLower(p))
+	}
+	rs.placeholderValues = map[string]bool{}
+	for _, p := range extra.PlaceholderValues {
+		rs.placeholderValues[strings.ToLower(p)] = true
 	}
 	return rs, nil
 })
@@ -282,6 +290,10 @@ func (d *Detector) detectRule(r *rule, text, fileName string) []detect.Finding {
 			continue
 		}
 		if r.generic && d.isPlaceholder(secret) {
+			continue
+		}
+		// A whole-value placeholder ("pass") is never a real secret, whatever the rule.
+		if d.rs.placeholderValues[strings.ToLower(secret)] {
 			continue
 		}
 		line := lineAround(text, m[0], m[1])

@@ -51,6 +51,8 @@ func TestDetect(t *testing.T) {
 		{"ado", "Server=tcp:sql01,1433;Database=crm;User Id=sa;Password=" + fake("", 12, alnum) + ";", "connection-string-ado"},
 		{"password assignment", `db_password = "` + fake("", 16, alnum) + `"`, ""},
 		{"placeholder", `password = "changeme123"`, ""},
+		{"placeholder with dash", `secret: change-me-in-production`, ""},
+		{"placeholder connection string", `postgres://user:pass@db.internal:5432/app`, ""},
 		{"low entropy", `password: aaaaaaaaaaaa`, ""},
 		{"env reference", `password = os.environ["DB_PASSWORD"]`, ""},
 		{"plain prose", "What is a good password policy for our team?", ""},

@@ -290,8 +290,11 @@ func ipLiteral(host string) (float64, bool) {
 		}
 		return 0, false
 	}
-	if addr.IsLoopback() || addr.IsPrivate() {
-		return 0.5, true
+	// Loopback, private and link-local addresses are everyday in developer
+	// chats (http://127.0.0.1:8080); they are reported below the default
+	// threshold so a policy can still opt in with a lower one.
+	if addr.IsLoopback() || addr.IsPrivate() || addr.IsLinkLocalUnicast() || addr.IsUnspecified() {
+		return 0.3, true
 	}
 	return 0.7, true
 }

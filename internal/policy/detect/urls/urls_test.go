@@ -38,6 +38,7 @@ func TestDetect(t *testing.T) {
 	}{
 		{"ip literal", "download from http://185.23.4.9/payload.exe now", IPLiteral},
 		{"integer ip", "see http://3232235777/x", IPLiteral},
+		{"loopback below threshold", "the dev server runs at http://127.0.0.1:8080/health and 10.0.0.7", ""},
 		{"punycode", "login at https://xn--pypal-4ve.com/signin", Punycode},
 		{"suspicious tld", "check https://free-gift.zip/claim", SuspiciousTLD},
 		{"shortener", "click https://bit.ly/3abcDEF", Shortener},
