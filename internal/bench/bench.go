@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/claudit/claudit/internal/compliance"
@@ -51,18 +52,22 @@ type Options struct {
 
 // Result is what one run measured.
 type Result struct {
-	Mode            string  `json:"mode"`
-	Database        string  `json:"database"`
-	Activities      int     `json:"activities"`
-	Messages        int     `json:"messages"`
-	Chats           int     `json:"chats"`
-	Seconds         float64 `json:"seconds"`
-	ActivitiesPerS  float64 `json:"activities_per_s"`
-	MessagesPerS    float64 `json:"messages_per_s"`
-	Requests        int64   `json:"requests"`
-	RequestsPerMin  float64 `json:"requests_per_min"`
-	RateLimitShare  float64 `json:"rate_limit_share,omitempty"`
-	PeakRSSMB       float64 `json:"peak_rss_mb"`
+	Mode           string  `json:"mode"`
+	Database       string  `json:"database"`
+	Activities     int     `json:"activities"`
+	Messages       int     `json:"messages"`
+	Chats          int     `json:"chats"`
+	Seconds        float64 `json:"seconds"`
+	ActivitiesPerS float64 `json:"activities_per_s"`
+	MessagesPerS   float64 `json:"messages_per_s"`
+	Requests       int64   `json:"requests"`
+	RequestsPerMin float64 `json:"requests_per_min"`
+	RateLimitShare float64 `json:"rate_limit_share,omitempty"`
+	PeakRSSMB      float64 `json:"peak_rss_mb"`
+	// CPUSeconds is this process's user+system CPU during the run; the
+	// simulator's CPU is not included.
+	CPUSeconds      float64 `json:"cpu_seconds"`
+	MessagesPerCPUS float64 `json:"messages_per_cpu_second"`
 	DBBytes         int64   `json:"db_bytes,omitempty"`
 	DBBytesPerMsg   float64 `json:"db_bytes_per_message,omitempty"`
 	GroundTruthOK   bool    `json:"ground_truth_ok"`
@@ -128,6 +133,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		runCtx, cancel = context.WithTimeout(ctx, o.Duration)
 		defer cancel()
 	}
+	cpuStart := cpuSeconds()
 	start := time.Now()
 	switch o.Mode {
 	case "sync":
@@ -143,6 +149,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, fmt.Errorf("bench mode %q: use sync or backfill", o.Mode)
 	}
 	elapsed := time.Since(start)
+	cpu := cpuSeconds() - cpuStart
 	if err != nil && !(o.Duration > 0 && runCtx.Err() != nil) {
 		return nil, err
 	}
@@ -153,6 +160,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	stats := c.Stats()
 	r := &Result{Mode: o.Mode, Database: st.Backend(), Activities: counts.Activities, Messages: counts.Messages, Chats: counts.Chats,
 		Seconds: elapsed.Seconds(), Requests: stats.Requests, PeakRSSMB: peakRSSMB()}
+	r.CPUSeconds = cpu
+	if cpu > 0 {
+		r.MessagesPerCPUS = float64(r.Messages) / cpu
+	}
 	r.ActivitiesPerS = float64(r.Activities) / r.Seconds
 	r.MessagesPerS = float64(r.Messages) / r.Seconds
 	r.RequestsPerMin = float64(r.Requests) / elapsed.Minutes()
@@ -224,6 +235,15 @@ func startSimulator(ctx context.Context, exe string, args []string) (string, fun
 	}
 	stop()
 	return "", nil, fmt.Errorf("simulator did not start on %s", addr)
+}
+
+// cpuSeconds is this process's user plus system CPU time so far.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 // peakRSSMB reads this process's peak resident set size (Linux VmHWM).
