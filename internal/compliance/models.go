@@ -101,49 +101,39 @@ type TextContent struct {
 }
 
 type blockWire struct {
-	Type             string        `json:"type"`
-	Text             string        `json:"text"`
-	ThinkingRedacted bool          `json:"thinking_redacted"`
-	Truncated        bool          `json:"truncated"`
-	ID               *string       `json:"id"`
-	Name             string        `json:"name"`
-	Input            string        `json:"input"`
-	ToolUseID        *string       `json:"tool_use_id"`
-	IsError          bool          `json:"is_error"`
-	Content          []TextContent `json:"content"`
-	IntegrationName  *string       `json:"integration_name"`
-	MCPServerURL     *string       `json:"mcp_server_url"`
+	Type             string          `json:"type"`
+	Text             string          `json:"text"`
+	ThinkingRedacted bool            `json:"thinking_redacted"`
+	Truncated        bool            `json:"truncated"`
+	ID               *string         `json:"id"`
+	Name             string          `json:"name"`
+	Input            json.RawMessage `json:"input"`
+	ToolUseID        *string         `json:"tool_use_id"`
+	IsError          bool            `json:"is_error"`
+	Content          []TextContent   `json:"content"`
+	IntegrationName  *string         `json:"integration_name"`
+	MCPServerURL     *string         `json:"mcp_server_url"`
 }
 
-// UnmarshalJSON decodes a block; a tool_use input that arrives as an object
-// instead of a string is kept as its JSON text.
+// UnmarshalJSON decodes a block in one pass; a tool_use input that arrives
+// as an object instead of the documented JSON-encoded string is kept as its
+// JSON text.
 func (c *ContentBlock) UnmarshalJSON(b []byte) error {
-	var probe struct {
-		Input json.RawMessage `json:"input"`
-	}
-	if err := json.Unmarshal(b, &probe); err != nil {
-		return fmt.Errorf("decode content block: %w", err)
-	}
 	var w blockWire
-	input := probe.Input
-	if len(input) > 0 && input[0] != '"' {
-		// Tolerate a structured input: decode the rest and keep input as text.
-		var m map[string]json.RawMessage
-		if err := json.Unmarshal(b, &m); err != nil {
-			return fmt.Errorf("decode content block: %w", err)
-		}
-		delete(m, "input")
-		nb, _ := json.Marshal(m)
-		b = nb
-	}
 	if err := json.Unmarshal(b, &w); err != nil {
 		return fmt.Errorf("decode content block: %w", err)
 	}
 	*c = ContentBlock{Type: w.Type, Text: w.Text, ThinkingRedacted: w.ThinkingRedacted, Truncated: w.Truncated,
-		ID: w.ID, Name: w.Name, Input: w.Input, ToolUseID: w.ToolUseID, IsError: w.IsError, Content: w.Content,
+		ID: w.ID, Name: w.Name, ToolUseID: w.ToolUseID, IsError: w.IsError, Content: w.Content,
 		IntegrationName: w.IntegrationName, MCPServerURL: w.MCPServerURL}
-	if len(input) > 0 && input[0] != '"' && string(input) != "null" {
-		c.Input = string(input)
+	switch in := w.Input; {
+	case len(in) == 0 || string(in) == "null":
+	case in[0] == '"':
+		if err := json.Unmarshal(in, &c.Input); err != nil {
+			return fmt.Errorf("decode content block input: %w", err)
+		}
+	default:
+		c.Input = string(in)
 	}
 	if w.Type != BlockText && w.Type != BlockToolUse && w.Type != BlockToolResult {
 		c.Raw = append(json.RawMessage(nil), b...)
