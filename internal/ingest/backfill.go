@@ -71,7 +71,7 @@ type Backfiller struct {
 	Worker      string
 	// Progress, when set, is called after every stored page and batch; calls
 	// never overlap, so it needs no locking of its own.
-	Progress func(*store.Backfill)
+	Progress   func(*store.Backfill)
 	progressMu sync.Mutex
 	// Poll is how often the job status is re-read for pause/cancel (default 1s).
 	Poll time.Duration
