@@ -248,7 +248,7 @@ func TestBrowser(t *testing.T) {
 	must(t, "export CSV", func(t *testing.T) {
 		dir := t.TempDir()
 		step(t, ctx, "events", chromedp.Navigate(ts.URL+"/events?kind=prompt&user=alice@example.com"), chromedp.WaitVisible(chromedp.ID("export-csv")))
-		dctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		dctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 		defer cancel()
 		progress := chromedp.Events(dctx, browser.DownloadProgress)
 		on := true
