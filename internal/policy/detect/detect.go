@@ -156,9 +156,12 @@ func IDs() []string {
 	return ids
 }
 
+// MaxMask bounds the stars Redact writes for the hidden middle of a span.
+const MaxMask = 32
+
 // Redact masks s for display: strings longer than 8 runes keep their first
-// two and last two runes, shorter ones are masked whole. Whitespace runs are
-// collapsed so an excerpt stays on one line.
+// two and last two runes (line breaks among them shown as spaces) with at
+// most MaxMask stars between; shorter ones are masked whole.
 func Redact(s string) string {
 	n := utf8.RuneCountInString(s)
 	if n == 0 {
@@ -167,17 +170,19 @@ func Redact(s string) string {
 	if n <= 8 {
 		return strings.Repeat("*", n)
 	}
-	// The first and last two runes are kept, everything between masked;
-	// walking the string avoids a []rune copy of long spans.
+	// The first and last two runes are kept, everything between masked with
+	// at most MaxMask stars, so an excerpt of a megabyte-long span (an encoded
+	// blob) stays short in memory, the store and alert payloads; walking the
+	// string avoids a []rune copy of long spans.
 	var b strings.Builder
-	b.Grow(n + 12)
+	b.Grow(min(n, MaxMask+4) + 12)
 	i := 0
 	for range 2 {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		b.WriteRune(visible(r))
 		i += size
 	}
-	for range n - 4 {
+	for range min(n-4, MaxMask) {
 		b.WriteByte('*')
 	}
 	j := len(s)

@@ -3,6 +3,7 @@ package detect
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -15,6 +16,8 @@ func TestRedact(t *testing.T) {
 		{"ghp_abcdefgh", "gh********gh"},
 		{"héllo wörld", "hé*******ld"},
 		{"ab\ncdefg\nhi", "ab*******hi"},
+		// A long span keeps its ends and at most MaxMask stars.
+		{"xy" + strings.Repeat("s", 5000) + "zw", "xy" + strings.Repeat("*", MaxMask) + "zw"},
 	}
 	for _, tt := range tests {
 		if got := Redact(tt.in); got != tt.want {

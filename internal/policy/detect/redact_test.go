@@ -18,12 +18,14 @@ func redactRunes(s string) string {
 	}
 	runes := []rune(s)
 	var b strings.Builder
+	stars := 0
 	for i, r := range runes {
 		switch {
 		case i < 2 || i >= n-2:
 			b.WriteRune(visible(r))
-		default:
+		case stars < MaxMask:
 			b.WriteByte('*')
+			stars++
 		}
 	}
 	return b.String()

@@ -31,6 +31,10 @@ import (
 	"github.com/claudit/claudit/internal/policy/detect"
 )
 
+// hexSeparators strips the spaces and colons of "de ad be ef" / "de:ad:be:ef"
+// (built once: a Replacer is costly to build per match).
+var hexSeparators = strings.NewReplacer(" ", "", ":", "")
+
 // ID is the registered detector id.
 const ID = "encoded"
 
@@ -319,7 +323,7 @@ func findHex(text string) []segment {
 	}
 	for _, m := range hexRe.FindAllStringIndex(text, -1) {
 		s := strings.TrimSpace(text[m[0]:m[1]])
-		raw := strings.NewReplacer(" ", "", ":", "").Replace(strings.TrimPrefix(s, "0x"))
+		raw := hexSeparators.Replace(strings.TrimPrefix(s, "0x"))
 		if len(raw)%2 != 0 || len(raw) < 16 {
 			continue
 		}
