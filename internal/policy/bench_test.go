@@ -68,21 +68,5 @@ func BenchmarkEngineDefaultsLargeMessage(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var sb strings.Builder
-	for _, m := range syntheticCorpus(20000) {
-		sb.WriteString(m.Text)
-		sb.WriteByte('\n')
-		if sb.Len() >= 5<<20 {
-			break
-		}
-	}
-	for sb.Len() < 5<<20 {
-		sb.WriteString("more filler text for the large message benchmark. ")
-	}
-	in := detect.Input{Text: sb.String()[:5<<20], Role: detect.RoleUser}
-	b.SetBytes(int64(len(in.Text)))
-	b.ReportAllocs()
-	for b.Loop() {
-		e.Evaluate(context.Background(), in)
-	}
+	benchLargeMessage(b, e, 20000)
 }

@@ -351,9 +351,13 @@ func BenchmarkEngineDefaults(b *testing.B) {
 }
 
 func BenchmarkEngineLargeMessage(b *testing.B) {
-	e := testEngine(b)
+	benchLargeMessage(b, testEngine(b), 5000)
+}
+
+// benchLargeMessage scans one 5 MB message built from the synthetic corpus.
+func benchLargeMessage(b *testing.B, e *Engine, corpusSize int) {
 	var sb strings.Builder
-	for _, m := range syntheticCorpus(5000) {
+	for _, m := range syntheticCorpus(corpusSize) {
 		sb.WriteString(m.Text)
 		sb.WriteByte('\n')
 		if sb.Len() >= 5<<20 {
