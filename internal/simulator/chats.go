@@ -197,19 +197,10 @@ func (s *Server) chatPage(w http.ResponseWriter, r *http.Request, q url.Values, 
 		badRequest(s, w, r, msg)
 		return
 	}
-	param, cursor := "after_id", q.Get("after_id")
-	if q.Has("before_id") {
-		param, cursor = "before_id", q.Get("before_id")
-	}
-	var ck time.Time
-	var cid string
-	hasCursor := q.Has(param)
-	if hasCursor {
-		var ok bool
-		if ck, cid, ok = decodeCursor(cursor, orderBy); !ok {
-			badRequest(s, w, r, fmt.Sprintf("Invalid pagination cursor for '%s'", param))
-			return
-		}
+	param, ck, cid, hasCursor, ok := scanCursor(q, orderBy)
+	if !ok {
+		badRequest(s, w, r, fmt.Sprintf("Invalid pagination cursor for '%s'", param))
+		return
 	}
 	users, orgs, projects := setOf(q["user_ids[]"]), setOf(q["organization_ids[]"]), setOf(q["project_ids[]"])
 	s.mu.RLock()
@@ -308,19 +299,10 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request, q url.Valu
 			return
 		}
 	}
-	param, cursor := "after_id", q.Get("after_id")
-	if q.Has("before_id") {
-		param, cursor = "before_id", q.Get("before_id")
-	}
-	var ck time.Time
-	var cid string
-	hasCursor := q.Has(param)
-	if hasCursor {
-		var ok bool
-		if ck, cid, ok = decodeCursor(cursor, "msg:"+order); !ok {
-			badRequest(s, w, r, fmt.Sprintf("Invalid pagination cursor for '%s'", param))
-			return
-		}
+	param, ck, cid, hasCursor, ok := scanCursor(q, "msg:"+order)
+	if !ok {
+		badRequest(s, w, r, fmt.Sprintf("Invalid pagination cursor for '%s'", param))
+		return
 	}
 	s.mu.RLock()
 	c, ok := s.st.chats[args[0]]
@@ -536,4 +518,18 @@ func (s *Server) getArtifactContent(w http.ResponseWriter, r *http.Request, _ ur
 		return
 	}
 	writeJSON(w, ArtifactContent{ID: a.id, VersionID: a.versionID, Title: a.title, ArtifactType: a.atype, Content: a.content})
+}
+
+// scanCursor reads after_id or before_id (scheme C) bound to binding; ok is
+// false for a cursor that does not decode or belongs to another binding.
+func scanCursor(q url.Values, binding string) (param string, key time.Time, id string, has, ok bool) {
+	param, cursor := "after_id", q.Get("after_id")
+	if q.Has("before_id") {
+		param, cursor = "before_id", q.Get("before_id")
+	}
+	if !q.Has(param) {
+		return param, time.Time{}, "", false, true
+	}
+	key, id, ok = decodeCursor(cursor, binding)
+	return param, key, id, true, ok
 }
