@@ -52,7 +52,8 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 		FTSDense: func() string {
 			return "EXISTS (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? AND rowid = m.rowid)"
 		},
-		FTSDenseAt:       5000,
+		FTSDenseAt:       100000,
+		FTSInlineMax:     5000,
 		IndexNewMessages: indexNewMessages,
 	})
 	if err != nil {

@@ -128,37 +128,44 @@ func limitOf(f store.EventFilter) int {
 }
 
 // ftsClause picks the full-text strategy and returns the clause with its
-// arguments: for a selective query the matching rows found by the probe
-// itself (the index is searched once), for a query matching most messages a
-// check row by row while walking the time index, which stops after one page.
-func (s *Store) ftsClause(ctx context.Context, fq string) (string, []any, error) {
+// arguments. A selective query uses the rows the probe found (inlined, the
+// index is searched once); a medium one fetches its matches by rowid and
+// sorts them; one matching a large share of messages is checked row by row
+// while walking the time index, which stops after a page. sparse asks the
+// caller to sort instead of walking the time index.
+func (s *Store) ftsClause(ctx context.Context, fq string) (clause string, args []any, sparse bool, err error) {
 	if s.d.FTSProbe == "" {
-		return s.d.FTS(), []any{fq}, nil
+		return s.d.FTS(), []any{fq}, false, nil
 	}
 	rows, err := s.r.QueryContext(ctx, s.q(s.d.FTSProbe), fq, s.d.FTSDenseAt)
 	if err != nil {
-		return "", nil, err
+		return "", nil, false, err
 	}
 	defer rows.Close()
 	ids := make([]string, 0, 64)
+	n := 0
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
-			return "", nil, err
+			return "", nil, false, err
 		}
-		ids = append(ids, strconv.FormatInt(id, 10))
+		if n++; n <= s.d.FTSInlineMax {
+			ids = append(ids, strconv.FormatInt(id, 10))
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return "", nil, err
+		return "", nil, false, err
 	}
 	switch {
-	case len(ids) >= s.d.FTSDenseAt:
-		return s.d.FTSDense(), []any{fq}, nil
-	case len(ids) == 0:
-		return "1 = 0", nil, nil
+	case n >= s.d.FTSDenseAt:
+		return s.d.FTSDense(), []any{fq}, false, nil
+	case n == 0:
+		return "1 = 0", nil, true, nil
+	case n > s.d.FTSInlineMax:
+		return s.d.FTS(), []any{fq}, true, nil
 	}
 	// Row ids are integers read from the database, safe to inline.
-	return "m.rowid IN (" + strings.Join(ids, ",") + ")", nil, nil
+	return "m.rowid IN (" + strings.Join(ids, ",") + ")", nil, true, nil
 }
 
 // PromptEvents lists messages matching the filter, one page at a time.
@@ -176,19 +183,27 @@ func (s *Store) PromptEvents(ctx context.Context, f store.EventFilter) ([]store.
 	if f.Role != "" {
 		w.add("m.role = ?", f.Role)
 	}
+	sparse := false
 	if q := strings.TrimSpace(f.Query); q != "" {
 		fq := s.d.FTSQuery(q)
 		if fq == "" {
 			return nil, "", nil
 		}
-		clause, args, err := s.ftsClause(ctx, fq)
+		clause, args, sp, err := s.ftsClause(ctx, fq)
 		if err != nil {
 			return nil, "", fmt.Errorf("full-text search: %w", err)
 		}
 		w.add(clause, args...)
+		sparse = sp
 	}
 	limit := limitOf(f)
-	query := `SELECT ` + messageCols + ` FROM messages m` + w.sql() + order("m", f.Ascending) + ` LIMIT ?`
+	ord := order("m", f.Ascending)
+	if sparse {
+		// A few known rows: fetch them by rowid and sort, rather than let the
+		// planner walk the whole time index looking for them.
+		ord = strings.ReplaceAll(ord, "m.", "+m.")
+	}
+	query := `SELECT ` + messageCols + ` FROM messages m` + w.sql() + ord + ` LIMIT ?`
 	rows, err := s.r.QueryContext(ctx, s.q(query), append(w.args, limit+1)...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list prompt events: %w", err)

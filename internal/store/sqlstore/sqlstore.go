@@ -32,12 +32,13 @@ type Dialect struct {
 	// FTSQuery turns user input into the backend's query syntax.
 	FTSQuery func(q string) string
 	// FTSProbe, when set, selects matching row ids (placeholders: query,
-	// limit). Under FTSDenseAt matches those ids are the filter; at or past
-	// it FTSDense is used: a clause checked row by row while walking the time
-	// index, which stops after one page.
-	FTSProbe   string
-	FTSDense   func() string
-	FTSDenseAt int
+	// limit FTSDenseAt). Up to FTSInlineMax matches, those ids are the filter;
+	// up to FTSDenseAt, FTS fetches the matches to be sorted; past it FTSDense
+	// is used: a clause checked row by row while walking the time index.
+	FTSProbe     string
+	FTSDense     func() string
+	FTSDenseAt   int
+	FTSInlineMax int
 	// SkipLocked is appended to claim selects ("FOR UPDATE SKIP LOCKED" on PostgreSQL).
 	SkipLocked string
 	// EnsurePartition, when set, makes sure rows of table at these times have
