@@ -99,7 +99,7 @@ func cmdBackfill(ctx context.Context, args []string) error {
 	job, err = b.Run(ctx, job.ID)
 	bar.finish()
 	if job != nil {
-		fmt.Printf("backfill %d %s: %d/%d batches, %d activities, %d messages, synced up to %s\n", job.ID, job.Status,
+		fmt.Printf("backfill %d %s: %d/%d batches, %d new activities, %d new messages (already stored ones are skipped), synced up to %s\n", job.ID, job.Status,
 			job.BatchesDone, job.Batches, job.Activities, job.Messages, fmtTime(job.SyncedUpTo))
 	}
 	if errors.Is(err, context.Canceled) {
