@@ -274,13 +274,13 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request, q url.Valu
 			return
 		}
 	}
+	if msg := orderError(q); msg != "" {
+		badRequest(s, w, r, msg)
+		return
+	}
 	order := q.Get("order")
 	if order == "" {
 		order = "asc"
-	}
-	if order != "asc" && order != "desc" {
-		badRequest(s, w, r, "order: Input should be 'asc' or 'desc'")
-		return
 	}
 	if q.Has("after_id") && q.Has("before_id") {
 		badRequest(s, w, r, "Only one of after_id and before_id may be set.")

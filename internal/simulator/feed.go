@@ -152,12 +152,11 @@ func (s *Server) listActivities(w http.ResponseWriter, r *http.Request, q url.Va
 		badRequest(s, w, r, msg)
 		return
 	}
-	order := q.Get("order")
-	if order != "" && order != "asc" && order != "desc" {
-		badRequest(s, w, r, "order: Input should be 'asc' or 'desc'")
+	if msg := orderError(q); msg != "" {
+		badRequest(s, w, r, msg)
 		return
 	}
-	asc := order == "asc"
+	asc := q.Get("order") == "asc"
 	after, before := q.Get("after_id"), q.Get("before_id")
 	if q.Has("after_id") && q.Has("before_id") {
 		badRequest(s, w, r, "Only one of after_id and before_id may be set.")

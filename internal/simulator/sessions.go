@@ -96,6 +96,11 @@ func sessionQueryError(q url.Values) string {
 			return msg
 		}
 	}
+	return orderError(q)
+}
+
+// orderError validates the optional order parameter ("" when fine).
+func orderError(q url.Values) string {
 	if order := q.Get("order"); order != "" && order != "asc" && order != "desc" {
 		return "order: Input should be 'asc' or 'desc'"
 	}

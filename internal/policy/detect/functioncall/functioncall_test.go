@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/claudit/claudit/internal/policy/detect"
+	"github.com/claudit/claudit/internal/policy/detect/detecttest"
 )
 
 func TestParseToolUses(t *testing.T) {
@@ -101,11 +102,7 @@ func FuzzParseToolUses(f *testing.F) {
 				t.Fatal("name span mismatch")
 			}
 		}
-		for _, fd := range d.Detect(context.Background(), detect.Input{Text: s}) {
-			if fd.Start < 0 || fd.End > len(s) || fd.Start > fd.End {
-				t.Fatalf("span %d-%d out of %d bytes", fd.Start, fd.End, len(s))
-			}
-		}
+		detecttest.CheckSpans(t, s, d.Detect(context.Background(), detect.Input{Text: s}))
 	})
 }
 

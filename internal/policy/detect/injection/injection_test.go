@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/claudit/claudit/internal/policy/detect"
+	"github.com/claudit/claudit/internal/policy/detect/detecttest"
 )
 
 func newDetector(t testing.TB, p detect.Params) detect.Detector {
@@ -135,11 +136,7 @@ func FuzzDetect(f *testing.F) {
 	f.Add("\xff\xfe![x](http://a?b={c})")
 	d := newDetector(f, nil)
 	f.Fuzz(func(t *testing.T, s string) {
-		for _, fd := range d.Detect(context.Background(), detect.Input{Text: s}) {
-			if fd.Start < 0 || fd.End > len(s) || fd.Start > fd.End {
-				t.Fatalf("span %d-%d out of %d bytes", fd.Start, fd.End, len(s))
-			}
-		}
+		detecttest.CheckSpans(t, s, d.Detect(context.Background(), detect.Input{Text: s}))
 	})
 }
 
