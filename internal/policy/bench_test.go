@@ -70,3 +70,50 @@ func BenchmarkEngineDefaultsLargeMessage(b *testing.B) {
 	}
 	benchLargeMessage(b, e, 20000)
 }
+
+// BenchmarkEnginePerPolicy runs each enabled default policy alone (decoding
+// off) and the decoded re-scan alone, to show where the engine's time goes.
+func BenchmarkEnginePerPolicy(b *testing.B) {
+	cfg, err := LoadConfig("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	corpus := syntheticCorpus(500)
+	var size int64
+	for _, m := range corpus {
+		size += int64(len(m.Text))
+	}
+	run := func(b *testing.B, e *Engine) {
+		b.SetBytes(size)
+		b.ReportAllocs()
+		ctx := context.Background()
+		for b.Loop() {
+			for _, m := range corpus {
+				e.Evaluate(ctx, m)
+			}
+		}
+	}
+	for _, p := range cfg.Policies {
+		if !p.Enabled {
+			continue
+		}
+		b.Run(p.Name, func(b *testing.B) {
+			one := *cfg
+			one.Policies = []Policy{p}
+			e, err := NewEngine(&one, WithDecoding(0, 0))
+			if err != nil {
+				b.Fatal(err)
+			}
+			run(b, e)
+		})
+	}
+	b.Run("decoded-rescan", func(b *testing.B) {
+		one := *cfg
+		one.Policies = nil
+		e, err := NewEngine(&one)
+		if err != nil {
+			b.Fatal(err)
+		}
+		run(b, e)
+	})
+}
