@@ -288,6 +288,7 @@ func chunkStart(text string, i int) int {
 // is lower-cased once here and handed to every detector in in.Lower.
 func (e *Engine) scanChunk(ctx context.Context, in detect.Input, applicable []bool, inDecoded bool) []PolicyFinding {
 	in.Lower = detect.LowerASCII(in.Text)
+	in.Memo = new(detect.Memo)
 	run := e.prefilter(in, applicable)
 	var out []PolicyFinding
 	for i := range e.policies {

@@ -39,6 +39,38 @@ type Input struct {
 	// fills it once per input so detectors need not each lower-case the text
 	// again; read it through LowerText, which computes it when it is unset.
 	Lower string
+	// Memo is optional: work that several detectors of one scan share
+	// (tokens, decoded spans), set by the engine per text; see Memoize.
+	Memo *Memo
+}
+
+// Memo keeps values computed from one Input's text for the other detectors
+// scanning the same text, so two policies of one detector family (toxicity
+// and sexual, pii and pii-financial) do not tokenize or decode twice. It
+// belongs to one scan and is not safe for concurrent use.
+type Memo struct {
+	keys []any
+	vals []any
+}
+
+// Memoize returns the value stored under key in in.Memo, computing and
+// storing it on first use; without a memo it just computes. Keys are
+// package-private pointers, as with context keys; the value must depend on
+// in.Text only.
+func Memoize[T any](in Input, key any, compute func() T) T {
+	m := in.Memo
+	if m == nil {
+		return compute()
+	}
+	for i, k := range m.keys {
+		if k == key {
+			return m.vals[i].(T)
+		}
+	}
+	v := compute()
+	m.keys = append(m.keys, key)
+	m.vals = append(m.vals, v)
+	return v
 }
 
 // LowerText returns in.Text with ASCII letters lower-cased (see Input.Lower),

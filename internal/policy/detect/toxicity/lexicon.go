@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -28,7 +27,10 @@ type Lexicon struct {
 	// multiFirst holds the first word of every multi-word term, so lookups
 	// of longer keys are tried only where one can start.
 	multiFirst map[string]bool
-	phrases    []phrase
+	// first filters tokens that may begin a term (one-word terms and the
+	// first words of multi-word ones).
+	first   wordFilter
+	phrases []phrase
 	// phraseKeys finds every phrase keyword in one pass; phrasesOf maps its
 	// pattern ids to the phrases listing that keyword.
 	phraseKeys *ahocorasick.Automaton
@@ -107,9 +109,11 @@ func ParseLexicon(data []byte) (*Lexicon, error) {
 			}
 			l.terms[key] = t
 			l.maxWords = max(l.maxWords, strings.Count(key, " ")+1)
-			if first, _, multi := strings.Cut(key, " "); multi {
+			first, _, multi := strings.Cut(key, " ")
+			if multi {
 				l.multiFirst[first] = true
 			}
+			l.first.add(wordHash(first))
 			if !strings.Contains(key, " ") {
 				l.byLen[utf8.RuneCountInString(key)] = append(l.byLen[utf8.RuneCountInString(key)], key)
 				// Squeezed forms only for longer words, where they stay unambiguous.
@@ -188,9 +192,30 @@ func (l *Lexicon) indexPhraseKeywords() error {
 type token struct {
 	norm       string
 	start, end int
-	elongated  bool // has a run of three or more equal letters
-	masked     bool // contains '*' standing for hidden letters
+	hash       uint32 // wordHash of norm, for the lexicons' filters
+	elongated  bool   // has a run of three or more equal letters
+	masked     bool   // contains '*' standing for hidden letters
+	single     bool   // norm is one rune
 }
+
+// wordHash is FNV-1a over a normalized word: computed once per token and
+// checked against each lexicon's filter before any map lookup.
+func wordHash(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return h
+}
+
+// wordFilter is a one-hash Bloom filter over the words a lexicon can start
+// a match with; most words of a benign text fail it without a map lookup.
+type wordFilter [1 << 10]uint64
+
+func (f *wordFilter) add(h uint32) { f[h>>6&(1<<10-1)] |= 1 << (h & 63) }
+
+func (f *wordFilter) has(h uint32) bool { return f[h>>6&(1<<10-1)]&(1<<(h&63)) != 0 }
 
 // leet maps look-alike digits and symbols inside words to letters.
 var leet = map[rune]rune{'0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '9': 'g', '@': 'a', '$': 's', '!': 'i', '€': 'e'}
@@ -201,7 +226,9 @@ func isWordRune(r rune) bool {
 
 // asciiWord is isWordRune for ASCII bytes, and asciiLetter marks A-Z and
 // a-z; both are tables because tokenizing is the detectors' hot loop.
-var asciiWord, asciiLetter = func() (w, l [utf8.RuneSelf]bool) {
+// They have 256 entries so any byte indexes them; bytes from 0x80 are
+// neither.
+var asciiWord, asciiLetter = func() (w, l [256]bool) {
 	for c := range utf8.RuneSelf {
 		w[c] = isWordRune(rune(c))
 		l[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
@@ -219,32 +246,82 @@ func tokenize(text string) []token {
 // tokenizeLower is tokenize with text's ASCII lower-casing at hand (or ""),
 // which spares an allocation for every capitalised word.
 func tokenizeLower(text, lower string) []token {
-	toks := make([]token, 0, len(text)/5+1)
-	start := -1
-	for i := 0; i < len(text); {
-		c := text[i]
-		word, size := false, 1
-		if c < utf8.RuneSelf {
-			word = asciiWord[c]
-		} else {
-			var r rune
-			r, size = utf8.DecodeRuneInString(text[i:])
-			word = isWordRune(r)
-		}
-		if word {
-			if start < 0 {
-				start = i
-			}
-		} else if start >= 0 {
-			toks = appendToken(toks, text, lower, start, i)
-			start = -1
-		}
-		i += size
+	if lower == "" {
+		lower = lowerASCII(text)
 	}
-	if start >= 0 {
-		toks = appendToken(toks, text, lower, start, len(text))
+	toks := make([]token, 0, len(text)/6+1)
+	for i := 0; i < len(text); {
+		// Fast path: a word of ASCII letters only is its own lower-casing,
+		// so it is hashed and checked for letter runs in the same pass.
+		start := i
+		h, run, maxRun := uint32(2166136261), 0, 0
+		var prev byte
+		for i < len(text) && asciiLetter[text[i]] {
+			c := lower[i]
+			h = (h ^ uint32(c)) * 16777619
+			if c == prev {
+				run++
+			} else {
+				run = 1
+			}
+			maxRun, prev = max(maxRun, run), c
+			i++
+		}
+		if i > start && (i == len(text) || text[i] < utf8.RuneSelf && !asciiWord[text[i]]) {
+			toks = append(toks, token{norm: lower[start:i], start: start, end: i, hash: h, elongated: maxRun >= 3, single: i-start == 1})
+			continue
+		}
+		// Slow path: the word goes on with digits, symbols or non-ASCII
+		// runes, or this is not a word at all.
+		i = start
+		for i < len(text) {
+			c := text[i]
+			word, size := false, 1
+			if c < utf8.RuneSelf {
+				word = asciiWord[c]
+			} else {
+				var r rune
+				r, size = utf8.DecodeRuneInString(text[i:])
+				word = isWordRune(r)
+			}
+			if !word {
+				break
+			}
+			i += size
+		}
+		if i > start {
+			toks = appendToken(toks, text, lower, start, i)
+			continue
+		}
+		// Skip to the next word.
+		for i < len(text) {
+			c := text[i]
+			if c < utf8.RuneSelf {
+				if asciiWord[c] {
+					break
+				}
+				i++
+				continue
+			}
+			r, size := utf8.DecodeRuneInString(text[i:])
+			if isWordRune(r) {
+				break
+			}
+			i += size
+		}
 	}
 	return toks
+}
+
+// lowerASCII lower-cases the ASCII letters of s, keeping byte offsets.
+func lowerASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 func appendToken(toks []token, text, lower string, start, end int) []token {
@@ -277,7 +354,9 @@ func appendToken(toks []token, text, lower string, start, end int) []token {
 	if n == "" {
 		return toks
 	}
-	return append(toks, token{norm: n, start: start, end: end, elongated: hasRun(n, 3), masked: strings.IndexByte(n, '*') >= 0})
+	single := len(n) == 1 || utf8.RuneCountInString(n) == 1
+	return append(toks, token{norm: n, start: start, end: end, hash: wordHash(n), elongated: hasRun(n, 3),
+		masked: strings.IndexByte(n, '*') >= 0, single: single})
 }
 
 // isASCIILetters reports whether s is ASCII letters only.
@@ -412,21 +491,31 @@ const maxMatches = 64
 // the number of words, from which the caller computes density. Terms whose
 // normalized form is in allow are skipped.
 func (l *Lexicon) Match(text string, allow map[string]bool) ([]match, int) {
-	return l.matchLower(text, "", allow)
+	return l.matchText(&tokenized{toks: tokenize(text)}, allow)
 }
 
-// matchLower is Match with text's ASCII lower-casing at hand (or "").
-func (l *Lexicon) matchLower(text, lower string, allow map[string]bool) ([]match, int) {
-	toks := tokenizeLower(text, lower)
+// matchText is Match over a tokenized text, which it does not modify: it
+// may be shared with the other lexicon scanning the same text.
+func (l *Lexicon) matchText(tx *tokenized, allow map[string]bool) ([]match, int) {
+	toks, shared := tx.toks, true
 	var out []match
-	hit := make([]bool, len(toks))
+	var hit []bool
 	for i := 0; i < len(toks) && len(out) < maxMatches; i++ {
+		if tk := &toks[i]; !tk.elongated && !tk.masked && !l.first.has(tk.hash) {
+			continue
+		}
 		n, key, t, ok := l.lookupAt(toks, i)
 		if !ok {
 			continue
 		}
-		if n == 1 {
+		if hit == nil {
+			hit = make([]bool, len(toks))
+		}
+		if n == 1 && toks[i].norm != key {
 			// Phrase patterns then see "fuck" where the text had "f*ck".
+			if shared {
+				toks, shared = slices.Clone(toks), false
+			}
 			toks[i].norm = key
 		}
 		if !allow[key] {
@@ -439,7 +528,7 @@ func (l *Lexicon) matchLower(text, lower string, allow map[string]bool) ([]match
 	}
 	out = append(out, l.spelledOut(toks, hit, allow)...)
 	out = append(out, l.directedMatches(toks, out)...)
-	out = append(out, l.phraseMatches(toks)...)
+	out = append(out, l.phraseMatches(toks, tx)...)
 	slices.SortStableFunc(out, func(a, b match) int { return a.start - b.start })
 	if len(out) > maxMatches {
 		out = out[:maxMatches]
@@ -515,12 +604,17 @@ func (l *Lexicon) masked(w string) (string, bool) {
 }
 
 // spelledOut joins runs of three or more one-letter words separated by at
-// most two bytes ("f u c k", "f.u.c.k") and looks them up as one word.
+// most two bytes ("f u c k", "f.u.c.k") and looks them up as one word. hit
+// marks tokens already matched; nil means none.
 func (l *Lexicon) spelledOut(toks []token, hit []bool, allow map[string]bool) []match {
 	var out []match
 	for i := 0; i < len(toks); {
+		if !toks[i].single {
+			i++
+			continue
+		}
 		j := i
-		for j < len(toks) && utf8.RuneCountInString(toks[j].norm) == 1 && !hit[j] &&
+		for j < len(toks) && toks[j].single && (hit == nil || !hit[j]) &&
 			(j == i || toks[j].start-toks[j-1].end <= 2) {
 			j++
 		}
@@ -567,22 +661,15 @@ func (l *Lexicon) directedMatches(toks []token, ms []match) []match {
 
 // phraseMatches runs phrase patterns over the normalized words joined by
 // single spaces and maps matches back to the original byte offsets.
-func (l *Lexicon) phraseMatches(toks []token) []match {
+func (l *Lexicon) phraseMatches(toks []token, shared *tokenized) []match {
 	if len(l.phrases) == 0 || len(toks) == 0 {
 		return nil
 	}
-	bp := streamPool.Get().(*[]byte)
-	defer streamPool.Put(bp)
-	stream := (*bp)[:0]
-	starts := make([]int, len(toks)) // byte offset of each token in the stream
-	for i, t := range toks {
-		if i > 0 {
-			stream = append(stream, ' ')
-		}
-		starts[i] = len(stream)
-		stream = append(stream, t.norm...)
+	ts := shared.stream()
+	if &shared.toks[0] != &toks[0] {
+		ts = buildStream(toks)
 	}
-	*bp = stream
+	stream, starts := ts.text, ts.starts
 	// A phrase runs only when the stream contains one of its keywords.
 	var run []bool
 	if l.phraseKeys != nil {
@@ -616,5 +703,39 @@ func (l *Lexicon) phraseMatches(toks []token) []match {
 	return out
 }
 
-// streamPool recycles phraseMatches' token stream buffers.
-var streamPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+// tokenStream is the normalized words joined by single spaces, with the
+// offset of each token in it.
+type tokenStream struct {
+	text   []byte
+	starts []int
+}
+
+func buildStream(toks []token) *tokenStream {
+	n := len(toks)
+	for _, t := range toks {
+		n += len(t.norm)
+	}
+	ts := &tokenStream{text: make([]byte, 0, n), starts: make([]int, len(toks))}
+	for i, t := range toks {
+		if i > 0 {
+			ts.text = append(ts.text, ' ')
+		}
+		ts.starts[i] = len(ts.text)
+		ts.text = append(ts.text, t.norm...)
+	}
+	return ts
+}
+
+// tokenized is a tokenized text, shared by the lexicons that scan it; its
+// stream is built on first use.
+type tokenized struct {
+	toks []token
+	ts   *tokenStream
+}
+
+func (t *tokenized) stream() *tokenStream {
+	if t.ts == nil {
+		t.ts = buildStream(t.toks)
+	}
+	return t.ts
+}

@@ -41,6 +41,9 @@ func init() {
 	detect.Register(SexualID, func(p detect.Params) (detect.Detector, error) { return New(SexualID, sexualData, p) })
 }
 
+// tokensKey memoizes a text's tokens for the two lexicon detectors.
+var tokensKey = new(int)
+
 // Detector scores text against one lexicon.
 type Detector struct {
 	id        string
@@ -92,7 +95,8 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 	if ctx.Err() != nil || in.Text == "" {
 		return nil
 	}
-	ms, words := d.lex.matchLower(in.Text, in.LowerText(), d.allow)
+	tx := detect.Memoize(in, tokensKey, func() *tokenized { return &tokenized{toks: tokenizeLower(in.Text, in.LowerText())} })
+	ms, words := d.lex.matchText(tx, d.allow)
 	kept := ms[:0]
 	for _, m := range ms {
 		if d.entities != nil && !d.entities[m.entity] {

@@ -79,6 +79,8 @@ func TestToxicity(t *testing.T) {
 		{"spelled out", "what the f.u.c.k is wrong with u, idiot", []string{"INSULT", "PROFANITY"}},
 		{"threat", "I'm going to kill you if you show up again.", []string{"THREAT"}},
 		{"threat address", "I know where you live.", []string{"THREAT"}},
+		{"after accented words", "Très bien, café crème. You are a complete idiot.", []string{"INSULT"}},
+		{"accented insult", "tu es un idiöt, you idïot", []string{"INSULT"}},
 		{"self harm incitement", "just kys", []string{"THREAT"}},
 		{"slur", "get out of here you f4ggot", []string{"IDENTITY_ATTACK", "INSULT"}},
 		{"dehumanizing", "All the immigrants are vermin.", []string{"IDENTITY_ATTACK", "INSULT"}},
