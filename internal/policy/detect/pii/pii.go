@@ -237,57 +237,103 @@ type candidate struct {
 // Detect returns PII findings in in.Text, overlapping matches resolved in
 // favour of the higher score.
 func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding {
-	text := in.Text
-	if text == "" {
+	if in.Text == "" {
 		return nil
 	}
-	lower := in.LowerText()
-	cues := d.findCues(lower)
-	g := gates{
-		at:      strings.IndexByte(text, '@') >= 0,
-		digits:  digitWindows(text, 7),
-		short:   digitWindows(text, 3),
-		iban:    hasIBANStart(text),
-		colon:   strings.Count(text, ":") >= 2,
-		person:  cues.hasAny(personCues),
-		context: map[string]bool{},
-	}
-	for _, e := range []string{DateOfBirth, Passport, DriverLicense} {
-		g.context[e] = cues.hasAny(d.context[e])
-	}
-	persons := func(text string) []candidate { return d.persons(text, lower, cues) }
-	var cands []candidate
-	recognizers := []struct {
-		entity string
-		run    bool
-		fn     func(string) []candidate
-	}{
-		{Email, g.at, d.emails},
-		{CreditCard, len(g.digits) > 0, windowed(g.digits, d.cards)},
-		{IBAN, g.iban, d.ibans},
-		{USSSN, len(g.digits) > 0, windowed(g.digits, d.ssns)},
-		{IPAddress, len(g.short) > 0, windowed(g.short, d.ipv4s)},
-		{IPAddress, g.colon, d.ipv6s},
-		{CryptoWallet, true, d.wallets},
-		{Phone, len(g.digits) > 0, windowed(g.digits, d.phones)},
-		{DateOfBirth, g.context[DateOfBirth] && len(g.short) > 0, d.dates},
-		{Passport, g.context[Passport], d.passports},
-		{DriverLicense, g.context[DriverLicense], d.licences},
-		{Person, g.person, persons},
-		{StreetAddress, len(g.short) > 0 || hasDigit(text), d.streets},
-	}
-	for _, r := range recognizers {
+	sc := detect.Memoize(in, scanKey{region: d.region, window: d.contextWindow}, func() *scan { return d.newScan(in) })
+	var out []detect.Finding
+	for i, r := range recognizers {
 		if ctx.Err() != nil {
 			return nil
 		}
-		if !d.enabled[r.entity] || !r.run {
+		if !d.enabled[r.entity] || !r.gate(&sc.gates) {
 			continue
 		}
-		cands = append(cands, r.fn(text)...)
+		for _, f := range sc.scored(d, i) {
+			if f.Score >= d.thresholds[f.Entity] {
+				out = append(out, f)
+			}
+		}
 	}
-	var out []detect.Finding
-	for _, c := range cands {
-		hasCtx := d.nearContext(lower, c.entity, c.start, c.end)
+	return resolveOverlaps(out)
+}
+
+// scanKey names a text's scan in detect.Memo: policies of this detector
+// with the same region and context window share one, whatever entities and
+// thresholds they report.
+type scanKey struct {
+	region string
+	window int
+}
+
+// scan is the work on one text shared by the pii policies scanning it: the
+// gates, and each recognizer's scored findings once it has run.
+type scan struct {
+	text, lower string
+	cues        cueSet
+	gates       gates
+	done        [numRecognizers]bool
+	found       [numRecognizers][]detect.Finding
+}
+
+// recognizer finds one entity's candidates where its gate lets it run.
+type recognizer struct {
+	entity string
+	gate   func(*gates) bool
+	find   func(*Detector, *scan) []candidate
+}
+
+// numRecognizers is the length of recognizers.
+const numRecognizers = 13
+
+// recognizers run in this order; their findings are scored in scan.scored.
+var recognizers = [numRecognizers]recognizer{
+	{Email, func(g *gates) bool { return g.at }, func(d *Detector, sc *scan) []candidate { return d.emails(sc.text) }},
+	{CreditCard, func(g *gates) bool { return len(g.digits) > 0 }, func(d *Detector, sc *scan) []candidate { return windowed(sc.text, sc.gates.digits, d.cards) }},
+	{IBAN, func(g *gates) bool { return g.iban }, func(d *Detector, sc *scan) []candidate { return d.ibans(sc.text) }},
+	{USSSN, func(g *gates) bool { return len(g.digits) > 0 }, func(d *Detector, sc *scan) []candidate { return windowed(sc.text, sc.gates.digits, d.ssns) }},
+	{IPAddress, func(g *gates) bool { return len(g.short) > 0 }, func(d *Detector, sc *scan) []candidate { return windowed(sc.text, sc.gates.short, d.ipv4s) }},
+	{IPAddress, func(g *gates) bool { return g.colon }, func(d *Detector, sc *scan) []candidate { return d.ipv6s(sc.text) }},
+	{CryptoWallet, func(*gates) bool { return true }, func(d *Detector, sc *scan) []candidate { return d.wallets(sc.text) }},
+	{Phone, func(g *gates) bool { return len(g.digits) > 0 }, func(d *Detector, sc *scan) []candidate { return windowed(sc.text, sc.gates.digits, d.phones) }},
+	{DateOfBirth, func(g *gates) bool { return g.dob && len(g.short) > 0 }, func(d *Detector, sc *scan) []candidate { return d.dates(sc.text) }},
+	{Passport, func(g *gates) bool { return g.passport }, func(d *Detector, sc *scan) []candidate { return d.passports(sc.text) }},
+	{DriverLicense, func(g *gates) bool { return g.licence }, func(d *Detector, sc *scan) []candidate { return d.licences(sc.text) }},
+	{Person, func(g *gates) bool { return g.person }, func(d *Detector, sc *scan) []candidate { return d.persons(sc.text, sc.lower, sc.cues) }},
+	{StreetAddress, func(g *gates) bool { return g.anyDigit }, func(d *Detector, sc *scan) []candidate { return d.streets(sc.text) }},
+}
+
+func (d *Detector) newScan(in detect.Input) *scan {
+	text := in.Text
+	sc := &scan{text: text, lower: in.LowerText()}
+	sc.cues = d.findCues(sc.lower)
+	digits, short := digitWindows(text)
+	sc.gates = gates{
+		at:       strings.IndexByte(text, '@') >= 0,
+		digits:   digits,
+		short:    short,
+		anyDigit: len(short) > 0 || hasDigit(text),
+		iban:     hasIBANStart(text),
+		colon:    strings.Count(text, ":") >= 2,
+		person:   sc.cues.hasAny(personCues),
+		dob:      sc.cues.hasAny(d.context[DateOfBirth]),
+		passport: sc.cues.hasAny(d.context[Passport]),
+		licence:  sc.cues.hasAny(d.context[DriverLicense]),
+	}
+	return sc
+}
+
+// scored runs recognizer i once and returns its candidates scored with
+// context and test values, clamped to [0,1]: the score before any policy's
+// threshold.
+func (sc *scan) scored(d *Detector, i int) []detect.Finding {
+	if sc.done[i] {
+		return sc.found[i]
+	}
+	sc.done[i] = true
+	text := sc.text
+	for _, c := range recognizers[i].find(d, sc) {
+		hasCtx := d.nearContext(sc.lower, c.entity, c.start, c.end)
 		if c.needsContext && !hasCtx {
 			continue
 		}
@@ -298,24 +344,20 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 		if d.isTestValue(text[c.start:c.end]) {
 			score -= 0.4
 		}
-		score = min(max(score, 0), 1)
-		if score < d.thresholds[c.entity] {
-			continue
-		}
-		out = append(out, detect.Finding{
+		sc.found[i] = append(sc.found[i], detect.Finding{
 			Detector: ID, Entity: c.entity, Start: c.start, End: c.end,
-			Score: score, Excerpt: detect.Excerpt(text, c.start, c.end),
+			Score: min(max(score, 0), 1), Excerpt: detect.Excerpt(text, c.start, c.end),
 		})
 	}
-	return resolveOverlaps(out)
+	return sc.found[i]
 }
 
 // gates are cheap facts about the text that decide which recognizers are
 // worth their regexes (the keyword prefilter idea, per entity).
 type gates struct {
-	at, iban, colon, person bool
-	digits, short           [][2]int
-	context                 map[string]bool
+	at, anyDigit, iban, colon, person bool
+	dob, passport, licence            bool // a context word of the entity occurs
+	digits, short                     [][2]int
 }
 
 var personCues = []string{"name", "mr", "ms", "mrs", "miss", "dr", "prof", "sir", "madam", "regards", "sincerely", "signed", "cheers", "thanks", "this is", "i am called"}
@@ -327,14 +369,18 @@ func hasDigit(s string) bool {
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // digitWindows returns spans of runs of digits and number punctuation
-// (space - . ( ) + /) holding at least minDigits digits, widened by one byte
-// each side so word-boundary checks in the regexes still see the context.
-func digitWindows(text string, minDigits int) [][2]int {
-	var out [][2]int
+// (space - . ( ) + /) holding at least 7 digits, and those holding at least
+// 3, widened by one byte each side so word-boundary checks in the regexes
+// still see the context.
+func digitWindows(text string) (long, short [][2]int) {
 	start, digits, lastDigit := -1, 0, -1
 	flush := func() {
-		if start >= 0 && digits >= minDigits {
-			out = append(out, [2]int{max(start-1, 0), min(lastDigit+2, len(text))})
+		if start >= 0 && digits >= 3 {
+			w := [2]int{max(start-1, 0), min(lastDigit+2, len(text))}
+			short = append(short, w)
+			if digits >= 7 {
+				long = append(long, w)
+			}
 		}
 		start, digits = -1, 0
 	}
@@ -347,29 +393,31 @@ func digitWindows(text string, minDigits int) [][2]int {
 			}
 			digits++
 			lastDigit = i
-		case start >= 0 && strings.IndexByte(" -.()+/", c) >= 0 && i-lastDigit <= 2:
+		case start < 0:
+		case numberPunct[c] && i-lastDigit <= 2:
 			// separator inside a number
 		default:
 			flush()
 		}
 	}
 	flush()
-	return out
+	return long, short
 }
 
-// windowed runs fn on each window and shifts its candidates back.
-func windowed(windows [][2]int, fn func(string) []candidate) func(string) []candidate {
-	return func(text string) []candidate {
-		var out []candidate
-		for _, w := range windows {
-			for _, c := range fn(text[w[0]:w[1]]) {
-				c.start += w[0]
-				c.end += w[0]
-				out = append(out, c)
-			}
+// numberPunct marks the bytes digitWindows lets into a number.
+var numberPunct = [256]bool{' ': true, '-': true, '.': true, '(': true, ')': true, '+': true, '/': true}
+
+// windowed runs fn on each window of text and shifts its candidates back.
+func windowed(text string, windows [][2]int, fn func(string) []candidate) []candidate {
+	var out []candidate
+	for _, w := range windows {
+		for _, c := range fn(text[w[0]:w[1]]) {
+			c.start += w[0]
+			c.end += w[0]
+			out = append(out, c)
 		}
-		return out
 	}
+	return out
 }
 
 // hasIBANStart reports whether text has two capitals followed by two digits.
