@@ -290,7 +290,7 @@ const numRecognizers = 13
 var recognizers = [numRecognizers]recognizer{
 	{Email, func(g *gates) bool { return g.at }, func(d *Detector, sc *scan) []candidate { return d.emails(sc.text) }},
 	{CreditCard, func(g *gates) bool { return len(g.digits) > 0 }, func(d *Detector, sc *scan) []candidate { return windowed(sc.text, sc.gates.digits, d.cards) }},
-	{IBAN, func(g *gates) bool { return g.iban }, func(d *Detector, sc *scan) []candidate { return d.ibans(sc.text) }},
+	{IBAN, func(g *gates) bool { return len(g.ibanStarts) > 0 }, func(d *Detector, sc *scan) []candidate { return d.ibans(sc.text, sc.gates.ibanStarts) }},
 	{USSSN, func(g *gates) bool { return len(g.digits) > 0 }, func(d *Detector, sc *scan) []candidate { return windowed(sc.text, sc.gates.digits, d.ssns) }},
 	{IPAddress, func(g *gates) bool { return len(g.short) > 0 }, func(d *Detector, sc *scan) []candidate { return windowed(sc.text, sc.gates.short, d.ipv4s) }},
 	{IPAddress, func(g *gates) bool { return g.colon }, func(d *Detector, sc *scan) []candidate { return d.ipv6s(sc.text) }},
@@ -307,18 +307,18 @@ func (d *Detector) newScan(in detect.Input) *scan {
 	text := in.Text
 	sc := &scan{text: text, lower: in.LowerText()}
 	sc.cues = d.findCues(sc.lower)
-	digits, short := digitWindows(text)
+	digits, short, ibanStarts := digitWindows(text)
 	sc.gates = gates{
-		at:       strings.IndexByte(text, '@') >= 0,
-		digits:   digits,
-		short:    short,
-		anyDigit: len(short) > 0 || hasDigit(text),
-		iban:     hasIBANStart(text),
-		colon:    strings.Count(text, ":") >= 2,
-		person:   sc.cues.hasAny(personCues),
-		dob:      sc.cues.hasAny(d.context[DateOfBirth]),
-		passport: sc.cues.hasAny(d.context[Passport]),
-		licence:  sc.cues.hasAny(d.context[DriverLicense]),
+		at:         strings.IndexByte(text, '@') >= 0,
+		digits:     digits,
+		short:      short,
+		anyDigit:   len(short) > 0 || hasDigit(text),
+		ibanStarts: ibanStarts,
+		colon:      strings.Count(text, ":") >= 2,
+		person:     sc.cues.hasAny(personCues),
+		dob:        sc.cues.hasAny(d.context[DateOfBirth]),
+		passport:   sc.cues.hasAny(d.context[Passport]),
+		licence:    sc.cues.hasAny(d.context[DriverLicense]),
 	}
 	return sc
 }
@@ -355,9 +355,10 @@ func (sc *scan) scored(d *Detector, i int) []detect.Finding {
 // gates are cheap facts about the text that decide which recognizers are
 // worth their regexes (the keyword prefilter idea, per entity).
 type gates struct {
-	at, anyDigit, iban, colon, person bool
-	dob, passport, licence            bool // a context word of the entity occurs
-	digits, short                     [][2]int
+	at, anyDigit, colon, person bool
+	dob, passport, licence      bool // a context word of the entity occurs
+	digits, short               [][2]int
+	ibanStarts                  []int // two capitals then two digits
 }
 
 var personCues = []string{"name", "mr", "ms", "mrs", "miss", "dr", "prof", "sir", "madam", "regards", "sincerely", "signed", "cheers", "thanks", "this is", "i am called"}
@@ -371,37 +372,46 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 // digitWindows returns spans of runs of digits and number punctuation
 // (space - . ( ) + /) holding at least 7 digits, and those holding at least
 // 3, widened by one byte each side so word-boundary checks in the regexes
-// still see the context.
-func digitWindows(text string) (long, short [][2]int) {
-	start, digits, lastDigit := -1, 0, -1
-	flush := func() {
-		if start >= 0 && digits >= 3 {
+// still see the context. It also returns where two capitals are followed
+// by two digits, the start of an IBAN.
+func digitWindows(text string) (long, short [][2]int, ibanStarts []int) {
+	for i := 0; i < len(text); {
+		// Most of a text has no digit: skip to the next one.
+		for i < len(text) && !isDigit(text[i]) {
+			i++
+		}
+		if i == len(text) {
+			break
+		}
+		start, digits, lastDigit := i, 0, i
+		for ; i < len(text); i++ {
+			c := text[i]
+			if isDigit(c) {
+				if digits == 0 || lastDigit < i-1 {
+					// The first digit of a run of digits.
+					if i >= 2 && i+1 < len(text) && isDigit(text[i+1]) && isUpper(text[i-1]) && isUpper(text[i-2]) {
+						ibanStarts = append(ibanStarts, i-2)
+					}
+				}
+				digits++
+				lastDigit = i
+				continue
+			}
+			if !numberPunct[c] || i-lastDigit > 2 {
+				break
+			}
+		}
+		if digits >= 3 {
 			w := [2]int{max(start-1, 0), min(lastDigit+2, len(text))}
 			short = append(short, w)
 			if digits >= 7 {
 				long = append(long, w)
 			}
 		}
-		start, digits = -1, 0
+		// The byte that ended the window is not a digit; go on after it.
+		i = max(i, lastDigit+1)
 	}
-	for i := 0; i < len(text); i++ {
-		c := text[i]
-		switch {
-		case isDigit(c):
-			if start < 0 {
-				start = i
-			}
-			digits++
-			lastDigit = i
-		case start < 0:
-		case numberPunct[c] && i-lastDigit <= 2:
-			// separator inside a number
-		default:
-			flush()
-		}
-	}
-	flush()
-	return long, short
+	return long, short, ibanStarts
 }
 
 // numberPunct marks the bytes digitWindows lets into a number.
@@ -418,16 +428,6 @@ func windowed(text string, windows [][2]int, fn func(string) []candidate) []cand
 		}
 	}
 	return out
-}
-
-// hasIBANStart reports whether text has two capitals followed by two digits.
-func hasIBANStart(text string) bool {
-	for i := 0; i+3 < len(text); i++ {
-		if text[i] >= 'A' && text[i] <= 'Z' && text[i+1] >= 'A' && text[i+1] <= 'Z' && isDigit(text[i+2]) && isDigit(text[i+3]) {
-			return true
-		}
-	}
-	return false
 }
 
 // resolveOverlaps keeps, of findings that overlap, the one with the highest
@@ -519,13 +519,15 @@ func digitsOnly(s string) string {
 var (
 	emailRe = regexp.MustCompile(`\b[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}\b`)
 	// cardRe allows single space or dash separators between digit groups.
-	cardRe  = regexp.MustCompile(`\b\d(?:[ -]?\d){12,18}\b`)
-	ibanRe  = regexp.MustCompile(`\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b`)
-	ssnRe   = regexp.MustCompile(`\b(\d{3})([- ]?)(\d{2})([- ]?)(\d{4})\b`)
-	ipv4Re  = regexp.MustCompile(`\b(?:\d{1,3}\.){3}\d{1,3}\b`)
-	phoneRe = regexp.MustCompile(`(?:\+\d{1,3}[ .\-]?)?(?:\(\d{1,4}\)[ .\-]?)?\d{2,4}(?:[ .\-]?\d{2,4}){1,4}`)
-	months  = `(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)`
-	dateRe  = regexp.MustCompile(`(?i)\b(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{1,2}(?:st|nd|rd|th)?\s+` + months + `,?\s+\d{4}|` + months + `\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})\b`)
+	cardRe = regexp.MustCompile(`\b\d(?:[ -]?\d){12,18}\b`)
+	ibanRe = regexp.MustCompile(`\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b`)
+	// maxIBANMatch is the longest ibanRe match: 4 + 7*5 + 4 bytes.
+	maxIBANMatch = 43
+	ssnRe        = regexp.MustCompile(`\b(\d{3})([- ]?)(\d{2})([- ]?)(\d{4})\b`)
+	ipv4Re       = regexp.MustCompile(`\b(?:\d{1,3}\.){3}\d{1,3}\b`)
+	phoneRe      = regexp.MustCompile(`(?:\+\d{1,3}[ .\-]?)?(?:\(\d{1,4}\)[ .\-]?)?\d{2,4}(?:[ .\-]?\d{2,4}){1,4}`)
+	months       = `(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)`
+	dateRe       = regexp.MustCompile(`(?i)\b(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2,4}|\d{1,2}(?:st|nd|rd|th)?\s+` + months + `,?\s+\d{4}|` + months + `\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4})\b`)
 	// passportRe wants at least one digit; the check happens in code.
 	passportRe = regexp.MustCompile(`\b[A-Z0-9]{6,9}\b`)
 	licenceRe  = regexp.MustCompile(`\b(?:[A-Z]{1,2}\d{4,14}|\d{6,14}|[A-Z]\d{3}-\d{4}-\d{4}|[A-Z]\d{3}-\d{3}-\d{2}-\d{3}-\d)\b`)
@@ -628,14 +630,34 @@ func luhn(digits string) bool {
 	return sum%10 == 0
 }
 
-func (d *Detector) ibans(text string) []candidate {
+// ibans keeps the ibanRe matches that pass the mod-97 check.
+func (d *Detector) ibans(text string, starts []int) []candidate {
 	var out []candidate
-	for _, m := range ibanRe.FindAllStringIndex(text, -1) {
+	for _, m := range ibanMatches(text, starts) {
 		s := strings.ReplaceAll(text[m[0]:m[1]], " ", "")
 		if len(s) < 15 || len(s) > 34 || !ibanValid(s) {
 			continue
 		}
 		out = append(out, candidate{entity: IBAN, start: m[0], end: m[1], score: 0.85})
+	}
+	return out
+}
+
+// ibanMatches runs ibanRe only where an IBAN can start (starts, from
+// digitWindows), on a window that holds the longest possible match and the
+// byte either side: it finds what the regex finds over the whole text.
+func ibanMatches(text string, starts []int) [][2]int {
+	var out [][2]int
+	next := 0
+	for _, s := range starts {
+		if s < next || s > 0 && isAlnum(text[s-1]) {
+			continue
+		}
+		lo, hi := max(s-1, 0), min(s+maxIBANMatch+1, len(text))
+		if m := ibanRe.FindStringIndex(text[lo:hi]); m != nil && lo+m[0] == s {
+			out = append(out, [2]int{s, lo + m[1]})
+			next = lo + m[1]
+		}
 	}
 	return out
 }
@@ -773,15 +795,20 @@ func isDocumentation(a netip.Addr) bool {
 func (d *Detector) wallets(text string) []candidate {
 	var out []candidate
 	for i := 0; i < len(text); {
-		if !isAlnum(text[i]) {
+		if !alnum[text[i]] {
 			i++
 			continue
 		}
-		j := i
-		for j < len(text) && isAlnum(text[j]) {
+		j := i + 1
+		for j < len(text) && alnum[text[j]] {
 			j++
 		}
 		tok := text[i:j]
+		// Every wallet shape is at least 14 bytes and starts with 0, 1, 3 or b.
+		if len(tok) < 14 || tok[0] != '0' && tok[0] != '1' && tok[0] != '3' && tok[0] != 'b' {
+			i = j
+			continue
+		}
 		if score, ok := walletScore(tok); ok {
 			out = append(out, candidate{entity: CryptoWallet, start: i, end: j, score: score})
 		}
@@ -884,9 +911,15 @@ func (d *Detector) phones(text string) []candidate {
 	return out
 }
 
-func isAlnum(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
-}
+func isAlnum(c byte) bool { return alnum[c] }
+
+// alnum marks ASCII letters, digits and '_' (RE2's \w).
+var alnum = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
+	}
+	return t
+}()
 
 func (d *Detector) dates(text string) []candidate {
 	var out []candidate
@@ -1120,3 +1153,5 @@ func loadSet(name string, lower bool) (map[string]bool, error) {
 	}
 	return out, sc.Err()
 }
+
+func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }

@@ -2,6 +2,8 @@ package pii
 
 import (
 	"context"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -167,4 +169,27 @@ func FuzzDetect(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestIBANWindowsMatchWholeText checks that running ibanRe only where
+// digitWindows saw an IBAN start finds what it finds over the whole text.
+func TestIBANWindowsMatchWholeText(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 5))
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789   abc_-.\n"
+	for range 3000 {
+		b := make([]byte, 20+r.IntN(120))
+		for i := range b {
+			b[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		text := string(b)
+		var want [][2]int
+		for _, m := range ibanRe.FindAllStringIndex(text, -1) {
+			want = append(want, [2]int{m[0], m[1]})
+		}
+		_, _, starts := digitWindows(text)
+		got := ibanMatches(text, starts)
+		if !slices.Equal(got, want) {
+			t.Fatalf("%q: windows found %v, whole text %v", text, got, want)
+		}
+	}
 }
