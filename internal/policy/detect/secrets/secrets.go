@@ -22,9 +22,12 @@ import (
 	_ "embed"
 	"fmt"
 	"math"
+	"regexp/syntax"
 	"sort"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/coregx/ahocorasick"
 	"github.com/spf13/viper"
@@ -55,6 +58,100 @@ type rule struct {
 	keywords    []string
 	generic     bool
 	allowlists  []*glconfig.Allowlist
+	// maxLen bounds the bytes of a match (0: unbounded or too long to
+	// window), and maxKeyword is the longest keyword: together they give
+	// the window around a keyword that holds every match containing it.
+	maxLen, maxKeyword int
+}
+
+// withBounds fills r's window bounds from its regex and keywords.
+func (r rule) withBounds() rule {
+	r.maxLen = maxMatchLen(r.re.String())
+	for _, k := range r.keywords {
+		r.maxKeyword = max(r.maxKeyword, len(k))
+	}
+	return r
+}
+
+// maxWindowedMatch is the longest bounded match worth a window of its own;
+// longer ones (PEM blocks) use keywordWindows.
+const maxWindowedMatch = 1024
+
+// maxMatchLen returns the most bytes a match of pattern can span, or 0 when
+// that is unbounded or over maxWindowedMatch.
+func maxMatchLen(pattern string) int {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return 0
+	}
+	n := maxBytes(re.Simplify())
+	if n < 0 || n > maxWindowedMatch {
+		return 0
+	}
+	return n
+}
+
+// maxBytes is the longest UTF-8 match of re in bytes, -1 when unbounded.
+func maxBytes(re *syntax.Regexp) int {
+	switch re.Op {
+	case syntax.OpLiteral:
+		n := 0
+		for _, r := range re.Rune {
+			n += runeBytes(r, re.Flags&syntax.FoldCase != 0)
+		}
+		return n
+	case syntax.OpCharClass:
+		n := 0
+		for i := 1; i < len(re.Rune); i += 2 {
+			n = max(n, utf8.RuneLen(min(re.Rune[i], utf8.MaxRune)))
+		}
+		return n
+	case syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		return utf8.UTFMax
+	case syntax.OpCapture, syntax.OpQuest:
+		return maxBytes(re.Sub[0])
+	case syntax.OpStar, syntax.OpPlus:
+		return -1
+	case syntax.OpRepeat:
+		n := maxBytes(re.Sub[0])
+		if re.Max < 0 || n < 0 {
+			return -1
+		}
+		return re.Max * n
+	case syntax.OpConcat:
+		n := 0
+		for _, sub := range re.Sub {
+			m := maxBytes(sub)
+			if m < 0 {
+				return -1
+			}
+			n += m
+		}
+		return n
+	case syntax.OpAlternate:
+		n := 0
+		for _, sub := range re.Sub {
+			m := maxBytes(sub)
+			if m < 0 {
+				return -1
+			}
+			n = max(n, m)
+		}
+		return n
+	}
+	return 0 // empty-width assertions and the empty match
+}
+
+// runeBytes is the longest UTF-8 form of r, or of any rune case-folding to
+// it (the Kelvin sign folds to k).
+func runeBytes(r rune, fold bool) int {
+	n := utf8.RuneLen(r)
+	if fold {
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			n = max(n, utf8.RuneLen(f))
+		}
+	}
+	return max(n, 1)
 }
 
 // ruleSet is the compiled, shared, read-only rule data.
@@ -88,7 +185,7 @@ var loadRules = sync.OnceValues(func() (*ruleSet, error) {
 			id: r.RuleID, re: r.Regex, path: r.Path, secretGroup: r.SecretGroup,
 			entropy: r.Entropy, keywords: r.Keywords, allowlists: r.Allowlists,
 			generic: strings.HasPrefix(r.RuleID, "generic"),
-		})
+		}.withBounds())
 	}
 	var extra struct {
 		Rules []struct {
@@ -115,7 +212,7 @@ var loadRules = sync.OnceValues(func() (*ruleSet, error) {
 			kws[i] = strings.ToLower(k)
 		}
 		rs.rules = append(rs.rules, rule{id: r.ID, re: re, secretGroup: r.SecretGroup,
-			entropy: r.Entropy, keywords: kws, generic: r.Generic})
+			entropy: r.Entropy, keywords: kws, generic: r.Generic}.withBounds())
 	}
 	for _, p := range extra.Placeholders {
 		rs.placeholders = append(rs.placeholders, strings.ToLower(p))
@@ -252,29 +349,43 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 		if len(hits[i]) == 0 {
 			continue
 		}
-		if len(text) <= windowThreshold {
-			out = append(out, d.detectRule(&d.rules[i], text, in.FileName)...)
-			continue
-		}
-		// In large texts run the regex only near its keywords, as the
-		// keyword is part of (or right before) every rule's match.
-		for _, w := range keywordWindows(text, hits[i]) {
-			for _, f := range d.detectRule(&d.rules[i], text[w[0]:w[1]], in.FileName) {
-				f.Start += w[0]
-				f.End += w[0]
-				out = append(out, f)
+		r := &d.rules[i]
+		switch {
+		case r.maxLen > 0:
+			// A match holding a keyword lies within maxLen bytes of it.
+			for _, w := range boundedWindows(text, hits[i], r.maxLen, r.maxKeyword) {
+				out = append(out, d.detectRule(r, text, w, in.FileName)...)
+			}
+		case len(text) <= windowThreshold:
+			out = append(out, d.detectRule(r, text, [2]int{0, len(text)}, in.FileName)...)
+		default:
+			// In large texts run the regex only near its keywords, as the
+			// keyword is part of (or right before) every rule's match.
+			for _, w := range keywordWindows(text, hits[i]) {
+				out = append(out, d.detectRule(r, text, w, in.FileName)...)
 			}
 		}
 	}
 	return preferSpecific(out)
 }
 
-func (d *Detector) detectRule(r *rule, text, fileName string) []detect.Finding {
+// detectRule runs r's regex on text[w[0]:w[1]]; matches touching a window
+// edge inside the text are dropped, as the regex saw a false text start or
+// end there (\b, $), and a real match holding a keyword never reaches it.
+func (d *Detector) detectRule(r *rule, text string, w [2]int, fileName string) []detect.Finding {
 	if r.path != nil && !r.path.MatchString(fileName) {
 		return nil
 	}
 	var out []detect.Finding
-	for _, m := range r.re.FindAllStringSubmatchIndex(text, -1) {
+	for _, m := range r.re.FindAllStringSubmatchIndex(text[w[0]:w[1]], -1) {
+		if m[0] == 0 && w[0] > 0 || m[1] == w[1]-w[0] && w[1] < len(text) {
+			continue
+		}
+		for k := range m {
+			if m[k] >= 0 {
+				m[k] += w[0]
+			}
+		}
 		start, end := secretSpan(r, m)
 		if start < 0 {
 			continue
@@ -314,6 +425,23 @@ func (d *Detector) detectRule(r *rule, text, fileName string) []detect.Finding {
 
 // windowThreshold is the text size above which rules run on keyword windows.
 const windowThreshold = 32 << 10
+
+// boundedWindows returns merged windows around keyword positions that hold
+// every match of at most maxLen bytes containing a keyword of at most
+// maxKeyword bytes, plus a byte either side for \b.
+func boundedWindows(text string, positions []int, maxLen, maxKeyword int) [][2]int {
+	sort.Ints(positions)
+	var out [][2]int
+	for _, p := range positions {
+		start, end := max(p-maxLen-1, 0), min(p+maxKeyword+maxLen+1, len(text))
+		if n := len(out); n > 0 && start <= out[n-1][1] {
+			out[n-1][1] = max(out[n-1][1], end)
+			continue
+		}
+		out = append(out, [2]int{start, end})
+	}
+	return out
+}
 
 // keywordWindows returns merged windows around keyword positions: 1 KiB
 // before to 4 KiB after (a PEM key block fits), snapped to line starts/ends.

@@ -3,6 +3,7 @@ package secrets
 import (
 	"context"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -152,4 +153,53 @@ func FuzzDetect(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestBoundedWindowsMatchWholeText checks that running bounded rules only
+// around their keywords finds what running them over the whole text finds.
+func TestBoundedWindowsMatchWholeText(t *testing.T) {
+	d := newDetector(t, nil).(*Detector)
+	r := rand.New(rand.NewPCG(9, 9))
+	pieces := []string{
+		fake("s.", 24, alnum), fake("hvs.", 95, alnum), fake("ghp_", 36, alnum), fake("AKIA", 16, upper27),
+		fake("xoxb-", 30, alnum), "token = " + fake("", 24, alnum), "s.", "ghp_", "the ", "report. ", "\n",
+		"api_key: " + fake("", 32, alnum), "postgres://u:" + fake("", 12, alnum) + "@db/x", "é", " ", ";",
+	}
+	total := 0
+	for range 500 {
+		var b strings.Builder
+		for range 1 + r.IntN(40) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		text := b.String()
+		got := d.Detect(context.Background(), detect.Input{Text: text})
+		var want []detect.Finding
+		for i := range d.rules {
+			rl := &d.rules[i]
+			if rl.maxLen > 0 && slices.ContainsFunc(rl.keywords, func(k string) bool { return strings.Contains(strings.ToLower(text), k) }) {
+				want = append(want, d.detectRule(rl, text, [2]int{0, len(text)}, "")...)
+			}
+		}
+		want = preferSpecific(want)
+		total += len(want)
+		var gotBounded []detect.Finding
+		for _, f := range got {
+			for i := range d.rules {
+				if d.rules[i].id == f.Entity && d.rules[i].maxLen > 0 {
+					gotBounded = append(gotBounded, f)
+				}
+			}
+		}
+		if len(gotBounded) != len(want) {
+			t.Fatalf("%q: windows found %+v, whole text %+v", text, gotBounded, want)
+		}
+		for i := range want {
+			if want[i] != gotBounded[i] {
+				t.Fatalf("%q: windows found %+v, whole text %+v", text, gotBounded, want)
+			}
+		}
+	}
+	if total < 100 {
+		t.Fatalf("only %d findings: the generated texts no longer exercise the rules", total)
+	}
 }
