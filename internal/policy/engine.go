@@ -221,6 +221,9 @@ func (e *Engine) Evaluate(ctx context.Context, in detect.Input) Result {
 	if !anyApplies {
 		return res
 	}
+	// One memo for the whole input when it is scanned in one chunk, so the
+	// decoded re-scan reuses what the encoded detector found.
+	in.Memo = new(detect.Memo)
 	res.Findings = e.scan(ctx, in, applicable, "")
 	if e.decodeDepth > 0 && ctx.Err() == nil {
 		res.Findings = append(res.Findings, e.scanDecoded(ctx, in, applicable)...)
@@ -241,6 +244,9 @@ func (e *Engine) scan(ctx context.Context, in detect.Input, applicable []bool, d
 		end := chunkEnd(text, start, e.chunkSize)
 		sub := in
 		sub.Text = text[start:end]
+		if start > 0 || end < len(text) {
+			sub.Memo = new(detect.Memo)
+		}
 		for _, f := range e.scanChunk(ctx, sub, applicable, decoded != "") {
 			f.Finding.Start += start
 			f.Finding.End += start
@@ -288,7 +294,9 @@ func chunkStart(text string, i int) int {
 // is lower-cased once here and handed to every detector in in.Lower.
 func (e *Engine) scanChunk(ctx context.Context, in detect.Input, applicable []bool, inDecoded bool) []PolicyFinding {
 	in.Lower = detect.LowerASCII(in.Text)
-	in.Memo = new(detect.Memo)
+	if in.Memo == nil {
+		in.Memo = new(detect.Memo)
+	}
 	run := e.prefilter(in, applicable)
 	var out []PolicyFinding
 	for i := range e.policies {
@@ -375,12 +383,12 @@ func isASCII(s string) bool {
 // encoded one, mapping findings onto the encoded span.
 func (e *Engine) scanDecoded(ctx context.Context, in detect.Input, applicable []bool) []PolicyFinding {
 	var out []PolicyFinding
-	for _, d := range encoded.Decode(in.Text, e.decodeDepth, e.decodeBytes) {
+	for _, d := range encoded.DecodeInput(in, e.decodeDepth, e.decodeBytes) {
 		if ctx.Err() != nil {
 			break
 		}
 		sub := in
-		sub.Text = d.Text
+		sub.Text, sub.Memo = d.Text, nil
 		for _, f := range e.scan(ctx, sub, applicable, d.Kind) {
 			f.Finding.Start, f.Finding.End = d.Start, d.End
 			f.Finding.Excerpt = detect.Excerpt(in.Text, d.Start, d.End)

@@ -108,7 +108,7 @@ func (d *Detector) Keywords() []string { return nil }
 // Detect reports each obfuscated span once.
 func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding {
 	var out []detect.Finding
-	for _, s := range find(in.Text, true) {
+	for _, s := range segments(in) {
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -131,9 +131,28 @@ type Decoded struct {
 	Depth int
 }
 
+// segmentsKey memoizes a text's segments for Detect and DecodeInput.
+var segmentsKey = new(int)
+
+// segments returns find(in.Text, true), computed once per in.Memo.
+func segments(in detect.Input) []segment {
+	return detect.Memoize(in, segmentsKey, func() []segment { return find(in.Text, true) })
+}
+
 // Decode returns the texts hidden in text, following nested encodings up to
 // maxDepth levels and stopping once maxBytes of decoded text were produced.
 func Decode(text string, maxDepth, maxBytes int) []Decoded {
+	return decode(text, find(text, false), maxDepth, maxBytes)
+}
+
+// DecodeInput is Decode of in.Text, reusing the segments the detector found
+// in it when in.Memo holds them.
+func DecodeInput(in detect.Input, maxDepth, maxBytes int) []Decoded {
+	return decode(in.Text, segments(in), maxDepth, maxBytes)
+}
+
+// decode walks top, the segments of text, and what they decode to.
+func decode(text string, top []segment, maxDepth, maxBytes int) []Decoded {
 	var out []Decoded
 	budget := maxBytes
 	var walk func(s string, start, end int, kind string, depth int)
@@ -141,7 +160,11 @@ func Decode(text string, maxDepth, maxBytes int) []Decoded {
 		if depth > maxDepth || budget <= 0 {
 			return
 		}
-		for _, seg := range find(s, false) {
+		segs := top
+		if depth > 1 {
+			segs = find(s, false)
+		}
+		for _, seg := range segs {
 			if seg.decoded == "" || budget <= 0 {
 				continue
 			}
