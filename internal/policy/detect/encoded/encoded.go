@@ -210,19 +210,121 @@ var (
 // find returns obfuscated segments in text. With report false only
 // segments that decode to something are needed.
 func find(text string, report bool) []segment {
+	g := scanGates(text)
 	var out []segment
-	out = append(out, findBase64(text)...)
-	out = append(out, findHex(text)...)
-	out = append(out, findPercent(text)...)
-	out = append(out, findROT13(text)...)
-	out = append(out, findLeet(text)...)
-	out = append(out, findUnicode(text, report)...)
+	if g.base64 {
+		out = append(out, findBase64(text)...)
+	}
+	if g.hex || g.hexEscape {
+		out = append(out, findHex(text)...)
+	}
+	if g.percent >= 3 {
+		out = append(out, findPercent(text)...)
+	}
+	if g.lines3 {
+		out = append(out, findROT13(text)...)
+	}
+	if g.leet {
+		out = append(out, findLeet(text)...)
+	}
+	if g.nonASCII {
+		out = append(out, findUnicode(text, report)...)
+	}
 	return out
 }
 
-func isBase64Char(c byte) bool {
-	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '_' || c == '-'
+// Byte classes for the scans, one table so each byte is looked up once.
+const (
+	classBase64 = 1 << iota // A-Z a-z 0-9 + / _ -
+	classLetter             // A-Z a-z
+	classLeet               // letters, digits, @ $ ! |
+	classHex                // 0-9 a-f A-F
+)
+
+var class = func() (t [256]uint8) {
+	for c := range 256 {
+		b := byte(c)
+		letter := b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z'
+		digit := b >= '0' && b <= '9'
+		if letter || digit || b == '+' || b == '/' || b == '_' || b == '-' {
+			t[c] |= classBase64
+		}
+		if letter {
+			t[c] |= classLetter
+		}
+		if letter || digit || b == '@' || b == '$' || b == '!' || b == '|' {
+			t[c] |= classLeet
+		}
+		if digit || b >= 'a' && b <= 'f' || b >= 'A' && b <= 'F' {
+			t[c] |= classHex
+		}
+	}
+	return t
+}()
+
+// gates say which finders can find anything in a text; one pass computes
+// them all, and benign prose fails most.
+type gates struct {
+	base64    bool // a run of 16 base64 bytes
+	hex       bool // hasHexRun(text, 16)
+	hexEscape bool // a \x
+	percent   int  // '%' bytes
+	lines3    bool // some line has three words (ROT13 needs them)
+	leet      bool // a 4-30 byte token mixing letters with digits or leet symbols
+	nonASCII  bool
 }
+
+func scanGates(text string) gates {
+	var g gates
+	b64, leetLen, leetLetters, words, inWord := 0, 0, 0, 0, false
+	endLeet := func() {
+		if leetLen >= 4 && leetLen <= 30 && leetLetters > 0 && leetLetters < leetLen {
+			g.leet = true
+		}
+		leetLen, leetLetters = 0, 0
+	}
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		cl := class[c]
+		if cl&classBase64 != 0 {
+			if b64++; b64 >= 16 {
+				g.base64 = true
+			}
+		} else {
+			b64 = 0
+		}
+		if cl&classLeet != 0 {
+			leetLen++
+			if cl&classLetter != 0 {
+				leetLetters++
+			}
+		} else if leetLen > 0 {
+			endLeet()
+		}
+		letter := cl&classLetter != 0
+		if letter && !inWord {
+			if words++; words >= 3 {
+				g.lines3 = true
+			}
+		}
+		inWord = letter
+		switch {
+		case c == '\n':
+			words = 0
+		case c == '%':
+			g.percent++
+		case c == '\\' && i+1 < len(text) && text[i+1] == 'x':
+			g.hexEscape = true
+		case c >= utf8.RuneSelf:
+			g.nonASCII = true
+		}
+	}
+	endLeet()
+	g.hex = hasHexRun(text, 16)
+	return g
+}
+
+func isBase64Char(c byte) bool { return class[c]&classBase64 != 0 }
 
 // findBase64 scans for runs of base64 characters of at least 16 bytes that
 // decode to readable text.
@@ -418,7 +520,6 @@ func rot13(s string) string {
 func findROT13(text string) []segment {
 	dict := dictionary()
 	var out []segment
-	var lw, rw [32]byte
 	for start := 0; start < len(text); {
 		end := strings.IndexByte(text[start:], '\n')
 		if end < 0 {
@@ -427,43 +528,49 @@ func findROT13(text string) []segment {
 			end += start
 		}
 		// Count the words first so the lookups can stop as soon as the
-		// outcome is known: most lines are plain words and fail early.
-		words := countWords(text[start:end])
-		seen, before, after := 0, 0, 0
-		for i := start; i < end && words >= 3; {
-			if !isLetter(text[i]) {
-				i++
-				continue
+		// outcome is known. Plain text fails on its dictionary words, so
+		// those are counted first, and the ROT13 lookups only run on lines
+		// that pass.
+		line := text[start:end]
+		if words := countWords(line); words >= 3 && dictWords(dict, line, false, words/5+1) <= words/5 {
+			if after := dictWords(dict, line, true, words); after >= 3 && after*2 >= words {
+				out = append(out, segment{kind: ROT13, start: start, end: end, decoded: rot13(line)})
 			}
-			if before*5 > words || after+words-seen < 3 || (after+words-seen)*2 < words {
-				break
-			}
-			j := i
-			for j < end && isLetter(text[j]) {
-				j++
-			}
-			seen++
-			if n := j - i; n <= len(lw) {
-				for k := 0; k < n; k++ {
-					c := text[i+k] | 0x20 // ASCII lower-case
-					lw[k] = c
-					rw[k] = 'a' + (c-'a'+13)%26
-				}
-				if dict[string(lw[:n])] {
-					before++
-				}
-				if dict[string(rw[:n])] {
-					after++
-				}
-			}
-			i = j
-		}
-		if words >= 3 && after >= 3 && after*2 >= words && before*5 <= words {
-			out = append(out, segment{kind: ROT13, start: start, end: end, decoded: rot13(text[start:end])})
 		}
 		start = end + 1
 	}
 	return out
+}
+
+// dictWords counts the words of line (runs of ASCII letters) that are
+// dictionary words, after ROT13 when rot is set, stopping at limit.
+func dictWords(dict map[string]bool, line string, rot bool, limit int) int {
+	var w [32]byte
+	n := 0
+	for i := 0; i < len(line) && n < limit; {
+		if !isLetter(line[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(line) && isLetter(line[j]) {
+			j++
+		}
+		if j-i <= len(w) {
+			for k := i; k < j; k++ {
+				c := line[k] | 0x20 // ASCII lower-case
+				if rot {
+					c = 'a' + (c-'a'+13)%26
+				}
+				w[k-i] = c
+			}
+			if dict[string(w[:j-i])] {
+				n++
+			}
+		}
+		i = j
+	}
+	return n
 }
 
 // countWords counts runs of ASCII letters.
@@ -480,11 +587,9 @@ func countWords(s string) int {
 	return n
 }
 
-func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+func isLetter(c byte) bool { return class[c]&classLetter != 0 }
 
-func isLeetChar(c byte) bool {
-	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '@' || c == '$' || c == '!' || c == '|'
-}
+func isLeetChar(c byte) bool { return class[c]&classLeet != 0 }
 
 // leetTokens returns spans of 4-30 byte tokens that mix letters with digits
 // or leet symbols.
