@@ -216,7 +216,7 @@ func find(text string, report bool) []segment {
 		out = append(out, findBase64(text)...)
 	}
 	if g.hex || g.hexEscape {
-		out = append(out, findHex(text)...)
+		out = append(out, findHex(text, g.hex)...)
 	}
 	if g.percent >= 3 {
 		out = append(out, findPercent(text)...)
@@ -266,7 +266,7 @@ var class = func() (t [256]uint8) {
 // them all, and benign prose fails most.
 type gates struct {
 	base64    bool // a run of 16 base64 bytes
-	hex       bool // hasHexRun(text, 16)
+	hex       bool // 16 hex digits in a row, or 8 separated pairs
 	hexEscape bool // a \x
 	percent   int  // '%' bytes
 	lines3    bool // some line has three words (ROT13 needs them)
@@ -277,6 +277,7 @@ type gates struct {
 func scanGates(text string) gates {
 	var g gates
 	b64, leetLen, leetLetters, words, inWord := 0, 0, 0, 0, false
+	hexRun, hexPairs := 0, 0
 	endLeet := func() {
 		if leetLen >= 4 && leetLen <= 30 && leetLetters > 0 && leetLetters < leetLen {
 			g.leet = true
@@ -301,6 +302,22 @@ func scanGates(text string) gates {
 		} else if leetLen > 0 {
 			endLeet()
 		}
+		// 16 hex digits in a row, or 8 pairs separated by single spaces
+		// or colons ("de ad be ef").
+		if cl&classHex != 0 {
+			if hexRun++; hexRun >= 16 {
+				g.hex = true
+			}
+		} else {
+			if (c == ' ' || c == ':') && hexRun == 2 {
+				if hexPairs++; hexPairs >= 8 {
+					g.hex = true
+				}
+			} else {
+				hexPairs = 0
+			}
+			hexRun = 0
+		}
 		letter := cl&classLetter != 0
 		if letter && !inWord {
 			if words++; words >= 3 {
@@ -320,7 +337,6 @@ func scanGates(text string) gates {
 		}
 	}
 	endLeet()
-	g.hex = hasHexRun(text, 16)
 	return g
 }
 
@@ -411,39 +427,13 @@ var hexDigit = func() (t [256]bool) {
 	return t
 }()
 
-// hasHexRun reports whether text has n hex digits in a row, or in pairs
-// separated by single spaces or colons ("de ad be ef"): the gate before the
-// hex regex.
-func hasHexRun(text string, n int) bool {
-	run, pairs := 0, 0
-	for i := 0; i < len(text); i++ {
-		c := text[i]
-		if hexDigit[c] {
-			run++
-			if run >= n {
-				return true
-			}
-			continue
-		}
-		if (c == ' ' || c == ':') && run == 2 {
-			pairs++
-			if pairs*2 >= n {
-				return true
-			}
-		} else {
-			pairs = 0
-		}
-		run = 0
-	}
-	return false
-}
-
-func findHex(text string) []segment {
+// findHex finds \\x escapes, and hex runs when hexRun (gates.hex) is set.
+func findHex(text string, hexRun bool) []segment {
 	var out []segment
 	if strings.Contains(text, `\x`) {
 		out = append(out, findHexEscapes(text)...)
 	}
-	if !hasHexRun(text, 16) {
+	if !hexRun {
 		return out
 	}
 	for _, m := range hexRe.FindAllStringIndex(text, -1) {
