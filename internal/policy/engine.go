@@ -228,6 +228,7 @@ func (e *Engine) Evaluate(ctx context.Context, in detect.Input) Result {
 	if e.decodeDepth > 0 && ctx.Err() == nil {
 		res.Findings = append(res.Findings, e.scanDecoded(ctx, in, applicable)...)
 	}
+	in.Memo.Release()
 	res.Findings = dedupe(res.Findings)
 	res.Tags = e.tags(applicable, res.Findings)
 	return res
@@ -244,7 +245,7 @@ func (e *Engine) scan(ctx context.Context, in detect.Input, applicable []bool, d
 		end := chunkEnd(text, start, e.chunkSize)
 		sub := in
 		sub.Text = text[start:end]
-		if start > 0 || end < len(text) {
+		if start > 0 || end < len(text) || sub.Memo == nil {
 			sub.Memo = new(detect.Memo)
 		}
 		for _, f := range e.scanChunk(ctx, sub, applicable, decoded != "") {
@@ -252,6 +253,9 @@ func (e *Engine) scan(ctx context.Context, in detect.Input, applicable []bool, d
 			f.Finding.End += start
 			f.Decoded = decoded
 			out = append(out, f)
+		}
+		if sub.Memo != in.Memo {
+			sub.Memo.Release()
 		}
 		if end >= len(text) {
 			break
@@ -294,9 +298,6 @@ func chunkStart(text string, i int) int {
 // is lower-cased once here and handed to every detector in in.Lower.
 func (e *Engine) scanChunk(ctx context.Context, in detect.Input, applicable []bool, inDecoded bool) []PolicyFinding {
 	in.Lower = detect.LowerASCII(in.Text)
-	if in.Memo == nil {
-		in.Memo = new(detect.Memo)
-	}
 	run := e.prefilter(in, applicable)
 	var out []PolicyFinding
 	for i := range e.policies {

@@ -49,8 +49,30 @@ type Input struct {
 // and sexual, pii and pii-financial) do not tokenize or decode twice. It
 // belongs to one scan and is not safe for concurrent use.
 type Memo struct {
-	keys []any
-	vals []any
+	keys    []any
+	vals    []any
+	release []func()
+}
+
+// OnRelease registers f to run when the scan that owns m ends, so a
+// detector can recycle buffers it memoized (a sync.Pool). Without a memo
+// it does nothing.
+func (m *Memo) OnRelease(f func()) {
+	if m != nil {
+		m.release = append(m.release, f)
+	}
+}
+
+// Release runs the functions registered with OnRelease and empties m. The
+// engine calls it once no finding refers to memoized values any more.
+func (m *Memo) Release() {
+	if m == nil {
+		return
+	}
+	for _, f := range m.release {
+		f()
+	}
+	*m = Memo{}
 }
 
 // Memoize returns the value stored under key in in.Memo, computing and

@@ -335,19 +335,25 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 		return nil
 	}
 	lower := detect.Bytes(in.LowerText())
-	hits := make([][]int, len(d.rules)) // keyword positions per rule
+	// Keyword positions per rule, for the rules whose keywords occur.
+	var hits map[int][]int
 	for _, m := range d.ac.FindAllOverlapping(lower) {
+		if hits == nil {
+			hits = map[int][]int{}
+		}
 		for _, i := range d.kwRules[d.keywords[m.PatternID]] {
 			hits[i] = append(hits[i], m.Start)
 		}
 	}
+	ids := make([]int, 0, len(hits))
+	for i := range hits {
+		ids = append(ids, i)
+	}
+	sort.Ints(ids) // rule order, as without the map
 	var out []detect.Finding
-	for i := range d.rules {
+	for _, i := range ids {
 		if ctx.Err() != nil {
 			return nil
-		}
-		if len(hits[i]) == 0 {
-			continue
 		}
 		r := &d.rules[i]
 		switch {

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -246,10 +247,14 @@ func tokenize(text string) []token {
 // tokenizeLower is tokenize with text's ASCII lower-casing at hand (or ""),
 // which spares an allocation for every capitalised word.
 func tokenizeLower(text, lower string) []token {
+	return tokenizeInto(make([]token, 0, len(text)/6+1), text, lower)
+}
+
+// tokenizeInto is tokenizeLower appending to toks.
+func tokenizeInto(toks []token, text, lower string) []token {
 	if lower == "" {
 		lower = lowerASCII(text)
 	}
-	toks := make([]token, 0, len(text)/6+1)
 	for i := 0; i < len(text); {
 		// Fast path: a word of ASCII letters only is its own lower-casing,
 		// so it is hashed and checked for letter runs in the same pass.
@@ -711,11 +716,18 @@ type tokenStream struct {
 }
 
 func buildStream(toks []token) *tokenStream {
+	ts := buildStreamInto(tokenStream{}, toks)
+	return &ts
+}
+
+// buildStreamInto is buildStream reusing ts's buffers.
+func buildStreamInto(ts tokenStream, toks []token) tokenStream {
 	n := len(toks)
 	for _, t := range toks {
 		n += len(t.norm)
 	}
-	ts := &tokenStream{text: make([]byte, 0, n), starts: make([]int, len(toks))}
+	ts.text = slices.Grow(ts.text[:0], n)
+	ts.starts = slices.Grow(ts.starts[:0], len(toks))[:len(toks)]
 	for i, t := range toks {
 		if i > 0 {
 			ts.text = append(ts.text, ' ')
@@ -729,13 +741,30 @@ func buildStream(toks []token) *tokenStream {
 // tokenized is a tokenized text, shared by the lexicons that scan it; its
 // stream is built on first use.
 type tokenized struct {
-	toks []token
-	ts   *tokenStream
+	toks  []token
+	ts    tokenStream
+	built bool
 }
 
 func (t *tokenized) stream() *tokenStream {
-	if t.ts == nil {
-		t.ts = buildStream(t.toks)
+	if !t.built {
+		t.ts = buildStreamInto(t.ts, t.toks)
+		t.built = true
 	}
-	return t.ts
+	return &t.ts
+}
+
+// tokenizedPool recycles the token and stream buffers of scanned texts.
+var tokenizedPool = sync.Pool{New: func() any { return new(tokenized) }}
+
+// recycle returns t to the pool, keeping its buffers unless they grew
+// large (one huge message should not pin memory).
+func (t *tokenized) recycle() {
+	if cap(t.toks) > 1<<16 {
+		return
+	}
+	clear(t.toks) // drop the strings the tokens point into
+	t.toks, t.built = t.toks[:0], false
+	t.ts.text, t.ts.starts = t.ts.text[:0], t.ts.starts[:0]
+	tokenizedPool.Put(t)
 }

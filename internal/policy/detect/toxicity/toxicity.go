@@ -95,7 +95,12 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 	if ctx.Err() != nil || in.Text == "" {
 		return nil
 	}
-	tx := detect.Memoize(in, tokensKey, func() *tokenized { return &tokenized{toks: tokenizeLower(in.Text, in.LowerText())} })
+	tx := detect.Memoize(in, tokensKey, func() *tokenized {
+		tx := tokenizedPool.Get().(*tokenized)
+		tx.toks = tokenizeInto(tx.toks[:0], in.Text, in.LowerText())
+		in.Memo.OnRelease(func() { tx.recycle() })
+		return tx
+	})
 	ms, words := d.lex.matchText(tx, d.allow)
 	kept := ms[:0]
 	for _, m := range ms {
