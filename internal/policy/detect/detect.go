@@ -8,6 +8,7 @@ package detect
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"sort"
 	"strings"
@@ -109,15 +110,18 @@ func (in Input) LowerText() string {
 // (strings.ToLower can change lengths). It does not allocate when s has no
 // upper-case ASCII letter.
 func LowerASCII(s string) string {
-	i := 0
-	for i < len(s) && (s[i] < 'A' || s[i] > 'Z') {
-		i++
-	}
+	i := firstUpper(s)
 	if i == len(s) {
 		return s
 	}
 	b := make([]byte, len(s))
 	copy(b, s[:i])
+	// Eight bytes at a time: each upper-case ASCII byte gets 0x20 added,
+	// every other byte (non-ASCII ones included) is kept.
+	for ; i+8 <= len(s); i += 8 {
+		x := binary.LittleEndian.Uint64(Bytes(s[i : i+8]))
+		binary.LittleEndian.PutUint64(b[i:], x|upperMask(x)>>2)
+	}
 	for ; i < len(s); i++ {
 		c := s[i]
 		if c >= 'A' && c <= 'Z' {
@@ -126,6 +130,36 @@ func LowerASCII(s string) string {
 		b[i] = c
 	}
 	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// upperMask has the high bit set in each byte of x that is 'A'..'Z'.
+func upperMask(x uint64) uint64 {
+	low := x &^ highs              // each byte's low seven bits
+	geA := low + (0x80-'A')*ones   // high bit: byte >= 'A'
+	gtZ := low + (0x80-'Z'-1)*ones // high bit: byte > 'Z'
+	return geA &^ gtZ &^ x & highs // and not a non-ASCII byte
+}
+
+// firstUpper returns the index of the first upper-case ASCII letter in s,
+// or len(s).
+func firstUpper(s string) int {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		if upperMask(binary.LittleEndian.Uint64(Bytes(s[i:i+8]))) != 0 {
+			break
+		}
+	}
+	for ; i < len(s); i++ {
+		if s[i] >= 'A' && s[i] <= 'Z' {
+			return i
+		}
+	}
+	return len(s)
 }
 
 // IsASCII reports whether s has only ASCII bytes.

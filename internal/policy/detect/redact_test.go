@@ -61,3 +61,38 @@ func TestLowerText(t *testing.T) {
 		t.Errorf("LowerText ignored a precomputed Lower: %q", got)
 	}
 }
+
+// FuzzLowerASCII checks the eight-bytes-at-a-time lower-casing against a
+// byte loop, on every byte value around the letters and the high bit.
+func FuzzLowerASCII(f *testing.F) {
+	for _, s := range []string{"", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "@[`{\x7f\x80\xc1\xdaZ", "0123456789abcdefGHIJ", "ÉCOLE Straße 123 ABC"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := []byte(s)
+		for i, c := range want {
+			if c >= 'A' && c <= 'Z' {
+				want[i] = c + 'a' - 'A'
+			}
+		}
+		if got := LowerASCII(s); got != string(want) {
+			t.Fatalf("LowerASCII(%q) = %q, want %q", s, got, want)
+		}
+	})
+}
+
+func TestLowerASCIIEveryByte(t *testing.T) {
+	all := make([]byte, 0, 256*9)
+	for c := range 256 {
+		all = append(all, byte(c), 'a', 'Z', byte(c), 0x80|byte(c), 'A', byte(c), '@', '[')
+	}
+	want := []byte(string(all))
+	for i, c := range want {
+		if c >= 'A' && c <= 'Z' {
+			want[i] = c + 'a' - 'A'
+		}
+	}
+	if got := LowerASCII(string(all)); got != string(want) {
+		t.Fatal("LowerASCII differs from the byte loop")
+	}
+}
