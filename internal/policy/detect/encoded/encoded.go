@@ -436,7 +436,7 @@ func findHex(text string, hexRun bool) []segment {
 	if !hexRun {
 		return out
 	}
-	for _, m := range hexRe.FindAllStringIndex(text, -1) {
+	for _, m := range hexMatches(text) {
 		s := strings.TrimSpace(text[m[0]:m[1]])
 		raw := hexSeparators.Replace(strings.TrimPrefix(s, "0x"))
 		if len(raw)%2 != 0 || len(raw) < 16 {
@@ -450,6 +450,36 @@ func findHex(text string, hexRun bool) []segment {
 	}
 	return out
 }
+
+// hexMatches runs hexRe only on regions of text made of the bytes a match
+// can hold (hex digits, 'x', space and colon) with 16 hex digits or more:
+// a match never crosses such a region's edge, so this finds what the regex
+// finds over the whole text.
+func hexMatches(text string) [][]int {
+	var out [][]int
+	for i := 0; i < len(text); {
+		if !hexRegionByte(text[i]) {
+			i++
+			continue
+		}
+		start, digits := i, 0
+		for ; i < len(text) && hexRegionByte(text[i]); i++ {
+			if class[text[i]]&classHex != 0 {
+				digits++
+			}
+		}
+		if digits < 16 {
+			continue
+		}
+		lo, hi := max(start-1, 0), min(i+1, len(text))
+		for _, m := range hexRe.FindAllStringIndex(text[lo:hi], -1) {
+			out = append(out, []int{lo + m[0], lo + m[1]})
+		}
+	}
+	return out
+}
+
+func hexRegionByte(c byte) bool { return class[c]&classHex != 0 || c == 'x' || c == ' ' || c == ':' }
 
 func findHexEscapes(text string) []segment {
 	var out []segment

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -121,4 +123,33 @@ func FuzzDetect(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestHexMatchesWholeText checks the region-by-region hex search against
+// the regex over the whole text.
+func TestHexMatchesWholeText(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 2))
+	const alphabet = "0123456789abcdef0123456789abcdef0123456789ABCDEFx: \nghz-_.\\"
+	found := 0
+	for range 3000 {
+		b := make([]byte, 10+r.IntN(150))
+		for i := range b {
+			b[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		text := string(b)
+		want := hexRe.FindAllStringIndex(text, -1)
+		got := hexMatches(text)
+		found += len(want)
+		if len(got) != len(want) {
+			t.Fatalf("%q: regions found %v, whole text %v", text, got, want)
+		}
+		for i := range want {
+			if !slices.Equal(got[i], want[i]) {
+				t.Fatalf("%q: regions found %v, whole text %v", text, got, want)
+			}
+		}
+	}
+	if found < 100 {
+		t.Fatalf("only %d matches: the generated texts no longer exercise the regex", found)
+	}
 }

@@ -1,6 +1,7 @@
 package toxicity
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"slices"
@@ -675,13 +676,14 @@ func (l *Lexicon) phraseMatches(toks []token, shared *tokenized) []match {
 		ts = buildStream(toks)
 	}
 	stream, starts := ts.text, ts.starts
-	// A phrase runs only when the stream contains one of its keywords.
-	var run []bool
+	// A phrase runs only where the stream contains one of its keywords:
+	// on windows around them (all of it when the phrase has none).
+	var near [][][2]int
 	if l.phraseKeys != nil {
-		run = make([]bool, len(l.phrases))
+		near = make([][][2]int, len(l.phrases))
 		for _, m := range l.phraseKeys.FindAllOverlapping(stream) {
 			for _, pi := range l.phrasesOf[m.PatternID] {
-				run[pi] = true
+				near[pi] = addWindow(near[pi], stream, m.Start, m.End)
 			}
 		}
 	}
@@ -694,18 +696,62 @@ func (l *Lexicon) phraseMatches(toks []token, shared *tokenized) []match {
 	}
 	var out []match
 	for pi, p := range l.phrases {
-		if len(p.keywords) > 0 && !run[pi] {
-			continue
+		windows := [][2]int{{0, len(stream)}}
+		if len(p.keywords) > 0 {
+			windows = near[pi]
 		}
-		for _, loc := range p.re.FindAllIndex(stream, 8) {
-			if loc[1] <= loc[0] {
-				continue
+		n := 0
+		for _, w := range windows {
+			for _, loc := range p.re.FindAllIndex(stream[w[0]:w[1]], maxPhraseMatches-n) {
+				start, end := w[0]+loc[0], w[0]+loc[1]
+				// A match this long is cut by the window: the regex saw
+				// an edge that is not the stream's.
+				if end <= start || start == w[0] && w[0] > 0 || end == w[1] && w[1] < len(stream) {
+					continue
+				}
+				first, last := tokenAt(start), tokenAt(end-1)
+				out = append(out, match{entity: p.entity, weight: p.weight, start: toks[first].start, end: toks[last].end})
+				n++
 			}
-			first, last := tokenAt(loc[0]), tokenAt(loc[1]-1)
-			out = append(out, match{entity: p.entity, weight: p.weight, start: toks[first].start, end: toks[last].end})
+			if n >= maxPhraseMatches {
+				break
+			}
 		}
 	}
 	return out
+}
+
+const (
+	// maxPhraseMatches bounds the matches of one phrase pattern in a text.
+	maxPhraseMatches = 8
+	// phraseRadius is how far around a keyword a phrase pattern looks, in
+	// stream bytes: far more than any phrase spans.
+	phraseRadius = 512
+)
+
+// addWindow adds the window of phraseRadius bytes around [start,end) of
+// stream to ws, its edges moved out to token boundaries (a space or the
+// stream's ends) so \b sees what it sees in the whole stream; windows that
+// touch are merged.
+func addWindow(ws [][2]int, stream []byte, start, end int) [][2]int {
+	lo, hi := max(start-phraseRadius, 0), min(end+phraseRadius, len(stream))
+	if lo > 0 {
+		if i := bytes.LastIndexByte(stream[:lo], ' '); i >= 0 {
+			lo = i + 1
+		} else {
+			lo = 0
+		}
+	}
+	if i := bytes.IndexByte(stream[hi:], ' '); i >= 0 {
+		hi += i
+	} else {
+		hi = len(stream)
+	}
+	if n := len(ws); n > 0 && lo <= ws[n-1][1] {
+		ws[n-1] = [2]int{min(ws[n-1][0], lo), max(ws[n-1][1], hi)}
+		return ws
+	}
+	return append(ws, [2]int{lo, hi})
 }
 
 // tokenStream is the normalized words joined by single spaces, with the
