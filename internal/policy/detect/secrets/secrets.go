@@ -62,6 +62,11 @@ type rule struct {
 	// window), and maxKeyword is the longest keyword: together they give
 	// the window around a keyword that holds every match containing it.
 	maxLen, maxKeyword int
+	// anchored is set when every match starts with one of the keywords
+	// (a literal prefix): the regex anchored at the start, tried only at
+	// keyword positions, with wordStart when it begins with \b.
+	anchored  *glregexp.Regexp
+	wordStart bool
 }
 
 // withBounds fills r's window bounds from its regex and keywords.
@@ -70,7 +75,54 @@ func (r rule) withBounds() rule {
 	for _, k := range r.keywords {
 		r.maxKeyword = max(r.maxKeyword, len(k))
 	}
+	if prefix, wordStart, ok := literalPrefix(r.re.String()); ok && len(r.keywords) > 0 {
+		all := true
+		for _, k := range r.keywords {
+			all = all && strings.HasPrefix(prefix, k)
+		}
+		if re, err := compile(`^(?:` + r.re.String() + `)`); all && err == nil {
+			r.anchored, r.wordStart = re, wordStart
+		}
+	}
 	return r
+}
+
+// literalPrefix returns, lower-cased, the literal every match of pattern
+// starts with, after an optional \b (wordStart) and capture groups; ok is
+// false when there is none or the pattern starts with another assertion.
+func literalPrefix(pattern string) (prefix string, wordStart, ok bool) {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return "", false, false
+	}
+	re = re.Simplify()
+	for {
+		switch re.Op {
+		case syntax.OpConcat:
+			if len(re.Sub) == 0 {
+				return "", false, false
+			}
+			if re.Sub[0].Op == syntax.OpWordBoundary && !wordStart && len(re.Sub) > 1 {
+				wordStart = true
+				re = &syntax.Regexp{Op: syntax.OpConcat, Sub: re.Sub[1:]}
+				continue
+			}
+			re = re.Sub[0]
+		case syntax.OpCapture:
+			re = re.Sub[0]
+		case syntax.OpLiteral:
+			var b strings.Builder
+			for _, r := range re.Rune {
+				if r >= utf8.RuneSelf {
+					break // case folding beyond ASCII: keep the ASCII part
+				}
+				b.WriteRune(unicode.ToLower(r))
+			}
+			return b.String(), wordStart, b.Len() > 0
+		default:
+			return "", false, false
+		}
+	}
 }
 
 // maxWindowedMatch is the longest bounded match worth a window of its own;
@@ -357,6 +409,8 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 		}
 		r := &d.rules[i]
 		switch {
+		case r.anchored != nil:
+			out = append(out, d.detectAnchored(r, text, hits[i], in.FileName)...)
 		case r.maxLen > 0:
 			// A match holding a keyword lies within maxLen bytes of it.
 			for _, w := range boundedWindows(text, hits[i], r.maxLen, r.maxKeyword) {
@@ -392,41 +446,86 @@ func (d *Detector) detectRule(r *rule, text string, w [2]int, fileName string) [
 				m[k] += w[0]
 			}
 		}
-		start, end := secretSpan(r, m)
-		if start < 0 {
-			continue
+		if f, ok := d.finding(r, text, m, fileName); ok {
+			out = append(out, f)
 		}
-		secret := text[start:end]
-		match := strings.Trim(text[m[0]:m[1]], "\n")
-		threshold := r.entropy
-		if r.generic && d.minEntropy > 0 {
-			threshold = d.minEntropy
-		}
-		ent := shannon(secret)
-		if threshold > 0 && ent <= threshold {
-			continue
-		}
-		if r.generic && d.isPlaceholder(secret) {
-			continue
-		}
-		// A whole-value placeholder ("pass") is never a real secret, whatever the rule.
-		if d.rs.placeholderValues[strings.ToLower(secret)] {
-			continue
-		}
-		line := lineAround(text, m[0], m[1])
-		if allowed(d.rs.global, secret, match, line, fileName) || allowed(r.allowlists, secret, match, line, fileName) {
-			continue
-		}
-		score := 0.9
-		if r.generic {
-			score = min(0.6+max(ent-threshold, 0)/10, 0.85)
-		}
-		out = append(out, detect.Finding{
-			Detector: ID, Entity: r.id, Start: start, End: end,
-			Score: score, Excerpt: detect.Excerpt(text, start, end),
-		})
 	}
 	return out
+}
+
+// detectAnchored finds r's matches by trying its anchored regex only at
+// the keyword positions, where every match of r starts (see prefixRule):
+// in ascending order and never inside the previous match, as a search of
+// the whole text would.
+func (d *Detector) detectAnchored(r *rule, text string, positions []int, fileName string) []detect.Finding {
+	if r.path != nil && !r.path.MatchString(fileName) {
+		return nil
+	}
+	sort.Ints(positions)
+	var out []detect.Finding
+	next := 0
+	for _, p := range positions {
+		if p < next || r.wordStart && (p > 0 && isWordByte(text[p-1])) == isWordByte(text[p]) {
+			continue
+		}
+		m := r.anchored.FindStringSubmatchIndex(text[p:])
+		if m == nil {
+			continue
+		}
+		for k := range m {
+			if m[k] >= 0 {
+				m[k] += p
+			}
+		}
+		next = m[1]
+		if f, ok := d.finding(r, text, m, fileName); ok {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// isWordByte is RE2's \w, for \b.
+func isWordByte(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
+}
+
+// finding checks one match m of r (submatch indices into text) against
+// entropy, placeholders and allowlists.
+func (d *Detector) finding(r *rule, text string, m []int, fileName string) (detect.Finding, bool) {
+	start, end := secretSpan(r, m)
+	if start < 0 {
+		return detect.Finding{}, false
+	}
+	secret := text[start:end]
+	match := strings.Trim(text[m[0]:m[1]], "\n")
+	threshold := r.entropy
+	if r.generic && d.minEntropy > 0 {
+		threshold = d.minEntropy
+	}
+	ent := shannon(secret)
+	if threshold > 0 && ent <= threshold {
+		return detect.Finding{}, false
+	}
+	if r.generic && d.isPlaceholder(secret) {
+		return detect.Finding{}, false
+	}
+	// A whole-value placeholder ("pass") is never a real secret, whatever the rule.
+	if d.rs.placeholderValues[strings.ToLower(secret)] {
+		return detect.Finding{}, false
+	}
+	line := lineAround(text, m[0], m[1])
+	if allowed(d.rs.global, secret, match, line, fileName) || allowed(r.allowlists, secret, match, line, fileName) {
+		return detect.Finding{}, false
+	}
+	score := 0.9
+	if r.generic {
+		score = min(0.6+max(ent-threshold, 0)/10, 0.85)
+	}
+	return detect.Finding{
+		Detector: ID, Entity: r.id, Start: start, End: end,
+		Score: score, Excerpt: detect.Excerpt(text, start, end),
+	}, true
 }
 
 // windowThreshold is the text size above which rules run on keyword windows.

@@ -156,7 +156,8 @@ func FuzzDetect(f *testing.F) {
 }
 
 // TestBoundedWindowsMatchWholeText checks that running bounded rules only
-// around their keywords finds what running them over the whole text finds.
+// around their keywords, and prefix rules only at them, finds what running
+// them over the whole text finds.
 func TestBoundedWindowsMatchWholeText(t *testing.T) {
 	d := newDetector(t, nil).(*Detector)
 	r := rand.New(rand.NewPCG(9, 9))
@@ -164,6 +165,9 @@ func TestBoundedWindowsMatchWholeText(t *testing.T) {
 		fake("s.", 24, alnum), fake("hvs.", 95, alnum), fake("ghp_", 36, alnum), fake("AKIA", 16, upper27),
 		fake("xoxb-", 30, alnum), "token = " + fake("", 24, alnum), "s.", "ghp_", "the ", "report. ", "\n",
 		"api_key: " + fake("", 32, alnum), "postgres://u:" + fake("", 12, alnum) + "@db/x", "é", " ", ";",
+		"eyJ" + fake("", 20, alnum) + ".eyJ" + fake("", 30, alnum) + "." + fake("", 20, alnum), "they ", "key",
+		"xoxb-" + fake("", 12, "0123456789") + "-" + fake("", 12, "0123456789") + fake("", 10, alnum), "xoxb-",
+		"curl -H \"Authorization: Bearer " + fake("", 20, alnum) + "\" https://x", "glc_" + fake("", 40, alnum), "_",
 	}
 	total := 0
 	for range 500 {
@@ -176,7 +180,7 @@ func TestBoundedWindowsMatchWholeText(t *testing.T) {
 		var want []detect.Finding
 		for i := range d.rules {
 			rl := &d.rules[i]
-			if rl.maxLen > 0 && slices.ContainsFunc(rl.keywords, func(k string) bool { return strings.Contains(strings.ToLower(text), k) }) {
+			if (rl.maxLen > 0 || rl.anchored != nil) && slices.ContainsFunc(rl.keywords, func(k string) bool { return strings.Contains(strings.ToLower(text), k) }) {
 				want = append(want, d.detectRule(rl, text, [2]int{0, len(text)}, "")...)
 			}
 		}
@@ -185,7 +189,7 @@ func TestBoundedWindowsMatchWholeText(t *testing.T) {
 		var gotBounded []detect.Finding
 		for _, f := range got {
 			for i := range d.rules {
-				if d.rules[i].id == f.Entity && d.rules[i].maxLen > 0 {
+				if d.rules[i].id == f.Entity && (d.rules[i].maxLen > 0 || d.rules[i].anchored != nil) {
 					gotBounded = append(gotBounded, f)
 				}
 			}
