@@ -84,6 +84,8 @@ type Detector struct {
 	// streetAt is streetRe anchored at the start, run only where a match
 	// can begin (see streets).
 	streetAt *regexp.Regexp
+	// suffixes are the street-type words, lower case.
+	suffixes map[string]bool
 	// cues finds, in one pass over the lower-cased text, every word the
 	// gates and the person recognizer look for; cueIDs maps a word to its
 	// pattern id.
@@ -142,6 +144,7 @@ func New(p detect.Params) (detect.Detector, error) {
 	if err != nil {
 		return nil, err
 	}
+	d.suffixes = suffixes
 	alts := make([]string, 0, len(suffixes))
 	for s := range suffixes {
 		alts = append(alts, regexp.QuoteMeta(s))
@@ -1056,12 +1059,53 @@ func (d *Detector) streets(text string) []candidate {
 			continue
 		}
 		end := fieldsEnd(text, s, 6)
+		if !d.maySuffix(text[s:end]) {
+			continue
+		}
 		if m := d.streetAt.FindStringIndex(text[s:end]); m != nil {
 			out = append(out, candidate{entity: StreetAddress, start: s, end: s + m[1], score: 0.65})
 			s += m[1] - 1
 		}
 	}
 	return out
+}
+
+// maySuffix reports whether one of the whitespace-separated fields of
+// window after the first can be a street-type word as the regex wants it:
+// its leading run of word bytes is a suffix. Fields with non-ASCII bytes
+// are left to the regex.
+func (d *Detector) maySuffix(window string) bool {
+	var buf [32]byte
+	for f, i := 0, 0; i < len(window); f++ {
+		for i < len(window) && isRegexSpace(window[i]) {
+			i++
+		}
+		j := i
+		for j < len(window) && alnum[window[j]] {
+			j++
+		}
+		k := j
+		for k < len(window) && !isRegexSpace(window[k]) {
+			if window[k] >= utf8.RuneSelf {
+				return true
+			}
+			k++
+		}
+		if f > 0 && j-i <= len(buf) {
+			w := buf[:0]
+			for _, c := range []byte(window[i:j]) {
+				if c >= 'A' && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				w = append(w, c)
+			}
+			if d.suffixes[string(w)] {
+				return true
+			}
+		}
+		i = k
+	}
+	return false
 }
 
 // isRegexSpace is RE2's \s.

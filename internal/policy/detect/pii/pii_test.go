@@ -193,3 +193,43 @@ func TestIBANWindowsMatchWholeText(t *testing.T) {
 		}
 	}
 }
+
+// TestStreetsMatchWholeText checks the street finder, which tries its
+// anchored regex only where an address can start and a street word
+// follows, against the regex over the whole text.
+func TestStreetsMatchWholeText(t *testing.T) {
+	d, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	det := d.(*Detector)
+	r := rand.New(rand.NewPCG(8, 1))
+	pieces := []string{"12", "221B", "7,", " ", "  ", "\n", "Baker", "Main", "Old", "St.", "Street", "street", "Ave",
+		"Road,", "Rd", "Straße", "Lane_2", "lane", "the", "Oak’s", "x", "Streets", "99", "Dr", "Way", "Blvd."}
+	found := 0
+	for range 3000 {
+		var b strings.Builder
+		for range 2 + r.IntN(14) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+			if r.IntN(3) > 0 {
+				b.WriteByte(' ')
+			}
+		}
+		text := b.String()
+		var want [][2]int
+		for _, m := range det.streetRe.FindAllStringIndex(text, -1) {
+			want = append(want, [2]int{m[0], m[1]})
+		}
+		var got [][2]int
+		for _, c := range det.streets(text) {
+			got = append(got, [2]int{c.start, c.end})
+		}
+		found += len(want)
+		if !slices.Equal(got, want) {
+			t.Fatalf("%q: finder %v, whole-text regex %v", text, got, want)
+		}
+	}
+	if found < 100 {
+		t.Fatalf("only %d matches: the generated texts no longer exercise the regex", found)
+	}
+}
