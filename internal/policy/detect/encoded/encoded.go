@@ -61,8 +61,33 @@ var scores = map[string]float64{
 //go:embed data/words.txt
 var wordsTXT []byte
 
-var dictionary = sync.OnceValue(func() map[string]bool {
-	m := map[string]bool{}
+// wordSet is the dictionary of data/words.txt with a one-hash Bloom filter
+// in front of the map: most words of code and logs are not in it, and the
+// filter tells so without hashing for the map.
+type wordSet struct {
+	words  map[string]bool
+	filter [1 << 8]uint64
+}
+
+func fnv(b []byte) uint32 {
+	h := uint32(2166136261)
+	for _, c := range b {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	return h
+}
+
+// has reports whether the lower-case word w is in the dictionary.
+func (ws *wordSet) has(w []byte) bool {
+	h := fnv(w)
+	if ws.filter[h>>6&(1<<8-1)]&(1<<(h&63)) == 0 {
+		return false
+	}
+	return ws.words[string(w)]
+}
+
+var dictionary = sync.OnceValue(func() *wordSet {
+	ws := &wordSet{words: map[string]bool{}}
 	sc := bufio.NewScanner(bytes.NewReader(wordsTXT))
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
@@ -70,10 +95,12 @@ var dictionary = sync.OnceValue(func() map[string]bool {
 			continue
 		}
 		for _, w := range strings.Fields(line) {
-			m[w] = true
+			ws.words[w] = true
+			h := fnv([]byte(w))
+			ws.filter[h>>6&(1<<8-1)] |= 1 << (h & 63)
 		}
 	}
-	return m
+	return ws
 })
 
 func init() {
@@ -552,8 +579,8 @@ func findROT13(text string) []segment {
 		// those are counted first, and the ROT13 lookups only run on lines
 		// that pass.
 		line := text[start:end]
-		if words := countWords(line); words >= 3 && dictWords(dict, line, false, words/5+1) <= words/5 {
-			if after := dictWords(dict, line, true, words); after >= 3 && after*2 >= words {
+		if words := countWords(line); words >= 3 && dictWords(dict, line, false, words, words/5+1, 0) <= words/5 {
+			if after := dictWords(dict, line, true, words, words, max(3, (words+1)/2)); after >= 3 && after*2 >= words {
 				out = append(out, segment{kind: ROT13, start: start, end: end, decoded: rot13(line)})
 			}
 		}
@@ -562,12 +589,13 @@ func findROT13(text string) []segment {
 	return out
 }
 
-// dictWords counts the words of line (runs of ASCII letters) that are
-// dictionary words, after ROT13 when rot is set, stopping at limit.
-func dictWords(dict map[string]bool, line string, rot bool, limit int) int {
+// dictWords counts the words of line (runs of ASCII letters, words in all)
+// that are dictionary words, after ROT13 when rot is set. It stops once
+// the count reaches limit, or once the words left cannot bring it to need.
+func dictWords(dict *wordSet, line string, rot bool, words, limit, need int) int {
 	var w [32]byte
-	n := 0
-	for i := 0; i < len(line) && n < limit; {
+	n, seen := 0, 0
+	for i := 0; i < len(line) && n < limit && n+words-seen >= need; {
 		if !isLetter(line[i]) {
 			i++
 			continue
@@ -576,6 +604,7 @@ func dictWords(dict map[string]bool, line string, rot bool, limit int) int {
 		for j < len(line) && isLetter(line[j]) {
 			j++
 		}
+		seen++
 		if j-i <= len(w) {
 			for k := i; k < j; k++ {
 				c := line[k] | 0x20 // ASCII lower-case
@@ -584,7 +613,7 @@ func dictWords(dict map[string]bool, line string, rot bool, limit int) int {
 				}
 				w[k-i] = c
 			}
-			if dict[string(w[:j-i])] {
+			if dict.has(w[:j-i]) {
 				n++
 			}
 		}
@@ -638,7 +667,9 @@ func leetTokens(text string) [][2]int {
 	return out
 }
 
-var leetMap = map[rune]rune{'4': 'a', '@': 'a', '3': 'e', '1': 'i', '!': 'i', '|': 'l', '0': 'o', '5': 's', '$': 's', '7': 't', '8': 'b', '9': 'g'}
+// leetLetter maps the digits and symbols leetspeak uses to the letters
+// they stand for.
+var leetLetter = [256]byte{'4': 'a', '@': 'a', '3': 'e', '1': 'i', '!': 'i', '|': 'l', '0': 'o', '5': 's', '$': 's', '7': 't', '8': 'b', '9': 'g'}
 
 // findLeet reports words that become dictionary words once digits and
 // symbols are read as letters ("h4ck", "p@ssw0rd"); the decoded text is the
@@ -646,21 +677,32 @@ var leetMap = map[rune]rune{'4': 'a', '@': 'a', '3': 'e', '1': 'i', '!': 'i', '|
 func findLeet(text string) []segment {
 	dict := dictionary()
 	var out []segment
+	var dec, low [30]byte // leet tokens are ASCII and at most 30 bytes
 	for _, m := range leetTokens(text) {
 		w := text[m[0]:m[1]]
 		subs := 0
-		dec := strings.Map(func(r rune) rune {
-			if l, ok := leetMap[r]; ok {
-				subs++
-				return l
+		for k := 0; k < len(w); k++ {
+			c := w[k]
+			low[k] = c
+			if c >= 'A' && c <= 'Z' {
+				low[k] = c + 'a' - 'A'
 			}
-			return unicode.ToLower(r)
-		}, w)
-		dec = strings.TrimRight(dec, "i") // a trailing "!" is punctuation
-		if subs == 0 || subs*2 > len(w) || !dict[dec] || dict[strings.ToLower(w)] {
+			if l := leetLetter[c]; l != 0 {
+				subs++
+				c = l
+			} else {
+				c = low[k]
+			}
+			dec[k] = c
+		}
+		n := len(w)
+		for n > 0 && dec[n-1] == 'i' { // a trailing "!" is punctuation
+			n--
+		}
+		if subs == 0 || subs*2 > len(w) || !dict.has(dec[:n]) || dict.has(low[:len(w)]) {
 			continue
 		}
-		out = append(out, segment{kind: Leetspeak, start: m[0], end: m[1], decoded: dec})
+		out = append(out, segment{kind: Leetspeak, start: m[0], end: m[1], decoded: string(dec[:n])})
 	}
 	if len(out) == 0 {
 		return nil
