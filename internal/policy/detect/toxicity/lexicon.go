@@ -412,6 +412,15 @@ func normalizeWord(w string) string {
 		// The common case needs no decomposition, folding or mapping.
 		return w
 	}
+	if isASCII(w) {
+		return normalizeASCII(w)
+	}
+	return normalizeRunes(w)
+}
+
+// normalizeRunes is normalizeWord for any word: diacritics removed by NFD,
+// leet mapped in words with a letter, apostrophes dropped, lower case.
+func normalizeRunes(w string) string {
 	hasLetter := false
 	for _, r := range w {
 		if unicode.IsLetter(r) {
@@ -435,6 +444,50 @@ func normalizeWord(w string) string {
 	}
 	return b.String()
 }
+
+// normalizeASCII is normalizeWord for ASCII words (code, numbers, leet),
+// without map lookups, and without allocating when nothing changes.
+func normalizeASCII(w string) string {
+	hasLetter := false
+	for i := 0; i < len(w) && !hasLetter; i++ {
+		hasLetter = asciiLetter[w[i]]
+	}
+	changes := func(c byte) bool {
+		return c == '\'' || c >= 'A' && c <= 'Z' || hasLetter && leetASCII[c] != 0
+	}
+	i := 0
+	for i < len(w) && !changes(w[i]) {
+		i++
+	}
+	if i == len(w) {
+		return w
+	}
+	b := make([]byte, i, len(w))
+	copy(b, w[:i])
+	for ; i < len(w); i++ {
+		c := w[i]
+		switch {
+		case c == '\'':
+			continue
+		case hasLetter && leetASCII[c] != 0:
+			c = leetASCII[c]
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return string(b)
+}
+
+// leetASCII is leet for ASCII bytes.
+var leetASCII = func() (t [256]byte) {
+	for r, l := range leet {
+		if r < utf8.RuneSelf {
+			t[r] = byte(l)
+		}
+	}
+	return t
+}()
 
 func isASCII(s string) bool {
 	for i := 0; i < len(s); i++ {

@@ -203,3 +203,18 @@ func BenchmarkDetect(b *testing.B) {
 		})
 	}
 }
+
+// FuzzNormalizeASCII checks the ASCII fast path against the rune path.
+func FuzzNormalizeASCII(f *testing.F) {
+	for _, s := range []string{"h4ck3r", "Don't", "X86_64", "1337", "sh!t", "$ucker", "ABC'D", "a@b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !isASCII(s) {
+			return
+		}
+		if got, want := normalizeASCII(s), normalizeRunes(s); got != want {
+			t.Fatalf("normalizeASCII(%q) = %q, want %q", s, got, want)
+		}
+	})
+}
