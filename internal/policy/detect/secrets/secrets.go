@@ -71,7 +71,9 @@ type rule struct {
 
 // withBounds fills r's window bounds from its regex and keywords.
 func (r rule) withBounds() rule {
-	r.maxLen = maxMatchLen(r.re.String())
+	if n := detect.MaxMatchBytes(r.re.String(), false); n > 0 && n <= maxWindowedMatch {
+		r.maxLen = n
+	}
 	for _, k := range r.keywords {
 		r.maxKeyword = max(r.maxKeyword, len(k))
 	}
@@ -128,83 +130,6 @@ func literalPrefix(pattern string) (prefix string, wordStart, ok bool) {
 // maxWindowedMatch is the longest bounded match worth a window of its own;
 // longer ones (PEM blocks) use keywordWindows.
 const maxWindowedMatch = 1024
-
-// maxMatchLen returns the most bytes a match of pattern can span, or 0 when
-// that is unbounded or over maxWindowedMatch.
-func maxMatchLen(pattern string) int {
-	re, err := syntax.Parse(pattern, syntax.Perl)
-	if err != nil {
-		return 0
-	}
-	n := maxBytes(re.Simplify())
-	if n < 0 || n > maxWindowedMatch {
-		return 0
-	}
-	return n
-}
-
-// maxBytes is the longest UTF-8 match of re in bytes, -1 when unbounded.
-func maxBytes(re *syntax.Regexp) int {
-	switch re.Op {
-	case syntax.OpLiteral:
-		n := 0
-		for _, r := range re.Rune {
-			n += runeBytes(r, re.Flags&syntax.FoldCase != 0)
-		}
-		return n
-	case syntax.OpCharClass:
-		n := 0
-		for i := 1; i < len(re.Rune); i += 2 {
-			n = max(n, utf8.RuneLen(min(re.Rune[i], utf8.MaxRune)))
-		}
-		return n
-	case syntax.OpAnyChar, syntax.OpAnyCharNotNL:
-		return utf8.UTFMax
-	case syntax.OpCapture, syntax.OpQuest:
-		return maxBytes(re.Sub[0])
-	case syntax.OpStar, syntax.OpPlus:
-		return -1
-	case syntax.OpRepeat:
-		n := maxBytes(re.Sub[0])
-		if re.Max < 0 || n < 0 {
-			return -1
-		}
-		return re.Max * n
-	case syntax.OpConcat:
-		n := 0
-		for _, sub := range re.Sub {
-			m := maxBytes(sub)
-			if m < 0 {
-				return -1
-			}
-			n += m
-		}
-		return n
-	case syntax.OpAlternate:
-		n := 0
-		for _, sub := range re.Sub {
-			m := maxBytes(sub)
-			if m < 0 {
-				return -1
-			}
-			n = max(n, m)
-		}
-		return n
-	}
-	return 0 // empty-width assertions and the empty match
-}
-
-// runeBytes is the longest UTF-8 form of r, or of any rune case-folding to
-// it (the Kelvin sign folds to k).
-func runeBytes(r rune, fold bool) int {
-	n := utf8.RuneLen(r)
-	if fold {
-		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-			n = max(n, utf8.RuneLen(f))
-		}
-	}
-	return max(n, 1)
-}
 
 // ruleSet is the compiled, shared, read-only rule data.
 type ruleSet struct {

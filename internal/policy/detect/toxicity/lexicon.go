@@ -13,6 +13,8 @@ import (
 	"github.com/coregx/ahocorasick"
 	"golang.org/x/text/unicode/norm"
 	"gopkg.in/yaml.v3"
+
+	"github.com/claudit/claudit/internal/policy/detect"
 )
 
 // Lexicon is a parsed word-list file: weighted terms per entity, phrase
@@ -55,6 +57,9 @@ type phrase struct {
 	weight   float64
 	keywords []string
 	re       *regexp.Regexp
+	// radius is how far around a keyword a match can reach in the token
+	// stream: the longest match, or phraseRadius when that is unbounded.
+	radius int
 }
 
 type directed struct {
@@ -138,7 +143,11 @@ func ParseLexicon(data []byte) (*Lexicon, error) {
 				return nil, fmt.Errorf("parse lexicon: phrase for %s: keyword %q must be non-empty lower case", p.Entity, k)
 			}
 		}
-		l.phrases = append(l.phrases, phrase{entity: p.Entity, weight: p.Weight, keywords: p.Keywords, re: re})
+		radius := detect.MaxMatchBytes(p.Pattern, true)
+		if radius < 0 || radius > phraseRadius {
+			radius = phraseRadius
+		}
+		l.phrases = append(l.phrases, phrase{entity: p.Entity, weight: p.Weight, keywords: p.Keywords, re: re, radius: radius})
 	}
 	if err := l.indexPhraseKeywords(); err != nil {
 		return nil, err
@@ -736,7 +745,7 @@ func (l *Lexicon) phraseMatches(toks []token, shared *tokenized) []match {
 		near = make([][][2]int, len(l.phrases))
 		for _, m := range l.phraseKeys.FindAllOverlapping(stream) {
 			for _, pi := range l.phrasesOf[m.PatternID] {
-				near[pi] = addWindow(near[pi], stream, m.Start, m.End)
+				near[pi] = addWindow(near[pi], stream, m.Start, m.End, l.phrases[pi].radius)
 			}
 		}
 	}
@@ -777,17 +786,17 @@ func (l *Lexicon) phraseMatches(toks []token, shared *tokenized) []match {
 const (
 	// maxPhraseMatches bounds the matches of one phrase pattern in a text.
 	maxPhraseMatches = 8
-	// phraseRadius is how far around a keyword a phrase pattern looks, in
-	// stream bytes: far more than any phrase spans.
+	// phraseRadius is how far around a keyword a phrase pattern with no
+	// bounded length looks, in stream bytes: far more than phrases span.
 	phraseRadius = 512
 )
 
-// addWindow adds the window of phraseRadius bytes around [start,end) of
-// stream to ws, its edges moved out to token boundaries (a space or the
-// stream's ends) so \b sees what it sees in the whole stream; windows that
-// touch are merged.
-func addWindow(ws [][2]int, stream []byte, start, end int) [][2]int {
-	lo, hi := max(start-phraseRadius, 0), min(end+phraseRadius, len(stream))
+// addWindow adds the window of radius bytes around [start,end) of stream
+// to ws, its edges moved out to token boundaries (a space or the stream's
+// ends) so \b sees what it sees in the whole stream; windows that touch are
+// merged.
+func addWindow(ws [][2]int, stream []byte, start, end, radius int) [][2]int {
+	lo, hi := max(start-radius, 0), min(end+radius, len(stream))
 	if lo > 0 {
 		if i := bytes.LastIndexByte(stream[:lo], ' '); i >= 0 {
 			lo = i + 1

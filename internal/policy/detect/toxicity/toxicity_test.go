@@ -2,6 +2,7 @@ package toxicity
 
 import (
 	"context"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -217,4 +218,63 @@ func FuzzNormalizeASCII(f *testing.F) {
 			t.Fatalf("normalizeASCII(%q) = %q, want %q", s, got, want)
 		}
 	})
+}
+
+// TestPhraseWindowsMatchWholeStream checks that running phrase patterns
+// only around their keywords finds what running them over the whole token
+// stream finds.
+func TestPhraseWindowsMatchWholeStream(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 6))
+	words := strings.Fields("i will kill you we are going to shoot u dead hope die should deserve be killed " +
+		"you are so stupid such a pathetic loser shut the fuck up go to hell watch your back know where live " +
+		"send me nudes the report meeting and of to a team please review ok")
+	for _, data := range [][]byte{toxicityData, sexualData} {
+		l, err := ParseLexicon(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := 0
+		for range 1500 {
+			var b strings.Builder
+			for range 3 + r.IntN(200) {
+				b.WriteString(words[r.IntN(len(words))])
+				b.WriteByte(' ')
+			}
+			toks := tokenize(b.String())
+			got := l.phraseMatches(toks, &tokenized{toks: toks})
+			want := wholeStreamPhrases(l, toks)
+			found += len(want)
+			if !slices.Equal(got, want) {
+				t.Fatalf("%q:\nwindows %v\n  whole %v", b.String(), got, want)
+			}
+		}
+		if found < 20 {
+			t.Fatalf("only %d phrase matches: the generated texts no longer exercise the phrases", found)
+		}
+	}
+}
+
+// wholeStreamPhrases runs every phrase whose keyword occurs over the whole
+// stream, as phraseMatches did before it used windows.
+func wholeStreamPhrases(l *Lexicon, toks []token) []match {
+	ts := buildStream(toks)
+	var out []match
+	for _, p := range l.phrases {
+		has := len(p.keywords) == 0
+		for _, k := range p.keywords {
+			has = has || strings.Contains(string(ts.text), k)
+		}
+		if !has {
+			continue
+		}
+		for _, loc := range p.re.FindAllIndex(ts.text, maxPhraseMatches) {
+			first, _ := slices.BinarySearch(ts.starts, loc[0])
+			last, found := slices.BinarySearch(ts.starts, loc[1]-1)
+			if !found {
+				last--
+			}
+			out = append(out, match{entity: p.entity, weight: p.weight, start: toks[first].start, end: toks[last].end})
+		}
+	}
+	return out
 }
