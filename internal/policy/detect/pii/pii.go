@@ -292,13 +292,13 @@ const numRecognizers = 13
 // recognizers run in this order; their findings are scored in scan.scored.
 var recognizers = [numRecognizers]recognizer{
 	{Email, func(g *gates) bool { return g.at }, func(d *Detector, sc *scan) []candidate { return d.emails(sc.text) }},
-	{CreditCard, func(g *gates) bool { return len(g.digits) > 0 }, func(d *Detector, sc *scan) []candidate { return windowed(sc.text, sc.gates.digits, d.cards) }},
+	{CreditCard, func(g *gates) bool { return len(g.digits) > 0 }, func(d *Detector, sc *scan) []candidate { return windowed(sc.text, sc.gates.digits, 13, d.cards) }},
 	{IBAN, func(g *gates) bool { return len(g.ibanStarts) > 0 }, func(d *Detector, sc *scan) []candidate { return d.ibans(sc.text, sc.gates.ibanStarts) }},
-	{USSSN, func(g *gates) bool { return len(g.digits) > 0 }, func(d *Detector, sc *scan) []candidate { return windowed(sc.text, sc.gates.digits, d.ssns) }},
-	{IPAddress, func(g *gates) bool { return len(g.short) > 0 }, func(d *Detector, sc *scan) []candidate { return windowed(sc.text, sc.gates.short, d.ipv4s) }},
+	{USSSN, func(g *gates) bool { return len(g.digits) > 0 }, func(d *Detector, sc *scan) []candidate { return windowed(sc.text, sc.gates.digits, 9, d.ssns) }},
+	{IPAddress, func(g *gates) bool { return len(g.short) > 0 }, func(d *Detector, sc *scan) []candidate { return windowed(sc.text, sc.gates.short, 4, d.ipv4s) }},
 	{IPAddress, func(g *gates) bool { return g.colon }, func(d *Detector, sc *scan) []candidate { return d.ipv6s(sc.text) }},
 	{CryptoWallet, func(*gates) bool { return true }, func(d *Detector, sc *scan) []candidate { return d.wallets(sc.text) }},
-	{Phone, func(g *gates) bool { return len(g.digits) > 0 }, func(d *Detector, sc *scan) []candidate { return windowed(sc.text, sc.gates.digits, d.phones) }},
+	{Phone, func(g *gates) bool { return len(g.digits) > 0 }, func(d *Detector, sc *scan) []candidate { return windowed(sc.text, sc.gates.digits, 7, d.phones) }},
 	{DateOfBirth, func(g *gates) bool { return g.dob && len(g.short) > 0 }, func(d *Detector, sc *scan) []candidate { return d.dates(sc.text) }},
 	{Passport, func(g *gates) bool { return g.passport }, func(d *Detector, sc *scan) []candidate { return d.passports(sc.text) }},
 	{DriverLicense, func(g *gates) bool { return g.licence }, func(d *Detector, sc *scan) []candidate { return d.licences(sc.text) }},
@@ -360,7 +360,7 @@ func (sc *scan) scored(d *Detector, i int) []detect.Finding {
 type gates struct {
 	at, anyDigit, colon, person bool
 	dob, passport, licence      bool // a context word of the entity occurs
-	digits, short               [][2]int
+	digits, short               []digitWindow
 	ibanStarts                  []int // two capitals then two digits
 }
 
@@ -377,7 +377,7 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 // 3, widened by one byte each side so word-boundary checks in the regexes
 // still see the context. It also returns where two capitals are followed
 // by two digits, the start of an IBAN.
-func digitWindows(text string) (long, short [][2]int, ibanStarts []int) {
+func digitWindows(text string) (long, short []digitWindow, ibanStarts []int) {
 	for i := 0; i < len(text); {
 		// Most of a text has no digit: skip to the next one.
 		for i < len(text) && !isDigit(text[i]) {
@@ -405,7 +405,7 @@ func digitWindows(text string) (long, short [][2]int, ibanStarts []int) {
 			}
 		}
 		if digits >= 3 {
-			w := [2]int{max(start-1, 0), min(lastDigit+2, len(text))}
+			w := digitWindow{max(start-1, 0), min(lastDigit+2, len(text)), digits}
 			short = append(short, w)
 			if digits >= 7 {
 				long = append(long, w)
@@ -420,13 +420,21 @@ func digitWindows(text string) (long, short [][2]int, ibanStarts []int) {
 // numberPunct marks the bytes digitWindows lets into a number.
 var numberPunct = [256]bool{' ': true, '-': true, '.': true, '(': true, ')': true, '+': true, '/': true}
 
-// windowed runs fn on each window of text and shifts its candidates back.
-func windowed(text string, windows [][2]int, fn func(string) []candidate) []candidate {
+// digitWindow is a span of text around a run of digits and number
+// punctuation, with the number of digits in it.
+type digitWindow struct{ start, end, digits int }
+
+// windowed runs fn on each window of text holding at least minDigits
+// digits (fewer cannot make the entity) and shifts its candidates back.
+func windowed(text string, windows []digitWindow, minDigits int, fn func(string) []candidate) []candidate {
 	var out []candidate
 	for _, w := range windows {
-		for _, c := range fn(text[w[0]:w[1]]) {
-			c.start += w[0]
-			c.end += w[0]
+		if w.digits < minDigits {
+			continue
+		}
+		for _, c := range fn(text[w.start:w.end]) {
+			c.start += w.start
+			c.end += w.start
 			out = append(out, c)
 		}
 	}
@@ -555,6 +563,10 @@ func (d *Detector) emails(text string) []candidate {
 			end++
 		}
 		i = end
+		// The regex needs a local part and a dot in the domain.
+		if start == at || strings.IndexByte(text[at+1:end], '.') < 0 {
+			continue
+		}
 		win := max(start-1, 0)
 		for _, m := range emailRe.FindAllStringIndex(text[win:min(end+1, len(text))], -1) {
 			m[0] += win
@@ -728,6 +740,9 @@ func ipCandidate(s string, start, end int) (candidate, bool) {
 }
 
 func (d *Detector) ipv4s(text string) []candidate {
+	if strings.Count(text, ".") < 3 {
+		return nil
+	}
 	var out []candidate
 	for _, m := range ipv4Re.FindAllStringIndex(text, -1) {
 		// Skip version strings like v1.2.3.4 and dotted numbers in longer runs.
