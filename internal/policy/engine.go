@@ -86,6 +86,10 @@ type Engine struct {
 	ac       *ahocorasick.Automaton
 	owners   [][]int // keyword pattern id -> policy indices
 	nonASCII bool    // some keyword is not ASCII: lower-case with Unicode rules
+	// sets are the detectors' KeywordSets, searched in the same pass as the
+	// prefilter keywords; setWords maps a pattern id to its (set, word) pairs.
+	sets     []*detect.KeywordSet
+	setWords [][][2]int
 
 	chunkSize, overlap int
 	decodeDepth        int
@@ -140,6 +144,20 @@ func NewEngine(cfg *Config, opts ...Option) (*Engine, error) {
 	}
 	var keywords []string
 	kwIndex := map[string]int{}
+	addKeyword := func(k string) int {
+		id, seen := kwIndex[k]
+		if !seen {
+			id = len(keywords)
+			kwIndex[k] = id
+			keywords = append(keywords, k)
+			e.owners = append(e.owners, nil)
+			e.setWords = append(e.setWords, nil)
+			if !isASCII(k) {
+				e.nonASCII = true
+			}
+		}
+		return id
+	}
 	for _, p := range cfg.Policies {
 		if !p.Enabled {
 			continue
@@ -169,18 +187,21 @@ func NewEngine(cfg *Config, opts ...Option) (*Engine, error) {
 			if k == "" {
 				continue
 			}
-			id, seen := kwIndex[k]
-			if !seen {
-				id = len(keywords)
-				kwIndex[k] = id
-				keywords = append(keywords, k)
-				e.owners = append(e.owners, nil)
-				if !isASCII(k) {
-					e.nonASCII = true
-				}
-			}
+			id := addKeyword(k)
 			if !slices.Contains(e.owners[id], idx) {
 				e.owners[id] = append(e.owners[id], idx)
+			}
+		}
+		if ku, ok := det.(detect.KeywordUser); ok {
+			for _, set := range ku.KeywordSets() {
+				if set == nil || slices.Contains(e.sets, set) {
+					continue
+				}
+				for w, k := range set.Words() {
+					id := addKeyword(k)
+					e.setWords[id] = append(e.setWords[id], [2]int{len(e.sets), w})
+				}
+				e.sets = append(e.sets, set)
 			}
 		}
 	}
@@ -298,7 +319,7 @@ func chunkStart(text string, i int) int {
 // is lower-cased once here and handed to every detector in in.Lower.
 func (e *Engine) scanChunk(ctx context.Context, in detect.Input, applicable []bool, inDecoded bool) []PolicyFinding {
 	in.Lower = detect.LowerASCII(in.Text)
-	run := e.prefilter(in, applicable)
+	run := e.prefilter(&in, applicable)
 	var out []PolicyFinding
 	for i := range e.policies {
 		if !run[i] || ctx.Err() != nil {
@@ -340,8 +361,11 @@ func (e *Engine) detect(ctx context.Context, p *compiledPolicy, in detect.Input)
 }
 
 // prefilter returns which policies to run on in: applicable ones that
-// either have no keywords or whose keyword occurs.
-func (e *Engine) prefilter(in detect.Input, applicable []bool) []bool {
+// either have no keywords or whose keyword occurs. The same pass over the
+// text fills in.Index with the detectors' KeywordSets, unless the keywords
+// need Unicode lower-casing, whose offsets differ from the text's.
+func (e *Engine) prefilter(in *detect.Input, applicable []bool) []bool {
+	in.Index = nil // an index of another text (the parent of a decoded one) does not apply
 	run := make([]bool, len(e.policies))
 	need := false
 	for i, p := range e.policies {
@@ -350,25 +374,31 @@ func (e *Engine) prefilter(in detect.Input, applicable []bool) []bool {
 			need = need || !p.always
 		}
 	}
-	if !need || e.ac == nil {
+	if !need && len(e.sets) == 0 || e.ac == nil {
 		return run
 	}
-	for _, m := range e.ac.FindAllOverlapping(lowerForKeywords(in, e.nonASCII)) {
+	if e.nonASCII && !isASCII(in.Text) {
+		for _, m := range e.ac.FindAllOverlapping([]byte(strings.ToLower(in.Text))) {
+			for _, i := range e.owners[m.PatternID] {
+				run[i] = applicable[i]
+			}
+		}
+		return run
+	}
+	var index *detect.KeywordIndex
+	if len(e.sets) > 0 {
+		index = detect.NewKeywordIndex(e.sets)
+		in.Index = index
+	}
+	for _, m := range e.ac.FindAllOverlapping(detect.Bytes(in.LowerText())) {
 		for _, i := range e.owners[m.PatternID] {
 			run[i] = applicable[i]
 		}
+		for _, sw := range e.setWords[m.PatternID] {
+			index.Add(sw[0], sw[1], m.Start, m.End)
+		}
 	}
 	return run
-}
-
-// lowerForKeywords returns the lower-cased text to match keywords against:
-// with Unicode rules when some keyword is not ASCII and the text is not
-// either, else the ASCII lower-casing the detectors share.
-func lowerForKeywords(in detect.Input, unicodeLower bool) []byte {
-	if unicodeLower && !isASCII(in.Text) {
-		return []byte(strings.ToLower(in.Text))
-	}
-	return detect.Bytes(in.LowerText())
 }
 
 func isASCII(s string) bool {

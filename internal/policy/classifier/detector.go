@@ -97,6 +97,14 @@ func (d *HybridDetector) ID() string { return d.id }
 // is in use because it may flag texts without any keyword.
 func (d *HybridDetector) Keywords() []string { return d.hybrid.Keywords(d.useModel) }
 
+// KeywordSets implements detect.KeywordUser with the rules' keywords.
+func (d *HybridDetector) KeywordSets() []*detect.KeywordSet {
+	if d.hybrid.Rules == nil {
+		return nil
+	}
+	return []*detect.KeywordSet{d.hybrid.Rules.KeywordSet()}
+}
+
 // HasModel reports whether a trained model is scoring alongside the rules.
 func (d *HybridDetector) HasModel() bool { return d.useModel && d.hybrid.Model != nil }
 
@@ -107,7 +115,7 @@ func (d *HybridDetector) Detect(ctx context.Context, in detect.Input) []detect.F
 	if ctx.Err() != nil || in.Text == "" {
 		return nil
 	}
-	a := d.hybrid.assess(in.Text, in.LowerText(), d.useModel)
+	a := d.hybrid.assess(in, d.useModel)
 	if a.Score < d.threshold {
 		return nil
 	}

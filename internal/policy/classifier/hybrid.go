@@ -1,5 +1,7 @@
 package classifier
 
+import "github.com/claudit/claudit/internal/policy/detect"
+
 // Hybrid scores text with weighted phrase rules and, when present, a trained
 // model. The two are combined by noisy-OR, so a strong phrase or a confident
 // model flags on its own and two weak signals add up.
@@ -27,14 +29,15 @@ type Assessment struct {
 
 // Assess scores text; useModel false skips the model even when present.
 func (h *Hybrid) Assess(text string, useModel bool) Assessment {
-	return h.assess(text, "", useModel)
+	return h.assess(detect.Input{Text: text}, useModel)
 }
 
-// assess is Assess with text's ASCII lower-casing at hand (or "").
-func (h *Hybrid) assess(text, lower string, useModel bool) Assessment {
+// assess is Assess of in.Text, reusing in's lower-casing and keyword index.
+func (h *Hybrid) assess(in detect.Input, useModel bool) Assessment {
+	text := in.Text
 	var a Assessment
 	if h.Rules != nil {
-		a.Matches = h.Rules.MatchLower(text, lower)
+		a.Matches = h.Rules.MatchInput(in)
 		a.Heuristic = Combine(a.Matches)
 	}
 	if useModel && h.Model != nil {

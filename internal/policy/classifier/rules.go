@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/coregx/ahocorasick"
 	"gopkg.in/yaml.v3"
 
 	"github.com/claudit/claudit/internal/policy/detect"
@@ -40,9 +39,9 @@ type Rule struct {
 type RuleSet struct {
 	Rules    []Rule
 	keywords []string
-	// ac finds every keyword in one pass; rulesOf maps its pattern ids to
-	// the rules that list that keyword.
-	ac      *ahocorasick.Automaton
+	// kws finds every keyword in one pass; rulesOf maps its words to the
+	// rules that list that keyword.
+	kws     *detect.KeywordSet
 	rulesOf [][]int
 }
 
@@ -100,11 +99,11 @@ func ParseRules(data []byte) (*RuleSet, error) {
 			}
 		}
 	}
-	ac, err := ahocorasick.NewBuilder().AddStrings(rs.keywords).Build()
+	kws, err := detect.NewKeywordSet(rs.keywords)
 	if err != nil {
-		return nil, fmt.Errorf("parse rules: build keyword matcher: %w", err)
+		return nil, fmt.Errorf("parse rules: %w", err)
 	}
-	rs.ac = ac
+	rs.kws = kws
 	return rs, nil
 }
 
@@ -144,17 +143,24 @@ func (rs *RuleSet) Match(text string) []RuleMatch {
 // MatchLower is Match for a caller that has text's ASCII lower-casing at
 // hand (detect.LowerASCII, detect.Input.Lower); "" computes it.
 func (rs *RuleSet) MatchLower(text, lowerText string) []RuleMatch {
-	if rs.ac == nil || text == "" {
+	return rs.MatchInput(detect.Input{Text: text, Lower: lowerText})
+}
+
+// KeywordSet returns the rules' keywords, for detect.KeywordUser.
+func (rs *RuleSet) KeywordSet() *detect.KeywordSet { return rs.kws }
+
+// MatchInput is Match of in.Text, with the keyword positions of the
+// engine's pass when in.Index holds them.
+func (rs *RuleSet) MatchInput(in detect.Input) []RuleMatch {
+	text := in.Text
+	if rs.kws == nil || text == "" {
 		return nil
 	}
 	// Lower-casing ASCII only keeps byte offsets equal to the text's.
-	if len(lowerText) != len(text) {
-		lowerText = detect.LowerASCII(text)
-	}
-	lower := detect.Bytes(lowerText)
+	lower := detect.Bytes(in.LowerText())
 	hits := make([][]span, len(rs.Rules))
-	for _, m := range rs.ac.FindAllOverlapping(lower) {
-		for _, ri := range rs.rulesOf[m.PatternID] {
+	for _, m := range rs.kws.Find(in) {
+		for _, ri := range rs.rulesOf[m.Word] {
 			w := snapToLines(text, span{max(0, m.Start-windowRadius), min(len(text), m.End+windowRadius)})
 			hits[ri] = append(hits[ri], w)
 		}

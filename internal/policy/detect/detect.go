@@ -43,6 +43,9 @@ type Input struct {
 	// Memo is optional: work that several detectors of one scan share
 	// (tokens, decoded spans), set by the engine per text; see Memoize.
 	Memo *Memo
+	// Index is optional: the positions of the detectors' KeywordSets in
+	// Lower, from the engine's one pass; see KeywordSet.Find.
+	Index *KeywordIndex
 }
 
 // Memo keeps values computed from one Input's text for the other detectors

@@ -21,11 +21,11 @@ import (
 	_ "embed"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 
-	"github.com/coregx/ahocorasick"
 	"gopkg.in/yaml.v3"
 
 	"github.com/claudit/claudit/internal/policy/detect"
@@ -58,7 +58,7 @@ type signalSet struct {
 	langs   []string
 	hints   []string
 	byHint  [][]signal
-	matcher *ahocorasick.Automaton
+	matcher *detect.KeywordSet
 }
 
 var loadSignals = sync.OnceValues(func() (*signalSet, error) {
@@ -93,13 +93,19 @@ var loadSignals = sync.OnceValues(func() (*signalSet, error) {
 		}
 	}
 	sort.Strings(s.langs)
-	m, err := ahocorasick.NewBuilder().AddStrings(s.hints).Build()
+	m, err := detect.NewKeywordSet(s.hints)
 	if err != nil {
-		return nil, fmt.Errorf("code: build hint index: %w", err)
+		return nil, fmt.Errorf("code: hint words: %w", err)
 	}
 	s.matcher = m
 	return s, nil
 })
+
+// KeywordSets implements detect.KeywordUser: the words that hint at a
+// language.
+func (d *Detector) KeywordSets() []*detect.KeywordSet {
+	return []*detect.KeywordSet{d.sig.matcher}
+}
 
 // Detector finds source code and proprietary markers. It is safe for concurrent use.
 type Detector struct {
@@ -237,23 +243,25 @@ func splitLines(text string) []line {
 func (d *Detector) lineScores(in detect.Input, lines []line) []map[string]int {
 	text := in.Text
 	scores := make([]map[string]int, len(lines))
-	var lower []byte
+	var matches []detect.Match
 	if detect.IsASCII(text) {
 		// strings.ToLower of ASCII text is its ASCII lower-casing.
-		lower = detect.Bytes(in.LowerText())
+		matches = d.sig.matcher.Find(in)
 	} else {
-		lower = []byte(strings.ToLower(text))
-	}
-	if len(lower) != len(text) {
-		// Unicode case mapping changed lengths; fall back to ASCII lowering.
-		lower = []byte(text)
-		for i, c := range lower {
-			if c >= 'A' && c <= 'Z' {
-				lower[i] = c + 32
-			}
+		lower := []byte(strings.ToLower(text))
+		if len(lower) != len(text) {
+			// Unicode case mapping changed lengths; fall back to ASCII lowering.
+			lower = detect.Bytes(in.LowerText())
 		}
+		matches = d.sig.matcher.FindIn(lower)
 	}
-	matches := d.sig.matcher.FindAllOverlapping(lower)
+	// In the text's order, as one automaton over it would report them.
+	slices.SortFunc(matches, func(a, b detect.Match) int {
+		if a.End != b.End {
+			return a.End - b.End
+		}
+		return a.Start - b.Start
+	})
 	li := 0
 	tested := map[[2]int]bool{} // (line, hint) pairs already evaluated
 	for _, m := range matches {
@@ -263,12 +271,12 @@ func (d *Detector) lineScores(in detect.Input, lines []line) []map[string]int {
 		if li >= len(lines) {
 			break
 		}
-		if m.End > lines[li].end+1 || tested[[2]int{li, m.PatternID}] {
+		if m.End > lines[li].end+1 || tested[[2]int{li, m.Word}] {
 			continue
 		}
-		tested[[2]int{li, m.PatternID}] = true
+		tested[[2]int{li, m.Word}] = true
 		trimmed := strings.TrimSpace(lines[li].text)
-		for _, s := range d.sig.byHint[m.PatternID] {
+		for _, s := range d.sig.byHint[m.Word] {
 			if s.re.MatchString(trimmed) {
 				if scores[li] == nil {
 					scores[li] = map[string]int{}

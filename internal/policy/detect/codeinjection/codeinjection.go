@@ -61,12 +61,17 @@ func (d *Detector) ID() string { return ID }
 // Keywords implements detect.Detector with the union of the rule keywords.
 func (d *Detector) Keywords() []string { return d.rules.Keywords() }
 
+// KeywordSets implements detect.KeywordUser with the rules' keywords.
+func (d *Detector) KeywordSets() []*detect.KeywordSet {
+	return []*detect.KeywordSet{d.rules.KeywordSet()}
+}
+
 // Detect implements detect.Detector.
 func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding {
 	if ctx.Err() != nil || in.Text == "" {
 		return nil
 	}
-	ms := d.rules.MatchLower(in.Text, in.LowerText())
+	ms := d.rules.MatchInput(in)
 	score := classifier.Combine(ms)
 	if score < d.threshold {
 		return nil

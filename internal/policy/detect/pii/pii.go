@@ -36,7 +36,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/coregx/ahocorasick"
 	"github.com/nyaruka/phonenumbers"
 
 	"github.com/claudit/claudit/internal/policy/detect"
@@ -89,7 +88,7 @@ type Detector struct {
 	// cues finds, in one pass over the lower-cased text, every word the
 	// gates and the person recognizer look for; cueIDs maps a word to its
 	// pattern id.
-	cues   *ahocorasick.Automaton
+	cues   *detect.KeywordSet
 	cueIDs map[string]int
 }
 
@@ -184,11 +183,11 @@ func (d *Detector) buildCues() error {
 	for _, e := range []string{DateOfBirth, Passport, DriverLicense} {
 		add(d.context[e]...)
 	}
-	ac, err := ahocorasick.NewBuilder().AddStrings(words).Build()
+	cues, err := detect.NewKeywordSet(words)
 	if err != nil {
-		return fmt.Errorf("pii: build cue index: %w", err)
+		return fmt.Errorf("pii: cue words: %w", err)
 	}
-	d.cues = ac
+	d.cues = cues
 	return nil
 }
 
@@ -198,13 +197,16 @@ type cueSet struct {
 	present []bool
 }
 
-func (d *Detector) findCues(lower string) cueSet {
+func (d *Detector) findCues(in detect.Input) cueSet {
 	cs := cueSet{ids: d.cueIDs, present: make([]bool, len(d.cueIDs))}
-	for _, m := range d.cues.FindAllOverlapping(detect.Bytes(lower)) {
-		cs.present[m.PatternID] = true
+	for _, m := range d.cues.Find(in) {
+		cs.present[m.Word] = true
 	}
 	return cs
 }
+
+// KeywordSets implements detect.KeywordUser: the cue words.
+func (d *Detector) KeywordSets() []*detect.KeywordSet { return []*detect.KeywordSet{d.cues} }
 
 // has reports whether w (lower case) occurs; words that were not indexed
 // are reported present, so callers fall back to searching.
@@ -309,7 +311,7 @@ var recognizers = [numRecognizers]recognizer{
 func (d *Detector) newScan(in detect.Input) *scan {
 	text := in.Text
 	sc := &scan{text: text, lower: in.LowerText()}
-	sc.cues = d.findCues(sc.lower)
+	sc.cues = d.findCues(in)
 	digits, short, ibanStarts := digitWindows(text)
 	sc.gates = gates{
 		at:         strings.IndexByte(text, '@') >= 0,

@@ -29,7 +29,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/coregx/ahocorasick"
 	"github.com/spf13/viper"
 	glconfig "github.com/zricethezav/gitleaks/v8/config"
 	glregexp "github.com/zricethezav/gitleaks/v8/regexp"
@@ -236,7 +235,7 @@ type Detector struct {
 	rs         *ruleSet
 	rules      []rule
 	keywords   []string
-	ac         *ahocorasick.Automaton
+	kws        *detect.KeywordSet
 	kwRules    map[string][]int // keyword -> indices into rules
 	minEntropy float64          // overrides generic rules' entropy when > 0
 }
@@ -284,16 +283,17 @@ func New(p detect.Params) (detect.Detector, error) {
 		}
 	}
 	sort.Strings(d.keywords)
-	if len(d.keywords) > 0 {
-		if d.ac, err = ahocorasick.NewBuilder().AddStrings(d.keywords).Build(); err != nil {
-			return nil, fmt.Errorf("secrets: build keyword index: %w", err)
-		}
+	if d.kws, err = detect.NewKeywordSet(d.keywords); err != nil {
+		return nil, fmt.Errorf("secrets: %w", err)
 	}
 	return d, nil
 }
 
 // ID returns "secrets".
 func (d *Detector) ID() string { return ID }
+
+// KeywordSets implements detect.KeywordUser: the rules' keywords.
+func (d *Detector) KeywordSets() []*detect.KeywordSet { return []*detect.KeywordSet{d.kws} }
 
 // Keywords returns the union of the rules' keywords; every rule has at least one.
 func (d *Detector) Keywords() []string {
@@ -308,17 +308,16 @@ func (d *Detector) Keywords() []string {
 // Detect returns secret findings in in.Text.
 func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding {
 	text := in.Text
-	if text == "" || d.ac == nil {
+	if text == "" || len(d.keywords) == 0 {
 		return nil
 	}
-	lower := detect.Bytes(in.LowerText())
 	// Keyword positions per rule, for the rules whose keywords occur.
 	var hits map[int][]int
-	for _, m := range d.ac.FindAllOverlapping(lower) {
+	for _, m := range d.kws.Find(in) {
 		if hits == nil {
 			hits = map[int][]int{}
 		}
-		for _, i := range d.kwRules[d.keywords[m.PatternID]] {
+		for _, i := range d.kwRules[d.keywords[m.Word]] {
 			hits[i] = append(hits[i], m.Start)
 		}
 	}

@@ -1,0 +1,38 @@
+package detect
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestKeywordSet(t *testing.T) {
+	if _, err := NewKeywordSet([]string{"a", "a"}); err == nil {
+		t.Fatal("duplicate words accepted")
+	}
+	ks, err := NewKeywordSet([]string{"key", "api", "apikey"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := Input{Text: "the APIKEY and a Key"}
+	got := ks.Find(in)
+	want := []Match{{Word: 1, Start: 4, End: 7}, {Word: 2, Start: 4, End: 10}, {Word: 0, Start: 7, End: 10}, {Word: 0, Start: 17, End: 20}}
+	sortMatches := func(ms []Match) {
+		slices.SortFunc(ms, func(a, b Match) int { return a.Start*100 + a.Word - b.Start*100 - b.Word })
+	}
+	sortMatches(got)
+	sortMatches(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("Find = %v, want %v", got, want)
+	}
+	// With an index from the engine's pass, Find returns what it holds.
+	other, _ := NewKeywordSet([]string{"zzz"})
+	in.Index = NewKeywordIndex([]*KeywordSet{other, ks})
+	in.Index.Add(1, 0, 17, 20)
+	if got := ks.Find(in); !slices.Equal(got, []Match{{Word: 0, Start: 17, End: 20}}) {
+		t.Fatalf("Find with index = %v", got)
+	}
+	// A set the index does not cover is searched directly.
+	if got := other.Find(Input{Text: "zzz", Index: NewKeywordIndex([]*KeywordSet{ks})}); len(got) != 1 {
+		t.Fatalf("Find outside the index = %v", got)
+	}
+}
