@@ -262,10 +262,11 @@ func find(text string, report bool) []segment {
 
 // Byte classes for the scans, one table so each byte is looked up once.
 const (
-	classBase64 = 1 << iota // A-Z a-z 0-9 + / _ -
-	classLetter             // A-Z a-z
-	classLeet               // letters, digits, @ $ ! |
-	classHex                // 0-9 a-f A-F
+	classBase64     = 1 << iota // A-Z a-z 0-9 + / _ -
+	classLetter                 // A-Z a-z
+	classLeet                   // letters, digits, @ $ ! |
+	classHex                    // 0-9 a-f A-F
+	classLeetSymbol             // digits, @ $ ! |: what leetspeak puts in words
 )
 
 var class = func() (t [256]uint8) {
@@ -282,6 +283,9 @@ var class = func() (t [256]uint8) {
 		if letter || digit || b == '@' || b == '$' || b == '!' || b == '|' {
 			t[c] |= classLeet
 		}
+		if digit || b == '@' || b == '$' || b == '!' || b == '|' {
+			t[c] |= classLeetSymbol
+		}
 		if digit || b >= 'a' && b <= 'f' || b >= 'A' && b <= 'F' {
 			t[c] |= classHex
 		}
@@ -289,82 +293,106 @@ var class = func() (t [256]uint8) {
 	return t
 }()
 
-// gates say which finders can find anything in a text; one pass computes
-// them all, and benign prose fails most.
+// gates say which finders can find anything in a text; each is true
+// whenever its finder could find something (it may be true when the finder
+// then finds nothing), and benign prose fails most.
 type gates struct {
 	base64    bool // a run of 16 base64 bytes
-	hex       bool // 16 hex digits in a row, or 8 separated pairs
+	hex       bool // 16 hex digits in a row, or 8 two-digit groups
 	hexEscape bool // a \x
 	percent   int  // '%' bytes
 	lines3    bool // some line has three words (ROT13 needs them)
-	leet      bool // a 4-30 byte token mixing letters with digits or leet symbols
+	leet      bool // a 4-byte token mixing letters with digits or leet symbols
 	nonASCII  bool
 }
 
 func scanGates(text string) gates {
-	var g gates
-	b64, leetLen, leetLetters, words, inWord := 0, 0, 0, 0, false
-	hexRun, hexPairs := 0, 0
-	endLeet := func() {
-		if leetLen >= 4 && leetLen <= 30 && leetLetters > 0 && leetLetters < leetLen {
+	g := gates{
+		percent:   strings.Count(text, "%"),
+		hexEscape: strings.Contains(text, `\x`),
+		nonASCII:  !isASCIIString(text),
+		lines3:    hasLineOfWords(text, 3),
+	}
+	pairs := 0 // two-hex-digit groups followed by a space or colon
+	for i := 0; i < len(text); {
+		// Runs of bytes of any class (letters, digits, base64 and leet
+		// symbols); their classes ORed tell what they can hold.
+		for i < len(text) && class[text[i]] == 0 {
+			i++
+		}
+		start := i
+		var or uint8
+		for i < len(text) {
+			cl := class[text[i]]
+			if cl == 0 {
+				break
+			}
+			or |= cl
+			i++
+		}
+		n := i - start
+		if n == 0 {
+			break
+		}
+		if n >= 4 && or&classLetter != 0 && or&classLeetSymbol != 0 {
 			g.leet = true
 		}
-		leetLen, leetLetters = 0, 0
-	}
-	for i := 0; i < len(text); i++ {
-		c := text[i]
-		cl := class[c]
-		if cl&classBase64 != 0 {
-			if b64++; b64 >= 16 {
-				g.base64 = true
-			}
-		} else {
-			b64 = 0
+		if n >= 16 {
+			g.base64 = g.base64 || hasRun(text[start:i], classBase64, 16)
+			g.hex = g.hex || hasRun(text[start:i], classHex, 16)
 		}
-		if cl&classLeet != 0 {
-			leetLen++
-			if cl&classLetter != 0 {
-				leetLetters++
-			}
-		} else if leetLen > 0 {
-			endLeet()
-		}
-		// 16 hex digits in a row, or 8 pairs separated by single spaces
-		// or colons ("de ad be ef").
-		if cl&classHex != 0 {
-			if hexRun++; hexRun >= 16 {
+		// A group is two hex digits after a non-hex byte, before a
+		// separator ("0xde ad be ef" has four).
+		if i < len(text) && (text[i] == ' ' || text[i] == ':') && isHexGroupEnd(text[start:i]) {
+			if pairs++; pairs >= 8 {
 				g.hex = true
 			}
-		} else {
-			if (c == ' ' || c == ':') && hexRun == 2 {
-				if hexPairs++; hexPairs >= 8 {
-					g.hex = true
-				}
-			} else {
-				hexPairs = 0
-			}
-			hexRun = 0
 		}
-		letter := cl&classLetter != 0
+	}
+	return g
+}
+
+// isHexGroupEnd reports whether run ends in exactly two hex digits.
+func isHexGroupEnd(run string) bool {
+	n := len(run)
+	return n >= 2 && class[run[n-1]]&classHex != 0 && class[run[n-2]]&classHex != 0 &&
+		(n == 2 || class[run[n-3]]&classHex == 0)
+}
+
+// hasRun reports whether s has n bytes in a row of class cl.
+func hasRun(s string, cl uint8, n int) bool {
+	run := 0
+	for i := 0; i < len(s); i++ {
+		if class[s[i]]&cl == 0 {
+			run = 0
+			continue
+		}
+		if run++; run >= n {
+			return true
+		}
+	}
+	return false
+}
+
+// hasLineOfWords reports whether some line of text has n runs of ASCII
+// letters.
+func hasLineOfWords(text string, n int) bool {
+	words, inWord := 0, false
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		if c == '\n' {
+			words, inWord = 0, false
+			continue
+		}
+		letter := class[c]&classLetter != 0
 		if letter && !inWord {
-			if words++; words >= 3 {
-				g.lines3 = true
+			if words++; words >= n {
+				return true
 			}
 		}
 		inWord = letter
-		switch {
-		case c == '\n':
-			words = 0
-		case c == '%':
-			g.percent++
-		case c == '\\' && i+1 < len(text) && text[i+1] == 'x':
-			g.hexEscape = true
-		case c >= utf8.RuneSelf:
-			g.nonASCII = true
-		}
 	}
-	endLeet()
-	return g
+	return false
 }
 
 func isBase64Char(c byte) bool { return class[c]&classBase64 != 0 }

@@ -153,3 +153,37 @@ func TestHexMatchesWholeText(t *testing.T) {
 		t.Fatalf("only %d matches: the generated texts no longer exercise the regex", found)
 	}
 }
+
+// TestGatesNeverHideFindings checks that every finder the gates skip finds
+// nothing, on random texts dense in the bytes the finders look for.
+func TestGatesNeverHideFindings(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 7))
+	pieces := []string{"de ", "ad:", "0x", "be", "ef ", "  ", "h4ck", "p@ss", "w0rd", "aGVsbG8gd29ybGQ", "=", "%41%42%43",
+		"\\x41\\x42", "the ", "cat ", "\n", "Vhaber", "nyy", "cerivbhf", "é", "1", "ab", "-", "_", "/", "+", "!", "\u202e", "pa\u200bss", "\u0440ay"}
+	seen := map[string]int{}
+	for range 5000 {
+		var b strings.Builder
+		for range 1 + r.IntN(40) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		text := b.String()
+		g := scanGates(text)
+		check := func(name string, open bool, found []segment) {
+			seen[name] += len(found)
+			if !open && len(found) > 0 {
+				t.Fatalf("%q: gate %s closed but the finder found %v", text, name, found)
+			}
+		}
+		check("base64", g.base64, findBase64(text))
+		check("hex", g.hex || g.hexEscape, findHex(text, true))
+		check("percent", g.percent >= 3, findPercent(text))
+		check("rot13", g.lines3, findROT13(text))
+		check("leet", g.leet, findLeet(text))
+		check("unicode", g.nonASCII, findUnicode(text, true))
+	}
+	for _, name := range []string{"base64", "hex", "percent", "rot13", "leet", "unicode"} {
+		if seen[name] == 0 {
+			t.Errorf("the %s finder never found anything: the texts no longer exercise its gate", name)
+		}
+	}
+}
