@@ -313,7 +313,8 @@ func scanGates(text string) gates {
 		nonASCII:  !isASCIIString(text),
 		lines3:    hasLineOfWords(text, 3),
 	}
-	pairs := 0 // two-hex-digit groups followed by a space or colon
+	// Consecutive two-hex-digit groups, each followed by one space or colon.
+	pairs, lastSep := 0, -2
 	for i := 0; i < len(text); {
 		// Runs of bytes of any class (letters, digits, base64 and leet
 		// symbols); their classes ORed tell what they can hold.
@@ -344,9 +345,13 @@ func scanGates(text string) gates {
 		// A group is two hex digits after a non-hex byte, before a
 		// separator ("0xde ad be ef" has four).
 		if i < len(text) && (text[i] == ' ' || text[i] == ':') && isHexGroupEnd(text[start:i]) {
+			if start != lastSep+1 || !isHexGroup(text[start:i]) {
+				pairs = 0
+			}
 			if pairs++; pairs >= 8 {
 				g.hex = true
 			}
+			lastSep = i
 		}
 	}
 	return g
@@ -358,6 +363,9 @@ func isHexGroupEnd(run string) bool {
 	return n >= 2 && class[run[n-1]]&classHex != 0 && class[run[n-2]]&classHex != 0 &&
 		(n == 2 || class[run[n-3]]&classHex == 0)
 }
+
+// isHexGroup reports whether run is exactly two hex digits.
+func isHexGroup(run string) bool { return len(run) == 2 && isHexGroupEnd(run) }
 
 // hasRun reports whether s has n bytes in a row of class cl.
 func hasRun(s string, cl uint8, n int) bool {
