@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"math"
 	"regexp/syntax"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -76,10 +77,12 @@ func (r rule) withBounds() rule {
 	for _, k := range r.keywords {
 		r.maxKeyword = max(r.maxKeyword, len(k))
 	}
-	if prefix, wordStart, ok := literalPrefix(r.re.String()); ok && len(r.keywords) > 0 {
+	// Every match starts at a keyword when every literal a match can start
+	// with starts with one of the rule's keywords.
+	if prefixes, wordStart, ok := literalPrefixes(r.re.String()); ok {
 		all := true
-		for _, k := range r.keywords {
-			all = all && strings.HasPrefix(prefix, k)
+		for _, p := range prefixes {
+			all = all && slices.ContainsFunc(r.keywords, func(k string) bool { return strings.HasPrefix(p, k) })
 		}
 		if re, err := compile(`^(?:` + r.re.String() + `)`); all && err == nil {
 			r.anchored, r.wordStart = re, wordStart
@@ -88,42 +91,58 @@ func (r rule) withBounds() rule {
 	return r
 }
 
-// literalPrefix returns, lower-cased, the literal every match of pattern
-// starts with, after an optional \b (wordStart) and capture groups; ok is
-// false when there is none or the pattern starts with another assertion.
-func literalPrefix(pattern string) (prefix string, wordStart, ok bool) {
+// literalPrefixes returns, lower-cased, literals one of which every match
+// of pattern starts with, after an optional leading \b (wordStart) and
+// capture groups; an alternation gives one literal per branch. ok is false
+// when a branch starts with anything but a literal.
+func literalPrefixes(pattern string) (prefixes []string, wordStart, ok bool) {
 	re, err := syntax.Parse(pattern, syntax.Perl)
 	if err != nil {
-		return "", false, false
+		return nil, false, false
 	}
 	re = re.Simplify()
-	for {
-		switch re.Op {
-		case syntax.OpConcat:
-			if len(re.Sub) == 0 {
-				return "", false, false
-			}
-			if re.Sub[0].Op == syntax.OpWordBoundary && !wordStart && len(re.Sub) > 1 {
-				wordStart = true
-				re = &syntax.Regexp{Op: syntax.OpConcat, Sub: re.Sub[1:]}
-				continue
-			}
-			re = re.Sub[0]
-		case syntax.OpCapture:
-			re = re.Sub[0]
-		case syntax.OpLiteral:
-			var b strings.Builder
-			for _, r := range re.Rune {
-				if r >= utf8.RuneSelf {
-					break // case folding beyond ASCII: keep the ASCII part
-				}
-				b.WriteRune(unicode.ToLower(r))
-			}
-			return b.String(), wordStart, b.Len() > 0
-		default:
-			return "", false, false
-		}
+	for re.Op == syntax.OpCapture {
+		re = re.Sub[0]
 	}
+	if re.Op == syntax.OpConcat && len(re.Sub) > 1 && re.Sub[0].Op == syntax.OpWordBoundary {
+		wordStart = true
+		re = &syntax.Regexp{Op: syntax.OpConcat, Sub: re.Sub[1:]}
+	}
+	prefixes, ok = startLiterals(re)
+	return prefixes, wordStart, ok
+}
+
+// startLiterals is literalPrefixes below the leading \b.
+func startLiterals(re *syntax.Regexp) ([]string, bool) {
+	switch re.Op {
+	case syntax.OpConcat:
+		if len(re.Sub) == 0 {
+			return nil, false
+		}
+		return startLiterals(re.Sub[0])
+	case syntax.OpCapture:
+		return startLiterals(re.Sub[0])
+	case syntax.OpAlternate:
+		var out []string
+		for _, sub := range re.Sub {
+			ps, ok := startLiterals(sub)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, ps...)
+		}
+		return out, true
+	case syntax.OpLiteral:
+		var b strings.Builder
+		for _, r := range re.Rune {
+			if r >= utf8.RuneSelf {
+				break // case folding beyond ASCII: keep the ASCII part
+			}
+			b.WriteRune(unicode.ToLower(r))
+		}
+		return []string{b.String()}, b.Len() > 0
+	}
+	return nil, false
 }
 
 // maxWindowedMatch is the longest bounded match worth a window of its own;
