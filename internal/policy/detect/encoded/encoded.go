@@ -267,6 +267,7 @@ const (
 	classLeet                   // letters, digits, @ $ ! |
 	classHex                    // 0-9 a-f A-F
 	classLeetSymbol             // digits, @ $ ! |: what leetspeak puts in words
+	classHexRegion              // hex digits, 'x', space, colon: what a hex match spans
 )
 
 var class = func() (t [256]uint8) {
@@ -285,6 +286,9 @@ var class = func() (t [256]uint8) {
 		}
 		if digit || b == '@' || b == '$' || b == '!' || b == '|' {
 			t[c] |= classLeetSymbol
+		}
+		if digit || b >= 'a' && b <= 'f' || b >= 'A' && b <= 'F' || b == 'x' || b == ' ' || b == ':' {
+			t[c] |= classHexRegion
 		}
 		if digit || b >= 'a' && b <= 'f' || b >= 'A' && b <= 'F' {
 			t[c] |= classHex
@@ -521,13 +525,16 @@ func findHex(text string, hexRun bool) []segment {
 func hexMatches(text string) [][]int {
 	var out [][]int
 	for i := 0; i < len(text); {
-		if !hexRegionByte(text[i]) {
+		for i < len(text) && class[text[i]]&classHexRegion == 0 {
 			i++
-			continue
 		}
 		start, digits := i, 0
-		for ; i < len(text) && hexRegionByte(text[i]); i++ {
-			if class[text[i]]&classHex != 0 {
+		for ; i < len(text); i++ {
+			cl := class[text[i]]
+			if cl&classHexRegion == 0 {
+				break
+			}
+			if cl&classHex != 0 {
 				digits++
 			}
 		}
@@ -541,8 +548,6 @@ func hexMatches(text string) [][]int {
 	}
 	return out
 }
-
-func hexRegionByte(c byte) bool { return class[c]&classHex != 0 || c == 'x' || c == ' ' || c == ':' }
 
 func findHexEscapes(text string) []segment {
 	var out []segment
