@@ -616,27 +616,24 @@ func findROT13(text string) []segment {
 			end += start
 		}
 		// Count the words first so the lookups can stop as soon as the
-		// outcome is known. Plain text fails on its dictionary words, so
-		// those are counted first, and the ROT13 lookups only run on lines
-		// that pass.
+		// outcome is known.
 		line := text[start:end]
-		if words := countWords(line); words >= 3 && dictWords(dict, line, false, words, words/5+1, 0) <= words/5 {
-			if after := dictWords(dict, line, true, words, words, max(3, (words+1)/2)); after >= 3 && after*2 >= words {
-				out = append(out, segment{kind: ROT13, start: start, end: end, decoded: rot13(line)})
-			}
+		if words := countWords(line); words >= 3 && isROT13Line(dict, line, words) {
+			out = append(out, segment{kind: ROT13, start: start, end: end, decoded: rot13(line)})
 		}
 		start = end + 1
 	}
 	return out
 }
 
-// dictWords counts the words of line (runs of ASCII letters, words in all)
-// that are dictionary words, after ROT13 when rot is set. It stops once
-// the count reaches limit, or once the words left cannot bring it to need.
-func dictWords(dict *wordSet, line string, rot bool, words, limit, need int) int {
-	var w [32]byte
-	n, seen := 0, 0
-	for i := 0; i < len(line) && n < limit && n+words-seen >= need; {
+// isROT13Line reports whether at most a fifth of line's words (runs of
+// ASCII letters, words in all) are dictionary words and at least half, and
+// three, are after ROT13. Both counts are kept in one pass that stops as
+// soon as either condition is lost.
+func isROT13Line(dict *wordSet, line string, words int) bool {
+	var plain, rot [32]byte
+	before, after, seen, need := 0, 0, 0, max(3, (words+1)/2)
+	for i := 0; i < len(line); {
 		if !isLetter(line[i]) {
 			i++
 			continue
@@ -646,21 +643,26 @@ func dictWords(dict *wordSet, line string, rot bool, words, limit, need int) int
 			j++
 		}
 		seen++
-		if j-i <= len(w) {
+		if j-i <= len(plain) {
 			for k := i; k < j; k++ {
 				c := line[k] | 0x20 // ASCII lower-case
-				if rot {
-					c = 'a' + (c-'a'+13)%26
+				plain[k-i], rot[k-i] = c, 'a'+(c-'a'+13)%26
+			}
+			if dict.has(plain[:j-i]) {
+				if before++; before > words/5 {
+					return false
 				}
-				w[k-i] = c
 			}
-			if dict.has(w[:j-i]) {
-				n++
+			if dict.has(rot[:j-i]) {
+				after++
 			}
+		}
+		if after+words-seen < need {
+			return false
 		}
 		i = j
 	}
-	return n
+	return after >= need
 }
 
 // countWords counts runs of ASCII letters.
