@@ -229,7 +229,6 @@ type segment struct {
 
 var (
 	base64Re = regexp.MustCompile(`[A-Za-z0-9+/_-]{16,}={0,2}`)
-	hexRe    = regexp.MustCompile(`\b(?:0x)?(?:[0-9a-fA-F]{2}[ :]?){8,}`)
 	hexEscRe = regexp.MustCompile(`(?:\\x[0-9a-fA-F]{2}){4,}`)
 	pctRe    = regexp.MustCompile(`[^\s%]*(?:%[0-9a-fA-F]{2}[^\s%]*){3,}`)
 )
@@ -518,10 +517,10 @@ func findHex(text string, hexRun bool) []segment {
 	return out
 }
 
-// hexMatches runs hexRe only on regions of text made of the bytes a match
-// can hold (hex digits, 'x', space and colon) with 16 hex digits or more:
-// a match never crosses such a region's edge, so this finds what the regex
-// finds over the whole text.
+// hexMatches finds what the regex \b(?:0x)?(?:[0-9a-fA-F]{2}[ :]?){8,}
+// finds over the whole text (hexRe in the tests), looking only in
+// regions made of the bytes a match can hold (hex digits, 'x', space and
+// colon) with 16 hex digits or more, with hexMatchAt instead of the regex.
 func hexMatches(text string) [][]int {
 	var out [][]int
 	for i := 0; i < len(text); {
@@ -541,13 +540,43 @@ func hexMatches(text string) [][]int {
 		if digits < 16 {
 			continue
 		}
-		lo, hi := max(start-1, 0), min(i+1, len(text))
-		for _, m := range hexRe.FindAllStringIndex(text[lo:hi], -1) {
-			out = append(out, []int{lo + m[0], lo + m[1]})
+		for k := start; k < i; {
+			if end, ok := hexMatchAt(text, k); ok {
+				out = append(out, []int{k, end})
+				k = end
+				continue
+			}
+			k++
 		}
 	}
 	return out
 }
+
+// hexMatchAt matches that regex at k as the regex engine would: a word boundary,
+// an optional "0x", then at least eight two-digit groups, each taking one
+// following space or colon when there is one (greedy, and taking it never
+// prevents a further group, so no backtracking is needed).
+func hexMatchAt(text string, k int) (int, bool) {
+	if k > 0 && isWordByte(text[k-1]) || !isWordByte(text[k]) {
+		return 0, false
+	}
+	j := k
+	if strings.HasPrefix(text[k:], "0x") {
+		j += 2
+	}
+	groups := 0
+	for j+1 < len(text) && class[text[j]]&classHex != 0 && class[text[j+1]]&classHex != 0 {
+		j += 2
+		groups++
+		if j < len(text) && (text[j] == ' ' || text[j] == ':') {
+			j++
+		}
+	}
+	return j, groups >= 8
+}
+
+// isWordByte is RE2's \w, for \b.
+func isWordByte(c byte) bool { return class[c]&classLetter != 0 || c >= '0' && c <= '9' || c == '_' }
 
 func findHexEscapes(text string) []segment {
 	var out []segment

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"math/rand/v2"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -124,6 +125,9 @@ func FuzzDetect(f *testing.F) {
 		}
 	})
 }
+
+// hexRe is the hex-run pattern hexMatches implements.
+var hexRe = regexp.MustCompile(`\b(?:0x)?(?:[0-9a-fA-F]{2}[ :]?){8,}`)
 
 // TestHexMatchesWholeText checks the region-by-region hex search against
 // the regex over the whole text.
