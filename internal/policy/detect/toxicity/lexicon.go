@@ -266,12 +266,18 @@ func tokenizeInto(toks []token, text, lower string) []token {
 		lower = lowerASCII(text)
 	}
 	for i := 0; i < len(text); {
-		// Fast path: a word of ASCII letters only is its own lower-casing,
-		// so it is hashed and checked for letter runs in the same pass.
+		// Fast path: a word of ASCII letters only, or of digits only, is
+		// its own normal form (its lower-casing; no leet without letters),
+		// so it is hashed and checked for runs in the same pass.
 		start := i
-		h, run, maxRun := uint32(2166136261), 0, 0
+		h, run, maxRun, letters, digits := uint32(2166136261), 0, 0, 0, 0
 		var prev byte
-		for i < len(text) && asciiLetter[text[i]] {
+		for i < len(text) && (asciiLetter[text[i]] || text[i] >= '0' && text[i] <= '9') {
+			if asciiLetter[text[i]] {
+				letters++
+			} else {
+				digits++
+			}
 			c := lower[i]
 			h = (h ^ uint32(c)) * 16777619
 			if c == prev {
@@ -282,7 +288,7 @@ func tokenizeInto(toks []token, text, lower string) []token {
 			maxRun, prev = max(maxRun, run), c
 			i++
 		}
-		if i > start && (i == len(text) || text[i] < utf8.RuneSelf && !asciiWord[text[i]]) {
+		if i > start && (letters == 0 || digits == 0) && (i == len(text) || text[i] < utf8.RuneSelf && !asciiWord[text[i]]) {
 			toks = append(toks, token{norm: lower[start:i], start: start, end: i, hash: h, elongated: maxRun >= 3, single: i-start == 1})
 			continue
 		}
