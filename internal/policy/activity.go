@@ -263,18 +263,36 @@ func isExportOrDelete(typ string) bool {
 	return strings.Contains(typ, "export") || strings.Contains(typ, "delete") || strings.Contains(typ, "download")
 }
 
+// publicScopes are the audience types and sharing modes that expose
+// content beyond the organization.
+var publicScopes = map[string]bool{"public": true, "anyone_with_link": true, "anyone": true, "link": true}
+
 // sharing decides whether a sharing event exposes content outside the org.
+// Field shapes follow the Compliance API's activity schemas: audience is a
+// list of {type} objects (claude_project_sharing_updated,
+// claude_artifact_sharing_updated); scalar mode fields (new_mode,
+// new_scope, new_link_permission) and the older scalar spellings are read
+// too, so a tenant whose events differ is still covered.
 func (a *ActivityEvaluator) sharing(typ string, ev Activity) (string, bool) {
 	switch {
 	case strings.Contains(typ, "sharing_updated"):
-		for _, k := range []string{"audience", "visibility", "access", "access_level", "sharing", "new_value"} {
-			v := strings.ToLower(fmt.Sprint(ev.Fields[k]))
-			if v == "public" || v == "anyone_with_link" || v == "anyone" || v == "link" {
-				return fmt.Sprintf("%s set %s to %s", ev.Type, k, v), true
+		for _, t := range audienceTypes(ev.Fields["audience"]) {
+			if publicScopes[t] {
+				return fmt.Sprintf("%s set the audience to %s", ev.Type, t), true
 			}
 		}
-	case strings.Contains(typ, "pending_share_created"):
-		for _, k := range []string{"recipient_email", "invitee_email", "target_email", "email", "recipient"} {
+		for _, k := range []string{"new_mode", "new_scope", "new_link_permission", "visibility", "access", "access_level", "sharing", "new_value"} {
+			if v, ok := ev.Fields[k].(string); ok && publicScopes[strings.ToLower(v)] {
+				return fmt.Sprintf("%s set %s to %s", ev.Type, k, strings.ToLower(v)), true
+			}
+		}
+	case strings.Contains(typ, "published"):
+		if public, _ := ev.Fields["is_public"].(bool); public {
+			return fmt.Sprintf("%s: published publicly", ev.Type), true
+		}
+	case strings.Contains(typ, "pending_share_created"), typ == "org_user_invite_sent", typ == "org_user_invite_re_sent",
+		typ == "end_user_invite_requested":
+		for _, k := range []string{"invitee_email", "invited_email", "recipient_email", "target_email", "email", "recipient"} {
 			email, _ := ev.Fields[k].(string)
 			if email == "" {
 				continue
@@ -289,6 +307,26 @@ func (a *ActivityEvaluator) sharing(typ string, ev Activity) (string, bool) {
 		return fmt.Sprintf("%s: chat session shared by link", ev.Type), true
 	}
 	return "", false
+}
+
+// audienceTypes reads an audience field: a list of {"type": ...} objects,
+// one such object, or a plain string; types are lower-cased.
+func audienceTypes(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{strings.ToLower(v)}
+	case map[string]any:
+		if t, ok := v["type"].(string); ok {
+			return []string{strings.ToLower(t)}
+		}
+	case []any:
+		var out []string
+		for _, e := range v {
+			out = append(out, audienceTypes(e)...)
+		}
+		return out
+	}
+	return nil
 }
 
 func domainOf(email string) string {

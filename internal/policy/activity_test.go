@@ -29,6 +29,21 @@ func TestActivitySingleEvents(t *testing.T) {
 		{"external invite", Activity{Type: "pending_share_created", ActorEmail: "a@acme.com", Fields: map[string]any{"recipient_email": "x@gmail.com"}}, []string{ActivityExternalSharing}},
 		{"internal invite", Activity{Type: "pending_share_created", ActorEmail: "a@acme.com", Fields: map[string]any{"recipient_email": "b@eu.acme.com"}}, nil},
 		{"session share", Activity{Type: "session_share_created"}, []string{ActivityExternalSharing}},
+		// The shapes of the Compliance API's activity schemas.
+		{"project made public", Activity{Type: "claude_project_sharing_updated", Fields: map[string]any{
+			"claude_project_id": "p1", "audience": []any{map[string]any{"type": "public"}}}}, []string{ActivityExternalSharing}},
+		{"project shared with org", Activity{Type: "claude_project_sharing_updated", Fields: map[string]any{
+			"claude_project_id": "p1", "audience": []any{map[string]any{"type": "organization"}}}}, nil},
+		{"artifact shared by link", Activity{Type: "claude_artifact_sharing_updated", Fields: map[string]any{
+			"audience": []any{map[string]any{"type": "anyone_with_link"}}, "previous_mode": "private", "new_mode": "anyone_with_link"}}, []string{ActivityExternalSharing}},
+		{"artifact shared with users", Activity{Type: "claude_artifact_sharing_updated", Fields: map[string]any{
+			"audience": []any{map[string]any{"type": "users"}}, "new_mode": "users"}}, nil},
+		{"design published publicly", Activity{Type: "design_project_artifact_published", Fields: map[string]any{"is_public": true}}, []string{ActivityExternalSharing}},
+		{"design published internally", Activity{Type: "design_project_artifact_published", Fields: map[string]any{"is_public": false}}, nil},
+		{"share invite to external email", Activity{Type: "pending_share_created", ActorEmail: "a@acme.com", Fields: map[string]any{
+			"invitee_email": "x@gmail.com", "resource_type": "project"}}, []string{ActivityExternalSharing}},
+		{"org invite to external email", Activity{Type: "org_user_invite_sent", ActorEmail: "a@acme.com", Fields: map[string]any{"invited_email": "x@gmail.com"}}, []string{ActivityExternalSharing}},
+		{"org invite to own domain", Activity{Type: "org_user_invite_sent", ActorEmail: "a@acme.com", Fields: map[string]any{"invited_email": "new@acme.com"}}, nil},
 		{"mcp server", Activity{Type: "mcp_server_created"}, []string{ActivityAdminChange}},
 		{"skill", Activity{Type: "claude_skill_created"}, []string{ActivityAdminChange}},
 		{"role", Activity{Type: "claude_user_role_updated"}, []string{ActivityAdminChange}},
