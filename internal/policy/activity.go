@@ -350,8 +350,26 @@ func (a *ActivityEvaluator) domainAllowed(dom, actorEmail string) bool {
 	return false
 }
 
+// adminChanges are event types (from the Compliance API's catalogue) that
+// change what the organization or its members can do.
+var adminChanges = map[string]string{
+	"claude_plugin_created":                "plugin added",
+	"desktop_extension_uploaded":           "desktop extension added",
+	"desktop_extension_allowlisted":        "desktop extension added",
+	"rbac_role_created":                    "role change",
+	"rbac_role_permission_added":           "role change",
+	"rbac_role_grant_updated":              "role change",
+	"org_sso_group_role_mappings_updated":  "role change",
+	"primary_owner_transferred":            "role change",
+	"platform_api_key_created":             "API key change",
+	"claude_organization_settings_updated": "organization settings change",
+}
+
 // adminChange classifies event types that change what the org can do.
 func adminChange(typ string) (string, bool) {
+	if kind, ok := adminChanges[typ]; ok {
+		return kind, true
+	}
 	created := strings.Contains(typ, "created") || strings.Contains(typ, "added") || strings.Contains(typ, "installed")
 	switch {
 	case strings.HasPrefix(typ, "mcp_server_") && created:

@@ -49,6 +49,12 @@ func TestActivitySingleEvents(t *testing.T) {
 		{"role", Activity{Type: "claude_user_role_updated"}, []string{ActivityAdminChange}},
 		{"api key", Activity{Type: "admin_api_key_created"}, []string{ActivityAdminChange}},
 		{"scoped key", Activity{Type: "scoped_api_key_rotated"}, []string{ActivityAdminChange}},
+		{"platform key", Activity{Type: "platform_api_key_created"}, []string{ActivityAdminChange}},
+		{"plugin", Activity{Type: "claude_plugin_created"}, []string{ActivityAdminChange}},
+		{"extension", Activity{Type: "desktop_extension_uploaded"}, []string{ActivityAdminChange}},
+		{"rbac permission", Activity{Type: "rbac_role_permission_added"}, []string{ActivityAdminChange}},
+		{"owner transfer", Activity{Type: "primary_owner_transferred"}, []string{ActivityAdminChange}},
+		{"settings", Activity{Type: "claude_organization_settings_updated"}, []string{ActivityAdminChange}},
 		{"chat", Activity{Type: "claude_chat_created"}, nil},
 	}
 	for _, tt := range tests {
