@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -21,6 +22,10 @@ type ActivityConfig struct {
 	AllowedDomains []string `json:"allowed_domains,omitempty"`
 	// NewIP fires when a known user acts from an IP not seen for them.
 	NewIP Rule `json:"new_ip"`
+	// NewNetwork fires when a known user acts from a network (IPv4 /16,
+	// IPv6 /48) not seen for them: a move to another ISP, site or country,
+	// which the feed does not report directly.
+	NewNetwork Rule `json:"new_network"`
 	// NewUserAgent fires when a known user acts with an unseen user agent.
 	NewUserAgent Rule `json:"new_user_agent"`
 	// OffHours fires when Count events of one user fall outside working
@@ -41,6 +46,7 @@ func DefaultActivityConfig() ActivityConfig {
 	return ActivityConfig{
 		ExternalSharing: Rule{Enabled: true, Severity: SeverityHigh, Action: ActionAlert},
 		NewIP:           Rule{Enabled: true, Severity: SeverityLow, Action: ActionLog},
+		NewNetwork:      Rule{Enabled: true, Severity: SeverityMedium, Action: ActionLog},
 		NewUserAgent:    Rule{Enabled: true, Severity: SeverityInfo, Action: ActionLog},
 		OffHours:        Rule{Enabled: true, Severity: SeverityMedium, Action: ActionAlert, Count: 20, Window: Duration(10 * time.Minute)},
 		WorkStart:       7,
@@ -56,6 +62,7 @@ func (p *configParser) activity(n *yaml.Node, field string, c *ActivityConfig) {
 		"external_sharing": func(v *yaml.Node, f string) { p.rule(v, f, &c.ExternalSharing, nil) },
 		"allowed_domains":  func(v *yaml.Node, f string) { p.strs(v, f, &c.AllowedDomains) },
 		"new_ip":           func(v *yaml.Node, f string) { p.rule(v, f, &c.NewIP, nil) },
+		"new_network":      func(v *yaml.Node, f string) { p.rule(v, f, &c.NewNetwork, nil) },
 		"new_user_agent":   func(v *yaml.Node, f string) { p.rule(v, f, &c.NewUserAgent, nil) },
 		"off_hours":        func(v *yaml.Node, f string) { p.rule(v, f, &c.OffHours, nil) },
 		"work_start":       func(v *yaml.Node, f string) { p.hour(v, f, &c.WorkStart) },
@@ -86,6 +93,7 @@ func (p *configParser) hour(n *yaml.Node, field string, dst *int) {
 const (
 	ActivityExternalSharing = "activity.external_sharing"
 	ActivityNewIP           = "activity.new_ip"
+	ActivityNewNetwork      = "activity.new_network"
 	ActivityNewUserAgent    = "activity.new_user_agent"
 	ActivityOffHours        = "activity.off_hours"
 	ActivityMassExport      = "activity.mass_export"
@@ -122,6 +130,7 @@ const maxSeenPerUser = 256
 // userState is what the evaluator remembers about one user.
 type userState struct {
 	ips, agents   []string // most recent last
+	networks      []string
 	offHours      []time.Time
 	exports       []time.Time
 	offHoursFired time.Time
@@ -156,6 +165,7 @@ func (a *ActivityEvaluator) Seed(userID string, ips, userAgents []string) {
 	u := a.user(userID)
 	for _, ip := range ips {
 		u.ips = remember(u.ips, ip)
+		u.networks = remember(u.networks, networkOf(ip))
 	}
 	for _, ua := range userAgents {
 		u.agents = remember(u.agents, ua)
@@ -219,6 +229,10 @@ func (a *ActivityEvaluator) Evaluate(ctx context.Context, ev Activity) []Activit
 		add(ActivityNewIP, r, "New IP", "first activity from IP %s for this user", ev.IP)
 	}
 	u.ips = remember(u.ips, ev.IP)
+	if r, nw := a.cfg.NewNetwork, networkOf(ev.IP); r.Enabled && nw != "" && len(u.networks) > 0 && !slices.Contains(u.networks, nw) {
+		add(ActivityNewNetwork, r, "New Network", "first activity from network %s (IP %s) for this user", nw, ev.IP)
+	}
+	u.networks = remember(u.networks, networkOf(ev.IP))
 	if r := a.cfg.NewUserAgent; r.Enabled && ev.UserAgent != "" && len(u.agents) > 0 && !slices.Contains(u.agents, ev.UserAgent) {
 		add(ActivityNewUserAgent, r, "New User Agent", "first activity with user agent %q for this user", ev.UserAgent)
 	}
@@ -238,6 +252,24 @@ func (a *ActivityEvaluator) Evaluate(ctx context.Context, ev Activity) []Activit
 		}
 	}
 	return out
+}
+
+// networkOf returns the IPv4 /16 or IPv6 /48 holding ip, or "" when ip
+// does not parse.
+func networkOf(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ""
+	}
+	bits := 48
+	if addr.Unmap().Is4() {
+		addr, bits = addr.Unmap(), 16
+	}
+	p, err := addr.Prefix(bits)
+	if err != nil {
+		return ""
+	}
+	return p.String()
 }
 
 // window drops times older than w before now; the slice stays bounded by

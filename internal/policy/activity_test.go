@@ -95,9 +95,41 @@ func TestActivityNewIPAndAgent(t *testing.T) {
 		t.Fatalf("new IP and agent not flagged: %v", got)
 	}
 	a.Seed("u2", []string{"3.3.3.3"}, []string{"Chrome"})
-	got := policiesOf(a.Evaluate(context.Background(), Activity{Type: "x", ActorUserID: "u2", IP: "4.4.4.4", UserAgent: "Chrome", CreatedAt: at}))
+	got := policiesOf(a.Evaluate(context.Background(), Activity{Type: "x", ActorUserID: "u2", IP: "3.3.9.9", UserAgent: "Chrome", CreatedAt: at}))
 	if fmt.Sprint(got) != fmt.Sprint([]string{ActivityNewIP}) {
-		t.Fatalf("seeded user: got %v", got)
+		t.Fatalf("seeded user, new IP in a known network: got %v", got)
+	}
+}
+
+func TestActivityNewNetwork(t *testing.T) {
+	a := NewActivityEvaluator(DefaultActivityConfig())
+	at := time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC)
+	ev := func(ip string) []string {
+		return policiesOf(a.Evaluate(context.Background(), Activity{Type: "claude_chat_viewed", ActorUserID: "u1", IP: ip, UserAgent: "Firefox", CreatedAt: at}))
+	}
+	tests := []struct {
+		ip          string
+		newNetwork  bool
+		description string
+	}{
+		{"198.51.100.7", false, "first event: nothing known to compare with"},
+		{"198.51.7.1", false, "same /16"},
+		{"203.0.113.9", true, "another /16"},
+		{"::ffff:203.0.200.1", false, "IPv4-mapped address in a known /16"},
+		{"2001:db8:1::1", true, "first IPv6 network"},
+		{"2001:db8:1:ffff::2", false, "same IPv6 /48"},
+		{"2001:db8:2::1", true, "another IPv6 /48"},
+		{"not an ip", false, "unparsable"},
+	}
+	for _, tt := range tests {
+		if got := slices.Contains(ev(tt.ip), ActivityNewNetwork); got != tt.newNetwork {
+			t.Errorf("%s (%s): new network = %v, want %v", tt.ip, tt.description, got, tt.newNetwork)
+		}
+	}
+	a.Seed("u2", []string{"192.0.2.1"}, nil)
+	got := policiesOf(a.Evaluate(context.Background(), Activity{Type: "x", ActorUserID: "u2", IP: "100.64.0.1", CreatedAt: at}))
+	if !slices.Contains(got, ActivityNewNetwork) {
+		t.Fatalf("seeded user from a new network: got %v", got)
 	}
 }
 
