@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/claudit/claudit/internal/policy"
-	"github.com/claudit/claudit/internal/simulator"
 )
 
 // TestSimulatorSharingIsFlagged runs the activity policies over the
@@ -16,11 +14,7 @@ import (
 // and checks that exactly the public project shares and link-shared
 // artifacts are reported as external sharing.
 func TestSimulatorSharingIsFlagged(t *testing.T) {
-	sim, err := simulator.New(simulator.Config{Seed: 5, Users: 40, Days: 10,
-		End: time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sim := testSimulator(t, 5, 40, 10)
 	ae := policy.NewActivityEvaluator(policy.DefaultActivityConfig())
 	var public, flagged, orgOnly, orgFlagged int
 	for _, a := range sim.Activities() {

@@ -17,11 +17,7 @@ import (
 // tool calls, planted secrets and PII) with the default policies, beside
 // the policy package's synthetic-corpus benchmarks.
 func BenchmarkDefaultPoliciesSimulatorMessages(b *testing.B) {
-	sim, err := simulator.New(simulator.Config{Seed: 3, Users: 30, Days: 5,
-		End: time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)})
-	if err != nil {
-		b.Fatal(err)
-	}
+	sim := testSimulator(b, 3, 30, 5)
 	var inputs []detect.Input
 	var size int64
 	for _, id := range sim.ChatIDs() {
@@ -50,6 +46,18 @@ func BenchmarkDefaultPoliciesSimulatorMessages(b *testing.B) {
 			e.Evaluate(ctx, in)
 		}
 	}
+}
+
+// testSimulator builds a simulated organization with a fixed end, so its
+// content is the same on every run.
+func testSimulator(t testing.TB, seed int64, users, days int) *simulator.Server {
+	t.Helper()
+	sim, err := simulator.New(simulator.Config{Seed: seed, Users: users, Days: days,
+		End: time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sim
 }
 
 // messageText joins a message's text, tool input and tool result blocks.

@@ -79,20 +79,6 @@ func BenchmarkEnginePerPolicy(b *testing.B) {
 		b.Fatal(err)
 	}
 	corpus := syntheticCorpus(500)
-	var size int64
-	for _, m := range corpus {
-		size += int64(len(m.Text))
-	}
-	run := func(b *testing.B, e *Engine) {
-		b.SetBytes(size)
-		b.ReportAllocs()
-		ctx := context.Background()
-		for b.Loop() {
-			for _, m := range corpus {
-				e.Evaluate(ctx, m)
-			}
-		}
-	}
 	for _, p := range cfg.Policies {
 		if !p.Enabled {
 			continue
@@ -104,7 +90,7 @@ func BenchmarkEnginePerPolicy(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			run(b, e)
+			benchCorpus(b, e, corpus)
 		})
 	}
 }
