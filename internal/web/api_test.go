@@ -561,7 +561,7 @@ func TestPoliciesAPI(t *testing.T) {
 }
 
 func TestHealthAndMetrics(t *testing.T) {
-	_, ts := newEnv(t, webtest.Options{})
+	e, ts := newEnv(t, webtest.Options{})
 	c := newClient(t, ts)
 	for _, path := range []string{"/healthz", "/readyz"} {
 		if res, _ := c.get(path); res.StatusCode != 200 {
@@ -575,6 +575,17 @@ func TestHealthAndMetrics(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %s", want)
 		}
+	}
+	// Stored totals are reused between scrapes for a while, so a busy
+	// scraper does not count a large store's rows each time.
+	now := time.Now().UTC()
+	if _, err := e.Store.SaveChatPage(t.Context(), store.ChatPage{IntegrationID: e.Acme.ID, Chats: []store.HydratedChat{{
+		Chat: store.Chat{ID: "chat-new", Name: "New", CreatedAt: now, UpdatedAt: now},
+		Messages: []store.Message{{ID: "msg-new", ChatID: "chat-new", Role: "user", Text: "hello", CreatedAt: now}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := c.get("/metrics"); !strings.Contains(body, `claudit_stored_events{kind="prompt"} 6`) {
+		t.Errorf("second scrape counted again instead of reusing the totals")
 	}
 }
 

@@ -4,11 +4,14 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/claudit/claudit/internal/store"
 )
 
 // metrics is the server's own Prometheus registry: HTTP traffic plus store
@@ -81,7 +84,34 @@ func (m *metrics) instrument(next http.Handler) http.Handler {
 }
 
 // storeCollector reports stored totals and each integration's last sync.
-type storeCollector struct{ s *Server }
+// Totals are counted at most once per countsTTL, so frequent scrapes of a
+// large store do not count its rows again and again.
+type storeCollector struct {
+	s *Server
+
+	mu        sync.Mutex
+	counts    store.Counts
+	countedAt time.Time
+}
+
+// countsTTL is how long stored totals are reused between scrapes.
+const countsTTL = 30 * time.Second
+
+// totals returns the cached totals, counting again when they are older
+// than countsTTL.
+func (c *storeCollector) totals(ctx context.Context) (store.Counts, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.countedAt.IsZero() && time.Since(c.countedAt) < countsTTL {
+		return c.counts, nil
+	}
+	n, err := c.s.st.Counts(ctx, 0)
+	if err != nil {
+		return n, err
+	}
+	c.counts, c.countedAt = n, time.Now()
+	return n, nil
+}
 
 var (
 	descEvents   = prometheus.NewDesc("claudit_stored_events", "Events stored, by kind.", []string{"kind"}, nil)
@@ -100,7 +130,7 @@ func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if n, err := c.s.st.Counts(ctx, 0); err == nil {
+	if n, err := c.totals(ctx); err == nil {
 		ch <- prometheus.MustNewConstMetric(descEvents, prometheus.GaugeValue, float64(n.Messages), "prompt")
 		ch <- prometheus.MustNewConstMetric(descEvents, prometheus.GaugeValue, float64(n.Activities), "access")
 		ch <- prometheus.MustNewConstMetric(descFindings, prometheus.GaugeValue, float64(n.Findings))
