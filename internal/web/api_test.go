@@ -580,7 +580,7 @@ func TestHealthAndMetrics(t *testing.T) {
 	// scraper does not count a large store's rows each time.
 	now := time.Now().UTC()
 	if _, err := e.Store.SaveChatPage(t.Context(), store.ChatPage{IntegrationID: e.Acme.ID, Chats: []store.HydratedChat{{
-		Chat: store.Chat{ID: "chat-new", Name: "New", CreatedAt: now, UpdatedAt: now},
+		Chat:     store.Chat{ID: "chat-new", Name: "New", CreatedAt: now, UpdatedAt: now},
 		Messages: []store.Message{{ID: "msg-new", ChatID: "chat-new", Role: "user", Text: "hello", CreatedAt: now}}}}}); err != nil {
 		t.Fatal(err)
 	}

@@ -1,10 +1,12 @@
 package web_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/claudit/claudit/internal/web"
 	"github.com/claudit/claudit/internal/web/webtest"
@@ -21,7 +23,7 @@ func TestPagesRender(t *testing.T) {
 		"/sessions", "/sessions/" + itoa(acme) + "/chat-leak", "/users", "/users/" + itoa(acme) + "/u-alice",
 		"/alerts", "/alerts?status=open", "/alerts/1", "/integrations", "/integrations/" + itoa(acme),
 		"/integrations/" + itoa(acme) + "?tab=backfill", "/integrations/" + itoa(acme) + "?tab=jobs",
-		"/policies", "/datasets", "/audit", "/accounts",
+		"/policies", "/datasets", "/audit", "/accounts", "/suppressions",
 	} {
 		t.Run(path, func(t *testing.T) {
 			res, body := c.get(path)
@@ -204,5 +206,60 @@ func TestCSRF(t *testing.T) {
 	a, _ := e.Alerts.AlertByID(t.Context(), 1)
 	if a.Status != "acknowledged" || a.UpdatedBy != webtest.AnalystEmail || a.Comment != "on it" {
 		t.Fatalf("alert after acknowledge: %+v", a)
+	}
+}
+
+func TestSuppressionsPage(t *testing.T) {
+	e, ts := newEnv(t, webtest.Options{})
+	analyst := login(t, ts, webtest.AnalystEmail)
+	viewer := login(t, ts, webtest.ViewerEmail)
+	until := time.Now().UTC().Add(48 * time.Hour).Format(time.DateOnly)
+
+	res, body := analyst.get("/suppressions")
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "No suppressions.") || !strings.Contains(body, `id="suppression-form"`) {
+		t.Fatalf("empty page: %d", res.StatusCode)
+	}
+	res, _ = analyst.postForm("/suppressions", url.Values{"csrf_token": {analyst.csrf}, "policy": {"pii"},
+		"pattern": {"<script>alert(1)</script>"}, "until": {until}, "reason": {"known test data"}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("add: %d", res.StatusCode)
+	}
+	sups, err := e.Alerts.Suppressions(t.Context())
+	if err != nil || len(sups) != 1 || sups[0].Policy != "pii" || sups[0].CreatedBy != webtest.AnalystEmail ||
+		sups[0].Until.Format(time.DateOnly) != until {
+		t.Fatalf("stored %+v %v", sups, err)
+	}
+	_, body = analyst.get("/suppressions")
+	if strings.Contains(body, "<script>alert(1)</script>") || !strings.Contains(body, "&lt;script&gt;") || !strings.Contains(body, "known test data") {
+		t.Fatal("the pattern is not listed, or not escaped")
+	}
+
+	// Viewers see the list but cannot change it.
+	_, body = viewer.get("/suppressions")
+	if !strings.Contains(body, "known test data") || strings.Contains(body, `id="suppression-form"`) || strings.Contains(body, "delete-suppression-") {
+		t.Fatal("viewer page shows the list wrongly or offers changes")
+	}
+	if res, _ := viewer.postForm("/suppressions", url.Values{"csrf_token": {viewer.csrf}, "policy": {"x"}, "until": {until}}); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("viewer add: %d", res.StatusCode)
+	}
+
+	// Bad input is refused with a reason.
+	for _, form := range []url.Values{
+		{"policy": {"pii"}, "until": {"next week"}},
+		{"policy": {"pii"}, "until": {"2001-01-01"}},
+		{"until": {until}},
+	} {
+		form.Set("csrf_token", analyst.csrf)
+		if res, body := analyst.postForm("/suppressions", form); res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "until") && !strings.Contains(body, "needs a policy") {
+			t.Fatalf("bad form %v: %d", form, res.StatusCode)
+		}
+	}
+
+	res, _ = analyst.postForm(fmt.Sprintf("/suppressions/%d/delete", sups[0].ID), url.Values{"csrf_token": {analyst.csrf}})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("delete: %d", res.StatusCode)
+	}
+	if sups, _ := e.Alerts.Suppressions(t.Context()); len(sups) != 0 {
+		t.Fatalf("left after delete: %+v", sups)
 	}
 }
