@@ -530,7 +530,6 @@ func digitsOnly(s string) string {
 }
 
 var (
-	emailRe = regexp.MustCompile(`\b[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}\b`)
 	// cardRe allows single space or dash separators between digit groups.
 	cardRe = regexp.MustCompile(`\b\d(?:[ -]?\d){12,18}\b`)
 	ibanRe = regexp.MustCompile(`\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b`)
@@ -570,13 +569,81 @@ func (d *Detector) emails(text string) []candidate {
 			continue
 		}
 		win := max(start-1, 0)
-		for _, m := range emailRe.FindAllStringIndex(text[win:min(end+1, len(text))], -1) {
-			m[0] += win
-			m[1] += win
-			out = append(out, d.email(text, m))
+		if ms, me, ok := emailIn(text[win:min(end+1, len(text))], at-win); ok {
+			out = append(out, d.email(text, []int{win + ms, win + me}))
 		}
 	}
 	return out
+}
+
+// emailIn finds what the pattern
+//
+//	\b[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}\b
+//
+// (emailRe in the tests) finds in w, a window holding one '@' (at w[at])
+// between runs of address characters, without the regex engine: the
+// leftmost local part that may start a match, then the domain's labels,
+// taking as many as leave a top-level domain after them, as the regex's
+// greedy backtracking does.
+func emailIn(w string, at int) (start, end int, ok bool) {
+	start = -1
+	for j := max(at-64, 0); j < at; j++ {
+		if isAlnumNoUnderscore(w[j]) && (j == 0 || !alnum[w[j-1]]) && allEmailLocal(w[j:at]) {
+			start = j
+			break
+		}
+	}
+	if start < 0 {
+		return 0, 0, false
+	}
+	// The dot-separated segments after '@': labels end where a segment is
+	// not a valid label or has no dot after it.
+	var labelEnds []int // index of the dot after each label
+	for p := at + 1; ; {
+		dot := strings.IndexByte(w[p:], '.')
+		if dot < 0 || !isDomainLabel(w[p:p+dot]) {
+			break
+		}
+		labelEnds = append(labelEnds, p+dot)
+		p += dot + 1
+	}
+	for k := len(labelEnds) - 1; k >= 0; k-- {
+		p := labelEnds[k] + 1
+		r := 0
+		for p+r < len(w) && (w[p+r]|0x20 >= 'a' && w[p+r]|0x20 <= 'z') {
+			r++
+		}
+		if r >= 2 && r <= 24 && (p+r == len(w) || !alnum[w[p+r]]) {
+			return start, p + r, true
+		}
+	}
+	return 0, 0, false
+}
+
+func isAlnumNoUnderscore(c byte) bool { return alnum[c] && c != '_' }
+
+// allEmailLocal reports whether s is made of the pattern's local-part bytes.
+func allEmailLocal(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isEmailChar(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// isDomainLabel reports whether s is one domain label of the pattern: 1 to 63
+// letters, digits and hyphens, starting and ending with a letter or digit.
+func isDomainLabel(s string) bool {
+	if len(s) == 0 || len(s) > 63 || !isAlnumNoUnderscore(s[0]) || !isAlnumNoUnderscore(s[len(s)-1]) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isAlnumNoUnderscore(s[i]) && s[i] != '-' {
+			return false
+		}
+	}
+	return true
 }
 
 func isEmailChar(c byte) bool {

@@ -3,6 +3,7 @@ package pii
 import (
 	"context"
 	"math/rand/v2"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -231,5 +232,64 @@ func TestStreetsMatchWholeText(t *testing.T) {
 	}
 	if found < 100 {
 		t.Fatalf("only %d matches: the generated texts no longer exercise the regex", found)
+	}
+}
+
+// emailRe is the address pattern emailIn implements.
+var emailRe = regexp.MustCompile(`\b[A-Za-z0-9][A-Za-z0-9._%+\-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}\b`)
+
+// TestEmailsMatchRegex checks the email finder, which reads addresses
+// without the regex engine, against emailRe on the same windows.
+func TestEmailsMatchRegex(t *testing.T) {
+	d, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	det := d.(*Detector)
+	r := rand.New(rand.NewPCG(2, 9))
+	pieces := []string{"a", "bob", "x_y", "Jane.Doe", "1", "-", ".", "..", "@", "@", "example", "co", "uk", "com", "c",
+		"mail-", "-srv", "x1", "%", "+tag", "_", " ", "<", ">", "é", "com2", "abcdefghijklmnopqrstuvwxyz", strings.Repeat("a", 63), strings.Repeat("b", 64)}
+	found := 0
+	for n := range 20000 {
+		var b strings.Builder
+		for range 1 + r.IntN(12) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+			if n%2 == 0 {
+				// Half the texts are built like addresses: parts, '@', labels.
+				b.WriteString(pieces[r.IntN(5)] + "@" + pieces[10+r.IntN(6)] + "." + pieces[10+r.IntN(6)])
+			}
+		}
+		text := b.String()
+		var want [][2]int
+		for i := 0; i < len(text); {
+			at := strings.IndexByte(text[i:], '@')
+			if at < 0 {
+				break
+			}
+			at += i
+			start, end := at, at+1
+			for start > 0 && at-start < 64 && isEmailChar(text[start-1]) {
+				start--
+			}
+			for end < len(text) && end-at < 255 && isEmailChar(text[end]) {
+				end++
+			}
+			i = end
+			win := max(start-1, 0)
+			for _, m := range emailRe.FindAllStringIndex(text[win:min(end+1, len(text))], -1) {
+				want = append(want, [2]int{win + m[0], win + m[1]})
+			}
+		}
+		var got [][2]int
+		for _, c := range det.emails(text) {
+			got = append(got, [2]int{c.start, c.end})
+		}
+		found += len(want)
+		if !slices.Equal(got, want) {
+			t.Fatalf("%q: finder %v, regex %v", text, got, want)
+		}
+	}
+	if found < 5000 {
+		t.Fatalf("only %d addresses: the generated texts no longer exercise the regex", found)
 	}
 }
