@@ -209,15 +209,22 @@ type token struct {
 	single     bool   // norm is one rune
 }
 
-// wordHash is FNV-1a over a normalized word: computed once per token and
-// checked against each lexicon's filter before any map lookup.
+// wordHash hashes a normalized word for the lexicons' filters: its first
+// eight bytes and its length, mixed once. Computed once per token (the
+// tokenizer packs the bytes as it reads them), so a filter check costs no
+// per-byte hashing; words alike in both only collide in the filter, and the
+// map lookup behind it decides.
 func wordHash(s string) uint32 {
-	h := uint32(2166136261)
-	for i := 0; i < len(s); i++ {
-		h ^= uint32(s[i])
-		h *= 16777619
+	var packed uint64
+	for i := 0; i < len(s) && i < 8; i++ {
+		packed |= uint64(s[i]) << (8 * i)
 	}
-	return h
+	return mixWord(packed, len(s))
+}
+
+func mixWord(packed uint64, n int) uint32 {
+	h := (packed ^ uint64(n)<<58) * 0x9e3779b97f4a7c15
+	return uint32(h >> 32)
 }
 
 // wordFilter is a one-hash Bloom filter over the words a lexicon can start
@@ -238,7 +245,24 @@ func isWordRune(r rune) bool {
 // asciiWord is isWordRune for ASCII bytes, and asciiLetter marks A-Z and
 // a-z; both are tables because tokenizing is the detectors' hot loop.
 // They have 256 entries so any byte indexes them; bytes from 0x80 are
-// neither.
+// neither. tokenKind tells the tokenizer's fast path letters from digits.
+const (
+	kindLetter = 1 << iota
+	kindDigit
+)
+
+var tokenKind = func() (t [256]byte) {
+	for c := range 256 {
+		switch {
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			t[c] = kindLetter
+		case c >= '0' && c <= '9':
+			t[c] = kindDigit
+		}
+	}
+	return t
+}()
+
 var asciiWord, asciiLetter = func() (w, l [256]bool) {
 	for c := range utf8.RuneSelf {
 		w[c] = isWordRune(rune(c))
@@ -270,26 +294,30 @@ func tokenizeInto(toks []token, text, lower string) []token {
 		// its own normal form (its lower-casing; no leet without letters),
 		// so it is hashed and checked for runs in the same pass.
 		start := i
-		h, run, maxRun, letters, digits := uint32(2166136261), 0, 0, 0, 0
-		var prev byte
-		for i < len(text) && (asciiLetter[text[i]] || text[i] >= '0' && text[i] <= '9') {
-			if asciiLetter[text[i]] {
-				letters++
-			} else {
-				digits++
+		var packed uint64
+		var kinds, prev byte
+		run, elongated := 0, false
+		for i < len(text) {
+			k := tokenKind[text[i]]
+			if k == 0 {
+				break
 			}
+			kinds |= k
 			c := lower[i]
-			h = (h ^ uint32(c)) * 16777619
-			if c == prev {
-				run++
-			} else {
-				run = 1
+			if n := i - start; n < 8 {
+				packed |= uint64(c) << (8 * n)
 			}
-			maxRun, prev = max(maxRun, run), c
+			if c == prev {
+				if run++; run >= 3 {
+					elongated = true
+				}
+			} else {
+				run, prev = 1, c
+			}
 			i++
 		}
-		if i > start && (letters == 0 || digits == 0) && (i == len(text) || text[i] < utf8.RuneSelf && !asciiWord[text[i]]) {
-			toks = append(toks, token{norm: lower[start:i], start: start, end: i, hash: h, elongated: maxRun >= 3, single: i-start == 1})
+		if i > start && kinds != kindLetter|kindDigit && (i == len(text) || text[i] < utf8.RuneSelf && !asciiWord[text[i]]) {
+			toks = append(toks, token{norm: lower[start:i], start: start, end: i, hash: mixWord(packed, i-start), elongated: elongated, single: i-start == 1})
 			continue
 		}
 		// Slow path: the word goes on with digits, symbols or non-ASCII
