@@ -44,12 +44,17 @@ type Dialect struct {
 	// EnsurePartition, when set, makes sure rows of table at these times have
 	// a partition to land in (PostgreSQL monthly partitions).
 	EnsurePartition func(ctx context.Context, tx *sql.Tx, table string, times []time.Time) error
-	// IndexNewMessages, when set, adds newly inserted messages (by id) to the
+	// IndexNewMessages, when set, adds newly inserted messages (by rowid) to the
 	// full-text index in one statement per transaction (SQLite FTS5).
-	IndexNewMessages func(ctx context.Context, tx *sql.Tx, integrationID int64, ids []string) error
+	IndexNewMessages func(ctx context.Context, tx *sql.Tx, rowids []int64) error
 	// Retryable reports a transaction conflict (deadlock, serialization
 	// failure) after which the whole transaction should simply run again.
 	Retryable func(error) bool
+	// AfterCommit, when set, runs after each committed write transaction
+	// (SQLite: wake the background WAL checkpointer).
+	AfterCommit func()
+	// Close, when set, runs before the pools are closed.
+	Close func() error
 }
 
 func (s *Store) ensurePartition(ctx context.Context, tx *sql.Tx, table string, times []time.Time) error {
@@ -77,7 +82,11 @@ func New(ctx context.Context, w, r *sql.DB, d Dialect) (*Store, error) {
 
 // Close closes both pools.
 func (s *Store) Close() error {
-	err := s.w.Close()
+	var err error
+	if s.d.Close != nil {
+		err = s.d.Close()
+	}
+	err = errors.Join(err, s.w.Close())
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
 	}
@@ -221,6 +230,9 @@ func (s *Store) txOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if s.d.AfterCommit != nil {
+		s.d.AfterCommit()
 	}
 	return nil
 }
@@ -642,7 +654,7 @@ func (s *Store) saveChatPage(ctx context.Context, tx *sql.Tx, p *store.ChatPage)
 		}
 		defer markRemoved.Close()
 		now := us(s.now())
-		var inserted []string
+		var inserted []int64
 		for _, hc := range p.Chats {
 			c := hc.Chat
 			if _, err := chatSt.ExecContext(ctx, p.IntegrationID, c.ID, store.CleanText(c.Name), c.UserID, c.UserEmail, c.Model, c.ProjectID,
@@ -660,7 +672,13 @@ func (s *Store) saveChatPage(ctx context.Context, tx *sql.Tx, p *store.ChatPage)
 				}
 				if n, _ := r.RowsAffected(); n > 0 {
 					res.Messages++
-					inserted = append(inserted, m.ID)
+					if s.d.IndexNewMessages != nil {
+						id, err := r.LastInsertId()
+						if err != nil {
+							return fmt.Errorf("save message %s: %w", m.ID, err)
+						}
+						inserted = append(inserted, id)
+					}
 					continue
 				}
 				if m.ContentRemoved {
@@ -683,7 +701,7 @@ func (s *Store) saveChatPage(ctx context.Context, tx *sql.Tx, p *store.ChatPage)
 			}
 		}
 		if s.d.IndexNewMessages != nil && len(inserted) > 0 {
-			if err := s.d.IndexNewMessages(ctx, tx, p.IntegrationID, inserted); err != nil {
+			if err := s.d.IndexNewMessages(ctx, tx, inserted); err != nil {
 				return fmt.Errorf("index new messages: %w", err)
 			}
 		}
