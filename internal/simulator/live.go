@@ -47,6 +47,7 @@ func (s *Server) LiveTick() {
 			c.createdAt = c.msgs[0].at
 			st.chatList = append(st.chatList, c)
 			st.chats[c.id] = c
+			st.chatsChanged()
 			st.addChatActivity(rng, c, "claude_chat_created", c.createdAt, vis)
 			st.addChatActivity(rng, c, "claude_chat_viewed", c.createdAt.Add(time.Second), vis)
 		case p < 0.8:
