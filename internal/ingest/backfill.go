@@ -114,9 +114,14 @@ func (b *Backfiller) Run(ctx context.Context, jobID int64) (*store.Backfill, err
 	jctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go b.watch(jctx, stop, jobID)
-	// One writer for all batches: pages of several batches share a transaction.
-	w := newWriter(jctx, st)
-	defer w.close()
+	// A store with one writer connection (SQLite) gets one writer goroutine
+	// for all batches, whose pages then share transactions; a store that
+	// writes in parallel (PostgreSQL) gets a writer per batch.
+	var shared *writer
+	if sw, ok := st.(interface{ SingleWriter() bool }); ok && sw.SingleWriter() {
+		shared = newWriter(jctx, st)
+		defer shared.close()
+	}
 	sem := make(chan struct{}, b.Concurrency)
 	var wg sync.WaitGroup
 	for {
@@ -169,6 +174,11 @@ func (b *Backfiller) Run(ctx context.Context, jobID int64) (*store.Backfill, err
 		wg.Add(1)
 		go func(bt store.Batch) {
 			defer func() { <-sem; wg.Done() }()
+			w := shared
+			if w == nil {
+				w = newWriter(jctx, st)
+				defer w.close()
+			}
 			b.runBatch(jctx, w, bt)
 		}(claimed[0])
 	}

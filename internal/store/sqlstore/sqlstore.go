@@ -93,6 +93,10 @@ func (s *Store) Close() error {
 	return err
 }
 
+// SingleWriter reports whether writes go through one connection (SQLite), so
+// that concurrent writers gain nothing over one that groups their pages.
+func (s *Store) SingleWriter() bool { return s.w.Stats().MaxOpenConnections == 1 }
+
 // Backend names the dialect.
 func (s *Store) Backend() string { return s.d.Name }
 
