@@ -6,6 +6,7 @@ package bench
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -74,10 +75,13 @@ type Result struct {
 	// SimulatorCPUSeconds is the simulator process's CPU during the run: the
 	// two processes share the machine, so both decide the rate.
 	SimulatorCPUSeconds float64 `json:"simulator_cpu_seconds"`
-	DBBytes             int64   `json:"db_bytes,omitempty"`
-	DBBytesPerMsg       float64 `json:"db_bytes_per_message,omitempty"`
-	GroundTruthOK       bool    `json:"ground_truth_ok"`
-	GroundTruthNote     string  `json:"ground_truth_note,omitempty"`
+	// DBBytes is the database at rest (after a checkpoint has emptied the
+	// WAL); WALBytes is how large the WAL file grew during the run.
+	DBBytes         int64   `json:"db_bytes,omitempty"`
+	WALBytes        int64   `json:"wal_bytes,omitempty"`
+	DBBytesPerMsg   float64 `json:"db_bytes_per_message,omitempty"`
+	GroundTruthOK   bool    `json:"ground_truth_ok"`
+	GroundTruthNote string  `json:"ground_truth_note,omitempty"`
 }
 
 // Run starts a simulator process, runs claudit against it and measures.
@@ -182,6 +186,15 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		r.RateLimitShare = r.RequestsPerMin / float64(o.RequestsPerMinute)
 	}
 	if dbPath != "" {
+		// The WAL file keeps its largest size until it is truncated.
+		if fi, err := os.Stat(dbPath + "-wal"); err == nil {
+			r.WALBytes = fi.Size()
+		}
+		if db, ok := st.(interface{ DB() *sql.DB }); ok {
+			if _, err := db.DB().ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+				return nil, fmt.Errorf("checkpoint before measuring the database: %w", err)
+			}
+		}
 		r.DBBytes = dirSize(filepath.Dir(dbPath))
 		if r.Messages > 0 {
 			r.DBBytesPerMsg = float64(r.DBBytes) / float64(r.Messages)
