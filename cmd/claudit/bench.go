@@ -39,6 +39,7 @@ that budget the run used. These are the figures in docs/PERFORMANCE.md.`)
 	window := fs.Duration("batch", 24*time.Hour, "backfill batch window")
 	dur := fs.Duration("duration", 0, "stop after this long (for --rpm measurements)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	simProfile := fs.String("sim-cpuprofile", "", "make the simulator process write a CPU profile of its serving to this file")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -57,7 +58,7 @@ that budget the run used. These are the figures in docs/PERFORMANCE.md.`)
 		return benchQueries(ctx, *db, *messages)
 	}
 	r, err := bench.Run(ctx, bench.Options{Mode: *mode, Users: *users, Days: *days, Seed: *seed, Database: *db, RequestsPerMinute: *rpm,
-		Concurrency: *conc, BatchWindow: *window, Duration: *dur, Log: app.NewLogger(os.Stderr, "warn")})
+		Concurrency: *conc, BatchWindow: *window, Duration: *dur, SimulatorCPUProfile: *simProfile, Log: app.NewLogger(os.Stderr, "warn")})
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/claudit/claudit/internal/app"
@@ -36,6 +37,7 @@ Point an integration's base_url at it and use the printed key.`)
 	recordAccess := fs.Bool("record-access", false, "append a compliance_api_accessed activity for every request, as the real API does")
 	summary := fs.Bool("summary", false, "print the ground-truth counts as JSON and exit")
 	endS := fs.String("end", "", "end of the generated history, RFC 3339 (default: now); fix it for byte-identical output")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of serving (not of generating the organization) to this file on shutdown")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -61,5 +63,16 @@ Point an integration's base_url at it and use the printed key.`)
 	sum := s.Summary()
 	fmt.Fprintf(os.Stderr, "claudit simulator on http://%s\n  key:       %s\n  admin key: %s\n  %d users, %d chats, %d messages, %d activities\n",
 		*addr, *key, *adminKey, sum.Users, sum.Chats, sum.Messages, sum.Activities)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	return s.ListenAndServe(ctx, *addr)
 }

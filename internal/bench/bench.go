@@ -6,6 +6,7 @@ package bench
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -46,8 +47,11 @@ type Options struct {
 	Duration time.Duration
 	// Simulator is the claudit binary to start `simulate` from (default: this executable).
 	Simulator string
-	Dir       string
-	Log       *slog.Logger
+	// SimulatorCPUProfile, when set, makes the simulator write a CPU profile
+	// of its serving to this file.
+	SimulatorCPUProfile string
+	Dir                 string
+	Log                 *slog.Logger
 }
 
 // Result is what one run measured.
@@ -68,7 +72,13 @@ type Result struct {
 	// simulator's CPU is not included.
 	CPUSeconds      float64 `json:"cpu_seconds"`
 	MessagesPerCPUS float64 `json:"messages_per_cpu_second"`
+	// SimulatorCPUSeconds is the simulator process's CPU during the run: the
+	// two processes share the machine, so both decide the rate.
+	SimulatorCPUSeconds float64 `json:"simulator_cpu_seconds"`
+	// DBBytes is the database at rest (after a checkpoint has emptied the
+	// WAL); WALBytes is how large the WAL file grew during the run.
 	DBBytes         int64   `json:"db_bytes,omitempty"`
+	WALBytes        int64   `json:"wal_bytes,omitempty"`
 	DBBytesPerMsg   float64 `json:"db_bytes_per_message,omitempty"`
 	GroundTruthOK   bool    `json:"ground_truth_ok"`
 	GroundTruthNote string  `json:"ground_truth_note,omitempty"`
@@ -103,11 +113,16 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	addr, stop, err := startSimulator(ctx, o.Simulator, simArgs)
+	serveArgs := simArgs
+	if o.SimulatorCPUProfile != "" {
+		serveArgs = append(append([]string(nil), simArgs...), "--cpuprofile", o.SimulatorCPUProfile)
+	}
+	sim, err := startSimulator(ctx, o.Simulator, serveArgs)
 	if err != nil {
 		return nil, err
 	}
-	defer stop()
+	defer sim.stop()
+	addr := sim.addr
 
 	st, dbPath, err := openStore(ctx, o)
 	if err != nil {
@@ -133,7 +148,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		runCtx, cancel = context.WithTimeout(ctx, o.Duration)
 		defer cancel()
 	}
-	cpuStart := cpuSeconds()
+	cpuStart, simStart := cpuSeconds(), sim.cpuSeconds()
 	start := time.Now()
 	switch o.Mode {
 	case "sync":
@@ -149,7 +164,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, fmt.Errorf("bench mode %q: use sync or backfill", o.Mode)
 	}
 	elapsed := time.Since(start)
-	cpu := cpuSeconds() - cpuStart
+	cpu, simCPU := cpuSeconds()-cpuStart, sim.cpuSeconds()-simStart
 	if err != nil && !(o.Duration > 0 && runCtx.Err() != nil) {
 		return nil, err
 	}
@@ -160,7 +175,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	stats := c.Stats()
 	r := &Result{Mode: o.Mode, Database: st.Backend(), Activities: counts.Activities, Messages: counts.Messages, Chats: counts.Chats,
 		Seconds: elapsed.Seconds(), Requests: stats.Requests, PeakRSSMB: peakRSSMB()}
-	r.CPUSeconds = cpu
+	r.CPUSeconds, r.SimulatorCPUSeconds = cpu, simCPU
 	if cpu > 0 {
 		r.MessagesPerCPUS = float64(r.Messages) / cpu
 	}
@@ -171,6 +186,15 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		r.RateLimitShare = r.RequestsPerMin / float64(o.RequestsPerMinute)
 	}
 	if dbPath != "" {
+		// The WAL file keeps its largest size until it is truncated.
+		if fi, err := os.Stat(dbPath + "-wal"); err == nil {
+			r.WALBytes = fi.Size()
+		}
+		if db, ok := st.(interface{ DB() *sql.DB }); ok {
+			if _, err := db.DB().ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+				return nil, fmt.Errorf("checkpoint before measuring the database: %w", err)
+			}
+		}
 		r.DBBytes = dirSize(filepath.Dir(dbPath))
 		if r.Messages > 0 {
 			r.DBBytesPerMsg = float64(r.DBBytes) / float64(r.Messages)
@@ -210,31 +234,72 @@ func simulatorSummary(ctx context.Context, exe string, args []string) (simulator
 	return sum, nil
 }
 
+// simProcess is a running `claudit simulate`.
+type simProcess struct {
+	addr string
+	cmd  *exec.Cmd
+}
+
 // startSimulator runs `claudit simulate` on a free loopback port.
-func startSimulator(ctx context.Context, exe string, args []string) (string, func(), error) {
+func startSimulator(ctx context.Context, exe string, args []string) (*simProcess, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", nil, err
+		return nil, err
 	}
 	addr := ln.Addr().String()
 	ln.Close()
 	cmd := exec.CommandContext(ctx, exe, append([]string{"simulate", "--addr", addr}, args...)...)
 	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
 	if err := cmd.Start(); err != nil {
-		return "", nil, fmt.Errorf("start simulator: %w", err)
+		return nil, fmt.Errorf("start simulator: %w", err)
 	}
-	stop := func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
+	p := &simProcess{addr: addr, cmd: cmd}
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
 		resp, err := http.Get("http://" + addr + "/v1/compliance/activities?limit=1")
 		if err == nil {
 			resp.Body.Close()
-			return addr, stop, nil
+			return p, nil
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	stop()
-	return "", nil, fmt.Errorf("simulator did not start on %s", addr)
+	p.stop()
+	return nil, fmt.Errorf("simulator did not start on %s", addr)
+}
+
+// stop asks the simulator to shut down (so it can write a profile) and
+// kills it if it has not exited after a few seconds.
+func (p *simProcess) stop() {
+	_ = p.cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { _ = p.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-done
+	}
+}
+
+// cpuSeconds is the simulator's user plus system CPU time so far, from
+// /proc/PID/stat (fields 14 and 15, in USER_HZ ticks of 1/100 s on Linux).
+func (p *simProcess) cpuSeconds() float64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(p.cmd.Process.Pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) is in parentheses and may hold spaces.
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / 100
 }
 
 // cpuSeconds is this process's user plus system CPU time so far.

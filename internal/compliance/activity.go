@@ -28,48 +28,6 @@ var commonActivityKeys = map[string]bool{
 	"organization_uuid": true, "actor": true, "type": true,
 }
 
-// UnmarshalJSON decodes the common fields and keeps the rest raw.
-func (a *Activity) UnmarshalJSON(b []byte) error {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(b, &m); err != nil {
-		return fmt.Errorf("decode activity: %w", err)
-	}
-	*a = Activity{Raw: append(json.RawMessage(nil), b...)}
-	if err := decodeField(m, "id", &a.ID); err != nil {
-		return err
-	}
-	if a.ID == "" {
-		return fmt.Errorf("decode activity: missing id")
-	}
-	if err := decodeField(m, "type", &a.Type); err != nil {
-		return err
-	}
-	if err := decodeField(m, "created_at", &a.CreatedAt); err != nil {
-		return fmt.Errorf("activity %s: %w", a.ID, err)
-	}
-	if err := decodeField(m, "organization_id", &a.OrganizationID); err != nil {
-		return fmt.Errorf("activity %s: %w", a.ID, err)
-	}
-	if err := decodeField(m, "organization_uuid", &a.OrganizationUUID); err != nil {
-		return fmt.Errorf("activity %s: %w", a.ID, err)
-	}
-	if raw, ok := m["actor"]; ok && !bytes.Equal(raw, []byte("null")) {
-		if err := json.Unmarshal(raw, &a.Actor); err != nil {
-			return fmt.Errorf("activity %s: %w", a.ID, err)
-		}
-	}
-	for k, v := range m {
-		if commonActivityKeys[k] {
-			continue
-		}
-		if a.Fields == nil {
-			a.Fields = make(map[string]json.RawMessage, len(m))
-		}
-		a.Fields[k] = v
-	}
-	return nil
-}
-
 // MarshalJSON writes Raw when present, else the typed fields with Fields merged
 // in deterministic key order.
 func (a Activity) MarshalJSON() ([]byte, error) {
@@ -126,17 +84,6 @@ func (a *Activity) SetField(field string, v any) {
 	}
 	a.Fields[field] = b
 	a.Raw = nil
-}
-
-func decodeField(m map[string]json.RawMessage, key string, dst any) error {
-	raw, ok := m[key]
-	if !ok {
-		return nil
-	}
-	if err := json.Unmarshal(raw, dst); err != nil {
-		return fmt.Errorf("field %s: %w", key, err)
-	}
-	return nil
 }
 
 func writeJSON(buf *bytes.Buffer, v any) {
@@ -212,17 +159,6 @@ type actorWire struct {
 	Provider                    json.RawMessage `json:"provider"`
 	ExternalClientID            string          `json:"external_client_id"`
 	KidHash                     string          `json:"kid_hash"`
-}
-
-// UnmarshalJSON decodes any actor object, keeping it raw.
-func (a *Actor) UnmarshalJSON(b []byte) error {
-	var w actorWire
-	if err := json.Unmarshal(b, &w); err != nil {
-		return fmt.Errorf("decode actor: %w", err)
-	}
-	*a = Actor(actorFromWire(w))
-	a.Raw = append(json.RawMessage(nil), b...)
-	return nil
 }
 
 func actorFromWire(w actorWire) Actor {

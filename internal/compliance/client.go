@@ -246,7 +246,7 @@ func (c *Client) attempt(ctx context.Context, method, path string, q url.Values,
 	if out == nil {
 		return 0, nil
 	}
-	if err := json.Unmarshal(body, out); err != nil {
+	if err := Decode(body, out); err != nil {
 		return 0, &DecodeError{Method: method, Path: path, Err: err}
 	}
 	if wait > 0 {

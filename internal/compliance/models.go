@@ -120,7 +120,7 @@ type blockWire struct {
 // JSON text.
 func (c *ContentBlock) UnmarshalJSON(b []byte) error {
 	var w blockWire
-	if err := json.Unmarshal(b, &w); err != nil {
+	if err := Decode(b, &w); err != nil {
 		return fmt.Errorf("decode content block: %w", err)
 	}
 	*c = ContentBlock{Type: w.Type, Text: w.Text, ThinkingRedacted: w.ThinkingRedacted, Truncated: w.Truncated,
@@ -129,7 +129,7 @@ func (c *ContentBlock) UnmarshalJSON(b []byte) error {
 	switch in := w.Input; {
 	case len(in) == 0 || string(in) == "null":
 	case in[0] == '"':
-		if err := json.Unmarshal(in, &c.Input); err != nil {
+		if err := jsonString(in, &c.Input); err != nil {
 			return fmt.Errorf("decode content block input: %w", err)
 		}
 	default:

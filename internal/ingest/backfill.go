@@ -114,6 +114,14 @@ func (b *Backfiller) Run(ctx context.Context, jobID int64) (*store.Backfill, err
 	jctx, stop := context.WithCancel(ctx)
 	defer stop()
 	go b.watch(jctx, stop, jobID)
+	// A store with one writer connection (SQLite) gets one writer goroutine
+	// for all batches, whose pages then share transactions; a store that
+	// writes in parallel (PostgreSQL) gets a writer per batch.
+	var shared *writer
+	if sw, ok := st.(interface{ SingleWriter() bool }); ok && sw.SingleWriter() {
+		shared = newWriter(jctx, st)
+		defer shared.close()
+	}
 	sem := make(chan struct{}, b.Concurrency)
 	var wg sync.WaitGroup
 	for {
@@ -166,7 +174,12 @@ func (b *Backfiller) Run(ctx context.Context, jobID int64) (*store.Backfill, err
 		wg.Add(1)
 		go func(bt store.Batch) {
 			defer func() { <-sem; wg.Done() }()
-			b.runBatch(jctx, bt)
+			w := shared
+			if w == nil {
+				w = newWriter(jctx, st)
+				defer w.close()
+			}
+			b.runBatch(jctx, w, bt)
 		}(claimed[0])
 	}
 }
@@ -241,7 +254,7 @@ func (b *Backfiller) report(job *store.Backfill) {
 // runBatch imports one window: activities, then chats created in it with their messages.
 // Progress (cursors, counts, synced-up-to) is stored with each page, so a
 // re-claimed batch resumes inside its window.
-func (b *Backfiller) runBatch(ctx context.Context, bt store.Batch) {
+func (b *Backfiller) runBatch(ctx context.Context, w *writer, bt store.Batch) {
 	st := b.Syncer.Store
 	hctx, stopHeartbeat := context.WithCancel(ctx)
 	defer stopHeartbeat()
@@ -257,7 +270,7 @@ func (b *Backfiller) runBatch(ctx context.Context, bt store.Batch) {
 			}
 		}
 	}()
-	err := b.importWindow(ctx, bt)
+	err := b.importWindow(ctx, w, bt)
 	if ctx.Err() != nil {
 		return // released by Run; progress so far is stored
 	}
@@ -269,7 +282,7 @@ func (b *Backfiller) runBatch(ctx context.Context, bt store.Batch) {
 	_ = st.FinishBatch(context.WithoutCancel(ctx), bt.ID, b.Worker, msg)
 }
 
-func (b *Backfiller) importWindow(ctx context.Context, bt store.Batch) error {
+func (b *Backfiller) importWindow(ctx context.Context, w *writer, bt store.Batch) error {
 	s := b.Syncer
 	aq := compliance.ActivityQuery{Limit: s.Settings.PageSize, Order: "asc", AfterID: bt.ActivityCursor}
 	aq.CreatedAt.GTE, aq.CreatedAt.LT = bt.From, bt.To
@@ -281,8 +294,8 @@ func (b *Backfiller) importWindow(ctx context.Context, bt store.Batch) error {
 		if page.LastID != nil {
 			bp.ActivityCursor = page.LastID
 		}
-		if _, err := s.saveActivities(ctx, page.Data, nil, bp); err != nil {
-			return err
+		if _, err := w.save(ctx, store.Page{Activities: s.activityPage(page.Data, nil, bp)}); err != nil {
+			return fmt.Errorf("store activity page: %w", err)
 		}
 		b.progress(ctx, bt.BackfillID)
 	}
@@ -299,8 +312,12 @@ func (b *Backfiller) importWindow(ctx context.Context, bt store.Batch) error {
 		if page.LastID != nil {
 			bp.ChatCursor = page.LastID
 		}
-		if _, err := s.hydrateAndSave(ctx, page.Data, nil, bp); err != nil {
+		hp, err := s.hydrate(ctx, page.Data, nil, bp)
+		if err != nil {
 			return fmt.Errorf("batch %d: %w", bt.Seq, err)
+		}
+		if _, err := w.save(ctx, store.Page{Chats: hp}); err != nil {
+			return fmt.Errorf("batch %d: store chat page: %w", bt.Seq, err)
 		}
 		b.progress(ctx, bt.BackfillID)
 	}

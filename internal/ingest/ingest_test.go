@@ -2,14 +2,17 @@ package ingest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -403,4 +406,58 @@ func TestCrashChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	fmt.Println("synced " + strconv.Itoa(int(in.ID)))
+}
+
+// pageFailingStore fails every save that includes the failAt-th distinct
+// activity page of a sync (counted by checkpoint cursor).
+type pageFailingStore struct {
+	store.Store
+	failAt  int
+	mu      sync.Mutex
+	cursors []string
+}
+
+func (f *pageFailingStore) SavePages(ctx context.Context, pages []store.Page) ([]store.SaveResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, p := range pages {
+		if p.Activities == nil || p.Activities.Checkpoint == nil {
+			continue
+		}
+		cur := p.Activities.Checkpoint.Cursor
+		i := slices.Index(f.cursors, cur)
+		if i < 0 {
+			f.cursors = append(f.cursors, cur)
+			i = len(f.cursors) - 1
+		}
+		if i+1 == f.failAt {
+			return nil, errors.New("disk full")
+		}
+	}
+	return f.Store.SavePages(ctx, pages)
+}
+
+// TestFailedPageStopsLaterPages: pages are stored on a writer goroutine while
+// later ones are fetched; when one fails, none after it may be stored (its
+// checkpoint would skip the failed page), and the next cycle resumes there.
+func TestFailedPageStopsLaterPages(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, simulator.Config{Seed: 6, Users: 10, Days: 2}, "")
+	const pageSize, failAt = 50, 4
+	fs := &pageFailingStore{Store: e.st, failAt: failAt}
+	s := ingest.NewSyncer(e.in, client(t, e.url, simulator.DefaultKey), fs, ingest.Settings{PageSize: pageSize, ChatPageSize: 10}, nil)
+	if _, err := s.SyncOnce(ctx); err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("sync with a failing page: %v", err)
+	}
+	c, _ := e.st.Counts(ctx, e.in.ID)
+	cp, _ := e.st.Checkpoint(ctx, e.in.ID, ingest.StreamActivities)
+	if c.Activities != (failAt-1)*pageSize || cp.Cursor != fs.cursors[failAt-2] {
+		t.Fatalf("after page %d failed: %d activities stored, checkpoint %q (want %d, %q)",
+			failAt, c.Activities, cp.Cursor, (failAt-1)*pageSize, fs.cursors[failAt-2])
+	}
+	fs.failAt = 0
+	if _, err := s.SyncOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	assertGroundTruth(t, e.st, e.sim)
 }

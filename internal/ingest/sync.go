@@ -108,22 +108,39 @@ func (s *Syncer) SyncOnce(ctx context.Context) (store.Run, error) {
 	return run, nil
 }
 
+// cycle fetches on this goroutine and stores on a writer's, so the next
+// pages are fetched and decoded while the previous ones are written.
 func (s *Syncer) cycle(ctx context.Context, run *store.Run) error {
-	if err := s.syncActivities(ctx, run); err != nil {
+	w := newWriter(ctx, s.Store)
+	err := s.fetchCycle(ctx, w)
+	total, werr := w.close()
+	run.Activities, run.Chats, run.Messages = total.Activities, total.Chats, total.Messages
+	if err != nil {
+		return err
+	}
+	return werr
+}
+
+func (s *Syncer) fetchCycle(ctx context.Context, w *writer) error {
+	if err := s.syncActivities(ctx, w); err != nil {
 		return err
 	}
 	if s.Settings.FeedOnly {
 		return nil
 	}
 	if !s.Settings.SkipDirectory {
-		if err := s.syncDirectory(ctx); err != nil {
+		page, err := s.directoryPage(ctx)
+		if err != nil {
+			return err
+		}
+		if err := w.queue(ctx, store.Page{Chats: page}); err != nil {
 			return err
 		}
 	}
-	return s.syncChats(ctx, run)
+	return s.syncChats(ctx, w)
 }
 
-func (s *Syncer) syncActivities(ctx context.Context, run *store.Run) error {
+func (s *Syncer) syncActivities(ctx context.Context, w *writer) error {
 	in := s.Integration
 	cp, err := s.Store.Checkpoint(ctx, in.ID, StreamActivities)
 	if err != nil {
@@ -142,12 +159,10 @@ func (s *Syncer) syncActivities(ctx context.Context, run *store.Run) error {
 		if page.LastID != nil {
 			next.Cursor = *page.LastID
 		}
-		n, err := s.saveActivities(ctx, page.Data, next, nil)
-		if err != nil {
+		if err := w.queue(ctx, store.Page{Activities: s.activityPage(page.Data, next, nil)}); err != nil {
 			return err
 		}
 		cp.Cursor, hw = next.Cursor, next.HighWater
-		run.Activities += n
 	}
 	if hw.IsZero() {
 		return nil
@@ -159,21 +174,21 @@ func (s *Syncer) syncActivities(ctx context.Context, run *store.Run) error {
 		if err != nil {
 			return err
 		}
-		n, err := s.saveActivities(ctx, page.Data, nil, nil)
+		res, err := w.save(ctx, store.Page{Activities: s.activityPage(page.Data, nil, nil)})
 		if err != nil {
-			return err
+			return fmt.Errorf("store activity page: %w", err)
 		}
-		if n > 0 {
-			s.Log.Info("late activities picked up by the overlap re-poll", "count", n)
+		if res.Activities > 0 {
+			s.Log.Info("late activities picked up by the overlap re-poll", "count", res.Activities)
 		}
-		run.Activities += n
 	}
 	return nil
 }
 
-// saveActivities stores one page; cp (when set) gets the page's high water.
-func (s *Syncer) saveActivities(ctx context.Context, acts []compliance.Activity, cp *store.Checkpoint, bp *store.BatchProgress) (int, error) {
-	page := store.ActivityPage{IntegrationID: s.Integration.ID, Checkpoint: cp, BatchProgress: bp,
+// activityPage converts one API page; cp (when set) gets the page's high
+// water, bp (when set) how far the batch got.
+func (s *Syncer) activityPage(acts []compliance.Activity, cp *store.Checkpoint, bp *store.BatchProgress) *store.ActivityPage {
+	page := &store.ActivityPage{IntegrationID: s.Integration.ID, Checkpoint: cp, BatchProgress: bp,
 		Activities: make([]store.Activity, 0, len(acts))}
 	for i := range acts {
 		a := &acts[i]
@@ -188,28 +203,23 @@ func (s *Syncer) saveActivities(ctx context.Context, acts []compliance.Activity,
 			bp.SyncedUpTo = maxTime(bp.SyncedUpTo, a.CreatedAt.Time)
 		}
 	}
-	res, err := s.Store.SaveActivityPage(ctx, page)
-	if err != nil {
-		return 0, fmt.Errorf("store activity page: %w", err)
-	}
-	return res.Activities, nil
+	return page
 }
 
-// syncDirectory refreshes users (names, roles) and projects.
-func (s *Syncer) syncDirectory(ctx context.Context) error {
-	var page store.ChatPage
-	page.IntegrationID = s.Integration.ID
+// directoryPage fetches users (names, roles) and projects.
+func (s *Syncer) directoryPage(ctx context.Context) (*store.ChatPage, error) {
+	page := &store.ChatPage{IntegrationID: s.Integration.ID}
 	now := s.Now()
 	for org, err := range s.Client.Organizations(ctx, compliance.PageQuery{}) {
 		if err != nil {
 			if compliance.IsPermission(err) {
 				break // a key without org scope still syncs content
 			}
-			return err
+			return nil, err
 		}
 		for u, err := range s.Client.OrganizationUsers(ctx, org.UUID, compliance.PageQuery{Limit: 1000}) {
 			if err != nil {
-				return err
+				return nil, err
 			}
 			page.Users = append(page.Users, store.User{ID: u.ID, Email: email(u.Email), FullName: u.FullName, Role: u.OrganizationRole,
 				FirstSeen: u.CreatedAt.Time, LastSeen: now})
@@ -217,7 +227,7 @@ func (s *Syncer) syncDirectory(ctx context.Context) error {
 	}
 	for p, err := range s.Client.Projects(ctx, compliance.PageQuery{Limit: 100}) {
 		if err != nil {
-			return err
+			return nil, err
 		}
 		sp := store.Project{ID: p.ID, Name: p.Name, IsPrivate: p.IsPrivate, CreatedAt: p.CreatedAt.Time, UpdatedAt: p.UpdatedAt.Time}
 		if p.User != nil {
@@ -229,13 +239,22 @@ func (s *Syncer) syncDirectory(ctx context.Context) error {
 		}
 		page.Projects = append(page.Projects, sp)
 	}
-	if _, err := s.Store.SaveChatPage(ctx, page); err != nil {
+	return page, nil
+}
+
+// syncDirectory refreshes users (names, roles) and projects.
+func (s *Syncer) syncDirectory(ctx context.Context) error {
+	page, err := s.directoryPage(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := s.Store.SaveChatPage(ctx, *page); err != nil {
 		return fmt.Errorf("store directory: %w", err)
 	}
 	return nil
 }
 
-func (s *Syncer) syncChats(ctx context.Context, run *store.Run) error {
+func (s *Syncer) syncChats(ctx context.Context, w *writer) error {
 	in := s.Integration
 	cp, err := s.Store.Checkpoint(ctx, in.ID, StreamChats)
 	if err != nil {
@@ -256,24 +275,25 @@ func (s *Syncer) syncChats(ctx context.Context, run *store.Run) error {
 		for _, c := range page.Data {
 			next.HighWater = maxTime(next.HighWater, c.UpdatedAt.Time)
 		}
-		res, err := s.hydrateAndSave(ctx, page.Data, next, nil)
+		hp, err := s.hydrate(ctx, page.Data, next, nil)
 		if err != nil {
 			return err
 		}
+		if err := w.queue(ctx, store.Page{Chats: hp}); err != nil {
+			return err
+		}
 		cp = *next
-		run.Chats += res.Chats
-		run.Messages += res.Messages
 	}
 	return nil
 }
 
-// hydrateAndSave fetches every chat's messages concurrently and stores the
-// page with its checkpoint. Chats that vanished (404) are recorded as deleted.
-func (s *Syncer) hydrateAndSave(ctx context.Context, chats []compliance.Chat, cp *store.Checkpoint, bp *store.BatchProgress) (store.SaveResult, error) {
-	page := store.ChatPage{IntegrationID: s.Integration.ID, Checkpoint: cp, BatchProgress: bp,
+// hydrate fetches every chat's messages concurrently into a page with its
+// checkpoint. Chats that vanished (404) are recorded as deleted.
+func (s *Syncer) hydrate(ctx context.Context, chats []compliance.Chat, cp *store.Checkpoint, bp *store.BatchProgress) (*store.ChatPage, error) {
+	page := &store.ChatPage{IntegrationID: s.Integration.ID, Checkpoint: cp, BatchProgress: bp,
 		Chats: make([]store.HydratedChat, len(chats))}
-	gone := make([]bool, len(chats))
 	errs := make([]error, len(chats))
+	now := s.Now()
 	sem := make(chan struct{}, s.Settings.HydrateConcurrency)
 	var wg sync.WaitGroup
 	for i := range chats {
@@ -282,8 +302,8 @@ func (s *Syncer) hydrateAndSave(ctx context.Context, chats []compliance.Chat, cp
 		go func(i int) {
 			defer func() { <-sem; wg.Done() }()
 			cm, err := s.Client.AllChatMessages(ctx, chats[i].ID, 0)
-			if compliance.IsNotFound(err) {
-				gone[i] = true
+			gone := compliance.IsNotFound(err)
+			if gone {
 				cm = &compliance.ChatMessages{Chat: chats[i]}
 				err = nil
 			}
@@ -292,11 +312,14 @@ func (s *Syncer) hydrateAndSave(ctx context.Context, chats []compliance.Chat, cp
 				return
 			}
 			page.Chats[i] = hydrate(cm)
+			if gone {
+				page.Chats[i].GoneAt = &now
+			}
 		}(i)
 	}
 	wg.Wait()
 	if err := firstError(ctx, errs); err != nil {
-		return store.SaveResult{}, err
+		return nil, err
 	}
 	for i := range chats {
 		if u, ok := chatUser(&chats[i]); ok {
@@ -306,18 +329,7 @@ func (s *Syncer) hydrateAndSave(ctx context.Context, chats []compliance.Chat, cp
 			bp.SyncedUpTo = maxTime(bp.SyncedUpTo, chats[i].CreatedAt.Time)
 		}
 	}
-	res, err := s.Store.SaveChatPage(ctx, page)
-	if err != nil {
-		return res, fmt.Errorf("store chat page: %w", err)
-	}
-	for i := range chats {
-		if gone[i] {
-			if err := s.Store.MarkChatHardDeleted(ctx, s.Integration.ID, chats[i].ID, s.Now()); err != nil {
-				return res, err
-			}
-		}
-	}
-	return res, nil
+	return page, nil
 }
 
 // firstError reports one failed chat fetch (and how many others failed)

@@ -205,7 +205,7 @@ func (s *Server) chatPage(w http.ResponseWriter, r *http.Request, q url.Values, 
 	users, orgs, projects := setOf(q["user_ids[]"]), setOf(q["organization_ids[]"]), setOf(q["project_ids[]"])
 	s.mu.RLock()
 	var sel []*chat
-	for _, c := range s.st.chatList {
+	for _, c := range s.st.chatsBy(orderBy) {
 		if users != nil && !users[c.user.id] {
 			continue
 		}
@@ -226,13 +226,6 @@ func (s *Server) chatPage(w http.ResponseWriter, r *http.Request, q url.Values, 
 		}
 		return c.createdAt
 	}
-	sort.Slice(sel, func(i, j int) bool {
-		ki, kj := key(sel[i]), key(sel[j])
-		if !ki.Equal(kj) {
-			return ki.Before(kj)
-		}
-		return sel[i].id < sel[j].id
-	})
 	items := make([]keyed, len(sel))
 	for i, c := range sel {
 		items[i] = keyed{key(c), c.id}

@@ -25,8 +25,16 @@ func (s *Server) RunLive(ctx context.Context) {
 func (s *Server) LiveTick() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := time.Now().UTC().Truncate(time.Microsecond)
 	st, rng := s.st, s.rng
+	// Chats begun just before the generated history's end run on past it, so
+	// live activity starts after the latest message: a sync's updated_at
+	// cursor could otherwise be ahead of it.
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	for _, c := range st.chatList {
+		if !c.updatedAt.Before(now) {
+			now = c.updatedAt.Add(time.Second)
+		}
+	}
 	vis := s.visibleAt()
 	for range 1 + rng.IntN(3) {
 		u := pick(rng, st.users)
@@ -39,6 +47,7 @@ func (s *Server) LiveTick() {
 			c.createdAt = c.msgs[0].at
 			st.chatList = append(st.chatList, c)
 			st.chats[c.id] = c
+			st.chatsChanged()
 			st.addChatActivity(rng, c, "claude_chat_created", c.createdAt, vis)
 			st.addChatActivity(rng, c, "claude_chat_viewed", c.createdAt.Add(time.Second), vis)
 		case p < 0.8:

@@ -171,6 +171,15 @@ type ChatPage struct {
 type HydratedChat struct {
 	Chat     Chat
 	Messages []Message
+	// GoneAt, when set, records in the page's transaction that the API no
+	// longer has the chat (as MarkChatHardDeleted does).
+	GoneAt *time.Time
+}
+
+// Page is one activity or chat page for SavePages; exactly one is set.
+type Page struct {
+	Activities *ActivityPage
+	Chats      *ChatPage
 }
 
 // SaveResult counts what a save inserted or changed.
@@ -350,6 +359,11 @@ type Store interface {
 	SaveActivityPage(ctx context.Context, p ActivityPage) (SaveResult, error)
 	// SaveChatPage stores chats, messages, users, projects and the checkpoint in one transaction.
 	SaveChatPage(ctx context.Context, p ChatPage) (SaveResult, error)
+	// SavePages stores several pages in one transaction, in order, each as
+	// SaveActivityPage or SaveChatPage would, and returns a result per page.
+	// Ingest hands over the pages that queued up while the store was busy:
+	// fewer commits rewrite the same index pages less often.
+	SavePages(ctx context.Context, pages []Page) ([]SaveResult, error)
 	// MarkChatHardDeleted records that the API no longer has a chat.
 	MarkChatHardDeleted(ctx context.Context, integrationID int64, chatID string, at time.Time) error
 

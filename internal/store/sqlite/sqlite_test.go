@@ -2,8 +2,10 @@ package sqlite_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/claudit/claudit/internal/store"
 	"github.com/claudit/claudit/internal/store/sqlite"
@@ -40,5 +42,53 @@ func TestReopenKeepsData(t *testing.T) {
 	defer s.Close()
 	if _, err := s.Integration(ctx, "acme"); err != nil {
 		t.Fatalf("migrations re-ran or data lost: %v", err)
+	}
+}
+
+// TestFullTextIndexMatchesMessages stores pages that mix new, repeated,
+// grown and changed chats (new rows then come in several rowid runs) and
+// checks FTS5 against the messages table.
+func TestFullTextIndexMatchesMessages(t *testing.T) {
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "claudit.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	in := &store.Integration{Name: "acme", BaseURL: "http://x"}
+	if err := s.UpsertIntegration(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	chat := func(id string, texts ...string) store.HydratedChat {
+		hc := store.HydratedChat{Chat: store.Chat{ID: id, Name: id, CreatedAt: t0, UpdatedAt: t0}}
+		for i, txt := range texts {
+			hc.Messages = append(hc.Messages, store.Message{ID: fmt.Sprintf("%s_m%d", id, i), ChatID: id, Seq: i, Role: "user",
+				Text: txt, CreatedAt: t0.Add(time.Duration(i) * time.Minute)})
+		}
+		return hc
+	}
+	page := func(chats ...store.HydratedChat) store.Page {
+		return store.Page{Chats: &store.ChatPage{IntegrationID: in.ID, Chats: chats}}
+	}
+	pages := []store.Page{
+		page(chat("a", "alpha one", "alpha two"), chat("b", "bravo one")),
+		page(chat("c", "charlie one"), chat("a", "alpha one", "alpha two", "alpha three"), chat("d", "delta one")),
+		page(chat("b", "bravo changed"), chat("e", "echo one")),
+	}
+	if _, err := s.SavePages(ctx, pages); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SaveChatPage(ctx, *page(chat("f", "foxtrot one"), chat("a", "alpha one", "alpha two", "alpha three", "alpha four")).Chats); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB().ExecContext(ctx, `INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)`); err != nil {
+		t.Fatalf("full-text index differs from the messages: %v", err)
+	}
+	for word, want := range map[string]int{"alpha": 4, "bravo": 1, "changed": 1, "charlie": 1, "delta": 1, "echo": 1, "foxtrot": 1, "one": 5} {
+		got, _, err := s.PromptEvents(ctx, store.EventFilter{IntegrationID: in.ID, Query: word, Limit: 50})
+		if err != nil || len(got) != want {
+			t.Fatalf("search %q: %d results, want %d (%v)", word, len(got), want, err)
+		}
 	}
 }

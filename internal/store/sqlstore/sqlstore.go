@@ -44,12 +44,17 @@ type Dialect struct {
 	// EnsurePartition, when set, makes sure rows of table at these times have
 	// a partition to land in (PostgreSQL monthly partitions).
 	EnsurePartition func(ctx context.Context, tx *sql.Tx, table string, times []time.Time) error
-	// IndexNewMessages, when set, adds newly inserted messages (by id) to the
+	// IndexNewMessages, when set, adds newly inserted messages (by rowid) to the
 	// full-text index in one statement per transaction (SQLite FTS5).
-	IndexNewMessages func(ctx context.Context, tx *sql.Tx, integrationID int64, ids []string) error
+	IndexNewMessages func(ctx context.Context, tx *sql.Tx, rowids []int64) error
 	// Retryable reports a transaction conflict (deadlock, serialization
 	// failure) after which the whole transaction should simply run again.
 	Retryable func(error) bool
+	// AfterCommit, when set, runs after each committed write transaction
+	// (SQLite: wake the background WAL checkpointer).
+	AfterCommit func()
+	// Close, when set, runs before the pools are closed.
+	Close func() error
 }
 
 func (s *Store) ensurePartition(ctx context.Context, tx *sql.Tx, table string, times []time.Time) error {
@@ -77,12 +82,20 @@ func New(ctx context.Context, w, r *sql.DB, d Dialect) (*Store, error) {
 
 // Close closes both pools.
 func (s *Store) Close() error {
-	err := s.w.Close()
+	var err error
+	if s.d.Close != nil {
+		err = s.d.Close()
+	}
+	err = errors.Join(err, s.w.Close())
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
 	}
 	return err
 }
+
+// SingleWriter reports whether writes go through one connection (SQLite), so
+// that concurrent writers gain nothing over one that groups their pages.
+func (s *Store) SingleWriter() bool { return s.w.Stats().MaxOpenConnections == 1 }
 
 // Backend names the dialect.
 func (s *Store) Backend() string { return s.d.Name }
@@ -221,6 +234,9 @@ func (s *Store) txOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if s.d.AfterCommit != nil {
+		s.d.AfterCommit()
 	}
 	return nil
 }
@@ -468,47 +484,112 @@ func mergeUsers(in []store.User) []store.User {
 
 // SaveActivityPage stores a page of activities, its users and the checkpoint in one transaction.
 func (s *Store) SaveActivityPage(ctx context.Context, p store.ActivityPage) (store.SaveResult, error) {
-	var res store.SaveResult
+	res, err := s.SavePages(ctx, []store.Page{{Activities: &p}})
+	if err != nil {
+		return store.SaveResult{}, err
+	}
+	return res[0], nil
+}
+
+// SaveChatPage stores hydrated chats, users, projects and the checkpoint in one transaction.
+// Text already stored is never replaced by the empty content of a chat deleted in claude.ai.
+func (s *Store) SaveChatPage(ctx context.Context, p store.ChatPage) (store.SaveResult, error) {
+	res, err := s.SavePages(ctx, []store.Page{{Chats: &p}})
+	if err != nil {
+		return store.SaveResult{}, err
+	}
+	return res[0], nil
+}
+
+// SavePages stores activity and chat pages in one transaction, in order.
+func (s *Store) SavePages(ctx context.Context, pages []store.Page) ([]store.SaveResult, error) {
+	res := make([]store.SaveResult, len(pages))
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		res = store.SaveResult{}
-		times := make([]time.Time, len(p.Activities))
-		for i, a := range p.Activities {
-			times[i] = a.CreatedAt
-		}
-		if err := s.ensurePartition(ctx, tx, "activities", times); err != nil {
+		clear(res)
+		// Partitions first, before any row lock is held (no lock-order cycle).
+		if err := s.ensurePagePartitions(ctx, tx, pages); err != nil {
 			return err
 		}
-		if len(p.Activities) > 0 {
-			st, err := tx.PrepareContext(ctx, s.q(`INSERT INTO activities (integration_id, id, created_at, type, actor_type, actor_user_id, actor_email, ip, user_agent, organization_uuid, chat_id, raw, ingested_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`))
+		for i, p := range pages {
+			var err error
+			switch {
+			case p.Activities != nil:
+				res[i], err = s.saveActivityPage(ctx, tx, p.Activities)
+			case p.Chats != nil:
+				res[i], err = s.saveChatPage(ctx, tx, p.Chats)
+			}
 			if err != nil {
-				return fmt.Errorf("prepare activities: %w", err)
-			}
-			defer st.Close()
-			now := us(s.now())
-			for _, a := range p.Activities {
-				r, err := st.ExecContext(ctx, p.IntegrationID, a.ID, us(a.CreatedAt), a.Type, a.ActorType, a.ActorUserID,
-					a.ActorEmail, a.IP, a.UserAgent, a.OrganizationUUID, a.ChatID, string(a.Raw), now)
-				if err != nil {
-					return fmt.Errorf("save activity %s: %w", a.ID, err)
+				if len(pages) > 1 {
+					return fmt.Errorf("page %d of %d: %w", i+1, len(pages), err)
 				}
-				if n, _ := r.RowsAffected(); n > 0 {
-					res.Activities++
-				}
+				return err
 			}
 		}
-		if err := s.saveUsers(ctx, tx, p.IntegrationID, p.Users); err != nil {
-			return err
-		}
-		if p.BatchProgress != nil {
-			p.BatchProgress.Activities = res.Activities
-		}
-		if err := s.saveBatchProgress(ctx, tx, p.BatchProgress); err != nil {
-			return err
-		}
-		return s.saveCheckpoint(ctx, tx, p.Checkpoint)
+		return nil
 	})
-	return res, err
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// ensurePagePartitions makes sure every activity and message of the pages has a partition.
+func (s *Store) ensurePagePartitions(ctx context.Context, tx *sql.Tx, pages []store.Page) error {
+	if s.d.EnsurePartition == nil {
+		return nil
+	}
+	var acts, msgs []time.Time
+	for _, p := range pages {
+		if p.Activities != nil {
+			for _, a := range p.Activities.Activities {
+				acts = append(acts, a.CreatedAt)
+			}
+		}
+		if p.Chats != nil {
+			for _, hc := range p.Chats.Chats {
+				for _, m := range hc.Messages {
+					msgs = append(msgs, m.CreatedAt)
+				}
+			}
+		}
+	}
+	if err := s.ensurePartition(ctx, tx, "activities", acts); err != nil {
+		return err
+	}
+	return s.ensurePartition(ctx, tx, "messages", msgs)
+}
+
+func (s *Store) saveActivityPage(ctx context.Context, tx *sql.Tx, p *store.ActivityPage) (store.SaveResult, error) {
+	var res store.SaveResult
+	if len(p.Activities) > 0 {
+		st, err := tx.PrepareContext(ctx, s.q(`INSERT INTO activities (integration_id, id, created_at, type, actor_type, actor_user_id, actor_email, ip, user_agent, organization_uuid, chat_id, raw, ingested_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`))
+		if err != nil {
+			return res, fmt.Errorf("prepare activities: %w", err)
+		}
+		defer st.Close()
+		now := us(s.now())
+		for _, a := range p.Activities {
+			r, err := st.ExecContext(ctx, p.IntegrationID, a.ID, us(a.CreatedAt), a.Type, a.ActorType, a.ActorUserID,
+				a.ActorEmail, a.IP, a.UserAgent, a.OrganizationUUID, a.ChatID, string(a.Raw), now)
+			if err != nil {
+				return res, fmt.Errorf("save activity %s: %w", a.ID, err)
+			}
+			if n, _ := r.RowsAffected(); n > 0 {
+				res.Activities++
+			}
+		}
+	}
+	if err := s.saveUsers(ctx, tx, p.IntegrationID, p.Users); err != nil {
+		return res, err
+	}
+	if p.BatchProgress != nil {
+		p.BatchProgress.Activities = res.Activities
+	}
+	if err := s.saveBatchProgress(ctx, tx, p.BatchProgress); err != nil {
+		return res, err
+	}
+	return res, s.saveCheckpoint(ctx, tx, p.Checkpoint)
 }
 
 func encodeJSONList[T any](v []T) string {
@@ -528,22 +609,9 @@ func decodeJSONList[T any](s string) []T {
 	return v
 }
 
-// SaveChatPage stores hydrated chats, users, projects and the checkpoint in one transaction.
-// Text already stored is never replaced by the empty content of a chat deleted in claude.ai.
-func (s *Store) SaveChatPage(ctx context.Context, p store.ChatPage) (store.SaveResult, error) {
+func (s *Store) saveChatPage(ctx context.Context, tx *sql.Tx, p *store.ChatPage) (store.SaveResult, error) {
 	var res store.SaveResult
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		res = store.SaveResult{}
-		// Partitions first, before any row lock is held (no lock-order cycle).
-		var times []time.Time
-		for _, hc := range p.Chats {
-			for _, m := range hc.Messages {
-				times = append(times, m.CreatedAt)
-			}
-		}
-		if err := s.ensurePartition(ctx, tx, "messages", times); err != nil {
-			return err
-		}
+	err := func() error {
 		if err := s.saveUsers(ctx, tx, p.IntegrationID, p.Users); err != nil {
 			return err
 		}
@@ -590,7 +658,7 @@ func (s *Store) SaveChatPage(ctx context.Context, p store.ChatPage) (store.SaveR
 		}
 		defer markRemoved.Close()
 		now := us(s.now())
-		var inserted []string
+		var inserted []int64
 		for _, hc := range p.Chats {
 			c := hc.Chat
 			if _, err := chatSt.ExecContext(ctx, p.IntegrationID, c.ID, store.CleanText(c.Name), c.UserID, c.UserEmail, c.Model, c.ProjectID,
@@ -608,7 +676,13 @@ func (s *Store) SaveChatPage(ctx context.Context, p store.ChatPage) (store.SaveR
 				}
 				if n, _ := r.RowsAffected(); n > 0 {
 					res.Messages++
-					inserted = append(inserted, m.ID)
+					if s.d.IndexNewMessages != nil {
+						id, err := r.LastInsertId()
+						if err != nil {
+							return fmt.Errorf("save message %s: %w", m.ID, err)
+						}
+						inserted = append(inserted, id)
+					}
 					continue
 				}
 				if m.ContentRemoved {
@@ -624,18 +698,23 @@ func (s *Store) SaveChatPage(ctx context.Context, p store.ChatPage) (store.SaveR
 			if err := s.saveFiles(ctx, tx, p.IntegrationID, hc); err != nil {
 				return err
 			}
+			if hc.GoneAt != nil {
+				if err := s.markChatHardDeleted(ctx, tx, p.IntegrationID, c.ID, *hc.GoneAt); err != nil {
+					return err
+				}
+			}
 		}
 		if s.d.IndexNewMessages != nil && len(inserted) > 0 {
-			if err := s.d.IndexNewMessages(ctx, tx, p.IntegrationID, inserted); err != nil {
+			if err := s.d.IndexNewMessages(ctx, tx, inserted); err != nil {
 				return fmt.Errorf("index new messages: %w", err)
 			}
 		}
 		return s.finishChatPage(ctx, tx, p, res)
-	})
+	}()
 	return res, err
 }
 
-func (s *Store) finishChatPage(ctx context.Context, tx *sql.Tx, p store.ChatPage, res store.SaveResult) error {
+func (s *Store) finishChatPage(ctx context.Context, tx *sql.Tx, p *store.ChatPage, res store.SaveResult) error {
 	if p.BatchProgress != nil {
 		p.BatchProgress.Messages = res.Messages
 	}
@@ -660,7 +739,11 @@ func (s *Store) saveFiles(ctx context.Context, tx *sql.Tx, integrationID int64, 
 
 // MarkChatHardDeleted keeps the stored chat but records that the API lost it.
 func (s *Store) MarkChatHardDeleted(ctx context.Context, integrationID int64, chatID string, at time.Time) error {
-	_, err := s.w.ExecContext(ctx, s.q(`UPDATE chats SET hard_deleted = 1, deleted_at = COALESCE(deleted_at, ?) WHERE integration_id = ? AND id = ?`),
+	return s.inTx(ctx, func(tx *sql.Tx) error { return s.markChatHardDeleted(ctx, tx, integrationID, chatID, at) })
+}
+
+func (s *Store) markChatHardDeleted(ctx context.Context, tx *sql.Tx, integrationID int64, chatID string, at time.Time) error {
+	_, err := tx.ExecContext(ctx, s.q(`UPDATE chats SET hard_deleted = 1, deleted_at = COALESCE(deleted_at, ?) WHERE integration_id = ? AND id = ?`),
 		us(at), integrationID, chatID)
 	if err != nil {
 		return fmt.Errorf("mark chat %s deleted: %w", chatID, err)

@@ -24,6 +24,7 @@ func Run(t *testing.T, open Opener) {
 		{"Integrations", testIntegrations},
 		{"ActivityPagesDedupeAndCheckpoint", testActivityPages},
 		{"ChatPagesKeepTextOfDeletedChats", testChatPages},
+		{"SavePagesInOneTransaction", testSavePages},
 		{"PromptEventFiltersAndCursor", testPromptEvents},
 		{"FullTextSearchIsSafe", testFullText},
 		{"AccessEvents", testAccessEvents},
@@ -185,6 +186,56 @@ func testChatPages(t *testing.T, s store.Store) {
 	n, _ := s.Counts(ctx, in.ID)
 	if n.Chats != 1 || n.DeletedChats != 1 || n.Messages != 3 || n.Files != 3 {
 		t.Fatalf("counts: %+v", n)
+	}
+}
+
+// testSavePages stores activity and chat pages of two streams in one call:
+// each page counts what it added, the later checkpoint of a stream wins, a
+// chat the API lost is marked with its page, and a page repeated in the same
+// call adds nothing.
+func testSavePages(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	in := integration(t, s, "acme")
+	cp := func(stream, cursor string) *store.Checkpoint {
+		return &store.Checkpoint{IntegrationID: in.ID, Stream: stream, Cursor: cursor, HighWater: t0}
+	}
+	acts1 := store.ActivityPage{IntegrationID: in.ID, Checkpoint: cp("activities", "activity_2"),
+		Activities: []store.Activity{act("activity_1", t0, "sso_login_succeeded", "user_a"), act("activity_2", t0.Add(time.Second), "claude_chat_created", "user_a")}}
+	acts2 := store.ActivityPage{IntegrationID: in.ID, Checkpoint: cp("activities", "activity_3"),
+		Activities: []store.Activity{act("activity_2", t0.Add(time.Second), "claude_chat_created", "user_a"), act("activity_3", t0.Add(2*time.Second), "user_logged_out", "user_b")}}
+	chats1 := chatPage(in, "claude_chat_1", []string{"hello there", "hi"}, false)
+	chats1.Checkpoint = cp("chats", "c1")
+	gone := t0.Add(time.Hour)
+	chats2 := chatPage(in, "claude_chat_2", nil, false)
+	chats2.Chats[0].GoneAt = &gone
+	chats2.Checkpoint = cp("chats", "c2")
+	res, err := s.SavePages(ctx, []store.Page{{Activities: &acts1}, {Chats: &chats1}, {Activities: &acts2}, {Chats: &chats2}, {Chats: &chats1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.SaveResult{{Activities: 2}, {Chats: 1, Messages: 2}, {Activities: 1}, {Chats: 1}, {Chats: 1}}
+	if len(res) != len(want) {
+		t.Fatalf("%d results for %d pages", len(res), len(want))
+	}
+	for i := range want {
+		if res[i] != want[i] {
+			t.Fatalf("page %d: %+v, want %+v", i, res[i], want[i])
+		}
+	}
+	for stream, cursor := range map[string]string{"activities": "activity_3", "chats": "c1"} {
+		if got, _ := s.Checkpoint(ctx, in.ID, stream); got.Cursor != cursor {
+			t.Fatalf("%s checkpoint %q, want the last page's %q", stream, got.Cursor, cursor)
+		}
+	}
+	c, err := s.Chat(ctx, in.ID, "claude_chat_2")
+	if err != nil || !c.HardDeleted || c.DeletedAt == nil || !c.DeletedAt.Equal(gone) {
+		t.Fatalf("lost chat not marked: %+v %v", c, err)
+	}
+	if n, _ := s.Counts(ctx, in.ID); n.Activities != 3 || n.Messages != 2 || n.Chats != 2 {
+		t.Fatalf("counts: %+v", n)
+	}
+	if got, _, err := s.PromptEvents(ctx, store.EventFilter{IntegrationID: in.ID, Query: "hello"}); err != nil || len(got) != 1 {
+		t.Fatalf("full text after SavePages: %d %v", len(got), err)
 	}
 }
 

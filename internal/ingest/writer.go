@@ -1,0 +1,169 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/claudit/claudit/internal/store"
+)
+
+// writerDepth is how many pages may wait for the writer. Pages that queue up
+// while a transaction runs go into the next one together; the bound keeps
+// memory flat (a page is at most 5 000 activities or one chat page).
+const writerDepth = 4
+
+// errWriterStopped is what pages queued after a failed one get: nothing is
+// stored past a page that failed, so no checkpoint can skip it.
+var errWriterStopped = errors.New("an earlier page failed to store")
+
+// writer stores pages on one goroutine, in the order they were handed over,
+// while fetching, decoding and hydrating the next pages go on elsewhere.
+type writer struct {
+	st    store.Store
+	jobs  chan *pageJob
+	done  chan struct{} // closed when the goroutine has returned
+	mu    sync.Mutex
+	err   error            // the first failed page's error, sticky
+	total store.SaveResult // everything stored; final once done is closed
+}
+
+// pageJob is one page handed to the writer.
+type pageJob struct {
+	page store.Page
+	// wait: the caller waits for this page's own result and an error is the
+	// caller's alone; otherwise an error stops the writer.
+	wait bool
+	res  store.SaveResult
+	err  error
+	out  chan struct{}
+}
+
+// newWriter starts a writer that stores with ctx until close is called.
+func newWriter(ctx context.Context, st store.Store) *writer {
+	w := &writer{st: st, jobs: make(chan *pageJob, writerDepth), done: make(chan struct{})}
+	go w.run(ctx)
+	return w
+}
+
+// queue hands a page over without waiting for it to be stored. It returns
+// the writer's error once a queued page has failed.
+func (w *writer) queue(ctx context.Context, p store.Page) error {
+	if err := w.failed(); err != nil {
+		return err
+	}
+	select {
+	case w.jobs <- &pageJob{page: p}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// save hands a page over and waits until it is stored (or failed).
+func (w *writer) save(ctx context.Context, p store.Page) (store.SaveResult, error) {
+	j := &pageJob{page: p, wait: true, out: make(chan struct{})}
+	select {
+	case w.jobs <- j:
+	case <-ctx.Done():
+		return store.SaveResult{}, ctx.Err()
+	}
+	select {
+	case <-j.out:
+		return j.res, j.err
+	case <-ctx.Done():
+		return store.SaveResult{}, ctx.Err()
+	}
+}
+
+// close waits for every page handed over to be stored and returns what was
+// stored in all, with the first error of a queued page.
+func (w *writer) close() (store.SaveResult, error) {
+	close(w.jobs)
+	<-w.done
+	return w.total, w.err
+}
+
+func (w *writer) failed() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+func (w *writer) fail(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err == nil {
+		w.err = err
+	}
+}
+
+func (w *writer) run(ctx context.Context) {
+	defer close(w.done)
+	group := make([]*pageJob, 0, writerDepth+1)
+	for j := range w.jobs {
+		group = append(group[:0], j)
+	drain:
+		for len(group) <= writerDepth {
+			select {
+			case j, ok := <-w.jobs:
+				if !ok {
+					break drain
+				}
+				group = append(group, j)
+			default:
+				break drain
+			}
+		}
+		w.store(ctx, group)
+	}
+}
+
+// store saves a group in one transaction; when that fails, page by page, so
+// that only the page at fault (and the queued pages after it) fail.
+func (w *writer) store(ctx context.Context, group []*pageJob) {
+	if err := w.failed(); err != nil {
+		w.finish(group, nil, errWriterStopped)
+		return
+	}
+	pages := make([]store.Page, len(group))
+	for i, j := range group {
+		pages[i] = j.page
+	}
+	res, err := w.st.SavePages(ctx, pages)
+	if err == nil || len(group) == 1 || ctx.Err() != nil {
+		w.finish(group, res, err)
+		return
+	}
+	for _, j := range group {
+		if w.failed() != nil {
+			w.finish([]*pageJob{j}, nil, errWriterStopped)
+			continue
+		}
+		res, err := w.st.SavePages(ctx, []store.Page{j.page})
+		w.finish([]*pageJob{j}, res, err)
+	}
+}
+
+// finish hands results to the waiting callers, adds up what was stored and
+// makes a queued page's failure stop the writer.
+func (w *writer) finish(group []*pageJob, res []store.SaveResult, err error) {
+	for i, j := range group {
+		j.page = store.Page{} // the writer keeps no page data
+		if err != nil {
+			j.err = err
+			if !j.wait {
+				w.fail(fmt.Errorf("store page: %w", err))
+			}
+		} else {
+			j.res = res[i]
+			w.total.Activities += res[i].Activities
+			w.total.Chats += res[i].Chats
+			w.total.Messages += res[i].Messages
+		}
+		if j.out != nil {
+			close(j.out)
+		}
+	}
+}
