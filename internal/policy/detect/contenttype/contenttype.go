@@ -123,7 +123,70 @@ func splitLines(text string, base int) []line {
 	return out
 }
 
-var fence = regexp.MustCompile("(?m)^[ \t]*```[ \t]*([\\w+#.-]*)[^\n]*\n((?s:.*?))(^[ \t]*```[ \t]*$|\\z)")
+// fences finds fenced code blocks as the pattern
+//
+//	(?m)^[ \t]*```[ \t]*([\w+#.-]*)[^\n]*\n((?s:.*?))(^[ \t]*```[ \t]*$|\z)
+//
+// would (fenceRe in the tests), returning its submatch indices, by reading
+// lines instead of running the regex over a whole, possibly large, text: an
+// opening is a line of optional blanks, three backticks, an optional tag and
+// anything to its newline; the block runs to the first line that is only
+// blanks and three backticks, or to the end of the text.
+func fences(text string) [][]int {
+	var out [][]int
+	for ls := 0; ls < len(text); {
+		le := strings.IndexByte(text[ls:], '\n')
+		if le < 0 {
+			break // an opening needs its newline
+		}
+		le += ls
+		i := skipBlanks(text, ls, le)
+		if !strings.HasPrefix(text[i:le], "```") {
+			ls = le + 1
+			continue
+		}
+		tagStart := skipBlanks(text, i+3, le)
+		tagEnd := tagStart
+		for tagEnd < le && isTagByte(text[tagEnd]) {
+			tagEnd++
+		}
+		bodyStart := le + 1
+		closeStart, closeEnd := len(text), len(text)
+		for p := bodyStart; p < len(text); {
+			e := strings.IndexByte(text[p:], '\n')
+			if e < 0 {
+				e = len(text)
+			} else {
+				e += p
+			}
+			if j := skipBlanks(text, p, e); strings.HasPrefix(text[j:e], "```") && skipBlanks(text, j+3, e) == e {
+				closeStart, closeEnd = p, e
+				break
+			}
+			p = e + 1
+		}
+		out = append(out, []int{ls, closeEnd, tagStart, tagEnd, bodyStart, closeStart, closeStart, closeEnd})
+		if closeEnd == len(text) {
+			break
+		}
+		ls = closeEnd + 1
+	}
+	return out
+}
+
+// skipBlanks returns the first index from i (up to end) that is not a
+// space or tab.
+func skipBlanks(text string, i, end int) int {
+	for i < end && (text[i] == ' ' || text[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// isTagByte is the pattern's [\w+#.-].
+func isTagByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '+' || c == '#' || c == '.' || c == '-'
+}
 
 var langTypes = map[string]string{
 	"sql": SQL, "mysql": SQL, "postgresql": SQL, "psql": SQL, "plsql": SQL, "tsql": SQL,
@@ -161,7 +224,7 @@ func classify(text string, want map[string]bool) []Block {
 	prev := 0
 	// Every fence match contains three backticks.
 	if strings.Contains(text, "```") {
-		for _, m := range fence.FindAllStringSubmatchIndex(text, -1) {
+		for _, m := range fences(text) {
 			out = append(out, classifyRegion(text[prev:m[0]], prev, want)...)
 			tag := strings.ToLower(text[m[2]:m[3]])
 			body, bodyStart := text[m[4]:m[5]], m[4]

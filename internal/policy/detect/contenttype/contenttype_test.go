@@ -2,6 +2,8 @@ package contenttype
 
 import (
 	"context"
+	"math/rand/v2"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -116,5 +118,37 @@ func BenchmarkDetect(b *testing.B) {
 	b.SetBytes(int64(len(text)))
 	for b.Loop() {
 		d.Detect(ctx, detect.Input{Text: text})
+	}
+}
+
+// fenceRe is the fenced-block pattern fences implements.
+var fenceRe = regexp.MustCompile("(?m)^[ \t]*```[ \t]*([\\w+#.-]*)[^\n]*\n((?s:.*?))(^[ \t]*```[ \t]*$|\\z)")
+
+// TestFencesMatchRegex checks the line reader against the regex on random
+// texts dense in backticks, blanks and newlines.
+func TestFencesMatchRegex(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 3))
+	pieces := []string{"```", "```go", "``` js", "````", "```python title", "\n", "\n", " ", "\t", "x", "code()", "\r", "#", "c++", "``", "` "}
+	found := 0
+	for range 20000 {
+		var b strings.Builder
+		for range 1 + r.IntN(20) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		text := b.String()
+		want := fenceRe.FindAllStringSubmatchIndex(text, -1)
+		got := fences(text)
+		found += len(want)
+		if len(got) != len(want) {
+			t.Fatalf("%q: fences %v, regex %v", text, got, want)
+		}
+		for i := range want {
+			if !slices.Equal(got[i], want[i]) {
+				t.Fatalf("%q: fences %v, regex %v", text, got, want)
+			}
+		}
+	}
+	if found < 2000 {
+		t.Fatalf("only %d blocks: the generated texts no longer exercise the regex", found)
 	}
 }
