@@ -606,7 +606,7 @@ func findPercent(text string) []segment {
 	if strings.Count(text, "%") < 3 {
 		return nil
 	}
-	for _, m := range pctRe.FindAllStringIndex(text, -1) {
+	for _, m := range percentMatches(text) {
 		s := text[m[0]:m[1]]
 		dec, err := url.QueryUnescape(s)
 		if err != nil {
@@ -618,6 +618,33 @@ func findPercent(text string) []segment {
 		out = append(out, segment{kind: URLEncoded, start: m[0], end: m[1], decoded: dec})
 	}
 	return out
+}
+
+// percentMatches runs pctRe on each whitespace-separated token with three
+// '%' or more: a match holds no whitespace, so this finds what the regex
+// finds over the whole text without running it over all of it.
+func percentMatches(text string) [][]int {
+	var out [][]int
+	for i := 0; i < len(text); {
+		for i < len(text) && isRegexSpace(text[i]) {
+			i++
+		}
+		start := i
+		for i < len(text) && !isRegexSpace(text[i]) {
+			i++
+		}
+		if tok := text[start:i]; strings.Count(tok, "%") >= 3 {
+			for _, m := range pctRe.FindAllStringIndex(tok, -1) {
+				out = append(out, []int{start + m[0], start + m[1]})
+			}
+		}
+	}
+	return out
+}
+
+// isRegexSpace is RE2's \s.
+func isRegexSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'
 }
 
 func rot13(s string) string {

@@ -191,3 +191,32 @@ func TestGatesNeverHideFindings(t *testing.T) {
 		}
 	}
 }
+
+// TestPercentMatchesWholeText checks the token-by-token search against
+// pctRe over the whole text.
+func TestPercentMatchesWholeText(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 8))
+	pieces := []string{"%41", "%4", "%zz", "%", "a", "b/c", " ", "\n", "\t", "%2F", "%e2%80%8b", "\v", "é"}
+	found := 0
+	for range 20000 {
+		var b strings.Builder
+		for range 1 + r.IntN(16) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		text := b.String()
+		want := pctRe.FindAllStringIndex(text, -1)
+		got := percentMatches(text)
+		found += len(want)
+		if len(got) != len(want) {
+			t.Fatalf("%q: tokens %v, whole text %v", text, got, want)
+		}
+		for i := range want {
+			if !slices.Equal(got[i], want[i]) {
+				t.Fatalf("%q: tokens %v, whole text %v", text, got, want)
+			}
+		}
+	}
+	if found < 2000 {
+		t.Fatalf("only %d matches: the generated texts no longer exercise the regex", found)
+	}
+}
