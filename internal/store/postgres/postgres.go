@@ -30,7 +30,8 @@ var partitionedTables = []string{"activities", "messages"}
 // Store is the PostgreSQL store.
 type Store struct {
 	*sqlstore.Store
-	db *sql.DB
+	db    *sql.DB
+	parts *partitions
 }
 
 // Open connects, migrates and returns the store.
@@ -69,7 +70,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("migrate postgres: %w", err)
 	}
-	return &Store{Store: inner, db: db}, nil
+	return &Store{Store: inner, db: db, parts: p}, nil
 }
 
 // conflict reports deadlocks and serialization failures, which PostgreSQL
@@ -95,6 +96,10 @@ func partitionName(table string, start time.Time) string {
 }
 
 // ensure creates the month partitions of table that the times fall in.
+// A partition counts as known only once it is seen committed in the
+// catalog: one created by this transaction may still be rolled back, and
+// trusting it would send that month's rows to the default partition, where
+// they would later block creating the month's partition.
 func (p *partitions) ensure(ctx context.Context, tx *sql.Tx, table string, times []time.Time) error {
 	need := map[string]time.Time{}
 	p.mu.Lock()
@@ -113,7 +118,16 @@ func (p *partitions) ensure(ctx context.Context, tx *sql.Tx, table string, times
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7311002)`); err != nil {
 		return fmt.Errorf("lock partitions: %w", err)
 	}
+	var committed []string
 	for name, start := range need {
+		var exists bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_class WHERE relname = $1 AND xmin::text::bigint <> txid_current() % 4294967296)`, name).Scan(&exists); err != nil {
+			return fmt.Errorf("look up partition %s: %w", name, err)
+		}
+		if exists {
+			committed = append(committed, name)
+			continue
+		}
 		_, end := monthBounds(start)
 		q := fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s PARTITION OF %s FOR VALUES FROM (%d) TO (%d)`, name, table, start.UnixMicro(), end.UnixMicro())
 		if _, err := tx.ExecContext(ctx, q); err != nil {
@@ -121,11 +135,20 @@ func (p *partitions) ensure(ctx context.Context, tx *sql.Tx, table string, times
 		}
 	}
 	p.mu.Lock()
-	for name := range need {
+	for _, name := range committed {
 		p.known[name] = true
 	}
 	p.mu.Unlock()
 	return nil
+}
+
+// forget makes ensure look a partition up again (after retention dropped it).
+func (p *partitions) forget(names []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, n := range names {
+		delete(p.known, n)
+	}
 }
 
 // DropBefore drops whole monthly partitions that end at or before cutoff and
@@ -163,6 +186,7 @@ func (s *Store) DropBefore(ctx context.Context, cutoff time.Time) ([]string, err
 			dropped = append(dropped, n)
 		}
 	}
+	s.parts.forget(dropped)
 	return dropped, nil
 }
 

@@ -77,3 +77,44 @@ func TestLeaderLock(t *testing.T) {
 	}
 	release2()
 }
+
+// TestInsertAfterPartitionDroppedElsewhere: a process that created a
+// month's partition can still insert into that month after another
+// process's retention dropped it; the row is kept (in the default partition,
+// as this process does not know of the drop) rather than refused.
+func TestInsertAfterPartitionDroppedElsewhere(t *testing.T) {
+	ctx := context.Background()
+	dsn := postgres.NewTestDatabase(t)
+	a, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	in := &store.Integration{Name: "acme", BaseURL: "http://x"}
+	if err := a.UpsertIntegration(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)
+	save := func(id string) error {
+		_, err := a.SaveActivityPage(ctx, store.ActivityPage{IntegrationID: in.ID, Activities: []store.Activity{
+			{ID: id, CreatedAt: old, Type: "user_logged_out", Raw: []byte(`{}`)}}})
+		return err
+	}
+	if err := save("activity_1"); err != nil {
+		t.Fatal(err)
+	}
+	if dropped, err := b.DropBefore(ctx, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil || len(dropped) != 1 {
+		t.Fatalf("dropped %v %v", dropped, err)
+	}
+	if err := save("activity_2"); err != nil {
+		t.Fatalf("insert into a month whose partition was dropped elsewhere: %v", err)
+	}
+	if c, _ := a.Counts(ctx, 0); c.Activities != 1 {
+		t.Fatalf("activities: %d, want the one saved after the drop", c.Activities)
+	}
+}
