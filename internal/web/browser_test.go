@@ -64,9 +64,24 @@ func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Ac
 	t.Helper()
 	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	if err := chromedp.Do(sctx, actions...); err != nil {
+	if err := retryContextLost(func() error { return chromedp.Do(sctx, actions...) }); err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
+}
+
+// retryContextLost runs f again when Chromium reports that the page's
+// JavaScript context went away under it ("Cannot find context with
+// specified id"): a navigation that finished just as the action started,
+// not a failure of the page.
+func retryContextLost(f func() error) error {
+	var err error
+	for range 3 {
+		if err = f(); err == nil || !strings.Contains(err.Error(), "Cannot find context with specified id") {
+			return err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return err
 }
 
 // follow clicks something that navigates and waits for the new page.
@@ -81,7 +96,11 @@ func follow(t *testing.T, ctx context.Context, what string, click chromedp.Actio
 
 func eval[T any](t *testing.T, ctx context.Context, js string) T {
 	t.Helper()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	var v T
+	err := retryContextLost(func() (err error) {
+		v, err = chromedp.Run(ctx, chromedp.Evaluate[T](js))
+		return err
+	})
 	if err != nil {
 		t.Fatalf("evaluate %s: %v", js, err)
 	}
