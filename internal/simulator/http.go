@@ -134,19 +134,28 @@ func (s *Server) match(method, path string) (*route, []string) {
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	// onStatus runs once, when the status is set and before any of the
+	// response reaches the client.
+	onStatus func(status int)
+}
+
+func (w *statusWriter) setStatus(code int) {
+	if w.status != 0 {
+		return
+	}
+	w.status = code
+	if w.onStatus != nil {
+		w.onStatus(code)
+	}
 }
 
 func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
+	w.setStatus(code)
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
+	w.setStatus(http.StatusOK)
 	return w.ResponseWriter.Write(b)
 }
 
@@ -167,10 +176,19 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	rid := s.newRequestID()
 	w.Header().Set("request-id", rid)
 	sw := &statusWriter{ResponseWriter: w}
-	keyKind := s.serve(sw, r)
-	if s.cfg.RecordAccess && keyKind != keyNone {
-		s.recordAccess(r, rid, sw.status, keyKind)
+	// The access record is written as the status is set, so a client that
+	// has read the response can already see it in the feed.
+	recorded := false
+	var kind keyKind
+	record := func(status int) {
+		if s.cfg.RecordAccess && kind != keyNone && !recorded {
+			recorded = true
+			s.recordAccess(r, rid, status, kind)
+		}
 	}
+	sw.onStatus = record
+	kind = s.serve(sw, r, func(k keyKind) { kind = k })
+	record(sw.status) // nothing was written: the client gave up
 }
 
 type keyKind int
@@ -181,7 +199,9 @@ const (
 	keyAdmin
 )
 
-func (s *Server) serve(w *statusWriter, r *http.Request) keyKind {
+// serve answers r; authenticated reports the key's kind as soon as it is
+// known, before anything is written.
+func (s *Server) serve(w *statusWriter, r *http.Request, authenticated func(keyKind)) keyKind {
 	rt, args := s.match(r.Method, r.URL.Path)
 	key := r.Header.Get("x-api-key")
 	if key == "" {
@@ -209,6 +229,7 @@ func (s *Server) serve(w *statusWriter, r *http.Request) keyKind {
 		s.writeError(w, r, http.StatusUnauthorized, "authentication_error", legacyAuthMessage(s.cfg.LegacyAuth))
 		return keyNone
 	}
+	authenticated(kind)
 	if rt == nil {
 		s.writeError(w, r, http.StatusNotFound, "not_found_error", "Not found")
 		return kind
@@ -416,7 +437,7 @@ func (s *Server) injectFault(w http.ResponseWriter, r *http.Request, rt *route) 
 	}
 	s.faultMu.Lock()
 	hit := s.faultRNG.Float64() < s.cfg.Faults
-	kind := s.faultRNG.IntN(5)
+	kind := s.faultRNG.IntN(8)
 	s.faultMu.Unlock()
 	if !hit {
 		return false
@@ -447,6 +468,12 @@ func (s *Server) injectFault(w http.ResponseWriter, r *http.Request, rt *route) 
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write([]byte(`{"data":[{"id":"activity_01Trunc`))
+	case 5:
+		s.writeError(w, r, http.StatusBadGateway, "api_error", "Bad gateway")
+	case 6:
+		s.writeError(w, r, http.StatusGatewayTimeout, "timeout_error", "Gateway timeout")
+	case 7:
+		s.writeError(w, r, 529, "overloaded_error", "Overloaded")
 	}
 	return true
 }

@@ -51,7 +51,8 @@ type Config struct {
 	// Scopes are the scopes of Key (default DefaultScopes).
 	Scopes []string
 	// Faults is the share of requests (0..1) that fail with an injected fault:
-	// 429 with retry-after, 500, 503, a slow response or a malformed 200 body.
+	// 429 with retry-after, 500, 502, 503, 504, 529, a slow response or a
+	// malformed 200 body.
 	Faults float64
 	// FaultRetryAfter is the retry-after of injected 429s (default 1s).
 	FaultRetryAfter time.Duration
