@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"runtime/pprof"
 	"time"
 
 	"github.com/claudit/claudit/internal/app"
@@ -63,16 +62,10 @@ Point an integration's base_url at it and use the printed key.`)
 	sum := s.Summary()
 	fmt.Fprintf(os.Stderr, "claudit simulator on http://%s\n  key:       %s\n  admin key: %s\n  %d users, %d chats, %d messages, %d activities\n",
 		*addr, *key, *adminKey, sum.Users, sum.Chats, sum.Messages, sum.Activities)
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	return s.ListenAndServe(ctx, *addr)
 }

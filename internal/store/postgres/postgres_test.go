@@ -21,17 +21,31 @@ func TestStoreSuite(t *testing.T) {
 	})
 }
 
-func TestRetentionDropsWholeMonths(t *testing.T) {
-	ctx := context.Background()
-	s, err := postgres.Open(ctx, postgres.NewTestDatabase(t))
+// open opens a store on dsn, closed when the test ends.
+func open(t *testing.T, dsn string) *postgres.Store {
+	t.Helper()
+	s, err := postgres.Open(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// addIntegration stores an integration named acme.
+func addIntegration(t *testing.T, s *postgres.Store) *store.Integration {
+	t.Helper()
 	in := &store.Integration{Name: "acme", BaseURL: "http://x"}
-	if err := s.UpsertIntegration(ctx, in); err != nil {
+	if err := s.UpsertIntegration(context.Background(), in); err != nil {
 		t.Fatal(err)
 	}
+	return in
+}
+
+func TestRetentionDropsWholeMonths(t *testing.T) {
+	ctx := context.Background()
+	s := open(t, postgres.NewTestDatabase(t))
+	in := addIntegration(t, s)
 	old := time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)
 	recent := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
 	page := store.ActivityPage{IntegrationID: in.ID, Activities: []store.Activity{
@@ -85,20 +99,8 @@ func TestLeaderLock(t *testing.T) {
 func TestInsertAfterPartitionDroppedElsewhere(t *testing.T) {
 	ctx := context.Background()
 	dsn := postgres.NewTestDatabase(t)
-	a, err := postgres.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := postgres.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	in := &store.Integration{Name: "acme", BaseURL: "http://x"}
-	if err := a.UpsertIntegration(ctx, in); err != nil {
-		t.Fatal(err)
-	}
+	a, b := open(t, dsn), open(t, dsn)
+	in := addIntegration(t, a)
 	old := time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)
 	save := func(id string) error {
 		_, err := a.SaveActivityPage(ctx, store.ActivityPage{IntegrationID: in.ID, Activities: []store.Activity{

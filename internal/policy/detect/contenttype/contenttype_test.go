@@ -2,13 +2,13 @@ package contenttype
 
 import (
 	"context"
-	"math/rand/v2"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/claudit/claudit/internal/policy/detect"
+	"github.com/claudit/claudit/internal/policy/detect/detecttest"
 )
 
 func types(bs []Block) []string {
@@ -127,28 +127,6 @@ var fenceRe = regexp.MustCompile("(?m)^[ \t]*```[ \t]*([\\w+#.-]*)[^\n]*\n((?s:.
 // TestFencesMatchRegex checks the line reader against the regex on random
 // texts dense in backticks, blanks and newlines.
 func TestFencesMatchRegex(t *testing.T) {
-	r := rand.New(rand.NewPCG(5, 3))
 	pieces := []string{"```", "```go", "``` js", "````", "```python title", "\n", "\n", " ", "\t", "x", "code()", "\r", "#", "c++", "``", "` "}
-	found := 0
-	for range 20000 {
-		var b strings.Builder
-		for range 1 + r.IntN(20) {
-			b.WriteString(pieces[r.IntN(len(pieces))])
-		}
-		text := b.String()
-		want := fenceRe.FindAllStringSubmatchIndex(text, -1)
-		got := fences(text)
-		found += len(want)
-		if len(got) != len(want) {
-			t.Fatalf("%q: fences %v, regex %v", text, got, want)
-		}
-		for i := range want {
-			if !slices.Equal(got[i], want[i]) {
-				t.Fatalf("%q: fences %v, regex %v", text, got, want)
-			}
-		}
-	}
-	if found < 2000 {
-		t.Fatalf("only %d blocks: the generated texts no longer exercise the regex", found)
-	}
+	detecttest.SameMatches(t, 5, pieces, 20000, 20, 2000, fences, func(s string) [][]int { return fenceRe.FindAllStringSubmatchIndex(s, -1) })
 }

@@ -6,11 +6,11 @@ import (
 	"encoding/hex"
 	"math/rand/v2"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/claudit/claudit/internal/policy/detect"
+	"github.com/claudit/claudit/internal/policy/detect/detecttest"
 )
 
 func TestDetect(t *testing.T) {
@@ -132,30 +132,9 @@ var hexRe = regexp.MustCompile(`\b(?:0x)?(?:[0-9a-fA-F]{2}[ :]?){8,}`)
 // TestHexMatchesWholeText checks the region-by-region hex search against
 // the regex over the whole text.
 func TestHexMatchesWholeText(t *testing.T) {
-	r := rand.New(rand.NewPCG(4, 2))
-	const alphabet = "0123456789abcdef0123456789abcdef0123456789ABCDEFx: \nghz-_.\\"
-	found := 0
-	for range 3000 {
-		b := make([]byte, 10+r.IntN(150))
-		for i := range b {
-			b[i] = alphabet[r.IntN(len(alphabet))]
-		}
-		text := string(b)
-		want := hexRe.FindAllStringIndex(text, -1)
-		got := hexMatches(text)
-		found += len(want)
-		if len(got) != len(want) {
-			t.Fatalf("%q: regions found %v, whole text %v", text, got, want)
-		}
-		for i := range want {
-			if !slices.Equal(got[i], want[i]) {
-				t.Fatalf("%q: regions found %v, whole text %v", text, got, want)
-			}
-		}
-	}
-	if found < 100 {
-		t.Fatalf("only %d matches: the generated texts no longer exercise the regex", found)
-	}
+	pieces := strings.Split("0 1 2 3 4 5 6 7 8 9 a b c d e f 0 1 2 3 4 5 6 7 8 9 a b c d e f 0 1 2 3 4 5 6 7 8 9 A B C D E F x : _ \n g h z - . \\", " ")
+	pieces = append(pieces, " ")
+	detecttest.SameMatches(t, 4, pieces, 3000, 150, 100, hexMatches, func(s string) [][]int { return hexRe.FindAllStringIndex(s, -1) })
 }
 
 // TestGatesNeverHideFindings checks that every finder the gates skip finds
@@ -195,28 +174,6 @@ func TestGatesNeverHideFindings(t *testing.T) {
 // TestPercentMatchesWholeText checks the token-by-token search against
 // pctRe over the whole text.
 func TestPercentMatchesWholeText(t *testing.T) {
-	r := rand.New(rand.NewPCG(8, 8))
 	pieces := []string{"%41", "%4", "%zz", "%", "a", "b/c", " ", "\n", "\t", "%2F", "%e2%80%8b", "\v", "é"}
-	found := 0
-	for range 20000 {
-		var b strings.Builder
-		for range 1 + r.IntN(16) {
-			b.WriteString(pieces[r.IntN(len(pieces))])
-		}
-		text := b.String()
-		want := pctRe.FindAllStringIndex(text, -1)
-		got := percentMatches(text)
-		found += len(want)
-		if len(got) != len(want) {
-			t.Fatalf("%q: tokens %v, whole text %v", text, got, want)
-		}
-		for i := range want {
-			if !slices.Equal(got[i], want[i]) {
-				t.Fatalf("%q: tokens %v, whole text %v", text, got, want)
-			}
-		}
-	}
-	if found < 2000 {
-		t.Fatalf("only %d matches: the generated texts no longer exercise the regex", found)
-	}
+	detecttest.SameMatches(t, 8, pieces, 20000, 16, 2000, percentMatches, func(s string) [][]int { return pctRe.FindAllStringIndex(s, -1) })
 }

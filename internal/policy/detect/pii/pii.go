@@ -550,10 +550,24 @@ var (
 // the regex only on that window.
 func (d *Detector) emails(text string) []candidate {
 	var out []candidate
+	atWindows(text, func(win int, w string, at int) {
+		if ms, me, ok := emailIn(w, at); ok {
+			out = append(out, d.email(text, []int{win + ms, win + me}))
+		}
+	})
+	return out
+}
+
+// atWindows calls fn for each '@' of text with the window the address
+// pattern is run on: the address characters around it (at most 64 before
+// and 255 after) and the byte either side, starting at offset win; at is
+// the '@' in w. Windows without a local part or a dot in the domain, which
+// the pattern cannot match, are skipped.
+func atWindows(text string, fn func(win int, w string, at int)) {
 	for i := 0; i < len(text); {
 		at := strings.IndexByte(text[i:], '@')
 		if at < 0 {
-			break
+			return
 		}
 		at += i
 		start, end := at, at+1
@@ -564,16 +578,12 @@ func (d *Detector) emails(text string) []candidate {
 			end++
 		}
 		i = end
-		// The regex needs a local part and a dot in the domain.
 		if start == at || strings.IndexByte(text[at+1:end], '.') < 0 {
 			continue
 		}
 		win := max(start-1, 0)
-		if ms, me, ok := emailIn(text[win:min(end+1, len(text))], at-win); ok {
-			out = append(out, d.email(text, []int{win + ms, win + me}))
-		}
+		fn(win, text[win:min(end+1, len(text))], at-win)
 	}
-	return out
 }
 
 // emailIn finds what the pattern

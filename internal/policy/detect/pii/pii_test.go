@@ -2,13 +2,12 @@ package pii
 
 import (
 	"context"
-	"math/rand/v2"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/claudit/claudit/internal/policy/detect"
+	"github.com/claudit/claudit/internal/policy/detect/detecttest"
 )
 
 func newDetector(t testing.TB, p detect.Params) detect.Detector {
@@ -175,24 +174,17 @@ func FuzzDetect(f *testing.F) {
 // TestIBANWindowsMatchWholeText checks that running ibanRe only where
 // digitWindows saw an IBAN start finds what it finds over the whole text.
 func TestIBANWindowsMatchWholeText(t *testing.T) {
-	r := rand.New(rand.NewPCG(3, 5))
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789   abc_-.\n"
-	for range 3000 {
-		b := make([]byte, 20+r.IntN(120))
-		for i := range b {
-			b[i] = alphabet[r.IntN(len(alphabet))]
-		}
-		text := string(b)
-		var want [][2]int
-		for _, m := range ibanRe.FindAllStringIndex(text, -1) {
-			want = append(want, [2]int{m[0], m[1]})
-		}
+	pieces := strings.Split("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", "")
+	pieces = append(pieces, " ", " ", " ", "a", "b", "c", "_", "-", ".", "\n")
+	fast := func(text string) [][]int {
 		_, _, starts := digitWindows(text)
-		got := ibanMatches(text, starts)
-		if !slices.Equal(got, want) {
-			t.Fatalf("%q: windows found %v, whole text %v", text, got, want)
+		var out [][]int
+		for _, m := range ibanMatches(text, starts) {
+			out = append(out, []int{m[0], m[1]})
 		}
+		return out
 	}
+	detecttest.SameMatches(t, 3, pieces, 10000, 140, 50, fast, func(s string) [][]int { return ibanRe.FindAllStringIndex(s, -1) })
 }
 
 // TestStreetsMatchWholeText checks the street finder, which tries its
@@ -204,35 +196,16 @@ func TestStreetsMatchWholeText(t *testing.T) {
 		t.Fatal(err)
 	}
 	det := d.(*Detector)
-	r := rand.New(rand.NewPCG(8, 1))
-	pieces := []string{"12", "221B", "7,", " ", "  ", "\n", "Baker", "Main", "Old", "St.", "Street", "street", "Ave",
-		"Road,", "Rd", "Straße", "Lane_2", "lane", "the", "Oak’s", "x", "Streets", "99", "Dr", "Way", "Blvd."}
-	found := 0
-	for range 3000 {
-		var b strings.Builder
-		for range 2 + r.IntN(14) {
-			b.WriteString(pieces[r.IntN(len(pieces))])
-			if r.IntN(3) > 0 {
-				b.WriteByte(' ')
-			}
-		}
-		text := b.String()
-		var want [][2]int
-		for _, m := range det.streetRe.FindAllStringIndex(text, -1) {
-			want = append(want, [2]int{m[0], m[1]})
-		}
-		var got [][2]int
+	pieces := []string{"12 ", "221B ", "7, ", " ", "  ", "\n", "Baker ", "Main ", "Old", "St. ", "Street", "street ", "Ave ",
+		"Road, ", "Rd", "Straße ", "Lane_2 ", "lane", "the ", "Oak’s ", "x", "Streets ", "99 ", "Dr ", "Way", "Blvd. "}
+	fast := func(text string) [][]int {
+		var out [][]int
 		for _, c := range det.streets(text) {
-			got = append(got, [2]int{c.start, c.end})
+			out = append(out, []int{c.start, c.end})
 		}
-		found += len(want)
-		if !slices.Equal(got, want) {
-			t.Fatalf("%q: finder %v, whole-text regex %v", text, got, want)
-		}
+		return out
 	}
-	if found < 100 {
-		t.Fatalf("only %d matches: the generated texts no longer exercise the regex", found)
-	}
+	detecttest.SameMatches(t, 8, pieces, 3000, 16, 100, fast, func(s string) [][]int { return det.streetRe.FindAllStringIndex(s, -1) })
 }
 
 // emailRe is the address pattern emailIn implements.
@@ -246,50 +219,24 @@ func TestEmailsMatchRegex(t *testing.T) {
 		t.Fatal(err)
 	}
 	det := d.(*Detector)
-	r := rand.New(rand.NewPCG(2, 9))
 	pieces := []string{"a", "bob", "x_y", "Jane.Doe", "1", "-", ".", "..", "@", "@", "example", "co", "uk", "com", "c",
-		"mail-", "-srv", "x1", "%", "+tag", "_", " ", "<", ">", "é", "com2", "abcdefghijklmnopqrstuvwxyz", strings.Repeat("a", 63), strings.Repeat("b", 64)}
-	found := 0
-	for n := range 20000 {
-		var b strings.Builder
-		for range 1 + r.IntN(12) {
-			b.WriteString(pieces[r.IntN(len(pieces))])
-			if n%2 == 0 {
-				// Half the texts are built like addresses: parts, '@', labels.
-				b.WriteString(pieces[r.IntN(5)] + "@" + pieces[10+r.IntN(6)] + "." + pieces[10+r.IntN(6)])
-			}
-		}
-		text := b.String()
-		var want [][2]int
-		for i := 0; i < len(text); {
-			at := strings.IndexByte(text[i:], '@')
-			if at < 0 {
-				break
-			}
-			at += i
-			start, end := at, at+1
-			for start > 0 && at-start < 64 && isEmailChar(text[start-1]) {
-				start--
-			}
-			for end < len(text) && end-at < 255 && isEmailChar(text[end]) {
-				end++
-			}
-			i = end
-			win := max(start-1, 0)
-			for _, m := range emailRe.FindAllStringIndex(text[win:min(end+1, len(text))], -1) {
-				want = append(want, [2]int{win + m[0], win + m[1]})
-			}
-		}
-		var got [][2]int
+		"mail-", "-srv", "x1", "%", "+tag", "_", " ", "<", ">", "é", "com2", "abcdefghijklmnopqrstuvwxyz", strings.Repeat("a", 63), strings.Repeat("b", 64),
+		"a@example.com", "bob@mail.co.uk", "x_y@c.com2", "Jane.Doe@-srv.co", "1@x1.uk"}
+	fast := func(text string) [][]int {
+		var out [][]int
 		for _, c := range det.emails(text) {
-			got = append(got, [2]int{c.start, c.end})
+			out = append(out, []int{c.start, c.end})
 		}
-		found += len(want)
-		if !slices.Equal(got, want) {
-			t.Fatalf("%q: finder %v, regex %v", text, got, want)
-		}
+		return out
 	}
-	if found < 5000 {
-		t.Fatalf("only %d addresses: the generated texts no longer exercise the regex", found)
+	reference := func(text string) [][]int {
+		var out [][]int
+		atWindows(text, func(win int, w string, _ int) {
+			for _, m := range emailRe.FindAllStringIndex(w, -1) {
+				out = append(out, []int{win + m[0], win + m[1]})
+			}
+		})
+		return out
 	}
+	detecttest.SameMatches(t, 2, pieces, 20000, 12, 5000, fast, reference)
 }
