@@ -123,6 +123,19 @@ func testActivityPages(t *testing.T, s store.Store) {
 	if c.Activities != 2 || c.ActivitiesByType["sso_login_succeeded"] != 1 || c.Users != 1 {
 		t.Fatalf("counts: %+v", c)
 	}
+	// A long page (several INSERT statements) with stored ids and an id
+	// twice counts each new activity once.
+	var long []store.Activity
+	for i := range 150 {
+		long = append(long, act(fmt.Sprintf("activity_long_%03d", i), t0.Add(time.Duration(i)*time.Minute), "claude_chat_viewed", "user_a"))
+	}
+	long = append(long, act("activity_1", t0, "sso_login_succeeded", "user_a"), long[7])
+	if res, err := s.SaveActivityPage(ctx, store.ActivityPage{IntegrationID: in.ID, Activities: long}); err != nil || res.Activities != 150 {
+		t.Fatalf("long page: %+v %v", res, err)
+	}
+	if c, _ := s.Counts(ctx, in.ID); c.Activities != 152 {
+		t.Fatalf("after the long page: %d activities", c.Activities)
+	}
 	a, err := s.Activity(ctx, in.ID, "activity_1")
 	if err != nil || a.Type != "sso_login_succeeded" || !json.Valid(a.Raw) {
 		t.Fatalf("activity: %+v %v", a, err)
