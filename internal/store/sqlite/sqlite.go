@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 
@@ -63,11 +62,12 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 		FTSDense: func() string {
 			return "EXISTS (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? AND rowid = m.rowid)"
 		},
-		FTSDenseAt:       100000,
-		FTSInlineMax:     5000,
-		IndexNewMessages: indexNewMessages,
-		AfterCommit:      cp.wake,
-		Close:            cp.close,
+		FTSDenseAt:         100000,
+		FTSInlineMax:       5000,
+		IndexMessagesAfter: indexMessagesAfter,
+		LastMessageRowID:   lastMessageRowID,
+		AfterCommit:        cp.wake,
+		Close:              cp.close,
 	})
 	if err != nil {
 		cp.close()
@@ -142,24 +142,16 @@ func ftsQuery(q string) string {
 	return strings.Join(parts, " ")
 }
 
-// indexNewMessages adds messages to the FTS5 index in one statement per run
-// of consecutive rowids instead of one per row (see migration 0005), in rowid
-// order: FTS5 flushes its pending terms at every statement and whenever a
-// rowid is not larger than the last. A page's new messages are one run: the
-// single writer gives them consecutive rowids.
-func indexNewMessages(ctx context.Context, tx *sql.Tx, rowids []int64) error {
-	rowids = slices.Clone(rowids)
-	slices.Sort(rowids)
-	for len(rowids) > 0 {
-		n := 1
-		for n < len(rowids) && rowids[n] == rowids[n-1]+1 {
-			n++
-		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO messages_fts(rowid, text) SELECT rowid, text FROM messages WHERE rowid BETWEEN ? AND ? ORDER BY rowid",
-			rowids[0], rowids[n-1]); err != nil {
-			return err
-		}
-		rowids = rowids[n:]
-	}
-	return nil
+// indexMessagesAfter adds the messages stored after rowid to the full-text
+// index, in rowid order.
+func indexMessagesAfter(ctx context.Context, tx *sql.Tx, rowid int64) error {
+	_, err := tx.ExecContext(ctx, "INSERT INTO messages_fts(rowid, text) SELECT rowid, text FROM messages WHERE rowid > ? ORDER BY rowid", rowid)
+	return err
+}
+
+// lastMessageRowID is the largest message rowid, 0 for none.
+func lastMessageRowID(ctx context.Context, tx *sql.Tx) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(rowid), 0) FROM messages").Scan(&id)
+	return id, err
 }

@@ -44,9 +44,11 @@ type Dialect struct {
 	// EnsurePartition, when set, makes sure rows of table at these times have
 	// a partition to land in (PostgreSQL monthly partitions).
 	EnsurePartition func(ctx context.Context, tx *sql.Tx, table string, times []time.Time) error
-	// IndexNewMessages, when set, adds newly inserted messages (by rowid) to the
-	// full-text index in one statement per transaction (SQLite FTS5).
-	IndexNewMessages func(ctx context.Context, tx *sql.Tx, rowids []int64) error
+	// IndexMessagesAfter, when set, adds the messages inserted after rowid
+	// (LastMessageRowID before the inserts) to the full-text index (SQLite
+	// FTS5); the single writer makes every later rowid one of this page's.
+	IndexMessagesAfter func(ctx context.Context, tx *sql.Tx, rowid int64) error
+	LastMessageRowID   func(ctx context.Context, tx *sql.Tx) (int64, error)
 	// Retryable reports a transaction conflict (deadlock, serialization
 	// failure) after which the whole transaction should simply run again.
 	Retryable func(error) bool
@@ -591,22 +593,93 @@ func (s *Store) saveActivityPage(ctx context.Context, tx *sql.Tx, p *store.Activ
 	return res, s.saveCheckpoint(ctx, tx, p.Checkpoint)
 }
 
+// messagesPerInsert is how many messages one INSERT statement carries.
+const messagesPerInsert = 64
+
+// saveMessages inserts msgs (ChatID set) many per statement, skipping ids
+// already stored, and returns how many it inserted. When a statement
+// inserted fewer rows than it carried, some were stored already: each row
+// of it then gets the update (a no-op unless its content changed, so also
+// for the rows just inserted).
+func (s *Store) saveMessages(ctx context.Context, tx *sql.Tx, integrationID int64, msgs []store.Message, now int64, updMsg, markRemoved *sql.Stmt) (int, error) {
+	const cols = 15
+	query := func(n int) string {
+		return s.q(multiRowInsert(`INSERT INTO messages (integration_id, id, chat_id, seq, role, text, model, user_id, user_email, created_at, tokens, content_removed, files, tool_calls, ingested_at) VALUES `,
+			cols, n, " ON CONFLICT DO NOTHING"))
+	}
+	var full *sql.Stmt
+	if len(msgs) >= messagesPerInsert {
+		st, err := tx.PrepareContext(ctx, query(messagesPerInsert))
+		if err != nil {
+			return 0, fmt.Errorf("prepare messages: %w", err)
+		}
+		defer st.Close()
+		full = st
+	}
+	inserted := 0
+	for start := 0; start < len(msgs); start += messagesPerInsert {
+		rows := msgs[start:min(start+messagesPerInsert, len(msgs))]
+		args := make([]any, 0, len(rows)*cols)
+		for _, m := range rows {
+			args = append(args, integrationID, m.ID, m.ChatID, m.Seq, m.Role, m.Text, m.Model, m.UserID, m.UserEmail,
+				us(m.CreatedAt), m.Tokens, b2i(m.ContentRemoved), encodeJSONList(m.Files), encodeJSONList(m.ToolCalls), now)
+		}
+		var r sql.Result
+		var err error
+		if len(rows) == messagesPerInsert {
+			r, err = full.ExecContext(ctx, args...)
+		} else {
+			r, err = tx.ExecContext(ctx, query(len(rows)), args...)
+		}
+		if err != nil {
+			return inserted, fmt.Errorf("save messages %s to %s: %w", rows[0].ID, rows[len(rows)-1].ID, err)
+		}
+		n, _ := r.RowsAffected()
+		inserted += int(n)
+		if int(n) == len(rows) {
+			continue
+		}
+		for _, m := range rows {
+			if m.ContentRemoved {
+				if _, err := markRemoved.ExecContext(ctx, integrationID, m.ID); err != nil {
+					return inserted, fmt.Errorf("mark message %s removed: %w", m.ID, err)
+				}
+				continue
+			}
+			files, tools := encodeJSONList(m.Files), encodeJSONList(m.ToolCalls)
+			if _, err := updMsg.ExecContext(ctx, m.Seq, m.Text, m.Tokens, files, tools, integrationID, m.ID, m.Text, files, tools); err != nil {
+				return inserted, fmt.Errorf("update message %s: %w", m.ID, err)
+			}
+		}
+	}
+	return inserted, nil
+}
+
+// multiRowInsert returns prefix followed by n groups of cols placeholders
+// and suffix.
+func multiRowInsert(prefix string, cols, n int, suffix string) string {
+	group := "(" + strings.Repeat("?, ", cols-1) + "?)"
+	var b strings.Builder
+	b.Grow(len(prefix) + n*(len(group)+1) + len(suffix))
+	b.WriteString(prefix)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(group)
+	}
+	b.WriteString(suffix)
+	return b.String()
+}
+
 // activitiesPerInsert is how many activities one INSERT statement carries.
 const activitiesPerInsert = 64
 
 // insertActivities returns the INSERT of n activities, which skips ids
 // already stored.
 func insertActivities(n int) string {
-	var b strings.Builder
-	b.WriteString(`INSERT INTO activities (integration_id, id, created_at, type, actor_type, actor_user_id, actor_email, ip, user_agent, organization_uuid, chat_id, raw, ingested_at) VALUES `)
-	for i := range n {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-	}
-	b.WriteString(" ON CONFLICT DO NOTHING")
-	return b.String()
+	return multiRowInsert(`INSERT INTO activities (integration_id, id, created_at, type, actor_type, actor_user_id, actor_email, ip, user_agent, organization_uuid, chat_id, raw, ingested_at) VALUES `,
+		13, n, " ON CONFLICT DO NOTHING")
 }
 
 func encodeJSONList[T any](v []T) string {
@@ -655,12 +728,6 @@ func (s *Store) saveChatPage(ctx context.Context, tx *sql.Tx, p *store.ChatPage)
 			return fmt.Errorf("prepare chats: %w", err)
 		}
 		defer chatSt.Close()
-		insMsg, err := tx.PrepareContext(ctx, s.q(`INSERT INTO messages (integration_id, id, chat_id, seq, role, text, model, user_id, user_email, created_at, tokens, content_removed, files, tool_calls, ingested_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`))
-		if err != nil {
-			return fmt.Errorf("prepare messages: %w", err)
-		}
-		defer insMsg.Close()
 		// An update only touches a message whose content really changed, and
 		// keeps earlier text when the API now returns the message without content.
 		updMsg, err := tx.PrepareContext(ctx, s.q(`UPDATE messages SET seq = ?, text = ?, tokens = ?, files = ?, tool_calls = ?, eval_version = ''
@@ -675,7 +742,13 @@ func (s *Store) saveChatPage(ctx context.Context, tx *sql.Tx, p *store.ChatPage)
 		}
 		defer markRemoved.Close()
 		now := us(s.now())
-		var inserted []int64
+		var floor int64
+		if s.d.IndexMessagesAfter != nil {
+			if floor, err = s.d.LastMessageRowID(ctx, tx); err != nil {
+				return fmt.Errorf("index new messages: %w", err)
+			}
+		}
+		var msgs []store.Message
 		for _, hc := range p.Chats {
 			c := hc.Chat
 			if _, err := chatSt.ExecContext(ctx, p.IntegrationID, c.ID, store.CleanText(c.Name), c.UserID, c.UserEmail, c.Model, c.ProjectID,
@@ -684,33 +757,8 @@ func (s *Store) saveChatPage(ctx context.Context, tx *sql.Tx, p *store.ChatPage)
 			}
 			res.Chats++
 			for _, m := range hc.Messages {
-				m.Text = store.CleanText(m.Text)
-				files, tools := encodeJSONList(m.Files), encodeJSONList(m.ToolCalls)
-				r, err := insMsg.ExecContext(ctx, p.IntegrationID, m.ID, c.ID, m.Seq, m.Role, m.Text, m.Model, m.UserID, m.UserEmail,
-					us(m.CreatedAt), m.Tokens, b2i(m.ContentRemoved), files, tools, now)
-				if err != nil {
-					return fmt.Errorf("save message %s: %w", m.ID, err)
-				}
-				if n, _ := r.RowsAffected(); n > 0 {
-					res.Messages++
-					if s.d.IndexNewMessages != nil {
-						id, err := r.LastInsertId()
-						if err != nil {
-							return fmt.Errorf("save message %s: %w", m.ID, err)
-						}
-						inserted = append(inserted, id)
-					}
-					continue
-				}
-				if m.ContentRemoved {
-					if _, err := markRemoved.ExecContext(ctx, p.IntegrationID, m.ID); err != nil {
-						return fmt.Errorf("mark message %s removed: %w", m.ID, err)
-					}
-					continue
-				}
-				if _, err := updMsg.ExecContext(ctx, m.Seq, m.Text, m.Tokens, files, tools, p.IntegrationID, m.ID, m.Text, files, tools); err != nil {
-					return fmt.Errorf("update message %s: %w", m.ID, err)
-				}
+				m.Text, m.ChatID = store.CleanText(m.Text), c.ID
+				msgs = append(msgs, m)
 			}
 			if err := s.saveFiles(ctx, tx, p.IntegrationID, hc); err != nil {
 				return err
@@ -721,8 +769,13 @@ func (s *Store) saveChatPage(ctx context.Context, tx *sql.Tx, p *store.ChatPage)
 				}
 			}
 		}
-		if s.d.IndexNewMessages != nil && len(inserted) > 0 {
-			if err := s.d.IndexNewMessages(ctx, tx, inserted); err != nil {
+		n, err := s.saveMessages(ctx, tx, p.IntegrationID, msgs, now, updMsg, markRemoved)
+		if err != nil {
+			return err
+		}
+		res.Messages += n
+		if s.d.IndexMessagesAfter != nil && n > 0 {
+			if err := s.d.IndexMessagesAfter(ctx, tx, floor); err != nil {
 				return fmt.Errorf("index new messages: %w", err)
 			}
 		}
