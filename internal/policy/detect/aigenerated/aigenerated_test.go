@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/claudit/claudit/internal/policy/detect"
+	"github.com/claudit/claudit/internal/policy/detect/detecttest"
 )
 
 func newDetector(t testing.TB, p detect.Params) *Detector {
@@ -115,9 +116,5 @@ func FuzzDetect(f *testing.F) {
 func BenchmarkDetect(b *testing.B) {
 	d := newDetector(b, nil)
 	text := uniform(20, 14) + "I hope this helps!"
-	ctx := context.Background()
-	b.SetBytes(int64(len(text)))
-	for b.Loop() {
-		d.Detect(ctx, detect.Input{Text: text, Role: detect.RoleUser})
-	}
+	detecttest.Bench(b, d, detect.Input{Text: text, Role: detect.RoleUser})
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/claudit/claudit/internal/policy/detect"
+	"github.com/claudit/claudit/internal/policy/detect/detecttest"
 )
 
 func TestDetect(t *testing.T) {
@@ -115,11 +116,7 @@ func BenchmarkDetect(b *testing.B) {
 		b.Fatal(err)
 	}
 	text := strings.Repeat("The quarterly numbers for the Zürich office look fine; next steps are below. ", 25)
-	ctx := context.Background()
-	b.SetBytes(int64(len(text)))
-	for b.Loop() {
-		d.Detect(ctx, detect.Input{Text: text})
-	}
+	detecttest.Bench(b, d, detect.Input{Text: text})
 }
 
 // TestMatchesNaiveSearch pins the automaton's behavior: on random patterns

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/claudit/claudit/internal/policy/detect"
+	"github.com/claudit/claudit/internal/policy/detect/detecttest"
 )
 
 func newDetector(t testing.TB, p detect.Params) detect.Detector {
@@ -37,18 +38,7 @@ func TestSourceCode(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fs := d.Detect(context.Background(), detect.Input{Text: tt.text})
-			if tt.want == "" {
-				if len(fs) > 0 {
-					t.Fatalf("want nothing, got %+v", fs)
-				}
-				return
-			}
-			for _, f := range fs {
-				if f.Entity == tt.want {
-					return
-				}
-			}
-			t.Fatalf("want %s, got %+v", tt.want, fs)
+			detecttest.CheckEntity(t, tt.text, fs, tt.want)
 		})
 	}
 }

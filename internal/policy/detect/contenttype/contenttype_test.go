@@ -114,11 +114,7 @@ func BenchmarkDetect(b *testing.B) {
 	}
 	text := strings.Repeat("The team reviewed the plan and agreed on dates.\n", 10) +
 		"name,email,phone\nAda,ada@example.com,1\nAlan,alan@example.com,2\n\n```sql\nSELECT * FROM t;\n```\n"
-	ctx := context.Background()
-	b.SetBytes(int64(len(text)))
-	for b.Loop() {
-		d.Detect(ctx, detect.Input{Text: text})
-	}
+	detecttest.Bench(b, d, detect.Input{Text: text})
 }
 
 // fenceRe is the fenced-block pattern fences implements.

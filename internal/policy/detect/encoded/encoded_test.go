@@ -43,18 +43,7 @@ func TestDetect(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fs := d.Detect(context.Background(), detect.Input{Text: tt.text})
-			if tt.want == "" {
-				if len(fs) > 0 {
-					t.Fatalf("want nothing, got %+v", fs)
-				}
-				return
-			}
-			for _, f := range fs {
-				if f.Entity == tt.want {
-					return
-				}
-			}
-			t.Fatalf("want %s in %q, got %+v", tt.want, tt.text, fs)
+			detecttest.CheckEntity(t, tt.text, fs, tt.want)
 		})
 	}
 }

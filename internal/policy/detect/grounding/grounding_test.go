@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/claudit/claudit/internal/policy/detect"
+	"github.com/claudit/claudit/internal/policy/detect/detecttest"
 )
 
 const reference = `Acme Cloud Pro costs $49 per month and includes 2,000 build minutes.
@@ -98,9 +99,5 @@ func BenchmarkDetect(b *testing.B) {
 		b.Fatal(err)
 	}
 	text := strings.Repeat("Pro is $49 a month with 2,000 build minutes and 99.9% uptime. ", 12) + "See https://docs.acme.example/pro."
-	ctx := context.Background()
-	b.SetBytes(int64(len(text)))
-	for b.Loop() {
-		d.Detect(ctx, detect.Input{Text: text, Role: detect.RoleAssistant})
-	}
+	detecttest.Bench(b, d, detect.Input{Text: text, Role: detect.RoleAssistant})
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/claudit/claudit/internal/policy/detect"
+	"github.com/claudit/claudit/internal/policy/detect/detecttest"
 )
 
 const (
@@ -102,9 +103,5 @@ func BenchmarkDetect(b *testing.B) {
 		b.Fatal(err)
 	}
 	text := strings.Repeat(english+" ", 8)
-	ctx := context.Background()
-	b.SetBytes(int64(len(text)))
-	for b.Loop() {
-		d.Detect(ctx, detect.Input{Text: text})
-	}
+	detecttest.Bench(b, d, detect.Input{Text: text})
 }

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/claudit/claudit/internal/policy/detect"
+	"github.com/claudit/claudit/internal/policy/detect/detecttest"
 )
 
 const keyEnv = "CLAUDIT_TEST_LLM_JUDGE_KEY"
@@ -173,9 +174,5 @@ func BenchmarkDetect(b *testing.B) {
 		b.Fatal(err)
 	}
 	text := strings.Repeat("Please summarize the attached notes. ", 20)
-	ctx := context.Background()
-	b.SetBytes(int64(len(text)))
-	for b.Loop() {
-		d.Detect(ctx, detect.Input{Text: text})
-	}
+	detecttest.Bench(b, d, detect.Input{Text: text})
 }

@@ -103,9 +103,7 @@ func FuzzDetect(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	f.Fuzz(func(t *testing.T, s string) {
-		detecttest.CheckSpans(t, s, d.Detect(context.Background(), detect.Input{Text: s}))
-	})
+	detecttest.FuzzSpans(f, d)
 }
 
 func BenchmarkDetect(b *testing.B) {
@@ -114,9 +112,5 @@ func BenchmarkDetect(b *testing.B) {
 		b.Fatal(err)
 	}
 	text := strings.Repeat("The team reviewed the quarterly plan and agreed on the next release date for the mobile app. ", 12)
-	ctx := context.Background()
-	b.SetBytes(int64(len(text)))
-	for b.Loop() {
-		d.Detect(ctx, detect.Input{Text: text})
-	}
+	detecttest.Bench(b, d, detect.Input{Text: text})
 }

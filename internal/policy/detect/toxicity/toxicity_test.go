@@ -196,11 +196,7 @@ func BenchmarkDetect(b *testing.B) {
 	for _, id := range []string{ToxicityID, SexualID} {
 		b.Run(id, func(b *testing.B) {
 			d := newDetector(b, id, nil)
-			ctx := context.Background()
-			b.SetBytes(int64(len(text)))
-			for b.Loop() {
-				d.Detect(ctx, detect.Input{Text: text})
-			}
+			detecttest.Bench(b, d, detect.Input{Text: text})
 		})
 	}
 }
