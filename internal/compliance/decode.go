@@ -32,11 +32,10 @@ var tokenizerOptions = []jsontext.Options{jsontext.AllowDuplicateNames(true), js
 
 // memberReader walks the members of one JSON object.
 type memberReader struct {
-	src   []byte
-	bb    bytes.Buffer // the decoder reads src through it without copying
-	dec   jsontext.Decoder
-	name  []byte // unquoted name of an escaped member name
-	depth int
+	src  []byte
+	bb   bytes.Buffer // the decoder reads src through it without copying
+	dec  jsontext.Decoder
+	name []byte // unquoted name of an escaped member name
 }
 
 var memberReaders = sync.Pool{New: func() any { return new(memberReader) }}

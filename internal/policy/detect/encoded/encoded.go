@@ -228,7 +228,6 @@ type segment struct {
 }
 
 var (
-	base64Re = regexp.MustCompile(`[A-Za-z0-9+/_-]{16,}={0,2}`)
 	hexEscRe = regexp.MustCompile(`(?:\\x[0-9a-fA-F]{2}){4,}`)
 	pctRe    = regexp.MustCompile(`[^\s%]*(?:%[0-9a-fA-F]{2}[^\s%]*){3,}`)
 )
@@ -485,13 +484,6 @@ func readable(s string) bool {
 	}
 	return total > 0 && printable*100 >= total*95
 }
-
-var hexDigit = func() (t [256]bool) {
-	for _, c := range []byte("0123456789abcdefABCDEF") {
-		t[c] = true
-	}
-	return t
-}()
 
 // findHex finds \\x escapes, and hex runs when hexRun (gates.hex) is set.
 func findHex(text string, hexRun bool) []segment {
