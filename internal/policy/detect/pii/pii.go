@@ -312,13 +312,13 @@ func (d *Detector) newScan(in detect.Input) *scan {
 	text := in.Text
 	sc := &scan{text: text, lower: in.LowerText()}
 	sc.cues = d.findCues(in)
-	digits, short, ibanStarts := digitWindows(text)
+	nums := digitWindows(text)
 	sc.gates = gates{
 		at:         strings.IndexByte(text, '@') >= 0,
-		digits:     digits,
-		short:      short,
-		anyDigit:   len(short) > 0 || hasDigit(text),
-		ibanStarts: ibanStarts,
+		digits:     nums.long,
+		short:      nums.short,
+		anyDigit:   nums.anyDigit,
+		ibanStarts: nums.ibanStarts,
 		colon:      strings.Count(text, ":") >= 2,
 		person:     sc.cues.hasAny(personCues),
 		dob:        sc.cues.hasAny(d.context[DateOfBirth]),
@@ -368,18 +368,14 @@ type gates struct {
 
 var personCues = []string{"name", "mr", "ms", "mrs", "miss", "dr", "prof", "sir", "madam", "regards", "sincerely", "signed", "cheers", "thanks", "this is", "i am called"}
 
-func hasDigit(s string) bool {
-	return strings.IndexAny(s, "0123456789") >= 0
-}
-
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // digitWindows returns spans of runs of digits and number punctuation
 // (space - . ( ) + /) holding at least 7 digits, and those holding at least
 // 3, widened by one byte each side so word-boundary checks in the regexes
-// still see the context. It also returns where two capitals are followed
-// by two digits, the start of an IBAN.
-func digitWindows(text string) (long, short []digitWindow, ibanStarts []int) {
+// still see the context. It also records where two capitals are followed
+// by two digits (the start of an IBAN) and whether the text has a digit.
+func digitWindows(text string) (n numbers) {
 	for i := 0; i < len(text); {
 		// Most of a text has no digit: skip to the next one.
 		for i < len(text) && !isDigit(text[i]) {
@@ -388,6 +384,7 @@ func digitWindows(text string) (long, short []digitWindow, ibanStarts []int) {
 		if i == len(text) {
 			break
 		}
+		n.anyDigit = true
 		start, digits, lastDigit := i, 0, i
 		for ; i < len(text); i++ {
 			c := text[i]
@@ -395,7 +392,7 @@ func digitWindows(text string) (long, short []digitWindow, ibanStarts []int) {
 				if digits == 0 || lastDigit < i-1 {
 					// The first digit of a run of digits.
 					if i >= 2 && i+1 < len(text) && isDigit(text[i+1]) && isUpper(text[i-1]) && isUpper(text[i-2]) {
-						ibanStarts = append(ibanStarts, i-2)
+						n.ibanStarts = append(n.ibanStarts, i-2)
 					}
 				}
 				digits++
@@ -408,15 +405,22 @@ func digitWindows(text string) (long, short []digitWindow, ibanStarts []int) {
 		}
 		if digits >= 3 {
 			w := digitWindow{max(start-1, 0), min(lastDigit+2, len(text)), digits}
-			short = append(short, w)
+			n.short = append(n.short, w)
 			if digits >= 7 {
-				long = append(long, w)
+				n.long = append(n.long, w)
 			}
 		}
 		// The byte that ended the window is not a digit; go on after it.
 		i = max(i, lastDigit+1)
 	}
-	return long, short, ibanStarts
+	return n
+}
+
+// numbers is what digitWindows finds in a text.
+type numbers struct {
+	long, short []digitWindow // windows with 7 and with 3 digits or more
+	ibanStarts  []int         // two capitals then two digits
+	anyDigit    bool
 }
 
 // numberPunct marks the bytes digitWindows lets into a number.
