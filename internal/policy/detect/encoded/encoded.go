@@ -233,15 +233,19 @@ var (
 )
 
 // find returns obfuscated segments in text. With report false only
-// segments that decode to something are needed.
+// segments that decode to something are needed. The gates decide which
+// finders run; the finders do not check them again.
 func find(text string, report bool) []segment {
 	g := scanGates(text)
 	var out []segment
 	if g.base64 {
 		out = append(out, findBase64(text)...)
 	}
-	if g.hex || g.hexEscape {
-		out = append(out, findHex(text, g.hex)...)
+	if g.hexEscape {
+		out = append(out, findHexEscapes(text)...)
+	}
+	if g.hex {
+		out = append(out, findHex(text)...)
 	}
 	if g.percent >= 3 {
 		out = append(out, findPercent(text)...)
@@ -485,15 +489,9 @@ func readable(s string) bool {
 	return total > 0 && printable*100 >= total*95
 }
 
-// findHex finds \\x escapes, and hex runs when hexRun (gates.hex) is set.
-func findHex(text string, hexRun bool) []segment {
+// findHex finds runs of hex digits that decode to readable text.
+func findHex(text string) []segment {
 	var out []segment
-	if strings.Contains(text, `\x`) {
-		out = append(out, findHexEscapes(text)...)
-	}
-	if !hexRun {
-		return out
-	}
 	for _, m := range hexMatches(text) {
 		s := strings.TrimSpace(text[m[0]:m[1]])
 		raw := hexSeparators.Replace(strings.TrimPrefix(s, "0x"))
@@ -595,9 +593,6 @@ func hasLetters(s string, n int) bool {
 
 func findPercent(text string) []segment {
 	var out []segment
-	if strings.Count(text, "%") < 3 {
-		return nil
-	}
 	for _, m := range percentMatches(text) {
 		s := text[m[0]:m[1]]
 		dec, err := url.QueryUnescape(s)
@@ -828,9 +823,6 @@ func isBidi(r rune) bool {
 // Zero-width characters inside a word decode to the word without them;
 // homoglyph words decode to their Latin skeleton.
 func findUnicode(text string, report bool) []segment {
-	if isASCIIString(text) {
-		return nil
-	}
 	var out []segment
 	for i := 0; i < len(text); {
 		r, size := utf8.DecodeRuneInString(text[i:])

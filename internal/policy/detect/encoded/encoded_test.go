@@ -130,7 +130,7 @@ func TestHexMatchesWholeText(t *testing.T) {
 // nothing, on random texts dense in the bytes the finders look for.
 func TestGatesNeverHideFindings(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 7))
-	pieces := []string{"de ", "ad:", "0x", "be", "ef ", "  ", "h4ck", "p@ss", "w0rd", "aGVsbG8gd29ybGQ", "=", "%41%42%43",
+	pieces := []string{" 68656c6c6f20776f726c642074657874 ", "de ", "ad:", "0x", "be", "ef ", "  ", "h4ck", "p@ss", "w0rd", "aGVsbG8gd29ybGQ", "=", "%41%42%43",
 		"\\x41\\x42", "the ", "cat ", "\n", "Vhaber", "nyy", "cerivbhf", "é", "1", "ab", "-", "_", "/", "+", "!", "\u202e", "pa\u200bss", "\u0440ay"}
 	seen := map[string]int{}
 	for range 5000 {
@@ -147,13 +147,14 @@ func TestGatesNeverHideFindings(t *testing.T) {
 			}
 		}
 		check("base64", g.base64, findBase64(text))
-		check("hex", g.hex || g.hexEscape, findHex(text, true))
+		check("hex", g.hex, findHex(text))
+		check("hex escape", g.hexEscape, findHexEscapes(text))
 		check("percent", g.percent >= 3, findPercent(text))
 		check("rot13", g.lines3, findROT13(text))
 		check("leet", g.leet, findLeet(text))
 		check("unicode", g.nonASCII, findUnicode(text, true))
 	}
-	for _, name := range []string{"base64", "hex", "percent", "rot13", "leet", "unicode"} {
+	for _, name := range []string{"base64", "hex", "hex escape", "percent", "rot13", "leet", "unicode"} {
 		if seen[name] == 0 {
 			t.Errorf("the %s finder never found anything: the texts no longer exercise its gate", name)
 		}
