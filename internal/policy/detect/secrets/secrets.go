@@ -478,25 +478,15 @@ const windowThreshold = 32 << 10
 // every match of at most maxLen bytes containing a keyword of at most
 // maxKeyword bytes, plus a byte either side for \b.
 func boundedWindows(text string, positions []int, maxLen, maxKeyword int) [][2]int {
-	sort.Ints(positions)
-	var out [][2]int
-	for _, p := range positions {
-		start, end := max(p-maxLen-1, 0), min(p+maxKeyword+maxLen+1, len(text))
-		if n := len(out); n > 0 && start <= out[n-1][1] {
-			out[n-1][1] = max(out[n-1][1], end)
-			continue
-		}
-		out = append(out, [2]int{start, end})
-	}
-	return out
+	return mergedWindows(positions, func(p int) (int, int) {
+		return max(p-maxLen-1, 0), min(p+maxKeyword+maxLen+1, len(text))
+	})
 }
 
 // keywordWindows returns merged windows around keyword positions: 1 KiB
 // before to 4 KiB after (a PEM key block fits), snapped to line starts/ends.
 func keywordWindows(text string, positions []int) [][2]int {
-	sort.Ints(positions)
-	var out [][2]int
-	for _, p := range positions {
+	return mergedWindows(positions, func(p int) (int, int) {
 		start := max(p-1024, 0)
 		if i := strings.LastIndexByte(text[:start], '\n'); i >= 0 && start-i < 256 {
 			start = i + 1
@@ -505,6 +495,17 @@ func keywordWindows(text string, positions []int) [][2]int {
 		if i := strings.IndexByte(text[end:], '\n'); i >= 0 && i < 256 {
 			end += i
 		}
+		return start, end
+	})
+}
+
+// mergedWindows sorts positions and returns the windows bounds gives them,
+// merging windows that overlap or touch.
+func mergedWindows(positions []int, bounds func(p int) (start, end int)) [][2]int {
+	sort.Ints(positions)
+	var out [][2]int
+	for _, p := range positions {
+		start, end := bounds(p)
 		if n := len(out); n > 0 && start <= out[n-1][1] {
 			out[n-1][1] = max(out[n-1][1], end)
 			continue
