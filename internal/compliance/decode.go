@@ -144,18 +144,17 @@ func (a *Activity) UnmarshalJSON(b []byte) error {
 		if !ok {
 			break
 		}
-		var key string
 		switch string(name) {
 		case "id":
-			key, err = "id", jsonString(v, &a.ID)
+			err = jsonString(v, &a.ID)
 		case "type":
-			key, err = "type", jsonString(v, &a.Type)
+			err = jsonString(v, &a.Type)
 		case "created_at":
-			key, err = "created_at", a.CreatedAt.UnmarshalJSON(v)
+			err = a.CreatedAt.UnmarshalJSON(v)
 		case "organization_id":
-			key, err = "organization_id", jsonStringPtr(v, &a.OrganizationID)
+			err = jsonStringPtr(v, &a.OrganizationID)
 		case "organization_uuid":
-			key, err = "organization_uuid", jsonStringPtr(v, &a.OrganizationUUID)
+			err = jsonStringPtr(v, &a.OrganizationUUID)
 		case "actor":
 			actor = v
 		default:
@@ -165,7 +164,7 @@ func (a *Activity) UnmarshalJSON(b []byte) error {
 			a.Fields[string(name)] = v
 		}
 		if err != nil {
-			return fmt.Errorf("decode activity: field %s: %w", key, err)
+			return fmt.Errorf("decode activity: field %s: %w", name, err)
 		}
 	}
 	if a.ID == "" {
