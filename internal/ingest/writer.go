@@ -11,8 +11,10 @@ import (
 
 // writerDepth is how many pages may wait for the writer. Pages that queue up
 // while a transaction runs go into the next one together; the bound keeps
-// memory flat (a page is at most 5 000 activities or one chat page).
-const writerDepth = 4
+// memory flat (a page is at most 5 000 activities or one chat page). 16
+// rather than 4: fewer, larger commits write each hot index page fewer
+// times (about 4% faster at 100 k activities, 40 MB more peak RSS).
+const writerDepth = 16
 
 // errWriterStopped is what pages queued after a failed one get: nothing is
 // stored past a page that failed, so no checkpoint can skip it.

@@ -702,7 +702,7 @@ func decodeJSONList[T any](s string) []T {
 func (s *Store) saveChatPage(ctx context.Context, tx *sql.Tx, p *store.ChatPage) (store.SaveResult, error) {
 	var res store.SaveResult
 	err := func() error {
-		if err := s.saveUsers(ctx, tx, p.IntegrationID, p.Users); err != nil {
+		if err := s.saveUsers(ctx, tx, p.IntegrationID, withMessageUsers(p)); err != nil {
 			return err
 		}
 		for _, pr := range p.Projects {
@@ -782,6 +782,27 @@ func (s *Store) saveChatPage(ctx context.Context, tx *sql.Tx, p *store.ChatPage)
 		return s.finishChatPage(ctx, tx, p, res)
 	}()
 	return res, err
+}
+
+// withMessageUsers returns the page's users plus the user of every message,
+// so that the users table knows each message's user: prompt events are
+// found by email through it.
+func withMessageUsers(p *store.ChatPage) []store.User {
+	users := append([]store.User(nil), p.Users...)
+	seen := make(map[string]bool, len(p.Users))
+	for _, u := range p.Users {
+		seen[u.ID] = true
+	}
+	for _, hc := range p.Chats {
+		for _, m := range hc.Messages {
+			if m.UserID == "" || seen[m.UserID] {
+				continue
+			}
+			seen[m.UserID] = true
+			users = append(users, store.User{ID: m.UserID, Email: m.UserEmail, FirstSeen: m.CreatedAt, LastSeen: m.CreatedAt})
+		}
+	}
+	return users
 }
 
 func (s *Store) finishChatPage(ctx context.Context, tx *sql.Tx, p *store.ChatPage, res store.SaveResult) error {
