@@ -373,17 +373,24 @@ func isHexGroupEnd(run string) bool {
 // isHexGroup reports whether run is exactly two hex digits.
 func isHexGroup(run string) bool { return len(run) == 2 && isHexGroupEnd(run) }
 
-// hasRun reports whether s has n bytes in a row of class cl.
+// hasRun reports whether s has n bytes in a row of class cl. It looks at
+// the last byte of each window first and skips n bytes when that one is
+// out of class, so most of s is never read.
 func hasRun(s string, cl uint8, n int) bool {
-	run := 0
-	for i := 0; i < len(s); i++ {
-		if class[s[i]]&cl == 0 {
-			run = 0
+	for end := n - 1; end < len(s); {
+		if class[s[end]]&cl == 0 {
+			end += n
 			continue
 		}
-		if run++; run >= n {
+		k := end - 1
+		for k > end-n && class[s[k]]&cl != 0 {
+			k--
+		}
+		if k == end-n {
 			return true
 		}
+		// No run of n can start at or before k.
+		end = k + n
 	}
 	return false
 }
