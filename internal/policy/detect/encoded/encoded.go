@@ -19,6 +19,7 @@ import (
 	_ "embed"
 	"encoding/base64"
 	"encoding/hex"
+	"math/bits"
 	"net/url"
 	"regexp"
 	"strings"
@@ -373,27 +374,28 @@ func isHexGroupEnd(run string) bool {
 // isHexGroup reports whether run is exactly two hex digits.
 func isHexGroup(run string) bool { return len(run) == 2 && isHexGroupEnd(run) }
 
-// hasRun reports whether s has n bytes in a row of class cl. It looks at
-// the last byte of each window first and skips n bytes when that one is
-// out of class, so most of s is never read.
+// hasRun reports whether s has n bytes in a row of class cl.
 func hasRun(s string, cl uint8, n int) bool {
-	for end := n - 1; end < len(s); {
-		if class[s[end]]&cl == 0 {
-			end += n
-			continue
-		}
-		k := end - 1
-		for k > end-n && class[s[k]]&cl != 0 {
-			k--
-		}
-		if k == end-n {
-			return true
-		}
-		// No run of n can start at or before k.
-		end = k + n
-	}
-	return false
+	found := false
+	detect.LongRuns(s, classSet(cl), n, func(int, int) bool {
+		found = true
+		return false
+	})
+	return found
 }
+
+// classSets holds, for each class bit, the bytes of that class.
+var classSets = func() (sets [8][256]bool) {
+	for c := range 256 {
+		for b := range 8 {
+			sets[b][c] = class[c]&(1<<b) != 0
+		}
+	}
+	return sets
+}()
+
+// classSet returns the bytes of class cl (a single class bit).
+func classSet(cl uint8) *[256]bool { return &classSets[bits.TrailingZeros8(cl)] }
 
 // hasLineOfWords reports whether some line of text has n runs of ASCII
 // letters.

@@ -168,35 +168,3 @@ func TestPercentMatchesWholeText(t *testing.T) {
 	detecttest.SameMatches(t, 8, pieces, 20000, 16, 2000, percentMatches, func(s string) [][]int { return pctRe.FindAllStringIndex(s, -1) })
 }
 
-// TestHasRunMatchesAPlainCount compares hasRun's skipping search with a
-// byte-by-byte count over random texts of in-class and out-of-class bytes.
-func TestHasRunMatchesAPlainCount(t *testing.T) {
-	plain := func(s string, cl uint8, n int) bool {
-		run := 0
-		for i := 0; i < len(s); i++ {
-			if class[s[i]]&cl == 0 {
-				run = 0
-				continue
-			}
-			if run++; run >= n {
-				return true
-			}
-		}
-		return false
-	}
-	rng := rand.New(rand.NewPCG(7, 11))
-	alphabet := "abcdef0123456789ghxyz+/_-@$! .\n"
-	for range 20000 {
-		b := make([]byte, rng.IntN(80))
-		for i := range b {
-			b[i] = alphabet[rng.IntN(len(alphabet))]
-		}
-		for _, cl := range []uint8{classBase64, classHex, classLetter} {
-			for _, n := range []int{1, 2, 5, 16} {
-				if got, want := hasRun(string(b), cl, n), plain(string(b), cl, n); got != want {
-					t.Fatalf("hasRun(%q, %d, %d) = %v, want %v", b, cl, n, got, want)
-				}
-			}
-		}
-	}
-}

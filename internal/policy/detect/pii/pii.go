@@ -895,26 +895,17 @@ func isDocumentation(a netip.Addr) bool {
 // (base58 legacy, bech32) or Ethereum addresses.
 func (d *Detector) wallets(text string) []candidate {
 	var out []candidate
-	for i := 0; i < len(text); {
-		if !alnum[text[i]] {
-			i++
-			continue
-		}
-		j := i + 1
-		for j < len(text) && alnum[text[j]] {
-			j++
-		}
+	// Every wallet shape is at least 14 bytes and starts with 0, 1, 3 or b.
+	detect.LongRuns(text, &alnum, 14, func(i, j int) bool {
 		tok := text[i:j]
-		// Every wallet shape is at least 14 bytes and starts with 0, 1, 3 or b.
-		if len(tok) < 14 || tok[0] != '0' && tok[0] != '1' && tok[0] != '3' && tok[0] != 'b' {
-			i = j
-			continue
+		if tok[0] != '0' && tok[0] != '1' && tok[0] != '3' && tok[0] != 'b' {
+			return true
 		}
 		if score, ok := walletScore(tok); ok {
 			out = append(out, candidate{entity: CryptoWallet, start: i, end: j, score: score})
 		}
-		i = j
-	}
+		return true
+	})
 	return out
 }
 
