@@ -19,6 +19,7 @@ import (
 	_ "embed"
 	"encoding/base64"
 	"encoding/hex"
+	"iter"
 	"math/bits"
 	"net/url"
 	"regexp"
@@ -735,31 +736,31 @@ func isLetter(c byte) bool { return class[c]&classLetter != 0 }
 
 func isLeetChar(c byte) bool { return class[c]&classLeet != 0 }
 
-// leetTokens returns spans of 4-30 byte tokens that mix letters with digits
-// or leet symbols.
-func leetTokens(text string) [][2]int {
-	var out [][2]int
-	for i := 0; i < len(text); {
-		if !isLeetChar(text[i]) {
-			i++
-			continue
-		}
-		j := i
-		letters, others := 0, 0
-		for j < len(text) && isLeetChar(text[j]) {
-			if c := text[j]; c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' {
-				letters++
-			} else {
-				others++
+// leetTokens yields the spans of 4-30 byte tokens that mix letters with
+// digits or leet symbols.
+func leetTokens(text string) iter.Seq2[int, int] {
+	return func(yield func(start, end int) bool) {
+		for i := 0; i < len(text); {
+			if !isLeetChar(text[i]) {
+				i++
+				continue
 			}
-			j++
+			j := i
+			letters, others := 0, 0
+			for j < len(text) && isLeetChar(text[j]) {
+				if c := text[j]; c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' {
+					letters++
+				} else {
+					others++
+				}
+				j++
+			}
+			if n := j - i; n >= 4 && n <= 30 && letters > 0 && others > 0 && !yield(i, j) {
+				return
+			}
+			i = j
 		}
-		if n := j - i; n >= 4 && n <= 30 && letters > 0 && others > 0 {
-			out = append(out, [2]int{i, j})
-		}
-		i = j
 	}
-	return out
 }
 
 // leetLetter maps the digits and symbols leetspeak uses to the letters
@@ -773,8 +774,8 @@ func findLeet(text string) []segment {
 	dict := dictionary()
 	var out []segment
 	var dec, low [30]byte // leet tokens are ASCII and at most 30 bytes
-	for _, m := range leetTokens(text) {
-		w := text[m[0]:m[1]]
+	for start, end := range leetTokens(text) {
+		w := text[start:end]
 		subs := 0
 		for k := 0; k < len(w); k++ {
 			c := w[k]
@@ -797,7 +798,7 @@ func findLeet(text string) []segment {
 		if subs == 0 || subs*2 > len(w) || !dict.has(dec[:n]) || dict.has(low[:len(w)]) {
 			continue
 		}
-		out = append(out, segment{kind: Leetspeak, start: m[0], end: m[1], decoded: string(dec[:n])})
+		out = append(out, segment{kind: Leetspeak, start: start, end: end, decoded: string(dec[:n])})
 	}
 	if len(out) == 0 {
 		return nil

@@ -167,4 +167,3 @@ func TestPercentMatchesWholeText(t *testing.T) {
 	pieces := []string{"%41", "%4", "%zz", "%", "a", "b/c", " ", "\n", "\t", "%2F", "%e2%80%8b", "\v", "é"}
 	detecttest.SameMatches(t, 8, pieces, 20000, 16, 2000, percentMatches, func(s string) [][]int { return pctRe.FindAllStringIndex(s, -1) })
 }
-
