@@ -36,9 +36,12 @@ type Lexicon struct {
 	first   wordFilter
 	phrases []phrase
 	// phraseKeys finds every phrase keyword in one pass; phrasesOf maps its
-	// pattern ids to the phrases listing that keyword.
+	// pattern ids to the phrases listing that keyword. sharedKeys: it is
+	// the automaton of the embedded lexicons' keywords (sharedPhraseKeys),
+	// whose hits a text's tokenization keeps for every lexicon.
 	phraseKeys *ahocorasick.Automaton
 	phrasesOf  [][]int
+	sharedKeys bool
 	directed   directed
 }
 
@@ -169,34 +172,87 @@ func ParseLexicon(data []byte) (*Lexicon, error) {
 }
 
 // indexPhraseKeywords builds the automaton that tells which phrases'
-// keywords occur in a token stream.
+// keywords occur in a token stream. When every keyword is one of the
+// embedded lexicons', it uses their shared automaton instead, so that the
+// toxicity and sexual detectors make one keyword pass over a text.
 func (l *Lexicon) indexPhraseKeywords() error {
-	ids := map[string]int{}
 	var kws []string
-	for pi, p := range l.phrases {
+	seen := map[string]bool{}
+	for _, p := range l.phrases {
 		for _, k := range p.keywords {
-			id, ok := ids[k]
-			if !ok {
-				id = len(kws)
-				ids[k] = id
+			if !seen[k] {
+				seen[k] = true
 				kws = append(kws, k)
-				l.phrasesOf = append(l.phrasesOf, nil)
-			}
-			if !slices.Contains(l.phrasesOf[id], pi) {
-				l.phrasesOf[id] = append(l.phrasesOf[id], pi)
 			}
 		}
 	}
 	if len(kws) == 0 {
 		return nil
 	}
-	ac, err := ahocorasick.NewBuilder().AddStrings(kws).Build()
-	if err != nil {
-		return fmt.Errorf("parse lexicon: build phrase keyword index: %w", err)
+	ids := map[string]int{}
+	if shared, err := sharedPhraseKeys(); err == nil && shared.covers(kws) {
+		l.phraseKeys, l.sharedKeys, ids = shared.ac, true, shared.ids
+	} else {
+		for i, k := range kws {
+			ids[k] = i
+		}
+		ac, err := ahocorasick.NewBuilder().AddStrings(kws).Build()
+		if err != nil {
+			return fmt.Errorf("parse lexicon: build phrase keyword index: %w", err)
+		}
+		l.phraseKeys = ac
 	}
-	l.phraseKeys = ac
+	l.phrasesOf = make([][]int, len(ids))
+	for pi, p := range l.phrases {
+		for _, k := range p.keywords {
+			if id := ids[k]; !slices.Contains(l.phrasesOf[id], pi) {
+				l.phrasesOf[id] = append(l.phrasesOf[id], pi)
+			}
+		}
+	}
 	return nil
 }
+
+// phraseKeySet is one automaton over a set of phrase keywords.
+type phraseKeySet struct {
+	ac  *ahocorasick.Automaton
+	ids map[string]int // keyword -> pattern id
+}
+
+func (s *phraseKeySet) covers(kws []string) bool {
+	for _, k := range kws {
+		if _, ok := s.ids[k]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// sharedPhraseKeys holds the phrase keywords of both embedded lexicons.
+var sharedPhraseKeys = sync.OnceValues(func() (*phraseKeySet, error) {
+	set := &phraseKeySet{ids: map[string]int{}}
+	var kws []string
+	for _, data := range [][]byte{toxicityData, sexualData} {
+		var f lexiconFile
+		if err := yaml.Unmarshal(data, &f); err != nil {
+			return nil, err
+		}
+		for _, p := range f.Phrases {
+			for _, k := range p.Keywords {
+				if _, ok := set.ids[k]; !ok {
+					set.ids[k] = len(kws)
+					kws = append(kws, k)
+				}
+			}
+		}
+	}
+	ac, err := ahocorasick.NewBuilder().AddStrings(kws).Build()
+	if err != nil {
+		return nil, err
+	}
+	set.ac = ac
+	return set, nil
+})
 
 // token is one word of the input: its normalized form and byte span in the
 // original text.
@@ -777,7 +833,13 @@ func (l *Lexicon) phraseMatches(toks []token, shared *tokenized) []match {
 	var near [][][2]int
 	if l.phraseKeys != nil {
 		near = make([][][2]int, len(l.phrases))
-		for _, m := range l.phraseKeys.FindAllOverlapping(stream) {
+		var hits []ahocorasick.Match
+		if l.sharedKeys && ts == shared.stream() {
+			hits = shared.sharedPhraseHits(l.phraseKeys)
+		} else {
+			hits = l.phraseKeys.FindAllOverlapping(stream)
+		}
+		for _, m := range hits {
 			for _, pi := range l.phrasesOf[m.PatternID] {
 				near[pi] = addWindow(near[pi], stream, m.Start, m.End, l.phrases[pi].radius)
 			}
@@ -886,6 +948,18 @@ type tokenized struct {
 	toks  []token
 	ts    tokenStream
 	built bool
+	// phraseHits are the shared phrase keywords found in ts, once looked for.
+	phraseHits    []ahocorasick.Match
+	phraseHitsSet bool
+}
+
+// sharedPhraseHits returns the hits of ac (the shared phrase keywords) in
+// the stream, finding them on first use.
+func (t *tokenized) sharedPhraseHits(ac *ahocorasick.Automaton) []ahocorasick.Match {
+	if !t.phraseHitsSet {
+		t.phraseHits, t.phraseHitsSet = ac.FindAllOverlapping(t.stream().text), true
+	}
+	return t.phraseHits
 }
 
 func (t *tokenized) stream() *tokenStream {
@@ -907,6 +981,7 @@ func (t *tokenized) recycle() {
 	}
 	clear(t.toks) // drop the strings the tokens point into
 	t.toks, t.built = t.toks[:0], false
+	t.phraseHits, t.phraseHitsSet = nil, false
 	t.ts.text, t.ts.starts = t.ts.text[:0], t.ts.starts[:0]
 	tokenizedPool.Put(t)
 }

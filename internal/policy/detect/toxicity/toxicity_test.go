@@ -274,3 +274,38 @@ func wholeStreamPhrases(l *Lexicon, toks []token) []match {
 	}
 	return out
 }
+
+// TestSharedPhraseKeywords checks that the embedded lexicons share one
+// keyword automaton, that one text's hits serve both, and that a lexicon
+// with a keyword of its own gets its own automaton.
+func TestSharedPhraseKeywords(t *testing.T) {
+	tox, err := ParseLexicon(toxicityData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sex, err := ParseLexicon(sexualData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tox.sharedKeys || !sex.sharedKeys || tox.phraseKeys != sex.phraseKeys {
+		t.Fatal("the embedded lexicons do not share their phrase keyword automaton")
+	}
+	toks := tokenize("i will kill you and then send me nudes, you are so stupid")
+	tx := &tokenized{toks: toks}
+	for _, l := range []*Lexicon{tox, sex} {
+		if got, want := l.phraseMatches(toks, tx), wholeStreamPhrases(l, toks); len(want) == 0 || !slices.Equal(got, want) {
+			t.Fatalf("shared hits: %v, want %v", got, want)
+		}
+	}
+	own, err := ParseLexicon([]byte("phrases:\n  - entity: THREAT\n    weight: 0.8\n    keywords: [zorblax]\n    pattern: '\\bzorblax\\s+you\\b'\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if own.sharedKeys {
+		t.Fatal("a lexicon with a keyword of its own uses the shared automaton")
+	}
+	toks = tokenize("I will zorblax you")
+	if got := own.phraseMatches(toks, &tokenized{toks: toks}); len(got) != 1 || got[0].entity != "THREAT" {
+		t.Fatalf("own keyword: %v", got)
+	}
+}
