@@ -390,7 +390,17 @@ func (e *Engine) prefilter(in *detect.Input, applicable []bool) []bool {
 		index = detect.NewKeywordIndex(e.sets)
 		in.Index = index
 	}
-	for _, m := range e.ac.FindAllOverlapping(detect.Bytes(in.LowerText())) {
+	hits := e.ac.FindAllOverlapping(detect.Bytes(in.LowerText()))
+	if index != nil {
+		counts := make([]int, len(e.sets))
+		for _, m := range hits {
+			for _, sw := range e.setWords[m.PatternID] {
+				counts[sw[0]]++
+			}
+		}
+		index.Reserve(counts)
+	}
+	for _, m := range hits {
 		for _, i := range e.owners[m.PatternID] {
 			run[i] = applicable[i]
 		}

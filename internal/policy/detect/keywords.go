@@ -92,6 +92,19 @@ func NewKeywordIndex(sets []*KeywordSet) *KeywordIndex {
 	return &KeywordIndex{sets: sets, matches: make([][]Match, len(sets))}
 }
 
+// Reserve makes room for counts[i] matches of the i-th set, all in one
+// allocation, so that the Adds that follow do not grow slices one by one.
+func (x *KeywordIndex) Reserve(counts []int) {
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	buf := make([]Match, total)
+	for i, n := range counts {
+		x.matches[i], buf = buf[:0:n], buf[n:]
+	}
+}
+
 // Add records an occurrence of word w of the i-th set.
 func (x *KeywordIndex) Add(i, w, start, end int) {
 	x.matches[i] = append(x.matches[i], Match{Word: w, Start: start, End: end})

@@ -31,6 +31,18 @@ func TestKeywordSet(t *testing.T) {
 	if got := ks.Find(in); !slices.Equal(got, []Match{{Word: 0, Start: 17, End: 20}}) {
 		t.Fatalf("Find with index = %v", got)
 	}
+	// Room reserved per set keeps each set's matches apart.
+	in.Index = NewKeywordIndex([]*KeywordSet{other, ks})
+	in.Index.Reserve([]int{1, 2})
+	in.Index.Add(1, 0, 7, 10)
+	in.Index.Add(0, 0, 0, 3)
+	in.Index.Add(1, 0, 17, 20)
+	if got := ks.Find(in); !slices.Equal(got, []Match{{Word: 0, Start: 7, End: 10}, {Word: 0, Start: 17, End: 20}}) {
+		t.Fatalf("Find with reserved index = %v", got)
+	}
+	if got := other.Find(in); !slices.Equal(got, []Match{{Word: 0, Start: 0, End: 3}}) {
+		t.Fatalf("other set with reserved index = %v", got)
+	}
 	// A set the index does not cover is searched directly.
 	if got := other.Find(Input{Text: "zzz", Index: NewKeywordIndex([]*KeywordSet{ks})}); len(got) != 1 {
 		t.Fatalf("Find outside the index = %v", got)
