@@ -128,10 +128,8 @@ func (p *partitions) ensure(ctx context.Context, tx *sql.Tx, table string, times
 			committed = append(committed, name)
 			continue
 		}
-		_, end := monthBounds(start)
-		q := fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s PARTITION OF %s FOR VALUES FROM (%d) TO (%d)`, name, table, start.UnixMicro(), end.UnixMicro())
-		if _, err := tx.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("create partition %s: %w", name, err)
+		if err := createPartition(ctx, tx, table, name, start); err != nil {
+			return err
 		}
 	}
 	p.mu.Lock()
@@ -139,6 +137,46 @@ func (p *partitions) ensure(ctx context.Context, tx *sql.Tx, table string, times
 		p.known[name] = true
 	}
 	p.mu.Unlock()
+	return nil
+}
+
+// createPartition creates the month partition name of table starting at
+// start. Rows of that month may wait in the default partition: inserted by
+// a process that still believed in a partition another process's retention
+// had dropped. PostgreSQL refuses the new partition while they are there,
+// so they move into it in the same transaction.
+func createPartition(ctx context.Context, tx *sql.Tx, table, name string, start time.Time) error {
+	_, end := monthBounds(start)
+	from, to := start.UnixMicro(), end.UnixMicro()
+	create := fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s PARTITION OF %s FOR VALUES FROM (%d) TO (%d)`, name, table, from, to)
+	def := table + "_default"
+	var waiting bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+def+` WHERE created_at >= $1 AND created_at < $2)`, from, to).Scan(&waiting); err != nil {
+		return fmt.Errorf("create partition %s: look in %s: %w", name, def, err)
+	}
+	if !waiting {
+		if _, err := tx.ExecContext(ctx, create); err != nil {
+			return fmt.Errorf("create partition %s: %w", name, err)
+		}
+		return nil
+	}
+	// Generated columns (the full-text vector) are computed again on insert.
+	var cols string
+	if err := tx.QueryRowContext(ctx, `SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position)
+		FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND is_generated = 'NEVER'`, table).Scan(&cols); err != nil {
+		return fmt.Errorf("create partition %s: columns of %s: %w", name, table, err)
+	}
+	moving := "moving_" + name
+	for _, q := range []string{
+		fmt.Sprintf(`CREATE TEMP TABLE %s ON COMMIT DROP AS SELECT %s FROM %s WHERE created_at >= %d AND created_at < %d`, moving, cols, def, from, to),
+		fmt.Sprintf(`DELETE FROM %s WHERE created_at >= %d AND created_at < %d`, def, from, to),
+		create,
+		fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s`, table, cols, cols, moving),
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("create partition %s, moving its rows out of %s: %w", name, def, err)
+		}
+	}
 	return nil
 }
 
@@ -184,6 +222,12 @@ func (s *Store) DropBefore(ctx context.Context, cutoff time.Time) ([]string, err
 				return dropped, fmt.Errorf("drop partition %s: %w", n, err)
 			}
 			dropped = append(dropped, n)
+		}
+		// Rows of those months can also sit in the default partition (see
+		// createPartition): they go too.
+		monthStart, _ := monthBounds(cutoff.UTC())
+		if _, err := s.db.ExecContext(ctx, `DELETE FROM `+table+`_default WHERE created_at < $1`, monthStart.UnixMicro()); err != nil {
+			return dropped, fmt.Errorf("drop old rows of %s_default: %w", table, err)
 		}
 	}
 	s.parts.forget(dropped)

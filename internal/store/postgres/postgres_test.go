@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"database/sql"
 	"testing"
 	"time"
 
@@ -95,7 +96,8 @@ func TestLeaderLock(t *testing.T) {
 // TestInsertAfterPartitionDroppedElsewhere: a process that created a
 // month's partition can still insert into that month after another
 // process's retention dropped it; the row is kept (in the default partition,
-// as this process does not know of the drop) rather than refused.
+// as this process does not know of the drop) rather than refused, and moves
+// into the month's partition when one is created again.
 func TestInsertAfterPartitionDroppedElsewhere(t *testing.T) {
 	ctx := context.Background()
 	dsn := postgres.NewTestDatabase(t)
@@ -107,8 +109,11 @@ func TestInsertAfterPartitionDroppedElsewhere(t *testing.T) {
 			{ID: id, CreatedAt: old, Type: "user_logged_out", Raw: []byte(`{}`)}}})
 		return err
 	}
-	if err := save("activity_1"); err != nil {
-		t.Fatal(err)
+	// The second save sees the partition the first one created, committed.
+	for _, id := range []string{"activity_0", "activity_1"} {
+		if err := save(id); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if dropped, err := b.DropBefore(ctx, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil || len(dropped) != 1 {
 		t.Fatalf("dropped %v %v", dropped, err)
@@ -116,7 +121,105 @@ func TestInsertAfterPartitionDroppedElsewhere(t *testing.T) {
 	if err := save("activity_2"); err != nil {
 		t.Fatalf("insert into a month whose partition was dropped elsewhere: %v", err)
 	}
+	if n := countRows(t, dsn, "activities_default"); n != 1 {
+		t.Fatalf("%d rows in the default partition, want 1", n)
+	}
 	if c, _ := a.Counts(ctx, 0); c.Activities != 1 {
 		t.Fatalf("activities: %d, want the one saved after the drop", c.Activities)
 	}
+	// A process that knows nothing of the month creates its partition
+	// again: the row waiting in the default partition moves into it.
+	c := open(t, dsn)
+	if _, err := c.SaveActivityPage(ctx, store.ActivityPage{IntegrationID: in.ID, Activities: []store.Activity{
+		{ID: "activity_3", CreatedAt: old.Add(time.Hour), Type: "user_logged_out", Raw: []byte(`{}`)}}}); err != nil {
+		t.Fatalf("create a partition while the default one holds rows of its month: %v", err)
+	}
+	if n := countRows(t, dsn, "activities_default"); n != 0 {
+		t.Fatalf("%d rows left in the default partition", n)
+	}
+	if n := countRows(t, dsn, "activities_y2025m03"); n != 2 {
+		t.Fatalf("%d rows in the recreated partition, want 2", n)
+	}
+}
+
+// TestMessagesMoveOutOfTheDefaultPartition: moved messages keep their
+// full-text vector (a generated column, computed again on the move).
+func TestMessagesMoveOutOfTheDefaultPartition(t *testing.T) {
+	ctx := context.Background()
+	dsn := postgres.NewTestDatabase(t)
+	a, b := open(t, dsn), open(t, dsn)
+	in := addIntegration(t, a)
+	old := time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)
+	save := func(s *postgres.Store, id, text string) {
+		t.Helper()
+		if _, err := s.SaveChatPage(ctx, store.ChatPage{IntegrationID: in.ID, Chats: []store.HydratedChat{{
+			Chat:     store.Chat{ID: "claude_chat_" + id, CreatedAt: old, UpdatedAt: old},
+			Messages: []store.Message{{ID: id, Role: "user", Text: text, CreatedAt: old}},
+		}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save(a, "m0", "first")
+	save(a, "m1", "second") // now a knows the partition
+	if _, err := b.DropBefore(ctx, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	save(a, "m2", "zanzibar quarterly numbers") // into the default partition
+	if n := countRows(t, dsn, "messages_default"); n != 1 {
+		t.Fatalf("%d messages in the default partition, want 1", n)
+	}
+	save(open(t, dsn), "m3", "third") // creates the partition again
+	if n := countRows(t, dsn, "messages_default"); n != 0 {
+		t.Fatalf("%d messages left in the default partition", n)
+	}
+	evs, _, err := a.PromptEvents(ctx, store.EventFilter{Query: "zanzibar", Limit: 10})
+	if err != nil || len(evs) != 1 || evs[0].ID != "m2" {
+		t.Fatalf("search after the move: %v %v", evs, err)
+	}
+}
+
+// TestRetentionCoversTheDefaultPartition: rows that landed in the default
+// partition are dropped by retention like the rest of their month.
+func TestRetentionCoversTheDefaultPartition(t *testing.T) {
+	ctx := context.Background()
+	dsn := postgres.NewTestDatabase(t)
+	a, b := open(t, dsn), open(t, dsn)
+	in := addIntegration(t, a)
+	old := time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)
+	save := func(id string) {
+		t.Helper()
+		if _, err := a.SaveActivityPage(ctx, store.ActivityPage{IntegrationID: in.ID, Activities: []store.Activity{
+			{ID: id, CreatedAt: old, Type: "user_logged_out", Raw: []byte(`{}`)}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save("activity_0")
+	save("activity_1") // now a knows the partition
+	if _, err := b.DropBefore(ctx, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	save("activity_2") // a does not know of the drop: the default partition
+	if n := countRows(t, dsn, "activities_default"); n != 1 {
+		t.Fatalf("%d rows in the default partition, want 1", n)
+	}
+	if _, err := b.DropBefore(ctx, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := a.Counts(ctx, 0); c.Activities != 0 {
+		t.Fatalf("%d activities older than the retention cutoff kept", c.Activities)
+	}
+}
+
+func countRows(t *testing.T, dsn, table string) int {
+	t.Helper()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM ` + table).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
