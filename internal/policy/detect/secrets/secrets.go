@@ -67,6 +67,10 @@ type rule struct {
 	// keyword positions, with wordStart when it begins with \b.
 	anchored  *glregexp.Regexp
 	wordStart bool
+	// gate, when set, is the regex from its keyword on, anchored: a match
+	// holds a keyword occurrence where gate matches, so one where it fails
+	// cannot be part of a match.
+	gate *glregexp.Regexp
 }
 
 // withBounds fills r's window bounds from its regex and keywords.
@@ -88,7 +92,107 @@ func (r rule) withBounds() rule {
 			r.anchored, r.wordStart = re, wordStart
 		}
 	}
+	if r.anchored == nil {
+		if rest, ok := fromKeyword(r.re.String(), r.keywords); ok {
+			if re, err := compile(`^` + rest); err == nil {
+				r.gate = re
+			}
+		}
+	}
 	return r
+}
+
+// fromKeyword returns the regex from the keyword on when pattern is a
+// sequence with one element that matches only the keywords themselves (an
+// alternation of literals, any case) and more after it: every match then
+// holds a keyword occurrence where the returned regex matches.
+func fromKeyword(pattern string, keywords []string) (string, bool) {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return "", false
+	}
+	for re.Op == syntax.OpCapture {
+		re = re.Sub[0]
+	}
+	if re.Op != syntax.OpConcat {
+		return "", false
+	}
+	for j, sub := range re.Sub[:len(re.Sub)-1] {
+		lits, ok := exactLiterals(sub, 64)
+		if !ok || slices.ContainsFunc(lits, func(l string) bool { return l == "" || !slices.Contains(keywords, l) }) {
+			continue
+		}
+		var b strings.Builder
+		for _, rest := range re.Sub[j:] {
+			b.WriteString("(?:" + rest.String() + ")")
+		}
+		return b.String(), true
+	}
+	return "", false
+}
+
+// exactLiterals returns, lower-cased, every string re matches when those
+// are a few ASCII literals (at most limit), whatever the case of the text.
+func exactLiterals(re *syntax.Regexp, limit int) ([]string, bool) {
+	switch re.Op {
+	case syntax.OpEmptyMatch:
+		return []string{""}, true
+	case syntax.OpLiteral:
+		var b strings.Builder
+		for _, r := range re.Rune {
+			if r >= utf8.RuneSelf {
+				return nil, false
+			}
+			b.WriteRune(unicode.ToLower(r))
+		}
+		return []string{b.String()}, true
+	case syntax.OpCharClass:
+		// A class of one letter in either case, as [Aa].
+		var out []string
+		for i := 0; i+1 < len(re.Rune); i += 2 {
+			for r := re.Rune[i]; r <= re.Rune[i+1]; r++ {
+				if r >= utf8.RuneSelf || len(out) > 2 {
+					return nil, false
+				}
+				if l := string(unicode.ToLower(r)); !slices.Contains(out, l) {
+					out = append(out, l)
+				}
+			}
+		}
+		return out, len(out) == 1
+	case syntax.OpCapture:
+		return exactLiterals(re.Sub[0], limit)
+	case syntax.OpQuest:
+		sub, ok := exactLiterals(re.Sub[0], limit)
+		return append(sub, ""), ok && len(sub) < limit
+	case syntax.OpAlternate:
+		var out []string
+		for _, sub := range re.Sub {
+			lits, ok := exactLiterals(sub, limit)
+			if !ok || len(out)+len(lits) > limit {
+				return nil, false
+			}
+			out = append(out, lits...)
+		}
+		return out, true
+	case syntax.OpConcat:
+		out := []string{""}
+		for _, sub := range re.Sub {
+			lits, ok := exactLiterals(sub, limit)
+			if !ok || len(out)*len(lits) > limit {
+				return nil, false
+			}
+			var next []string
+			for _, a := range out {
+				for _, l := range lits {
+					next = append(next, a+l)
+				}
+			}
+			out = next
+		}
+		return out, true
+	}
+	return nil, false
 }
 
 // literalPrefixes returns, lower-cased, literals one of which every match
@@ -330,13 +434,17 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 	if text == "" || len(d.keywords) == 0 {
 		return nil
 	}
-	// Keyword positions per rule, for the rules whose keywords occur.
+	// Keyword positions per rule, for the rules whose keywords occur and,
+	// for a rule with a gate, are followed by what its regex needs there.
 	var hits map[int][]int
 	for _, m := range d.kws.Find(in) {
-		if hits == nil {
-			hits = map[int][]int{}
-		}
 		for _, i := range d.kwRules[d.keywords[m.Word]] {
+			if g := d.rules[i].gate; g != nil && !g.MatchString(text[m.Start:]) {
+				continue
+			}
+			if hits == nil {
+				hits = map[int][]int{}
+			}
 			hits[i] = append(hits[i], m.Start)
 		}
 	}

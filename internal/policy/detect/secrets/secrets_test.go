@@ -207,3 +207,48 @@ func TestBoundedWindowsMatchWholeText(t *testing.T) {
 		t.Fatalf("only %d findings: the generated texts no longer exercise the rules", total)
 	}
 }
+
+// TestGatesKeepEveryFinding checks that skipping the keyword occurrences
+// where a rule's gate fails finds what the rules find without gates.
+func TestGatesKeepEveryFinding(t *testing.T) {
+	d := newDetector(t, nil).(*Detector)
+	gated := 0
+	plain := *d
+	plain.rules = slices.Clone(d.rules)
+	for i := range plain.rules {
+		if plain.rules[i].gate != nil {
+			gated++
+			plain.rules[i].gate = nil
+		}
+	}
+	if gated == 0 || d.rules[slices.IndexFunc(d.rules, func(r rule) bool { return r.id == "generic-api-key" })].gate == nil {
+		t.Fatalf("%d rules with gates, generic-api-key without one", gated)
+	}
+	r := rand.New(rand.NewPCG(4, 4))
+	pieces := []string{
+		"key", "KEY", "Api", "API", "token", "Secret", "passwd", "password", "auth", "access", "creds", "credential",
+		" ", "  ", "\t", "\n", "=", ":", "::=", "=>", "||", "?=", ",", ">", "\"", "'", "`", ";", "_", "-", ".",
+		fake("", 8, alnum), fake("", 12, alnum), fake("", 24, alnum), fake("", 40, alnum), "+/", "==",
+		"the ", "report ", "is down ", "ghp_" + fake("", 36, alnum), "AKIA" + fake("", 16, upper27), "\\n",
+	}
+	found := 0
+	for i := range 3000 {
+		var b strings.Builder
+		n := 1 + r.IntN(30)
+		if i%500 == 0 {
+			n = 6000 // past windowThreshold: windows around the gated hits
+		}
+		for range n {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		in := detect.Input{Text: b.String()}
+		got, want := d.Detect(context.Background(), in), plain.Detect(context.Background(), in)
+		found += len(want)
+		if !slices.Equal(got, want) {
+			t.Fatalf("%q:\nwith gates %+v\n   without %+v", in.Text, got, want)
+		}
+	}
+	if found < 300 {
+		t.Fatalf("only %d findings: the generated texts no longer exercise the rules", found)
+	}
+}
