@@ -16,11 +16,14 @@ import (
 // request in five fails (429, 500, 503, slow, malformed body) and expects
 // exactly the ground truth: faults never corrupt state and retries never skip.
 func TestFaultsYieldGroundTruth(t *testing.T) {
+	// A slow fault outlasts the request timeout, which is in turn far above
+	// what a normal request takes even under -race on a loaded machine (a
+	// 150 ms timeout made large chats time out on every attempt there).
 	s, ts := startSim(t, simulator.Config{Seed: 5, Users: 15, Days: 3, Faults: 0.2,
-		FaultRetryAfter: 5 * time.Millisecond, FaultDelay: 500 * time.Millisecond})
+		FaultRetryAfter: 5 * time.Millisecond, FaultDelay: 3 * time.Second})
 	c := newClient(t, ts.URL, simulator.DefaultKey, func(o *compliance.Options) {
 		o.MaxRetries = 40
-		o.RequestTimeout = 150 * time.Millisecond
+		o.RequestTimeout = time.Second
 		o.MinBackoff, o.MaxBackoff = time.Millisecond, 5*time.Millisecond
 	})
 	ctx := context.Background()
