@@ -112,8 +112,16 @@ func (b *Backfiller) Run(ctx context.Context, jobID int64) (*store.Backfill, err
 		}
 	}
 	jctx, stop := context.WithCancel(ctx)
-	defer stop()
-	go b.watch(jctx, stop, jobID)
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		b.watch(jctx, stop, jobID)
+	}()
+	// The watcher stops before the outcome is read, so that no report of
+	// its own follows the final one, and before Run returns, so that
+	// Progress is never called after Run.
+	stopWatch := func() { stop(); <-watched }
+	defer stopWatch()
 	// A store with one writer connection (SQLite) gets one writer goroutine
 	// for all batches, whose pages then share transactions; a store that
 	// writes in parallel (PostgreSQL) gets a writer per batch.
@@ -129,14 +137,14 @@ func (b *Backfiller) Run(ctx context.Context, jobID int64) (*store.Backfill, err
 		case sem <- struct{}{}:
 		case <-jctx.Done():
 			wg.Wait()
-			return b.outcome(ctx, jobID)
+			return b.outcome(ctx, jobID, stopWatch)
 		}
 		claimed, err := st.ClaimBatches(jctx, jobID, b.Worker, 1, b.Lease, b.MaxAttempts)
 		if err != nil {
 			<-sem
 			if jctx.Err() != nil {
 				wg.Wait()
-				return b.outcome(ctx, jobID)
+				return b.outcome(ctx, jobID, stopWatch)
 			}
 			wg.Wait()
 			return nil, err
@@ -150,7 +158,7 @@ func (b *Backfiller) Run(ctx context.Context, jobID int64) (*store.Backfill, err
 				return nil, err
 			}
 			if job.Status != store.BackfillRunning {
-				return b.outcome(ctx, jobID)
+				return b.outcome(ctx, jobID, stopWatch)
 			}
 			if done, failed, err := b.finished(ctx, jobID); err != nil {
 				return nil, err
@@ -162,11 +170,11 @@ func (b *Backfiller) Run(ctx context.Context, jobID int64) (*store.Backfill, err
 				if err := st.SetBackfillStatus(ctx, jobID, status, msg); err != nil {
 					return nil, err
 				}
-				return b.outcome(ctx, jobID)
+				return b.outcome(ctx, jobID, stopWatch)
 			}
 			select {
 			case <-jctx.Done():
-				return b.outcome(ctx, jobID)
+				return b.outcome(ctx, jobID, stopWatch)
 			case <-time.After(b.Poll):
 			}
 			continue
@@ -205,7 +213,8 @@ func (b *Backfiller) finished(ctx context.Context, jobID int64) (bool, int, erro
 	return true, failed, nil
 }
 
-func (b *Backfiller) outcome(ctx context.Context, jobID int64) (*store.Backfill, error) {
+func (b *Backfiller) outcome(ctx context.Context, jobID int64, stopWatch func()) (*store.Backfill, error) {
+	stopWatch()
 	job, err := b.Syncer.Store.Backfill(context.WithoutCancel(ctx), jobID)
 	if err != nil {
 		return nil, err
