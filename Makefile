@@ -1,7 +1,7 @@
 # The two commands of the README: `make demo` runs the product, `make test` runs every check.
 GO ?= go
 
-.PHONY: demo test vet fmt-check build bench fuzz
+.PHONY: demo test vet fmt-check race build bench fuzz
 
 demo:
 	$(GO) run ./cmd/claudit demo
@@ -11,6 +11,21 @@ build:
 
 test: fmt-check vet
 	$(GO) test -count=1 ./...
+	@$(MAKE) --no-print-directory race
+
+# The race detector over the packages that run goroutines against shared
+# state (sync, backfill, stores, client, outbox, serve); it needs cgo and a
+# C compiler, and says so when there is none (CLAUDIT_REQUIRE_RACE=1 makes
+# that an error, as in CI).
+RACE_PKGS = ./internal/ingest/ ./internal/store/... ./internal/compliance/ ./internal/alert/... ./internal/app/... ./internal/evaluate/
+race:
+	@if [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO) env CC)" >/dev/null 2>&1; then \
+	  echo "$(GO) test -race $(RACE_PKGS)"; $(GO) test -race -count=1 $(RACE_PKGS); \
+	elif [ -n "$$CLAUDIT_REQUIRE_RACE" ]; then \
+	  echo "race: no C compiler for cgo, and CLAUDIT_REQUIRE_RACE is set"; exit 1; \
+	else \
+	  echo "race: skipped, the race detector needs cgo and a C compiler"; \
+	fi
 
 vet:
 	$(GO) vet ./...
