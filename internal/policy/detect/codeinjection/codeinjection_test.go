@@ -24,18 +24,10 @@ func TestRuleExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	detecttest.CheckRuleExamples(t, a.Rules)
 	for _, r := range a.Rules.Rules {
-		if len(r.Examples) == 0 || r.Entity == "" {
-			t.Errorf("rule %s needs examples and an entity", r.ID)
-		}
-		for _, ex := range r.Examples {
-			found := false
-			for _, m := range a.Rules.Match(ex) {
-				found = found || m.Rule.ID == r.ID
-			}
-			if !found {
-				t.Errorf("rule %s does not match its example %q", r.ID, ex)
-			}
+		if r.Entity == "" {
+			t.Errorf("rule %s needs an entity", r.ID)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/claudit/claudit/internal/policy/classifier"
 	"github.com/claudit/claudit/internal/policy/detect"
 )
 
@@ -93,5 +94,40 @@ func CheckHybridParams(t *testing.T, factory detect.Factory) {
 				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+// CheckRegistered checks that the detector id is registered and that its
+// factory builds it with default params.
+func CheckRegistered(t *testing.T, id string) {
+	t.Helper()
+	f, ok := detect.Lookup(id)
+	if !ok {
+		t.Fatalf("%q is not registered", id)
+	}
+	d, err := f(nil)
+	if err != nil || d.ID() != id {
+		t.Fatalf("factory = %v, %v", d, err)
+	}
+}
+
+// CheckRuleExamples checks that every rule of a classifier-backed
+// detector has examples and matches each of them, which also proves the
+// keyword prefilter lets them through.
+func CheckRuleExamples(t *testing.T, rules *classifier.RuleSet) {
+	t.Helper()
+	for _, r := range rules.Rules {
+		if len(r.Examples) == 0 {
+			t.Errorf("rule %s has no examples", r.ID)
+		}
+		for _, ex := range r.Examples {
+			found := false
+			for _, m := range rules.Match(ex) {
+				found = found || m.Rule.ID == r.ID
+			}
+			if !found {
+				t.Errorf("rule %s does not match its example %q", r.ID, ex)
+			}
+		}
 	}
 }

@@ -18,38 +18,14 @@ func newDetector(t testing.TB, p detect.Params) detect.Detector {
 	return d
 }
 
-func TestRegistered(t *testing.T) {
-	f, ok := detect.Lookup(ID)
-	if !ok {
-		t.Fatalf("%q is not registered", ID)
-	}
-	d, err := f(nil)
-	if err != nil || d.ID() != ID {
-		t.Fatalf("factory = %v, %v", d, err)
-	}
-}
+func TestRegistered(t *testing.T) { detecttest.CheckRegistered(t, ID) }
 
-// Every rule must match its own examples, which also proves the keyword
-// prefilter lets them through.
 func TestRuleExamples(t *testing.T) {
 	a, err := assets()
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range a.Rules.Rules {
-		if len(r.Examples) == 0 {
-			t.Errorf("rule %s has no examples", r.ID)
-		}
-		for _, ex := range r.Examples {
-			found := false
-			for _, m := range a.Rules.Match(ex) {
-				found = found || m.Rule.ID == r.ID
-			}
-			if !found {
-				t.Errorf("rule %s does not match its example %q", r.ID, ex)
-			}
-		}
-	}
+	detecttest.CheckRuleExamples(t, a.Rules)
 }
 
 func TestDetect(t *testing.T) {
