@@ -93,6 +93,16 @@ func TestLeaderLock(t *testing.T) {
 	release2()
 }
 
+// march2025 is a month the partition tests drop with retention.
+var march2025 = time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)
+
+// saveOldActivity stores one activity of march2025 through s.
+func saveOldActivity(s *postgres.Store, in *store.Integration, id string) error {
+	_, err := s.SaveActivityPage(context.Background(), store.ActivityPage{IntegrationID: in.ID, Activities: []store.Activity{
+		{ID: id, CreatedAt: march2025, Type: "user_logged_out", Raw: []byte(`{}`)}}})
+	return err
+}
+
 // TestInsertAfterPartitionDroppedElsewhere: a process that created a
 // month's partition can still insert into that month after another
 // process's retention dropped it; the row is kept (in the default partition,
@@ -103,22 +113,16 @@ func TestInsertAfterPartitionDroppedElsewhere(t *testing.T) {
 	dsn := postgres.NewTestDatabase(t)
 	a, b := open(t, dsn), open(t, dsn)
 	in := addIntegration(t, a)
-	old := time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)
-	save := func(id string) error {
-		_, err := a.SaveActivityPage(ctx, store.ActivityPage{IntegrationID: in.ID, Activities: []store.Activity{
-			{ID: id, CreatedAt: old, Type: "user_logged_out", Raw: []byte(`{}`)}}})
-		return err
-	}
 	// The second save sees the partition the first one created, committed.
 	for _, id := range []string{"activity_0", "activity_1"} {
-		if err := save(id); err != nil {
+		if err := saveOldActivity(a, in, id); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if dropped, err := b.DropBefore(ctx, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil || len(dropped) != 1 {
 		t.Fatalf("dropped %v %v", dropped, err)
 	}
-	if err := save("activity_2"); err != nil {
+	if err := saveOldActivity(a, in, "activity_2"); err != nil {
 		t.Fatalf("insert into a month whose partition was dropped elsewhere: %v", err)
 	}
 	if n := countRows(t, dsn, "activities_default"); n != 1 {
@@ -129,9 +133,7 @@ func TestInsertAfterPartitionDroppedElsewhere(t *testing.T) {
 	}
 	// A process that knows nothing of the month creates its partition
 	// again: the row waiting in the default partition moves into it.
-	c := open(t, dsn)
-	if _, err := c.SaveActivityPage(ctx, store.ActivityPage{IntegrationID: in.ID, Activities: []store.Activity{
-		{ID: "activity_3", CreatedAt: old.Add(time.Hour), Type: "user_logged_out", Raw: []byte(`{}`)}}}); err != nil {
+	if err := saveOldActivity(open(t, dsn), in, "activity_3"); err != nil {
 		t.Fatalf("create a partition while the default one holds rows of its month: %v", err)
 	}
 	if n := countRows(t, dsn, "activities_default"); n != 0 {
@@ -149,7 +151,7 @@ func TestMessagesMoveOutOfTheDefaultPartition(t *testing.T) {
 	dsn := postgres.NewTestDatabase(t)
 	a, b := open(t, dsn), open(t, dsn)
 	in := addIntegration(t, a)
-	old := time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)
+	old := march2025
 	save := func(s *postgres.Store, id, text string) {
 		t.Helper()
 		if _, err := s.SaveChatPage(ctx, store.ChatPage{IntegrationID: in.ID, Chats: []store.HydratedChat{{
@@ -185,11 +187,9 @@ func TestRetentionCoversTheDefaultPartition(t *testing.T) {
 	dsn := postgres.NewTestDatabase(t)
 	a, b := open(t, dsn), open(t, dsn)
 	in := addIntegration(t, a)
-	old := time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)
 	save := func(id string) {
 		t.Helper()
-		if _, err := a.SaveActivityPage(ctx, store.ActivityPage{IntegrationID: in.ID, Activities: []store.Activity{
-			{ID: id, CreatedAt: old, Type: "user_logged_out", Raw: []byte(`{}`)}}}); err != nil {
+		if err := saveOldActivity(a, in, id); err != nil {
 			t.Fatal(err)
 		}
 	}
