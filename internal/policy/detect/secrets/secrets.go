@@ -436,10 +436,14 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 	}
 	// Keyword positions per rule, for the rules whose keywords occur and,
 	// for a rule with a gate, are followed by what its regex needs there.
+	// Under (?i) a keyword's k and s also match the Kelvin sign and long s,
+	// which the ASCII-lower-cased keyword search does not see: a text with
+	// either can hold a match at no keyword hit, so gates are not used.
+	gates := !strings.Contains(text, "\u212a") && !strings.Contains(text, "\u017f")
 	var hits map[int][]int
 	for _, m := range d.kws.Find(in) {
 		for _, i := range d.kwRules[d.keywords[m.Word]] {
-			if g := d.rules[i].gate; g != nil && !g.MatchString(text[m.Start:]) {
+			if g := d.rules[i].gate; gates && g != nil && !g.MatchString(text[m.Start:]) {
 				continue
 			}
 			if hits == nil {

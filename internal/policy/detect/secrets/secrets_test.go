@@ -227,6 +227,7 @@ func TestGatesKeepEveryFinding(t *testing.T) {
 	r := rand.New(rand.NewPCG(4, 4))
 	pieces := []string{
 		"key", "KEY", "Api", "API", "token", "Secret", "passwd", "password", "auth", "access", "creds", "credential",
+		"\u212aey", "\u017fecret", // Kelvin sign and long s: (?i) k and s match them, ASCII lower-casing does not
 		" ", "  ", "\t", "\n", "=", ":", "::=", "=>", "||", "?=", ",", ">", "\"", "'", "`", ";", "_", "-", ".",
 		fake("", 8, alnum), fake("", 12, alnum), fake("", 24, alnum), fake("", 40, alnum), "+/", "==",
 		"the ", "report ", "is down ", "ghp_" + fake("", 36, alnum), "AKIA" + fake("", 16, upper27), "\\n",
