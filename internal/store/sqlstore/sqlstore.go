@@ -784,22 +784,21 @@ func (s *Store) saveChatPage(ctx context.Context, tx *sql.Tx, p *store.ChatPage)
 	return res, err
 }
 
-// withMessageUsers returns the page's users plus the user of every message,
-// so that the users table knows each message's user: prompt events are
-// found by email through it.
+// withMessageUsers returns the page's users plus the user of every message
+// the page does not list, so that the users table knows each message's
+// user: prompt events are found by email through it. saveUsers merges the
+// repeats (earliest first seen, latest last seen).
 func withMessageUsers(p *store.ChatPage) []store.User {
 	users := append([]store.User(nil), p.Users...)
-	seen := make(map[string]bool, len(p.Users))
+	listed := make(map[string]bool, len(p.Users))
 	for _, u := range p.Users {
-		seen[u.ID] = true
+		listed[u.ID] = true
 	}
 	for _, hc := range p.Chats {
 		for _, m := range hc.Messages {
-			if m.UserID == "" || seen[m.UserID] {
-				continue
+			if m.UserID != "" && !listed[m.UserID] {
+				users = append(users, store.User{ID: m.UserID, Email: m.UserEmail, FirstSeen: m.CreatedAt, LastSeen: m.CreatedAt})
 			}
-			seen[m.UserID] = true
-			users = append(users, store.User{ID: m.UserID, Email: m.UserEmail, FirstSeen: m.CreatedAt, LastSeen: m.CreatedAt})
 		}
 	}
 	return users

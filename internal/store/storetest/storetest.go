@@ -303,6 +303,11 @@ func testPromptEvents(t *testing.T, s store.Store) {
 	if len(evs) != 30 {
 		t.Fatalf("by email: %d", len(evs))
 	}
+	// user_b is known from its messages alone, seen from the first to the last.
+	us, err := s.Users(ctx, in.ID, "b@example.com", 10)
+	if err != nil || len(us) != 1 || !us[0].FirstSeen.Equal(t0) || !us[0].LastSeen.Equal(t0.Add(57*time.Minute)) {
+		t.Fatalf("user_b from its messages: %+v %v", us, err)
+	}
 	evs, _, _ = s.PromptEvents(ctx, store.EventFilter{User: "user_b", Role: "user", From: t0, To: t0.Add(20 * time.Minute), Limit: 1000})
 	if len(evs) != 5 {
 		t.Fatalf("by id, role and window: %d", len(evs))
