@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -223,12 +224,50 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 	s.render(w, r, status, "login.html", &pageData{Title: "Sign in", Error: msg, Data: loginData{Next: safeNext(r.FormValue("next")), Email: email, CSRF: tok}})
 }
 
-// safeNext keeps only local paths so the login cannot redirect elsewhere.
+// safeNext keeps only same-origin paths so the login cannot redirect
+// elsewhere; anything else becomes "/".
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if !localPath(next) {
 		return "/"
 	}
 	return next
+}
+
+// maxUnescapes bounds how many layers of percent-encoding localPath peels.
+const maxUnescapes = 4
+
+// localPath reports whether next is a path on this origin. Browsers drop tabs
+// and newlines, read a backslash as a slash and may decode escapes, so a path
+// is refused if it or any decoding of its path part holds a control
+// character, a backslash or a leading "//".
+func localPath(next string) bool {
+	if !strings.HasPrefix(next, "/") || unsafePath(next) {
+		return false
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return false
+	}
+	p := u.EscapedPath()
+	for range maxUnescapes {
+		dec, err := url.PathUnescape(p)
+		if err != nil || unsafePath(dec) {
+			return false
+		}
+		if dec == p {
+			return true
+		}
+		p = dec
+	}
+	return false // more layers of encoding than any real link has
+}
+
+// unsafePath reports a leading "//", a backslash or a control character.
+func unsafePath(p string) bool {
+	if strings.HasPrefix(p, "//") {
+		return true
+	}
+	return strings.ContainsFunc(p, func(r rune) bool { return r == '\\' || r < 0x20 || r == 0x7f || unicode.IsControl(r) })
 }
 
 func clientIP(r *http.Request) string {

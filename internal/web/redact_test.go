@@ -74,6 +74,17 @@ func TestTokenUsage(t *testing.T) {
 func TestSafeNext(t *testing.T) {
 	for in, want := range map[string]string{
 		"": "/", "/events?kind=prompt": "/events?kind=prompt", "//evil.example": "/", "https://evil.example": "/", "/\\evil.example": "/", "javascript:alert(1)": "/",
+		// Browsers drop tabs and newlines and read a backslash as a slash.
+		"/\t/evil.example": "/", "/\n/evil.example": "/", "/\r\n//evil.example": "/", "\t//evil.example": "/",
+		"/x\\y": "/", "/\x00": "/", "/\x7f": "/",
+		// The same, percent-encoded once or twice.
+		"/%09/evil.example": "/", "/%2F/evil.example": "/", "/%2f%2fevil.example": "/", "%2F%2Fevil.example": "/",
+		"/%5Cevil.example": "/", "/%252F/evil.example": "/", "/%25252F%25252Fevil.example": "/",
+		// Bad escapes and other schemes.
+		"/%zz": "/", "/%": "/", "http:/evil.example": "/",
+		// Local paths, with encoded values in the query, stay as they are.
+		"/events?kind=prompt&q=%2F%2Fx": "/events?kind=prompt&q=%2F%2Fx", "/sessions/1/chat-leak": "/sessions/1/chat-leak",
+		"/users/1/u%40x": "/users/1/u%40x", "/alerts#top": "/alerts#top",
 	} {
 		if got := safeNext(in); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)

@@ -263,3 +263,32 @@ func TestSuppressionsPage(t *testing.T) {
 		t.Fatalf("left after delete: %+v", sups)
 	}
 }
+
+// TestLoginRedirectStaysLocal signs in with next values that browsers would
+// turn into another origin (tabs dropped, backslashes read as slashes,
+// escapes decoded) and wants a same-origin Location every time.
+func TestLoginRedirectStaysLocal(t *testing.T) {
+	_, ts := newEnv(t, webtest.Options{})
+	for _, tc := range []struct{ next, want string }{
+		{"/\t/evil.example", "/"},
+		{"/%09/evil.example", "/"},
+		{"/\\evil.example", "/"},
+		{"/%5C%5Cevil.example", "/"},
+		{"/%2F%2Fevil.example", "/"},
+		{"/\r\n/evil.example", "/"},
+		{"/alerts?status=open", "/alerts?status=open"},
+	} {
+		t.Run(url.QueryEscape(tc.next), func(t *testing.T) {
+			c := newClient(t, ts)
+			_, body := c.get("/login?next=" + url.QueryEscape(tc.next))
+			tok := csrfInput.FindStringSubmatch(body)[1]
+			res, _ := c.postForm("/login", url.Values{"csrf_token": {tok}, "email": {webtest.AnalystEmail}, "password": {webtest.Password}, "next": {tc.next}})
+			if res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("status %d", res.StatusCode)
+			}
+			if got := res.Header.Get("Location"); got != tc.want {
+				t.Fatalf("Location %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
