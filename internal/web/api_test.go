@@ -664,3 +664,24 @@ func BenchmarkEventsAPI(b *testing.B) {
 		}
 	}
 }
+
+// TestSearchRejectsControlCharacters sends search text no index can take (a
+// NUL byte, invalid UTF-8) and wants 400 with a message, not a 500.
+func TestSearchRejectsControlCharacters(t *testing.T) {
+	_, ts := newEnv(t, webtest.Options{})
+	c := login(t, ts, webtest.AdminEmail)
+	for _, path := range []string{
+		"/api/v1/events?kind=prompt&q=%00", "/api/v1/events?kind=prompt&q=a%00b", "/api/v1/events?kind=prompt&q=%FF",
+		"/api/v1/events?kind=access&q=%00", "/api/v1/sessions?q=%00", "/api/v1/users?q=%00", "/api/v1/audit?q=%00",
+		"/api/v1/export?format=csv&kind=prompt&q=%00", "/events?kind=prompt&q=%00", "/sessions?q=%00", "/users?q=%00",
+	} {
+		res, body := c.get(path)
+		if res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "search text") {
+			t.Errorf("GET %s: %d %s", path, res.StatusCode, body)
+		}
+	}
+	// A percent sign is text to search for, not an error.
+	if res, body := c.get("/api/v1/users?q=%25"); res.StatusCode != http.StatusOK || strings.Contains(body, `"id"`) {
+		t.Errorf("q=%%: %d %s", res.StatusCode, body)
+	}
+}

@@ -30,8 +30,11 @@ func (s *Server) auditAs(ctx context.Context, id *identity, ip, action, object, 
 }
 
 func parseAuditFilter(q url.Values) (store.AuditFilter, error) {
-	f := store.AuditFilter{Actor: q.Get("actor"), Action: q.Get("action"), Object: q.Get("object"), ObjectID: q.Get("object_id"), Query: q.Get("q")}
+	f := store.AuditFilter{Actor: q.Get("actor"), Action: q.Get("action"), Object: q.Get("object"), ObjectID: q.Get("object_id")}
 	var err error
+	if f.Query, err = searchText(q); err != nil {
+		return f, err
+	}
 	if f.From, err = parseWhen(q.Get("from"), false); err != nil {
 		return f, err
 	}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/claudit/claudit/internal/store"
 )
@@ -20,8 +22,12 @@ var filterKeys = []string{"kind", "integration", "user", "from", "to", "model", 
 func (s *Server) parseFilter(ctx context.Context, q url.Values) (store.EventFilter, error) {
 	f := store.EventFilter{
 		Kind: q.Get("kind"), User: strings.TrimSpace(q.Get("user")), Model: q.Get("model"), Policy: q.Get("policy"),
-		Tag: q.Get("tag"), Severity: q.Get("severity"), Query: strings.TrimSpace(q.Get("q")), Role: q.Get("role"),
+		Tag: q.Get("tag"), Severity: q.Get("severity"), Role: q.Get("role"),
 		Type: q.Get("type"), ChatID: q.Get("chat"), Cursor: q.Get("cursor"),
+	}
+	var err error
+	if f.Query, err = searchText(q); err != nil {
+		return f, err
 	}
 	switch f.Kind {
 	case "", "prompt", "access":
@@ -39,7 +45,6 @@ func (s *Server) parseFilter(ctx context.Context, q url.Values) (store.EventFilt
 		}
 		f.IntegrationID = id
 	}
-	var err error
 	if f.From, err = parseWhen(q.Get("from"), false); err != nil {
 		return f, err
 	}
@@ -54,6 +59,17 @@ func (s *Server) parseFilter(ctx context.Context, q url.Values) (store.EventFilt
 		f.Limit = n
 	}
 	return f, nil
+}
+
+// searchText reads the search box (q), trimmed. Text with a control
+// character or invalid UTF-8 is refused: no one types it, and the full-text
+// index and PostgreSQL reject it.
+func searchText(q url.Values) (string, error) {
+	v := strings.TrimSpace(q.Get("q"))
+	if !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl) {
+		return "", badf("search text %q: remove control characters and invalid UTF-8", v)
+	}
+	return v, nil
 }
 
 // integrationParam accepts an integration id or name.

@@ -268,7 +268,11 @@ func (s *Server) apiSession(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) parseChatFilter(ctx context.Context, q url.Values) (store.ChatFilter, error) {
-	f := store.ChatFilter{User: strings.TrimSpace(q.Get("user")), Query: q.Get("q"), Limit: 50}
+	f := store.ChatFilter{User: strings.TrimSpace(q.Get("user")), Limit: 50}
+	var err error
+	if f.Query, err = searchText(q); err != nil {
+		return f, err
+	}
 	if v := q.Get("integration"); v != "" {
 		iid, err := s.integrationParam(ctx, v)
 		if err != nil {
@@ -346,14 +350,17 @@ type usersData struct {
 
 func (s *Server) listUsers(r *http.Request) ([]store.User, error) {
 	q := r.URL.Query()
+	text, err := searchText(q)
+	if err != nil {
+		return nil, err
+	}
 	var iid int64
 	if v := q.Get("integration"); v != "" {
-		var err error
 		if iid, err = s.integrationParam(r.Context(), v); err != nil {
 			return nil, err
 		}
 	}
-	return s.st.Users(r.Context(), iid, strings.TrimSpace(q.Get("q")), 200)
+	return s.st.Users(r.Context(), iid, text, 200)
 }
 
 func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) {

@@ -82,7 +82,7 @@ func (s *Store) eventWhere(f store.EventFilter, alias, kind, userCol, emailCol s
 		w.add(alias+".created_at < ?", us(f.To))
 	}
 	if f.Tag != "" {
-		w.add(alias+".tags LIKE ?", "%"+jsonQuoted(f.Tag)+"%")
+		w.add(alias+".tags LIKE ? ESCAPE '\\'", containing(jsonQuoted(f.Tag)))
 	}
 	if f.ViolationsOnly {
 		w.add(alias + ".violations > 0")
@@ -115,8 +115,18 @@ func (s *Store) eventWhere(f store.EventFilter, alias, kind, userCol, emailCol s
 }
 
 func jsonQuoted(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, `%`, ``, `_`, ``)
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 	return `"` + r.Replace(s) + `"`
+}
+
+// likeEscaper escapes LIKE's wildcards and its escape character, for
+// patterns used with ESCAPE '\'.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// containing is the LIKE pattern (with ESCAPE '\') matching any text that
+// contains s literally: a "%" typed in a search box is a percent sign.
+func containing(s string) string {
+	return "%" + likeEscaper.Replace(s) + "%"
 }
 
 func order(alias string, asc bool) string {
@@ -248,7 +258,8 @@ func (s *Store) AccessEvents(ctx context.Context, f store.EventFilter) ([]store.
 		w.add("a.chat_id = ?", f.ChatID)
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		w.add("(a.type LIKE ? OR a.actor_email LIKE ? OR a.ip LIKE ?)", "%"+q+"%", "%"+q+"%", "%"+q+"%")
+		like := containing(q)
+		w.add(`(a.type LIKE ? ESCAPE '\' OR a.actor_email LIKE ? ESCAPE '\' OR a.ip LIKE ? ESCAPE '\')`, like, like, like)
 	}
 	limit := limitOf(f)
 	query := `SELECT ` + activityCols + ` FROM activities a` + w.sql() + order("a", f.Ascending) + ` LIMIT ?`
@@ -348,8 +359,8 @@ func (s *Store) Users(ctx context.Context, integrationID int64, q string, limit 
 		w.add("integration_id = ?", integrationID)
 	}
 	if q != "" {
-		like := "%" + strings.ToLower(q) + "%"
-		w.add("(LOWER(id) LIKE ? OR LOWER(email) LIKE ? OR LOWER(full_name) LIKE ?)", like, like, like)
+		like := containing(strings.ToLower(q))
+		w.add(`(LOWER(id) LIKE ? ESCAPE '\' OR LOWER(email) LIKE ? ESCAPE '\' OR LOWER(full_name) LIKE ? ESCAPE '\')`, like, like, like)
 	}
 	rows, err := s.r.QueryContext(ctx, s.q(`SELECT integration_id, id, email, full_name, role, first_seen, last_seen FROM users`+w.sql()+` ORDER BY email, id LIMIT ?`), append(w.args, limit)...)
 	if err != nil {

@@ -219,8 +219,8 @@ func (s *Store) AuditLog(ctx context.Context, f store.AuditFilter) ([]store.Audi
 		w.add("object_id = ?", f.ObjectID)
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		like := "%" + strings.ToLower(q) + "%"
-		w.add("(LOWER(actor) LIKE ? OR LOWER(object_id) LIKE ? OR LOWER(detail) LIKE ?)", like, like, like)
+		like := containing(strings.ToLower(q))
+		w.add(`(LOWER(actor) LIKE ? ESCAPE '\' OR LOWER(object_id) LIKE ? ESCAPE '\' OR LOWER(detail) LIKE ? ESCAPE '\')`, like, like, like)
 	}
 	if !f.From.IsZero() {
 		w.add("at >= ?", us(f.From))
@@ -407,7 +407,7 @@ func (s *Store) Chats(ctx context.Context, f store.ChatFilter) ([]store.Chat, er
 		w.add("(user_id = ? OR user_email = ?)", f.User, f.User)
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		w.add("LOWER(name) LIKE ?", "%"+strings.ToLower(q)+"%")
+		w.add(`LOWER(name) LIKE ? ESCAPE '\'`, containing(strings.ToLower(q)))
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 1000 {

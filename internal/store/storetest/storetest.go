@@ -27,6 +27,7 @@ func Run(t *testing.T, open Opener) {
 		{"SavePagesInOneTransaction", testSavePages},
 		{"PromptEventFiltersAndCursor", testPromptEvents},
 		{"FullTextSearchIsSafe", testFullText},
+		{"SearchMatchesWildcardsLiterally", testSearchWildcards},
 		{"AccessEvents", testAccessEvents},
 		{"BackfillClaims", testBackfillClaims},
 		{"Evaluations", testEvaluations},
@@ -332,6 +333,55 @@ func testFullText(t *testing.T, s store.Store) {
 	for _, q := range []string{`"unbalanced`, `a OR b NEAR(`, `*`, `'; DROP TABLE messages; --`, `col:x`, `-`} {
 		if _, _, err := s.PromptEvents(ctx, store.EventFilter{Query: q, Limit: 10}); err != nil {
 			t.Fatalf("query %q: %v", q, err)
+		}
+	}
+}
+
+// testSearchWildcards searches for LIKE's wildcards and wants them matched
+// as the characters they are: "%" must not list every user.
+func testSearchWildcards(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	in := integration(t, s, "acme")
+	seedMessages(t, s, in, 4)
+	acts := []store.Activity{act("activity_1", t0, "sso_login_succeeded", "user_a"), act("activity_2", t0, "sso_login_succeeded", "user%c")}
+	if _, err := s.SaveActivityPage(ctx, store.ActivityPage{IntegrationID: in.ID, Activities: acts}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		q    string
+		want int
+	}{{"%", 0}, {"b%example", 0}, {"_", 2}, {"user_", 2}, {"a_example", 0}, {`\`, 0}, {"b@example", 1}} {
+		us, err := s.Users(ctx, in.ID, tc.q, 100)
+		if err != nil || len(us) != tc.want {
+			t.Errorf("users matching %q: %d, want %d (%v)", tc.q, len(us), tc.want, err)
+		}
+	}
+	for _, tc := range []struct {
+		q    string
+		want int
+	}{{"%", 1}, {"_", 2}, {"user%c@", 1}, {"sso%succeeded", 0}, {"192.0.2._", 0}} {
+		evs, _, err := s.AccessEvents(ctx, store.EventFilter{Query: tc.q, Limit: 100})
+		if err != nil || len(evs) != tc.want {
+			t.Errorf("access events matching %q: %d, want %d (%v)", tc.q, len(evs), tc.want, err)
+		}
+	}
+	ws, ok := s.(store.WebStore)
+	if !ok {
+		return
+	}
+	if cs, err := ws.Chats(ctx, store.ChatFilter{Query: "%", Limit: 100}); err != nil || len(cs) != 0 {
+		t.Errorf("chats matching %%: %d (%v)", len(cs), err)
+	}
+	if err := ws.AppendAudit(ctx, &store.AuditEntry{At: t0, Actor: "admin@example.com", Action: "view", Object: "events", Detail: "q=x"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		q    string
+		want int
+	}{{"%", 0}, {"admin_example", 0}, {"q=x", 1}} {
+		es, err := ws.AuditLog(ctx, store.AuditFilter{Query: tc.q, Limit: 100})
+		if err != nil || len(es) != tc.want {
+			t.Errorf("audit entries matching %q: %d, want %d (%v)", tc.q, len(es), tc.want, err)
 		}
 	}
 }
