@@ -13,14 +13,20 @@
 // reported only with a context word, because their formats alone match far
 // too much.
 //
-// Limits: person names and street addresses are heuristics, not NER. PERSON
-// is found only after cues such as "my name is", "name:", an honorific
-// ("Mr.", "Dr.") or a letter sign-off ("Regards,"), as one to three
-// title-cased words; names without such a cue are missed, and title-cased
-// phrases after a cue can be reported wrongly. STREET_ADDRESS needs a house
-// number followed by up to four words and a street-type word from
-// data/street_suffixes.txt, so addresses in other layouts are missed.
-// Passport and licence numbers are not validated against issuer formats.
+// PERSON, STREET_ADDRESS and PHONE also have a learned recognizer
+// (learned.go, model.go): candidate spans (capitalised word runs, numbers
+// with the words after them, digit runs) scored by an embedded logistic
+// model, model/pii.bin, rebuilt by `go run ./tools/trainpii` from the
+// row-labelled eval data; model/pii.manifest.json records its data, seed and
+// test figures. Its findings have the same shape as the rules'; where both
+// find the same span the higher score wins.
+//
+// Limits: the learned recognizer tells names from other capitalised words
+// by their look and the words around them, with no list of names or
+// places, so place, product and organisation names can be reported as
+// PERSON and lower-case names are missed. Addresses need a number; phone
+// numbers need 7 to 15 digits. Passport and licence numbers are not
+// validated against issuer formats.
 package pii
 
 import (
@@ -90,6 +96,8 @@ type Detector struct {
 	// pattern id.
 	cues   *detect.KeywordSet
 	cueIDs map[string]int
+	// learned is the embedded model for PERSON, STREET_ADDRESS and PHONE.
+	learned *learned
 }
 
 // New builds a PII detector. Params:
@@ -159,6 +167,9 @@ func New(p detect.Params) (detect.Detector, error) {
 	}
 	if err := d.buildCues(); err != nil {
 		return nil, err
+	}
+	if d.learned, err = loadLearned(); err != nil {
+		return nil, fmt.Errorf("pii: load model: %w", err)
 	}
 	return d, nil
 }
@@ -237,6 +248,9 @@ type candidate struct {
 	score      float64
 	// needsContext drops the candidate unless a context word is near.
 	needsContext bool
+	// learned marks a score from the model, which has seen the context
+	// already: no context word bonus.
+	learned bool
 }
 
 // Detect returns PII findings in in.Text, overlapping matches resolved in
@@ -279,6 +293,9 @@ type scan struct {
 	gates       gates
 	done        [numRecognizers]bool
 	found       [numRecognizers][]detect.Finding
+	// model is the text tokenized for the learned recognizer, made on
+	// first use.
+	model *textFeatures
 }
 
 // recognizer finds one entity's candidates where its gate lets it run.
@@ -289,7 +306,7 @@ type recognizer struct {
 }
 
 // numRecognizers is the length of recognizers.
-const numRecognizers = 13
+const numRecognizers = 16
 
 // recognizers run in this order; their findings are scored in scan.scored.
 var recognizers = [numRecognizers]recognizer{
@@ -306,6 +323,9 @@ var recognizers = [numRecognizers]recognizer{
 	{DriverLicense, func(g *gates) bool { return g.licence }, func(d *Detector, sc *scan) []candidate { return d.licences(sc.text) }},
 	{Person, func(g *gates) bool { return g.person }, func(d *Detector, sc *scan) []candidate { return d.persons(sc.text, sc.lower, sc.cues) }},
 	{StreetAddress, func(g *gates) bool { return g.anyDigit }, func(d *Detector, sc *scan) []candidate { return d.streets(sc.text) }},
+	{Person, func(g *gates) bool { return g.capital }, func(d *Detector, sc *scan) []candidate { return d.modelCandidates(sc, modelPerson) }},
+	{StreetAddress, func(g *gates) bool { return g.anyDigit }, func(d *Detector, sc *scan) []candidate { return d.modelCandidates(sc, modelStreet) }},
+	{Phone, func(g *gates) bool { return len(g.digits) > 0 }, func(d *Detector, sc *scan) []candidate { return d.modelCandidates(sc, modelPhone) }},
 }
 
 func (d *Detector) newScan(in detect.Input) *scan {
@@ -320,6 +340,7 @@ func (d *Detector) newScan(in detect.Input) *scan {
 		anyDigit:   nums.anyDigit,
 		ibanStarts: nums.ibanStarts,
 		colon:      strings.Count(text, ":") >= 2,
+		capital:    hasCapital(text),
 		person:     sc.cues.hasAny(personCues),
 		dob:        sc.cues.hasAny(d.context[DateOfBirth]),
 		passport:   sc.cues.hasAny(d.context[Passport]),
@@ -343,7 +364,7 @@ func (sc *scan) scored(d *Detector, i int) []detect.Finding {
 			continue
 		}
 		score := c.score
-		if hasCtx && !c.needsContext {
+		if hasCtx && !c.needsContext && !c.learned {
 			score += 0.35
 		}
 		if d.isTestValue(text[c.start:c.end]) {
@@ -361,6 +382,7 @@ func (sc *scan) scored(d *Detector, i int) []detect.Finding {
 // worth their regexes (the keyword prefilter idea, per entity).
 type gates struct {
 	at, anyDigit, colon, person bool
+	capital                     bool // an upper-case ASCII letter or a non-ASCII byte
 	dob, passport, licence      bool // a context word of the entity occurs
 	digits, short               []digitWindow
 	ibanStarts                  []int // two capitals then two digits
@@ -994,8 +1016,7 @@ func (d *Detector) phones(text string) []candidate {
 		if strings.HasPrefix(s, "+") {
 			score = 0.55
 		}
-		// 555-01xx numbers are reserved for fiction in North America.
-		if nat := fmt.Sprint(num.GetNationalNumber()); num.GetCountryCode() == 1 && len(nat) == 10 && nat[3:8] == "55501" {
+		if isFictionalNANP(num) {
 			score -= 0.5
 		}
 		out = append(out, candidate{entity: Phone, start: m[0], end: m[1], score: score})
@@ -1288,3 +1309,16 @@ func loadSet(name string, lower bool) (map[string]bool, error) {
 }
 
 func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
+
+// isFictionalNANP reports a North American 555-01xx number, reserved for
+// fiction.
+func isFictionalNANP(num *phonenumbers.PhoneNumber) bool {
+	nat := fmt.Sprint(num.GetNationalNumber())
+	return num.GetCountryCode() == 1 && len(nat) == 10 && nat[3:8] == "55501"
+}
+
+// fictionalNANP parses s in region and reports whether it is a 555-01xx number.
+func fictionalNANP(s, region string) bool {
+	num, err := phonenumbers.Parse(s, region)
+	return err == nil && isFictionalNANP(num)
+}

@@ -1,0 +1,878 @@
+package pii
+
+import (
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// The learned recognizer finds PERSON, STREET_ADDRESS and PHONE where the
+// rule recognizers have no cue or no fixed layout to go on. Candidate spans
+// come from cheap generators over a token stream: runs of capitalised words
+// (PERSON), numbers with the words around them (STREET_ADDRESS) and runs of
+// digits with number punctuation (PHONE). Each candidate becomes a set of
+// hashed string features (its words' shapes, affixes and whether they are
+// common lower-case words, the words around it, number layouts, phone
+// number validity) scored by a logistic model per entity, trained by
+// tools/trainpii on row-labelled data with a noisy-OR multiple-instance loss.
+
+// Model entity indexes, the order of ModelEntities.
+const (
+	modelPerson = iota
+	modelStreet
+	modelPhone
+	numModelEntities
+)
+
+// ModelEntities are the entities the learned recognizer scores, in the
+// order of the model's per-entity parameters.
+var ModelEntities = [numModelEntities]string{Person, StreetAddress, Phone}
+
+// Token kinds.
+const (
+	tokWord = iota + 1
+	tokNum
+	tokPunct
+	tokNewline
+)
+
+type token struct {
+	start, end int
+	kind       uint8
+	// cap: the word starts with an upper-case letter; upper: every letter
+	// is upper case; ascii: the word is ASCII only.
+	cap, upper, ascii bool
+}
+
+// maxTokens bounds the tokens featurized in one text, which keeps the
+// model's cost linear and small on very long messages.
+const maxTokens = 4096
+
+// tokenize splits text into words (letters, with inner apostrophes and
+// hyphens), numbers, single punctuation marks and newlines.
+func tokenize(text string, buf []token) []token {
+	toks := buf[:0]
+	for i := 0; i < len(text) && len(toks) < maxTokens; {
+		c := text[i]
+		switch {
+		case c == '\n':
+			toks = append(toks, token{start: i, end: i + 1, kind: tokNewline})
+			i++
+		case c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v':
+			i++
+		case isDigit(c):
+			j := i
+			for j < len(text) && isDigit(text[j]) {
+				j++
+			}
+			toks = append(toks, token{start: i, end: j, kind: tokNum})
+			i = j
+		case c < utf8.RuneSelf && !isLetterByte(c):
+			toks = append(toks, token{start: i, end: i + 1, kind: tokPunct})
+			i++
+		default:
+			r, n := utf8.DecodeRuneInString(text[i:])
+			if !unicode.IsLetter(r) {
+				if unicode.IsSpace(r) {
+					i += n
+					continue
+				}
+				toks = append(toks, token{start: i, end: i + n, kind: tokPunct})
+				i += n
+				continue
+			}
+			t := token{start: i, kind: tokWord, cap: unicode.IsUpper(r), upper: true, ascii: true}
+			j := i
+			for j < len(text) {
+				r, n := utf8.DecodeRuneInString(text[j:])
+				if unicode.IsLetter(r) || unicode.Is(unicode.Mn, r) {
+					if r >= utf8.RuneSelf {
+						t.ascii = false
+					}
+					if unicode.IsLower(r) {
+						t.upper = false
+					}
+					j += n
+					continue
+				}
+				// Inner apostrophe or hyphen: O'Neil, Jean-Luc.
+				if (r == '\'' || r == '’' || r == '-') && j+n < len(text) {
+					if r2, _ := utf8.DecodeRuneInString(text[j+n:]); unicode.IsLetter(r2) {
+						if r == '’' {
+							t.ascii = false
+						}
+						j += n
+						continue
+					}
+				}
+				break
+			}
+			t.end = j
+			toks = append(toks, t)
+			i = j
+		}
+	}
+	return toks
+}
+
+func isLetterByte(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+
+// featureHash builds the bucket index of a string feature without
+// allocating: FNV-1a over a feature kind and its parts, ASCII lower-cased.
+type featureHash uint64
+
+const (
+	fnv64Offset = 14695981039346656037
+	fnv64Prime  = 1099511628211
+)
+
+func newHash(kind string) featureHash {
+	h := featureHash(fnv64Offset)
+	return h.add(kind)
+}
+
+func (h featureHash) add(s string) featureHash {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		h ^= featureHash(c)
+		h *= fnv64Prime
+	}
+	// A separator so ("ab","c") and ("a","bc") differ.
+	h ^= 0xff
+	h *= fnv64Prime
+	return h
+}
+
+func (h featureHash) addInt(n int) featureHash {
+	var b [20]byte
+	return h.add(string(strconv.AppendInt(b[:0], int64(n), 10)))
+}
+
+func (h featureHash) index(bits uint8) uint32 {
+	x := uint64(h)
+	x ^= x >> 33
+	x *= 0xff51afd7ed558ccd
+	x ^= x >> 33
+	return uint32(x >> (64 - uint64(bits)))
+}
+
+// Featurizer turns a text into scored candidates' features. It holds the
+// common-word vocabulary the model was trained with; it is read-only after
+// construction and safe for concurrent use.
+type Featurizer struct {
+	bits     uint8
+	common   map[featureHash]bool
+	suffixes map[featureHash]bool
+	region   string
+}
+
+// NewFeaturizer returns a featurizer hashing into 2^bits buckets, with the
+// given common lower-case words and the embedded street-type words.
+func NewFeaturizer(bits uint8, commonWords []string) (*Featurizer, error) {
+	f := &Featurizer{bits: bits, common: map[featureHash]bool{}, suffixes: map[featureHash]bool{}, region: "US"}
+	for _, w := range commonWords {
+		f.common[newHash("").add(w)] = true
+	}
+	everyday, err := loadSet("data/common_words.txt", true)
+	if err != nil {
+		return nil, err
+	}
+	for line := range everyday {
+		for _, w := range strings.Fields(line) {
+			f.common[newHash("").add(w)] = true
+		}
+	}
+	suffixes, err := loadSet("data/street_suffixes.txt", true)
+	if err != nil {
+		return nil, err
+	}
+	for s := range suffixes {
+		f.suffixes[newHash("").add(s)] = true
+	}
+	return f, nil
+}
+
+// ModelCandidate is one span the learned recognizer scores: its entity
+// index (into ModelEntities), byte span and feature bucket indexes.
+type ModelCandidate struct {
+	Entity     int
+	Start, End int
+	Features   []uint32
+	// Intrinsic counts the leading features that describe the span itself;
+	// the rest describe its context (the trainer drops those at random so
+	// the span's own features carry weight).
+	Intrinsic int
+}
+
+// textFeatures is the per-text state of one featurization.
+type textFeatures struct {
+	f    *Featurizer
+	text string
+	toks []token
+	// wordHash caches each token's lower-cased hash; common marks common
+	// words.
+	wordHash []featureHash
+	common   []bool
+	out      []ModelCandidate
+	feats    []uint32
+	// intrinsic is len(feats) when the context features began.
+	intrinsic int
+}
+
+// Candidates returns the text's candidates with their features, for the
+// entities enabled in want (indexed like ModelEntities).
+func (f *Featurizer) Candidates(text string, want [numModelEntities]bool) []ModelCandidate {
+	tf := f.newText(text)
+	var out []ModelCandidate
+	for e, ok := range want {
+		if ok {
+			out = append(out, tf.candidates(e)...)
+		}
+	}
+	return out
+}
+
+// newText tokenizes text once for any number of candidates calls.
+func (f *Featurizer) newText(text string) *textFeatures {
+	tf := &textFeatures{f: f, text: text}
+	tf.toks = tokenize(text, make([]token, 0, len(text)/4+4))
+	tf.wordHash = make([]featureHash, len(tf.toks))
+	tf.common = make([]bool, len(tf.toks))
+	for i, t := range tf.toks {
+		if t.kind != tokWord {
+			continue
+		}
+		h := newHash("").add(text[t.start:t.end])
+		tf.wordHash[i] = h
+		tf.common[i] = f.common[h]
+	}
+	return tf
+}
+
+// candidates returns entity e's candidates (an index into ModelEntities).
+func (tf *textFeatures) candidates(e int) []ModelCandidate {
+	tf.out = nil
+	switch e {
+	case modelPerson:
+		tf.persons()
+	case modelStreet:
+		tf.streets()
+	case modelPhone:
+		tf.phones()
+	}
+	return tf.out
+}
+
+func (tf *textFeatures) emit(entity, start, end int) {
+	feats := make([]uint32, len(tf.feats))
+	copy(feats, tf.feats)
+	tf.out = append(tf.out, ModelCandidate{Entity: entity, Start: start, End: end, Features: feats, Intrinsic: tf.intrinsic})
+	tf.feats = tf.feats[:0]
+	tf.intrinsic = 0
+}
+
+func (tf *textFeatures) put(h featureHash) { tf.feats = append(tf.feats, h.index(tf.f.bits)) }
+
+func (tf *textFeatures) tokText(i int) string {
+	return tf.text[tf.toks[i].start:tf.toks[i].end]
+}
+
+// repr is how a context token enters a feature: common words as
+// themselves, street-type words as themselves, other words, numbers and
+// punctuation by shape.
+func (tf *textFeatures) repr(i int) string {
+	if i < 0 {
+		return "<bos>"
+	}
+	if i >= len(tf.toks) {
+		return "<eos>"
+	}
+	t := tf.toks[i]
+	switch t.kind {
+	case tokNewline:
+		return "<nl>"
+	case tokPunct:
+		return tf.tokText(i)
+	case tokNum:
+		return numShape(t.end - t.start)
+	}
+	if tf.common[i] || tf.f.suffixes[tf.wordHash[i]] {
+		return tf.tokText(i)
+	}
+	return wordShape(t)
+}
+
+func numShape(n int) string {
+	switch {
+	case n <= 4:
+		return "<d" + strconv.Itoa(n) + ">"
+	case n == 5:
+		return "<d5>"
+	}
+	return "<dd>"
+}
+
+func wordShape(t token) string {
+	n := t.end - t.start
+	switch {
+	case t.upper && n == 1:
+		return "<X>"
+	case t.upper:
+		return "<XX>"
+	case t.cap:
+		return "<Xx>"
+	}
+	return "<x>"
+}
+
+// isBreak reports whether token i ends a sentence or a line.
+func (tf *textFeatures) isBreak(i int) bool {
+	if i < 0 || i >= len(tf.toks) {
+		return true
+	}
+	t := tf.toks[i]
+	if t.kind == tokNewline {
+		return true
+	}
+	if t.kind != tokPunct {
+		return false
+	}
+	switch tf.text[t.start] {
+	case '.', '!', '?', ':', ';', '"', '(', ')', '[', ']', '|':
+		return true
+	}
+	return false
+}
+
+// context adds the words around tokens [i,j): the next two either side
+// one by one, the pair before, and a bag of the common words further out.
+func (tf *textFeatures) context(prefix string, i, j, before, after int) {
+	tf.intrinsic = len(tf.feats)
+	p1, p2 := tf.repr(i-1), tf.repr(i-2)
+	n1, n2 := tf.repr(j), tf.repr(j+1)
+	tf.put(newHash(prefix + "p1").add(p1))
+	tf.put(newHash(prefix + "p2").add(p2))
+	tf.put(newHash(prefix + "p21").add(p2).add(p1))
+	tf.put(newHash(prefix + "n1").add(n1))
+	tf.put(newHash(prefix + "n2").add(n2))
+	tf.put(newHash(prefix + "n12").add(n1).add(n2))
+	tf.put(newHash(prefix + "p1n1").add(p1).add(n1))
+	for k := i - 3; k >= 0 && k >= i-before; k-- {
+		if tf.common[k] || tf.toks[k].kind == tokWord && tf.f.suffixes[tf.wordHash[k]] {
+			tf.put(newHash(prefix + "bw").add(tf.tokText(k)))
+		}
+	}
+	for k := j + 2; k < len(tf.toks) && k < j+after; k++ {
+		if tf.common[k] {
+			tf.put(newHash(prefix + "aw").add(tf.tokText(k)))
+		}
+	}
+}
+
+// isNameToken reports whether token i may be part of a name: a capitalised
+// word, or a one-letter initial.
+func (tf *textFeatures) isNameToken(i int) bool {
+	t := tf.toks[i]
+	return t.kind == tokWord && t.cap
+}
+
+// maxNameRun and maxNameLen bound the runs of capitalised words searched and
+// the candidate spans within them.
+const (
+	maxNameRun = 8
+	maxNameLen = 3
+)
+
+// persons emits every span of one to three tokens inside runs of
+// capitalised words (an initial's period may sit inside a run).
+func (tf *textFeatures) persons() {
+	toks := tf.toks
+	for i := 0; i < len(toks); {
+		if !tf.isNameToken(i) {
+			i++
+			continue
+		}
+		// The run's name tokens, skipping an initial's or title's period.
+		idx := []int{i}
+		k := i + 1
+		for k < len(toks) && len(idx) < maxNameRun {
+			if tf.isNameToken(k) {
+				idx = append(idx, k)
+				k++
+				continue
+			}
+			last := toks[idx[len(idx)-1]]
+			if toks[k].kind == tokPunct && tf.text[toks[k].start] == '.' && last.end == toks[k].start &&
+				last.end-last.start <= 3 && k+1 < len(toks) && tf.isNameToken(k+1) {
+				k++
+				continue
+			}
+			break
+		}
+		for a := range idx {
+			for b := a; b < len(idx) && b < a+maxNameLen; b++ {
+				tf.person(idx, a, b)
+			}
+		}
+		i = k
+	}
+}
+
+// person featurizes the name span from idx[a] to idx[b] of a run.
+func (tf *textFeatures) person(idx []int, a, b int) {
+	first, last := idx[a], idx[b]
+	// A lone "I" or a lone common word at the start of a sentence is too
+	// weak to score.
+	if a == b {
+		t := tf.toks[first]
+		if t.end-t.start == 1 && tf.text[t.start] == 'I' {
+			return
+		}
+	}
+	n := b - a + 1
+	tf.put(newHash("P:bias"))
+	tf.put(newHash("P:n").addInt(n))
+	allCommon := true
+	for k := a; k <= b; k++ {
+		ti := idx[k]
+		t := tf.toks[ti]
+		role := "m"
+		switch {
+		case n == 1:
+			role = "o"
+		case k == a:
+			role = "f"
+		case k == b:
+			role = "l"
+		}
+		w := tf.tokText(ti)
+		shape := wordShape(t)
+		if !t.ascii {
+			tf.put(newHash("P:nonascii"))
+		}
+		tf.put(newHash("P:sh").add(role).add(shape))
+		tf.put(newHash("P:len").add(role).addInt(min(t.end-t.start, 10)))
+		if tf.common[ti] {
+			tf.put(newHash("P:cw").add(role).add(w))
+			tf.put(newHash("P:cw").add(role))
+		} else {
+			allCommon = false
+			tf.put(newHash("P:uw").add(role))
+			if tf.f.suffixes[tf.wordHash[ti]] {
+				tf.put(newHash("P:sfx").add(role).add(w))
+			}
+		}
+		lw := strings.ToLower(w)
+		if len(lw) >= 4 {
+			tf.put(newHash("P:s3").add(lw[len(lw)-3:]))
+			tf.put(newHash("P:s2").add(lw[len(lw)-2:]))
+			tf.put(newHash("P:p3").add(lw[:3]))
+		}
+		if ti+1 < len(tf.toks) && tf.toks[ti+1].start == t.end && tf.text[t.end] == '.' {
+			tf.put(newHash("P:dot").add(role).addInt(min(t.end-t.start, 4)))
+		}
+	}
+	if allCommon {
+		tf.put(newHash("P:allcommon").addInt(n))
+	}
+	if a > 0 {
+		tf.put(newHash("P:lcap"))
+	}
+	if b < len(idx)-1 {
+		tf.put(newHash("P:rcap"))
+	}
+	if tf.isBreak(first - 1) {
+		tf.put(newHash("P:start").addInt(n))
+		if tf.common[first] {
+			tf.put(newHash("P:startcw"))
+		}
+	}
+	if tf.isBreak(first-1) && tf.isBreak(last+1) {
+		tf.put(newHash("P:whole"))
+	}
+	tf.context("P:", first, last+1, 6, 4)
+	tf.emit(modelPerson, tf.toks[first].start, tf.toks[last].end)
+}
+
+// streets emits one candidate per number of up to six digits that is not
+// glued to other digits by number punctuation (those are phones, dates,
+// cards).
+func (tf *textFeatures) streets() {
+	toks := tf.toks
+	emitted := 0
+	for i, t := range toks {
+		if t.kind != tokNum || t.end-t.start > 6 || emitted >= maxStreetCandidates {
+			continue
+		}
+		if tf.gluedNumber(i) || tf.afterExtension(i) {
+			continue
+		}
+		tf.street(i)
+		emitted++
+	}
+}
+
+// afterExtension reports whether number token i is a phone extension.
+func (tf *textFeatures) afterExtension(i int) bool {
+	for k := i - 1; k >= 0 && k >= i-3; k-- {
+		t := tf.toks[k]
+		if t.kind == tokWord {
+			w := tf.tokText(k)
+			return strings.EqualFold(w, "ext") || strings.EqualFold(w, "extension") || strings.EqualFold(w, "x")
+		}
+		if t.kind != tokPunct {
+			return false
+		}
+	}
+	return false
+}
+
+// maxStreetCandidates bounds the numbers scored in one text.
+const maxStreetCandidates = 64
+
+// gluedNumber reports whether number token i touches another number through
+// one of - . / : (a date, a time, a phone number, a version).
+func (tf *textFeatures) gluedNumber(i int) bool {
+	toks := tf.toks
+	glued := func(p, q int) bool {
+		if p < 0 || q >= len(toks) || toks[p].end != toks[p+1].start || toks[p+1].end != toks[q].start {
+			return false
+		}
+		if toks[p+1].kind != tokPunct {
+			return false
+		}
+		c := tf.text[toks[p+1].start]
+		return (c == '-' || c == '.' || c == '/' || c == ':') && toks[p].kind == tokNum && toks[q].kind == tokNum
+	}
+	return glued(i-2, i) || glued(i, i+2)
+}
+
+// streetWindow is how many tokens after a house number the address may run.
+const streetWindow = 14
+
+// street featurizes the address around number token i.
+func (tf *textFeatures) street(i int) {
+	toks := tf.toks
+	t := toks[i]
+	tf.put(newHash("A:bias"))
+	tf.put(newHash("A:nd").addInt(t.end - t.start))
+	if i+1 < len(toks) && toks[i+1].start == t.end && toks[i+1].kind == tokWord {
+		tf.put(newHash("A:glued").add(wordShape(toks[i+1])))
+	}
+	// The span: back over up to three capitalised words (a street name
+	// before its number), forward to the end of the address-like tokens.
+	start := i
+	for k := i - 1; k >= 0 && k >= i-3 && toks[k].kind == tokWord && toks[k].cap && !tf.common[k]; k-- {
+		start = k
+	}
+	end := i
+	caps, nums, lines, commas := 0, 0, 0, 0
+	for k := i + 1; k < len(toks) && k <= i+streetWindow; k++ {
+		tk := toks[k]
+		stop := false
+		switch tk.kind {
+		case tokWord:
+			if tf.common[k] && !tk.cap && !tf.f.suffixes[tf.wordHash[k]] {
+				stop = true
+				break
+			}
+			if tk.cap {
+				caps++
+			}
+			if tk.upper && tk.end-tk.start == 2 {
+				tf.put(newHash("A:upper2"))
+			}
+		case tokNum:
+			nums++
+			tf.put(newHash("A:num").add(numShape(tk.end - tk.start)))
+		case tokNewline:
+			lines++
+			if k+1 < len(toks) && toks[k+1].kind == tokNewline {
+				stop = true
+			}
+		case tokPunct:
+			switch tf.text[tk.start] {
+			case ',':
+				commas++
+			case '#', '-', '\'', '/':
+			case '.':
+				// An abbreviation's period stays; a sentence's ends it.
+				if !(k > 0 && toks[k-1].end == tk.start && toks[k-1].kind == tokWord && toks[k-1].end-toks[k-1].start <= 4) {
+					stop = true
+				}
+			default:
+				stop = true
+			}
+		}
+		if stop {
+			break
+		}
+		if tk.kind != tokPunct && tk.kind != tokNewline {
+			end = k
+		}
+	}
+	tf.put(newHash("A:caps").addInt(min(caps, 6)))
+	tf.put(newHash("A:nums").addInt(min(nums, 3)))
+	tf.put(newHash("A:lines").addInt(min(lines, 4)))
+	tf.put(newHash("A:commas").addInt(min(commas, 3)))
+	tf.put(newHash("A:len").addInt(min(end-i, 8)))
+	if start < i {
+		tf.put(newHash("A:before").addInt(i - start))
+		tf.put(newHash("A:bsh").add(tf.repr(i - 1)))
+	}
+	// The words of the address, by position and as a bag.
+	for k := i + 1; k <= end && k <= i+streetWindow; k++ {
+		r := tf.repr(k)
+		if k <= i+3 {
+			tf.put(newHash("A:at").addInt(k - i).add(r))
+		}
+		tf.put(newHash("A:in").add(r))
+		if tf.toks[k].kind == tokWord && tf.f.suffixes[tf.wordHash[k]] {
+			tf.put(newHash("A:sfx").addInt(min(k-i, 5)))
+		}
+	}
+	for k := max(start-1, 0); k < i && k >= i-4; k++ {
+		if toks[k].kind == tokWord && tf.f.suffixes[tf.wordHash[k]] {
+			tf.put(newHash("A:sfxbefore"))
+		}
+	}
+	tf.context("A:", start, i+1, 7, 0)
+	tf.emit(modelStreet, toks[start].start, toks[end].end)
+}
+
+// phoneRunPunct are the bytes a phone number's digit groups may be joined by.
+func isPhonePunct(c byte) bool {
+	return c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/'
+}
+
+// phones emits runs of 7 to 15 digits joined by number punctuation, with a
+// leading + or ( and an extension.
+func (tf *textFeatures) phones() {
+	text := tf.text
+	for i := 0; i < len(text); {
+		for i < len(text) && !isDigit(text[i]) {
+			i++
+		}
+		if i == len(text) {
+			return
+		}
+		start, end, digits, groups := i, i, 0, 0
+		var shape [8]byte
+		var seps [8]byte
+		nseps := 0
+		for j := i; j < len(text); {
+			if isDigit(text[j]) {
+				k := j
+				for k < len(text) && isDigit(text[k]) {
+					k++
+				}
+				if groups < len(shape) {
+					shape[groups] = byte(min(k-j, 9))
+				}
+				groups++
+				digits += k - j
+				end = k
+				j = k
+				continue
+			}
+			// Up to two punctuation bytes (") " or " -") between groups.
+			k := j
+			for k < len(text) && k-j < 3 && isPhonePunct(text[k]) {
+				k++
+			}
+			if k == j || k == len(text) || !isDigit(text[k]) {
+				break
+			}
+			for p := j; p < k; p++ {
+				if nseps < len(seps) && text[p] != ' ' {
+					seps[nseps] = text[p]
+					nseps++
+				}
+			}
+			j = k
+		}
+		i = end
+		if digits < 7 || digits > 15 {
+			continue
+		}
+		// A leading + or (.
+		for start > 0 && (text[start-1] == '+' || text[start-1] == '(') {
+			start--
+		}
+		if start > 0 && isAlnum(text[start-1]) || end < len(text) && isLetterByte(text[end]) && !isExtension(text[end:]) {
+			continue
+		}
+		if end < len(text) && text[end] == ')' && strings.IndexByte(text[start:end], '(') >= 0 {
+			end++
+		}
+		ext := extensionEnd(text, end)
+		tf.phone(start, end, ext, digits, shape[:min(groups, len(shape))], groups, seps[:nseps])
+		i = max(i, ext)
+	}
+}
+
+func isExtension(s string) bool {
+	s = strings.ToLower(s[:min(len(s), 3)])
+	return strings.HasPrefix(s, "x") || strings.HasPrefix(s, "ext")
+}
+
+// extensionEnd returns the end of an extension after a phone number ending
+// at end (" x204", " ext. 12", "#3"), or end when there is none.
+func extensionEnd(text string, end int) int {
+	i := end
+	for i < len(text) && i-end < 2 && (text[i] == ' ' || text[i] == ',') {
+		i++
+	}
+	switch {
+	case i < len(text) && text[i] == '#':
+		i++
+	case i+3 <= len(text) && strings.EqualFold(text[i:i+3], "ext"):
+		i += 3
+		for i < len(text) && isLetterByte(text[i]) && i-end < 12 {
+			i++ // "extension"
+		}
+	case i < len(text) && (text[i] == 'x' || text[i] == 'X'):
+		i++
+	default:
+		return end
+	}
+	for i < len(text) && (text[i] == '.' || text[i] == ':' || text[i] == ' ') && i-end < 14 {
+		i++
+	}
+	j := i
+	for j < len(text) && isDigit(text[j]) && j-i < 6 {
+		j++
+	}
+	if j == i || j < len(text) && isAlnum(text[j]) {
+		return end
+	}
+	return j
+}
+
+// phone featurizes the digit run text[start:end].
+func (tf *textFeatures) phone(start, end, ext, digits int, shape []byte, groups int, seps []byte) {
+	s := tf.text[start:end]
+	tf.put(newHash("H:bias"))
+	tf.put(newHash("H:nd").addInt(digits))
+	var g strings.Builder
+	for k, n := range shape {
+		if k > 0 {
+			g.WriteByte('-')
+		}
+		g.WriteByte('0' + n)
+	}
+	if groups > len(shape) {
+		g.WriteString("+")
+	}
+	tf.put(newHash("H:groups").add(g.String()))
+	tf.put(newHash("H:ngroups").addInt(min(groups, 6)))
+	tf.put(newHash("H:seps").add(string(sepSet(seps))))
+	if s[0] == '+' {
+		tf.put(newHash("H:plus"))
+	}
+	if strings.IndexByte(s, '(') >= 0 {
+		tf.put(newHash("H:paren"))
+	}
+	d0 := strings.IndexFunc(s, func(r rune) bool { return r >= '0' && r <= '9' })
+	switch {
+	case strings.HasPrefix(s[d0:], "00"):
+		tf.put(newHash("H:lead00"))
+	case s[d0] == '0':
+		tf.put(newHash("H:lead0"))
+	case s[d0] == '1':
+		tf.put(newHash("H:lead1"))
+	}
+	if digits >= 13 && luhn(digitsOnly(s)) {
+		tf.put(newHash("H:luhn"))
+	}
+	if m := ssnRe.FindStringSubmatch(s); m != nil && m[0] == s && m[2] != "" {
+		tf.put(newHash("H:ssnshape"))
+	}
+	if len(shape) == 3 && shape[0] == 4 && shape[1] <= 2 && shape[2] <= 2 {
+		tf.put(newHash("H:date"))
+	}
+	if num, err := phonenumbers.Parse(s, tf.f.region); err == nil {
+		if phonenumbers.IsValidNumber(num) {
+			tf.put(newHash("H:valid"))
+			if num.GetCountryCode() == 1 {
+				tf.put(newHash("H:validnanp"))
+			}
+		} else if phonenumbers.IsPossibleNumber(num) {
+			tf.put(newHash("H:possible"))
+		}
+	}
+	// Read as an international number without its +.
+	if s[0] != '+' && digits >= 10 {
+		if num, err := phonenumbers.Parse("+"+digitsOnly(s), "ZZ"); err == nil && phonenumbers.IsValidNumber(num) {
+			tf.put(newHash("H:validintl"))
+		}
+	}
+	// Token span for the context features.
+	i, j := tf.tokenSpan(start, end)
+	if ext > end {
+		tf.put(newHash("H:ext"))
+	}
+	tf.context("H:", i, j, 7, 3)
+	tf.emit(modelPhone, start, ext)
+}
+
+// sepSet returns the distinct separators in order of first appearance.
+func sepSet(seps []byte) []byte {
+	var out []byte
+	for _, c := range seps {
+		if strings.IndexByte(string(out), c) < 0 {
+			out = append(out, c)
+		}
+	}
+	if len(out) == 0 {
+		return []byte("_")
+	}
+	return out
+}
+
+// tokenSpan returns the tokens covering bytes [start,end).
+func (tf *textFeatures) tokenSpan(start, end int) (int, int) {
+	i := 0
+	for i < len(tf.toks) && tf.toks[i].end <= start {
+		i++
+	}
+	j := i
+	for j < len(tf.toks) && tf.toks[j].start < end {
+		j++
+	}
+	return i, j
+}
+
+// hasCapital reports whether text has an upper-case ASCII letter or a
+// non-ASCII byte: without either there is no capitalised word to score.
+func hasCapital(text string) bool {
+	for i := 0; i < len(text); i++ {
+		if c := text[i]; c >= 'A' && c <= 'Z' || c >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return false
+}
+
+// modelCandidates scores entity e's candidates in the scan's text with the
+// embedded model.
+func (d *Detector) modelCandidates(sc *scan, e int) []candidate {
+	if sc.model == nil {
+		sc.model = d.learned.feat.newText(sc.text)
+	}
+	var out []candidate
+	for _, c := range sc.model.candidates(e) {
+		score := d.learned.model.Score(e, d.learned.model.Margin(c.Features))
+		if e == modelPhone && fictionalNANP(sc.text[c.Start:c.End], d.region) {
+			score -= 0.5
+		}
+		out = append(out, candidate{entity: ModelEntities[e], start: c.Start, end: c.End, score: score, learned: true})
+	}
+	return out
+}

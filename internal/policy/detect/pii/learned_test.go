@@ -1,0 +1,167 @@
+package pii
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/claudit/claudit/internal/policy/classifier"
+	"github.com/claudit/claudit/internal/policy/detect"
+)
+
+//go:embed model/pii.manifest.json
+var manifestFile []byte
+
+// TestModelManifest checks that the embedded model is the one its manifest
+// describes and was trained on the shared data as it is now.
+func TestModelManifest(t *testing.T) {
+	man, err := classifier.ParseManifest(manifestFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = man.Check(modelFile, classifier.SharedDir())
+	if errors.Is(err, classifier.ErrNoData) {
+		t.Skipf("shared data not present, only the model hash was checked: %v", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestModelRoundTrip(t *testing.T) {
+	m, err := ParseModel(modelFile)
+	if err != nil {
+		t.Fatalf("embedded model: %v", err)
+	}
+	b, err := m.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != string(modelFile) {
+		t.Errorf("re-encoded model differs from the embedded file")
+	}
+	for _, bad := range [][]byte{nil, []byte("not a model"), modelFile[:len(modelFile)/2]} {
+		if _, err := ParseModel(bad); err == nil {
+			t.Errorf("ParseModel(%d bytes) = nil error", len(bad))
+		}
+	}
+}
+
+// learnedEntity runs the default pii policy's thresholds on text and
+// reports whether entity was found by any recognizer, with its excerpt.
+func learnedEntity(t *testing.T, d detect.Detector, text, entity string) (bool, string) {
+	t.Helper()
+	for _, f := range d.Detect(context.Background(), detect.Input{Text: text}) {
+		if f.Entity == entity {
+			return true, text[f.Start:f.End]
+		}
+	}
+	return false, ""
+}
+
+// defaultThresholds are the pii policy's thresholds in the default policies.
+var defaultThresholds = detect.Params{"threshold": 0.5, "thresholds": map[string]any{"PHONE": 0.6, "IP_ADDRESS": 0.55, "PERSON": 0.7}}
+
+func TestLearnedPerson(t *testing.T) {
+	d := newDetector(t, defaultThresholds)
+	tests := []struct {
+		text string
+		want bool
+	}{
+		{"Meeting notes: Lucía Fernández agreed on the budget.", true},
+		{"The Great Gatsby was written by F. Scott Fitzgerald.", true},
+		{"Could you add Oluwaseun Adeyemi to the shared calendar?", true},
+		{"Signed by Margarethe Vandenberg on behalf of the board", true},
+		{"I read the New York Times every Monday morning.", false},
+		{"We migrated from PostgreSQL to Amazon Aurora last quarter.", false},
+		{"Explain how Kubernetes schedules pods across nodes.", false},
+		{"Translate \"Good Morning\" into German.", false},
+		{"Hey, can you fix the Docker build before Friday?", false},
+		{"In 1999 Apple released three new Macs.", false},
+		{"what is the capital of australia", false},
+	}
+	for _, tt := range tests {
+		got, span := learnedEntity(t, d, tt.text, Person)
+		if got != tt.want {
+			t.Errorf("%q: PERSON found %v (%q), want %v", tt.text, got, span, tt.want)
+		}
+	}
+}
+
+func TestLearnedStreetAddress(t *testing.T) {
+	d := newDetector(t, defaultThresholds)
+	tests := []struct {
+		text string
+		want bool
+	}{
+		{"She moved to 1600 Pennsylvania Avenue NW, Washington, DC 20500 last year.", true},
+		{"Send invoices to Acme GmbH, Hauptstraße 12, 10115 Berlin, Germany.", true},
+		{"Deliver to:\nOrla Brennan\n42 Quayside Row\nGalway H91 2X3", true},
+		{"The function returns 404 when the user has 3 retries left.", false},
+		{"Chapter 12 Section 4 covers eigenvalues.", false},
+		{"Please set the timeout to 3000 ms and retry 5 times.", false},
+		{"Reach the front desk on +49 30 1234567 ext. 204.", false},
+		{"Version 10.2.3 was released on 2023-05-01.", false},
+	}
+	for _, tt := range tests {
+		got, span := learnedEntity(t, d, tt.text, StreetAddress)
+		if got != tt.want {
+			t.Errorf("%q: STREET_ADDRESS found %v (%q), want %v", tt.text, got, span, tt.want)
+		}
+	}
+}
+
+func TestLearnedPhone(t *testing.T) {
+	d := newDetector(t, defaultThresholds)
+	tests := []struct {
+		text string
+		want bool
+		span string // the finding's text, when want
+	}{
+		{"Reach the front desk on +49 30 1234567 ext. 204.", true, "+49 30 1234567 ext. 204"},
+		{"fax: (212) 867-7788", true, "(212) 867-7788"},
+		{"Text Maria on 646 123 4567 about the party.", true, "646 123 4567"},
+		{"The population grew from 1,234,567 to 2,345,678.", false, ""},
+		{"ISBN 978-0-306-40615-7 is the book.", false, ""},
+		{"Use port 8080 and the timestamp 1700000000.", false, ""},
+		{"Version 10.2.3.4 was released on 2023-05-01.", false, ""},
+		{"call (415) 555-0123 for the demo line", false, ""},
+	}
+	for _, tt := range tests {
+		got, span := learnedEntity(t, d, tt.text, Phone)
+		if got != tt.want || tt.want && span != tt.span {
+			t.Errorf("%q: PHONE found %v (%q), want %v (%q)", tt.text, got, span, tt.want, tt.span)
+		}
+	}
+}
+
+func TestTokenize(t *testing.T) {
+	text := "Dr. O'Neil-Smith, 12b Ørsted Vej\nx"
+	var got []string
+	for _, tk := range tokenize(text, nil) {
+		got = append(got, text[tk.start:tk.end])
+	}
+	want := []string{"Dr", ".", "O'Neil-Smith", ",", "12", "b", "Ørsted", "Vej", "\n", "x"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("tokenize = %q, want %q", got, want)
+	}
+}
+
+func FuzzModelCandidates(f *testing.F) {
+	for _, s := range []string{"Call Ana Lima at +351 912 345 678 x12", "7 Rue des Lilas\n75001 Paris", "", "ÅÄÖ 12-34 ((5))"} {
+		f.Add(s)
+	}
+	l, err := loadLearned()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		for _, c := range l.feat.Candidates(text, [numModelEntities]bool{true, true, true}) {
+			if c.Start < 0 || c.End > len(text) || c.Start >= c.End || c.Intrinsic > len(c.Features) {
+				t.Fatalf("candidate %+v out of range for %d bytes", c, len(text))
+			}
+		}
+	})
+}
