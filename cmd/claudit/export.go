@@ -58,7 +58,8 @@ one page at a time, so exports of any size run in bounded memory.`)
 	}
 	var w io.Writer = os.Stdout
 	if *out != "" {
-		file, err := os.Create(*out)
+		// Exports hold prompts and PII: readable by the owner only.
+		file, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 		if err != nil {
 			return fmt.Errorf("create %s: %w", *out, err)
 		}

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -60,6 +61,7 @@ func run(ctx context.Context, args []string) int {
 		fmt.Println("claudit", app.Version)
 		return 0
 	}
+	args = globalFlagsAfterCommand(args)
 	for _, c := range commands {
 		if c.name == args[0] {
 			err := c.run(ctx, args[1:])
@@ -92,9 +94,55 @@ type exitCode int
 
 func (e exitCode) Error() string { return fmt.Sprintf("exit %d", int(e)) }
 
+// globalFlagsAfterCommand moves --log-level given before the command
+// ("claudit --log-level debug sync --once") to the command's own arguments,
+// before any "--", where every command's flag set reads it.
+func globalFlagsAfterCommand(args []string) []string {
+	n := 0 // how many leading arguments are --log-level and its value
+	for n < len(args) {
+		a := args[n]
+		if a == "-log-level" || a == "--log-level" {
+			n += 2
+		} else if strings.HasPrefix(a, "-log-level=") || strings.HasPrefix(a, "--log-level=") {
+			n++
+		} else {
+			break
+		}
+	}
+	if n == 0 || n >= len(args) {
+		return args // nothing to move, or no command to move it after
+	}
+	global, cmd, rest := args[:n], args[n], args[n+1:]
+	end := slices.Index(rest, "--")
+	if end < 0 {
+		end = len(rest)
+	}
+	out := append([]string{cmd}, rest[:end]...)
+	out = append(out, global...)
+	return append(out, rest[end:]...)
+}
+
+// logLevels are the values of --log-level and log_level.
+var logLevels = []string{"debug", "info", "warn", "error"}
+
+// logLevel is --log-level when given, else def; an unknown level is an error.
+func logLevel(fs *flag.FlagSet, def string) (string, error) {
+	f := fs.Lookup("log-level")
+	if f == nil || f.Value.String() == "" {
+		return def, nil
+	}
+	v := strings.ToLower(f.Value.String())
+	if !slices.Contains(logLevels, v) {
+		return "", fmt.Errorf("--log-level %q: use one of %s", f.Value.String(), strings.Join(logLevels, ", "))
+	}
+	return v, nil
+}
+
 // newFlags builds a flag set whose --help prints a summary and the flags.
+// Every command takes --log-level.
 func newFlags(name, synopsis, help string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.String("log-level", "", "log level: debug, info, warn or error (overrides log_level in the config)")
 	fs.Usage = func() {
 		w := fs.Output()
 		fmt.Fprintf(w, "Usage: claudit %s %s\n\n%s\n\nFlags:\n", name, synopsis, strings.TrimSpace(help))
@@ -103,14 +151,31 @@ func newFlags(name, synopsis, help string) *flag.FlagSet {
 	return fs
 }
 
+// parse parses flags in any position ("backfill status 1 --config X"),
+// leaving the positional arguments in fs.Args(); after "--" every argument
+// is positional.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return errUsage
 		}
-		return errUsage
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		// flag.Parse stops after consuming "--": the rest is positional.
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			pos = append(pos, rest...)
+			break
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
 	}
-	return nil
+	// A last parse of only "--" and the positional arguments sets fs.Args().
+	return fs.Parse(append([]string{"--"}, pos...))
 }
 
 // configFlag adds --config with the documented default.
@@ -126,7 +191,14 @@ func loadConfig(fs *flag.FlagSet, path string) (*config.Config, error) {
 			explicit = true
 		}
 	})
-	return config.Load(path, explicit)
+	cfg, err := config.Load(path, explicit)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.LogLevel, err = logLevel(fs, cfg.LogLevel); err != nil {
+		return nil, err
+	}
+	return cfg, nil
 }
 
 // openApp loads config, logger and store.

@@ -99,7 +99,8 @@ Examples:
 		_, err := os.Stdout.Write(buf.Bytes())
 		return err
 	}
-	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+	// Reports name users and findings: readable by the owner only.
+	if err := os.WriteFile(*out, buf.Bytes(), 0o600); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
 	fmt.Fprintf(os.Stderr, "wrote %s report for %s to %s to %s\n", f, from.Format("2006-01-02 15:04"), to.Format("2006-01-02 15:04 MST"), *out)

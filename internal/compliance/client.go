@@ -159,8 +159,10 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, out 
 		if wait <= 0 {
 			wait = c.backoff(attempt)
 		}
-		atomicAdd(&c.stats.Retries, 1)
-		c.log.Debug("compliance request retry", "method", method, "path", path, "attempt", attempt+1, "wait", wait, "err", err)
+		n := atomicAdd(&c.stats.Retries, 1)
+		// WARN: retries are the first sign of a struggling API or network.
+		c.log.Warn("compliance request retry", "method", method, "path", path, "attempt", attempt+1,
+			"max_retries", c.opts.MaxRetries, "retries", n, "wait", wait, "err", err)
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():

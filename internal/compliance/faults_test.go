@@ -1,9 +1,12 @@
 package compliance_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -122,4 +125,44 @@ func sameChat(s *simulator.Server, got *compliance.ChatMessages) error {
 		return errorf("chat %s differs:\n got  %.400s\n want %.400s", got.ID, g, w)
 	}
 	return nil
+}
+
+// TestRetriesLoggedAtWarn walks a feed where half the requests fail and wants
+// one WARN line per retry, each with the request's attempt and the client's
+// running count, so an operator at the default level sees a struggling API.
+func TestRetriesLoggedAtWarn(t *testing.T) {
+	_, ts := startSim(t, simulator.Config{Seed: 9, Users: 5, Days: 2, Faults: 0.5,
+		FaultRetryAfter: time.Millisecond, FaultDelay: time.Millisecond})
+	var buf bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	c := newClient(t, ts.URL, simulator.DefaultKey, func(o *compliance.Options) {
+		o.MaxRetries = 40
+		o.Logger = log
+	})
+	walk(t, c, compliance.ActivityQuery{Limit: 50})
+	st := c.Stats()
+	if st.Retries == 0 {
+		t.Fatal("no request was retried: faults were not injected")
+	}
+	var lines []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		if l == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("log line %q: %v", l, err)
+		}
+		if m["msg"] == "compliance request retry" {
+			lines = append(lines, m)
+		}
+	}
+	if int64(len(lines)) != st.Retries {
+		t.Fatalf("%d retry lines at WARN, want %d:\n%s", len(lines), st.Retries, buf.String())
+	}
+	for i, m := range lines {
+		if m["level"] != "WARN" || m["attempt"] == nil || m["retries"] != float64(i+1) {
+			t.Fatalf("retry line %d: %v", i, m)
+		}
+	}
 }

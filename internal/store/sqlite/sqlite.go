@@ -6,9 +6,11 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 
@@ -22,6 +24,9 @@ var migrations embed.FS
 
 // Open opens (creating if needed) the database at path and migrates it.
 func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
+	if err := createPrivate(path); err != nil {
+		return nil, err
+	}
 	pragmas := url.Values{}
 	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(ON)", "cache_size(-16384)", "temp_store(MEMORY)"} {
 		pragmas.Add("_pragma", p)
@@ -133,6 +138,23 @@ func (c *checkpointer) close() error {
 
 // ftsQuery quotes each word so user input is never parsed as FTS5 syntax;
 // the words must all occur (implicit AND).
+// createPrivate creates a missing database file readable by the owner only
+// (it holds every prompt); SQLite gives the WAL and shared-memory files the
+// database file's mode. An existing file keeps the mode its owner chose.
+func createPrivate(path string) error {
+	if path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create sqlite %s: %w", path, err)
+	}
+	return f.Close()
+}
+
 func ftsQuery(q string) string {
 	var parts []string
 	for _, w := range strings.Fields(q) {

@@ -3,6 +3,7 @@ package sqlite_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -89,6 +90,31 @@ func TestFullTextIndexMatchesMessages(t *testing.T) {
 		got, _, err := s.PromptEvents(ctx, store.EventFilter{IntegrationID: in.ID, Query: word, Limit: 50})
 		if err != nil || len(got) != want {
 			t.Fatalf("search %q: %d results, want %d (%v)", word, len(got), want, err)
+		}
+	}
+}
+
+// TestDatabaseFilesPrivate wants a new database, its WAL and its shared
+// memory file readable by the owner only: they hold every prompt.
+func TestDatabaseFilesPrivate(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "claudit.db")
+	s, err := sqlite.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	in := &store.Integration{Name: "acme", BaseURL: "http://127.0.0.1:1"}
+	if err := s.UpsertIntegration(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+			t.Errorf("%s: mode %v, want 0600", filepath.Base(p), perm)
 		}
 	}
 }
