@@ -127,6 +127,8 @@ type Deliverer struct {
 	// Poll is the idle wait between empty claims (default 500ms).
 	Poll time.Duration
 	Log  *slog.Logger
+
+	install string // the store's install id, read on the first claim
 }
 
 func (d *Deliverer) defaults() {
@@ -180,6 +182,13 @@ func (d *Deliverer) Run(ctx context.Context) error {
 // DeliverOnce claims one batch and sends it; it returns how many rows it handled.
 func (d *Deliverer) DeliverOnce(ctx context.Context) (int, error) {
 	d.defaults()
+	if d.install == "" {
+		id, err := d.Store.InstallID(ctx)
+		if err != nil {
+			return 0, err
+		}
+		d.install = id
+	}
 	items, err := d.Store.ClaimOutbox(ctx, d.Worker, d.Batch, d.Lease)
 	if err != nil || len(items) == 0 {
 		return 0, err
@@ -199,8 +208,12 @@ func (d *Deliverer) DeliverOnce(ctx context.Context) (int, error) {
 	return len(items), errors.Join(errs...)
 }
 
-// DeliveryID is the idempotency key receivers see for an outbox row.
-func DeliveryID(id int64) string { return "claudit-" + strconv.FormatInt(id, 10) }
+// DeliveryID is the idempotency key receivers see for an outbox row of the
+// database with this install id: the same on every retry of the row, and
+// unique across installs sending to one receiver.
+func DeliveryID(install string, id int64) string {
+	return "claudit-" + install + "-" + strconv.FormatInt(id, 10)
+}
 
 func (d *Deliverer) send(ctx context.Context, name string, items []store.OutboxItem) error {
 	s, ok := d.Sinks[name]
@@ -218,7 +231,7 @@ func (d *Deliverer) send(ctx context.Context, name string, items []store.OutboxI
 			_ = d.Store.FailOutbox(ctx, it.ID, d.Worker, "undecodable payload: "+err.Error(), time.Now(), true)
 			continue
 		}
-		del.ID = DeliveryID(it.ID)
+		del.ID = DeliveryID(d.install, it.ID)
 		byID[del.ID] = it
 		batch = append(batch, del)
 	}

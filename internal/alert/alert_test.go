@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -131,11 +132,15 @@ func TestDeliveryAfterWorkerDiesMidway(t *testing.T) {
 		t.Fatalf("claim: %v", err)
 	}
 	s := webhookSink(t, rcv.URL)
+	install, err := st.InstallID(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
 	var sent []sink.Delivery
 	for _, it := range claimed[:2] {
 		var d sink.Delivery
 		_ = json.Unmarshal(it.Payload, &d)
-		d.ID = alert.DeliveryID(it.ID)
+		d.ID = alert.DeliveryID(install, it.ID)
 		sent = append(sent, d)
 	}
 	if err := s.Send(context.Background(), sent); err != nil {
@@ -219,4 +224,26 @@ func BenchmarkOutboxToWebhook(b *testing.B) {
 		done += n
 	}
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "deliveries/s")
+}
+
+// TestIdempotencyKeysUniqueAcrossInstalls delivers the alerts of two separate
+// databases to one receiver: no key may repeat, or the receiver would drop
+// real alerts as duplicates. A retried delivery keeps its key.
+func TestIdempotencyKeysUniqueAcrossInstalls(t *testing.T) {
+	rcv := sinktest.NewHTTPReceiver(t)
+	rcv.FailNext(2, 503)
+	for range 2 {
+		st := openStore(t)
+		queueAlerts(t, st, 3, "x")
+		drain(t, deliverer(st, webhookSink(t, rcv.URL), "w1"), st)
+	}
+	keys := idempotencyKeys(t, rcv)
+	if len(keys) != 6 {
+		t.Fatalf("%d distinct keys for 6 alerts of two installs: %v", len(keys), keys)
+	}
+	for k := range keys {
+		if !strings.HasPrefix(k, "claudit-") || len(k) < len("claudit-")+32 {
+			t.Errorf("key %q: want claudit-<install id>-<row id>", k)
+		}
+	}
 }

@@ -554,6 +554,9 @@ type OutboxStore interface {
 	RetryDead(ctx context.Context, id int64) (int64, error)
 	// OutboxCounts counts rows by status.
 	OutboxCounts(ctx context.Context) (map[string]int, error)
+	// InstallID is the database's random id, made once when it was created;
+	// idempotency keys carry it so they are unique across installs.
+	InstallID(ctx context.Context) (string, error)
 }
 
 // CleanText makes text storable in every backend: invalid UTF-8 becomes

@@ -386,6 +386,15 @@ func (s *Store) RetryDead(ctx context.Context, id int64) (int64, error) {
 	return r.RowsAffected()
 }
 
+// InstallID reads the database's random id, made by a migration.
+func (s *Store) InstallID(ctx context.Context) (string, error) {
+	var id string
+	if err := s.r.QueryRowContext(ctx, `SELECT id FROM install WHERE singleton = 1`).Scan(&id); err != nil {
+		return "", fmt.Errorf("read install id: %w", err)
+	}
+	return id, nil
+}
+
 // OutboxCounts counts rows by status.
 func (s *Store) OutboxCounts(ctx context.Context) (map[string]int, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT status, COUNT(*) FROM outbox GROUP BY status`)

@@ -177,3 +177,24 @@ func testRetention(t *testing.T, s store.Store) {
 		t.Fatalf("recent activity dropped: %v", err)
 	}
 }
+
+// testInstallID wants every database to carry its own random install id,
+// the same on every read: idempotency keys are built from it.
+func testInstallID(t *testing.T, open Opener) {
+	ctx := context.Background()
+	a, b := asFull(t, open(t)), asFull(t, open(t))
+	ida, err := a.InstallID(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idb, err := b.InstallID(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ida) < 32 || ida == idb {
+		t.Fatalf("install ids %q and %q: want two different random ids", ida, idb)
+	}
+	if again, err := a.InstallID(ctx); err != nil || again != ida {
+		t.Fatalf("install id changed: %q then %q (%v)", ida, again, err)
+	}
+}
