@@ -10,11 +10,15 @@
 // entropy, then the global and rule allowlists (regexes and stop words).
 //
 // On top of gitleaks, data/rules.yaml adds what shows up in chats more than in
-// repositories: PEM private keys pasted without an END line, database URLs
-// and ADO.NET connection strings with passwords, and generic
-// `password=`/`secret:` assignments gated by an entropy threshold and a
-// placeholder list. The Entity of a finding is the rule id; its span is the
-// secret itself and its excerpt is always redacted.
+// repositories: PEM private keys pasted without an END line, inside escaped
+// JSON strings or base64-encoded; URLs and ADO.NET connection strings with
+// passwords; generic `password=`/`secret:` assignments and token-like values
+// next to a credential word ("acme SECRET 9f2c...", "ACME_TOKEN=..."), gated
+// by entropy, required character classes and a placeholder list; passwords
+// on command lines, in .netrc, web.config and .NET/PowerShell code; password
+// hashes; and provider tokens with a distinctive prefix that gitleaks lacks.
+// The Entity of a finding is the rule id; its span is the secret itself and
+// its excerpt is always redacted.
 package secrets
 
 import (
@@ -54,10 +58,19 @@ type rule struct {
 	re          *glregexp.Regexp
 	path        *glregexp.Regexp
 	secretGroup int
-	entropy     float64
-	keywords    []string
-	generic     bool
-	allowlists  []*glconfig.Allowlist
+	// secretGroups, when set, are alternative secret groups (one per
+	// branch of the regex): the first non-empty one is the secret.
+	secretGroups []int
+	entropy      float64
+	keywords     []string
+	generic      bool
+	// placeholders is set when the secret is a free-form value (generic
+	// rules, curl headers): the placeholder list applies to it.
+	placeholders bool
+	// needs lists character classes the secret must hold (letter, digit,
+	// lower, upper), for rules whose context alone is loose.
+	needs      []string
+	allowlists []*glconfig.Allowlist
 	// maxLen bounds the bytes of a match (0: unbounded or too long to
 	// window), and maxKeyword is the longest keyword: together they give
 	// the window around a keyword that holds every match containing it.
@@ -270,6 +283,24 @@ var loadRules = sync.OnceValues(func() (*ruleSet, error) {
 		return nil, err
 	}
 	rs.global = gl.Allowlists
+	var extra struct {
+		Rules []struct {
+			ID           string   `yaml:"id"`
+			Regex        string   `yaml:"regex"`
+			SecretGroup  int      `yaml:"secret_group"`
+			SecretGroups []int    `yaml:"secret_groups"`
+			Entropy      float64  `yaml:"entropy"`
+			Keywords     []string `yaml:"keywords"`
+			Generic      bool     `yaml:"generic"`
+			Needs        []string `yaml:"needs"`
+		} `yaml:"rules"`
+		PlaceholderRules  []string `yaml:"placeholder_rules"`
+		Placeholders      []string `yaml:"placeholders"`
+		PlaceholderValues []string `yaml:"placeholder_values"`
+	}
+	if err := yaml.Unmarshal(extraRulesYAML, &extra); err != nil {
+		return nil, fmt.Errorf("secrets: parse data/rules.yaml: %w", err)
+	}
 	ids := make([]string, 0, len(gl.Rules))
 	for id := range gl.Rules {
 		ids = append(ids, id)
@@ -283,23 +314,9 @@ var loadRules = sync.OnceValues(func() (*ruleSet, error) {
 		rs.rules = append(rs.rules, rule{
 			id: r.RuleID, re: r.Regex, path: r.Path, secretGroup: r.SecretGroup,
 			entropy: r.Entropy, keywords: r.Keywords, allowlists: r.Allowlists,
-			generic: strings.HasPrefix(r.RuleID, "generic"),
+			generic:      strings.HasPrefix(r.RuleID, "generic"),
+			placeholders: strings.HasPrefix(r.RuleID, "generic") || slices.Contains(extra.PlaceholderRules, r.RuleID),
 		}.withBounds())
-	}
-	var extra struct {
-		Rules []struct {
-			ID          string   `yaml:"id"`
-			Regex       string   `yaml:"regex"`
-			SecretGroup int      `yaml:"secret_group"`
-			Entropy     float64  `yaml:"entropy"`
-			Keywords    []string `yaml:"keywords"`
-			Generic     bool     `yaml:"generic"`
-		} `yaml:"rules"`
-		Placeholders      []string `yaml:"placeholders"`
-		PlaceholderValues []string `yaml:"placeholder_values"`
-	}
-	if err := yaml.Unmarshal(extraRulesYAML, &extra); err != nil {
-		return nil, fmt.Errorf("secrets: parse data/rules.yaml: %w", err)
 	}
 	for _, r := range extra.Rules {
 		re, err := compile(r.Regex)
@@ -310,8 +327,14 @@ var loadRules = sync.OnceValues(func() (*ruleSet, error) {
 		for i, k := range r.Keywords {
 			kws[i] = strings.ToLower(k)
 		}
-		rs.rules = append(rs.rules, rule{id: r.ID, re: re, secretGroup: r.SecretGroup,
-			entropy: r.Entropy, keywords: kws, generic: r.Generic}.withBounds())
+		for _, c := range r.Needs {
+			if _, ok := charClasses[c]; !ok {
+				return nil, fmt.Errorf("secrets: rule %s: unknown class %q in needs", r.ID, c)
+			}
+		}
+		rs.rules = append(rs.rules, rule{id: r.ID, re: re, secretGroup: r.SecretGroup, secretGroups: r.SecretGroups,
+			entropy: r.Entropy, keywords: kws, generic: r.Generic, placeholders: r.Generic,
+			needs: r.Needs}.withBounds())
 	}
 	for _, p := range extra.Placeholders {
 		rs.placeholders = append(rs.placeholders, strings.ToLower(p))
@@ -562,7 +585,10 @@ func (d *Detector) finding(r *rule, text string, m []int, fileName string) (dete
 	if threshold > 0 && ent <= threshold {
 		return detect.Finding{}, false
 	}
-	if r.generic && d.isPlaceholder(secret) {
+	if !hasClasses(secret, r.needs) {
+		return detect.Finding{}, false
+	}
+	if r.placeholders && d.isPlaceholder(secret) {
 		return detect.Finding{}, false
 	}
 	// A whole-value placeholder ("pass") is never a real secret, whatever the rule.
@@ -634,6 +660,14 @@ func secretSpan(r *rule, m []int) (int, int) {
 	if groups == 0 {
 		return m[0], m[1]
 	}
+	if len(r.secretGroups) > 0 {
+		for _, g := range r.secretGroups {
+			if g <= groups && m[2*g] >= 0 && m[2*g+1] > m[2*g] {
+				return m[2*g], m[2*g+1]
+			}
+		}
+		return -1, -1
+	}
 	if r.secretGroup > 0 {
 		if r.secretGroup > groups || m[2*r.secretGroup] < 0 {
 			return -1, -1
@@ -646,6 +680,24 @@ func secretSpan(r *rule, m []int) (int, int) {
 		}
 	}
 	return m[0], m[1]
+}
+
+// charClasses are the character classes a rule's needs may name.
+var charClasses = map[string]func(rune) bool{
+	"letter": func(c rune) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' },
+	"digit":  func(c rune) bool { return c >= '0' && c <= '9' },
+	"lower":  func(c rune) bool { return c >= 'a' && c <= 'z' },
+	"upper":  func(c rune) bool { return c >= 'A' && c <= 'Z' },
+}
+
+// hasClasses reports whether s holds a character of every class in needs.
+func hasClasses(s string, needs []string) bool {
+	for _, c := range needs {
+		if !strings.ContainsFunc(s, charClasses[c]) {
+			return false
+		}
+	}
+	return true
 }
 
 func (d *Detector) isPlaceholder(secret string) bool {

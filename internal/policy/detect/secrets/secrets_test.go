@@ -177,23 +177,29 @@ func TestBoundedWindowsMatchWholeText(t *testing.T) {
 		}
 		text := b.String()
 		got := d.Detect(context.Background(), detect.Input{Text: text})
-		var want []detect.Finding
+		// Every rule over the whole text, as overlapping findings of
+		// unbounded rules decide which bounded ones preferSpecific keeps.
+		var all []detect.Finding
 		for i := range d.rules {
 			rl := &d.rules[i]
-			if (rl.maxLen > 0 || rl.anchored != nil) && slices.ContainsFunc(rl.keywords, func(k string) bool { return strings.Contains(strings.ToLower(text), k) }) {
-				want = append(want, d.detectRule(rl, text, [2]int{0, len(text)}, "")...)
+			if slices.ContainsFunc(rl.keywords, func(k string) bool { return strings.Contains(strings.ToLower(text), k) }) {
+				all = append(all, d.detectRule(rl, text, [2]int{0, len(text)}, "")...)
 			}
 		}
-		want = preferSpecific(want)
-		total += len(want)
-		var gotBounded []detect.Finding
-		for _, f := range got {
-			for i := range d.rules {
-				if d.rules[i].id == f.Entity && (d.rules[i].maxLen > 0 || d.rules[i].anchored != nil) {
-					gotBounded = append(gotBounded, f)
+		bounded := func(fs []detect.Finding) []detect.Finding {
+			var out []detect.Finding
+			for _, f := range fs {
+				for i := range d.rules {
+					if d.rules[i].id == f.Entity && (d.rules[i].maxLen > 0 || d.rules[i].anchored != nil) {
+						out = append(out, f)
+					}
 				}
 			}
+			return out
 		}
+		want := bounded(preferSpecific(all))
+		total += len(want)
+		gotBounded := bounded(got)
 		if len(gotBounded) != len(want) {
 			t.Fatalf("%q: windows found %+v, whole text %+v", text, gotBounded, want)
 		}
