@@ -1,7 +1,7 @@
 # The two commands of the README: `make demo` runs the product, `make test` runs every check.
 GO ?= go
 
-.PHONY: demo test vet fmt-check race build bench fuzz
+.PHONY: demo test vet fmt-check race build bench fuzz models
 
 demo:
 	$(GO) run ./cmd/claudit demo
@@ -26,6 +26,14 @@ race:
 	else \
 	  echo "race: skipped, the race detector needs cgo and a C compiler"; \
 	fi
+
+# Rebuild every embedded model from ../shared (SHARED=dir to point elsewhere):
+# the same data gives the same bytes; each manifest records data, seed and
+# test-split figures, and the detectors' tests check them against the data.
+SHARED ?= ../shared
+models:
+	$(GO) run ./tools/train --shared $(SHARED)
+	$(GO) run ./tools/trainpii --data $(SHARED)
 
 vet:
 	$(GO) vet ./...

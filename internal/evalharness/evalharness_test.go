@@ -267,7 +267,7 @@ func TestRun(t *testing.T) {
 	if err := rep.WriteJSON(&js); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"PRECISION", "injection.jsonl  injection  any", "LOCATION †", "rules only (no trained model embedded)", "skipped, no detector mapped: notes.jsonl"} {
+	for _, want := range []string{"PRECISION", "injection.jsonl  injection  any", "LOCATION †", "rules and trained model", "skipped, no detector mapped: notes.jsonl"} {
 		if !strings.Contains(table.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, table.String())
 		}

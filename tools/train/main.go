@@ -1,31 +1,32 @@
-// Command train fits the prompt-injection or jailbreak classifier on the
-// labeled JSONL files in an evaluation folder and writes the model file that
-// the detector embeds, plus a provenance JSON beside it.
+// Command train fits the embedded text classifiers (prompt injection,
+// jailbreak, toxicity, sexual content) on the labeled JSONL files in the
+// shared data folder and writes each model file with its manifest beside it.
 //
-//	go run ./tools/train --data ../shared/eval --out internal/policy/detect/injection/model/model.bin
+//	go run ./tools/train                     # every model (what `make models` runs)
+//	go run ./tools/train --category jailbreak
 //
-// The category (and so the input file, <category>.jsonl) defaults to the
-// detector package named in --out. Rows are split into train, calibration and
-// test parts by a hash of their text (classifier.SplitRule); the model sees
-// only the train part, Platt calibration only the calibration part, and the
-// reported metrics come from the test part alone.
+// For a category C the model is trained on the train-split rows of
+// eval/C.jsonl (classifier.SplitRule), on every row of train/C.jsonl and of
+// train/negatives.jsonl, plus its calibration-split rows; Platt calibration
+// and the operating point use 4-fold out-of-fold margins of those eval rows;
+// the figures recorded in the manifest come from its test-split rows, which
+// nothing else sees.
+// The same data and flags give bit-identical files.
 package main
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/claudit/claudit/internal/policy/classifier"
 )
@@ -37,174 +38,380 @@ func main() {
 	}
 }
 
-// SourceFile describes one input file.
-type SourceFile struct {
-	File      string `json:"file"`
-	SHA256    string `json:"sha256"`
-	Rows      int    `json:"rows"`
-	Positives int    `json:"positives"`
-	Negatives int    `json:"negatives"`
+// Category says where a model's data comes from and where it goes.
+type Category struct {
+	Name string
+	// Out is the model path relative to the repository root.
+	Out string
+	// Train lists the files (relative to the shared folder) used whole.
+	Train []string
+	// EvalRepeat weights the eval train-split rows against the larger,
+	// templated train/ files; MaxFPR bounds the operating point's
+	// false-positive rate on the calibration rows. Both were chosen on
+	// held-out train-split rows (--dev), never on the test split.
+	EvalRepeat int
+	MaxFPR     float64
 }
 
-// Provenance is written next to the model so anyone can tell what it was
-// trained on and how well it did on data it never saw.
-type Provenance struct {
-	Category    string                 `json:"category"`
-	Created     string                 `json:"created"`
-	Command     string                 `json:"command"`
-	Sources     []SourceFile           `json:"sources"`
-	RowSources  map[string]int         `json:"row_sources"`
-	Licenses    map[string]int         `json:"licenses"`
-	SplitRule   string                 `json:"split_rule"`
-	SplitRows   map[string]int         `json:"split_rows"`
-	Config      classifier.TrainConfig `json:"config"`
-	PlattA      float32                `json:"platt_a"`
-	PlattB      float32                `json:"platt_b"`
-	TestMetrics classifier.Metrics     `json:"test_metrics"`
-	CalMetrics  *classifier.Metrics    `json:"calibration_metrics,omitempty"`
-	ModelFile   string                 `json:"model_file"`
-	ModelSHA256 string                 `json:"model_sha256"`
-	ModelBytes  int                    `json:"model_bytes"`
-	NonZero     int                    `json:"nonzero_weights"`
+// Categories are the embedded models `make models` rebuilds.
+var Categories = []Category{
+	{Name: "injection", Out: "internal/policy/detect/injection/model/model.bin", Train: []string{"train/injection.jsonl", "train/negatives.jsonl"}, EvalRepeat: 3, MaxFPR: 0.01},
+	{Name: "jailbreak", Out: "internal/policy/detect/jailbreak/model/model.bin", Train: []string{"train/jailbreak.jsonl", "train/negatives.jsonl"}, EvalRepeat: 3, MaxFPR: 0.01},
+	{Name: "toxicity", Out: "internal/policy/detect/toxicity/model/toxicity.bin", Train: []string{"train/toxicity.jsonl", "train/negatives.jsonl"}, EvalRepeat: 4, MaxFPR: 0.02},
+	{Name: "sexual", Out: "internal/policy/detect/toxicity/model/sexual.bin", Train: []string{"train/sexual.jsonl", "train/negatives.jsonl"}, EvalRepeat: 3, MaxFPR: 0.01},
 }
+
+// Anchor is the score the chosen operating point is mapped to: the default
+// policies flag these detectors at 0.7.
+const Anchor = 0.7
+
+// Overrides of the categories' settings, for experiments: 0 keeps the
+// category's own; evalOnly leaves the train/ files out; devMode reports
+// on held-out train-split rows.
+var (
+	maxCalFPR  float64
+	evalRepeat int
+	evalOnly   bool
+	devMode    bool
+)
 
 func run(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
-	def := classifier.DefaultTrainConfig()
-	data := fs.String("data", "../shared/eval", "folder with labeled <category>.jsonl files")
-	out := fs.String("out", "", "model file to write, e.g. internal/policy/detect/injection/model/model.bin")
-	category := fs.String("category", "", "data category; default: the detector package named in --out")
-	files := fs.String("files", "", "comma-separated JSONL files in --data to use instead of <category>.jsonl")
+	def := DefaultConfig()
+	shared := fs.String("shared", filepath.Join("..", "shared"), "shared data folder holding eval/ and train/")
+	root := fs.String("root", ".", "repository root the model paths are relative to")
+	only := fs.String("category", "", "train only this category (injection, jailbreak, toxicity, sexual)")
 	epochs := fs.Int("epochs", def.Epochs, "SGD epochs")
 	l2 := fs.Float64("l2", def.L2, "L2 regularization strength")
-	lr := fs.Float64("lr", def.LearningRate, "initial learning rate")
 	bits := fs.Int("bits", int(def.Features.Bits), "log2 of the hash buckets")
-	threshold := fs.Float64("threshold", 0.5, "score threshold for the reported metrics")
-	created := fs.String("date", time.Now().UTC().Format(time.DateOnly), "date recorded in the provenance file")
+	flags := fs.Int("flags", int(def.Features.Flags), "feature groups: 1 normalize, 2 structure")
+	dry := fs.Bool("dry-run", false, "train and report, write nothing")
+	charMin := fs.Int("char-min", int(def.Features.CharMin), "shortest character n-gram")
+	charMax := fs.Int("char-max", int(def.Features.CharMax), "longest character n-gram")
+	wordN := fs.Int("word-ngrams", int(def.Features.WordNgrams), "longest word n-gram")
+	fs.IntVar(&evalRepeat, "eval-repeat", evalRepeat, "times each eval train-split row is repeated in the fitting data (0: the category's setting)")
+	fs.BoolVar(&evalOnly, "eval-only", false, "fit on eval train-split rows only (for comparison)")
+	fs.BoolVar(&devMode, "dev", false, "hold a quarter of the eval train-split rows out and report on them per source (for model selection; implies --dry-run)")
+	fs.Float64Var(&maxCalFPR, "max-fpr", maxCalFPR, "largest false-positive rate of the operating point on calibration rows (0: the category's setting)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *out == "" {
-		return errors.New("--out is required, e.g. --out internal/policy/detect/injection/model/model.bin")
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if *category == "" {
-		*category = categoryFromPath(*out)
-	}
-	names := []string{*category + ".jsonl"}
-	if *files != "" {
-		names = strings.Split(*files, ",")
-	}
-
-	prov := Provenance{
-		Category:   *category,
-		Created:    *created,
-		Command:    "go run ./tools/train " + strings.Join(args, " "),
-		RowSources: map[string]int{},
-		Licenses:   map[string]int{},
-		SplitRule:  classifier.SplitRule,
-	}
-	var rows []classifier.Row
-	for _, name := range names {
-		path := filepath.Join(*data, strings.TrimSpace(name))
-		b, err := os.ReadFile(path)
-		if errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("no training data at %s: add the labeled file (see %s/README.md) or pass --files", path, *data)
-		}
-		if err != nil {
-			return fmt.Errorf("read %s: %w", path, err)
-		}
-		rs, err := classifier.ReadRows(bytes.NewReader(b))
-		if err != nil {
-			return fmt.Errorf("parse %s: %w", path, err)
-		}
-		sum := sha256.Sum256(b)
-		sf := SourceFile{File: filepath.Base(path), SHA256: hex.EncodeToString(sum[:]), Rows: len(rs)}
-		for _, r := range rs {
-			if r.Label {
-				sf.Positives++
-			} else {
-				sf.Negatives++
-			}
-			prov.RowSources[r.Source]++
-			prov.Licenses[r.License]++
-		}
-		prov.Sources = append(prov.Sources, sf)
-		rows = append(rows, rs...)
-	}
-
-	train, calib, test := classifier.SplitRows(rows)
-	prov.SplitRows = map[string]int{"train": len(train), "calibration": len(calib), "test": len(test)}
 	cfg := def
-	cfg.Epochs, cfg.L2, cfg.LearningRate, cfg.Features.Bits = *epochs, *l2, *lr, uint8(*bits)
-	prov.Config = cfg
-	fmt.Fprintf(stdout, "%s: %d rows → train %d, calibration %d, test %d\n", *category, len(rows), len(train), len(calib), len(test))
+	cfg.Epochs, cfg.L2, cfg.Features.Bits, cfg.Features.Flags = *epochs, *l2, uint8(*bits), uint8(*flags)
+	cfg.Features.CharMin, cfg.Features.CharMax, cfg.Features.WordNgrams = uint8(*charMin), uint8(*charMax), uint8(*wordN)
+	var todo []Category
+	for _, c := range Categories {
+		if *only == "" || c.Name == *only {
+			todo = append(todo, c)
+		}
+	}
+	if len(todo) == 0 {
+		return fmt.Errorf("unknown category %q", *only)
+	}
+	for _, c := range todo {
+		if err := trainOne(c, *shared, *root, cfg, *dry, args, stdout); err != nil {
+			return fmt.Errorf("%s: %w", c.Name, err)
+		}
+	}
+	return nil
+}
 
-	m, err := classifier.Train(train, calib, cfg)
+// DefaultConfig is the training configuration of the embedded models.
+func DefaultConfig() classifier.TrainConfig {
+	c := classifier.DefaultTrainConfig()
+	c.Features.Flags = classifier.FlagNormalize | classifier.FlagStructure
+	// Character 4-grams alone score about as well as 3- to 5-grams on
+	// held-out train-split rows at a third of the featurizing cost.
+	c.Features.CharMin, c.Features.CharMax = 4, 4
+	c.Epochs = 12
+	c.L2 = 2e-5
+	return c
+}
+
+func readRows(shared, rel string) ([]classifier.Row, classifier.DataFile, error) {
+	path := filepath.Join(shared, filepath.FromSlash(rel))
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, classifier.DataFile{}, fmt.Errorf("no training data at %s: pass --shared with the folder that holds eval/ and train/", path)
+	}
 	if err != nil {
-		return fmt.Errorf("train %s: %w", *category, err)
+		return nil, classifier.DataFile{}, err
 	}
-	prov.PlattA, prov.PlattB = m.PlattA, m.PlattB
-	prov.TestMetrics = classifier.Evaluate(m, test, *threshold)
-	if len(calib) > 0 {
-		cm := classifier.Evaluate(m, calib, *threshold)
-		prov.CalMetrics = &cm
+	rows, err := classifier.ReadRows(bytes.NewReader(b))
+	if err != nil {
+		return nil, classifier.DataFile{}, fmt.Errorf("parse %s: %w", path, err)
 	}
+	return rows, classifier.DataFile{Path: rel, SHA256: classifier.HashBytes(b), Rows: len(rows)}, nil
+}
 
+func trainOne(c Category, shared, root string, cfg classifier.TrainConfig, dry bool, args []string, stdout io.Writer) error {
+	man := classifier.Manifest{
+		Model:     filepath.Base(c.Out),
+		Command:   "go run ./tools/train" + argString(args),
+		Seed:      cfg.Seed,
+		SplitRule: classifier.SplitRule,
+		Method: "logistic regression (SGD, L2, class-balanced) over signed hashed features: character 4-grams and word 1-2-grams of the " +
+			"normalized text (homoglyphs, zero-width characters, leetspeak), plus sentence openers and the words of the quoted/data part " +
+			"of the text in their own hash spaces; Platt-calibrated on 4-fold out-of-fold margins of the non-test eval rows",
+		Test:  map[string]float64{},
+		Extra: map[string]any{"features": cfg.Features, "epochs": cfg.Epochs, "l2": cfg.L2, "learning_rate": cfg.LearningRate},
+	}
+	evalRows, df, err := readRows(shared, "eval/"+c.Name+".jsonl")
+	if err != nil {
+		return err
+	}
+	df.Used = "train and calibration splits for fitting and cross-validated calibration, test split for the figures only"
+	man.Data = append(man.Data, df)
+	var train, calib, test []classifier.Example
+	train, calib, test = classifier.SplitRows(evalRows)
+	var dev []classifier.Row
+	if devMode {
+		dry = true
+		train = train[:0]
+		for _, r := range evalRows {
+			if classifier.SplitOf(r.Text) != classifier.SplitTrain {
+				continue
+			}
+			if classifier.HashBytes([]byte("dev\x00" + r.Text))[0] < '4' {
+				dev = append(dev, r)
+				continue
+			}
+			train = append(train, classifier.Example{Text: r.Text, Label: r.Label})
+		}
+	}
+	repeat, maxFPR := c.EvalRepeat, c.MaxFPR
+	if evalRepeat > 0 {
+		repeat = evalRepeat
+	}
+	if maxCalFPR > 0 {
+		maxFPR = maxCalFPR
+	}
+	man.Extra["eval_repeat"], man.Extra["max_calibration_fpr"] = repeat, maxFPR
+	var extraEx []classifier.Example
+	extra := c.Train
+	if evalOnly {
+		extra = nil
+	}
+	for _, rel := range extra {
+		rows, df, err := readRows(shared, rel)
+		if err != nil {
+			return err
+		}
+		df.Used = "all rows, for fitting"
+		man.Data = append(man.Data, df)
+		for _, r := range rows {
+			// Guard against any overlap with the held-out rows.
+			if classifier.SplitOf(r.Text) == classifier.SplitTest && containsText(test, r.Text) {
+				continue
+			}
+			extraEx = append(extraEx, classifier.Example{Text: r.Text, Label: r.Label})
+		}
+	}
+	fit := func(evalPart []classifier.Example) (*classifier.Model, error) {
+		data := make([]classifier.Example, 0, repeat*len(evalPart)+len(extraEx))
+		for range repeat {
+			data = append(data, evalPart...)
+		}
+		return classifier.Train(append(data, extraEx...), nil, cfg)
+	}
+	// The calibration split alone is a few hundred rows, too few to place
+	// an operating point at a 1 % false-positive rate; calibration and the
+	// operating point use out-of-fold margins of every non-test eval row.
+	pool := append(slices.Clip(train), calib...)
+	fmt.Fprintf(stdout, "%s: eval rows %d (×%d) + train/ rows %d, %d-fold calibration, test %d\n", c.Name, len(pool), repeat, len(extraEx), folds, len(test))
+	var margins []float64
+	var labels []bool
+	for k := range folds {
+		var in, out []classifier.Example
+		for _, e := range pool {
+			if foldOf(e.Text) == k {
+				out = append(out, e)
+			} else {
+				in = append(in, e)
+			}
+		}
+		mk, err := fit(in)
+		if err != nil {
+			return err
+		}
+		for _, e := range out {
+			margins = append(margins, mk.Margin(mk.Features.Vectorize(e.Text)))
+			labels = append(labels, e.Label)
+		}
+	}
+	a, _, ok := classifier.FitPlatt(margins, labels)
+	if !ok {
+		return errors.New("calibration did not converge")
+	}
+	op := operatingPoint(margins, labels, maxFPR)
+	m, err := fit(pool)
+	if err != nil {
+		return err
+	}
+	// Move the calibrated curve so the operating point scores Anchor.
+	m.PlattA = float32(a)
+	m.PlattB = float32(-logit(Anchor) - a*op)
+	oof := classifier.MetricsOf(scoresOf(m, margins), labels, Anchor)
+	man.Extra["cross_validated"] = map[string]float64{"precision": round(oof.Precision), "recall": round(oof.Recall), "f1": round(oof.F1), "fpr": round(oof.FPR), "auc": round(oof.AUC)}
+	man.Extra["operating_margin"] = round(op)
+
+	tm := classifier.Evaluate(m, test, Anchor)
+	cm := oof
+	man.Test = map[string]float64{"rows": float64(tm.N), "precision": round(tm.Precision), "recall": round(tm.Recall),
+		"f1": round(tm.F1), "fpr": round(tm.FPR), "auc": round(tm.AUC)}
+	fmt.Fprintf(stdout, "  cross-validated: p=%.3f r=%.3f f1=%.3f fpr=%.4f auc=%.4f\n", cm.Precision, cm.Recall, cm.F1, cm.FPR, cm.AUC)
+	fmt.Fprintf(stdout, "  test (model alone at %.1f): p=%.3f r=%.3f f1=%.3f fpr=%.4f auc=%.4f\n", Anchor, tm.Precision, tm.Recall, tm.F1, tm.FPR, tm.AUC)
+	if devMode {
+		reportDev(m, dev, stdout)
+	}
+	if dry {
+		return nil
+	}
 	var buf bytes.Buffer
 	if err := m.WriteTo(&buf, cfg.PruneBelow); err != nil {
 		return err
 	}
-	// Count what survived pruning from the file itself.
-	saved, err := classifier.UnmarshalModel(buf.Bytes())
+	man.ModelSHA256 = classifier.HashBytes(buf.Bytes())
+	man.ModelBytes = buf.Len()
+	out := filepath.Join(root, filepath.FromSlash(c.Out))
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
+		return err
+	}
+	mj, err := json.MarshalIndent(man, "", "  ")
 	if err != nil {
-		return fmt.Errorf("re-read model: %w", err)
+		return err
 	}
-	for _, w := range saved.Weights {
-		if w != 0 {
-			prov.NonZero++
-		}
+	manPath := strings.TrimSuffix(out, filepath.Ext(out)) + ".json"
+	if err := os.WriteFile(manPath, append(mj, '\n'), 0o644); err != nil {
+		return err
 	}
-	sum := sha256.Sum256(buf.Bytes())
-	prov.ModelFile = filepath.Base(*out)
-	prov.ModelSHA256 = hex.EncodeToString(sum[:])
-	prov.ModelBytes = buf.Len()
-
-	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
-		return fmt.Errorf("create model folder: %w", err)
-	}
-	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("write model: %w", err)
-	}
-	pj, err := json.MarshalIndent(prov, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode provenance: %w", err)
-	}
-	provPath := provenancePath(*out)
-	if err := os.WriteFile(provPath, append(pj, '\n'), 0o644); err != nil {
-		return fmt.Errorf("write provenance: %w", err)
-	}
-	mt := prov.TestMetrics
-	fmt.Fprintf(stdout, "test: n=%d auc=%.4f precision=%.4f recall=%.4f f1=%.4f fpr=%.4f logloss=%.4f\n",
-		mt.N, mt.AUC, mt.Precision, mt.Recall, mt.F1, mt.FPR, mt.LogLoss)
-	fmt.Fprintf(stdout, "wrote %s (%d bytes, %d weights) and %s\n", *out, prov.ModelBytes, prov.NonZero, provPath)
+	fmt.Fprintf(stdout, "  wrote %s (%d bytes) and %s\n", out, buf.Len(), manPath)
 	return nil
 }
 
-// categoryFromPath finds the detector package in a path such as
-// internal/policy/detect/injection/model/model.bin.
-func categoryFromPath(out string) string {
-	parts := strings.Split(filepath.ToSlash(filepath.Clean(out)), "/")
-	if i := slices.Index(parts, "detect"); i >= 0 && i+1 < len(parts)-1 {
-		return parts[i+1]
+// folds is the number of cross-validation folds for calibration.
+const folds = 4
+
+func foldOf(text string) int { return int(classifier.HashBytes([]byte("fold\x00" + text))[0]) % folds }
+
+func scoresOf(m *classifier.Model, margins []float64) []float64 {
+	out := make([]float64, len(margins))
+	for i, x := range margins {
+		out[i] = m.Calibrate(x)
 	}
-	dir := filepath.Base(filepath.Dir(out))
-	if dir == "model" {
-		dir = filepath.Base(filepath.Dir(filepath.Dir(out)))
-	}
-	return dir
+	return out
 }
 
-// provenancePath is the model path with its extension replaced by .json.
-func provenancePath(out string) string {
-	return strings.TrimSuffix(out, filepath.Ext(out)) + ".json"
+func containsText(xs []classifier.Example, text string) bool {
+	return slices.ContainsFunc(xs, func(e classifier.Example) bool { return e.Text == text })
+}
+
+// operatingPoint returns the margin threshold that maximizes F1 on the
+// calibration rows among those whose false-positive rate stays within maxFPR.
+func operatingPoint(margins []float64, labels []bool, maxFPR float64) float64 {
+	idx := make([]int, len(margins))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int {
+		switch {
+		case margins[a] > margins[b]:
+			return -1
+		case margins[a] < margins[b]:
+			return 1
+		}
+		return 0
+	})
+	pos, neg := 0, 0
+	for _, l := range labels {
+		if l {
+			pos++
+		} else {
+			neg++
+		}
+	}
+	best, bestF1 := 0.0, -1.0
+	tp, fp := 0, 0
+	for k, i := range idx {
+		if labels[i] {
+			tp++
+		} else {
+			fp++
+		}
+		if k+1 < len(idx) && margins[idx[k+1]] == margins[i] {
+			continue
+		}
+		if neg > 0 && float64(fp)/float64(neg) > maxFPR {
+			break
+		}
+		f1 := 2 * float64(tp) / float64(tp+fp+pos)
+		if f1 > bestF1 {
+			bestF1 = f1
+			// Halfway to the next lower margin keeps the point off a row.
+			next := margins[i] - 1
+			if k+1 < len(idx) {
+				next = margins[idx[k+1]]
+			}
+			best = (margins[i] + next) / 2
+		}
+	}
+	return best
+}
+
+func logit(p float64) float64 { return math.Log(p / (1 - p)) }
+
+func round(x float64) float64 { return math.Round(x*1e4) / 1e4 }
+
+func argString(args []string) string {
+	if len(args) == 0 {
+		return ""
+	}
+	return " " + strings.Join(args, " ")
+}
+
+// reportDev prints recall per source and the false positives of the
+// held-out development rows at the anchor.
+func reportDev(m *classifier.Model, dev []classifier.Row, stdout io.Writer) {
+	type count struct{ pos, hit, neg, fp int }
+	by := map[string]*count{}
+	var scores []float64
+	var labels []bool
+	for _, r := range dev {
+		src, _, _ := strings.Cut(r.Source, "@")
+		if by[src] == nil {
+			by[src] = &count{}
+		}
+		s := m.Score(r.Text)
+		scores = append(scores, s)
+		labels = append(labels, r.Label)
+		c := by[src]
+		if r.Label {
+			c.pos++
+			if s >= Anchor {
+				c.hit++
+			}
+		} else {
+			c.neg++
+			if s >= Anchor {
+				c.fp++
+			}
+		}
+	}
+	mt := classifier.MetricsOf(scores, labels, Anchor)
+	fmt.Fprintf(stdout, "  dev: n=%d p=%.3f r=%.3f f1=%.3f fpr=%.4f auc=%.4f\n", mt.N, mt.Precision, mt.Recall, mt.F1, mt.FPR, mt.AUC)
+	keys := make([]string, 0, len(by))
+	for k := range by {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		c := by[k]
+		fmt.Fprintf(stdout, "    %-70.70s pos %4d recall %.2f | neg %4d fp %d\n", k, c.pos, float64(c.hit)/math.Max(1, float64(c.pos)), c.neg, c.fp)
+	}
 }

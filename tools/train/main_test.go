@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,93 +13,77 @@ import (
 	"github.com/claudit/claudit/internal/policy/classifier"
 )
 
-// writeSynthetic writes a generated toy data set; no evaluation rows are used.
-func writeSynthetic(t *testing.T, dir, name string, n int) {
+// writeSynthetic writes a generated toy data set; no labeled rows are used.
+func writeSynthetic(t *testing.T, path string, n, offset int) {
 	t.Helper()
 	var b strings.Builder
 	for i := range n {
-		text := fmt.Sprintf("note %d about the garden and the weather today", i)
+		text := fmt.Sprintf("note %d about the garden and the weather today", i+offset)
 		label := i%2 == 0
 		if label {
-			text = fmt.Sprintf("note %d zorblax quenfit override the garden rules", i)
+			text = fmt.Sprintf("note %d zorblax quenfit override the garden rules", i+offset)
 		}
 		row, _ := json.Marshal(map[string]any{"text": text, "label": label, "source": "synthetic", "license": "CC0"})
 		b.Write(row)
 		b.WriteByte('\n')
 	}
-	if err := os.WriteFile(filepath.Join(dir, name), []byte(b.String()), 0o644); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func TestRun(t *testing.T) {
-	data := t.TempDir()
-	writeSynthetic(t, data, "injection.jsonl", 400)
-	out := filepath.Join(t.TempDir(), "internal/policy/detect/injection/model/model.bin")
-	if err := run([]string{"--data", data, "--out", out, "--bits", "12", "--epochs", "4", "--date", "2026-01-02"}, io.Discard); err != nil {
-		t.Fatal(err)
+// TestRunIsReproducible trains twice on the same data and expects the same
+// bytes, a manifest that matches model and data, and a working model.
+func TestRunIsReproducible(t *testing.T) {
+	shared := t.TempDir()
+	writeSynthetic(t, filepath.Join(shared, "eval/injection.jsonl"), 400, 0)
+	writeSynthetic(t, filepath.Join(shared, "train/injection.jsonl"), 200, 1000)
+	writeSynthetic(t, filepath.Join(shared, "train/negatives.jsonl"), 0, 0)
+	var outs [2][]byte
+	for i := range outs {
+		root := t.TempDir()
+		args := []string{"--shared", shared, "--root", root, "--category", "injection", "--bits", "12", "--epochs", "3"}
+		if err := run(args, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		model := filepath.Join(root, Categories[0].Out)
+		b, err := os.ReadFile(model)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs[i] = b
+		mj, err := os.ReadFile(strings.TrimSuffix(model, ".bin") + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		man, err := classifier.ParseManifest(mj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := man.Check(b, shared); err != nil {
+			t.Fatal(err)
+		}
+		m, err := classifier.UnmarshalModel(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p := m.Score("note 9999 zorblax quenfit override the garden rules"); p < 0.5 {
+			t.Errorf("positive-looking text scored %v", p)
+		}
 	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := classifier.UnmarshalModel(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if p := m.Score("note 9999 zorblax quenfit override the garden rules"); p < 0.5 {
-		t.Errorf("positive-looking text scored %v", p)
-	}
-	pj, err := os.ReadFile(strings.TrimSuffix(out, ".bin") + ".json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var prov Provenance
-	if err := json.Unmarshal(pj, &prov); err != nil {
-		t.Fatal(err)
-	}
-	if prov.Category != "injection" || prov.Created != "2026-01-02" || len(prov.Sources) != 1 || prov.Sources[0].Rows != 400 {
-		t.Fatalf("provenance = %+v", prov)
-	}
-	total := prov.SplitRows["train"] + prov.SplitRows["calibration"] + prov.SplitRows["test"]
-	if total != 400 || prov.SplitRows["test"] == 0 || prov.TestMetrics.N != prov.SplitRows["test"] {
-		t.Fatalf("split rows = %v, test metrics n = %d", prov.SplitRows, prov.TestMetrics.N)
-	}
-	if prov.TestMetrics.AUC < 0.95 {
-		t.Errorf("test AUC = %v", prov.TestMetrics.AUC)
+	if !bytes.Equal(outs[0], outs[1]) {
+		t.Fatal("two runs on the same data wrote different model files")
 	}
 }
 
 func TestRunErrors(t *testing.T) {
-	empty := t.TempDir()
-	tests := []struct {
-		name string
-		args []string
-		want string
-	}{
-		{"no out", []string{"--data", empty}, "--out is required"},
-		{"no data", []string{"--data", empty, "--out", filepath.Join(empty, "jailbreak/model.bin")}, "no training data"},
+	if err := run([]string{"--shared", t.TempDir(), "--category", "injection", "--dry-run"}, io.Discard); err == nil || !strings.Contains(err.Error(), "no training data") {
+		t.Fatalf("err = %v, want a missing-data error", err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := run(tt.args, io.Discard)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("err = %v, want it to mention %q", err, tt.want)
-			}
-		})
-	}
-}
-
-func TestCategoryFromPath(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"internal/policy/detect/injection/model/model.bin", "injection"},
-		{"internal/policy/detect/jailbreak/model.bin", "jailbreak"},
-		{"/tmp/x/jailbreak/model/model.bin", "jailbreak"},
-		{"out/injection/m.bin", "injection"},
-	}
-	for _, tt := range tests {
-		if got := categoryFromPath(tt.in); got != tt.want {
-			t.Errorf("categoryFromPath(%q) = %q, want %q", tt.in, got, tt.want)
-		}
+	if err := run([]string{"--category", "nope"}, io.Discard); err == nil {
+		t.Fatal("unknown category accepted")
 	}
 }

@@ -83,13 +83,15 @@ func TestVectorize(t *testing.T) {
 func checkVector(t *testing.T, v Vector, cfg FeatureConfig) {
 	t.Helper()
 	var norm float64
+	seen := map[uint32]bool{}
 	for i, f := range v {
 		if f.Index >= 1<<cfg.Bits {
 			t.Fatalf("index %d out of range", f.Index)
 		}
-		if i > 0 && v[i-1].Index >= f.Index {
-			t.Fatalf("indexes not strictly increasing at %d", i)
+		if seen[f.Index] {
+			t.Fatalf("index %d repeated at %d", f.Index, i)
 		}
+		seen[f.Index] = true
 		norm += float64(f.Value) * float64(f.Value)
 	}
 	if len(v) > 0 && math.Abs(norm-1) > 1e-4 {
@@ -101,8 +103,12 @@ func equalVectors(a, b Vector) bool {
 	if len(a) != len(b) {
 		return false
 	}
-	for i := range a {
-		if a[i] != b[i] {
+	m := map[uint32]float32{}
+	for _, f := range a {
+		m[f.Index] = f.Value
+	}
+	for _, f := range b {
+		if x, ok := m[f.Index]; !ok || x != f.Value {
 			return false
 		}
 	}
@@ -262,7 +268,7 @@ func gzipped(b []byte) []byte {
 }
 
 func TestReadModelRejects(t *testing.T) {
-	header := append(append([]byte{}, modelMagic...), 10, 3, 5, 2)
+	header := append(append([]byte{}, modelMagicV1...), 10, 3, 5, 2)
 	floats := make([]byte, 12)
 	tests := []struct {
 		name string
@@ -271,7 +277,8 @@ func TestReadModelRejects(t *testing.T) {
 		{"empty", nil},
 		{"not gzip", []byte("hello world")},
 		{"wrong magic", gzipped([]byte("NOTAMODEL\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"))},
-		{"bad bits", gzipped(append(append(append([]byte{}, modelMagic...), 40, 3, 5, 2), floats...))},
+		{"bad bits", gzipped(append(append(append([]byte{}, modelMagicV1...), 40, 3, 5, 2), floats...))},
+		{"bad flags", gzipped(append(append(append([]byte{}, modelMagic...), 10, 3, 5, 2, 0xf0), floats...))},
 		{"missing count", gzipped(append(append([]byte{}, header...), floats...))},
 		{"too many weights", gzipped(append(append(append([]byte{}, header...), floats...), 0xff, 0xff, 0x7f))},
 		{"truncated weight", gzipped(append(append(append([]byte{}, header...), floats...), 1, 1, 0))},
@@ -541,5 +548,17 @@ func TestRuleWindowsMatchWholeText(t *testing.T) {
 		if len(want) <= maxMatchesPerRule && !slices.Equal(got, want) {
 			t.Fatalf("text %q:\ngot  %v\nwant %v", text, got, want)
 		}
+	}
+}
+
+// BenchmarkVectorizeEmbedded featurizes a 1 KiB chat-sized text with the embedded
+// models' feature configuration.
+func BenchmarkVectorizeEmbedded(b *testing.B) {
+	cfg := FeatureConfig{Bits: 18, CharMin: 4, CharMax: 4, WordNgrams: 2, Flags: FlagNormalize | FlagStructure}
+	text := strings.Repeat("Could you summarize the quarterly report and list the open action items for the team? ", 12)[:1024]
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	for b.Loop() {
+		cfg.Vectorize(text)
 	}
 }

@@ -121,15 +121,15 @@ func (d *HybridDetector) Detect(ctx context.Context, in detect.Input) []detect.F
 	}
 	out := make([]detect.Finding, 0, len(a.Matches)+1)
 	for _, m := range a.Matches {
-		out = append(out, d.finding(in.Text, m.Start, m.End, a.Score))
+		out = append(out, d.finding(in.Text, m.Start, m.End, a.Score, detect.SourceRule))
 	}
 	if a.ModelScore >= d.threshold || len(out) == 0 {
-		out = append(out, d.finding(in.Text, a.ModelStart, a.ModelEnd, a.Score))
+		out = append(out, d.finding(in.Text, a.ModelStart, a.ModelEnd, a.Score, detect.SourceModel))
 	}
 	return out
 }
 
-func (d *HybridDetector) finding(text string, start, end int, score float64) detect.Finding {
+func (d *HybridDetector) finding(text string, start, end int, score float64, source string) detect.Finding {
 	return detect.Finding{
 		Detector: d.id,
 		Entity:   d.entity,
@@ -137,5 +137,6 @@ func (d *HybridDetector) finding(text string, start, end int, score float64) det
 		End:      end,
 		Score:    score,
 		Excerpt:  detect.Excerpt(text, start, end),
+		Source:   source,
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
+	"unicode/utf8"
 )
 
 // FeatureConfig describes how text is turned into a hashed feature vector.
@@ -18,7 +20,23 @@ type FeatureConfig struct {
 	CharMax uint8 `json:"char_max"`
 	// WordNgrams is the longest word n-gram (1 = unigrams, 2 = uni- and bigrams).
 	WordNgrams uint8 `json:"word_ngrams"`
+	// Flags selects extra feature groups (FlagNormalize, FlagStructure).
+	Flags uint8 `json:"flags"`
 }
+
+// Feature groups beyond plain n-grams.
+const (
+	// FlagNormalize featurizes NormalizeText(text), so homoglyphs,
+	// zero-width characters and leetspeak do not change the features.
+	FlagNormalize uint8 = 1 << iota
+	// FlagStructure adds features of where words stand: the first word of
+	// every sentence or line, and the words and sentence openers of the
+	// part of a text that follows its first line or paragraph (the quoted
+	// document, table, e-mail or tool output), each in its own hash space,
+	// so an instruction addressed to the assistant inside data looks
+	// different from the same words in the user's own request.
+	FlagStructure
+)
 
 // DefaultFeatureConfig is 2^18 buckets, character 3- to 5-grams and word uni-
 // and bigrams.
@@ -38,7 +56,7 @@ const (
 func (c FeatureConfig) valid() bool {
 	return c.Bits >= minBits && c.Bits <= maxBits &&
 		c.CharMin >= 1 && c.CharMin <= c.CharMax && c.CharMax <= 8 &&
-		c.WordNgrams <= 3
+		c.WordNgrams <= 3 && c.Flags < 1<<2
 }
 
 // Feature is one non-zero entry of a sparse vector.
@@ -47,8 +65,8 @@ type Feature struct {
 	Value float32
 }
 
-// Vector is a sparse feature vector sorted by Index with unique indexes and
-// unit L2 norm (or empty).
+// Vector is a sparse feature vector with unique indexes, in no particular
+// order; its n-gram part has unit L2 norm (or it is empty).
 type Vector []Feature
 
 const (
@@ -105,6 +123,9 @@ func normalize(text string) []rune {
 // Vectorize turns text into a sparse, signed, sublinearly scaled and
 // L2-normalized hashed feature vector.
 func (c FeatureConfig) Vectorize(text string) Vector {
+	if c.Flags&FlagNormalize != 0 {
+		text = NormalizeText(text)
+	}
 	runes := normalize(text)
 	shift := 32 - uint32(c.Bits)
 	raw := make([]uint32, 0, len(runes)*int(c.CharMax-c.CharMin+1)+len(runes)/2)
@@ -154,48 +175,64 @@ func (c FeatureConfig) Vectorize(text string) Vector {
 	if inWord {
 		flush()
 	}
+	if c.Flags&FlagStructure != 0 {
+		raw = appendStructure(raw, text)
+		v := toVector(raw, shift)
+		// Stray-line markers keep full weight: normalized among thousands
+		// of n-grams they would be too faint to learn.
+		return addMarkers(v, strayMarkers(text), shift)
+	}
 	return toVector(raw, shift)
 }
 
 // toVector maps raw hashes to signed bucket counts, then applies log scaling
-// and L2 normalization.
+// and L2 normalization. Counting goes through an open-addressing table in
+// first-seen order rather than a sort: this runs once per scanned text.
 func toVector(raw []uint32, shift uint32) Vector {
 	if len(raw) == 0 {
 		return nil
 	}
-	slices.SortFunc(raw, func(a, b uint32) int {
-		ia, ib := a>>shift, b>>shift
-		switch {
-		case ia < ib:
-			return -1
-		case ia > ib:
-			return 1
-		}
-		return 0
-	})
-	v := make(Vector, 0, len(raw))
+	size := 64
+	for size < 2*len(raw) {
+		size <<= 1
+	}
+	tab := tablePool.Get().(*countTable)
+	if cap(tab.keys) < size {
+		tab.keys = make([]uint32, size)
+		tab.slot = make([]int32, size)
+	}
+	keys, slot := tab.keys[:size], tab.slot[:size]
+	clear(keys)
+	mask := uint32(size - 1)
+	v := make(Vector, 0, len(raw)/2+8)
 	for _, h := range raw {
 		idx := h >> shift
 		sign := float32(1)
 		if h&1 == 1 {
 			sign = -1
 		}
-		if n := len(v); n > 0 && v[n-1].Index == idx {
-			v[n-1].Value += sign
-			continue
+		// keys hold idx+1 so that zero marks an empty slot.
+		for i := fmix32(idx) & mask; ; i = (i + 1) & mask {
+			if keys[i] == 0 {
+				keys[i] = idx + 1
+				slot[i] = int32(len(v))
+				v = append(v, Feature{Index: idx, Value: sign})
+				break
+			}
+			if keys[i] == idx+1 {
+				v[slot[i]].Value += sign
+				break
+			}
 		}
-		v = append(v, Feature{Index: idx, Value: sign})
 	}
+	tablePool.Put(tab)
 	var norm float64
 	out := v[:0]
 	for _, f := range v {
 		if f.Value == 0 {
 			continue
 		}
-		s := math.Log1p(math.Abs(float64(f.Value)))
-		if f.Value < 0 {
-			s = -s
-		}
+		s := logCount(f.Value)
 		f.Value = float32(s)
 		norm += s * s
 		out = append(out, f)
@@ -208,6 +245,39 @@ func toVector(raw []uint32, shift uint32) Vector {
 		out[i].Value *= inv
 	}
 	return out
+}
+
+type countTable struct {
+	keys []uint32
+	slot []int32
+}
+
+var tablePool = sync.Pool{New: func() any { return &countTable{} }}
+
+// logTable[n] is log1p(n) for the small counts almost every feature has.
+var logTable = func() (t [17]float64) {
+	for i := range t {
+		t[i] = math.Log1p(float64(i))
+	}
+	return t
+}()
+
+// logCount is the sign of a signed count times log1p of its magnitude.
+func logCount(c float32) float64 {
+	n := c
+	if n < 0 {
+		n = -n
+	}
+	var s float64
+	if n < float32(len(logTable)) && n == float32(int(n)) {
+		s = logTable[int(n)]
+	} else {
+		s = math.Log1p(float64(n))
+	}
+	if c < 0 {
+		return -s
+	}
+	return s
 }
 
 // span is a byte range of a text.
@@ -243,4 +313,215 @@ func windows(text string, size int) []span {
 		start = next
 	}
 	return out
+}
+
+const (
+	seedOpener     = 0x165667b1
+	seedData       = 0xd3a2646c
+	seedDataOpener = 0xfd7046c5
+	seedDataBigram = 0xb55a4f09
+	seedStray      = 0x8ebc6af0
+	seedStrayFlag  = 0x2c1b3c6d
+)
+
+// appendStrayLines adds features for prose lines that stand inside
+// structured data, between or beside table rows, code or key-value lines:
+// where an instruction planted in a document usually sits. The words of
+// such a line go into their own hash space, plus one marker feature.
+func strayMarkers(text string) []uint32 {
+	var raw []uint32
+	if len(text) > MaxFeatureRunes*4 {
+		text = text[:MaxFeatureRunes*4]
+	}
+	lines := strings.Split(text, "\n")
+	if len(lines) < 3 {
+		return nil
+	}
+	kinds := make([]lineKind, len(lines))
+	structured := 0
+	for i, l := range lines {
+		kinds[i] = kindOf(l)
+		if kinds[i] == lineStructured {
+			structured++
+		}
+	}
+	if structured < 2 {
+		return nil
+	}
+	stray := 0
+	// The first non-empty line is the user's own request.
+	first := true
+	for i, l := range lines {
+		if kinds[i] == lineBlank {
+			continue
+		}
+		if first {
+			first = false
+			continue
+		}
+		if kinds[i] != lineProse || !nearStructured(kinds, i) {
+			continue
+		}
+		stray++
+		h := uint32(fnvOffset)
+		in := false
+		for _, r := range l {
+			if isWordRune(r) {
+				h = fnvRune(h, unicode.ToLower(r))
+				in = true
+				continue
+			}
+			if in {
+				raw = append(raw, fmix32(h^seedStray))
+				h, in = fnvOffset, false
+			}
+		}
+		if in {
+			raw = append(raw, fmix32(h^seedStray))
+		}
+	}
+	if stray > 0 {
+		raw = append(raw, fmix32(seedStrayFlag^uint32(min(stray, 3))))
+	}
+	return raw
+}
+
+// markerWeight is the value of each marker feature.
+const markerWeight = 0.25
+
+// addMarkers adds marker features at a fixed weight to a normalized vector.
+func addMarkers(v Vector, markers []uint32, shift uint32) Vector {
+	if len(markers) == 0 {
+		return v
+	}
+	for _, h := range markers {
+		idx := h >> shift
+		sign := float32(markerWeight)
+		if h&1 == 1 {
+			sign = -sign
+		}
+		if i := slices.IndexFunc(v, func(f Feature) bool { return f.Index == idx }); i >= 0 {
+			v[i].Value += sign
+			continue
+		}
+		v = append(v, Feature{Index: idx, Value: sign})
+	}
+	return v
+}
+
+type lineKind uint8
+
+const (
+	lineBlank lineKind = iota
+	lineProse
+	lineStructured
+)
+
+// kindOf tells a blank line, a structured one (table row, code, markup,
+// key-value or list data) and prose.
+func kindOf(l string) lineKind {
+	t := strings.TrimSpace(l)
+	if t == "" {
+		return lineBlank
+	}
+	switch t[0] {
+	case '|', '{', '}', '[', ']', '<', '#', '/', '(', ')', ';', '+':
+		return lineStructured
+	}
+	if strings.Count(t, "|") >= 2 || strings.Count(t, "\t") >= 2 || strings.HasSuffix(t, "{") || strings.HasSuffix(t, ";") ||
+		strings.HasSuffix(t, ",") && strings.Count(t, ",") >= 2 || strings.HasPrefix(l, "    ") || strings.HasPrefix(l, "\t") {
+		return lineStructured
+	}
+	return lineProse
+}
+
+// nearStructured reports whether the closest non-blank line before or after
+// line i is structured.
+func nearStructured(kinds []lineKind, i int) bool {
+	for j := i - 1; j >= 0; j-- {
+		if kinds[j] != lineBlank {
+			if kinds[j] == lineStructured {
+				return true
+			}
+			break
+		}
+	}
+	for j := i + 1; j < len(kinds); j++ {
+		if kinds[j] != lineBlank {
+			return kinds[j] == lineStructured
+		}
+	}
+	return false
+}
+
+// appendStructure adds FlagStructure's features of text; see FlagStructure.
+func appendStructure(raw []uint32, text string) []uint32 {
+	if len(text) > MaxFeatureRunes*4 {
+		text = text[:MaxFeatureRunes*4]
+	}
+	data := dataStart(text)
+	opener := true
+	var prev uint32
+	hasPrev := false
+	pos := 0
+	for pos < len(text) {
+		r, size := utf8.DecodeRuneInString(text[pos:])
+		if !isWordRune(r) {
+			if r == '.' || r == '!' || r == '?' || r == '\n' || r == ':' || r == '|' || r == '"' || r == '>' || r == '*' || r == '-' && (pos == 0 || text[pos-1] == '\n') {
+				opener = true
+				hasPrev = false
+			}
+			pos += size
+			continue
+		}
+		start := pos
+		h := uint32(fnvOffset)
+		for pos < len(text) {
+			r, size := utf8.DecodeRuneInString(text[pos:])
+			if !isWordRune(r) {
+				break
+			}
+			h = fnvRune(h, unicode.ToLower(r))
+			pos += size
+		}
+		inData := data >= 0 && start >= data
+		if opener {
+			raw = append(raw, fmix32(h^seedOpener))
+			if inData {
+				raw = append(raw, fmix32(h^seedDataOpener))
+			}
+		}
+		if inData {
+			raw = append(raw, fmix32(h^seedData))
+			if hasPrev {
+				raw = append(raw, fmix32(prev*31^h^seedDataBigram))
+			}
+		}
+		prev, hasPrev = h, true
+		opener = false
+	}
+	return raw
+}
+
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '\''
+}
+
+// dataStart returns the byte offset where the data part of a text begins:
+// after its first paragraph when there are several, else after its first
+// line, else after a colon that introduces a quote or document; -1 when the
+// text is one plain sentence.
+func dataStart(text string) int {
+	t := strings.TrimLeft(text, " \t\r\n")
+	lead := len(text) - len(t)
+	if i := strings.Index(t, "\n\n"); i >= 0 && i < len(t)-2 {
+		return lead + i + 2
+	}
+	if i := strings.IndexByte(t, '\n'); i >= 0 && i < len(t)-1 {
+		return lead + i + 1
+	}
+	if i := strings.Index(t, ": "); i >= 0 && i < len(t)-2 {
+		return lead + i + 2
+	}
+	return -1
 }

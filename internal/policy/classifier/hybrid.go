@@ -34,14 +34,13 @@ func (h *Hybrid) Assess(text string, useModel bool) Assessment {
 
 // assess is Assess of in.Text, reusing in's lower-casing and keyword index.
 func (h *Hybrid) assess(in detect.Input, useModel bool) Assessment {
-	text := in.Text
 	var a Assessment
 	if h.Rules != nil {
 		a.Matches = h.Rules.MatchInput(in)
 		a.Heuristic = Combine(a.Matches)
 	}
 	if useModel && h.Model != nil {
-		a.ModelScore, a.ModelStart, a.ModelEnd = h.Model.ScoreWindows(text, h.Window, h.MaxWindows)
+		a.ModelScore, a.ModelStart, a.ModelEnd = h.Model.ScoreInput(in, h.Window, h.MaxWindows)
 	}
 	a.Score = 1 - (1-a.Heuristic)*(1-a.ModelScore)
 	return a

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+
+	"github.com/claudit/claudit/internal/policy/detect"
 )
 
 // Model is a logistic-regression classifier over hashed features with Platt
@@ -70,10 +72,14 @@ func sigmoid(z float64) float64 {
 	return e / (1 + e)
 }
 
-// The file format is gzip over: magic, the four FeatureConfig bytes, bias,
+// The file format is gzip over: magic, the FeatureConfig bytes (four in
+// version 1, five with Flags in version 2), bias,
 // Platt A and B as little-endian float32, the count of non-zero weights as a
 // uvarint, then each non-zero weight as a uvarint index delta and a float32.
-var modelMagic = []byte("CLDTLR\x00\x01")
+var (
+	modelMagicV1 = []byte("CLDTLR\x00\x01")
+	modelMagic   = []byte("CLDTLR\x00\x02")
+)
 
 // ErrBadModel is returned for a model file that cannot be decoded.
 var ErrBadModel = errors.New("classifier: bad model file")
@@ -89,8 +95,13 @@ func (m *Model) WriteTo(w io.Writer, pruneBelow float32) error {
 		return fmt.Errorf("write model: %w", err)
 	}
 	bw := bufio.NewWriter(zw)
-	bw.Write(modelMagic)
-	bw.Write([]byte{m.Features.Bits, m.Features.CharMin, m.Features.CharMax, m.Features.WordNgrams})
+	if m.Features.Flags == 0 {
+		bw.Write(modelMagicV1)
+		bw.Write([]byte{m.Features.Bits, m.Features.CharMin, m.Features.CharMax, m.Features.WordNgrams})
+	} else {
+		bw.Write(modelMagic)
+		bw.Write([]byte{m.Features.Bits, m.Features.CharMin, m.Features.CharMax, m.Features.WordNgrams, m.Features.Flags})
+	}
 	var buf [binary.MaxVarintLen64]byte
 	putF32 := func(f float32) {
 		binary.LittleEndian.PutUint32(buf[:4], math.Float32bits(f))
@@ -142,15 +153,26 @@ func ReadModel(r io.Reader) (*Model, error) {
 	}
 	defer zr.Close()
 	br := bufio.NewReader(io.LimitReader(zr, 64<<20))
-	head := make([]byte, len(modelMagic)+4+12)
+	magic := make([]byte, len(modelMagic))
+	if _, err := io.ReadFull(br, magic); err != nil {
+		return nil, fmt.Errorf("read model header: %w: %v", ErrBadModel, err)
+	}
+	nfeat := 4
+	switch {
+	case bytes.Equal(magic, modelMagic):
+		nfeat = 5
+	case !bytes.Equal(magic, modelMagicV1):
+		return nil, fmt.Errorf("read model: %w: wrong magic", ErrBadModel)
+	}
+	head := make([]byte, nfeat+12)
 	if _, err := io.ReadFull(br, head); err != nil {
 		return nil, fmt.Errorf("read model header: %w: %v", ErrBadModel, err)
 	}
-	if !bytes.Equal(head[:len(modelMagic)], modelMagic) {
-		return nil, fmt.Errorf("read model: %w: wrong magic", ErrBadModel)
+	m := &Model{Features: FeatureConfig{Bits: head[0], CharMin: head[1], CharMax: head[2], WordNgrams: head[3]}}
+	if nfeat == 5 {
+		m.Features.Flags = head[4]
 	}
-	p := head[len(modelMagic):]
-	m := &Model{Features: FeatureConfig{Bits: p[0], CharMin: p[1], CharMax: p[2], WordNgrams: p[3]}}
+	p := head[nfeat-4:]
 	if !m.Features.valid() {
 		return nil, fmt.Errorf("read model: %w: feature config %+v", ErrBadModel, m.Features)
 	}
@@ -203,4 +225,50 @@ func abs32(x float32) float32 {
 func finite(x float32) bool {
 	f := float64(x)
 	return !math.IsNaN(f) && !math.IsInf(f, 0)
+}
+
+// vectorsKey memoizes feature vectors per scanned text, so detectors whose
+// models share a FeatureConfig (all the embedded ones) featurize it once.
+var vectorsKey = new(int)
+
+type memoVector struct {
+	cfg        FeatureConfig
+	start, end int
+	v          Vector
+}
+
+type memoVectors struct{ list []memoVector }
+
+// vectorOf returns the features of in.Text[start:end], shared through
+// in.Memo with the other models scanning the same text.
+func (c FeatureConfig) vectorOf(in detect.Input, start, end int) Vector {
+	if in.Memo == nil {
+		return c.Vectorize(in.Text[start:end])
+	}
+	mv := detect.Memoize(in, vectorsKey, func() *memoVectors { return &memoVectors{} })
+	for _, e := range mv.list {
+		if e.cfg == c && e.start == start && e.end == end {
+			return e.v
+		}
+	}
+	v := c.Vectorize(in.Text[start:end])
+	mv.list = append(mv.list, memoVector{cfg: c, start: start, end: end, v: v})
+	return v
+}
+
+// ScoreInput is ScoreWindows of in.Text, sharing feature vectors with the
+// other models that scan the same input.
+func (m *Model) ScoreInput(in detect.Input, size, maxWindows int) (p float64, start, end int) {
+	if size <= 0 {
+		size = DefaultWindow
+	}
+	for i, w := range windows(in.Text, size) {
+		if maxWindows > 0 && i >= maxWindows {
+			break
+		}
+		if s := m.Calibrate(m.Margin(m.Features.vectorOf(in, w.start, w.end))); s > p || i == 0 {
+			p, start, end = s, w.start, w.end
+		}
+	}
+	return p, start, end
 }

@@ -190,7 +190,17 @@ type Finding struct {
 	End      int     `json:"end"`
 	Score    float64 `json:"score"`
 	Excerpt  string  `json:"excerpt"`
+	// Source says what produced the finding where a detector has more than
+	// one layer: SourceRule (a phrase rule or word list) or SourceModel (a
+	// trained classifier); empty for single-method detectors.
+	Source string `json:"source,omitempty"`
 }
+
+// Values of Finding.Source.
+const (
+	SourceRule  = "rule"
+	SourceModel = "model"
+)
 
 // Detector finds one family of risks.
 type Detector interface {

@@ -94,3 +94,5 @@ func BenchmarkDetect(b *testing.B) {
 	d := newDetector(b, nil)
 	detecttest.Bench(b, d, detect.Input{Text: text, Role: detect.RoleUser})
 }
+
+func TestModelManifest(t *testing.T) { detecttest.CheckModelManifest(t, modelFiles, "model/model.bin") }

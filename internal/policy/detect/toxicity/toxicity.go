@@ -15,11 +15,15 @@ package toxicity
 
 import (
 	"context"
-	_ "embed"
+	"embed"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"strings"
+	"sync"
 
+	"github.com/claudit/claudit/internal/policy/classifier"
 	"github.com/claudit/claudit/internal/policy/detect"
 )
 
@@ -34,11 +38,53 @@ var (
 	toxicityData []byte
 	//go:embed data/sexual.yaml
 	sexualData []byte
+	// The model folder always holds a README, so the embed works without
+	// trained models.
+	//
+	//go:embed model
+	modelFiles embed.FS
 )
 
+// ModelEntity is the entity of a finding that only the trained model
+// raised, where no word of the lexicon says which kind of toxicity it is.
+var modelEntity = map[string]string{ToxicityID: "TOXICITY", SexualID: "SEXUAL"}
+
+// models loads each detector's embedded model once; nil when absent.
+var models = map[string]func() (*classifier.Model, error){
+	ToxicityID: sync.OnceValues(func() (*classifier.Model, error) { return loadModel("model/toxicity.bin") }),
+	SexualID:   sync.OnceValues(func() (*classifier.Model, error) { return loadModel("model/sexual.bin") }),
+}
+
+func loadModel(path string) (*classifier.Model, error) {
+	b, err := fs.ReadFile(modelFiles, path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return classifier.UnmarshalModel(b)
+}
+
 func init() {
-	detect.Register(ToxicityID, func(p detect.Params) (detect.Detector, error) { return New(ToxicityID, toxicityData, p) })
-	detect.Register(SexualID, func(p detect.Params) (detect.Detector, error) { return New(SexualID, sexualData, p) })
+	detect.Register(ToxicityID, func(p detect.Params) (detect.Detector, error) { return newEmbedded(ToxicityID, toxicityData, p) })
+	detect.Register(SexualID, func(p detect.Params) (detect.Detector, error) { return newEmbedded(SexualID, sexualData, p) })
+}
+
+func newEmbedded(id string, lexicon []byte, p detect.Params) (*Detector, error) {
+	d, err := New(id, lexicon, p)
+	if err != nil {
+		return nil, err
+	}
+	if !p.Bool("use_model", true) {
+		return d, nil
+	}
+	m, err := models[id]()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", id, err)
+	}
+	d.model = m
+	return d, nil
 }
 
 // tokensKey memoizes a text's tokens for the two lexicon detectors.
@@ -51,13 +97,20 @@ type Detector struct {
 	threshold float64
 	entities  map[string]bool
 	allow     map[string]bool
+	// model is the trained classifier combined with the lexicon; nil for
+	// the lexicon alone.
+	model *classifier.Model
 }
+
+// HasModel reports whether a trained model scores alongside the lexicon.
+func (d *Detector) HasModel() bool { return d.model != nil }
 
 // New builds a lexicon detector. Params:
 //
 //	threshold    float, default 0.5: minimum text score to report
 //	entities     list, default all: entities to report, e.g. [THREAT, IDENTITY_ATTACK]
 //	allow_words  list: words never to count, e.g. a product name
+//	use_model    bool, default true: combine the embedded model's score
 func New(id string, lexicon []byte, p detect.Params) (*Detector, error) {
 	lex, err := ParseLexicon(lexicon)
 	if err != nil {
@@ -110,19 +163,37 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 		kept = append(kept, m)
 	}
 	score := Score(kept, words)
-	if len(kept) == 0 || score < d.threshold {
+	var modelScore float64
+	var mStart, mEnd int
+	if d.model != nil && (d.entities == nil || d.entities[modelEntity[d.id]]) {
+		modelScore, mStart, mEnd = d.model.ScoreInput(in, classifier.DefaultWindow, 16)
+	}
+	combined := 1 - (1-score)*(1-modelScore)
+	if combined < d.threshold {
 		return nil
 	}
-	out := make([]detect.Finding, len(kept))
-	for i, m := range kept {
-		out[i] = detect.Finding{
+	out := make([]detect.Finding, 0, len(kept)+1)
+	for _, m := range kept {
+		out = append(out, detect.Finding{
 			Detector: d.id,
 			Entity:   m.entity,
 			Start:    m.start,
 			End:      m.end,
-			Score:    score,
+			Score:    combined,
 			Excerpt:  detect.Excerpt(in.Text, m.start, m.end),
-		}
+			Source:   detect.SourceRule,
+		})
+	}
+	if len(out) == 0 {
+		out = append(out, detect.Finding{
+			Detector: d.id,
+			Entity:   modelEntity[d.id],
+			Start:    mStart,
+			End:      mEnd,
+			Score:    combined,
+			Excerpt:  detect.Excerpt(in.Text, mStart, mEnd),
+			Source:   detect.SourceModel,
+		})
 	}
 	return out
 }

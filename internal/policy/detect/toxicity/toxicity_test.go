@@ -66,8 +66,11 @@ func TestNormalize(t *testing.T) {
 	}
 }
 
+// lexiconOnly tests the word lists alone; TestModels covers the model layer.
+var lexiconOnly = detect.Params{"use_model": false}
+
 func TestToxicity(t *testing.T) {
-	d := newDetector(t, ToxicityID, nil)
+	d := newDetector(t, ToxicityID, lexiconOnly)
 	tests := []struct {
 		name string
 		text string
@@ -109,7 +112,7 @@ func TestToxicity(t *testing.T) {
 }
 
 func TestSexual(t *testing.T) {
-	d := newDetector(t, SexualID, nil)
+	d := newDetector(t, SexualID, lexiconOnly)
 	tests := []struct {
 		name string
 		text string
@@ -307,5 +310,44 @@ func TestSharedPhraseKeywords(t *testing.T) {
 	toks = tokenize("I will zorblax you")
 	if got := own.phraseMatches(toks, &tokenized{toks: toks}); len(got) != 1 || got[0].entity != "THREAT" {
 		t.Fatalf("own keyword: %v", got)
+	}
+}
+
+// TestModels checks the embedded models at the default policies' threshold
+// on invented texts: plain abuse is flagged, everyday and health texts are
+// not, and model-only findings say so.
+func TestModels(t *testing.T) {
+	tests := []struct {
+		id, text string
+		want     bool
+	}{
+		{ToxicityID, "You are a worthless idiot and everyone at this company hates you, you pathetic loser.", true},
+		{ToxicityID, "Could you review the quarterly report before Friday?", false},
+		{ToxicityID, "This stupid printer jams again.", false},
+		{ToxicityID, "Our team welcomes people of every faith and background.", false},
+		{SexualID, "Sex education should be age appropriate.", false},
+		{SexualID, "What are the symptoms of a urinary tract infection?", false},
+		{SexualID, "Please summarize the attached board minutes.", false},
+	}
+	for _, tt := range tests {
+		d := newDetector(t, tt.id, detect.Params{"threshold": 0.7})
+		if !d.(*Detector).HasModel() {
+			t.Fatalf("%s: no embedded model", tt.id)
+		}
+		fs := d.Detect(context.Background(), detect.Input{Text: tt.text})
+		if got := len(fs) > 0; got != tt.want {
+			t.Errorf("%s %q: flagged = %v, want %v (%+v)", tt.id, tt.text, got, tt.want, fs)
+		}
+		for _, f := range fs {
+			if f.Source != detect.SourceRule && f.Source != detect.SourceModel {
+				t.Errorf("%s: finding without a source: %+v", tt.id, f)
+			}
+		}
+	}
+}
+
+func TestModelManifests(t *testing.T) {
+	for _, name := range []string{"toxicity", "sexual"} {
+		t.Run(name, func(t *testing.T) { detecttest.CheckModelManifest(t, modelFiles, "model/"+name+".bin") })
 	}
 }

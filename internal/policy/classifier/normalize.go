@@ -1,0 +1,151 @@
+package classifier
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/mtibben/confusables"
+	"golang.org/x/text/unicode/norm"
+)
+
+// NormalizeText undoes the cheap obfuscations that keep an attack readable
+// to a model but hide it from n-grams: zero-width and other format
+// characters are dropped, compatibility forms (fullwidth letters, ligatures,
+// mathematical alphabets) fold to their plain letters, look-alike letters
+// from other scripts map to Latin, and inside words that mix letters and
+// digits the leetspeak digits become letters ("1gn0re" → "ignore").
+// Plain ASCII text without digits inside words comes back unchanged.
+func NormalizeText(s string) string {
+	if isPlain(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			b.WriteRune(r)
+		case unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Mn, r) && r >= 0x300 && r < 0x370:
+			// Zero-width, bidi controls and stacked combining marks.
+		case r < utf8.RuneSelf:
+			b.WriteRune(r)
+		default:
+			folded := norm.NFKC.String(string(r))
+			for _, f := range folded {
+				if f >= utf8.RuneSelf && !unicode.IsSpace(f) && (unicode.IsLetter(f) || unicode.IsNumber(f)) && !unicode.In(f, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul, unicode.Arabic, unicode.Hebrew, unicode.Devanagari, unicode.Thai) {
+					if sk := confusables.Skeleton(string(f)); isASCIIWord(sk) {
+						b.WriteString(sk)
+						continue
+					}
+				}
+				b.WriteRune(f)
+			}
+		}
+	}
+	return unleet(b.String())
+}
+
+// isPlain reports whether s is ASCII with no word mixing letters and digits.
+func isPlain(s string) bool {
+	letter, digit := false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= utf8.RuneSelf:
+			return false
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			letter = true
+		case c >= '0' && c <= '9' || c == '@' || c == '$':
+			digit = true
+		default:
+			if letter && digit {
+				return false
+			}
+			letter, digit = false, false
+		}
+	}
+	return !(letter && digit)
+}
+
+func isASCIIWord(s string) bool {
+	if s == "" || len(s) > 3 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+var leetMap = map[byte]byte{'0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '@': 'a', '$': 's'}
+
+// unleet maps leetspeak characters to letters inside words that have at
+// least two letters and at least one such character, leaving numbers,
+// version strings and identifiers with a trailing number alone.
+func unleet(s string) string {
+	var out []byte
+	i := 0
+	for i < len(s) {
+		if !isLeetWordByte(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		letters, leet := 0, 0
+		for j < len(s) && isLeetWordByte(s[j]) {
+			c := s[j]
+			if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' {
+				letters++
+			} else if _, ok := leetMap[c]; ok {
+				leet++
+			}
+			j++
+		}
+		// A word with letters on both sides of its digits reads as leet;
+		// "abc123" or "v2" do not.
+		if letters >= 2 && leet >= 1 && leetInside(s[i:j]) {
+			if out == nil {
+				out = []byte(s)
+			}
+			for k := i; k < j; k++ {
+				if r, ok := leetMap[s[k]]; ok {
+					out[k] = r
+				}
+			}
+		}
+		i = j
+	}
+	if out == nil {
+		return s
+	}
+	return string(out)
+}
+
+func isLeetWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '@' || c == '$'
+}
+
+// leetInside reports whether a leet character has a letter somewhere
+// before it and somewhere after it in w.
+func leetInside(w string) bool {
+	first, last := -1, -1
+	for k := 0; k < len(w); k++ {
+		c := w[k]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' {
+			if first < 0 {
+				first = k
+			}
+			last = k
+		}
+	}
+	for k := first + 1; k < last; k++ {
+		if _, ok := leetMap[w[k]]; ok {
+			return true
+		}
+	}
+	return false
+}
