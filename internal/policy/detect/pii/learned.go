@@ -87,6 +87,14 @@ func tokenize(text string, buf []token) []token {
 			t := token{start: i, kind: tokWord, cap: unicode.IsUpper(r), upper: true, ascii: true}
 			j := i
 			for j < len(text) {
+				if c := text[j]; c < utf8.RuneSelf && isLetterByte(c) {
+					// ASCII fast path.
+					if c >= 'a' {
+						t.upper = false
+					}
+					j++
+					continue
+				}
 				r, n := utf8.DecodeRuneInString(text[j:])
 				if unicode.IsLetter(r) || unicode.Is(unicode.Mn, r) {
 					if r >= utf8.RuneSelf {
@@ -151,7 +159,13 @@ func (h featureHash) add(s string) featureHash {
 
 func (h featureHash) addInt(n int) featureHash {
 	var b [20]byte
-	return h.add(string(strconv.AppendInt(b[:0], int64(n), 10)))
+	for _, c := range strconv.AppendInt(b[:0], int64(n), 10) {
+		h ^= featureHash(c)
+		h *= fnv64Prime
+	}
+	h ^= 0xff
+	h *= fnv64Prime
+	return h
 }
 
 func (h featureHash) index(bits uint8) uint32 {
@@ -208,6 +222,9 @@ type ModelCandidate struct {
 	// the rest describe its context (the trainer drops those at random so
 	// the span's own features carry weight).
 	Intrinsic int
+	// margin is the sum of the feature weights when the candidate was made
+	// for scoring (Features is then nil).
+	margin float64
 }
 
 // textFeatures is the per-text state of one featurization.
@@ -223,6 +240,10 @@ type textFeatures struct {
 	feats    []uint32
 	// intrinsic is len(feats) when the context features began.
 	intrinsic int
+	// weights, when set, are summed into margin instead of collecting
+	// features: the detector's allocation-free path.
+	weights []float32
+	margin  float64
 }
 
 // Candidates returns the text's candidates with their features, for the
@@ -270,14 +291,25 @@ func (tf *textFeatures) candidates(e int) []ModelCandidate {
 }
 
 func (tf *textFeatures) emit(entity, start, end int) {
-	feats := make([]uint32, len(tf.feats))
-	copy(feats, tf.feats)
-	tf.out = append(tf.out, ModelCandidate{Entity: entity, Start: start, End: end, Features: feats, Intrinsic: tf.intrinsic})
+	c := ModelCandidate{Entity: entity, Start: start, End: end, Intrinsic: tf.intrinsic, margin: tf.margin}
+	if tf.weights == nil {
+		c.Features = make([]uint32, len(tf.feats))
+		copy(c.Features, tf.feats)
+	}
+	tf.out = append(tf.out, c)
 	tf.feats = tf.feats[:0]
 	tf.intrinsic = 0
+	tf.margin = 0
 }
 
-func (tf *textFeatures) put(h featureHash) { tf.feats = append(tf.feats, h.index(tf.f.bits)) }
+func (tf *textFeatures) put(h featureHash) {
+	if tf.weights != nil {
+		tf.margin += float64(tf.weights[h.index(tf.f.bits)])
+		tf.intrinsic++
+		return
+	}
+	tf.feats = append(tf.feats, h.index(tf.f.bits))
+}
 
 func (tf *textFeatures) tokText(i int) string {
 	return tf.text[tf.toks[i].start:tf.toks[i].end]
@@ -353,24 +385,26 @@ func (tf *textFeatures) isBreak(i int) bool {
 // context adds the words around tokens [i,j): the next two either side
 // one by one, the pair before, and a bag of the common words further out.
 func (tf *textFeatures) context(prefix string, i, j, before, after int) {
-	tf.intrinsic = len(tf.feats)
+	if tf.weights == nil {
+		tf.intrinsic = len(tf.feats)
+	}
 	p1, p2 := tf.repr(i-1), tf.repr(i-2)
 	n1, n2 := tf.repr(j), tf.repr(j+1)
-	tf.put(newHash(prefix + "p1").add(p1))
-	tf.put(newHash(prefix + "p2").add(p2))
-	tf.put(newHash(prefix + "p21").add(p2).add(p1))
-	tf.put(newHash(prefix + "n1").add(n1))
-	tf.put(newHash(prefix + "n2").add(n2))
-	tf.put(newHash(prefix + "n12").add(n1).add(n2))
-	tf.put(newHash(prefix + "p1n1").add(p1).add(n1))
+	tf.put(newHash(prefix).add("p1").add(p1))
+	tf.put(newHash(prefix).add("p2").add(p2))
+	tf.put(newHash(prefix).add("p21").add(p2).add(p1))
+	tf.put(newHash(prefix).add("n1").add(n1))
+	tf.put(newHash(prefix).add("n2").add(n2))
+	tf.put(newHash(prefix).add("n12").add(n1).add(n2))
+	tf.put(newHash(prefix).add("p1n1").add(p1).add(n1))
 	for k := i - 3; k >= 0 && k >= i-before; k-- {
 		if tf.common[k] || tf.toks[k].kind == tokWord && tf.f.suffixes[tf.wordHash[k]] {
-			tf.put(newHash(prefix + "bw").add(tf.tokText(k)))
+			tf.put(newHash(prefix).add("bw").add(tf.tokText(k)))
 		}
 	}
 	for k := j + 2; k < len(tf.toks) && k < j+after; k++ {
 		if tf.common[k] {
-			tf.put(newHash(prefix + "aw").add(tf.tokText(k)))
+			tf.put(newHash(prefix).add("aw").add(tf.tokText(k)))
 		}
 	}
 }
@@ -399,7 +433,9 @@ func (tf *textFeatures) persons() {
 			continue
 		}
 		// The run's name tokens, skipping an initial's or title's period.
-		idx := []int{i}
+		var run [maxNameRun]int
+		run[0] = i
+		idx := run[:1]
 		k := i + 1
 		for k < len(toks) && len(idx) < maxNameRun {
 			if tf.isNameToken(k) {
@@ -427,11 +463,12 @@ func (tf *textFeatures) persons() {
 // person featurizes the name span from idx[a] to idx[b] of a run.
 func (tf *textFeatures) person(idx []int, a, b int) {
 	first, last := idx[a], idx[b]
-	// A lone "I" or a lone common word at the start of a sentence is too
-	// weak to score.
+	// A lone "I", and a lone common word starting a sentence ("We",
+	// "Could"), are not scored: they are most of the capitalised words in
+	// prose and almost never names.
 	if a == b {
 		t := tf.toks[first]
-		if t.end-t.start == 1 && tf.text[t.start] == 'I' {
+		if t.end-t.start == 1 && tf.text[t.start] == 'I' || tf.common[first] && tf.isBreak(first-1) {
 			return
 		}
 	}
@@ -468,11 +505,11 @@ func (tf *textFeatures) person(idx []int, a, b int) {
 				tf.put(newHash("P:sfx").add(role).add(w))
 			}
 		}
-		lw := strings.ToLower(w)
-		if len(lw) >= 4 {
-			tf.put(newHash("P:s3").add(lw[len(lw)-3:]))
-			tf.put(newHash("P:s2").add(lw[len(lw)-2:]))
-			tf.put(newHash("P:p3").add(lw[:3]))
+		// Affixes in bytes; the hash lower-cases ASCII.
+		if len(w) >= 4 {
+			tf.put(newHash("P:s3").add(w[len(w)-3:]))
+			tf.put(newHash("P:s2").add(w[len(w)-2:]))
+			tf.put(newHash("P:p3").add(w[:3]))
 		}
 		if ti+1 < len(tf.toks) && tf.toks[ti+1].start == t.end && tf.text[t.end] == '.' {
 			tf.put(newHash("P:dot").add(role).addInt(min(t.end-t.start, 4)))
@@ -760,19 +797,20 @@ func (tf *textFeatures) phone(start, end, ext, digits int, shape []byte, groups 
 	s := tf.text[start:end]
 	tf.put(newHash("H:bias"))
 	tf.put(newHash("H:nd").addInt(digits))
-	var g strings.Builder
+	var gb [20]byte
+	g := gb[:0]
 	for k, n := range shape {
 		if k > 0 {
-			g.WriteByte('-')
+			g = append(g, '-')
 		}
-		g.WriteByte('0' + n)
+		g = append(g, '0'+n)
 	}
 	if groups > len(shape) {
-		g.WriteString("+")
+		g = append(g, '+')
 	}
-	tf.put(newHash("H:groups").add(g.String()))
+	tf.put(newHash("H:groups").add(string(g)))
 	tf.put(newHash("H:ngroups").addInt(min(groups, 6)))
-	tf.put(newHash("H:seps").add(string(sepSet(seps))))
+	tf.put(newHash("H:seps").add(sepSet(seps)))
 	if s[0] == '+' {
 		tf.put(newHash("H:plus"))
 	}
@@ -791,14 +829,15 @@ func (tf *textFeatures) phone(start, end, ext, digits int, shape []byte, groups 
 	if digits >= 13 && luhn(digitsOnly(s)) {
 		tf.put(newHash("H:luhn"))
 	}
-	if m := ssnRe.FindStringSubmatch(s); m != nil && m[0] == s && m[2] != "" {
+	if len(shape) == 3 && shape[0] == 3 && shape[1] == 2 && shape[2] == 4 {
 		tf.put(newHash("H:ssnshape"))
 	}
 	if len(shape) == 3 && shape[0] == 4 && shape[1] <= 2 && shape[2] <= 2 {
 		tf.put(newHash("H:date"))
 	}
+	valid := false
 	if num, err := phonenumbers.Parse(s, tf.f.region); err == nil {
-		if phonenumbers.IsValidNumber(num) {
+		if valid = phonenumbers.IsValidNumber(num); valid {
 			tf.put(newHash("H:valid"))
 			if num.GetCountryCode() == 1 {
 				tf.put(newHash("H:validnanp"))
@@ -807,8 +846,9 @@ func (tf *textFeatures) phone(start, end, ext, digits int, shape []byte, groups 
 			tf.put(newHash("H:possible"))
 		}
 	}
-	// Read as an international number without its +.
-	if s[0] != '+' && digits >= 10 {
+	// Read as an international number without its +, when the default
+	// region does not already validate it.
+	if s[0] != '+' && digits >= 10 && !valid {
 		if num, err := phonenumbers.Parse("+"+digitsOnly(s), "ZZ"); err == nil && phonenumbers.IsValidNumber(num) {
 			tf.put(newHash("H:validintl"))
 		}
@@ -823,17 +863,27 @@ func (tf *textFeatures) phone(start, end, ext, digits int, shape []byte, groups 
 }
 
 // sepSet returns the distinct separators in order of first appearance.
-func sepSet(seps []byte) []byte {
-	var out []byte
+func sepSet(seps []byte) string {
+	var buf [8]byte
+	out := buf[:0]
 	for _, c := range seps {
-		if strings.IndexByte(string(out), c) < 0 {
+		if bytesIndex(out, c) < 0 {
 			out = append(out, c)
 		}
 	}
 	if len(out) == 0 {
-		return []byte("_")
+		return "_"
 	}
-	return out
+	return string(out)
+}
+
+func bytesIndex(b []byte, c byte) int {
+	for i, x := range b {
+		if x == c {
+			return i
+		}
+	}
+	return -1
 }
 
 // tokenSpan returns the tokens covering bytes [start,end).
@@ -865,10 +915,14 @@ func hasCapital(text string) bool {
 func (d *Detector) modelCandidates(sc *scan, e int) []candidate {
 	if sc.model == nil {
 		sc.model = d.learned.feat.newText(sc.text)
+		sc.model.weights = d.learned.model.Weights
 	}
 	var out []candidate
 	for _, c := range sc.model.candidates(e) {
-		score := d.learned.model.Score(e, d.learned.model.Margin(c.Features))
+		score := d.learned.model.Score(e, c.margin)
+		if score < minModelScore {
+			continue
+		}
 		if e == modelPhone && fictionalNANP(sc.text[c.Start:c.End], d.region) {
 			score -= 0.5
 		}
@@ -876,3 +930,9 @@ func (d *Detector) modelCandidates(sc *scan, e int) []candidate {
 	}
 	return out
 }
+
+// minModelScore is the score below which the model's candidates are
+// dropped before they become findings: far under any useful threshold
+// (the trainer maps its operating points to 0.5-0.7), and most candidates
+// score near zero.
+const minModelScore = 0.2

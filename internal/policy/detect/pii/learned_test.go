@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 
@@ -164,4 +165,28 @@ func FuzzModelCandidates(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestScoringPathsAgree checks that the detector's allocation-free margin
+// equals the margin of the features the trainer sees.
+func TestScoringPathsAgree(t *testing.T) {
+	l, err := loadLearned()
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := "Dear Ms. Ilse Vermeulen,\nplease call +31 20 555 1234 or visit 18 Keizersgracht, Amsterdam."
+	for e := range numModelEntities {
+		want := l.feat.newText(text).candidates(e)
+		tf := l.feat.newText(text)
+		tf.weights = l.model.Weights
+		got := tf.candidates(e)
+		if len(got) != len(want) || len(want) == 0 {
+			t.Fatalf("entity %d: %d candidates scoring, %d training", e, len(got), len(want))
+		}
+		for i := range want {
+			if m := l.model.Margin(want[i].Features); math.Abs(m-got[i].margin) > 1e-9 {
+				t.Errorf("entity %d candidate %d: margin %v scoring, %v training", e, i, got[i].margin, m)
+			}
+		}
+	}
 }

@@ -1319,6 +1319,9 @@ func isFictionalNANP(num *phonenumbers.PhoneNumber) bool {
 
 // fictionalNANP parses s in region and reports whether it is a 555-01xx number.
 func fictionalNANP(s, region string) bool {
+	if !strings.Contains(digitsOnly(s), "55501") {
+		return false
+	}
 	num, err := phonenumbers.Parse(s, region)
 	return err == nil && isFictionalNANP(num)
 }
