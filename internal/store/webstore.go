@@ -54,6 +54,16 @@ type AuditEntry struct {
 	IP        string    `json:"ip,omitempty"`
 }
 
+// LoginThrottle counts the failed sign-ins against one key: an account
+// ("account:<email>") or a client address ("ip:<address>").
+type LoginThrottle struct {
+	Key         string    `json:"key"`
+	Failures    int       `json:"failures"`
+	LastFailure time.Time `json:"last_failure_at"`
+	// LockedUntil is when sign-ins for the key are accepted again; zero for none.
+	LockedUntil time.Time `json:"locked_until"`
+}
+
 // AuditFilter selects audit entries, newest first.
 type AuditFilter struct {
 	Actor    string // exact account email
@@ -149,6 +159,22 @@ type WebStore interface {
 	DeleteAccountSessions(ctx context.Context, accountID int64) error
 	// PruneWebSessions deletes sessions that expired before t.
 	PruneWebSessions(ctx context.Context, t time.Time) (int64, error)
+
+	// AddLoginFailure counts a failed sign-in at time at against key, starting
+	// the count again when the previous failure came before since, and
+	// returns the key's row. Concurrent calls each count.
+	AddLoginFailure(ctx context.Context, key string, at, since time.Time) (LoginThrottle, error)
+	// LockLogin refuses sign-ins for key until the given time.
+	LockLogin(ctx context.Context, key string, until time.Time) error
+	// LoginThrottles reads the rows of those keys that have one.
+	LoginThrottles(ctx context.Context, keys []string) ([]LoginThrottle, error)
+	// LoginLocks lists the keys locked past t, latest lock first.
+	LoginLocks(ctx context.Context, t time.Time) ([]LoginThrottle, error)
+	// ClearLoginThrottle forgets key's failures and lock.
+	ClearLoginThrottle(ctx context.Context, key string) error
+	// PruneLoginThrottles forgets keys whose last failure and lock both
+	// ended before t.
+	PruneLoginThrottles(ctx context.Context, t time.Time) (int64, error)
 
 	AppendAudit(ctx context.Context, e *AuditEntry) error
 	AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error)

@@ -14,6 +14,8 @@ type accountsData struct {
 	Roles    []string
 	Password string // a generated password, shown once
 	Email    string
+	// Lockouts are the sign-in locks in force.
+	Lockouts []store.LoginThrottle
 }
 
 func (s *Server) accountsPage(w http.ResponseWriter, r *http.Request) {
@@ -26,8 +28,13 @@ func (s *Server) renderAccounts(w http.ResponseWriter, r *http.Request, email, p
 		s.fail(w, r, err)
 		return
 	}
+	ls, err := s.lockouts(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, "accounts.html", &pageData{Title: "Accounts", Nav: "accounts",
-		Data: accountsData{Accounts: as, Roles: Roles, Password: password, Email: email}})
+		Data: accountsData{Accounts: as, Roles: Roles, Password: password, Email: email, Lockouts: ls}})
 }
 
 func (s *Server) apiAccounts(w http.ResponseWriter, r *http.Request) {

@@ -289,21 +289,43 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
 	password := r.PostFormValue("password")
-	ctx := r.Context()
+	ctx, ip, now := r.Context(), clientIP(r), s.now()
+	// A locked account or address is refused before the password is looked
+	// at, so the answer cannot tell a right password from a wrong one.
+	wait, err := s.loginLockedFor(ctx, email, ip, now)
+	if err != nil {
+		s.log.Error("read sign-in locks", "err", err)
+		s.renderLogin(w, r, http.StatusInternalServerError, email, "Could not sign in: the database is unavailable.")
+		return
+	}
+	if wait > 0 {
+		s.refuseLocked(w, r, email, wait)
+		return
+	}
 	acct, err := s.ws.AccountByEmail(ctx, email)
+	ok := false
 	if err != nil || acct.Disabled {
 		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
-		s.auditAs(ctx, nil, clientIP(r), "login_failed", "account", email, "")
+	} else {
+		ok = bcrypt.CompareHashAndPassword([]byte(acct.PasswordHash), []byte(password)) == nil
+	}
+	if !ok {
+		s.auditAs(ctx, nil, ip, "login_failed", "account", email, "")
+		wait, err := s.countLoginFailure(ctx, email, ip, now)
+		if err != nil {
+			s.log.Error("count failed sign-in", "err", err)
+		}
+		if wait > 0 {
+			s.refuseLocked(w, r, email, wait)
+			return
+		}
 		s.renderLogin(w, r, http.StatusUnauthorized, email, "Wrong email or password.")
 		return
 	}
-	if bcrypt.CompareHashAndPassword([]byte(acct.PasswordHash), []byte(password)) != nil {
-		s.auditAs(ctx, nil, clientIP(r), "login_failed", "account", email, "")
-		s.renderLogin(w, r, http.StatusUnauthorized, email, "Wrong email or password.")
-		return
+	if err := s.ws.ClearLoginThrottle(ctx, accountKey(email)); err != nil {
+		s.log.Error("clear failed sign-ins", "err", err)
 	}
 	tok := randomToken(32)
-	now := s.now()
 	sess := &store.WebSession{ID: hashToken(tok), AccountID: acct.ID, CSRFToken: randomToken(32), IP: clientIP(r),
 		UserAgent: truncate(r.UserAgent(), 300), CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.cfg.SessionTTL)}
 	if err := s.ws.CreateWebSession(ctx, sess); err != nil {
@@ -313,6 +335,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	_ = s.ws.TouchAccountLogin(ctx, acct.ID, now)
 	_, _ = s.ws.PruneWebSessions(ctx, now)
+	_, _ = s.ws.PruneLoginThrottles(ctx, now.Add(-max(s.cfg.AccountLimit.Window, s.cfg.AddressLimit.Window)))
 	s.setCookie(w, sessionCookie, tok, 0)
 	s.setCookie(w, loginCSRFCookie, "", -1)
 	s.auditAs(ctx, &identity{Account: acct, Session: sess}, clientIP(r), "login", "account", acct.Email, "")

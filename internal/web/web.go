@@ -73,6 +73,10 @@ type Config struct {
 	SecureCookies bool
 	// SessionTTL is how long an idle browser session lasts (default 12h).
 	SessionTTL time.Duration
+	// AccountLimit and AddressLimit lock sign-ins after repeated failures
+	// for one account or from one client address (default
+	// DefaultAccountLimit and DefaultAddressLimit).
+	AccountLimit, AddressLimit LoginLimit
 	// Now replaces the clock in tests.
 	Now func() time.Time
 }
@@ -104,6 +108,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	cfg.AccountLimit = cfg.AccountLimit.orDefault(DefaultAccountLimit)
+	cfg.AddressLimit = cfg.AddressLimit.orDefault(DefaultAddressLimit)
 	if cfg.SecretKeyEnv == "" {
 		cfg.SecretKeyEnv = "CLAUDIT_SECRET_KEY"
 	}
@@ -171,6 +177,7 @@ func (s *Server) routes() http.Handler {
 	page("GET /accounts", store.RoleAdmin, s.accountsPage)
 	page("POST /accounts", store.RoleAdmin, s.accountCreateSubmit)
 	page("POST /accounts/{id}", store.RoleAdmin, s.accountEditSubmit)
+	page("POST /lockouts/lift", store.RoleAdmin, s.unlockSubmit)
 
 	// JSON API.
 	api := func(pattern string, role string, h http.HandlerFunc) { mux.Handle(pattern, s.requireAPI(role, h)) }
@@ -213,6 +220,8 @@ func (s *Server) routes() http.Handler {
 	api("GET /api/v1/audit", store.RoleAdmin, s.apiAudit)
 	api("GET /api/v1/audit/export", store.RoleAdmin, s.auditExport)
 	api("GET /api/v1/accounts", store.RoleAdmin, s.apiAccounts)
+	api("GET /api/v1/lockouts", store.RoleAdmin, s.apiLockouts)
+	api("DELETE /api/v1/lockouts/{key}", store.RoleAdmin, s.apiUnlock)
 	mux.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API endpoint: see docs/API.md")
 	}))

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,6 +29,7 @@ func Run(t *testing.T, open Opener) {
 		{"PromptEventFiltersAndCursor", testPromptEvents},
 		{"FullTextSearchIsSafe", testFullText},
 		{"SearchMatchesWildcardsLiterally", testSearchWildcards},
+		{"LoginThrottleCountsEveryFailure", testLoginThrottle},
 		{"AccessEvents", testAccessEvents},
 		{"BackfillClaims", testBackfillClaims},
 		{"Evaluations", testEvaluations},
@@ -384,6 +386,81 @@ func testSearchWildcards(t *testing.T, s store.Store) {
 		if err != nil || len(es) != tc.want {
 			t.Errorf("audit entries matching %q: %d, want %d (%v)", tc.q, len(es), tc.want, err)
 		}
+	}
+}
+
+// testLoginThrottle counts failed sign-ins per key, concurrently, restarts
+// the count after a quiet spell, and keeps and lists locks.
+func testLoginThrottle(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	ws, ok := s.(store.WebStore)
+	if !ok {
+		t.Skipf("%s backend has no accounts", s.Backend())
+	}
+	const key = "account:ana@example.com"
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := ws.AddLoginFailure(ctx, key, t0.Add(time.Duration(i)*time.Second), t0.Add(-time.Hour))
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	lt, err := ws.AddLoginFailure(ctx, key, t0.Add(time.Minute), t0.Add(-time.Hour))
+	if err != nil || lt.Failures != 21 || !lt.LastFailure.Equal(t0.Add(time.Minute)) || !lt.LockedUntil.IsZero() {
+		t.Fatalf("after 21 failures: %+v %v", lt, err)
+	}
+	until := t0.Add(10 * time.Minute)
+	if err := ws.LockLogin(ctx, key, until); err != nil {
+		t.Fatal(err)
+	}
+	// An earlier time never shortens a lock.
+	if err := ws.LockLogin(ctx, key, t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ws.AddLoginFailure(ctx, "ip:192.0.2.1", t0, t0.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ws.LoginThrottles(ctx, []string{key, "ip:192.0.2.1", "ip:198.51.100.9"})
+	if err != nil || len(got) != 2 {
+		t.Fatalf("throttles: %+v %v", got, err)
+	}
+	locks, err := ws.LoginLocks(ctx, t0)
+	if err != nil || len(locks) != 1 || locks[0].Key != key || !locks[0].LockedUntil.Equal(until) {
+		t.Fatalf("locks: %+v %v", locks, err)
+	}
+	if locks, _ := ws.LoginLocks(ctx, until); len(locks) != 0 {
+		t.Fatalf("lock listed after it ended: %+v", locks)
+	}
+	// A failure after a quiet spell starts the count again; the lock stays.
+	lt, err = ws.AddLoginFailure(ctx, key, t0.Add(3*time.Hour), t0.Add(2*time.Hour))
+	if err != nil || lt.Failures != 1 || !lt.LockedUntil.Equal(until) {
+		t.Fatalf("after a quiet spell: %+v %v", lt, err)
+	}
+	if err := ws.ClearLoginThrottle(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := ws.LoginThrottles(ctx, []string{key}); len(got) != 0 {
+		t.Fatalf("cleared key still there: %+v", got)
+	}
+	// Pruning forgets quiet, unlocked keys and keeps the rest.
+	if _, err := ws.AddLoginFailure(ctx, key, t0.Add(3*time.Hour), t0); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := ws.PruneLoginThrottles(ctx, t0.Add(time.Hour)); err != nil || n != 1 {
+		t.Fatalf("pruned %d (%v), want the address's row only", n, err)
+	}
+	if got, _ := ws.LoginThrottles(ctx, []string{key, "ip:192.0.2.1"}); len(got) != 1 || got[0].Key != key {
+		t.Fatalf("after pruning: %+v", got)
 	}
 }
 
