@@ -68,6 +68,8 @@ type Record struct {
 	End     int    `json:"end"`
 	Excerpt string `json:"excerpt"`
 	Decoded string `json:"decoded,omitempty"`
+	// Method is "rule" or "model" for detectors with both layers.
+	Method string `json:"method,omitempty"`
 }
 
 // Summary counts what a scan saw.
@@ -194,6 +196,6 @@ func record(doc Document, f policy.PolicyFinding, line int) Record {
 		Policy: f.Policy, Detector: f.Finding.Detector, Entity: f.Finding.Entity,
 		Severity: f.Severity, Action: f.Action, EffectiveAction: f.EffectiveAction,
 		Score: f.Finding.Score, Start: f.Finding.Start, End: f.Finding.End,
-		Excerpt: f.Finding.Excerpt, Decoded: f.Decoded,
+		Excerpt: f.Finding.Excerpt, Decoded: f.Decoded, Method: f.Finding.Source,
 	}
 }
