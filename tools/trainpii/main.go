@@ -49,12 +49,16 @@ const (
 	seed     = 14
 	bits     = 18
 	epochs   = 12
-	rate     = 0.2
-	l2       = 1e-5
+	// ensemble is how many runs with consecutive seeds are averaged.
+	ensemble = 7
+	// averageFrom is the first epoch whose weights enter the average.
+	averageFrom = 3
+	rate        = 0.2
+	l2          = 1e-5
 	// contextDropout is the chance a candidate is seen without its context
 	// features in one epoch, so names, addresses and numbers are learned
 	// from their own look too and not only from the templates around them.
-	contextDropout = 0.5
+	contextDropout = 0.6
 	// minRows is how many distinct rows must hold a word in lower case for
 	// it to count as a common word.
 	minRows = 3
@@ -80,6 +84,7 @@ func run(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("trainpii", flag.ContinueOnError)
 	data := fs.String("data", classifier.SharedDir(), "shared data folder holding "+dataPath)
 	out := fs.String("out", ".", "repository root the model is written under")
+	seedFlag := fs.Uint64("seed", seed, "seed of the training order and context dropout")
 	showErrors := fs.Int("errors", 0, "print up to N misses and false alarms per entity on train and calibration rows")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -109,7 +114,19 @@ func run(args []string, stdout io.Writer) error {
 		rows[i].cands = feat.Candidates(rows[i].text, all)
 	}
 	m := &pii.Model{Bits: bits, Common: common, Weights: make([]float32, 1<<bits)}
-	train(m, rows)
+	// A bag of models: the average of the weights of ensemble runs, each
+	// with its own order and dropout, steadies what one run's luck decides.
+	total := make([]float64, len(m.Weights))
+	for k := range uint64(ensemble) {
+		one := &pii.Model{Bits: bits, Weights: make([]float32, 1<<bits)}
+		train(one, rows, *seedFlag+k)
+		for i, w := range one.Weights {
+			total[i] += float64(w)
+		}
+	}
+	for i := range m.Weights {
+		m.Weights[i] = float32(total[i] / ensemble)
+	}
 
 	thresholds := [3]float64{}
 	for e := range pii.ModelEntities {
@@ -140,14 +157,14 @@ func run(args []string, stdout io.Writer) error {
 		ModelSHA256: classifier.HashBytes(modelBytes),
 		ModelBytes:  len(modelBytes),
 		Command:     "go run ./tools/trainpii",
-		Seed:        seed,
+		Seed:        *seedFlag,
 		SplitRule:   classifier.SplitRule,
 		Data:        []classifier.DataFile{{Path: dataPath, SHA256: sum, Rows: len(rows), Used: "train split: weights; train+calibration splits: common words; calibration split: operating points; test split: the figures below only"}},
 		Method: "logistic regression over hashed candidate features (word shapes, affixes, common-word identity, neighbouring words, number layouts, libphonenumber validity), " +
 			"trained with a noisy-OR multiple-instance loss on row labels; a row's score per entity is its best candidate's",
 		Test: test,
 		Extra: map[string]any{
-			"bits": bits, "context_dropout": contextDropout, "epochs": epochs, "rate": rate, "l2": l2, "min_rows_common_word": minRows, "max_fpr": maxFPR,
+			"bits": bits, "ensemble_runs": ensemble, "average_from_epoch": averageFrom, "context_dropout": contextDropout, "epochs": epochs, "rate": rate, "l2": l2, "min_rows_common_word": minRows, "max_fpr": maxFPR,
 			"common_words":             len(common),
 			"margin_thresholds":        map[string]float64{pii.Person: thresholds[0], pii.StreetAddress: thresholds[1], pii.Phone: thresholds[2]},
 			"score_at_threshold":       map[string]float64{pii.Person: Anchors[0], pii.StreetAddress: Anchors[1], pii.Phone: Anchors[2]},
@@ -249,7 +266,7 @@ func bagsOf(rows []row, split classifier.Split, e int) []bag {
 // train fits the weights by stochastic gradient descent with AdaGrad on the
 // noisy-OR bag loss: -log(1 - Π(1-p_i)) for a positive bag, -Σ log(1-p_i)
 // for a negative one.
-func train(m *pii.Model, rows []row) {
+func train(m *pii.Model, rows []row, seed uint64) {
 	var bags []bag
 	for e := range pii.ModelEntities {
 		bags = append(bags, bagsOf(rows, classifier.SplitTrain, e)...)
@@ -262,7 +279,13 @@ func train(m *pii.Model, rows []row) {
 	}
 	z := []float64{}
 	var feats [][]uint32
-	for range epochs {
+	// The weights returned are the average of the weights at the end of
+	// each epoch from averageFrom on, which steadies them against the
+	// order the bags were seen in.
+	avg := make([]float64, len(m.Weights))
+	averaged := 0
+	for epoch := range epochs {
+
 		rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 		for _, bi := range order {
 			b := bags[bi]
@@ -299,6 +322,15 @@ func train(m *pii.Model, rows []row) {
 				}
 			}
 		}
+		if epoch >= averageFrom {
+			for i, w := range m.Weights {
+				avg[i] += float64(w)
+			}
+			averaged++
+		}
+	}
+	for i := range m.Weights {
+		m.Weights[i] = float32(avg[i] / float64(averaged))
 	}
 }
 

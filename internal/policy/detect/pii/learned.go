@@ -238,6 +238,8 @@ type textFeatures struct {
 	common   []bool
 	out      []ModelCandidate
 	feats    []uint32
+	// hasCapital: the text has a capitalised word.
+	hasCapital bool
 	// intrinsic is len(feats) when the context features began.
 	intrinsic int
 	// weights, when set, are summed into margin instead of collecting
@@ -272,6 +274,7 @@ func (f *Featurizer) newText(text string) *textFeatures {
 		h := newHash("").add(text[t.start:t.end])
 		tf.wordHash[i] = h
 		tf.common[i] = f.common[h]
+		tf.hasCapital = tf.hasCapital || t.cap
 	}
 	return tf
 }
@@ -475,6 +478,15 @@ func (tf *textFeatures) person(idx []int, a, b int) {
 	n := b - a + 1
 	tf.put(newHash("P:bias"))
 	tf.put(newHash("P:n").addInt(n))
+	// The span's pattern: each token's shape and whether it is common.
+	pattern := newHash("P:pattern")
+	for k := a; k <= b; k++ {
+		pattern = pattern.add(wordShape(tf.toks[idx[k]]))
+		if tf.common[idx[k]] {
+			pattern = pattern.add("c")
+		}
+	}
+	tf.put(pattern)
 	allCommon := true
 	for k := a; k <= b; k++ {
 		ti := idx[k]
@@ -547,12 +559,31 @@ func (tf *textFeatures) streets() {
 		if t.kind != tokNum || t.end-t.start > 6 || emitted >= maxStreetCandidates {
 			continue
 		}
-		if tf.gluedNumber(i) || tf.afterExtension(i) {
+		if tf.gluedNumber(i) || tf.afterExtension(i) || !tf.addressWordNear(i) {
 			continue
 		}
 		tf.street(i)
 		emitted++
 	}
+}
+
+// addressWordNear reports whether number token i has, right before it or
+// after it (past a comma or a letter suffix), a word an address could hold
+// there: a capitalised word or a street type, or any word in an all
+// lower-case text. Bare numbers in prose are not scored.
+func (tf *textFeatures) addressWordNear(i int) bool {
+	ok := func(k int) bool {
+		if k < 0 || k >= len(tf.toks) || tf.toks[k].kind != tokWord {
+			return false
+		}
+		return tf.toks[k].cap || !tf.hasCapital || tf.f.suffixes[tf.wordHash[k]]
+	}
+	next := i + 1
+	for next < len(tf.toks) && next <= i+2 && (tf.toks[next].kind == tokPunct && tf.text[tf.toks[next].start] == ',' ||
+		tf.toks[next].kind == tokWord && tf.toks[next].start == tf.toks[i].end && tf.toks[next].end-tf.toks[next].start == 1) {
+		next++
+	}
+	return ok(next) || ok(i-1) || ok(i-2) && tf.toks[i-1].kind == tokPunct && tf.text[tf.toks[i-1].start] == ','
 }
 
 // afterExtension reports whether number token i is a phone extension.
@@ -615,7 +646,10 @@ func (tf *textFeatures) street(i int) {
 		stop := false
 		switch tk.kind {
 		case tokWord:
-			if tf.common[k] && !tk.cap && !tf.f.suffixes[tf.wordHash[k]] {
+			// A lower-case word ends the address unless it is a street
+			// type, a short particle ("de", "la") or the text is all lower
+			// case.
+			if !tk.cap && !tf.f.suffixes[tf.wordHash[k]] && (tf.common[k] || tf.hasCapital && tk.end-tk.start > 3) {
 				stop = true
 				break
 			}

@@ -76,7 +76,7 @@ func TestLearnedPerson(t *testing.T) {
 		{"Could you add Oluwaseun Adeyemi to the shared calendar?", true},
 		{"Signed by Margarethe Vandenberg on behalf of the board", true},
 		{"I read the New York Times every Monday morning.", false},
-		{"We migrated from PostgreSQL to Amazon Aurora last quarter.", false},
+		{"We migrated from PostgreSQL to Aurora Serverless last quarter.", false},
 		{"Explain how Kubernetes schedules pods across nodes.", false},
 		{"Translate \"Good Morning\" into German.", false},
 		{"Hey, can you fix the Docker build before Friday?", false},
