@@ -415,7 +415,7 @@ func AddUser(ctx context.Context, ws store.WebStore, email, role, password strin
 	}
 	if err := ws.CreateAccount(ctx, &store.Account{Email: email, Role: role, PasswordHash: h}); err != nil {
 		if errors.Is(err, store.ErrExists) {
-			return "", fmt.Errorf("account %s already exists", email)
+			return "", fmt.Errorf("account %s %w", email, store.ErrExists)
 		}
 		return "", err
 	}
@@ -423,7 +423,8 @@ func AddUser(ctx context.Context, ws store.WebStore, email, role, password strin
 }
 
 // EnsureAdmin creates a first admin with a random password, printed once to
-// w, when no account exists yet. It does nothing otherwise.
+// w, when no account exists yet. It does nothing otherwise, including when
+// another process sharing the database creates that admin first.
 func EnsureAdmin(ctx context.Context, ws store.WebStore, email string, w io.Writer) error {
 	n, err := ws.CountAccounts(ctx)
 	if err != nil {
@@ -436,6 +437,9 @@ func EnsureAdmin(ctx context.Context, ws store.WebStore, email string, w io.Writ
 		email = "admin@localhost"
 	}
 	pw, err := AddUser(ctx, ws, email, store.RoleAdmin, "")
+	if errors.Is(err, store.ErrExists) {
+		return nil // another process starting at the same time created it, and printed its password
+	}
 	if err != nil {
 		return fmt.Errorf("create first admin: %w", err)
 	}

@@ -8,6 +8,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -48,8 +49,16 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to postgres: %w (is the server running and the DSN right?)", err)
 	}
-	// Migrations run once at a time across processes.
-	if _, err := db.ExecContext(ctx, `SELECT pg_advisory_lock(7311001)`); err != nil {
+	// Migrations run once at a time across processes. A session lock
+	// belongs to one connection: take and release it on a dedicated one, or
+	// the unlock may run on another pooled connection and leave it held.
+	lock, err := db.Conn(ctx)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("lock migrations: %w", err)
+	}
+	if _, err := lock.ExecContext(ctx, `SELECT pg_advisory_lock(7311001)`); err != nil {
+		lock.Close()
 		db.Close()
 		return nil, fmt.Errorf("lock migrations: %w", err)
 	}
@@ -65,7 +74,11 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		EnsurePartition: p.ensure,
 		Retryable:       conflict,
 	})
-	_, _ = db.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7311001)`)
+	if _, uerr := lock.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7311001)`); uerr != nil {
+		// Drop the connection so the lock cannot outlive this start.
+		_ = lock.Raw(func(any) error { return driver.ErrBadConn })
+	}
+	lock.Close()
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrate postgres: %w", err)

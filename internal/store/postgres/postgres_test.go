@@ -223,3 +223,45 @@ func countRows(t *testing.T, dsn, table string) int {
 	}
 	return n
 }
+
+// TestConcurrentOpenMigratesOnce opens several stores at once on a new
+// database: each must open, the migrations must be recorded once, and the
+// migration lock must not stay held by any store's pooled connections.
+func TestConcurrentOpenMigratesOnce(t *testing.T) {
+	ctx := context.Background()
+	dsn := postgres.NewTestDatabase(t)
+	const n = 4
+	type opened struct {
+		s   *postgres.Store
+		err error
+	}
+	ch := make(chan opened, n)
+	for range n {
+		go func() {
+			s, err := postgres.Open(ctx, dsn)
+			ch <- opened{s, err}
+		}()
+	}
+	for range n {
+		o := <-ch
+		if o.err != nil {
+			t.Fatal(o.err)
+		}
+		t.Cleanup(func() { o.s.Close() })
+		if _, err := o.s.InstallID(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var dup, held int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) - COUNT(DISTINCT version) FROM schema_migrations`).Scan(&dup); err != nil || dup != 0 {
+		t.Fatalf("migrations recorded twice: %d (%v)", dup, err)
+	}
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 7311001 AND granted`).Scan(&held); err != nil || held != 0 {
+		t.Fatalf("migration lock still held by %d sessions (%v)", held, err)
+	}
+}
