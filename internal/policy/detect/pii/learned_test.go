@@ -190,3 +190,15 @@ func TestScoringPathsAgree(t *testing.T) {
 		}
 	}
 }
+
+func TestFindingSource(t *testing.T) {
+	d := newDetector(t, defaultThresholds)
+	fs := d.Detect(context.Background(), detect.Input{Text: "Reach the front desk on +49 30 1234567 ext. 204, or email desk@hotel-adler.de"})
+	got := map[string]string{}
+	for _, f := range fs {
+		got[f.Entity] = f.Source
+	}
+	if got[Phone] != detect.SourceModel || got[Email] != detect.SourceRule {
+		t.Errorf("sources = %v, want PHONE from the model and EMAIL from a rule", got)
+	}
+}

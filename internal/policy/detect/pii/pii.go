@@ -18,8 +18,9 @@
 // with the words after them, digit runs) scored by an embedded logistic
 // model, model/pii.bin, rebuilt by `go run ./tools/trainpii` from the
 // row-labelled eval data; model/pii.manifest.json records its data, seed and
-// test figures. Its findings have the same shape as the rules'; where both
-// find the same span the higher score wins.
+// test figures. Its findings have the same shape as the rules' with Source
+// "model" (the rules' say "rule"); where both find the same span the
+// higher score wins.
 //
 // Limits: the learned recognizer tells names from other capitalised words
 // by their look and the words around them, with no list of names or
@@ -370,9 +371,14 @@ func (sc *scan) scored(d *Detector, i int) []detect.Finding {
 		if d.isTestValue(text[c.start:c.end]) {
 			score -= 0.4
 		}
+		source := detect.SourceRule
+		if c.learned {
+			source = detect.SourceModel
+		}
 		sc.found[i] = append(sc.found[i], detect.Finding{
 			Detector: ID, Entity: c.entity, Start: c.start, End: c.end,
 			Score: min(max(score, 0), 1), Excerpt: detect.Excerpt(text, c.start, c.end),
+			Source: source,
 		})
 	}
 	return sc.found[i]
