@@ -207,5 +207,6 @@ func openApp(ctx context.Context, fs *flag.FlagSet, path string) (*app.App, erro
 	if err != nil {
 		return nil, err
 	}
+	cfg.Process = fs.Name()
 	return app.Open(ctx, cfg, app.NewLogger(os.Stderr, cfg.LogLevel))
 }

@@ -45,7 +45,7 @@ func OpenStore(ctx context.Context, cfg *config.Config) (store.Store, error) {
 		return sqlite.Open(ctx, path)
 	}
 	if strings.HasPrefix(cfg.Database, "postgres") {
-		return openPostgres(ctx, cfg.Database)
+		return openPostgres(ctx, cfg)
 	}
 	return nil, fmt.Errorf("database %q: unsupported scheme (sqlite:// or postgres://)", cfg.Database)
 }

@@ -17,6 +17,9 @@ import (
 type Config struct {
 	// Database is sqlite://PATH (default ./claudit.db) or postgres://….
 	Database string `yaml:"database"`
+	// DatabasePool caps this process's PostgreSQL connections (default 16;
+	// docs/SCALING.md has the arithmetic for several processes).
+	DatabasePool int `yaml:"database_pool"`
 	// Listen is the dashboard/API address of `claudit serve`.
 	Listen string `yaml:"listen"`
 	// BaseURL is how users reach the dashboard, for links in alerts.
@@ -35,6 +38,10 @@ type Config struct {
 	RetentionDays int `yaml:"retention_days"`
 	// SecretKeyEnv names the environment variable holding the key that encrypts stored API keys.
 	SecretKeyEnv string `yaml:"secret_key_env"`
+
+	// Process names what this process runs (the command, like "serve"); the
+	// command line sets it, and PostgreSQL shows it in application_name.
+	Process string `yaml:"-"`
 
 	path string
 	root *yaml.Node
@@ -120,10 +127,19 @@ func Default() *Config {
 	return c
 }
 
+// DefaultDatabasePool and MinDatabasePool bound database_pool.
+const (
+	DefaultDatabasePool = 16
+	MinDatabasePool     = 4
+)
+
 // ApplyDefaults fills every unset field with its default.
 func (c *Config) ApplyDefaults() {
 	if c.Database == "" {
 		c.Database = "sqlite://./claudit.db"
+	}
+	if c.DatabasePool == 0 {
+		c.DatabasePool = DefaultDatabasePool
 	}
 	if c.Listen == "" {
 		c.Listen = "127.0.0.1:8080"
@@ -251,6 +267,9 @@ func (c *Config) validate() error {
 	var errs []error
 	if !strings.HasPrefix(c.Database, "sqlite://") && !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://") {
 		errs = append(errs, c.fieldErr("database", "%q must start with sqlite:// or postgres://", c.Database))
+	}
+	if c.DatabasePool < MinDatabasePool {
+		errs = append(errs, c.fieldErr("database_pool", "%d is below %d: a process holds one connection for leadership and needs more for syncs, backfills, delivery and the dashboard", c.DatabasePool, MinDatabasePool))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -22,6 +22,7 @@ func TestParseDefaultsAndErrors(t *testing.T) {
 		{"database", "database: mysql://x\n", `c.yaml:1: database: "mysql://x" must start with sqlite://`},
 		{"base url", "integrations:\n  - name: a\n    api_key: k\n    base_url: ftp://x\n", "c.yaml:4: integrations[0].base_url"},
 		{"syntax", "integrations: [\n", "c.yaml: "},
+		{"pool too small", "database_pool: 2\nintegrations:\n  - name: a\n    api_key: k\n", "c.yaml:1: database_pool: 2 is below 4"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -31,7 +32,7 @@ func TestParseDefaultsAndErrors(t *testing.T) {
 					t.Fatal(err)
 				}
 				in := c.Integrations[0]
-				if in.Interval.Duration != 5*time.Minute || in.BaseURL != "https://api.anthropic.com" || in.PageSize != 1000 || c.Database != "sqlite://./claudit.db" {
+				if in.Interval.Duration != 5*time.Minute || in.BaseURL != "https://api.anthropic.com" || in.PageSize != 1000 || c.Database != "sqlite://./claudit.db" || c.DatabasePool != 16 {
 					t.Fatalf("defaults not applied: %+v", in)
 				}
 				return

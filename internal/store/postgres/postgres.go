@@ -13,11 +13,15 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
+	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" driver
 
 	"github.com/claudit/claudit/internal/store/sqlstore"
 )
@@ -35,13 +39,40 @@ type Store struct {
 	parts *partitions
 }
 
-// Open connects, migrates and returns the store.
+// Options tune OpenWith; zero values take the defaults.
+type Options struct {
+	// ApplicationName labels the connections in pg_stat_activity (default
+	// "claudit <pid>"). An application_name in the DSN, or PGAPPNAME, wins.
+	ApplicationName string
+	// MaxConns caps this process's connections (default 16).
+	MaxConns int
+}
+
+// maxApplicationName is PostgreSQL's limit (NAMEDATALEN - 1 bytes).
+const maxApplicationName = 63
+
+// Open connects with the default options, migrates and returns the store.
 func Open(ctx context.Context, dsn string) (*Store, error) {
-	db, err := sql.Open("pgx", dsn)
+	return OpenWith(ctx, dsn, Options{})
+}
+
+// OpenWith connects, migrates and returns the store.
+func OpenWith(ctx context.Context, dsn string, o Options) (*Store, error) {
+	if o.ApplicationName == "" {
+		o.ApplicationName = "claudit " + strconv.Itoa(os.Getpid())
+	}
+	if o.MaxConns <= 0 {
+		o.MaxConns = 16
+	}
+	cc, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	db.SetMaxOpenConns(16)
+	if _, set := cc.RuntimeParams["application_name"]; !set {
+		cc.RuntimeParams["application_name"] = truncateName(o.ApplicationName)
+	}
+	db := stdlib.OpenDB(*cc)
+	db.SetMaxOpenConns(o.MaxConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
@@ -85,6 +116,22 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	}
 	return &Store{Store: inner, db: db, parts: p}, nil
 }
+
+// truncateName keeps an application name within PostgreSQL's limit
+// without splitting a UTF-8 character.
+func truncateName(s string) string {
+	if len(s) <= maxApplicationName {
+		return s
+	}
+	s = s[:maxApplicationName]
+	for !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// MaxConns is the most connections this process opens.
+func (s *Store) MaxConns() int { return s.db.Stats().MaxOpenConnections }
 
 // conflict reports deadlocks and serialization failures, which PostgreSQL
 // resolves by aborting one transaction that may simply run again.
