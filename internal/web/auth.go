@@ -267,7 +267,7 @@ func unsafePath(p string) bool {
 	if strings.HasPrefix(p, "//") {
 		return true
 	}
-	return strings.ContainsFunc(p, func(r rune) bool { return r == '\\' || r < 0x20 || r == 0x7f || unicode.IsControl(r) })
+	return strings.ContainsFunc(p, func(r rune) bool { return r == '\\' || unicode.IsControl(r) })
 }
 
 func clientIP(r *http.Request) string {
