@@ -236,6 +236,26 @@ func startLiterals(re *syntax.Regexp) ([]string, bool) {
 		if len(re.Sub) == 0 {
 			return nil, false
 		}
+		// Leading elements that match only a few literals, as a keyword
+		// group (postgres|mysql), give the whole literals rather than the
+		// common first letters the parser factors out of them.
+		out := []string{""}
+		for _, sub := range re.Sub {
+			lits, ok := exactLiterals(sub, 64)
+			if !ok || len(out)*len(lits) > 64 {
+				break
+			}
+			var next []string
+			for _, a := range out {
+				for _, l := range lits {
+					next = append(next, a+l)
+				}
+			}
+			out = next
+		}
+		if !slices.Contains(out, "") {
+			return out, true
+		}
 		return startLiterals(re.Sub[0])
 	case syntax.OpCapture:
 		return startLiterals(re.Sub[0])
@@ -463,35 +483,41 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 	// which the ASCII-lower-cased keyword search does not see: a text with
 	// either can hold a match at no keyword hit, so gates are not used.
 	gates := !strings.Contains(text, "\u212a") && !strings.Contains(text, "\u017f")
-	var hits map[int][]int
+	// One flat list of (rule, position) hits, sorted into rule order, keeps
+	// the allocations per text to a few whatever the number of rules hit.
+	var hits [][2]int
 	for _, m := range d.kws.Find(in) {
 		for _, i := range d.kwRules[d.keywords[m.Word]] {
 			if g := d.rules[i].gate; gates && g != nil && !g.MatchString(text[m.Start:]) {
 				continue
 			}
-			if hits == nil {
-				hits = map[int][]int{}
-			}
-			hits[i] = append(hits[i], m.Start)
+			hits = append(hits, [2]int{i, m.Start})
 		}
 	}
-	ids := make([]int, 0, len(hits))
-	for i := range hits {
-		ids = append(ids, i)
-	}
-	sort.Ints(ids) // rule order, as without the map
+	slices.SortFunc(hits, func(a, b [2]int) int {
+		if a[0] != b[0] {
+			return a[0] - b[0]
+		}
+		return a[1] - b[1]
+	})
 	var out []detect.Finding
-	for _, i := range ids {
+	var positions []int
+	for j := 0; j < len(hits); {
+		i := hits[j][0]
+		positions = positions[:0]
+		for ; j < len(hits) && hits[j][0] == i; j++ {
+			positions = append(positions, hits[j][1])
+		}
 		if ctx.Err() != nil {
 			return nil
 		}
 		r := &d.rules[i]
 		switch {
 		case r.anchored != nil:
-			out = append(out, d.detectAnchored(r, text, hits[i], in.FileName)...)
+			out = append(out, d.detectAnchored(r, text, positions, in.FileName)...)
 		case r.maxLen > 0:
 			// A match holding a keyword lies within maxLen bytes of it.
-			for _, w := range boundedWindows(text, hits[i], r.maxLen, r.maxKeyword) {
+			for _, w := range boundedWindows(text, positions, r.maxLen, r.maxKeyword) {
 				out = append(out, d.detectRule(r, text, w, in.FileName)...)
 			}
 		case len(text) <= windowThreshold:
@@ -499,7 +525,7 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 		default:
 			// In large texts run the regex only near its keywords, as the
 			// keyword is part of (or right before) every rule's match.
-			for _, w := range keywordWindows(text, hits[i]) {
+			for _, w := range keywordWindows(text, positions) {
 				out = append(out, d.detectRule(r, text, w, in.FileName)...)
 			}
 		}
