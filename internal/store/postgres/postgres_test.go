@@ -261,7 +261,8 @@ func TestConcurrentOpenMigratesOnce(t *testing.T) {
 	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) - COUNT(DISTINCT version) FROM schema_migrations`).Scan(&dup); err != nil || dup != 0 {
 		t.Fatalf("migrations recorded twice: %d (%v)", dup, err)
 	}
-	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 7311001 AND granted`).Scan(&held); err != nil || held != 0 {
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 7311001 AND granted
+		AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&held); err != nil || held != 0 {
 		t.Fatalf("migration lock still held by %d sessions (%v)", held, err)
 	}
 }
