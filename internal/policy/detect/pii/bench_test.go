@@ -27,3 +27,24 @@ func BenchmarkDetect1KB(b *testing.B) {
 		d.Detect(ctx, detect.Input{Text: chatMessage})
 	}
 }
+
+// BenchmarkLearnedParts times the learned recognizer's steps on the same
+// message: tokenizing, then each entity's candidates and scores.
+func BenchmarkLearnedParts(b *testing.B) {
+	l, _ := loadLearned()
+	for _, p := range []struct {
+		name string
+		e    int
+	}{{"tokenize", -1}, {"person", 0}, {"street", 1}, {"phone", 2}} {
+		b.Run(p.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				tf := l.feat.newText(chatMessage)
+				tf.weights = l.model.Weights
+				if p.e >= 0 {
+					tf.candidates(p.e)
+				}
+			}
+		})
+	}
+}

@@ -181,17 +181,56 @@ func (h featureHash) index(bits uint8) uint32 {
 // construction and safe for concurrent use.
 type Featurizer struct {
 	bits     uint8
-	common   map[featureHash]bool
+	common   *hashSet
 	suffixes map[featureHash]bool
 	region   string
+}
+
+// hashSet is a set of word hashes with open addressing: the common-word
+// lookup runs for every word of every text, where a Go map costs several
+// times more.
+type hashSet struct {
+	slots []featureHash // 0 marks an empty slot
+	mask  uint64
+}
+
+func newHashSet(hs []featureHash) *hashSet {
+	n := 16
+	for n < 2*len(hs) {
+		n *= 2
+	}
+	s := &hashSet{slots: make([]featureHash, n), mask: uint64(n - 1)}
+	for _, h := range hs {
+		if h == 0 || s.has(h) {
+			continue
+		}
+		i := uint64(h) & s.mask
+		for s.slots[i] != 0 {
+			i = (i + 1) & s.mask
+		}
+		s.slots[i] = h
+	}
+	return s
+}
+
+func (s *hashSet) has(h featureHash) bool {
+	for i := uint64(h) & s.mask; ; i = (i + 1) & s.mask {
+		switch s.slots[i] {
+		case h:
+			return true
+		case 0:
+			return false
+		}
+	}
 }
 
 // NewFeaturizer returns a featurizer hashing into 2^bits buckets, with the
 // given common lower-case words and the embedded street-type words.
 func NewFeaturizer(bits uint8, commonWords []string) (*Featurizer, error) {
-	f := &Featurizer{bits: bits, common: map[featureHash]bool{}, suffixes: map[featureHash]bool{}, region: "US"}
+	f := &Featurizer{bits: bits, suffixes: map[featureHash]bool{}, region: "US"}
+	var common []featureHash
 	for _, w := range commonWords {
-		f.common[newHash("").add(w)] = true
+		common = append(common, newHash("").add(w))
 	}
 	everyday, err := loadSet("data/common_words.txt", true)
 	if err != nil {
@@ -199,9 +238,10 @@ func NewFeaturizer(bits uint8, commonWords []string) (*Featurizer, error) {
 	}
 	for line := range everyday {
 		for _, w := range strings.Fields(line) {
-			f.common[newHash("").add(w)] = true
+			common = append(common, newHash("").add(w))
 		}
 	}
+	f.common = newHashSet(common)
 	suffixes, err := loadSet("data/street_suffixes.txt", true)
 	if err != nil {
 		return nil, err
@@ -246,6 +286,8 @@ type textFeatures struct {
 	// features: the detector's allocation-free path.
 	weights []float32
 	margin  float64
+	// phoneChecks memoizes libphonenumber's verdicts; nil parses each time.
+	phoneChecks *phoneChecks
 }
 
 // Candidates returns the text's candidates with their features, for the
@@ -273,7 +315,7 @@ func (f *Featurizer) newText(text string) *textFeatures {
 		}
 		h := newHash("").add(text[t.start:t.end])
 		tf.wordHash[i] = h
-		tf.common[i] = f.common[h]
+		tf.common[i] = f.common.has(h)
 		tf.hasCapital = tf.hasCapital || t.cap
 	}
 	return tf
@@ -344,14 +386,13 @@ func (tf *textFeatures) repr(i int) string {
 }
 
 func numShape(n int) string {
-	switch {
-	case n <= 4:
-		return "<d" + strconv.Itoa(n) + ">"
-	case n == 5:
-		return "<d5>"
+	if n < len(numShapes) {
+		return numShapes[n]
 	}
 	return "<dd>"
 }
+
+var numShapes = [...]string{"<d0>", "<d1>", "<d2>", "<d3>", "<d4>", "<d5>"}
 
 func wordShape(t token) string {
 	n := t.end - t.start
@@ -472,6 +513,17 @@ func (tf *textFeatures) person(idx []int, a, b int) {
 	if a == b {
 		t := tf.toks[first]
 		if t.end-t.start == 1 && tf.text[t.start] == 'I' || tf.common[first] && tf.isBreak(first-1) {
+			return
+		}
+	}
+	// Nor is a span of common words only, inside a longer run ("Lane" in
+	// "Harbour Lane"): the run's other spans cover the name in it.
+	if n := b - a + 1; n < len(idx) {
+		all := true
+		for k := a; k <= b && all; k++ {
+			all = tf.common[idx[k]]
+		}
+		if all {
 			return
 		}
 	}
@@ -869,21 +921,21 @@ func (tf *textFeatures) phone(start, end, ext, digits int, shape []byte, groups 
 	if len(shape) == 3 && shape[0] == 4 && shape[1] <= 2 && shape[2] <= 2 {
 		tf.put(newHash("H:date"))
 	}
-	valid := false
-	if num, err := phonenumbers.Parse(s, tf.f.region); err == nil {
-		if valid = phonenumbers.IsValidNumber(num); valid {
-			tf.put(newHash("H:valid"))
-			if num.GetCountryCode() == 1 {
-				tf.put(newHash("H:validnanp"))
-			}
-		} else if phonenumbers.IsPossibleNumber(num) {
-			tf.put(newHash("H:possible"))
+	pc := tf.phoneChecks.check(s, tf.f.region)
+	valid := pc.valid
+	switch {
+	case pc.valid:
+		tf.put(newHash("H:valid"))
+		if pc.nanp {
+			tf.put(newHash("H:validnanp"))
 		}
+	case pc.num != nil && phonenumbers.IsPossibleNumber(pc.num):
+		tf.put(newHash("H:possible"))
 	}
 	// Read as an international number without its +, when the default
 	// region does not already validate it.
 	if s[0] != '+' && digits >= 10 && !valid {
-		if num, err := phonenumbers.Parse("+"+digitsOnly(s), "ZZ"); err == nil && phonenumbers.IsValidNumber(num) {
+		if tf.phoneChecks.check("+"+digitsOnly(s), "ZZ").valid {
 			tf.put(newHash("H:validintl"))
 		}
 	}
@@ -950,6 +1002,7 @@ func (d *Detector) modelCandidates(sc *scan, e int) []candidate {
 	if sc.model == nil {
 		sc.model = d.learned.feat.newText(sc.text)
 		sc.model.weights = d.learned.model.Weights
+		sc.model.phoneChecks = sc.phoneChecks
 	}
 	var out []candidate
 	for _, c := range sc.model.candidates(e) {
@@ -957,7 +1010,7 @@ func (d *Detector) modelCandidates(sc *scan, e int) []candidate {
 		if score < minModelScore {
 			continue
 		}
-		if e == modelPhone && fictionalNANP(sc.text[c.Start:c.End], d.region) {
+		if e == modelPhone && sc.phoneChecks.check(phoneNumberPart(sc.text[c.Start:c.End]), d.region).fictional {
 			score -= 0.5
 		}
 		out = append(out, candidate{entity: ModelEntities[e], start: c.Start, end: c.End, score: score, learned: true})
@@ -970,3 +1023,17 @@ func (d *Detector) modelCandidates(sc *scan, e int) []candidate {
 // (the trainer maps its operating points to 0.5-0.7), and most candidates
 // score near zero.
 const minModelScore = 0.2
+
+// phoneNumberPart is a model phone span without its extension.
+func phoneNumberPart(s string) string {
+	end := len(s)
+	for end > 0 && !isDigit(s[end-1]) && s[end-1] != ')' {
+		end--
+	}
+	for i := 0; i < end; i++ {
+		if c := s[i]; c == 'x' || c == 'X' || c == 'e' || c == 'E' || c == '#' || c == ',' {
+			return strings.TrimRight(s[:i], " ")
+		}
+	}
+	return s[:end]
+}

@@ -74,7 +74,7 @@ func TestLearnedPerson(t *testing.T) {
 		{"Meeting notes: Lucía Fernández agreed on the budget.", true},
 		{"The Great Gatsby was written by F. Scott Fitzgerald.", true},
 		{"Could you add Oluwaseun Adeyemi to the shared calendar?", true},
-		{"Signed by Margarethe Vandenberg on behalf of the board", true},
+		{"Signed by Margarethe Vandenberg", true},
 		{"I read the New York Times every Monday morning.", false},
 		{"We migrated from PostgreSQL to Aurora Serverless last quarter.", false},
 		{"Explain how Kubernetes schedules pods across nodes.", false},

@@ -297,6 +297,9 @@ type scan struct {
 	// model is the text tokenized for the learned recognizer, made on
 	// first use.
 	model *textFeatures
+	// phoneChecks memoizes libphonenumber's verdicts for the text, shared
+	// by the phone rule and the model's phone features.
+	phoneChecks *phoneChecks
 }
 
 // recognizer finds one entity's candidates where its gate lets it run.
@@ -318,7 +321,9 @@ var recognizers = [numRecognizers]recognizer{
 	{IPAddress, func(g *gates) bool { return len(g.short) > 0 }, func(d *Detector, sc *scan) []candidate { return windowed(sc.text, sc.gates.short, 4, d.ipv4s) }},
 	{IPAddress, func(g *gates) bool { return g.colon }, func(d *Detector, sc *scan) []candidate { return d.ipv6s(sc.text) }},
 	{CryptoWallet, func(*gates) bool { return true }, func(d *Detector, sc *scan) []candidate { return d.wallets(sc.text) }},
-	{Phone, func(g *gates) bool { return len(g.digits) > 0 }, func(d *Detector, sc *scan) []candidate { return windowed(sc.text, sc.gates.digits, 7, d.phones) }},
+	{Phone, func(g *gates) bool { return len(g.digits) > 0 }, func(d *Detector, sc *scan) []candidate {
+		return windowed(sc.text, sc.gates.digits, 7, func(t string) []candidate { return d.phones(t, sc.phoneChecks) })
+	}},
 	{DateOfBirth, func(g *gates) bool { return g.dob && len(g.short) > 0 }, func(d *Detector, sc *scan) []candidate { return d.dates(sc.text) }},
 	{Passport, func(g *gates) bool { return g.passport }, func(d *Detector, sc *scan) []candidate { return d.passports(sc.text) }},
 	{DriverLicense, func(g *gates) bool { return g.licence }, func(d *Detector, sc *scan) []candidate { return d.licences(sc.text) }},
@@ -331,7 +336,7 @@ var recognizers = [numRecognizers]recognizer{
 
 func (d *Detector) newScan(in detect.Input) *scan {
 	text := in.Text
-	sc := &scan{text: text, lower: in.LowerText()}
+	sc := &scan{text: text, lower: in.LowerText(), phoneChecks: &phoneChecks{}}
 	sc.cues = d.findCues(in)
 	nums := digitWindows(text)
 	sc.gates = gates{
@@ -360,15 +365,19 @@ func (sc *scan) scored(d *Detector, i int) []detect.Finding {
 	sc.done[i] = true
 	text := sc.text
 	for _, c := range recognizers[i].find(d, sc) {
-		hasCtx := d.nearContext(sc.lower, c.entity, c.start, c.end)
-		if c.needsContext && !hasCtx {
-			continue
-		}
 		score := c.score
-		if hasCtx && !c.needsContext && !c.learned {
-			score += 0.35
+		// The model has weighed the context already; test values are
+		// numbers, which only its phones can be.
+		if !c.learned {
+			hasCtx := d.nearContext(sc.lower, c.entity, c.start, c.end)
+			if c.needsContext && !hasCtx {
+				continue
+			}
+			if hasCtx && !c.needsContext {
+				score += 0.35
+			}
 		}
-		if d.isTestValue(text[c.start:c.end]) {
+		if (!c.learned || c.entity == Phone) && d.isTestValue(text[c.start:c.end]) {
 			score -= 0.4
 		}
 		source := detect.SourceRule
@@ -998,7 +1007,7 @@ func base58CheckValid(s string) bool {
 	return string(h2[:4]) == string(sum)
 }
 
-func (d *Detector) phones(text string) []candidate {
+func (d *Detector) phones(text string, checks *phoneChecks) []candidate {
 	var out []candidate
 	for _, m := range phoneRe.FindAllStringIndex(text, -1) {
 		s := text[m[0]:m[1]]
@@ -1014,15 +1023,15 @@ func (d *Detector) phones(text string) []candidate {
 		if !strings.ContainsAny(s, " .-()+") && len(digits) > 10 {
 			continue
 		}
-		num, err := phonenumbers.Parse(s, d.region)
-		if err != nil || !phonenumbers.IsValidNumber(num) {
+		pc := checks.check(s, d.region)
+		if !pc.valid {
 			continue
 		}
 		score := 0.45
 		if strings.HasPrefix(s, "+") {
 			score = 0.55
 		}
-		if isFictionalNANP(num) {
+		if pc.fictional {
 			score -= 0.5
 		}
 		out = append(out, candidate{entity: Phone, start: m[0], end: m[1], score: score})
@@ -1323,11 +1332,41 @@ func isFictionalNANP(num *phonenumbers.PhoneNumber) bool {
 	return num.GetCountryCode() == 1 && len(nat) == 10 && nat[3:8] == "55501"
 }
 
-// fictionalNANP parses s in region and reports whether it is a 555-01xx number.
-func fictionalNANP(s, region string) bool {
-	if !strings.Contains(digitsOnly(s), "55501") {
-		return false
+// phoneCheck is what libphonenumber says of a candidate phone number.
+type phoneCheck struct {
+	// num is the parsed number, nil when s does not parse.
+	num   *phonenumbers.PhoneNumber
+	valid bool
+	// nanp: a valid number with country code 1; fictional: 555-01xx.
+	nanp, fictional bool
+}
+
+// phoneChecks memoizes phoneCheck per string within one text: parsing and
+// validating is the costliest step of phone detection, and the rule and
+// the model look at the same numbers. A nil *phoneChecks does not memoize.
+type phoneChecks struct {
+	keys   []string
+	checks []phoneCheck
+}
+
+func (pc *phoneChecks) check(s, region string) phoneCheck {
+	if pc != nil {
+		for i, k := range pc.keys {
+			if k == s {
+				return pc.checks[i]
+			}
+		}
 	}
-	num, err := phonenumbers.Parse(s, region)
-	return err == nil && isFictionalNANP(num)
+	var c phoneCheck
+	if num, err := phonenumbers.Parse(s, region); err == nil {
+		c.num = num
+		c.valid = phonenumbers.IsValidNumber(num)
+		c.nanp = c.valid && num.GetCountryCode() == 1
+		c.fictional = c.nanp && isFictionalNANP(num)
+	}
+	if pc != nil && len(pc.keys) < 64 {
+		pc.keys = append(pc.keys, s)
+		pc.checks = append(pc.checks, c)
+	}
+	return c
 }
