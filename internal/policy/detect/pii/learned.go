@@ -306,7 +306,7 @@ func (f *Featurizer) Candidates(text string, want [numModelEntities]bool) []Mode
 // newText tokenizes text once for any number of candidates calls.
 func (f *Featurizer) newText(text string) *textFeatures {
 	tf := &textFeatures{f: f, text: text}
-	tf.toks = tokenize(text, make([]token, 0, len(text)/4+4))
+	tf.toks = tokenize(text, make([]token, 0, min(len(text)/4+4, maxTokens)))
 	tf.wordHash = make([]featureHash, len(tf.toks))
 	tf.common = make([]bool, len(tf.toks))
 	for i, t := range tf.toks {
@@ -1002,7 +1002,7 @@ func (d *Detector) modelCandidates(sc *scan, e int) []candidate {
 	if sc.model == nil {
 		sc.model = d.learned.feat.newText(sc.text)
 		sc.model.weights = d.learned.model.Weights
-		sc.model.phoneChecks = sc.phoneChecks
+		sc.model.phoneChecks = &sc.phoneChecks
 	}
 	var out []candidate
 	for _, c := range sc.model.candidates(e) {

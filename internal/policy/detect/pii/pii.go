@@ -299,7 +299,7 @@ type scan struct {
 	model *textFeatures
 	// phoneChecks memoizes libphonenumber's verdicts for the text, shared
 	// by the phone rule and the model's phone features.
-	phoneChecks *phoneChecks
+	phoneChecks phoneChecks
 }
 
 // recognizer finds one entity's candidates where its gate lets it run.
@@ -322,7 +322,7 @@ var recognizers = [numRecognizers]recognizer{
 	{IPAddress, func(g *gates) bool { return g.colon }, func(d *Detector, sc *scan) []candidate { return d.ipv6s(sc.text) }},
 	{CryptoWallet, func(*gates) bool { return true }, func(d *Detector, sc *scan) []candidate { return d.wallets(sc.text) }},
 	{Phone, func(g *gates) bool { return len(g.digits) > 0 }, func(d *Detector, sc *scan) []candidate {
-		return windowed(sc.text, sc.gates.digits, 7, func(t string) []candidate { return d.phones(t, sc.phoneChecks) })
+		return windowed(sc.text, sc.gates.digits, 7, func(t string) []candidate { return d.phones(t, &sc.phoneChecks) })
 	}},
 	{DateOfBirth, func(g *gates) bool { return g.dob && len(g.short) > 0 }, func(d *Detector, sc *scan) []candidate { return d.dates(sc.text) }},
 	{Passport, func(g *gates) bool { return g.passport }, func(d *Detector, sc *scan) []candidate { return d.passports(sc.text) }},
@@ -336,7 +336,7 @@ var recognizers = [numRecognizers]recognizer{
 
 func (d *Detector) newScan(in detect.Input) *scan {
 	text := in.Text
-	sc := &scan{text: text, lower: in.LowerText(), phoneChecks: &phoneChecks{}}
+	sc := &scan{text: text, lower: in.LowerText()}
 	sc.cues = d.findCues(in)
 	nums := digitWindows(text)
 	sc.gates = gates{
