@@ -59,6 +59,10 @@ func TestRules(t *testing.T) {
 		{"credential-keyword-token", "header name", "Access-Control-Allow-Origin: https://app.example.test", ""},
 		{"credential-keyword-token", "no separator inside base64", "data:image/png;base64,AAAA" + fake("", 20, alnum) + "tkn" + fake("", 30, alnum), ""},
 		{"credential-keyword-token", "redacted", "My key is sk-4f2a...9c1d (redacted)", ""},
+		{"credential-keyword-token", "url path", "see https://access.example.test/docs/en-us/guide_2024/part-7/setup", ""},
+		{"credential-keyword-token", "snake case name", `"object_key_assign_without_value2.hcl",`, ""},
+		{"credential-keyword-token", "call", "key = sort.SearchFloat64s(bounds, x)", ""},
+		{"credential-keyword-token", "query string", "GET /v1/items?token=" + tok + "&page=2", tok},
 
 		// Passwords.
 		{"password-literal", "quoted", `db_password = "` + pw + `"`, pw},
@@ -71,6 +75,12 @@ func TestRules(t *testing.T) {
 		{"password-literal", "type", "password: string;", ""},
 		{"password-literal", "env lookup", "password = process.env.DB_PASSWORD", ""},
 		{"password-literal", "too short", `password = "123"`, ""},
+		{"password-literal", "escaped quotes", `$password = \"` + pw + `\";`, pw},
+		{"password-literal", "bare with digit", "db_password: " + pw, pw},
+		{"password-literal", "bare word in code", "Passphrase: passphrase,", ""},
+		{"password-literal", "case label", "case AuthTypeMD5Password:\n\t\treturn nil", ""},
+		{"password-literal", "struct type", "type Passwd = struct {", ""},
+		{"password-literal", "shell variable path", "--volume=$PWD:/src", ""},
 		{"password-in-prose", "sentence", `echo "The password is 'W1nter-` + tok[:6] + `'"`, "W1nter-" + tok[:6]},
 		{"password-in-prose", "unquoted", "the password is incorrect", ""},
 		{"cli-password-flag", "psexec", `psexec \\host01 -u CORP\admin -p ` + pw + ` cmd`, pw},

@@ -617,6 +617,10 @@ func (d *Detector) finding(r *rule, text string, m []int, fileName string) (dete
 	if r.placeholders && d.isPlaceholder(secret) {
 		return detect.Finding{}, false
 	}
+	// A free-form value right before "(" is a function being called.
+	if r.placeholders && end < len(text) && text[end] == '(' {
+		return detect.Finding{}, false
+	}
 	// A whole-value placeholder ("pass") is never a real secret, whatever the rule.
 	if d.rs.placeholderValues[strings.ToLower(secret)] {
 		return detect.Finding{}, false
