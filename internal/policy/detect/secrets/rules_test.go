@@ -118,6 +118,8 @@ func TestRules(t *testing.T) {
 		{"hubspot-private-app-token", "pat", "pat-na1-" + uuid("h"), "pat-na1-" + uuid("h")},
 		{"doppler-token", "service token", "dp.st.prd." + fake("", 43, alnum), "dp.st.prd." + fake("", 43, alnum)},
 		{"new-relic-license-key", "license", "license_key: " + fake("eu01xx", 30, hex) + "NRAL", fake("eu01xx", 30, hex) + "NRAL"},
+		{"clickup-personal-token", "token", "Authorization: " + fake("pk_", 8, digits) + "_" + fake("", 32, upper27), fake("pk_", 8, digits) + "_" + fake("", 32, upper27)},
+		{"pubnub-publish-key", "publish key", "publishKey: 'pub-c-" + uuid("p") + "'", "pub-c-" + uuid("p")},
 		{"zoho-refresh-token", "refresh", "1000." + fake("", 32, hex) + "." + fake("z", 32, hex)[1:], "1000." + fake("", 32, hex) + "." + fake("z", 32, hex)[1:]},
 	}
 	prefixed := []struct{ rule, prefix, alphabet string }{
