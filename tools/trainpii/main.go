@@ -65,6 +65,9 @@ const (
 	// maxFPR bounds the calibration rows without the entity that the
 	// operating point may flag.
 	maxFPR = 0.01
+	// f1Slack is how far under the best calibration F1 the operating point
+	// may be when that buys a higher threshold.
+	f1Slack = 0.005
 )
 
 // Anchors are the scores the operating points are mapped to: the default
@@ -164,7 +167,7 @@ func run(args []string, stdout io.Writer) error {
 			"trained with a noisy-OR multiple-instance loss on row labels; a row's score per entity is its best candidate's",
 		Test: test,
 		Extra: map[string]any{
-			"bits": bits, "ensemble_runs": ensemble, "average_from_epoch": averageFrom, "context_dropout": contextDropout, "epochs": epochs, "rate": rate, "l2": l2, "min_rows_common_word": minRows, "max_fpr": maxFPR,
+			"bits": bits, "ensemble_runs": ensemble, "average_from_epoch": averageFrom, "context_dropout": contextDropout, "epochs": epochs, "rate": rate, "l2": l2, "min_rows_common_word": minRows, "max_fpr": maxFPR, "f1_slack": f1Slack,
 			"common_words":             len(common),
 			"margin_thresholds":        map[string]float64{pii.Person: thresholds[0], pii.StreetAddress: thresholds[1], pii.Phone: thresholds[2]},
 			"score_at_threshold":       map[string]float64{pii.Person: Anchors[0], pii.StreetAddress: Anchors[1], pii.Phone: Anchors[2]},
@@ -382,7 +385,9 @@ func operatingPoint(m *pii.Model, rows []row, e int) (threshold, slope float64) 
 			clean++
 		}
 	}
-	bestF1, threshold := -1.0, 0.0
+	type point struct{ f1, threshold float64 }
+	var points []point
+	bestF1 := -1.0
 	tp, fp, cfp := 0, 0, 0
 	for i, x := range xs {
 		if math.IsInf(x.margin, -1) {
@@ -402,15 +407,23 @@ func operatingPoint(m *pii.Model, rows []row, e int) (threshold, slope float64) 
 		if float64(cfp) > maxFPR*float64(clean) {
 			break
 		}
+		// Halfway to the next margin down, so the threshold does not sit
+		// on a calibration row.
+		next := x.margin - 1
+		if i+1 < len(xs) && !math.IsInf(xs[i+1].margin, -1) {
+			next = xs[i+1].margin
+		}
 		f1 := 2 * float64(tp) / float64(tp+fp+pos)
-		if f1 > bestF1 {
-			// Halfway to the next margin down, so the threshold does not
-			// sit on a calibration row.
-			next := x.margin - 1
-			if i+1 < len(xs) && !math.IsInf(xs[i+1].margin, -1) {
-				next = xs[i+1].margin
-			}
-			bestF1, threshold = f1, (x.margin+next)/2
+		points = append(points, point{f1, (x.margin + next) / 2})
+		bestF1 = max(bestF1, f1)
+	}
+	// The highest threshold within f1Slack of the best F1: on data of other
+	// styles a stricter point loses less precision than the last bit of
+	// calibration F1 is worth.
+	for _, p := range points {
+		if p.f1 >= bestF1-f1Slack {
+			threshold = p.threshold
+			break
 		}
 	}
 	var margins []float64

@@ -280,6 +280,9 @@ type textFeatures struct {
 	feats    []uint32
 	// hasCapital: the text has a capitalised word.
 	hasCapital bool
+	// shouting marks the tokens of sentences with a common word in
+	// capitals ("IS", "THE"): there capitals say nothing about names.
+	shouting []bool
 	// intrinsic is len(feats) when the context features began.
 	intrinsic int
 	// weights, when set, are summed into margin instead of collecting
@@ -318,7 +321,30 @@ func (f *Featurizer) newText(text string) *textFeatures {
 		tf.common[i] = f.common.has(h)
 		tf.hasCapital = tf.hasCapital || t.cap
 	}
+	tf.markShouting()
 	return tf
+}
+
+// markShouting sets shouting for the sentences that hold a common word of
+// two letters or more written in capitals.
+func (tf *textFeatures) markShouting() {
+	start, loud := 0, false
+	for i := 0; i <= len(tf.toks); i++ {
+		if i == len(tf.toks) || tf.isBreak(i) {
+			if loud {
+				if tf.shouting == nil {
+					tf.shouting = make([]bool, len(tf.toks))
+				}
+				for k := start; k < i; k++ {
+					tf.shouting[k] = true
+				}
+			}
+			start, loud = i+1, false
+			continue
+		}
+		t := tf.toks[i]
+		loud = loud || t.kind == tokWord && t.upper && t.end-t.start > 1 && tf.common[i]
+	}
 }
 
 // candidates returns entity e's candidates (an index into ModelEntities).
@@ -457,7 +483,17 @@ func (tf *textFeatures) context(prefix string, i, j, before, after int) {
 // word, or a one-letter initial.
 func (tf *textFeatures) isNameToken(i int) bool {
 	t := tf.toks[i]
-	return t.kind == tokWord && t.cap
+	if t.kind != tokWord || !t.cap || t.upper && t.end-t.start > 1 && tf.shouting != nil && tf.shouting[i] {
+		return false
+	}
+	// Code, not prose: a member after a dot or underscore (fmt.Println,
+	// os_Exit), or a call (Println().
+	if t.start > 0 {
+		if c := tf.text[t.start-1]; c == '.' || c == '_' || c == '/' || isAlnum(c) {
+			return false
+		}
+	}
+	return t.end == len(tf.text) || tf.text[t.end] != '(' && tf.text[t.end] != '_'
 }
 
 // maxNameRun and maxNameLen bound the runs of capitalised words searched and
@@ -611,6 +647,11 @@ func (tf *textFeatures) streets() {
 		if t.kind != tokNum || t.end-t.start > 6 || emitted >= maxStreetCandidates {
 			continue
 		}
+		// Glued to a word before it (Q3, a key, an id, %2F): not a house
+		// number.
+		if t.start > 0 && (isAlnum(tf.text[t.start-1]) || tf.text[t.start-1] == '%') {
+			continue
+		}
 		if tf.gluedNumber(i) || tf.afterExtension(i) || !tf.addressWordNear(i) {
 			continue
 		}
@@ -631,7 +672,7 @@ func (tf *textFeatures) addressWordNear(i int) bool {
 		return tf.toks[k].cap || !tf.hasCapital || tf.f.suffixes[tf.wordHash[k]]
 	}
 	next := i + 1
-	for next < len(tf.toks) && next <= i+2 && (tf.toks[next].kind == tokPunct && tf.text[tf.toks[next].start] == ',' ||
+	for next < len(tf.toks) && next <= i+2 && (tf.toks[next].kind == tokPunct && tf.text[tf.toks[next].start] == ',' && next+1 < len(tf.toks) && tf.toks[next+1].start > tf.toks[next].end ||
 		tf.toks[next].kind == tokWord && tf.toks[next].start == tf.toks[i].end && tf.toks[next].end-tf.toks[next].start == 1) {
 		next++
 	}
@@ -682,6 +723,9 @@ func (tf *textFeatures) street(i int) {
 	t := toks[i]
 	tf.put(newHash("A:bias"))
 	tf.put(newHash("A:nd").addInt(t.end - t.start))
+	if n := tf.text[t.start:t.end]; len(n) == 4 && (n[:2] == "19" || n[:2] == "20") {
+		tf.put(newHash("A:year"))
+	}
 	if i+1 < len(toks) && toks[i+1].start == t.end && toks[i+1].kind == tokWord {
 		tf.put(newHash("A:glued").add(wordShape(toks[i+1])))
 	}
