@@ -878,6 +878,9 @@ func (tf *textFeatures) phones() {
 		if end < len(text) && text[end] == ')' && strings.IndexByte(text[start:end], '(') >= 0 {
 			end++
 		}
+		if isDateShape(shape[:min(groups, len(shape))], seps[:nseps]) {
+			continue
+		}
 		ext := extensionEnd(text, end)
 		tf.phone(start, end, ext, digits, shape[:min(groups, len(shape))], groups, seps[:nseps])
 		i = max(i, ext)
@@ -1080,4 +1083,14 @@ func phoneNumberPart(s string) string {
 		}
 	}
 	return s[:end]
+}
+
+// isDateShape reports digit groups of a date, 1-2/1-2/4 or 4-1-2-1-2,
+// joined by one repeated separator: dates are left to the date rule.
+func isDateShape(shape, seps []byte) bool {
+	if len(shape) != 3 || len(seps) != 2 || seps[0] != seps[1] || seps[0] == '(' || seps[0] == ')' {
+		return false
+	}
+	short := func(n byte) bool { return n >= 1 && n <= 2 }
+	return short(shape[0]) && short(shape[1]) && shape[2] == 4 || shape[0] == 4 && short(shape[1]) && short(shape[2])
 }

@@ -129,6 +129,8 @@ func TestLearnedPhone(t *testing.T) {
 		{"Use port 8080 and the timestamp 1700000000.", false, ""},
 		{"Version 10.2.3.4 was released on 2023-05-01.", false, ""},
 		{"call (415) 555-0123 for the demo line", false, ""},
+		{"I was born on 09/14/1984, call me", false, ""},
+		{"the deadline moved to 2025-11-03", false, ""},
 	}
 	for _, tt := range tests {
 		got, span := learnedEntity(t, d, tt.text, Phone)
