@@ -69,7 +69,9 @@ type rule struct {
 	placeholders bool
 	// needs lists character classes the secret must hold (letter, digit,
 	// lower, upper), for rules whose context alone is loose.
-	needs      []string
+	needs []string
+	// own marks rules from data/rules.yaml, checked against ownGlobal.
+	own        bool
 	allowlists []*glconfig.Allowlist
 	// maxLen bounds the bytes of a match (0: unbounded or too long to
 	// window), and maxKeyword is the longest keyword: together they give
@@ -288,8 +290,11 @@ const maxWindowedMatch = 1024
 
 // ruleSet is the compiled, shared, read-only rule data.
 type ruleSet struct {
-	rules        []rule
-	global       []*glconfig.Allowlist
+	rules  []rule
+	global []*glconfig.Allowlist
+	// ownGlobal is global for data/rules.yaml's rules: without gitleaks'
+	// global stop words when rules.yaml sets global_stop_words: false.
+	ownGlobal    []*glconfig.Allowlist
 	placeholders []string
 	// placeholderValues are whole values that are placeholders ("pass" in
 	// postgres://user:pass@host) but too common as parts of real secrets.
@@ -315,11 +320,18 @@ var loadRules = sync.OnceValues(func() (*ruleSet, error) {
 			Needs        []string `yaml:"needs"`
 		} `yaml:"rules"`
 		PlaceholderRules  []string `yaml:"placeholder_rules"`
+		GlobalStopWords   *bool    `yaml:"global_stop_words"`
 		Placeholders      []string `yaml:"placeholders"`
 		PlaceholderValues []string `yaml:"placeholder_values"`
 	}
 	if err := yaml.Unmarshal(extraRulesYAML, &extra); err != nil {
 		return nil, fmt.Errorf("secrets: parse data/rules.yaml: %w", err)
+	}
+	rs.ownGlobal = rs.global
+	if extra.GlobalStopWords != nil && !*extra.GlobalStopWords {
+		if rs.ownGlobal, err = withoutStopWords(gl.Allowlists); err != nil {
+			return nil, err
+		}
 	}
 	ids := make([]string, 0, len(gl.Rules))
 	for id := range gl.Rules {
@@ -354,7 +366,7 @@ var loadRules = sync.OnceValues(func() (*ruleSet, error) {
 		}
 		rs.rules = append(rs.rules, rule{id: r.ID, re: re, secretGroup: r.SecretGroup, secretGroups: r.SecretGroups,
 			entropy: r.Entropy, keywords: kws, generic: r.Generic, placeholders: r.Generic,
-			needs: r.Needs}.withBounds())
+			needs: r.Needs, own: true}.withBounds())
 	}
 	for _, p := range extra.Placeholders {
 		rs.placeholders = append(rs.placeholders, strings.ToLower(p))
@@ -365,6 +377,26 @@ var loadRules = sync.OnceValues(func() (*ruleSet, error) {
 	}
 	return rs, nil
 })
+
+// withoutStopWords copies allowlists without their stop words, dropping
+// those left with no check.
+func withoutStopWords(lists []*glconfig.Allowlist) ([]*glconfig.Allowlist, error) {
+	var out []*glconfig.Allowlist
+	for _, a := range lists {
+		if len(a.Regexes) == 0 && len(a.Paths) == 0 && len(a.Commits) == 0 {
+			continue
+		}
+		c := &glconfig.Allowlist{
+			Description: a.Description, MatchCondition: a.MatchCondition, RegexTarget: a.RegexTarget,
+			Regexes: a.Regexes, Paths: a.Paths, Commits: a.Commits,
+		}
+		if err := c.Validate(); err != nil {
+			return nil, fmt.Errorf("secrets: global allowlist without stop words: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
 
 // compile turns a pattern into gitleaks' regexp type, reporting errors
 // instead of panicking like glregexp.MustCompile.
@@ -626,7 +658,11 @@ func (d *Detector) finding(r *rule, text string, m []int, fileName string) (dete
 		return detect.Finding{}, false
 	}
 	line := lineAround(text, m[0], m[1])
-	if allowed(d.rs.global, secret, match, line, fileName) || allowed(r.allowlists, secret, match, line, fileName) {
+	global := d.rs.global
+	if r.own {
+		global = d.rs.ownGlobal
+	}
+	if allowed(global, secret, match, line, fileName) || allowed(r.allowlists, secret, match, line, fileName) {
 		return detect.Finding{}, false
 	}
 	score := 0.9

@@ -283,3 +283,24 @@ func TestLiteralPrefixes(t *testing.T) {
 		}
 	}
 }
+
+func TestWithoutStopWords(t *testing.T) {
+	gl, err := gitleaksRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixture := "ABCDEFGHIJKLMNOPQRSTUVWXYZ" + fake("", 8, digits)
+	if !allowed(gl.Allowlists, fixture, fixture, fixture, "") {
+		t.Fatalf("gitleaks' global allowlist no longer stops %q; the global_stop_words option is moot", fixture)
+	}
+	lists, err := withoutStopWords(gl.Allowlists)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if allowed(lists, fixture, fixture, fixture, "") {
+		t.Errorf("without stop words %q is still allowed", fixture)
+	}
+	if !allowed(lists, "${DB_PASSWORD}", "${DB_PASSWORD}", "", "") {
+		t.Error("without stop words the global regexes no longer apply")
+	}
+}
