@@ -40,17 +40,24 @@ func LoadAssets(spec Spec) (Assets, error) {
 	if spec.Files == nil || spec.ModelPath == "" {
 		return a, nil
 	}
-	b, err := fs.ReadFile(spec.Files, spec.ModelPath)
-	if errors.Is(err, fs.ErrNotExist) {
-		return a, nil
-	}
-	if err != nil {
-		return Assets{}, fmt.Errorf("%s: read model: %w", spec.ID, err)
-	}
-	if a.Model, err = UnmarshalModel(b); err != nil {
+	if a.Model, err = LoadModel(spec.Files, spec.ModelPath); err != nil {
 		return Assets{}, fmt.Errorf("%s: %w", spec.ID, err)
 	}
 	return a, nil
+}
+
+// LoadModel reads and decodes the model file at path in fsys; a missing
+// file is no error and gives a nil model, for detectors that then run on
+// their rules alone.
+func LoadModel(fsys fs.FS, path string) (*Model, error) {
+	b, err := fs.ReadFile(fsys, path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read model: %w", err)
+	}
+	return UnmarshalModel(b)
 }
 
 // Loader returns a function that loads spec's assets on first use and then

@@ -50,18 +50,7 @@ const DefaultWindow = 2048
 // returns the highest probability and the byte span of that window. At most
 // maxWindows windows are scored, the rest of a very long text is skipped.
 func (m *Model) ScoreWindows(text string, size, maxWindows int) (p float64, start, end int) {
-	if size <= 0 {
-		size = DefaultWindow
-	}
-	for i, w := range windows(text, size) {
-		if maxWindows > 0 && i >= maxWindows {
-			break
-		}
-		if s := m.Score(text[w.start:w.end]); s > p || i == 0 {
-			p, start, end = s, w.start, w.end
-		}
-	}
-	return p, start, end
+	return m.ScoreInput(detect.Input{Text: text}, size, maxWindows)
 }
 
 func sigmoid(z float64) float64 {

@@ -16,9 +16,7 @@ package toxicity
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
-	"io/fs"
 	"math"
 	"strings"
 	"sync"
@@ -51,19 +49,8 @@ var modelEntity = map[string]string{ToxicityID: "TOXICITY", SexualID: "SEXUAL"}
 
 // models loads each detector's embedded model once; nil when absent.
 var models = map[string]func() (*classifier.Model, error){
-	ToxicityID: sync.OnceValues(func() (*classifier.Model, error) { return loadModel("model/toxicity.bin") }),
-	SexualID:   sync.OnceValues(func() (*classifier.Model, error) { return loadModel("model/sexual.bin") }),
-}
-
-func loadModel(path string) (*classifier.Model, error) {
-	b, err := fs.ReadFile(modelFiles, path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return classifier.UnmarshalModel(b)
+	ToxicityID: sync.OnceValues(func() (*classifier.Model, error) { return classifier.LoadModel(modelFiles, "model/toxicity.bin") }),
+	SexualID:   sync.OnceValues(func() (*classifier.Model, error) { return classifier.LoadModel(modelFiles, "model/sexual.bin") }),
 }
 
 func init() {
@@ -172,28 +159,16 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 	if combined < d.threshold {
 		return nil
 	}
+	finding := func(entity string, start, end int, source string) detect.Finding {
+		return detect.Finding{Detector: d.id, Entity: entity, Start: start, End: end, Score: combined,
+			Excerpt: detect.Excerpt(in.Text, start, end), Source: source}
+	}
 	out := make([]detect.Finding, 0, len(kept)+1)
 	for _, m := range kept {
-		out = append(out, detect.Finding{
-			Detector: d.id,
-			Entity:   m.entity,
-			Start:    m.start,
-			End:      m.end,
-			Score:    combined,
-			Excerpt:  detect.Excerpt(in.Text, m.start, m.end),
-			Source:   detect.SourceRule,
-		})
+		out = append(out, finding(m.entity, m.start, m.end, detect.SourceRule))
 	}
 	if len(out) == 0 {
-		out = append(out, detect.Finding{
-			Detector: d.id,
-			Entity:   modelEntity[d.id],
-			Start:    mStart,
-			End:      mEnd,
-			Score:    combined,
-			Excerpt:  detect.Excerpt(in.Text, mStart, mEnd),
-			Source:   detect.SourceModel,
-		})
+		out = append(out, finding(modelEntity[d.id], mStart, mEnd, detect.SourceModel))
 	}
 	return out
 }
