@@ -544,6 +544,8 @@ type OutboxStore interface {
 	Enqueue(ctx context.Context, items []OutboxItem) error
 	// ClaimOutbox leases up to n due pending rows to worker.
 	ClaimOutbox(ctx context.Context, worker string, n int, lease time.Duration) ([]OutboxItem, error)
+	// ExtendOutbox renews worker's leases on rows it is still sending.
+	ExtendOutbox(ctx context.Context, ids []int64, worker string, lease time.Duration) error
 	// CompleteOutbox marks a row delivered.
 	CompleteOutbox(ctx context.Context, id int64, worker string) error
 	// FailOutbox records a failed attempt: retry at next, or dead when dead is set.

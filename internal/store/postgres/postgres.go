@@ -104,6 +104,7 @@ func OpenWith(ctx context.Context, dsn string, o Options) (*Store, error) {
 		SkipLocked:      " FOR UPDATE SKIP LOCKED",
 		EnsurePartition: p.ensure,
 		Retryable:       conflict,
+		Now:             `SELECT (EXTRACT(EPOCH FROM now()) * 1000000)::bigint`,
 	})
 	if _, uerr := lock.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7311001)`); uerr != nil {
 		// Drop the connection so the lock cannot outlive this start.

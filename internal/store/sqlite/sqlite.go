@@ -72,6 +72,7 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 		IndexMessagesAfter: indexMessagesAfter,
 		LastMessageRowID:   lastMessageRowID,
 		AfterCommit:        cp.wake,
+		Now:                `SELECT CAST(unixepoch('subsec') * 1000000 AS INTEGER)`,
 		Close:              cp.close,
 	})
 	if err != nil {

@@ -292,13 +292,19 @@ func scanOutbox(row interface{ Scan(...any) error }) (store.OutboxItem, error) {
 }
 
 // ClaimOutbox leases due rows; a row whose lease expired (its worker died) is due again.
+// Due times are the process clock's (the deliverer sets them); leases are
+// the database clock's.
 func (s *Store) ClaimOutbox(ctx context.Context, worker string, n int, lease time.Duration) ([]store.OutboxItem, error) {
-	now := s.now()
+	due := s.now()
 	var out []store.OutboxItem
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		out = nil
+		now, err := s.dbNow(ctx, tx)
+		if err != nil {
+			return err
+		}
 		rows, err := tx.QueryContext(ctx, s.q(`SELECT `+outboxCols+` FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? AND claimed_until < ?
-			ORDER BY next_attempt_at, id LIMIT ?`+s.d.SkipLocked), us(now), us(now), n)
+			ORDER BY next_attempt_at, id LIMIT ?`+s.d.SkipLocked), us(due), us(now), n)
 		if err != nil {
 			return fmt.Errorf("select outbox: %w", err)
 		}
@@ -322,6 +328,27 @@ func (s *Store) ClaimOutbox(ctx context.Context, worker string, n int, lease tim
 		return nil
 	})
 	return out, err
+}
+
+// ExtendOutbox renews the leases worker holds on rows still being sent
+// (a slow sink), so no other worker claims and sends them again.
+func (s *Store) ExtendOutbox(ctx context.Context, ids []int64, worker string, lease time.Duration) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		now, err := s.dbNow(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE outbox SET claimed_until = ? WHERE id = ? AND claimed_by = ? AND status = 'pending'`),
+				us(now.Add(lease)), id, worker); err != nil {
+				return fmt.Errorf("extend outbox %d: %w", id, err)
+			}
+		}
+		return nil
+	})
 }
 
 // CompleteOutbox marks a row delivered.

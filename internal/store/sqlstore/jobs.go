@@ -134,10 +134,13 @@ func (s *Store) SetBackfillStatus(ctx context.Context, id int64, status, errText
 
 // ClaimBatches leases runnable batches of a running job to worker.
 func (s *Store) ClaimBatches(ctx context.Context, backfillID int64, worker string, n int, lease time.Duration, maxAttempts int) ([]store.Batch, error) {
-	now := s.now()
 	var out []store.Batch
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		out = nil
+		now, err := s.dbNow(ctx, tx)
+		if err != nil {
+			return err
+		}
 		var status string
 		if err := tx.QueryRowContext(ctx, s.q(`SELECT status FROM backfills WHERE id = ?`), backfillID).Scan(&status); err != nil {
 			return fmt.Errorf("read backfill %d: %w", backfillID, err)
@@ -181,8 +184,12 @@ func (s *Store) ClaimBatches(ctx context.Context, backfillID int64, worker strin
 
 // ExtendClaim renews a lease held by worker.
 func (s *Store) ExtendClaim(ctx context.Context, batchID int64, worker string, lease time.Duration) error {
+	now, err := s.dbNow(ctx, s.w)
+	if err != nil {
+		return fmt.Errorf("extend batch %d: %w", batchID, err)
+	}
 	r, err := s.w.ExecContext(ctx, s.q(`UPDATE backfill_batches SET claimed_until = ? WHERE id = ? AND claimed_by = ? AND status = 'running'`),
-		us(s.now().Add(lease)), batchID, worker)
+		us(now.Add(lease)), batchID, worker)
 	if err != nil {
 		return fmt.Errorf("extend batch %d: %w", batchID, err)
 	}

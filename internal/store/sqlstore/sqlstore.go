@@ -57,6 +57,10 @@ type Dialect struct {
 	AfterCommit func()
 	// Close, when set, runs before the pools are closed.
 	Close func() error
+	// Now is a query returning the database's clock in microseconds since
+	// the epoch. Leases are compared with it, not with each process's
+	// clock, so a process whose clock runs ahead cannot take a live lease.
+	Now string
 }
 
 func (s *Store) ensurePartition(ctx context.Context, tx *sql.Tx, table string, times []time.Time) error {
@@ -80,6 +84,24 @@ func New(ctx context.Context, w, r *sql.DB, d Dialect) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// SetClock replaces the process clock the store stamps rows with (tests: a
+// process whose clock runs ahead or behind). Leases keep the database clock.
+func (s *Store) SetClock(now func() time.Time) { s.now = now }
+
+// dbNow reads the database clock through q (a transaction or a pool).
+func (s *Store) dbNow(ctx context.Context, q interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}) (time.Time, error) {
+	if s.d.Now == "" {
+		return time.Now(), nil
+	}
+	var v int64
+	if err := q.QueryRowContext(ctx, s.d.Now).Scan(&v); err != nil {
+		return time.Time{}, fmt.Errorf("read the database clock: %w", err)
+	}
+	return tm(v), nil
 }
 
 // Close closes both pools.

@@ -198,3 +198,43 @@ func testInstallID(t *testing.T, open Opener) {
 		t.Fatalf("install id changed: %q then %q (%v)", ida, again, err)
 	}
 }
+
+// testLeaseClock: a process whose clock runs an hour ahead must not take an
+// outbox row or a backfill batch another worker leased a minute ago: leases
+// are compared with the database clock.
+func testLeaseClock(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	fs := asFull(t, s)
+	clocked, ok := s.(interface{ SetClock(func() time.Time) })
+	if !ok {
+		t.Skip("store has no process clock to move")
+	}
+	if err := fs.Enqueue(ctx, []store.OutboxItem{{Sink: "hook", Kind: "alert", Payload: []byte(`{}`)}}); err != nil {
+		t.Fatal(err)
+	}
+	held, err := fs.ClaimOutbox(ctx, "w1", 10, time.Minute)
+	if err != nil || len(held) != 1 {
+		t.Fatalf("claim: %d %v", len(held), err)
+	}
+	in := integration(t, s, "acme")
+	b := &store.Backfill{IntegrationID: in.ID, From: t0, To: t0.Add(time.Hour)}
+	if err := s.CreateBackfill(ctx, b, []store.Batch{{From: t0, To: t0.Add(time.Hour)}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.ClaimBatches(ctx, b.ID, "w1", 1, time.Minute, 3); err != nil || len(got) != 1 {
+		t.Fatalf("claim batch: %d %v", len(got), err)
+	}
+
+	clocked.SetClock(func() time.Time { return time.Now().Add(time.Hour) })
+	defer clocked.SetClock(time.Now)
+	if stolen, err := fs.ClaimOutbox(ctx, "w2", 10, time.Minute); err != nil || len(stolen) != 0 {
+		t.Fatalf("a process clock an hour ahead took a leased outbox row: %d %v", len(stolen), err)
+	}
+	if stolen, err := s.ClaimBatches(ctx, b.ID, "w2", 1, time.Minute, 3); err != nil || len(stolen) != 0 {
+		t.Fatalf("a process clock an hour ahead took a leased batch: %d %v", len(stolen), err)
+	}
+	// Renewing is the holder's alone.
+	if err := fs.ExtendOutbox(ctx, []int64{held[0].ID}, "w1", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -37,6 +37,7 @@ func Run(t *testing.T, open Opener) {
 		{"HostileText", testHostileText},
 		{"AlertGrouping", testAlertGrouping},
 		{"Outbox", testOutbox},
+		{"LeasesUseTheDatabaseClock", testLeaseClock},
 		{"Retention", testRetention},
 	}
 	for _, tc := range tests {
