@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/claudit/claudit/internal/alert/sink"
@@ -179,7 +180,10 @@ func (d *Deliverer) Run(ctx context.Context) error {
 	}
 }
 
-// DeliverOnce claims one batch and sends it; it returns how many rows it handled.
+// DeliverOnce claims one batch and sends it; it returns how many rows it
+// handled. Each row is recorded as sent the moment its receiver accepts it,
+// and the leases on rows not yet sent are renewed while sinks work, so a
+// slow sink does not let another worker claim and send them again.
 func (d *Deliverer) DeliverOnce(ctx context.Context) (int, error) {
 	d.defaults()
 	if d.install == "" {
@@ -193,19 +197,70 @@ func (d *Deliverer) DeliverOnce(ctx context.Context) (int, error) {
 	if err != nil || len(items) == 0 {
 		return 0, err
 	}
+	h := &held{rows: map[int64]bool{}}
 	bySink := map[string][]store.OutboxItem{}
 	var order []string
 	for _, it := range items {
+		h.rows[it.ID] = true
 		if _, ok := bySink[it.Sink]; !ok {
 			order = append(order, it.Sink)
 		}
 		bySink[it.Sink] = append(bySink[it.Sink], it)
 	}
+	stop := d.renew(ctx, h)
+	defer stop()
 	var errs []error
 	for _, name := range order {
-		errs = append(errs, d.send(ctx, name, bySink[name]))
+		errs = append(errs, d.send(ctx, name, bySink[name], h))
 	}
 	return len(items), errors.Join(errs...)
+}
+
+// held is the set of claimed rows this worker has not yet settled.
+type held struct {
+	mu   sync.Mutex
+	rows map[int64]bool
+}
+
+func (h *held) settle(id int64) {
+	h.mu.Lock()
+	delete(h.rows, id)
+	h.mu.Unlock()
+}
+
+func (h *held) ids() []int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]int64, 0, len(h.rows))
+	for id := range h.rows {
+		out = append(out, id)
+	}
+	return out
+}
+
+// renew extends the leases of unsettled rows every third of a lease until
+// the returned stop is called.
+func (d *Deliverer) renew(ctx context.Context, h *held) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(max(d.Lease/3, time.Millisecond))
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			if err := d.Store.ExtendOutbox(ctx, h.ids(), d.Worker, d.Lease); err != nil && ctx.Err() == nil {
+				d.Log.Warn("renew outbox leases", "err", err)
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }
 
 // DeliveryID is the idempotency key receivers see for an outbox row of the
@@ -215,11 +270,12 @@ func DeliveryID(install string, id int64) string {
 	return "claudit-" + install + "-" + strconv.FormatInt(id, 10)
 }
 
-func (d *Deliverer) send(ctx context.Context, name string, items []store.OutboxItem) error {
+func (d *Deliverer) send(ctx context.Context, name string, items []store.OutboxItem, h *held) error {
 	s, ok := d.Sinks[name]
 	if !ok {
 		for _, it := range items {
 			_ = d.Store.FailOutbox(ctx, it.ID, d.Worker, "sink "+name+" is not configured any more", time.Now(), true)
+			h.settle(it.ID)
 		}
 		return nil
 	}
@@ -229,6 +285,7 @@ func (d *Deliverer) send(ctx context.Context, name string, items []store.OutboxI
 		var del sink.Delivery
 		if err := json.Unmarshal(it.Payload, &del); err != nil {
 			_ = d.Store.FailOutbox(ctx, it.ID, d.Worker, "undecodable payload: "+err.Error(), time.Now(), true)
+			h.settle(it.ID)
 			continue
 		}
 		del.ID = DeliveryID(d.install, it.ID)
@@ -238,7 +295,31 @@ func (d *Deliverer) send(ctx context.Context, name string, items []store.OutboxI
 	if len(batch) == 0 {
 		return nil
 	}
-	err := s.Send(ctx, batch)
+	// Recording survives cancellation: a receiver that accepted a delivery
+	// during shutdown must not get it again after the restart.
+	record := context.WithoutCancel(ctx)
+	var mu sync.Mutex
+	sent := map[string]bool{}
+	var recErr error
+	complete := func(id string) {
+		mu.Lock()
+		defer mu.Unlock()
+		it, ok := byID[id]
+		if !ok || sent[id] {
+			return
+		}
+		if err := d.Store.CompleteOutbox(record, it.ID, d.Worker); err != nil {
+			recErr = errors.Join(recErr, err)
+			return
+		}
+		sent[id] = true
+		h.settle(it.ID)
+	}
+	err := s.Send(sink.WithAccepted(ctx, func(ids ...string) {
+		for _, id := range ids {
+			complete(id)
+		}
+	}), batch)
 	var partial *sink.PartialError
 	failed := map[string]error{}
 	switch {
@@ -253,9 +334,14 @@ func (d *Deliverer) send(ctx context.Context, name string, items []store.OutboxI
 	for id, it := range byID {
 		ferr, bad := failed[id]
 		if !bad {
-			if cerr := d.Store.CompleteOutbox(ctx, it.ID, d.Worker); cerr != nil {
-				return cerr
-			}
+			// Sinks that do not report acceptance one by one.
+			complete(id)
+			continue
+		}
+		mu.Lock()
+		already := sent[id]
+		mu.Unlock()
+		if already {
 			continue
 		}
 		dead := sink.IsPermanent(ferr) || it.Attempts+1 >= d.MaxAttempts
@@ -263,9 +349,13 @@ func (d *Deliverer) send(ctx context.Context, name string, items []store.OutboxI
 		if dead {
 			d.Log.Warn("delivery moved to dead letters", "sink", name, "outbox_id", it.ID, "attempts", it.Attempts+1, "err", ferr)
 		}
-		if ferr2 := d.Store.FailOutbox(ctx, it.ID, d.Worker, ferr.Error(), next, dead); ferr2 != nil {
+		if ferr2 := d.Store.FailOutbox(record, it.ID, d.Worker, ferr.Error(), next, dead); ferr2 != nil {
 			return ferr2
 		}
+		h.settle(it.ID)
+	}
+	if recErr != nil {
+		return fmt.Errorf("sink %s: record deliveries: %w", name, recErr)
 	}
 	if err != nil {
 		return fmt.Errorf("sink %s: %w", name, err)

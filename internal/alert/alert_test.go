@@ -3,9 +3,14 @@ package alert_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -245,5 +250,162 @@ func TestIdempotencyKeysUniqueAcrossInstalls(t *testing.T) {
 		if !strings.HasPrefix(k, "claudit-") || len(k) < len("claudit-")+32 {
 			t.Errorf("key %q: want claudit-<install id>-<row id>", k)
 		}
+	}
+}
+
+// crashable is a store that stops answering once its process "dies": no
+// row is recorded after the kill, as after kill -9.
+type crashable struct {
+	store.OutboxStore
+	dead    atomic.Bool
+	renewed chan struct{}
+}
+
+var errDead = errors.New("process killed")
+
+func (c *crashable) CompleteOutbox(ctx context.Context, id int64, worker string) error {
+	if c.dead.Load() {
+		return errDead
+	}
+	return c.OutboxStore.CompleteOutbox(ctx, id, worker)
+}
+
+func (c *crashable) FailOutbox(ctx context.Context, id int64, worker, errText string, next time.Time, dead bool) error {
+	if c.dead.Load() {
+		return errDead
+	}
+	return c.OutboxStore.FailOutbox(ctx, id, worker, errText, next, dead)
+}
+
+func (c *crashable) ExtendOutbox(ctx context.Context, ids []int64, worker string, lease time.Duration) error {
+	if c.dead.Load() {
+		return errDead
+	}
+	err := c.OutboxStore.ExtendOutbox(ctx, ids, worker, lease)
+	if c.renewed != nil {
+		select {
+		case c.renewed <- struct{}{}:
+		default:
+		}
+	}
+	return err
+}
+
+// waitDrained delivers until no row is pending; leases of a dead worker
+// expire on their own, so it waits on the outbox, not on a fixed time.
+func waitDrained(t *testing.T, d *alert.Deliverer, st evaluate.Backend) {
+	t.Helper()
+	ctx := context.Background()
+	for {
+		_, _ = d.DeliverOnce(ctx)
+		c, err := st.OutboxCounts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c[store.OutboxPending] == 0 {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestKillDuringDeliveryRepeatsOnlyInFlight kills a worker while it sends a
+// batch of 20 alerts: the receiver had accepted 9 and had the 10th in
+// flight. After the restart the receiver may see again only what was in
+// flight, never the deliveries it had already accepted.
+func TestKillDuringDeliveryRepeatsOnlyInFlight(t *testing.T) {
+	st := openStore(t)
+	queueAlerts(t, st, 20, "x")
+	crash := &crashable{OutboxStore: st}
+	ctx, kill := context.WithCancel(context.Background())
+	defer kill()
+	var mu sync.Mutex
+	accepted := map[string]int{}
+	const killAt = 10
+	seen := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		seen++
+		if seen == killAt && !crash.dead.Load() {
+			// The process dies with this request in flight.
+			crash.dead.Store(true)
+			kill()
+			http.Error(w, "gone", http.StatusServiceUnavailable)
+			return
+		}
+		accepted[r.Header.Get("Idempotency-Key")]++
+	}))
+	defer srv.Close()
+	s := webhookSink(t, srv.URL)
+	first := deliverer(nil, s, "w1")
+	first.Store = crash
+	first.Lease = 100 * time.Millisecond
+	_, _ = first.DeliverOnce(ctx)
+	if !crash.dead.Load() {
+		t.Fatal("the worker was never killed")
+	}
+
+	second := deliverer(st, s, "w2")
+	waitDrained(t, second, st)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(accepted) != 20 {
+		t.Fatalf("%d of 20 alerts reached the receiver", len(accepted))
+	}
+	dups := 0
+	for _, n := range accepted {
+		dups += n - 1
+	}
+	const inFlight = 1
+	if dups > inFlight {
+		t.Fatalf("%d duplicates after a kill with %d delivery in flight: rows were recorded per batch, not per delivery", dups, inFlight)
+	}
+}
+
+// slowSink holds every Send until released.
+type slowSink struct {
+	started chan struct{}
+	release chan struct{}
+}
+
+func (s *slowSink) Name() string { return "soc" }
+
+func (s *slowSink) Send(ctx context.Context, batch []sink.Delivery) error {
+	s.started <- struct{}{}
+	<-s.release
+	return nil
+}
+
+// TestSlowSinkKeepsItsLease: while a sink takes longer than the lease, the
+// worker renews it, so another worker cannot claim and send the same alerts.
+func TestSlowSinkKeepsItsLease(t *testing.T) {
+	st := openStore(t)
+	queueAlerts(t, st, 3, "x")
+	crash := &crashable{OutboxStore: st, renewed: make(chan struct{}, 1)}
+	slow := &slowSink{started: make(chan struct{}, 1), release: make(chan struct{})}
+	d := deliverer(nil, slow, "w1")
+	d.Store = crash
+	d.Lease = 900 * time.Millisecond
+	done := make(chan error, 1)
+	go func() { _, err := d.DeliverOnce(context.Background()); done <- err }()
+	<-slow.started
+	// Four renewals take longer than one lease.
+	for range 4 {
+		<-crash.renewed
+	}
+	other, err := st.ClaimOutbox(context.Background(), "w2", 10, time.Minute)
+	close(slow.release)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(other) != 0 {
+		t.Fatalf("another worker claimed %d rows a slow sink was still sending", len(other))
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := st.OutboxCounts(context.Background()); c[store.OutboxDelivered] != 3 {
+		t.Fatalf("outbox after the slow send: %v", c)
 	}
 }

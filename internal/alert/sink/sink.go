@@ -96,3 +96,21 @@ type Sink interface {
 	// batch. Errors marked with Permanent must not be retried.
 	Send(ctx context.Context, batch []Delivery) error
 }
+
+type acceptedKey struct{}
+
+// WithAccepted returns a context under which Send reports each delivery the
+// moment its receiver accepted it, by calling fn with its ID, so the outbox
+// can record it as sent before the rest of the batch goes out: a crash then
+// repeats only the deliveries that were in flight.
+func WithAccepted(ctx context.Context, fn func(ids ...string)) context.Context {
+	return context.WithValue(ctx, acceptedKey{}, fn)
+}
+
+// Accepted is what a sink calls once a receiver accepted the deliveries with
+// these IDs (a 2xx answer, a written and synced record, an SMTP 250).
+func Accepted(ctx context.Context, ids ...string) {
+	if fn, ok := ctx.Value(acceptedKey{}).(func(ids ...string)); ok && len(ids) > 0 {
+		fn(ids...)
+	}
+}

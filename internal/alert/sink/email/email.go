@@ -170,7 +170,13 @@ func (s *Sink) Send(ctx context.Context, batch []sink.Delivery) error {
 				return res.Err()
 			}
 			c.Reset()
+			continue
 		}
+		ids := make([]string, len(g))
+		for j, d := range g {
+			ids[j] = d.ID
+		}
+		sink.Accepted(ctx, ids...)
 	}
 	c.Quit()
 	return res.Err()

@@ -134,6 +134,7 @@ func (s *Sink) Send(ctx context.Context, batch []sink.Delivery) error {
 	if err != nil {
 		return s.failed(&res, ids, fmt.Errorf("ocsf %s: write %d records: %w", s.name, len(ids), err))
 	}
+	sink.Accepted(ctx, ids...)
 	return res.Err()
 }
 

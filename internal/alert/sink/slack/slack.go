@@ -90,7 +90,9 @@ func (s *Sink) Send(ctx context.Context, batch []sink.Delivery) error {
 		}
 		if _, err := sink.Post(ctx, s.client, s.url, h, body); err != nil {
 			res.Fail(d.ID, fmt.Errorf("slack %s: deliver %s: %w", s.name, d.ID, err))
+			continue
 		}
+		sink.Accepted(ctx, d.ID)
 	}
 	return res.Err()
 }

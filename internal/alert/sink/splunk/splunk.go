@@ -165,7 +165,9 @@ func (s *Sink) Send(ctx context.Context, batch []sink.Delivery) error {
 		}
 		if s.ack && ackID >= 0 {
 			pending[ackID] = r.ids
+			continue
 		}
+		sink.Accepted(ctx, r.ids...)
 	}
 	if len(pending) > 0 {
 		s.waitAcks(ctx, pending, &res)
@@ -320,6 +322,7 @@ func (s *Sink) pollAcks(ctx context.Context, pending map[int64][]string) error {
 	for id, done := range r.Acks {
 		n, err := strconv.ParseInt(id, 10, 64)
 		if err == nil && done {
+			sink.Accepted(ctx, pending[n]...)
 			delete(pending, n)
 		}
 	}

@@ -156,6 +156,7 @@ func (s *Sink) Send(ctx context.Context, batch []sink.Delivery) error {
 			res.FailAll(batch[i:], fmt.Errorf("syslog %s: write to %s: %w", s.name, s.addr, err))
 			break
 		}
+		sink.Accepted(ctx, d.ID)
 	}
 	return res.Err()
 }

@@ -103,7 +103,9 @@ func (s *Sink) Send(ctx context.Context, batch []sink.Delivery) error {
 		}
 		if err := s.post(ctx, d.ID, body); err != nil {
 			res.Fail(d.ID, fmt.Errorf("webhook %s: deliver %s: %w", s.name, d.ID, err))
+			continue
 		}
+		sink.Accepted(ctx, d.ID)
 	}
 	return res.Err()
 }
@@ -131,6 +133,7 @@ func (s *Sink) sendArray(ctx context.Context, batch []sink.Delivery) error {
 	}
 	err := s.post(ctx, batchKey(ids), []byte(b.String()))
 	if err == nil {
+		sink.Accepted(ctx, ids...)
 		return res.Err()
 	}
 	err = fmt.Errorf("webhook %s: deliver batch of %d: %w", s.name, len(ids), err)
