@@ -555,10 +555,35 @@ func TestRuleWindowsMatchWholeText(t *testing.T) {
 // models' feature configuration.
 func BenchmarkVectorizeEmbedded(b *testing.B) {
 	cfg := FeatureConfig{Bits: 18, CharMin: 4, CharMax: 4, WordNgrams: 2, Flags: FlagNormalize | FlagStructure}
-	text := strings.Repeat("Could you summarize the quarterly report and list the open action items for the team? ", 12)[:1024]
+	text := benchText(1024)
 	b.SetBytes(int64(len(text)))
 	b.ReportAllocs()
 	for b.Loop() {
 		cfg.Vectorize(text)
 	}
+}
+
+// benchText is about n bytes of varied English-like prose, the same on
+// every run, so vectors have as many distinct features as real messages.
+func benchText(n int) string {
+	words := strings.Fields("the report team quarterly could you please summarize list open action items for our " +
+		"meeting notes customer account invoice and review draft email about project deadline budget " +
+		"with a short summary of key risks next steps owner status update schedule release plan")
+	rng := rand.New(rand.NewPCG(1, 2))
+	var b strings.Builder
+	for b.Len() < n {
+		for k := 3 + rng.IntN(12); k > 0; k-- {
+			w := words[rng.IntN(len(words))]
+			if rng.IntN(9) == 0 {
+				w = strings.ToUpper(w[:1]) + w[1:]
+			}
+			b.WriteString(w)
+			b.WriteByte(' ')
+		}
+		b.WriteString(". ")
+		if rng.IntN(6) == 0 {
+			b.WriteString("\n\n")
+		}
+	}
+	return b.String()[:n]
 }

@@ -94,14 +94,39 @@ func fmix32(h uint32) uint32 {
 	return h
 }
 
-// normalize lower-cases text and collapses whitespace runs to one space,
-// padding with spaces so word boundaries become part of character n-grams.
-func normalize(text string) []rune {
-	out := make([]rune, 0, len(text)+2)
+// asciiLower, asciiSpace and asciiWord hold, per ASCII byte, its
+// lower-case form and whether it is whitespace or a word character (for word
+// n-grams), so the common ASCII text skips the unicode tables.
+var asciiLower, asciiSpace, asciiWord = func() (lower [128]byte, space, word [128]bool) {
+	for c := range 128 {
+		r := rune(c)
+		lower[c] = byte(unicode.ToLower(r))
+		space[c] = unicode.IsSpace(r)
+		word[c] = unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_'
+	}
+	return
+}()
+
+// normalize appends to out the text lower-cased with whitespace runs
+// collapsed to one space, padded with spaces so word boundaries become part
+// of character n-grams.
+func normalize(out []rune, text string) []rune {
 	out = append(out, ' ')
 	space := true
-	for _, r := range text {
-		if unicode.IsSpace(r) {
+	for i := 0; i < len(text); {
+		var r rune
+		var isSpace bool
+		if c := text[i]; c < utf8.RuneSelf {
+			r, isSpace = rune(asciiLower[c]), asciiSpace[c]
+			i++
+		} else {
+			var size int
+			r, size = utf8.DecodeRuneInString(text[i:])
+			i += size
+			isSpace = unicode.IsSpace(r)
+			r = unicode.ToLower(r)
+		}
+		if isSpace {
 			if !space {
 				out = append(out, ' ')
 				space = true
@@ -111,7 +136,7 @@ func normalize(text string) []rune {
 		if len(out) >= MaxFeatureRunes {
 			break
 		}
-		out = append(out, unicode.ToLower(r))
+		out = append(out, r)
 		space = false
 	}
 	if !space {
@@ -120,15 +145,41 @@ func normalize(text string) []rune {
 	return out
 }
 
+// isNgramWordRune reports whether r belongs to a word for word n-grams.
+func isNgramWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return asciiWord[r]
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+// scratch is the working memory of one Vectorize call, pooled because it
+// runs once per scanned text.
+type scratch struct {
+	runes []rune
+	raw   []uint32
+}
+
+var scratchPool = sync.Pool{New: func() any { return &scratch{} }}
+
 // Vectorize turns text into a sparse, signed, sublinearly scaled and
 // L2-normalized hashed feature vector.
 func (c FeatureConfig) Vectorize(text string) Vector {
+	return c.appendVector(nil, text)
+}
+
+// appendVector is Vectorize, building the vector in dst's storage.
+func (c FeatureConfig) appendVector(dst Vector, text string) Vector {
 	if c.Flags&FlagNormalize != 0 {
 		text = NormalizeText(text)
 	}
-	runes := normalize(text)
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	runes := normalize(sc.runes[:0], text)
+	sc.runes = runes
 	shift := 32 - uint32(c.Bits)
-	raw := make([]uint32, 0, len(runes)*int(c.CharMax-c.CharMin+1)+len(runes)/2)
+	raw := sc.raw[:0]
+	defer func() { sc.raw = raw[:0] }()
 
 	// Character n-grams, hashed incrementally per start position.
 	for i := range runes {
@@ -163,7 +214,7 @@ func (c FeatureConfig) Vectorize(text string) Vector {
 		inWord = false
 	}
 	for _, r := range runes {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' {
+		if isNgramWordRune(r) {
 			h = fnvRune(h, r)
 			inWord = true
 			continue
@@ -177,18 +228,19 @@ func (c FeatureConfig) Vectorize(text string) Vector {
 	}
 	if c.Flags&FlagStructure != 0 {
 		raw = appendStructure(raw, text)
-		v := toVector(raw, shift)
+		v := toVector(dst, raw, shift)
 		// Stray-line markers keep full weight: normalized among thousands
 		// of n-grams they would be too faint to learn.
 		return addMarkers(v, strayMarkers(text), shift)
 	}
-	return toVector(raw, shift)
+	return toVector(dst, raw, shift)
 }
 
 // toVector maps raw hashes to signed bucket counts, then applies log scaling
-// and L2 normalization. Counting goes through an open-addressing table in
-// first-seen order rather than a sort: this runs once per scanned text.
-func toVector(raw []uint32, shift uint32) Vector {
+// and L2 normalization, building the vector in dst's storage. Counting goes
+// through an open-addressing table in first-seen order rather than a sort:
+// this runs once per scanned text.
+func toVector(dst Vector, raw []uint32, shift uint32) Vector {
 	if len(raw) == 0 {
 		return nil
 	}
@@ -197,6 +249,7 @@ func toVector(raw []uint32, shift uint32) Vector {
 		size <<= 1
 	}
 	tab := tablePool.Get().(*countTable)
+	defer tablePool.Put(tab)
 	if cap(tab.keys) < size {
 		tab.keys = make([]uint32, size)
 		tab.slot = make([]int32, size)
@@ -204,28 +257,27 @@ func toVector(raw []uint32, shift uint32) Vector {
 	keys, slot := tab.keys[:size], tab.slot[:size]
 	clear(keys)
 	mask := uint32(size - 1)
-	v := make(Vector, 0, len(raw)/2+8)
+	if cap(dst) < len(raw) {
+		dst = make(Vector, 0, len(raw))
+	}
+	v := dst[:0]
 	for _, h := range raw {
 		idx := h >> shift
-		sign := float32(1)
-		if h&1 == 1 {
-			sign = -1
-		}
-		// keys hold idx+1 so that zero marks an empty slot.
-		for i := fmix32(idx) & mask; ; i = (i + 1) & mask {
-			if keys[i] == 0 {
+		sign := float32(1 - 2*int32(h&1))
+		// keys hold idx+1 so that zero marks an empty slot; idx is already
+		// the top bits of a mixed hash, so its low bits pick the slot.
+		for i := idx & mask; ; i = (i + 1) & mask {
+			if k := keys[i]; k == 0 {
 				keys[i] = idx + 1
 				slot[i] = int32(len(v))
 				v = append(v, Feature{Index: idx, Value: sign})
 				break
-			}
-			if keys[i] == idx+1 {
+			} else if k == idx+1 {
 				v[slot[i]].Value += sign
 				break
 			}
 		}
 	}
-	tablePool.Put(tab)
 	var norm float64
 	out := v[:0]
 	for _, f := range v {
@@ -367,7 +419,7 @@ func strayMarkers(text string) []uint32 {
 		in := false
 		for _, r := range l {
 			if isWordRune(r) {
-				h = fnvRune(h, unicode.ToLower(r))
+				h = fnvRune(h, toLower(r))
 				in = true
 				continue
 			}
@@ -465,8 +517,15 @@ func appendStructure(raw []uint32, text string) []uint32 {
 	hasPrev := false
 	pos := 0
 	for pos < len(text) {
-		r, size := utf8.DecodeRuneInString(text[pos:])
-		if !isWordRune(r) {
+		r, size := rune(text[pos]), 1
+		word := false
+		if r < utf8.RuneSelf {
+			word = asciiWord[r] || r == '\''
+		} else {
+			r, size = utf8.DecodeRuneInString(text[pos:])
+			word = isWordRune(r)
+		}
+		if !word {
 			if r == '.' || r == '!' || r == '?' || r == '\n' || r == ':' || r == '|' || r == '"' || r == '>' || r == '*' || r == '-' && (pos == 0 || text[pos-1] == '\n') {
 				opener = true
 				hasPrev = false
@@ -477,6 +536,14 @@ func appendStructure(raw []uint32, text string) []uint32 {
 		start := pos
 		h := uint32(fnvOffset)
 		for pos < len(text) {
+			if c := text[pos]; c < utf8.RuneSelf {
+				if !asciiWord[c] && c != '\'' {
+					break
+				}
+				h = fnvRune(h, rune(asciiLower[c]))
+				pos++
+				continue
+			}
 			r, size := utf8.DecodeRuneInString(text[pos:])
 			if !isWordRune(r) {
 				break
@@ -504,7 +571,17 @@ func appendStructure(raw []uint32, text string) []uint32 {
 }
 
 func isWordRune(r rune) bool {
-	return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '\''
+	if r < utf8.RuneSelf {
+		return asciiWord[r] || r == '\''
+	}
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
+}
+
+func toLower(r rune) rune {
+	if r < utf8.RuneSelf {
+		return rune(asciiLower[r])
+	}
+	return unicode.ToLower(r)
 }
 
 // dataStart returns the byte offset where the data part of a text begins:

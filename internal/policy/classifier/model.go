@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sync"
 
 	"github.com/claudit/claudit/internal/policy/detect"
 )
@@ -228,6 +229,9 @@ type memoVector struct {
 
 type memoVectors struct{ list []memoVector }
 
+// vectorPool recycles the storage of memoized vectors once their scan ends.
+var vectorPool = sync.Pool{New: func() any { return new(Vector) }}
+
 // vectorOf returns the features of in.Text[start:end], shared through
 // in.Memo with the other models scanning the same text.
 func (c FeatureConfig) vectorOf(in detect.Input, start, end int) Vector {
@@ -240,7 +244,12 @@ func (c FeatureConfig) vectorOf(in detect.Input, start, end int) Vector {
 			return e.v
 		}
 	}
-	v := c.Vectorize(in.Text[start:end])
+	buf := vectorPool.Get().(*Vector)
+	v := c.appendVector(*buf, in.Text[start:end])
+	if cap(v) > cap(*buf) {
+		*buf = v[:0]
+	}
+	in.Memo.OnRelease(func() { vectorPool.Put(buf) })
 	mv.list = append(mv.list, memoVector{cfg: c, start: start, end: end, v: v})
 	return v
 }
