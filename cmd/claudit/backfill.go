@@ -24,7 +24,10 @@ const backfillHelp = `
 Imports history between --from and --to as a durable job split into time-window
 batches that run in parallel under the client's rate limiter. Progress is stored
 with every page: interrupt it (Ctrl-C, or a crash) and run the same command again
-to resume. Backfilled events keep their timestamps and go through the policies.
+to resume (without --to, the unfinished job from the same --from is resumed). A
+range a finished job already covers is reported complete and not fetched again;
+--force fetches it again. Backfilled events keep their timestamps and go through
+the policies. Batches are leased for backfill.lease (config).
 
 Sub-commands:
   claudit backfill --integration NAME --from RFC3339 --to RFC3339   start or resume
@@ -48,6 +51,7 @@ func cmdBackfill(ctx context.Context, args []string) error {
 	conc := fs.Int("concurrency", 0, "batches at once (default: backfill.concurrency, 4)")
 	quiet := fs.Bool("quiet", false, "no progress bar")
 	skipPolicies := fs.Bool("skip-policies", false, "store only; a running serve evaluates the events later")
+	force := fs.Bool("force", false, "fetch the range again even when a finished job covers it")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -84,18 +88,21 @@ func cmdBackfill(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	job, resumed, err := ingest.StartBackfill(ctx, a.Store, syncer.Integration.ID, from, to, *window)
+	job, verb, err := ingest.PrepareBackfill(ctx, a.Store, ingest.BackfillRequest{IntegrationID: syncer.Integration.ID,
+		From: from, To: to, OpenEnded: *toS == "", Window: *window, Force: *force})
 	if err != nil {
 		return err
 	}
-	verb := "started"
-	if resumed {
-		verb = "resuming"
+	if verb == ingest.BackfillComplete {
+		fmt.Printf("backfill %d is already complete: %s to %s, %d activities, %d messages; nothing to fetch (--force fetches the range again)\n",
+			job.ID, fmtTime(job.From), fmtTime(job.To), job.Activities, job.Messages)
+		return nil
 	}
 	fmt.Fprintf(os.Stderr, "backfill %d %s: %s to %s in %d batches (pause: claudit backfill pause %d)\n",
 		job.ID, verb, job.From.Format(time.RFC3339), job.To.Format(time.RFC3339), job.Batches, job.ID)
 	bar := newBackfillBar(job, *quiet)
-	b := &ingest.Backfiller{Syncer: syncer, Concurrency: *conc, MaxAttempts: a.Config.Backfill.MaxAttempts, Progress: bar.update}
+	b := a.Backfiller(syncer)
+	b.Concurrency, b.Progress = *conc, bar.update
 	job, err = b.Run(ctx, job.ID)
 	bar.finish()
 	if job != nil {

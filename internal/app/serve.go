@@ -153,9 +153,7 @@ func (a *App) runBackfills(ctx context.Context, poll time.Duration) {
 			wg.Add(1)
 			go func(id int64) {
 				defer wg.Done()
-				b := &ingest.Backfiller{Syncer: s, Concurrency: a.Config.Backfill.Concurrency, MaxAttempts: a.Config.Backfill.MaxAttempts,
-					Lease: a.Config.Backfill.Lease.Duration}
-				job, err := b.Run(ctx, id)
+				job, err := a.Backfiller(s).Run(ctx, id)
 				switch {
 				case err == nil:
 					a.Log.Info("backfill done", "backfill", id, "activities", job.Activities, "messages", job.Messages)
@@ -174,6 +172,13 @@ func (a *App) runBackfills(ctx context.Context, poll time.Duration) {
 		case <-time.After(poll):
 		}
 	}
+}
+
+// Backfiller works on backfill jobs with the configured concurrency,
+// attempts and lease (backfill: in the config), for serve and the CLI alike.
+func (a *App) Backfiller(s *ingest.Syncer) *ingest.Backfiller {
+	return &ingest.Backfiller{Syncer: s, Concurrency: a.Config.Backfill.Concurrency, MaxAttempts: a.Config.Backfill.MaxAttempts,
+		Lease: a.Config.Backfill.Lease.Duration}
 }
 
 // ServeHTTP listens on addr with h until ctx ends, then shuts down gracefully.

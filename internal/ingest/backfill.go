@@ -61,6 +61,66 @@ func StartBackfill(ctx context.Context, st store.Store, integrationID int64, fro
 	return b, false, nil
 }
 
+// BackfillRequest is what `claudit backfill` asks for.
+type BackfillRequest struct {
+	IntegrationID int64
+	From, To      time.Time
+	// OpenEnded is set when no end was given (To is then now): an
+	// unfinished job from the same start is resumed whatever its end.
+	OpenEnded bool
+	Window    time.Duration
+	// Force starts a new job that fetches the range again even when a
+	// finished job covers it.
+	Force bool
+}
+
+// How PrepareBackfill answered a request.
+const (
+	BackfillStarted  = "started"
+	BackfillResumed  = "resuming"
+	BackfillComplete = "complete"
+)
+
+// PrepareBackfill resumes the unfinished job for the request's range, or
+// reports the finished job that already covers it (BackfillComplete: nothing
+// to fetch), or creates a job. Force skips both and always creates one.
+func PrepareBackfill(ctx context.Context, st store.Store, r BackfillRequest) (*store.Backfill, string, error) {
+	from, to := r.From.UTC(), r.To.UTC()
+	if !r.Force {
+		jobs, err := st.Backfills(ctx, r.IntegrationID)
+		if err != nil {
+			return nil, "", err
+		}
+		for _, j := range jobs {
+			unfinished := j.Status == store.BackfillRunning || j.Status == store.BackfillPaused || j.Status == store.BackfillPending
+			if unfinished && j.From.Equal(from) && (r.OpenEnded || j.To.Equal(to)) {
+				if j.Status != store.BackfillRunning {
+					if err := st.SetBackfillStatus(ctx, j.ID, store.BackfillRunning, ""); err != nil {
+						return nil, "", err
+					}
+				}
+				b, err := st.Backfill(ctx, j.ID)
+				return b, BackfillResumed, err
+			}
+		}
+		for _, j := range jobs {
+			if j.Status == store.BackfillDone && !j.From.After(from) && (r.OpenEnded || !j.To.Before(to)) {
+				jj := j
+				return &jj, BackfillComplete, nil
+			}
+		}
+	}
+	batches, err := PlanBatches(from, to, r.Window)
+	if err != nil {
+		return nil, "", err
+	}
+	b := &store.Backfill{IntegrationID: r.IntegrationID, From: from, To: to, Status: store.BackfillRunning}
+	if err := st.CreateBackfill(ctx, b, batches); err != nil {
+		return nil, "", err
+	}
+	return b, BackfillStarted, nil
+}
+
 // Backfiller runs a job's batches with bounded concurrency. Several
 // backfillers (threads or processes) may run the same job: batches are leased.
 type Backfiller struct {
