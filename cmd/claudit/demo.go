@@ -55,6 +55,7 @@ Nothing leaves this machine. Stop with Ctrl-C; run again to continue.`)
 	yaml := fmt.Sprintf(`database: sqlite://%s
 listen: %s
 base_url: http://%s
+allow_internal_base_urls: true   # the simulator listens on loopback
 integrations:
   - name: demo-org
     base_url: http://%s

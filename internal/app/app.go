@@ -117,7 +117,7 @@ func (a *App) Syncer(ctx context.Context, name string) (*ingest.Syncer, error) {
 		return nil, err
 	}
 	c, err := compliance.New(compliance.Options{BaseURL: in.BaseURL, APIKey: key, RequestsPerMinute: ci.RateLimit,
-		UserAgent: "claudit/" + Version, Logger: a.Log.With("integration", name)})
+		UserAgent: "claudit/" + Version, Logger: a.Log.With("integration", name), RefuseInternal: a.refuseInternal(in)})
 	if err != nil {
 		return nil, err
 	}

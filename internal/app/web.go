@@ -33,6 +33,17 @@ func (a *App) SecretKey() ([]byte, error) {
 	return k, nil
 }
 
+// refuseInternal says whether connections of in must not reach loopback,
+// link-local or metadata addresses: those of integrations entered in the
+// dashboard, unless the config allows internal base URLs. The config file's
+// own integrations are the operator's to point anywhere.
+func (a *App) refuseInternal(in *store.Integration) bool {
+	if _, ok := a.ConfigIntegration(in.Name); ok {
+		return false
+	}
+	return !a.Config.AllowInternalBaseURLs
+}
+
 // integrationKey resolves an integration's API key: from the config file for
 // config integrations, else the sealed key stored by the dashboard.
 func (a *App) integrationKey(ctx context.Context, in *store.Integration) (string, error) {
@@ -80,7 +91,7 @@ func (a *App) Handler(ctx context.Context, p *Pipeline) (http.Handler, error) {
 	}
 	srv, err := web.New(web.Config{Store: a.Store, Alerts: alerts, Web: ws, Policies: &policyAdapter{r: p.Policies},
 		Control: &control{a: a}, Log: a.Log, SecretKey: key, SecretKeyEnv: a.Config.SecretKeyEnv, BaseURL: a.Config.BaseURL,
-		SecureCookies: strings.HasPrefix(a.Config.BaseURL, "https://")})
+		SecureCookies: strings.HasPrefix(a.Config.BaseURL, "https://"), AllowInternalBaseURLs: a.Config.AllowInternalBaseURLs})
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +183,8 @@ func (c *control) TestConnection(ctx context.Context, in *store.Integration, api
 		}
 		apiKey = k
 	}
-	cl, err := compliance.New(compliance.Options{BaseURL: in.BaseURL, APIKey: apiKey, UserAgent: "claudit/" + Version})
+	cl, err := compliance.New(compliance.Options{BaseURL: in.BaseURL, APIKey: apiKey, UserAgent: "claudit/" + Version,
+		RefuseInternal: c.a.refuseInternal(in)})
 	if err != nil {
 		return "", err
 	}

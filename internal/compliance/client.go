@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -44,6 +45,11 @@ type Options struct {
 	Logger            *slog.Logger
 	// MaxBodyBytes caps a response body (default 256 MiB).
 	MaxBodyBytes int64
+	// RefuseInternal refuses connections to loopback, link-local and
+	// metadata addresses (checked on the resolved address of every
+	// connection); set for integrations entered in the dashboard unless the
+	// configuration allows internal base URLs. Ignored with HTTPClient.
+	RefuseInternal bool
 }
 
 // Client calls the Compliance API. It is safe for concurrent use.
@@ -99,7 +105,22 @@ func New(o Options) (*Client, error) {
 	if hc == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConnsPerHost = 32
-		hc = &http.Client{Transport: tr}
+		if o.RefuseInternal {
+			d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second, Control: refuseInternal}
+			tr.DialContext = d.DialContext
+			tr.Proxy = nil // a proxy would make the connection on our behalf, unchecked
+		}
+		// The key travels in x-api-key, which net/http would copy to
+		// another host on a redirect: follow redirects only within the host.
+		hc = &http.Client{Transport: tr, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= 10 {
+				return errors.New("stopped after 10 redirects")
+			}
+			if req.URL.Host != via[0].URL.Host {
+				return fmt.Errorf("refusing a redirect to another host (%s): the API key would follow it", req.URL.Host)
+			}
+			return nil
+		}}
 	}
 	c := &Client{base: u, key: o.APIKey, http: hc, opts: o, log: o.Logger, stats: &Stats{}}
 	if o.RequestsPerMinute > 0 {

@@ -101,8 +101,11 @@ func parseAPIError(resp *http.Response, body []byte, method, path string) *APIEr
 			e.RequestID = env.RequestID
 		}
 	}
-	if e.Message == "" {
-		e.Message = strings.TrimSpace(truncate(string(body), 200))
+	if e.Message == "" && len(body) > 0 {
+		// Not an Anthropic error: the body is not shown, since a base URL
+		// pointed elsewhere (a metadata service, an internal page) would
+		// otherwise have its answer echoed into logs and the dashboard.
+		e.Message = fmt.Sprintf("the answer is not a Compliance API error (%d bytes of %s, not shown)", len(body), contentType(resp))
 	}
 	e.RetryAfter = parseRetryAfter(resp.Header.Get("retry-after"), time.Now())
 	e.NoRetry = strings.EqualFold(resp.Header.Get("x-should-retry"), "false")
@@ -122,6 +125,13 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		return t.Sub(now)
 	}
 	return 0
+}
+
+func contentType(resp *http.Response) string {
+	if ct := resp.Header.Get("Content-Type"); ct != "" {
+		return truncate(ct, 60)
+	}
+	return "unknown type"
 }
 
 func truncate(s string, n int) string {

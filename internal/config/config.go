@@ -38,6 +38,11 @@ type Config struct {
 	RetentionDays int `yaml:"retention_days"`
 	// SecretKeyEnv names the environment variable holding the key that encrypts stored API keys.
 	SecretKeyEnv string `yaml:"secret_key_env"`
+	// AllowInternalBaseURLs lets integrations entered in the dashboard point
+	// at loopback, link-local and metadata addresses (a local simulator);
+	// off by default, so an admin cannot send the stored key to this host or
+	// the cloud metadata service.
+	AllowInternalBaseURLs bool `yaml:"allow_internal_base_urls"`
 
 	// Process names what this process runs (the command, like "serve"); the
 	// command line sets it, and PostgreSQL shows it in application_name.

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/claudit/claudit/internal/compliance"
 	"github.com/claudit/claudit/internal/store"
 	"github.com/claudit/claudit/internal/web/secretbox"
 )
@@ -31,6 +32,24 @@ func formIntegration(r *http.Request) integrationInput {
 	rl, _ := strconv.Atoi(r.PostFormValue("rate_limit"))
 	return integrationInput{Name: r.PostFormValue("name"), BaseURL: r.PostFormValue("base_url"), Project: r.PostFormValue("project"),
 		APIKey: r.PostFormValue("api_key"), Interval: r.PostFormValue("interval"), RateLimit: rl}
+}
+
+// checkBaseURL refuses a base URL whose host is, or resolves to, a
+// loopback, link-local or metadata address, unless the config allows them.
+func (s *Server) checkBaseURL(ctx context.Context, raw string) error {
+	if s.cfg.AllowInternalBaseURLs {
+		return nil
+	}
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return nil // apply reports the malformed URL
+	}
+	lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := compliance.CheckBaseHost(lctx, u.Hostname(), s.cfg.LookupHost); err != nil {
+		return badf("base URL %q: %v; integrations may not point at this host (set allow_internal_base_urls: true in the config for a simulator or a test)", raw, err)
+	}
+	return nil
 }
 
 func (in integrationInput) apply(dst *store.Integration, creating bool) error {
@@ -82,6 +101,9 @@ func (s *Server) createIntegration(ctx context.Context, in integrationInput) (*s
 	if err := in.apply(it, true); err != nil {
 		return nil, err
 	}
+	if err := s.checkBaseURL(ctx, it.BaseURL); err != nil {
+		return nil, err
+	}
 	if strings.TrimSpace(in.APIKey) == "" {
 		return nil, badf("API key is required")
 	}
@@ -117,8 +139,18 @@ func (s *Server) editIntegration(ctx context.Context, iid int64, in integrationI
 			return nil, err
 		}
 	}
+	oldBase := it.BaseURL
 	if err := in.apply(it, false); err != nil {
 		return nil, err
+	}
+	if it.BaseURL != oldBase {
+		// The stored key must not follow the integration to a new address.
+		if sealed == "" {
+			return nil, badf("the base URL changed from %s to %s: enter the API key again, so the stored key is never sent to the new address", oldBase, it.BaseURL)
+		}
+		if err := s.checkBaseURL(ctx, it.BaseURL); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.st.UpsertIntegration(ctx, it); err != nil {
 		return nil, err

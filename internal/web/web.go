@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/claudit/claudit/internal/store"
@@ -77,6 +78,13 @@ type Config struct {
 	// for one account or from one client address (default
 	// DefaultAccountLimit and DefaultAddressLimit).
 	AccountLimit, AddressLimit LoginLimit
+	// AllowInternalBaseURLs lets integrations entered here point at
+	// loopback, link-local and metadata addresses (the simulator, tests);
+	// off, such base URLs are refused.
+	AllowInternalBaseURLs bool
+	// LookupHost resolves a base URL's host for that check (default: the
+	// system resolver); tests replace it.
+	LookupHost func(ctx context.Context, host string) ([]netip.Addr, error)
 	// Now replaces the clock in tests.
 	Now func() time.Time
 }

@@ -8,6 +8,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/netip"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -63,6 +65,11 @@ type Options struct {
 	BulkMessages int
 	// Now is the server's clock (default Base plus one day).
 	Now func() time.Time
+	// AllowInternalBaseURLs is the server's setting of that name.
+	AllowInternalBaseURLs bool
+	// Hosts answers the server's look-ups of base URL hosts; a name not in
+	// it does not resolve (tests run without a network).
+	Hosts map[string][]netip.Addr
 }
 
 // New opens a store in dir, seeds it and builds the server.
@@ -86,7 +93,13 @@ func New(ctx context.Context, dir string, o Options) (*Env, error) {
 		key[i] = byte(i + 1)
 	}
 	e.Server, err = web.New(web.Config{Store: st, Alerts: e.Alerts, Web: st, Policies: e.Policies, Control: e.Control,
-		Log: slog.New(slog.DiscardHandler), SecretKey: key, Now: now})
+		Log: slog.New(slog.DiscardHandler), SecretKey: key, Now: now, AllowInternalBaseURLs: o.AllowInternalBaseURLs,
+		LookupHost: func(_ context.Context, host string) ([]netip.Addr, error) {
+			if ips, ok := o.Hosts[host]; ok {
+				return ips, nil
+			}
+			return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+		}})
 	if err != nil {
 		st.Close()
 		return nil, err
