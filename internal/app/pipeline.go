@@ -89,9 +89,6 @@ func (a *App) OpenPipeline(ctx context.Context) (*Pipeline, error) {
 	}
 	p.Router = router
 	p.Evaluator = evaluate.New(backend, pol, router.Alerting(), a.Log)
-	if err := p.Evaluator.Seed(ctx, 50000); err != nil {
-		return nil, fmt.Errorf("seed activity policies: %w", err)
-	}
 	p.Deliverer = &alert.Deliverer{Store: backend, Sinks: p.Sinks, Worker: "deliver-" + ingest.WorkerID(), Log: a.Log}
 	a.Evaluate = func(ctx context.Context) error {
 		n, err := p.Evaluator.Drain(ctx)

@@ -24,17 +24,17 @@ type Backend interface {
 
 // Pipeline evaluates what ingestion stored.
 type Pipeline struct {
-	Store    Backend
-	Engine   *policy.Reloadable
-	Session  *policy.SessionEvaluator
-	Activity *policy.ActivityEvaluator
+	Store   Backend
+	Engine  *policy.Reloadable
+	Session *policy.SessionEvaluator
 	// Alerting routes alerts to sinks; nil records findings without alerts.
 	Alerting *store.Alerting
 	Batch    int
 	Workers  int
 	Log      *slog.Logger
 
-	mu sync.Mutex // one drain at a time per process
+	mu       sync.Mutex     // one drain at a time per process
+	activity *activityState // users' activity memory; guarded by mu
 }
 
 // New builds a pipeline from a policy engine.
@@ -43,32 +43,7 @@ func New(st Backend, eng *policy.Reloadable, alerting *store.Alerting, log *slog
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Pipeline{Store: st, Engine: eng, Session: policy.NewSessionEvaluator(cfg.Session),
-		Activity: policy.NewActivityEvaluator(cfg.Activity), Alerting: alerting, Log: log}
-}
-
-// Seed teaches the activity policies the IPs and user agents already seen,
-// so a restart does not flag every user's usual address as new.
-func (p *Pipeline) Seed(ctx context.Context, limit int) error {
-	f := store.EventFilter{Limit: 1000}
-	seen := 0
-	for seen < limit {
-		acts, next, err := p.Store.AccessEvents(ctx, f)
-		if err != nil {
-			return err
-		}
-		for _, a := range acts {
-			if a.ActorUserID != "" && a.IP != "" {
-				p.Activity.Seed(a.ActorUserID, []string{a.IP}, []string{a.UserAgent})
-			}
-		}
-		seen += len(acts)
-		if next == "" {
-			return nil
-		}
-		f.Cursor = next
-	}
-	return nil
+	return &Pipeline{Store: st, Engine: eng, Session: policy.NewSessionEvaluator(cfg.Session), Alerting: alerting, Log: log}
 }
 
 // Drain evaluates everything not evaluated yet and returns how many events it did.
@@ -199,28 +174,4 @@ func (p *Pipeline) evaluateSession(ctx context.Context, integrationID int64, cha
 			UserID: user, UserEmail: email, EventTime: at})
 	}
 	return e, nil
-}
-
-func (p *Pipeline) evaluateActivities(ctx context.Context, acts []store.Activity) error {
-	version := p.Engine.Version()
-	evals := make([]store.Evaluation, 0, len(acts))
-	for i := range acts {
-		a := &acts[i]
-		ev := policy.Activity{ID: a.ID, Type: a.Type, ActorUserID: a.ActorUserID, ActorEmail: a.ActorEmail, IP: a.IP,
-			UserAgent: a.UserAgent, CreatedAt: a.CreatedAt, Fields: fields(a.Raw)}
-		e := store.Evaluation{IntegrationID: a.IntegrationID, Kind: "access", EventID: a.ID, Version: version, Activity: a}
-		for _, f := range p.Activity.Evaluate(ctx, ev) {
-			e.Findings = append(e.Findings, store.Finding{Policy: f.Policy, Detector: "activity", Entity: a.Type, Severity: string(f.Severity),
-				Action: string(f.Action), EffectiveAction: string(f.EffectiveAction), Score: 1, Excerpt: f.Detail, ChatID: a.ChatID,
-				UserID: a.ActorUserID, UserEmail: a.ActorEmail, EventTime: a.CreatedAt})
-			if f.Tag != "" {
-				e.Tags = append(e.Tags, f.Tag)
-			}
-		}
-		evals = append(evals, e)
-	}
-	if err := p.Store.SaveEvaluationsWithAlerts(ctx, evals, p.Alerting); err != nil {
-		return fmt.Errorf("save access evaluations: %w", err)
-	}
-	return nil
 }

@@ -411,6 +411,10 @@ type Store interface {
 	UnevaluatedMessages(ctx context.Context, n int) ([]Message, error)
 	// UnevaluatedActivities returns up to n activities not evaluated yet (oldest first).
 	UnevaluatedActivities(ctx context.Context, n int) ([]Activity, error)
+	// UserPlaces returns the distinct IPs and user agents of a user's
+	// activities before a time, least recently used first, at most limit of each:
+	// what the activity policies know of the user when evaluating later events.
+	UserPlaces(ctx context.Context, integrationID int64, userID string, before time.Time, limit int) (ips, userAgents []string, err error)
 	// SaveEvaluations stores findings and tags and marks the events evaluated, in one transaction.
 	SaveEvaluations(ctx context.Context, evals []Evaluation) error
 	// Findings lists findings of one event (or a chat when eventID is "").

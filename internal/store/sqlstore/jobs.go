@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/claudit/claudit/internal/store"
@@ -259,6 +260,35 @@ func (s *Store) UnevaluatedActivities(ctx context.Context, n int) ([]store.Activ
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// UserPlaces returns the distinct IPs and user agents of a user's activities
+// before a time, least recently used first.
+func (s *Store) UserPlaces(ctx context.Context, integrationID int64, userID string, before time.Time, limit int) ([]string, []string, error) {
+	var out [2][]string
+	for i, col := range []string{"ip", "user_agent"} {
+		rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+col+`, MAX(created_at) AS last FROM activities
+			WHERE integration_id = ? AND actor_user_id = ? AND created_at < ? AND `+col+` <> ''
+			GROUP BY `+col+` ORDER BY last DESC, `+col+` DESC LIMIT ?`), integrationID, userID, us(before), limit)
+		if err != nil {
+			return nil, nil, fmt.Errorf("list places of user %s: %w", userID, err)
+		}
+		for rows.Next() {
+			var v string
+			var last int64
+			if err := rows.Scan(&v, &last); err != nil {
+				rows.Close()
+				return nil, nil, err
+			}
+			out[i] = append(out[i], v)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, nil, fmt.Errorf("list places of user %s: %w", userID, err)
+		}
+		slices.Reverse(out[i])
+	}
+	return out[0], out[1], nil
 }
 
 // saveEvaluations replaces each event's findings and tags and marks it evaluated.

@@ -33,6 +33,7 @@ func Run(t *testing.T, open Opener) {
 		{"AccessEvents", testAccessEvents},
 		{"BackfillClaims", testBackfillClaims},
 		{"Evaluations", testEvaluations},
+		{"PendingEventsAndUserPlaces", testPendingAndPlaces},
 		{"Runs", testRuns},
 		{"HostileText", testHostileText},
 		{"AlertGrouping", testAlertGrouping},
