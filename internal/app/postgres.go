@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/claudit/claudit/internal/config"
 
@@ -25,7 +26,26 @@ func openPostgres(ctx context.Context, cfg *config.Config) (store.Store, error) 
 
 // leaderElector is implemented by stores that several processes share.
 type leaderElector interface {
-	TryLeader(ctx context.Context, key int64) (release func(), ok bool, err error)
+	TryLeader(ctx context.Context, key int64) (*postgres.Leadership, bool, error)
+}
+
+// leaseCheck is how often a leader confirms its lease between cycles.
+const leaseCheck = time.Second
+
+type leaseKey struct{}
+
+// withLease marks ctx as the context of a leader whose lease confirm checks.
+func withLease(ctx context.Context, confirm func(context.Context) error) context.Context {
+	return context.WithValue(ctx, leaseKey{}, confirm)
+}
+
+// confirmLease checks, on a leader's context, that the lease is still held;
+// outside leadership (SQLite, sync --once) there is nothing to confirm.
+func confirmLease(ctx context.Context) error {
+	if confirm, ok := ctx.Value(leaseKey{}).(func(context.Context) error); ok {
+		return confirm(ctx)
+	}
+	return nil
 }
 
 // leaderKey is the advisory lock that makes one process the scheduler.

@@ -102,6 +102,9 @@ func (a *App) scheduleOne(ctx context.Context, name string) {
 					_ = a.Store.MarkSynced(ctx, in.ID, time.Now(), err.Error())
 				}
 			}
+			if err := confirmLease(ctx); err != nil {
+				return // no longer the leader: another process syncs now
+			}
 			if s != nil {
 				s.Integration.Paused = false
 				if _, err := s.SyncOnce(ctx); err != nil && ctx.Err() == nil {

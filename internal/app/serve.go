@@ -11,6 +11,7 @@ import (
 
 	"github.com/claudit/claudit/internal/ingest"
 	"github.com/claudit/claudit/internal/store"
+	"github.com/claudit/claudit/internal/store/postgres"
 )
 
 // Workers runs everything `serve` does besides HTTP: scheduled syncs,
@@ -79,7 +80,10 @@ func (a *App) retentionLoop(ctx context.Context, keep time.Duration) {
 }
 
 // lead runs fn while this process holds leadership. On a store without
-// leader election (SQLite: one process) it simply runs fn.
+// leader election (SQLite: one process) it simply runs fn. A leader
+// confirms its lease before every sync cycle and every leaseCheck in
+// between; the moment it cannot, fn's context ends and this process goes
+// back to waiting for the lease, so two processes never sync at once.
 func (a *App) lead(ctx context.Context, fn func(context.Context)) {
 	le, ok := a.Store.(leaderElector)
 	if !ok {
@@ -87,15 +91,17 @@ func (a *App) lead(ctx context.Context, fn func(context.Context)) {
 		return
 	}
 	for ctx.Err() == nil {
-		release, ok, err := le.TryLeader(ctx, leaderKey)
+		l, ok, err := le.TryLeader(ctx, leaderKey)
 		if err != nil && ctx.Err() == nil {
 			a.Log.Error("leader election", "err", err)
 		}
 		if ok {
 			a.Log.Info("this process is the scheduling leader")
-			fn(ctx)
-			release()
-			return
+			a.holdLease(ctx, l, fn)
+			l.Release()
+			if ctx.Err() != nil {
+				return
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -104,8 +110,41 @@ func (a *App) lead(ctx context.Context, fn func(context.Context)) {
 	}
 }
 
+// holdLease runs fn under lease l until fn returns or the lease is lost.
+func (a *App) holdLease(ctx context.Context, l *postgres.Leadership, fn func(context.Context)) {
+	lctx, lose := context.WithCancel(ctx)
+	defer lose()
+	var once sync.Once
+	confirm := func(cctx context.Context) error {
+		err := l.Confirm(cctx)
+		if err != nil && ctx.Err() == nil {
+			once.Do(func() { a.Log.Error("lost the scheduling leadership; stopping syncs and evaluation", "err", err) })
+			lose()
+		}
+		return err
+	}
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		for {
+			select {
+			case <-lctx.Done():
+				return
+			case <-time.After(leaseCheck):
+			}
+			_ = confirm(lctx)
+		}
+	}()
+	fn(withLease(lctx, confirm))
+	lose()
+	<-watched
+}
+
 func (a *App) evaluateLoop(ctx context.Context, every time.Duration) {
 	for {
+		if confirmLease(ctx) != nil {
+			return
+		}
 		if a.Evaluate != nil {
 			if err := a.Evaluate(ctx); err != nil && ctx.Err() == nil {
 				a.Log.Error("evaluate policies", "err", err)

@@ -295,19 +295,53 @@ func (s *Store) DropBefore(ctx context.Context, cutoff time.Time) ([]string, err
 	return dropped, nil
 }
 
-// TryLeader takes the scheduling leadership lease if no live process holds
-// it; the lease is a session advisory lock held on conn until it is closed.
-func (s *Store) TryLeader(ctx context.Context, key int64) (release func(), ok bool, err error) {
+// Leadership is a held leadership lease: a session advisory lock on one
+// dedicated connection. It is lost when that connection is: cut by
+// pg_terminate_backend, a network failure or a server restart.
+type Leadership struct {
+	conn *sql.Conn
+	key  int64
+	once sync.Once
+}
+
+// TryLeader takes the leadership lease key if no live process holds it.
+func (s *Store) TryLeader(ctx context.Context, key int64) (*Leadership, bool, error) {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return nil, false, err
 	}
+	var ok bool
 	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&ok); err != nil || !ok {
 		conn.Close()
 		return nil, false, err
 	}
-	return func() {
-		_, _ = conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, key)
-		conn.Close()
-	}, true, nil
+	return &Leadership{conn: conn, key: key}, true, nil
+}
+
+// ErrLeadershipLost says the lease is no longer this process's.
+var ErrLeadershipLost = errors.New("leadership lost: this process no longer holds the lease")
+
+// Confirm asks the server whether this session still holds the lock; it
+// fails when the connection is gone or the lock was released.
+func (l *Leadership) Confirm(ctx context.Context) error {
+	var held bool
+	// A bigint advisory key shows in pg_locks as classid (high 32 bits),
+	// objid (low 32 bits) and objsubid 1.
+	err := l.conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()
+		AND granted AND objsubid = 1 AND classid = ($1::bigint >> 32)::oid AND objid = ($1::bigint & 4294967295)::oid)`, l.key).Scan(&held)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrLeadershipLost, err)
+	}
+	if !held {
+		return ErrLeadershipLost
+	}
+	return nil
+}
+
+// Release gives the lease up (safe to call more than once).
+func (l *Leadership) Release() {
+	l.once.Do(func() {
+		_, _ = l.conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, l.key)
+		l.conn.Close()
+	})
 }

@@ -78,19 +78,25 @@ func TestLeaderLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	release, ok, err := a.TryLeader(ctx, 42)
+	first, ok, err := a.TryLeader(ctx, 42)
 	if err != nil || !ok {
 		t.Fatalf("first leader: %v %v", ok, err)
+	}
+	if err := first.Confirm(ctx); err != nil {
+		t.Fatalf("confirm a held lease: %v", err)
 	}
 	if _, ok, _ := b.TryLeader(ctx, 42); ok {
 		t.Fatalf("two leaders")
 	}
-	release() // the leader dies
-	release2, ok, err := b.TryLeader(ctx, 42)
+	first.Release() // the leader dies
+	if err := first.Confirm(ctx); err == nil {
+		t.Fatalf("a released lease confirms")
+	}
+	second, ok, err := b.TryLeader(ctx, 42)
 	if err != nil || !ok {
 		t.Fatalf("leadership did not move: %v %v", ok, err)
 	}
-	release2()
+	second.Release()
 }
 
 // march2025 is a month the partition tests drop with retention.
