@@ -103,7 +103,15 @@ func cmdBackfill(ctx context.Context, args []string) error {
 	bar := newBackfillBar(job, *quiet)
 	b := a.Backfiller(syncer)
 	b.Concurrency, b.Progress = *conc, bar.update
+	finish := func() error { return nil }
+	if !*skipPolicies {
+		// Prompt events are evaluated as their pages are stored; activities
+		// once the whole range is in, as the activity policies need each
+		// user's earlier events first.
+		finish = a.FollowIngest(ctx, syncer, false)
+	}
 	job, err = b.Run(ctx, job.ID)
+	ferr := finish()
 	bar.finish()
 	if job != nil {
 		fmt.Printf("backfill %d %s: %d/%d batches, %d new activities, %d new messages (already stored ones are skipped), synced up to %s\n", job.ID, job.Status,
@@ -119,8 +127,8 @@ func cmdBackfill(ctx context.Context, args []string) error {
 	if *skipPolicies {
 		return nil
 	}
-	if err := a.Evaluate(ctx); err != nil {
-		return err
+	if ferr != nil {
+		return fmt.Errorf("evaluate policies: %w", ferr)
 	}
 	a.DeliverQueued(ctx, p)
 	return nil

@@ -15,6 +15,7 @@ import (
 
 	"github.com/claudit/claudit/internal/compliance"
 	"github.com/claudit/claudit/internal/config"
+	"github.com/claudit/claudit/internal/evaluate"
 	"github.com/claudit/claudit/internal/ingest"
 	"github.com/claudit/claudit/internal/store"
 	"github.com/claudit/claudit/internal/store/sqlite"
@@ -27,6 +28,8 @@ type App struct {
 	Log    *slog.Logger
 	// Evaluate, when set, evaluates stored events not yet evaluated (policies).
 	Evaluate func(ctx context.Context) error
+	// evaluator is the policy pipeline once OpenPipeline ran; ingest follows it.
+	evaluator *evaluate.Pipeline
 }
 
 // NewLogger builds the process logger at the configured level.

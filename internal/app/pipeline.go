@@ -15,6 +15,7 @@ import (
 	"github.com/claudit/claudit/internal/evaluate"
 	"github.com/claudit/claudit/internal/ingest"
 	"github.com/claudit/claudit/internal/policy"
+	"github.com/claudit/claudit/internal/store"
 )
 
 // Pipeline is the evaluation and delivery side of claudit.
@@ -89,6 +90,8 @@ func (a *App) OpenPipeline(ctx context.Context) (*Pipeline, error) {
 	}
 	p.Router = router
 	p.Evaluator = evaluate.New(backend, pol, router.Alerting(), a.Log)
+	p.Evaluator.HoldActivities = a.holdActivities()
+	a.evaluator = p.Evaluator
 	p.Deliverer = &alert.Deliverer{Store: backend, Sinks: p.Sinks, Worker: "deliver-" + ingest.WorkerID(), Log: a.Log}
 	a.Evaluate = func(ctx context.Context) error {
 		n, err := p.Evaluator.Drain(ctx)
@@ -98,6 +101,72 @@ func (a *App) OpenPipeline(ctx context.Context) (*Pipeline, error) {
 		return err
 	}
 	return p, nil
+}
+
+// FollowIngest makes evaluation follow s's writer, page by page, when the
+// policies are on. It returns what to call once ingest is done: it
+// evaluates what is still pending. A backfill passes activities false, as
+// it stores history out of time order (see evaluate.Pipeline.HoldActivities).
+func (a *App) FollowIngest(ctx context.Context, s *ingest.Syncer, activities bool) (finish func() error) {
+	if a.evaluator == nil {
+		return func() error { return nil }
+	}
+	f := a.evaluator.Follow(ctx, activities)
+	s.Stored = f.Stored
+	return func() error {
+		s.Stored = nil
+		n, err := f.Close(ctx)
+		if n > 0 {
+			a.Log.Info("evaluated events against policies", "events", n, "policy_version", a.evaluator.Engine.Version())
+		}
+		return err
+	}
+}
+
+// holdActivities holds activity evaluation while a backfill batch is being
+// worked on (a live lease): its older events must be stored before later
+// ones are judged against the user's history. An abandoned job (expired
+// leases) holds nothing.
+func (a *App) holdActivities() func(context.Context) (bool, error) {
+	held := false
+	return func(ctx context.Context) (bool, error) {
+		hold, job, err := a.backfillActive(ctx)
+		if err != nil {
+			return false, err
+		}
+		if hold != held {
+			held = hold
+			if hold {
+				a.Log.Info("activity evaluation waits for a running backfill; prompt events are still evaluated", "backfill", job)
+			} else {
+				a.Log.Info("activity evaluation resumes: no backfill is running")
+			}
+		}
+		return hold, nil
+	}
+}
+
+func (a *App) backfillActive(ctx context.Context) (bool, int64, error) {
+	jobs, err := a.Store.Backfills(ctx, 0)
+	if err != nil {
+		return false, 0, err
+	}
+	now := time.Now()
+	for _, j := range jobs {
+		if j.Status != store.BackfillRunning {
+			continue
+		}
+		bs, err := a.Store.Batches(ctx, j.ID)
+		if err != nil {
+			return false, 0, err
+		}
+		for _, b := range bs {
+			if b.Status == store.BatchRunning && b.ClaimedUntil.After(now) {
+				return true, j.ID, nil
+			}
+		}
+	}
+	return false, 0, nil
 }
 
 // DeliverQueued sends what the outbox holds, for one-shot commands; what is

@@ -25,16 +25,12 @@ func (a *App) SyncOnceAndEvaluate(ctx context.Context, name string) (store.Run, 
 	if err != nil {
 		return store.Run{}, err
 	}
+	finish := a.FollowIngest(ctx, s, true)
 	run, err := s.SyncOnce(ctx)
-	if err != nil {
-		return run, err
+	if ferr := finish(); ferr != nil && err == nil {
+		err = fmt.Errorf("evaluate policies: %w", ferr)
 	}
-	if a.Evaluate != nil {
-		if err := a.Evaluate(ctx); err != nil {
-			return run, fmt.Errorf("evaluate policies: %w", err)
-		}
-	}
-	return run, nil
+	return run, err
 }
 
 // RunScheduler syncs each integration on its interval until ctx ends. An
@@ -107,13 +103,12 @@ func (a *App) scheduleOne(ctx context.Context, name string) {
 			}
 			if s != nil {
 				s.Integration.Paused = false
+				finish := a.FollowIngest(ctx, s, true)
 				if _, err := s.SyncOnce(ctx); err != nil && ctx.Err() == nil {
 					a.Log.Error("sync cycle failed; will retry", "integration", name, "err", err, "retry_in", interval)
 				}
-				if a.Evaluate != nil {
-					if err := a.Evaluate(ctx); err != nil && ctx.Err() == nil {
-						a.Log.Error("evaluate policies", "err", err)
-					}
+				if err := finish(); err != nil && ctx.Err() == nil {
+					a.Log.Error("evaluate policies", "err", err)
 				}
 			}
 		}

@@ -32,6 +32,10 @@ type Pipeline struct {
 	Batch    int
 	Workers  int
 	Log      *slog.Logger
+	// HoldActivities, when set and true, makes Drain leave activities
+	// pending: a backfill is storing history out of time order, and the
+	// activity policies judge an event by the user's earlier ones.
+	HoldActivities func(context.Context) (bool, error)
 
 	mu       sync.Mutex     // one drain at a time per process
 	activity *activityState // users' activity memory; guarded by mu
@@ -48,6 +52,22 @@ func New(st Backend, eng *policy.Reloadable, alerting *store.Alerting, log *slog
 
 // Drain evaluates everything not evaluated yet and returns how many events it did.
 func (p *Pipeline) Drain(ctx context.Context) (int, error) {
+	activities := true
+	if p.HoldActivities != nil {
+		hold, err := p.HoldActivities(ctx)
+		if err != nil {
+			return 0, err
+		}
+		activities = !hold
+	}
+	return p.drain(ctx, activities)
+}
+
+// drain evaluates pending messages, then pending activities when asked.
+// Both are read oldest first through the pending indexes, a batch at a
+// time; each batch is saved in one transaction with its evaluation marks,
+// so a crash leaves every event evaluated once or not at all.
+func (p *Pipeline) drain(ctx context.Context, activities bool) (int, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	batch := p.Batch
@@ -68,7 +88,7 @@ func (p *Pipeline) Drain(ctx context.Context) (int, error) {
 		}
 		total += len(msgs)
 	}
-	for {
+	for activities {
 		acts, err := p.Store.UnevaluatedActivities(ctx, batch)
 		if err != nil {
 			return total, err

@@ -187,7 +187,7 @@ func (b *Backfiller) Run(ctx context.Context, jobID int64) (*store.Backfill, err
 	// writes in parallel (PostgreSQL) gets a writer per batch.
 	var shared *writer
 	if sw, ok := st.(interface{ SingleWriter() bool }); ok && sw.SingleWriter() {
-		shared = newWriter(jctx, st)
+		shared = newWriter(jctx, st, b.Syncer.Stored)
 		defer shared.close()
 	}
 	sem := make(chan struct{}, b.Concurrency)
@@ -244,7 +244,7 @@ func (b *Backfiller) Run(ctx context.Context, jobID int64) (*store.Backfill, err
 			defer func() { <-sem; wg.Done() }()
 			w := shared
 			if w == nil {
-				w = newWriter(jctx, st)
+				w = newWriter(jctx, st, b.Syncer.Stored)
 				defer w.close()
 			}
 			b.runBatch(jctx, w, bt)

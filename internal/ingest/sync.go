@@ -59,6 +59,9 @@ type Syncer struct {
 	Settings    Settings
 	Log         *slog.Logger
 	Now         func() time.Time
+	// Stored, when set, is called after every committed page: the
+	// evaluation stage follows the writer with it.
+	Stored func()
 }
 
 // NewSyncer wires a syncer with defaults.
@@ -111,7 +114,7 @@ func (s *Syncer) SyncOnce(ctx context.Context) (store.Run, error) {
 // cycle fetches on this goroutine and stores on a writer's, so the next
 // pages are fetched and decoded while the previous ones are written.
 func (s *Syncer) cycle(ctx context.Context, run *store.Run) error {
-	w := newWriter(ctx, s.Store)
+	w := newWriter(ctx, s.Store, s.Stored)
 	err := s.fetchCycle(ctx, w)
 	total, werr := w.close()
 	run.Activities, run.Chats, run.Messages = total.Activities, total.Chats, total.Messages

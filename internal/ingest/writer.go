@@ -29,6 +29,8 @@ type writer struct {
 	mu    sync.Mutex
 	err   error            // the first failed page's error, sticky
 	total store.SaveResult // everything stored; final once done is closed
+	// stored, when set, is called after each committed transaction.
+	stored func()
 }
 
 // pageJob is one page handed to the writer.
@@ -42,9 +44,10 @@ type pageJob struct {
 	out  chan struct{}
 }
 
-// newWriter starts a writer that stores with ctx until close is called.
-func newWriter(ctx context.Context, st store.Store) *writer {
-	w := &writer{st: st, jobs: make(chan *pageJob, writerDepth), done: make(chan struct{})}
+// newWriter starts a writer that stores with ctx until close is called;
+// stored (may be nil) hears of every commit.
+func newWriter(ctx context.Context, st store.Store, stored func()) *writer {
+	w := &writer{st: st, jobs: make(chan *pageJob, writerDepth), done: make(chan struct{}), stored: stored}
 	go w.run(ctx)
 	return w
 }
@@ -151,6 +154,9 @@ func (w *writer) store(ctx context.Context, group []*pageJob) {
 // finish hands results to the waiting callers, adds up what was stored and
 // makes a queued page's failure stop the writer.
 func (w *writer) finish(group []*pageJob, res []store.SaveResult, err error) {
+	if err == nil && w.stored != nil {
+		w.stored()
+	}
 	for i, j := range group {
 		j.page = store.Page{} // the writer keeps no page data
 		if err != nil {

@@ -55,7 +55,7 @@ func page(cursor string) store.Page {
 func TestWriterGroupsAndStopsAtAFailedPage(t *testing.T) {
 	ctx := context.Background()
 	st := &recordingStore{started: make(chan struct{}), release: make(chan struct{}), failOn: "p3"}
-	w := newWriter(ctx, st)
+	w := newWriter(ctx, st, nil)
 	for i, c := range []string{"p1", "p2", "p3", "p4", "p5"} {
 		if err := w.queue(ctx, page(c)); err != nil {
 			t.Fatal(err)
