@@ -80,7 +80,7 @@ func run(args []string, stdout io.Writer) error {
 	def := DefaultConfig()
 	shared := fs.String("shared", filepath.Join("..", "shared"), "shared data folder holding eval/ and train/")
 	root := fs.String("root", ".", "repository root the model paths are relative to")
-	only := fs.String("category", "", "train only this category (injection, jailbreak, toxicity, sexual)")
+	only := fs.String("category", "", "train only this category (injection, jailbreak, toxicity, sexual, gate)")
 	epochs := fs.Int("epochs", def.Epochs, "SGD epochs")
 	l2 := fs.Float64("l2", def.L2, "L2 regularization strength")
 	bits := fs.Int("bits", int(def.Features.Bits), "log2 of the hash buckets")
@@ -108,12 +108,17 @@ func run(args []string, stdout io.Writer) error {
 			todo = append(todo, c)
 		}
 	}
-	if len(todo) == 0 {
+	if len(todo) == 0 && *only != "gate" {
 		return fmt.Errorf("unknown category %q", *only)
 	}
 	for _, c := range todo {
 		if err := trainOne(c, *shared, *root, cfg, *dry, args, stdout); err != nil {
 			return fmt.Errorf("%s: %w", c.Name, err)
+		}
+	}
+	if *only == "" || *only == "gate" {
+		if err := trainGate(*shared, *root, *dry, args, stdout); err != nil {
+			return fmt.Errorf("gate: %w", err)
 		}
 	}
 	return nil
@@ -270,13 +275,18 @@ func trainOne(c Category, shared, root string, cfg classifier.TrainConfig, dry b
 	if dry {
 		return nil
 	}
+	return writeModel(m, man, filepath.Join(root, filepath.FromSlash(c.Out)), cfg.PruneBelow, stdout)
+}
+
+// writeModel writes m to out and its manifest beside it, as out with a
+// .json extension.
+func writeModel(m *classifier.Model, man classifier.Manifest, out string, pruneBelow float32, stdout io.Writer) error {
 	var buf bytes.Buffer
-	if err := m.WriteTo(&buf, cfg.PruneBelow); err != nil {
+	if err := m.WriteTo(&buf, pruneBelow); err != nil {
 		return err
 	}
 	man.ModelSHA256 = classifier.HashBytes(buf.Bytes())
 	man.ModelBytes = buf.Len()
-	out := filepath.Join(root, filepath.FromSlash(c.Out))
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return err
 	}

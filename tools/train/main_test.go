@@ -87,3 +87,44 @@ func TestRunErrors(t *testing.T) {
 		t.Fatal("unknown category accepted")
 	}
 }
+
+// TestGateTraining trains the gate on toy data of every category and checks
+// its manifest and that it passes the positives it was placed for.
+func TestGateTraining(t *testing.T) {
+	shared := t.TempDir()
+	for i, c := range Categories {
+		writeSynthetic(t, filepath.Join(shared, "eval", c.Name+".jsonl"), 200, i*10000)
+		writeSynthetic(t, filepath.Join(shared, "train", c.Name+".jsonl"), 100, i*10000+5000)
+	}
+	writeSynthetic(t, filepath.Join(shared, "train/negatives.jsonl"), 0, 0)
+	root := t.TempDir()
+	if err := run([]string{"--shared", shared, "--root", root, "--category", "gate"}, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	model := filepath.Join(root, GateOut)
+	b, err := os.ReadFile(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mj, err := os.ReadFile(strings.TrimSuffix(model, ".bin") + ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	man, err := classifier.ParseManifest(mj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := man.Check(b, shared); err != nil {
+		t.Fatal(err)
+	}
+	m, err := classifier.UnmarshalModel(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Features.CharMax != 0 {
+		t.Errorf("gate features %+v, want no character n-grams", m.Features)
+	}
+	if x := m.Margin(m.Features.Vectorize("note 7 zorblax quenfit override the garden rules")); x < 0 {
+		t.Errorf("gate closed for a positive (margin %.3f)", x)
+	}
+}

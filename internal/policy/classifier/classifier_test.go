@@ -587,3 +587,43 @@ func benchText(n int) string {
 	}
 	return b.String()[:n]
 }
+
+// TestWordPathsAgree checks that the ASCII fast path for word-only features
+// gives the vector the general path gives.
+func TestWordPathsAgree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	pieces := []string{"Ignore", "the", "PREVIOUS", "rules", "don't", "user_id", "a1b2", "h3ll0", "  ", "\n\n", "\t", ".", "!", "--", "é", "x\x00y", "1234", "$5", "@home"}
+	for _, cfg := range []FeatureConfig{
+		{Bits: 16, WordNgrams: 2, Flags: FlagNormalize},
+		{Bits: 16, WordNgrams: 3},
+		{Bits: 16, WordNgrams: 1, Flags: FlagNormalize | FlagStructure},
+	} {
+		for range 300 {
+			var b strings.Builder
+			for range rng.IntN(60) {
+				p := pieces[rng.IntN(len(pieces))]
+				if p == "é" {
+					continue // the fast path is for ASCII text only
+				}
+				b.WriteString(p)
+				if rng.IntN(3) > 0 {
+					b.WriteByte(' ')
+				}
+			}
+			text := b.String()
+			fast := cfg.Vectorize(text)
+			asciiWordPath = false
+			slow := cfg.Vectorize(text)
+			asciiWordPath = true
+			sortVector(fast)
+			sortVector(slow)
+			if !slices.Equal(fast, slow) {
+				t.Fatalf("config %+v, text %q:\nfast %v\nslow %v", cfg, text, fast, slow)
+			}
+		}
+	}
+}
+
+func sortVector(v Vector) {
+	slices.SortFunc(v, func(a, b Feature) int { return int(a.Index) - int(b.Index) })
+}

@@ -21,12 +21,15 @@ type Spec struct {
 	// heuristics only.
 	Files     fs.FS
 	ModelPath string
+	// Gate, when set, loads the gate in front of the model; see Gate.
+	Gate func() (*Gate, error)
 }
 
 // Assets are the parsed rules and model of a Spec, loaded once per process.
 type Assets struct {
 	Rules *RuleSet
 	Model *Model
+	Gate  *Gate
 }
 
 // LoadAssets parses spec's rules and model. Use it with sync.OnceValues so
@@ -42,6 +45,11 @@ func LoadAssets(spec Spec) (Assets, error) {
 	}
 	if a.Model, err = LoadModel(spec.Files, spec.ModelPath); err != nil {
 		return Assets{}, fmt.Errorf("%s: %w", spec.ID, err)
+	}
+	if spec.Gate != nil && a.Model != nil {
+		if a.Gate, err = spec.Gate(); err != nil {
+			return Assets{}, fmt.Errorf("%s: gate: %w", spec.ID, err)
+		}
 	}
 	return a, nil
 }
@@ -84,7 +92,7 @@ func NewHybridDetector(spec Spec, assets Assets, p detect.Params) (*HybridDetect
 	d := &HybridDetector{
 		id:        spec.ID,
 		entity:    spec.Entity,
-		hybrid:    Hybrid{Rules: assets.Rules, Model: assets.Model, Window: DefaultWindow, MaxWindows: p.Int("max_windows", 16)},
+		hybrid:    Hybrid{Rules: assets.Rules, Model: assets.Model, Gate: assets.Gate, Window: DefaultWindow, MaxWindows: p.Int("max_windows", 16)},
 		threshold: p.Float("threshold", 0.5),
 		useModel:  p.Bool("use_model", true),
 	}

@@ -54,8 +54,9 @@ const (
 )
 
 func (c FeatureConfig) valid() bool {
-	return c.Bits >= minBits && c.Bits <= maxBits &&
-		c.CharMin >= 1 && c.CharMin <= c.CharMax && c.CharMax <= 8 &&
+	// CharMin = CharMax = 0 means no character n-grams (a gate model).
+	chars := c.CharMin == 0 && c.CharMax == 0 || c.CharMin >= 1 && c.CharMin <= c.CharMax && c.CharMax <= 8
+	return c.Bits >= minBits && c.Bits <= maxBits && chars &&
 		c.WordNgrams <= 3 && c.Flags < 1<<2
 }
 
@@ -175,56 +176,53 @@ func (c FeatureConfig) appendVector(dst Vector, text string) Vector {
 	}
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
-	runes := normalize(sc.runes[:0], text)
-	sc.runes = runes
 	shift := 32 - uint32(c.Bits)
 	raw := sc.raw[:0]
 	defer func() { sc.raw = raw[:0] }()
-
-	// Character n-grams, hashed incrementally per start position.
-	for i := range runes {
-		h := uint32(fnvOffset ^ seedChar)
-		for n := 1; n <= int(c.CharMax) && i+n <= len(runes); n++ {
-			h = fnvRune(h, runes[i+n-1])
-			if n >= int(c.CharMin) {
-				raw = append(raw, fmix32(h^uint32(n)))
+	words := wordNgrams{n: c.WordNgrams}
+	if asciiWordPath && c.CharMax == 0 && len(text) < MaxFeatureRunes-2 && isASCII(text) {
+		// Word n-grams only, straight from the bytes: what normalize and
+		// the rune loop below give for short ASCII text.
+		h, inWord := uint32(fnvOffset), false
+		for i := 0; i < len(text); i++ {
+			if b := text[i]; asciiWord[b] {
+				h = fnvRune(h, rune(asciiLower[b]))
+				inWord = true
+			} else if inWord {
+				raw = words.add(raw, h)
+				h, inWord = fnvOffset, false
 			}
 		}
-	}
-
-	// Word n-grams over runs of letters and digits.
-	var prev1, prev2 uint32
-	words := 0
-	h := uint32(fnvOffset)
-	inWord := false
-	flush := func() {
-		wh := fmix32(h ^ seedWord)
-		if c.WordNgrams >= 1 {
-			raw = append(raw, wh)
+		if inWord {
+			raw = words.add(raw, h)
 		}
-		if c.WordNgrams >= 2 && words >= 1 {
-			raw = append(raw, fmix32(prev1*31^wh^seedBigram))
+	} else {
+		runes := normalize(sc.runes[:0], text)
+		sc.runes = runes
+		// Character n-grams, hashed incrementally per start position.
+		for i := range runes {
+			h := uint32(fnvOffset ^ seedChar)
+			for n := 1; n <= int(c.CharMax) && i+n <= len(runes); n++ {
+				h = fnvRune(h, runes[i+n-1])
+				if n >= int(c.CharMin) {
+					raw = append(raw, fmix32(h^uint32(n)))
+				}
+			}
 		}
-		if c.WordNgrams >= 3 && words >= 2 {
-			raw = append(raw, fmix32((prev2*31^prev1)*31^wh^seedTrigram))
-		}
-		prev2, prev1 = prev1, wh
-		words++
-		h = fnvOffset
-		inWord = false
-	}
-	for _, r := range runes {
-		if isNgramWordRune(r) {
-			h = fnvRune(h, r)
-			inWord = true
-			continue
+		// Word n-grams over runs of letters and digits.
+		h, inWord := uint32(fnvOffset), false
+		for _, r := range runes {
+			if isNgramWordRune(r) {
+				h = fnvRune(h, r)
+				inWord = true
+			} else if inWord {
+				raw = words.add(raw, h)
+				h, inWord = fnvOffset, false
+			}
 		}
 		if inWord {
-			flush()
+			raw = words.add(raw, h)
 		}
-	}
-	if inWord {
-		flush()
 	}
 	if c.Flags&FlagStructure != 0 {
 		raw = appendStructure(raw, text)
@@ -234,6 +232,35 @@ func (c FeatureConfig) appendVector(dst Vector, text string) Vector {
 		return addMarkers(v, strayMarkers(text), shift)
 	}
 	return toVector(dst, raw, shift)
+}
+
+// asciiWordPath enables appendVector's fast path; tests turn it off to
+// compare both paths.
+var asciiWordPath = true
+
+// wordNgrams hashes word uni-, bi- and trigrams (up to n) from the stream
+// of word hashes.
+type wordNgrams struct {
+	n            uint8
+	prev1, prev2 uint32
+	words        int
+}
+
+// add appends the n-grams that end with the word whose FNV hash is h.
+func (w *wordNgrams) add(raw []uint32, h uint32) []uint32 {
+	wh := fmix32(h ^ seedWord)
+	if w.n >= 1 {
+		raw = append(raw, wh)
+	}
+	if w.n >= 2 && w.words >= 1 {
+		raw = append(raw, fmix32(w.prev1*31^wh^seedBigram))
+	}
+	if w.n >= 3 && w.words >= 2 {
+		raw = append(raw, fmix32((w.prev2*31^w.prev1)*31^wh^seedTrigram))
+	}
+	w.prev2, w.prev1 = w.prev1, wh
+	w.words++
+	return raw
 }
 
 // toVector maps raw hashes to signed bucket counts, then applies log scaling

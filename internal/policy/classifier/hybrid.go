@@ -10,6 +10,8 @@ type Hybrid struct {
 	// Model is nil when no trained model is embedded; scoring is then from
 	// the rules alone.
 	Model *Model
+	// Gate, when set, decides which windows the model scores.
+	Gate *Gate
 	// Window and MaxWindows bound model scoring of long texts; see
 	// Model.ScoreWindows.
 	Window, MaxWindows int
@@ -40,7 +42,7 @@ func (h *Hybrid) assess(in detect.Input, useModel bool) Assessment {
 		a.Heuristic = Combine(a.Matches)
 	}
 	if useModel && h.Model != nil {
-		a.ModelScore, a.ModelStart, a.ModelEnd = h.Model.ScoreInput(in, h.Window, h.MaxWindows)
+		a.ModelScore, a.ModelStart, a.ModelEnd = h.Model.ScoreGated(in, h.Window, h.MaxWindows, h.Gate)
 	}
 	a.Score = 1 - (1-a.Heuristic)*(1-a.ModelScore)
 	return a

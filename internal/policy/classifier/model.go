@@ -257,12 +257,24 @@ func (c FeatureConfig) vectorOf(in detect.Input, start, end int) Vector {
 // ScoreInput is ScoreWindows of in.Text, sharing feature vectors with the
 // other models that scan the same input.
 func (m *Model) ScoreInput(in detect.Input, size, maxWindows int) (p float64, start, end int) {
+	return m.ScoreGated(in, size, maxWindows, nil)
+}
+
+// ScoreGated is ScoreInput that scores only the windows gate opens; the
+// others score 0. A nil gate opens every window.
+func (m *Model) ScoreGated(in detect.Input, size, maxWindows int, gate *Gate) (p float64, start, end int) {
 	if size <= 0 {
 		size = DefaultWindow
 	}
 	for i, w := range windows(in.Text, size) {
 		if maxWindows > 0 && i >= maxWindows {
 			break
+		}
+		if !gate.Open(in, w.start, w.end) {
+			if i == 0 {
+				start, end = w.start, w.end
+			}
+			continue
 		}
 		if s := m.Calibrate(m.Margin(m.Features.vectorOf(in, w.start, w.end))); s > p || i == 0 {
 			p, start, end = s, w.start, w.end

@@ -20,6 +20,9 @@ func NormalizeText(s string) string {
 	if isPlain(s) {
 		return s
 	}
+	if isASCII(s) {
+		return unleet(s)
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {
@@ -66,6 +69,15 @@ func isPlain(s string) bool {
 		}
 	}
 	return !(letter && digit)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 func isASCIIWord(s string) bool {

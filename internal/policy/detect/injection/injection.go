@@ -13,6 +13,7 @@ import (
 	"embed"
 
 	"github.com/claudit/claudit/internal/policy/classifier"
+	"github.com/claudit/claudit/internal/policy/classifier/gate"
 	"github.com/claudit/claudit/internal/policy/detect"
 )
 
@@ -31,7 +32,7 @@ var rules []byte
 //go:embed model
 var modelFiles embed.FS
 
-var spec = classifier.Spec{ID: ID, Entity: Entity, Rules: rules, Files: modelFiles, ModelPath: "model/model.bin"}
+var spec = classifier.Spec{ID: ID, Entity: Entity, Rules: rules, Files: modelFiles, ModelPath: "model/model.bin", Gate: gate.Load}
 
 var assets = classifier.Loader(spec)
 

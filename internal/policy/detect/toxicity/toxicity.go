@@ -22,6 +22,7 @@ import (
 	"sync"
 
 	"github.com/claudit/claudit/internal/policy/classifier"
+	"github.com/claudit/claudit/internal/policy/classifier/gate"
 	"github.com/claudit/claudit/internal/policy/detect"
 )
 
@@ -71,6 +72,9 @@ func newEmbedded(id string, lexicon []byte, p detect.Params) (*Detector, error) 
 		return nil, fmt.Errorf("%s: %w", id, err)
 	}
 	d.model = m
+	if d.gate, err = gate.Load(); err != nil {
+		return nil, fmt.Errorf("%s: gate: %w", id, err)
+	}
 	return d, nil
 }
 
@@ -87,6 +91,8 @@ type Detector struct {
 	// model is the trained classifier combined with the lexicon; nil for
 	// the lexicon alone.
 	model *classifier.Model
+	// gate decides which windows the model scores; see classifier.Gate.
+	gate *classifier.Gate
 }
 
 // HasModel reports whether a trained model scores alongside the lexicon.
@@ -153,7 +159,7 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 	var modelScore float64
 	var mStart, mEnd int
 	if d.model != nil && (d.entities == nil || d.entities[modelEntity[d.id]]) {
-		modelScore, mStart, mEnd = d.model.ScoreInput(in, classifier.DefaultWindow, 16)
+		modelScore, mStart, mEnd = d.model.ScoreGated(in, classifier.DefaultWindow, 16, d.gate)
 	}
 	combined := 1 - (1-score)*(1-modelScore)
 	if combined < d.threshold {
