@@ -16,13 +16,17 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/claudit/claudit/internal/alert"
 	"github.com/claudit/claudit/internal/compliance"
+	"github.com/claudit/claudit/internal/evaluate"
 	"github.com/claudit/claudit/internal/ingest"
+	"github.com/claudit/claudit/internal/policy"
 	"github.com/claudit/claudit/internal/simulator"
 	"github.com/claudit/claudit/internal/store"
 	"github.com/claudit/claudit/internal/store/postgres"
@@ -52,6 +56,10 @@ type Options struct {
 	SimulatorCPUProfile string
 	Dir                 string
 	Log                 *slog.Logger
+	// Policies evaluates with the default policies while ingesting (the
+	// evaluation follows the writer) and checks the findings against a
+	// separate re-evaluation of the same store.
+	Policies bool
 }
 
 // Result is what one run measured.
@@ -82,6 +90,18 @@ type Result struct {
 	DBBytesPerMsg   float64 `json:"db_bytes_per_message,omitempty"`
 	GroundTruthOK   bool    `json:"ground_truth_ok"`
 	GroundTruthNote string  `json:"ground_truth_note,omitempty"`
+	// With Options.Policies: events evaluated during the run, the findings
+	// they raised, messages per second from start to every event
+	// evaluated, and the rate of the separate re-evaluation that checked
+	// the findings (a backlog evaluated in one pass).
+	Policies                  bool    `json:"policies"`
+	EvaluatedEvents           int     `json:"evaluated_events,omitempty"`
+	Findings                  int     `json:"findings,omitempty"`
+	EndToEndMessagesPerS      float64 `json:"end_to_end_messages_per_second,omitempty"`
+	ReevaluateSeconds         float64 `json:"reevaluate_seconds,omitempty"`
+	ReevaluateEventsPerS      float64 `json:"reevaluate_events_per_second,omitempty"`
+	ReevaluatePeakRSSMB       float64 `json:"reevaluate_peak_rss_mb,omitempty"`
+	FindingsMatchReevaluation bool    `json:"findings_match_reevaluation,omitempty"`
 }
 
 // Run starts a simulator process, runs claudit against it and measures.
@@ -148,6 +168,17 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		runCtx, cancel = context.WithTimeout(ctx, o.Duration)
 		defer cancel()
 	}
+	var follower *evaluate.Follower
+	if o.Policies {
+		p, err := newPipeline(st, o.Log)
+		if err != nil {
+			return nil, err
+		}
+		// A backfill's activities wait for the end (history arrives out of
+		// time order); a sync's follow the writer like its messages.
+		follower = p.Follow(ctx, o.Mode == "sync")
+		s.Stored = follower.Stored
+	}
 	cpuStart, simStart := cpuSeconds(), sim.cpuSeconds()
 	start := time.Now()
 	switch o.Mode {
@@ -162,6 +193,15 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		}
 	default:
 		return nil, fmt.Errorf("bench mode %q: use sync or backfill", o.Mode)
+	}
+	ingestElapsed := time.Since(start)
+	evaluated := 0
+	if follower != nil {
+		var ferr error
+		evaluated, ferr = follower.Close(ctx)
+		if err == nil && ferr != nil {
+			err = fmt.Errorf("evaluate policies: %w", ferr)
+		}
 	}
 	elapsed := time.Since(start)
 	cpu, simCPU := cpuSeconds()-cpuStart, sim.cpuSeconds()-simStart
@@ -179,9 +219,14 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if cpu > 0 {
 		r.MessagesPerCPUS = float64(r.Messages) / cpu
 	}
-	r.ActivitiesPerS = float64(r.Activities) / r.Seconds
-	r.MessagesPerS = float64(r.Messages) / r.Seconds
-	r.RequestsPerMin = float64(r.Requests) / elapsed.Minutes()
+	r.ActivitiesPerS = float64(r.Activities) / ingestElapsed.Seconds()
+	r.MessagesPerS = float64(r.Messages) / ingestElapsed.Seconds()
+	r.Seconds = ingestElapsed.Seconds()
+	if o.Policies {
+		r.Policies, r.EvaluatedEvents = true, evaluated
+		r.EndToEndMessagesPerS = float64(r.Messages) / elapsed.Seconds()
+	}
+	r.RequestsPerMin = float64(r.Requests) / ingestElapsed.Minutes()
 	if o.RequestsPerMinute > 0 {
 		r.RateLimitShare = r.RequestsPerMin / float64(o.RequestsPerMinute)
 	}
@@ -205,7 +250,107 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		r.GroundTruthNote = fmt.Sprintf("store %d/%d/%d vs truth %d/%d/%d (activities/messages/chats)",
 			counts.Activities, counts.Messages, counts.Chats, truth.Activities, truth.Messages, truth.Chats)
 	}
+	if o.Policies && o.Duration == 0 {
+		if err := checkFindings(ctx, st, in.ID, r, o.Log); err != nil {
+			return nil, err
+		}
+	}
 	return r, nil
+}
+
+// newPipeline evaluates with the default policies and groups alerts as
+// serve does (no sinks).
+func newPipeline(st store.Store, log *slog.Logger) (*evaluate.Pipeline, error) {
+	backend, ok := st.(evaluate.Backend)
+	if !ok {
+		return nil, fmt.Errorf("the %s store cannot hold alerts", st.Backend())
+	}
+	pol, err := policy.NewReloadable("", policy.WithLogger(log))
+	if err != nil {
+		return nil, err
+	}
+	return evaluate.New(backend, pol, (&alert.Router{}).Alerting(), log), nil
+}
+
+// checkFindings compares the findings of the run with a separate
+// re-evaluation of the same store: every event's marks cleared, a new
+// pipeline (no memory of the run, as after a restart) evaluating the whole
+// backlog oldest first. Both must be the same, whatever order ingest
+// stored and evaluated events in.
+func checkFindings(ctx context.Context, st store.Store, integrationID int64, r *Result, log *slog.Logger) error {
+	during, err := findingKeys(ctx, st, integrationID)
+	if err != nil {
+		return err
+	}
+	r.Findings = len(during)
+	if _, err := st.ResetEvaluations(ctx, ""); err != nil {
+		return err
+	}
+	p, err := newPipeline(st, log)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	n, err := p.Drain(ctx)
+	if err != nil {
+		return fmt.Errorf("re-evaluate: %w", err)
+	}
+	r.ReevaluateSeconds = time.Since(start).Seconds()
+	r.ReevaluateEventsPerS = float64(n) / r.ReevaluateSeconds
+	r.ReevaluatePeakRSSMB = peakRSSMB()
+	again, err := findingKeys(ctx, st, integrationID)
+	if err != nil {
+		return err
+	}
+	r.FindingsMatchReevaluation = slices.Equal(during, again)
+	if !r.FindingsMatchReevaluation {
+		r.GroundTruthOK = false
+		r.GroundTruthNote = strings.TrimPrefix(r.GroundTruthNote+"; ", "; ") + findingsDiff(during, again)
+	}
+	return nil
+}
+
+// findingKeys lists an integration's findings as sorted comparable lines.
+func findingKeys(ctx context.Context, st store.Store, integrationID int64) ([]string, error) {
+	var out []string
+	for _, kind := range []string{"prompt", "access", "session"} {
+		fs, err := st.Findings(ctx, integrationID, kind, "", "")
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range fs {
+			out = append(out, fmt.Sprintf("%s %s %s %s %s %d-%d", f.EventKind, f.EventID, f.Policy, f.Detector, f.Entity, f.Start, f.End))
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// findingsDiff says how two sorted finding lists differ, with an example.
+func findingsDiff(during, again []string) string {
+	onlyDuring, onlyAgain := 0, 0
+	var example string
+	i, j := 0, 0
+	for i < len(during) || j < len(again) {
+		switch {
+		case j == len(again) || i < len(during) && during[i] < again[j]:
+			if example == "" {
+				example = "only in the run: " + during[i]
+			}
+			onlyDuring++
+			i++
+		case i == len(during) || again[j] < during[i]:
+			if example == "" {
+				example = "only in the re-evaluation: " + again[j]
+			}
+			onlyAgain++
+			j++
+		default:
+			i++
+			j++
+		}
+	}
+	return fmt.Sprintf("findings differ from a re-evaluation of the same store: %d only in the run, %d only in the re-evaluation (%s)", onlyDuring, onlyAgain, example)
 }
 
 func openStore(ctx context.Context, o Options) (store.Store, string, error) {
