@@ -134,6 +134,37 @@ func (s *Server) listEvents(ctx context.Context, id *identity, f store.EventFilt
 		f.Limit = 50
 	}
 	out := &eventList{Kind: f.Kind}
+	var all []store.Finding
+	// A viewer's search drops what matched only inside redacted text, so a
+	// page can come back short: read on until it is full or the events end.
+	for round := 0; ; round++ {
+		page, err := s.listPage(ctx, id, f)
+		if err != nil {
+			return nil, err
+		}
+		out.Prompts = append(out.Prompts, page.Prompts...)
+		out.Access = append(out.Access, page.Access...)
+		all = append(all, page.fs...)
+		out.Next = page.Next
+		n := len(out.Prompts) + len(out.Access)
+		if !id.redacted() || f.Query == "" || page.Next == "" || n >= f.Limit || round >= 20 {
+			break
+		}
+		f.Cursor = page.Next
+	}
+	out.Findings = findingsByEvent(all)
+	return out, nil
+}
+
+// listedPage is one store page of events, redacted and, for a viewer's
+// search, reduced to events the search matches in what the viewer sees.
+type listedPage struct {
+	eventList
+	fs []store.Finding
+}
+
+func (s *Server) listPage(ctx context.Context, id *identity, f store.EventFilter) (*listedPage, error) {
+	out := &listedPage{}
 	var err error
 	var refs []store.EventRef
 	if f.Kind == "prompt" {
@@ -167,9 +198,39 @@ func (s *Server) listEvents(ctx context.Context, id *identity, f store.EventFilt
 			redactActivity(&out.Access[i])
 		}
 		fs = redactFindings(fs)
+		if f.Query != "" {
+			out.Prompts, out.Access, fs = visibleResults(out.Prompts, out.Access, fs, f.Query)
+		}
 	}
-	out.Findings = findingsByEvent(fs)
+	out.fs = fs
 	return out, nil
+}
+
+// visibleResults keeps the redacted events a search matches in what a
+// viewer sees, and their findings.
+func visibleResults(ms []store.Message, as []store.Activity, fs []store.Finding, q string) ([]store.Message, []store.Activity, []store.Finding) {
+	keep := map[string]bool{}
+	var km []store.Message
+	for _, m := range ms {
+		if visibleMatch(m.Text, q) {
+			km = append(km, m)
+			keep[m.ID] = true
+		}
+	}
+	var ka []store.Activity
+	for _, a := range as {
+		if visibleActivityMatch(a, q) {
+			ka = append(ka, a)
+			keep[a.ID] = true
+		}
+	}
+	var kf []store.Finding
+	for _, f := range fs {
+		if keep[f.EventID] {
+			kf = append(kf, f)
+		}
+	}
+	return km, ka, kf
 }
 
 type eventItem struct {
@@ -325,8 +386,9 @@ func (s *Server) loadEvent(ctx context.Context, id *identity, kind string, iid i
 				return nil, err
 			}
 			secrets = append(secrets, secretsOf(map[string]string{m.ID: m.Text}, fs)...)
-			for i := range m.ToolCalls {
-				m.ToolCalls[i].Input = redactText(m.ToolCalls[i].Input, nil, secrets)
+			redactToolCalls(m.ToolCalls, secrets)
+			if d.Chat != nil {
+				d.Chat.Name = redactText(d.Chat.Name, nil, secrets)
 			}
 		}
 		d.Segments = segmentsOf(m.Text, hitsOf(m.Text, fs, secrets), id.redacted())

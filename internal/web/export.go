@@ -75,6 +75,9 @@ func (s *Server) streamRedacted(ctx context.Context, f store.EventFilter, enc *e
 			if err := s.redactPage(ctx, page); err != nil {
 				return err
 			}
+			if f.Query != "" {
+				page, _, _ = visibleResults(page, nil, nil, f.Query)
+			}
 			for _, m := range page {
 				if err := enc.Write(export.FromMessage(m)); err != nil {
 					return err

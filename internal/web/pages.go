@@ -205,15 +205,16 @@ func (s *Server) loadSession(ctx context.Context, id *identity, iid int64, chatI
 			texts[m.ID] = m.Text
 		}
 		secrets = secretsOf(texts, fs)
+		if c != nil {
+			c.Name = redactText(c.Name, nil, secrets)
+		}
 	}
 	for _, m := range ms {
 		own := by[m.ID]
 		sm := sessionMessage{Message: m, Segments: segmentsOf(m.Text, hitsOf(m.Text, own, secrets), red), Findings: own}
 		if red {
 			sm.Text = redactText(m.Text, own, secrets)
-			for j := range sm.ToolCalls {
-				sm.ToolCalls[j].Input = redactText(sm.ToolCalls[j].Input, nil, secrets)
-			}
+			redactToolCalls(sm.ToolCalls, secrets)
 			sm.Findings = redactFindings(own)
 		}
 		if m.Violations > 0 {
@@ -307,6 +308,9 @@ func (s *Server) sessionsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cs, err := s.ws.Chats(ctx, f)
+	if err == nil {
+		cs, err = s.redactChats(ctx, identityFrom(r), cs, f.Query)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -329,6 +333,9 @@ func (s *Server) apiSessions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cs, err := s.ws.Chats(r.Context(), f)
+	if err == nil {
+		cs, err = s.redactChats(r.Context(), identityFrom(r), cs, f.Query)
+	}
 	if err != nil {
 		s.apiFail(w, r, err)
 		return
@@ -337,6 +344,28 @@ func (s *Server) apiSessions(w http.ResponseWriter, r *http.Request) {
 		cs = []store.Chat{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"sessions": cs})
+}
+
+// redactChats masks, for a viewer, the values findings matched in each
+// chat wherever its name repeats them, and keeps only the chats a search q
+// matches in the name the viewer sees.
+func (s *Server) redactChats(ctx context.Context, id *identity, cs []store.Chat, q string) ([]store.Chat, error) {
+	if !id.redacted() {
+		return cs, nil
+	}
+	out := cs[:0]
+	for _, c := range cs {
+		secrets, err := s.chatSecrets(ctx, []store.Message{{IntegrationID: c.IntegrationID, ChatID: c.ID}})
+		if err != nil {
+			return nil, err
+		}
+		c.Name = redactText(c.Name, nil, secrets)
+		if q != "" && !strings.Contains(strings.ToLower(c.Name), strings.ToLower(q)) {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // ---- users ----

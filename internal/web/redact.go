@@ -1,8 +1,11 @@
 package web
 
 import (
+	"net/netip"
+	"net/url"
 	"sort"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/claudit/claudit/internal/store"
@@ -174,9 +177,7 @@ func redactMessages(ms []store.Message, fs []store.Finding, extra []secret) {
 	secrets := append(secretsOf(texts, fs), extra...)
 	for i := range ms {
 		ms[i].Text = redactText(ms[i].Text, by[ms[i].ID], secrets)
-		for j := range ms[i].ToolCalls {
-			ms[i].ToolCalls[j].Input = redactText(ms[i].ToolCalls[j].Input, nil, secrets)
-		}
+		redactToolCalls(ms[i].ToolCalls, secrets)
 	}
 }
 
@@ -192,4 +193,98 @@ func findingsByEvent(fs []store.Finding) map[string][]store.Finding {
 		out[f.EventID] = append(out[f.EventID], f)
 	}
 	return out
+}
+
+// redactToolCalls masks every field of a viewer's tool calls: the values
+// findings matched, and the host of an MCP server URL when it is an address.
+func redactToolCalls(tcs []store.ToolCall, secrets []secret) {
+	for j := range tcs {
+		tc := &tcs[j]
+		tc.Input = redactText(tc.Input, nil, secrets)
+		tc.Name = redactText(tc.Name, nil, secrets)
+		tc.Integration = redactText(tc.Integration, nil, secrets)
+		tc.MCPServerURL = maskURLHost(redactText(tc.MCPServerURL, nil, secrets))
+	}
+}
+
+// maskURLHost masks an IP address in a URL's host (or a bare address) the
+// way access events show IPs to viewers.
+func maskURLHost(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	if _, err := netip.ParseAddr(raw); err == nil {
+		return maskIP(raw)
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		if strings.ContainsAny(raw, "0123456789") {
+			return RedactedMark
+		}
+		return raw
+	}
+	host := u.Hostname()
+	if _, err := netip.ParseAddr(host); err != nil {
+		return raw
+	}
+	masked := maskIP(host)
+	if strings.Contains(host, ":") {
+		masked = "[" + masked + "]"
+	}
+	if p := u.Port(); p != "" {
+		masked += ":" + p
+	}
+	u.Host = masked
+	return u.String()
+}
+
+// searchTokens splits text into the lower-case letter-and-digit runs a
+// full-text index matches on.
+func searchTokens(text string) []string {
+	return strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
+}
+
+// visibleMatch reports whether every word of a search q matches the text a
+// viewer sees (redacted spans are gaps, not words): a viewer's search must
+// not find messages by what redaction hides, or searching would confirm
+// guesses of a masked phone number or key.
+func visibleMatch(redacted, q string) bool {
+	var toks []string
+	for _, part := range strings.Split(redacted, RedactedMark) {
+		toks = append(append(toks, searchTokens(part)...), "") // "" breaks adjacency at a mask
+	}
+	for _, w := range strings.Fields(q) {
+		phrase := searchTokens(w)
+		if len(phrase) == 0 {
+			continue
+		}
+		if !containsRun(toks, phrase) {
+			return false
+		}
+	}
+	return true
+}
+
+func containsRun(toks, phrase []string) bool {
+	for i := 0; i+len(phrase) <= len(toks); i++ {
+		ok := true
+		for j, p := range phrase {
+			if toks[i+j] != p {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+// visibleActivityMatch is visibleMatch for an access event: a viewer's
+// search looks at the type, the actor's email and the masked address only.
+func visibleActivityMatch(a store.Activity, q string) bool {
+	q = strings.ToLower(q)
+	return strings.Contains(strings.ToLower(a.Type), q) || strings.Contains(strings.ToLower(a.ActorEmail), q) ||
+		strings.Contains(strings.ToLower(a.IP), q)
 }
