@@ -91,7 +91,8 @@ func (a *App) Handler(ctx context.Context, p *Pipeline) (http.Handler, error) {
 	}
 	srv, err := web.New(web.Config{Store: a.Store, Alerts: alerts, Web: ws, Policies: &policyAdapter{r: p.Policies},
 		Control: &control{a: a}, Log: a.Log, SecretKey: key, SecretKeyEnv: a.Config.SecretKeyEnv, BaseURL: a.Config.BaseURL,
-		SecureCookies: strings.HasPrefix(a.Config.BaseURL, "https://"), AllowInternalBaseURLs: a.Config.AllowInternalBaseURLs})
+		SecureCookies: strings.HasPrefix(a.Config.BaseURL, "https://"), AllowInternalBaseURLs: a.Config.AllowInternalBaseURLs,
+		SessionTTL: a.Config.Sessions.Idle.Duration, SessionMaxAge: a.Config.Sessions.Absolute.Duration})
 	if err != nil {
 		return nil, err
 	}

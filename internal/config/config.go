@@ -43,6 +43,8 @@ type Config struct {
 	// off by default, so an admin cannot send the stored key to this host or
 	// the cloud metadata service.
 	AllowInternalBaseURLs bool `yaml:"allow_internal_base_urls"`
+	// Sessions bounds dashboard sign-ins.
+	Sessions Sessions `yaml:"sessions"`
 
 	// Process names what this process runs (the command, like "serve"); the
 	// command line sets it, and PostgreSQL shows it in application_name.
@@ -87,6 +89,15 @@ type Backfill struct {
 	// Lease is how long a process holds a batch without renewing it; a
 	// killed process's batches are taken over after it (default 2m).
 	Lease Duration `yaml:"lease"`
+}
+
+// Sessions are the lifetimes of a dashboard sign-in.
+type Sessions struct {
+	// Idle ends a session unused this long (default 12h).
+	Idle Duration `yaml:"idle"`
+	// Absolute ends a session this long after sign-in, however busy
+	// (default 7d).
+	Absolute Duration `yaml:"absolute"`
 }
 
 // Duration is a time.Duration written as "5m", "24h" or "7d".
@@ -166,6 +177,12 @@ func (c *Config) ApplyDefaults() {
 	}
 	if c.Backfill.Lease.Duration == 0 {
 		c.Backfill.Lease.Duration = 2 * time.Minute
+	}
+	if c.Sessions.Idle.Duration == 0 {
+		c.Sessions.Idle.Duration = 12 * time.Hour
+	}
+	if c.Sessions.Absolute.Duration == 0 {
+		c.Sessions.Absolute.Duration = 7 * 24 * time.Hour
 	}
 	for i := range c.Integrations {
 		in := &c.Integrations[i]
@@ -272,6 +289,9 @@ func (c *Config) validate() error {
 	var errs []error
 	if !strings.HasPrefix(c.Database, "sqlite://") && !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://") {
 		errs = append(errs, c.fieldErr("database", "%q must start with sqlite:// or postgres://", c.Database))
+	}
+	if c.Sessions.Idle.Duration < 0 || c.Sessions.Absolute.Duration < 0 || c.Sessions.Absolute.Duration < c.Sessions.Idle.Duration {
+		errs = append(errs, c.fieldErr("sessions", "idle %s and absolute %s must be positive, with absolute at least idle", c.Sessions.Idle.Duration, c.Sessions.Absolute.Duration))
 	}
 	if c.DatabasePool < MinDatabasePool {
 		errs = append(errs, c.fieldErr("database_pool", "%d is below %d: a process holds one connection for leadership and needs more for syncs, backfills, delivery and the dashboard", c.DatabasePool, MinDatabasePool))

@@ -94,7 +94,8 @@ func (s *Server) authenticate(r *http.Request) *identity {
 		return nil
 	}
 	now := s.now()
-	if !sess.ExpiresAt.After(now) {
+	// Idle (ExpiresAt slides with use) or past the absolute lifetime.
+	if !sess.ExpiresAt.After(now) || !sess.CreatedAt.Add(s.cfg.SessionMaxAge).After(now) {
 		_ = s.ws.DeleteWebSession(ctx, sess.ID)
 		return nil
 	}
@@ -104,10 +105,20 @@ func (s *Server) authenticate(r *http.Request) *identity {
 	}
 	// Touch at most once a minute so reads do not become writes.
 	if now.Sub(sess.LastSeenAt) > time.Minute {
-		sess.LastSeenAt, sess.ExpiresAt = now, now.Add(s.cfg.SessionTTL)
+		sess.LastSeenAt, sess.ExpiresAt = now, s.sessionExpiry(sess.CreatedAt, now)
 		_ = s.ws.TouchWebSession(ctx, sess.ID, sess.LastSeenAt, sess.ExpiresAt)
 	}
 	return &identity{Account: acct, Session: sess}
+}
+
+// sessionExpiry is when a session created at created and used at now ends:
+// after SessionTTL idle, and never past SessionMaxAge from its creation.
+func (s *Server) sessionExpiry(created, now time.Time) time.Time {
+	idle, end := now.Add(s.cfg.SessionTTL), created.Add(s.cfg.SessionMaxAge)
+	if idle.After(end) {
+		return end
+	}
+	return idle
 }
 
 func isUnsafe(method string) bool {
@@ -327,7 +338,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	tok := randomToken(32)
 	sess := &store.WebSession{ID: hashToken(tok), AccountID: acct.ID, CSRFToken: randomToken(32), IP: clientIP(r),
-		UserAgent: truncate(r.UserAgent(), 300), CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.cfg.SessionTTL)}
+		UserAgent: truncate(r.UserAgent(), 300), CreatedAt: now, LastSeenAt: now, ExpiresAt: s.sessionExpiry(now, now)}
 	if err := s.ws.CreateWebSession(ctx, sess); err != nil {
 		s.log.Error("create session", "err", err)
 		s.renderLogin(w, r, http.StatusInternalServerError, email, "Could not sign in: the database is unavailable.")

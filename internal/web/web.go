@@ -74,6 +74,9 @@ type Config struct {
 	SecureCookies bool
 	// SessionTTL is how long an idle browser session lasts (default 12h).
 	SessionTTL time.Duration
+	// SessionMaxAge is how long a session lasts however busy it is
+	// (default 7 days): then its user signs in again.
+	SessionMaxAge time.Duration
 	// AccountLimit and AddressLimit lock sign-ins after repeated failures
 	// for one account or from one client address (default
 	// DefaultAccountLimit and DefaultAddressLimit).
@@ -112,6 +115,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 12 * time.Hour
+	}
+	if cfg.SessionMaxAge <= 0 {
+		cfg.SessionMaxAge = 7 * 24 * time.Hour
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -65,6 +65,9 @@ type Options struct {
 	BulkMessages int
 	// Now is the server's clock (default Base plus one day).
 	Now func() time.Time
+	// SessionIdle and SessionLifetime are the server's SessionTTL and
+	// SessionMaxAge (default: the server's defaults).
+	SessionIdle, SessionLifetime time.Duration
 	// AllowInternalBaseURLs is the server's setting of that name.
 	AllowInternalBaseURLs bool
 	// Hosts answers the server's look-ups of base URL hosts; a name not in
@@ -94,6 +97,7 @@ func New(ctx context.Context, dir string, o Options) (*Env, error) {
 	}
 	e.Server, err = web.New(web.Config{Store: st, Alerts: e.Alerts, Web: st, Policies: e.Policies, Control: e.Control,
 		Log: slog.New(slog.DiscardHandler), SecretKey: key, Now: now, AllowInternalBaseURLs: o.AllowInternalBaseURLs,
+		SessionTTL: o.SessionIdle, SessionMaxAge: o.SessionLifetime,
 		LookupHost: func(_ context.Context, host string) ([]netip.Addr, error) {
 			if ips, ok := o.Hosts[host]; ok {
 				return ips, nil
