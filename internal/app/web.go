@@ -20,17 +20,73 @@ import (
 )
 
 // SecretKey reads the key that seals API keys stored from the dashboard;
-// nil when the configured environment variable is unset.
+// nil when the configured environment variable is unset. A passphrase is
+// stretched with scrypt, salted with the database's install id; keys that
+// earlier versions sealed with the passphrase's plain SHA-256 are re-sealed
+// with the new key the first time it is read.
 func (a *App) SecretKey() ([]byte, error) {
 	v := os.Getenv(a.Config.SecretKeyEnv)
 	if v == "" {
 		return nil, nil
 	}
-	k, err := secretbox.ParseKey(v)
+	var salt []byte
+	if is, ok := a.Store.(interface {
+		InstallID(context.Context) (string, error)
+	}); ok {
+		id, err := is.InstallID(context.Background())
+		if err != nil {
+			return nil, err
+		}
+		salt = []byte(id)
+	}
+	k, err := secretbox.ParseKeySalted(v, salt)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", a.Config.SecretKeyEnv, err)
 	}
+	if secretbox.IsPassphrase(v) {
+		if err := a.resealLegacy(context.Background(), secretbox.LegacyKey(v), k); err != nil {
+			return nil, fmt.Errorf("re-seal stored API keys with the scrypt-derived key: %w", err)
+		}
+	}
 	return k, nil
+}
+
+// resealLegacy re-seals, with key, the stored API keys sealed with legacy.
+func (a *App) resealLegacy(ctx context.Context, legacy, key []byte) error {
+	ws, ok := a.Store.(store.WebStore)
+	if !ok {
+		return nil
+	}
+	ins, err := a.Store.Integrations(ctx)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, in := range ins {
+		sealed, err := ws.IntegrationKey(ctx, in.ID)
+		if err != nil || sealed == "" {
+			continue
+		}
+		if _, err := secretbox.Open(key, sealed); err == nil {
+			continue
+		}
+		plain, err := secretbox.Open(legacy, sealed)
+		if err != nil {
+			continue // sealed with another key: integrationKey reports it
+		}
+		again, err := secretbox.Seal(key, plain)
+		if err != nil {
+			return err
+		}
+		if err := ws.SetIntegrationKey(ctx, in.ID, again); err != nil {
+			return err
+		}
+		n++
+	}
+	if n > 0 {
+		a.Log.Info("re-sealed stored API keys with the scrypt-derived secret key", "keys", n)
+	}
+	return nil
 }
 
 // refuseInternal says whether connections of in must not reach loopback,

@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"golang.org/x/crypto/scrypt"
 )
 
 // prefix versions the sealed format so the algorithm can change later.
@@ -23,25 +25,65 @@ var ErrNoKey = errors.New("no secret key configured")
 
 // ParseKey turns the environment variable's value into a 32-byte key: 64 hex
 // characters or standard base64 of 32 bytes are used as is; any other value
-// of at least 16 characters is treated as a passphrase and hashed with SHA-256.
+// of at least 16 characters is a passphrase, stretched with scrypt
+// (DeriveKey, without a salt of the install's own).
 func ParseKey(s string) ([]byte, error) {
+	return ParseKeySalted(s, nil)
+}
+
+// ParseKeySalted is ParseKey with salt (the database's install id) mixed
+// into a passphrase's derivation, so one passphrase gives each install its
+// own key.
+func ParseKeySalted(s string, salt []byte) ([]byte, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return nil, ErrNoKey
 	}
-	if len(s) == 64 {
-		if b, err := hex.DecodeString(s); err == nil {
-			return b, nil
-		}
-	}
-	if b, err := base64.StdEncoding.DecodeString(s); err == nil && len(b) == 32 {
+	if b, ok := rawKey(s); ok {
 		return b, nil
 	}
 	if len(s) < 16 {
 		return nil, fmt.Errorf("secret key is too short: use 32 random bytes as 64 hex characters (openssl rand -hex 32)")
 	}
-	sum := sha256.Sum256([]byte(s))
-	return sum[:], nil
+	return DeriveKey(s, salt)
+}
+
+func rawKey(s string) ([]byte, bool) {
+	if len(s) == 64 {
+		if b, err := hex.DecodeString(s); err == nil {
+			return b, true
+		}
+	}
+	if b, err := base64.StdEncoding.DecodeString(s); err == nil && len(b) == 32 {
+		return b, true
+	}
+	return nil, false
+}
+
+// IsPassphrase reports whether s is used as a passphrase rather than as 32
+// random bytes.
+func IsPassphrase(s string) bool {
+	s = strings.TrimSpace(s)
+	_, raw := rawKey(s)
+	return s != "" && !raw
+}
+
+// scrypt cost: N=2^15, r=8, p=1 (about 32 MiB and tens of milliseconds per
+// guess), the parameters recommended for interactive use.
+const scryptN, scryptR, scryptP = 1 << 15, 8, 1
+
+// DeriveKey stretches a passphrase into a 32-byte key with scrypt, so a
+// guessed passphrase costs an attacker as much as it costs claudit.
+func DeriveKey(passphrase string, salt []byte) ([]byte, error) {
+	s := append([]byte("claudit-secretbox/v2\x00"), salt...)
+	return scrypt.Key([]byte(strings.TrimSpace(passphrase)), s, scryptN, scryptR, scryptP, 32)
+}
+
+// LegacyKey is the key earlier versions derived from a passphrase (one
+// SHA-256), for re-sealing what they stored; nothing new is sealed with it.
+func LegacyKey(passphrase string) []byte {
+	sum := sha256.Sum256([]byte(strings.TrimSpace(passphrase)))
+	return sum[:]
 }
 
 func aead(key []byte) (cipher.AEAD, error) {

@@ -1,8 +1,11 @@
 package secretbox
 
 import (
+	"bytes"
 	"strings"
 	"testing"
+
+	"golang.org/x/crypto/scrypt"
 )
 
 func TestSealOpen(t *testing.T) {
@@ -51,5 +54,37 @@ func TestParseKey(t *testing.T) {
 	}
 	if _, err := Seal(nil, "x"); err != ErrNoKey {
 		t.Fatalf("Seal without key: %v", err)
+	}
+}
+
+// TestPassphraseIsStretched: a passphrase goes through scrypt, not one
+// SHA-256; each install's salt gives its own key; 32 random bytes stay as
+// they are.
+func TestPassphraseIsStretched(t *testing.T) {
+	const pass = "correct horse battery staple"
+	k, err := ParseKeySalted(pass, []byte("install-a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := scrypt.Key([]byte(pass), []byte("claudit-secretbox/v2\x00install-a"), 1<<15, 8, 1, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(k, want) {
+		t.Fatal("a passphrase is not derived with scrypt (N=2^15, r=8, p=1)")
+	}
+	if bytes.Equal(k, LegacyKey(pass)) {
+		t.Fatal("a passphrase is still hashed with one SHA-256")
+	}
+	other, _ := ParseKeySalted(pass, []byte("install-b"))
+	if bytes.Equal(k, other) {
+		t.Fatal("two installs derive the same key from one passphrase")
+	}
+	raw := strings.Repeat("0f", 32)
+	if k, _ := ParseKeySalted(raw, []byte("install-a")); len(k) != 32 || k[0] != 0x0f || IsPassphrase(raw) {
+		t.Fatal("a 32-byte random key is not used as is")
+	}
+	if !IsPassphrase(pass) {
+		t.Fatal("passphrase not recognised")
 	}
 }

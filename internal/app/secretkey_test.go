@@ -1,0 +1,43 @@
+package app_test
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/claudit/claudit/internal/store"
+	"github.com/claudit/claudit/internal/web/secretbox"
+)
+
+// TestPassphraseKeysAreResealed: a passphrase secret key is stretched with
+// scrypt, and an API key an earlier version sealed with the passphrase's
+// plain SHA-256 stays readable: it is re-sealed with the new key.
+func TestPassphraseKeysAreResealed(t *testing.T) {
+	const pass = "correct horse battery staple"
+	t.Setenv("CLAUDIT_SECRET_KEY", pass)
+	a, _ := openApp(t, "database: sqlite://"+filepath.Join(t.TempDir(), "c.db")+"\n")
+	ctx := t.Context()
+	in := &store.Integration{Name: "ui", BaseURL: "https://api.example", Source: "api", Mode: "full"}
+	if err := a.Store.UpsertIntegration(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	old, err := secretbox.Seal(secretbox.LegacyKey(pass), "sk-ant-api01-stored")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := a.Store.(store.WebStore)
+	if err := ws.SetIntegrationKey(ctx, in.ID, old); err != nil {
+		t.Fatal(err)
+	}
+	key, err := a.SecretKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(key) == string(secretbox.LegacyKey(pass)) {
+		t.Fatal("the passphrase is still hashed with one SHA-256")
+	}
+	sealed, _ := ws.IntegrationKey(ctx, in.ID)
+	got, err := secretbox.Open(key, sealed)
+	if err != nil || got != "sk-ant-api01-stored" {
+		t.Fatalf("stored key after the upgrade: %q %v", got, err)
+	}
+}
