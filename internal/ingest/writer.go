@@ -96,6 +96,12 @@ func (w *writer) failed() error {
 	return w.err
 }
 
+// stopped is the error of a page behind a failed one: it names the cause,
+// so a caller that sees it first reports what actually went wrong.
+func (w *writer) stopped() error {
+	return fmt.Errorf("%w (%w)", errWriterStopped, w.failed())
+}
+
 func (w *writer) fail(err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -129,7 +135,7 @@ func (w *writer) run(ctx context.Context) {
 // that only the page at fault (and the queued pages after it) fail.
 func (w *writer) store(ctx context.Context, group []*pageJob) {
 	if err := w.failed(); err != nil {
-		w.finish(group, nil, errWriterStopped)
+		w.finish(group, nil, w.stopped())
 		return
 	}
 	pages := make([]store.Page, len(group))
@@ -143,7 +149,7 @@ func (w *writer) store(ctx context.Context, group []*pageJob) {
 	}
 	for _, j := range group {
 		if w.failed() != nil {
-			w.finish([]*pageJob{j}, nil, errWriterStopped)
+			w.finish([]*pageJob{j}, nil, w.stopped())
 			continue
 		}
 		res, err := w.st.SavePages(ctx, []store.Page{j.page})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -83,5 +84,27 @@ func TestWriterGroupsAndStopsAtAFailedPage(t *testing.T) {
 	}
 	if err := w.queue(ctx, page("p6")); err == nil {
 		t.Fatal("queueing after a failure must report it")
+	}
+}
+
+// TestPageAfterAFailedOneNamesTheCause: a page that waits for its result
+// behind a failed one fails with the cause, not only "an earlier page
+// failed", whichever of the two errors a sync cycle happens to return
+// first (it depended on timing before, and failed under load).
+func TestPageAfterAFailedOneNamesTheCause(t *testing.T) {
+	ctx := context.Background()
+	st := &recordingStore{started: make(chan struct{}), release: make(chan struct{}), failOn: "p1"}
+	w := newWriter(ctx, st, nil)
+	if err := w.queue(ctx, page("p1")); err != nil {
+		t.Fatal(err)
+	}
+	<-st.started
+	close(st.release)
+	_, err := w.save(ctx, page("p2"))
+	if !errors.Is(err, errWriterStopped) || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("the page after a failed one: %v", err)
+	}
+	if _, err := w.close(); err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Fatalf("close: %v", err)
 	}
 }
