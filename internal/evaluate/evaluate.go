@@ -128,23 +128,33 @@ func (p *Pipeline) evaluateMessages(ctx context.Context, msgs []store.Message) e
 	}
 	close(next)
 	wg.Wait()
-	chats := map[[2]string]int64{}
-	for _, m := range msgs {
-		chats[[2]string{fmt.Sprint(m.IntegrationID), m.ChatID}] = m.IntegrationID
+	// The chats' session evaluations go into the same transaction as the
+	// messages: a crash between two saves would leave messages evaluated
+	// and their sessions never looked at again.
+	inBatch := make(map[string]*store.Evaluation, len(evals))
+	type chatKey struct {
+		integrationID int64
+		chatID        string
 	}
-	if err := p.Store.SaveEvaluationsWithAlerts(ctx, evals, p.Alerting); err != nil {
-		return fmt.Errorf("save evaluations: %w", err)
+	var chats []chatKey
+	seen := map[chatKey]bool{}
+	for i := range evals {
+		inBatch[evals[i].EventID] = &evals[i]
+		k := chatKey{msgs[i].IntegrationID, msgs[i].ChatID}
+		if !seen[k] {
+			seen[k] = true
+			chats = append(chats, k)
+		}
 	}
-	var sessions []store.Evaluation
-	for key, integrationID := range chats {
-		e, err := p.evaluateSession(ctx, integrationID, key[1], version)
+	for _, k := range chats {
+		e, err := p.evaluateSession(ctx, k.integrationID, k.chatID, version, inBatch)
 		if err != nil {
 			return err
 		}
-		sessions = append(sessions, e)
+		evals = append(evals, e)
 	}
-	if err := p.Store.SaveEvaluationsWithAlerts(ctx, sessions, p.Alerting); err != nil {
-		return fmt.Errorf("save session evaluations: %w", err)
+	if err := p.Store.SaveEvaluationsWithAlerts(ctx, evals, p.Alerting); err != nil {
+		return fmt.Errorf("save evaluations: %w", err)
 	}
 	return nil
 }
@@ -163,8 +173,9 @@ func (p *Pipeline) evaluateMessage(ctx context.Context, eng *policy.Engine, vers
 }
 
 // evaluateSession runs the session policies over a whole chat, rebuilt from
-// stored messages and their findings (no re-scan of the text).
-func (p *Pipeline) evaluateSession(ctx context.Context, integrationID int64, chatID, version string) (store.Evaluation, error) {
+// stored messages and their findings (no re-scan of the text); the findings
+// of messages evaluated in this batch (not saved yet) come from inBatch.
+func (p *Pipeline) evaluateSession(ctx context.Context, integrationID int64, chatID, version string, inBatch map[string]*store.Evaluation) (store.Evaluation, error) {
 	e := store.Evaluation{IntegrationID: integrationID, Kind: "session", EventID: chatID, Version: version}
 	msgs, err := p.Store.ChatMessages(ctx, integrationID, chatID)
 	if err != nil {
@@ -175,10 +186,22 @@ func (p *Pipeline) evaluateSession(ctx context.Context, integrationID int64, cha
 		return e, err
 	}
 	byEvent := map[string][]policy.PolicyFinding{}
-	for _, f := range findings {
-		byEvent[f.EventID] = append(byEvent[f.EventID], policy.PolicyFinding{Policy: f.Policy, Severity: policy.Severity(f.Severity),
+	add := func(eventID string, f *store.Finding) {
+		byEvent[eventID] = append(byEvent[eventID], policy.PolicyFinding{Policy: f.Policy, Severity: policy.Severity(f.Severity),
 			Action: policy.Action(f.Action), EffectiveAction: policy.Action(f.EffectiveAction),
 			Finding: detect.Finding{Detector: f.Detector, Entity: f.Entity, Start: f.Start, End: f.End, Score: f.Score, Excerpt: f.Excerpt}})
+	}
+	for i := range findings {
+		if inBatch[findings[i].EventID] == nil { // stored findings of a batch message are being replaced
+			add(findings[i].EventID, &findings[i])
+		}
+	}
+	for _, m := range msgs {
+		if ev := inBatch[m.ID]; ev != nil && ev.Kind == "prompt" {
+			for i := range ev.Findings {
+				add(m.ID, &ev.Findings[i])
+			}
+		}
 	}
 	sm := make([]policy.SessionMessage, 0, len(msgs))
 	var user, email string
