@@ -24,7 +24,9 @@ func (s *Store) SaveEvaluationsWithAlerts(ctx context.Context, evals []store.Eva
 	}
 	now := s.now()
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := s.saveEvaluations(ctx, tx, evals); err != nil {
+		st := s.stmts(tx)
+		defer st.close()
+		if err := s.saveEvaluations(ctx, st, evals); err != nil {
 			return err
 		}
 		if a == nil {
@@ -40,7 +42,7 @@ func (s *Store) SaveEvaluationsWithAlerts(ctx context.Context, evals []store.Eva
 				if f.EffectiveAction != "alert" {
 					continue
 				}
-				al, isNew, counted, err := s.groupAlert(ctx, tx, e, f, a.Window, now, sups)
+				al, isNew, counted, err := s.groupAlert(ctx, st, e, f, a.Window, now, sups)
 				if err != nil {
 					return err
 				}
@@ -59,15 +61,15 @@ func (s *Store) SaveEvaluationsWithAlerts(ctx context.Context, evals []store.Eva
 // groupAlert adds a finding to the open alert of its policy, user and chat
 // within the window, or opens one. counted is false when the event was
 // already counted (re-evaluation).
-func (s *Store) groupAlert(ctx context.Context, tx *sql.Tx, e store.Evaluation, f store.Finding, window time.Duration, now time.Time, sups []store.Suppression) (store.Alert, bool, bool, error) {
+func (s *Store) groupAlert(ctx context.Context, st *txStmts, e store.Evaluation, f store.Finding, window time.Duration, now time.Time, sups []store.Suppression) (store.Alert, bool, bool, error) {
 	evt := f.EventTime
 	if evt.IsZero() {
 		evt = now
 	}
 	var al store.Alert
 	var id int64
-	err := tx.QueryRowContext(ctx, s.q(`SELECT id FROM alerts WHERE integration_id = ? AND policy = ? AND user_id = ? AND chat_id = ?
-		AND status IN ('open', 'acknowledged') AND last_seen >= ? ORDER BY last_seen DESC LIMIT 1`),
+	err := st.queryRow(ctx, `SELECT id FROM alerts WHERE integration_id = ? AND policy = ? AND user_id = ? AND chat_id = ?
+		AND status IN ('open', 'acknowledged') AND last_seen >= ? ORDER BY last_seen DESC LIMIT 1`,
 		e.IntegrationID, f.Policy, f.UserID, f.ChatID, us(evt.Add(-window))).Scan(&id)
 	isNew := errors.Is(err, sql.ErrNoRows)
 	if err != nil && !isNew {
@@ -75,28 +77,28 @@ func (s *Store) groupAlert(ctx context.Context, tx *sql.Tx, e store.Evaluation, 
 	}
 	if isNew {
 		suppressed := suppressedBy(sups, f)
-		if err := tx.QueryRowContext(ctx, s.q(`INSERT INTO alerts (integration_id, policy, detector, severity, action, status, user_id, user_email, chat_id, event_kind, event_id, entity, excerpt, count, first_seen, last_seen, updated_at, suppressed)
-			VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) RETURNING id`),
+		if err := st.queryRow(ctx, `INSERT INTO alerts (integration_id, policy, detector, severity, action, status, user_id, user_email, chat_id, event_kind, event_id, entity, excerpt, count, first_seen, last_seen, updated_at, suppressed)
+			VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) RETURNING id`,
 			e.IntegrationID, f.Policy, f.Detector, f.Severity, f.Action, f.UserID, f.UserEmail, f.ChatID, e.Kind, e.EventID,
 			f.Entity, f.Excerpt, us(evt), us(evt), us(now), b2i(suppressed)).Scan(&id); err != nil {
 			return al, false, false, fmt.Errorf("open alert: %w", err)
 		}
 	}
-	r, err := tx.ExecContext(ctx, s.q(`INSERT INTO alert_events (alert_id, event_kind, event_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`), id, e.Kind, e.EventID)
+	r, err := st.exec(ctx, `INSERT INTO alert_events (alert_id, event_kind, event_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, id, e.Kind, e.EventID)
 	if err != nil {
 		return al, false, false, fmt.Errorf("link alert event: %w", err)
 	}
 	counted := true
 	if n, _ := r.RowsAffected(); n == 0 {
 		counted = false
-	} else if _, err := tx.ExecContext(ctx, s.q(`UPDATE alerts SET count = count + 1,
+	} else if _, err := st.exec(ctx, `UPDATE alerts SET count = count + 1,
 		last_seen = CASE WHEN last_seen > ? THEN last_seen ELSE ? END,
 		first_seen = CASE WHEN first_seen < ? THEN first_seen ELSE ? END,
-		event_kind = ?, event_id = ?, excerpt = ?, entity = ?, updated_at = ? WHERE id = ?`),
+		event_kind = ?, event_id = ?, excerpt = ?, entity = ?, updated_at = ? WHERE id = ?`,
 		us(evt), us(evt), us(evt), us(evt), e.Kind, e.EventID, f.Excerpt, f.Entity, us(now), id); err != nil {
 		return al, false, false, fmt.Errorf("update alert %d: %w", id, err)
 	}
-	got, err := scanAlert(tx.QueryRowContext(ctx, s.q(`SELECT `+alertCols+` FROM alerts WHERE id = ?`), id))
+	got, err := scanAlert(st.queryRow(ctx, `SELECT `+alertCols+` FROM alerts WHERE id = ?`, id))
 	if err != nil {
 		return al, false, false, err
 	}

@@ -292,43 +292,36 @@ func (s *Store) UserPlaces(ctx context.Context, integrationID int64, userID stri
 }
 
 // saveEvaluations replaces each event's findings and tags and marks it evaluated.
-func (s *Store) saveEvaluations(ctx context.Context, tx *sql.Tx, evals []store.Evaluation) error {
+func (s *Store) saveEvaluations(ctx context.Context, st *txStmts, evals []store.Evaluation) error {
 	now := us(s.now())
-	{
-		ins, err := tx.PrepareContext(ctx, s.q(`INSERT INTO findings (integration_id, event_kind, event_id, chat_id, user_id, user_email, policy, detector, entity, severity, action, effective_action, score, span_start, span_end, excerpt, policy_version, created_at, event_time)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
-		if err != nil {
-			return fmt.Errorf("prepare findings: %w", err)
+	for _, e := range evals {
+		if _, err := st.exec(ctx, `DELETE FROM findings WHERE integration_id = ? AND event_kind = ? AND event_id = ?`, e.IntegrationID, e.Kind, e.EventID); err != nil {
+			return fmt.Errorf("clear findings of %s: %w", e.EventID, err)
 		}
-		defer ins.Close()
-		for _, e := range evals {
-			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM findings WHERE integration_id = ? AND event_kind = ? AND event_id = ?`), e.IntegrationID, e.Kind, e.EventID); err != nil {
-				return fmt.Errorf("clear findings of %s: %w", e.EventID, err)
+		violations := 0
+		for _, f := range e.Findings {
+			if f.EffectiveAction == "alert" {
+				violations++
 			}
-			violations := 0
-			for _, f := range e.Findings {
-				if f.EffectiveAction == "alert" {
-					violations++
-				}
-				if _, err := ins.ExecContext(ctx, e.IntegrationID, e.Kind, e.EventID, f.ChatID, f.UserID, f.UserEmail, f.Policy, f.Detector, f.Entity,
-					f.Severity, f.Action, f.EffectiveAction, f.Score, f.Start, f.End, f.Excerpt, e.Version, now, us(f.EventTime)); err != nil {
-					return fmt.Errorf("save finding of %s: %w", e.EventID, err)
-				}
-			}
-			table := "messages"
-			if e.Kind == "access" {
-				table = "activities"
-			}
-			if e.Kind == "session" {
-				continue
-			}
-			if _, err := tx.ExecContext(ctx, s.q(`UPDATE `+table+` SET tags = ?, violations = ?, eval_version = ? WHERE integration_id = ? AND id = ?`),
-				encodeJSONList(e.Tags), violations, e.Version, e.IntegrationID, e.EventID); err != nil {
-				return fmt.Errorf("mark %s evaluated: %w", e.EventID, err)
+			if _, err := st.exec(ctx, `INSERT INTO findings (integration_id, event_kind, event_id, chat_id, user_id, user_email, policy, detector, entity, severity, action, effective_action, score, span_start, span_end, excerpt, policy_version, created_at, event_time)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.IntegrationID, e.Kind, e.EventID, f.ChatID, f.UserID, f.UserEmail, f.Policy, f.Detector, f.Entity,
+				f.Severity, f.Action, f.EffectiveAction, f.Score, f.Start, f.End, f.Excerpt, e.Version, now, us(f.EventTime)); err != nil {
+				return fmt.Errorf("save finding of %s: %w", e.EventID, err)
 			}
 		}
-		return nil
+		table := "messages"
+		if e.Kind == "access" {
+			table = "activities"
+		}
+		if e.Kind == "session" {
+			continue
+		}
+		if _, err := st.exec(ctx, `UPDATE `+table+` SET tags = ?, violations = ?, eval_version = ? WHERE integration_id = ? AND id = ?`,
+			encodeJSONList(e.Tags), violations, e.Version, e.IntegrationID, e.EventID); err != nil {
+			return fmt.Errorf("mark %s evaluated: %w", e.EventID, err)
+		}
 	}
+	return nil
 }
 
 // Findings lists findings of an event, or of every event of a chat when eventID is "".
