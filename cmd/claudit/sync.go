@@ -14,7 +14,8 @@ func cmdSync(ctx context.Context, args []string) error {
 	fs := newFlags("sync", "--once [--integration NAME] [--config FILE]", `
 Runs sync cycles: reads the Activity Feed forward from the stored cursor,
 hydrates new or updated chats with their messages, stores each page with its
-checkpoint in one transaction, then evaluates new events against the policies.
+checkpoint in one transaction, and evaluates new events against the policies
+as their pages are stored (a cycle ends with its events evaluated).
 With --once it runs one cycle for every integration (or --integration) and
 exits non-zero on failure; without it, it repeats on each integration's interval.`)
 	cfgPath := configFlag(fs)
