@@ -30,6 +30,8 @@ type App struct {
 	Evaluate func(ctx context.Context) error
 	// evaluator is the policy pipeline once OpenPipeline ran; ingest follows it.
 	evaluator *evaluate.Pipeline
+	// secret caches the sealing key, whose scrypt derivation is slow.
+	secret secretKeyCache
 }
 
 // NewLogger builds the process logger at the configured level.

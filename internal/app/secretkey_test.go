@@ -41,3 +41,31 @@ func TestPassphraseKeysAreResealed(t *testing.T) {
 		t.Fatalf("stored key after the upgrade: %q %v", got, err)
 	}
 }
+
+// TestSecretKeyDerivedOnce: the scrypt derivation runs once per App, not on
+// every use of a stored API key, and again only when the variable changes.
+func TestSecretKeyDerivedOnce(t *testing.T) {
+	t.Setenv("CLAUDIT_SECRET_KEY", "correct horse battery staple")
+	a, _ := openApp(t, "database: sqlite://"+filepath.Join(t.TempDir(), "c.db")+"\n")
+	first, err := a.SecretKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		k, err := a.SecretKey()
+		if err != nil || string(k) != string(first) {
+			t.Fatalf("key changed between calls: %x %v", k, err)
+		}
+	}
+	if n := a.SecretKeyDerivations(); n != 1 {
+		t.Fatalf("key derived %d times for 6 calls, want once", n)
+	}
+	t.Setenv("CLAUDIT_SECRET_KEY", "another passphrase, rotated")
+	k, err := a.SecretKey()
+	if err != nil || string(k) == string(first) {
+		t.Fatalf("a new passphrase kept the old key: %v", err)
+	}
+	if n := a.SecretKeyDerivations(); n != 2 {
+		t.Fatalf("key derived %d times after a change of passphrase, want 2", n)
+	}
+}

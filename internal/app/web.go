@@ -23,12 +23,41 @@ import (
 // nil when the configured environment variable is unset. A passphrase is
 // stretched with scrypt, salted with the database's install id; keys that
 // earlier versions sealed with the passphrase's plain SHA-256 are re-sealed
-// with the new key the first time it is read.
+// with the new key the first time it is read. The key is derived once per
+// App (scrypt costs tens of milliseconds and every stored key's use asks for
+// it), and again only if the variable's value changes.
 func (a *App) SecretKey() ([]byte, error) {
 	v := os.Getenv(a.Config.SecretKeyEnv)
 	if v == "" {
 		return nil, nil
 	}
+	c := &a.secret
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.key != nil && c.value == v {
+		return c.key, nil
+	}
+	k, err := a.deriveSecretKey(v)
+	if err != nil {
+		return nil, err
+	}
+	c.value, c.key = v, k
+	c.derivations++
+	return k, nil
+}
+
+// secretKeyCache holds the derived sealing key and the environment value it
+// was derived from; a failed derivation is not cached, so it is retried.
+type secretKeyCache struct {
+	mu          sync.Mutex
+	value       string
+	key         []byte
+	derivations int // for the test that the key is derived once
+}
+
+// deriveSecretKey turns the variable's value v into the sealing key and
+// re-seals what the legacy key of a passphrase sealed.
+func (a *App) deriveSecretKey(v string) ([]byte, error) {
 	var salt []byte
 	if is, ok := a.Store.(interface {
 		InstallID(context.Context) (string, error)
