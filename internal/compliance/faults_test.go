@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -16,17 +18,17 @@ import (
 )
 
 // TestFaultsYieldGroundTruth syncs everything through a server where one
-// request in five fails (429, 500, 503, slow, malformed body) and expects
-// exactly the ground truth: faults never corrupt state and retries never skip.
+// request in five fails (429, 5xx, slow, malformed body) and expects exactly
+// the ground truth: faults never corrupt state and retries never skip.
 func TestFaultsYieldGroundTruth(t *testing.T) {
-	// A slow fault outlasts the request timeout, which is in turn far above
-	// what a normal request takes even under -race on a loaded machine (a
-	// 150 ms timeout made large chats time out on every attempt there).
+	// Slow faults answer late but well within the request timeout: whether a
+	// request times out must not depend on how fast this machine is (a 1 s
+	// timeout made a large chat time out on every attempt under -race on a
+	// busy machine). TestHungRequestIsRetried covers the timeout itself.
 	s, ts := startSim(t, simulator.Config{Seed: 5, Users: 15, Days: 3, Faults: 0.2,
-		FaultRetryAfter: 5 * time.Millisecond, FaultDelay: 3 * time.Second})
+		FaultRetryAfter: 5 * time.Millisecond, FaultDelay: 20 * time.Millisecond})
 	c := newClient(t, ts.URL, simulator.DefaultKey, func(o *compliance.Options) {
 		o.MaxRetries = 40
-		o.RequestTimeout = time.Second
 		o.MinBackoff, o.MaxBackoff = time.Millisecond, 5*time.Millisecond
 	})
 	ctx := context.Background()
@@ -104,6 +106,47 @@ func TestFaultsYieldGroundTruth(t *testing.T) {
 	}
 	if got := s.Summary().Chats; got != len(want)-5 {
 		t.Fatalf("after 5 deletes: %d chats, want %d", got, len(want)-5)
+	}
+}
+
+// TestHungRequestIsRetried: a request the server never answers is abandoned
+// after the request timeout and retried, and a delete still happens once.
+// Only the hung attempt waits for the timeout, which is far above what the
+// small answers here take, so the test does not depend on machine speed.
+func TestHungRequestIsRetried(t *testing.T) {
+	t.Parallel()
+	s, err := simulator.New(simulator.Config{Seed: 3, Users: 2, Days: 1, End: simEnd, RateLimit: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hung sync.Map // method+path -> true once a request for it hung
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, seen := hung.LoadOrStore(r.Method+" "+r.URL.Path, true); !seen {
+			<-r.Context().Done() // hang until the client gives up
+			return
+		}
+		s.Handler().ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
+	c := newClient(t, ts.URL, simulator.DefaultKey, func(o *compliance.Options) { o.RequestTimeout = 2 * time.Second })
+	id := s.ChatIDs()[0]
+	cm, err := c.AllChatMessages(t.Context(), id, 0)
+	if err != nil {
+		t.Fatalf("fetch after a hung request: %v", err)
+	}
+	if err := sameChat(s, cm); err != nil {
+		t.Fatal(err)
+	}
+	before := s.Summary().Chats
+	d, err := c.DeleteChat(t.Context(), id)
+	if err != nil || d.ID != id {
+		t.Fatalf("delete after a hung request: %+v %v", d, err)
+	}
+	if got := s.Summary().Chats; got != before-1 {
+		t.Fatalf("after one delete: %d chats, want %d", got, before-1)
+	}
+	if st := c.Stats(); st.Retries < 2 {
+		t.Fatalf("%d retries, want one per hung request", st.Retries)
 	}
 }
 
