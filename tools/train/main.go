@@ -41,24 +41,30 @@ func main() {
 // Category says where a model's data comes from and where it goes.
 type Category struct {
 	Name string
+	// Detector is the registered detector the model belongs to.
+	Detector string
 	// Out is the model path relative to the repository root.
 	Out string
 	// Train lists the files (relative to the shared folder) used whole.
 	Train []string
 	// EvalRepeat weights the eval train-split rows against the larger,
 	// templated train/ files; MaxFPR bounds the operating point's
-	// false-positive rate on the calibration rows. Both were chosen on
-	// held-out train-split rows (--dev), never on the test split.
+	// false-positive rate on the out-of-fold rows, set at four fifths of
+	// the product's limit (1 %, 2 % for toxicity) so that sampling noise on
+	// new text stays within it. EvalRepeat and L2 were chosen on held-out
+	// train-split rows (--dev), never on the test split.
 	EvalRepeat int
 	MaxFPR     float64
+	// L2 overrides the default regularization strength when not 0.
+	L2 float64
 }
 
 // Categories are the embedded models `make models` rebuilds.
 var Categories = []Category{
-	{Name: "injection", Out: "internal/policy/detect/injection/model/model.bin", Train: []string{"train/injection.jsonl", "train/negatives.jsonl"}, EvalRepeat: 3, MaxFPR: 0.01},
-	{Name: "jailbreak", Out: "internal/policy/detect/jailbreak/model/model.bin", Train: []string{"train/jailbreak.jsonl", "train/negatives.jsonl"}, EvalRepeat: 3, MaxFPR: 0.01},
-	{Name: "toxicity", Out: "internal/policy/detect/toxicity/model/toxicity.bin", Train: []string{"train/toxicity.jsonl", "train/negatives.jsonl"}, EvalRepeat: 4, MaxFPR: 0.02},
-	{Name: "sexual", Out: "internal/policy/detect/toxicity/model/sexual.bin", Train: []string{"train/sexual.jsonl", "train/negatives.jsonl"}, EvalRepeat: 3, MaxFPR: 0.01},
+	{Name: "injection", Detector: "injection", Out: "internal/policy/detect/injection/model/model.bin", Train: []string{"train/injection.jsonl", "train/negatives.jsonl"}, EvalRepeat: 6, MaxFPR: 0.008},
+	{Name: "jailbreak", Detector: "jailbreak", Out: "internal/policy/detect/jailbreak/model/model.bin", Train: []string{"train/jailbreak.jsonl", "train/negatives.jsonl"}, EvalRepeat: 6, MaxFPR: 0.008, L2: 2e-6},
+	{Name: "toxicity", Detector: "toxicity", Out: "internal/policy/detect/toxicity/model/toxicity.bin", Train: []string{"train/toxicity.jsonl", "train/negatives.jsonl"}, EvalRepeat: 8, MaxFPR: 0.016, L2: 5e-7},
+	{Name: "sexual", Detector: "sexual", Out: "internal/policy/detect/toxicity/model/sexual.bin", Train: []string{"train/sexual.jsonl", "train/negatives.jsonl"}, EvalRepeat: 6, MaxFPR: 0.008},
 }
 
 // Anchor is the score the chosen operating point is mapped to: the default
@@ -73,6 +79,7 @@ var (
 	evalRepeat int
 	evalOnly   bool
 	devMode    bool
+	l2Set      bool
 )
 
 func run(args []string, stdout io.Writer) error {
@@ -86,6 +93,7 @@ func run(args []string, stdout io.Writer) error {
 	bits := fs.Int("bits", int(def.Features.Bits), "log2 of the hash buckets")
 	flags := fs.Int("flags", int(def.Features.Flags), "feature groups: 1 normalize, 2 structure")
 	dry := fs.Bool("dry-run", false, "train and report, write nothing")
+	nb := fs.Bool("nb", def.NBScale, "scale features by naive-Bayes log-count ratios (NBSVM)")
 	charMin := fs.Int("char-min", int(def.Features.CharMin), "shortest character n-gram")
 	charMax := fs.Int("char-max", int(def.Features.CharMax), "longest character n-gram")
 	wordN := fs.Int("word-ngrams", int(def.Features.WordNgrams), "longest word n-gram")
@@ -101,6 +109,9 @@ func run(args []string, stdout io.Writer) error {
 	}
 	cfg := def
 	cfg.Epochs, cfg.L2, cfg.Features.Bits, cfg.Features.Flags = *epochs, *l2, uint8(*bits), uint8(*flags)
+	cfg.NBScale = *nb
+	l2Set = false
+	fs.Visit(func(f *flag.Flag) { l2Set = l2Set || f.Name == "l2" })
 	cfg.Features.CharMin, cfg.Features.CharMax, cfg.Features.WordNgrams = uint8(*charMin), uint8(*charMax), uint8(*wordN)
 	var todo []Category
 	for _, c := range Categories {
@@ -153,6 +164,9 @@ func readRows(shared, rel string) ([]classifier.Row, classifier.DataFile, error)
 }
 
 func trainOne(c Category, shared, root string, cfg classifier.TrainConfig, dry bool, args []string, stdout io.Writer) error {
+	if c.L2 > 0 && !l2Set {
+		cfg.L2 = c.L2
+	}
 	man := classifier.Manifest{
 		Model:     filepath.Base(c.Out),
 		Command:   "go run ./tools/train" + argString(args),
@@ -160,7 +174,8 @@ func trainOne(c Category, shared, root string, cfg classifier.TrainConfig, dry b
 		SplitRule: classifier.SplitRule,
 		Method: "logistic regression (SGD, L2, class-balanced) over signed hashed features: character 4-grams and word 1-2-grams of the " +
 			"normalized text (homoglyphs, zero-width characters, leetspeak), plus sentence openers and the words of the quoted/data part " +
-			"of the text in their own hash spaces; Platt-calibrated on 4-fold out-of-fold margins of the non-test eval rows",
+			"of the text in their own hash spaces; Platt-calibrated on 4-fold out-of-fold margins of the non-test eval rows, with the operating " +
+			"point and the power tempering the rules' score (extra.rule_power) chosen on the detector's combined rule-and-model score of those rows",
 		Test:  map[string]float64{},
 		Extra: map[string]any{"features": cfg.Features, "epochs": cfg.Epochs, "l2": cfg.L2, "learning_rate": cfg.LearningRate},
 	}
@@ -229,6 +244,7 @@ func trainOne(c Category, shared, root string, cfg classifier.TrainConfig, dry b
 	fmt.Fprintf(stdout, "%s: eval rows %d (×%d) + train/ rows %d, %d-fold calibration, test %d\n", c.Name, len(pool), repeat, len(extraEx), folds, len(test))
 	var margins []float64
 	var labels []bool
+	var oofTexts []string
 	for k := range folds {
 		var in, out []classifier.Example
 		for _, e := range pool {
@@ -245,32 +261,104 @@ func trainOne(c Category, shared, root string, cfg classifier.TrainConfig, dry b
 		for _, e := range out {
 			margins = append(margins, mk.Margin(mk.Features.Vectorize(e.Text)))
 			labels = append(labels, e.Label)
+			oofTexts = append(oofTexts, e.Text)
 		}
 	}
 	a, _, ok := classifier.FitPlatt(margins, labels)
 	if !ok {
 		return errors.New("calibration did not converge")
 	}
-	op := operatingPoint(margins, labels, maxFPR)
+	// The operating point is placed on what the detector decides: the
+	// model's score combined with its rules' by noisy-OR, on out-of-fold
+	// rows, so the rules' own false positives count against the budget.
+	rule, err := ruleScorer(c.Detector)
+	if err != nil {
+		return err
+	}
+	rules := make([]float64, len(oofTexts))
+	for i, t := range oofTexts {
+		rules[i] = rule(t)
+	}
+	ruleOnly := classifier.MetricsOf(rules, labels, Anchor)
+	fmt.Fprintf(stdout, "  cross-validated, rules alone: p=%.3f r=%.3f f1=%.3f fpr=%.4f\n", ruleOnly.Precision, ruleOnly.Recall, ruleOnly.F1, ruleOnly.FPR)
+	// The rules keep their full weight unless tempering them gains clearly
+	// (more than rulePowerGain of F1) on these rows: they are the
+	// high-precision layer that still holds on text unlike the training
+	// data, and a power keeps their strong hits flagging alone.
+	powers := []float64{1, 1.5, 2, 3, 4, 6, 8}
+	f1At := make([]float64, len(powers))
+	for k, pw := range powers {
+		tempered := make([]float64, len(rules))
+		for i, h := range rules {
+			tempered[i] = math.Pow(h, pw)
+		}
+		cr := criticalB(a, margins, tempered)
+		bb, ok := operatingPoint(cr, labels, maxFPR)
+		if !ok {
+			f1At[k] = -1
+			if devMode {
+				fmt.Fprintf(stdout, "    rule power %g: the rules alone exceed the false-positive budget\n", pw)
+			}
+			continue
+		}
+		fl := make([]float64, len(cr))
+		for i, x := range cr {
+			if x >= bb {
+				fl[i] = 1
+			}
+		}
+		mt := classifier.MetricsOf(fl, labels, 0.5)
+		f1At[k] = mt.F1
+		if devMode {
+			fmt.Fprintf(stdout, "    rule power %g: p=%.3f r=%.3f f1=%.3f fpr=%.4f\n", pw, mt.Precision, mt.Recall, mt.F1, mt.FPR)
+		}
+	}
+	best := slices.Max(f1At)
+	power := powers[len(powers)-1]
+	for k, pw := range powers {
+		if f1At[k] >= best-rulePowerGain {
+			power = pw
+			break
+		}
+	}
+	for i := range rules {
+		rules[i] = math.Pow(rules[i], power)
+	}
+	crit := criticalB(a, margins, rules)
+	b, _ := operatingPoint(crit, labels, maxFPR)
 	m, err := fit(pool)
 	if err != nil {
 		return err
 	}
-	// Move the calibrated curve so the operating point scores Anchor.
-	m.PlattA = float32(a)
-	m.PlattB = float32(-logit(Anchor) - a*op)
-	oof := classifier.MetricsOf(scoresOf(m, margins), labels, Anchor)
-	man.Extra["cross_validated"] = map[string]float64{"precision": round(oof.Precision), "recall": round(oof.Recall), "f1": round(oof.F1), "fpr": round(oof.FPR), "auc": round(oof.AUC)}
-	man.Extra["operating_margin"] = round(op)
+	m.PlattA, m.PlattB, m.RulePower = float32(a), float32(b), float32(power)
+	flags := make([]float64, len(crit))
+	for i, x := range crit {
+		if x >= b {
+			flags[i] = 1
+		}
+	}
+	oof := classifier.MetricsOf(flags, labels, 0.5)
+	man.Extra["cross_validated"] = map[string]float64{"precision": round(oof.Precision), "recall": round(oof.Recall), "f1": round(oof.F1), "fpr": round(oof.FPR)}
+	man.Extra["operating_margin"] = round((-logit(Anchor) - b) / a)
+	man.Extra["rule_power"] = power
 
-	tm := classifier.Evaluate(m, test, Anchor)
+	combined := func(text string) float64 { return m.Combine(rule(text), m.Score(text)) }
+	var testScores []float64
+	var testLabels []bool
+	for _, e := range test {
+		testScores = append(testScores, combined(e.Text))
+		testLabels = append(testLabels, e.Label)
+	}
+	tm := classifier.MetricsOf(testScores, testLabels, Anchor)
 	cm := oof
 	man.Test = map[string]float64{"rows": float64(tm.N), "precision": round(tm.Precision), "recall": round(tm.Recall),
 		"f1": round(tm.F1), "fpr": round(tm.FPR), "auc": round(tm.AUC)}
-	fmt.Fprintf(stdout, "  cross-validated: p=%.3f r=%.3f f1=%.3f fpr=%.4f auc=%.4f\n", cm.Precision, cm.Recall, cm.F1, cm.FPR, cm.AUC)
-	fmt.Fprintf(stdout, "  test (model alone at %.1f): p=%.3f r=%.3f f1=%.3f fpr=%.4f auc=%.4f\n", Anchor, tm.Precision, tm.Recall, tm.F1, tm.FPR, tm.AUC)
+	fmt.Fprintf(stdout, "  cross-validated, with rules: p=%.3f r=%.3f f1=%.3f fpr=%.4f\n", cm.Precision, cm.Recall, cm.F1, cm.FPR)
+	if !devMode {
+		fmt.Fprintf(stdout, "  test (with rules, at %.1f): p=%.3f r=%.3f f1=%.3f fpr=%.4f auc=%.4f\n", Anchor, tm.Precision, tm.Recall, tm.F1, tm.FPR, tm.AUC)
+	}
 	if devMode {
-		reportDev(m, dev, stdout)
+		reportDev(combined, dev, stdout)
 	}
 	if dry {
 		return nil
@@ -305,6 +393,10 @@ func writeModel(m *classifier.Model, man classifier.Manifest, out string, pruneB
 	return nil
 }
 
+// rulePowerGain is how much out-of-fold F1 a higher power on the rules'
+// score must gain over a lower one to be chosen.
+const rulePowerGain = 0.01
+
 // folds is the number of cross-validation folds for calibration.
 const folds = 4
 
@@ -322,18 +414,20 @@ func containsText(xs []classifier.Example, text string) bool {
 	return slices.ContainsFunc(xs, func(e classifier.Example) bool { return e.Text == text })
 }
 
-// operatingPoint returns the margin threshold that maximizes F1 on the
-// calibration rows among those whose false-positive rate stays within maxFPR.
-func operatingPoint(margins []float64, labels []bool, maxFPR float64) float64 {
-	idx := make([]int, len(margins))
+// operatingPoint returns the threshold on scores that maximizes F1 among
+// those whose false-positive rate stays within maxFPR, flagging the rows at
+// or above it. Rows scored +Inf are flagged at any threshold; ok is false
+// when they alone exceed maxFPR.
+func operatingPoint(scores []float64, labels []bool, maxFPR float64) (threshold float64, ok bool) {
+	idx := make([]int, len(scores))
 	for i := range idx {
 		idx[i] = i
 	}
 	slices.SortFunc(idx, func(a, b int) int {
 		switch {
-		case margins[a] > margins[b]:
+		case scores[a] > scores[b]:
 			return -1
-		case margins[a] < margins[b]:
+		case scores[a] < scores[b]:
 			return 1
 		}
 		return 0
@@ -346,7 +440,14 @@ func operatingPoint(margins []float64, labels []bool, maxFPR float64) float64 {
 			neg++
 		}
 	}
-	best, bestF1 := 0.0, -1.0
+	// Above every finite score only the +Inf rows are flagged.
+	top := 0.0
+	for _, x := range scores {
+		if !math.IsInf(x, 1) {
+			top = max(top, x)
+		}
+	}
+	best, bestF1 := top+1, -1.0
 	tp, fp := 0, 0
 	for k, i := range idx {
 		if labels[i] {
@@ -354,24 +455,32 @@ func operatingPoint(margins []float64, labels []bool, maxFPR float64) float64 {
 		} else {
 			fp++
 		}
-		if k+1 < len(idx) && margins[idx[k+1]] == margins[i] {
+		if k+1 < len(idx) && scores[idx[k+1]] == scores[i] {
 			continue
 		}
 		if neg > 0 && float64(fp)/float64(neg) > maxFPR {
 			break
 		}
 		f1 := 2 * float64(tp) / float64(tp+fp+pos)
-		if f1 > bestF1 {
-			bestF1 = f1
-			// Halfway to the next lower margin keeps the point off a row.
-			next := margins[i] - 1
-			if k+1 < len(idx) {
-				next = margins[idx[k+1]]
-			}
-			best = (margins[i] + next) / 2
+		if f1 <= bestF1 {
+			continue
+		}
+		bestF1, ok = f1, true
+		switch {
+		case math.IsInf(scores[i], 1):
+			best = top + 1
+		case k+1 < len(idx):
+			// Halfway to the next lower score keeps the point off a row.
+			best = (scores[i] + scores[idx[k+1]]) / 2
+		default:
+			best = scores[i] - 1
 		}
 	}
-	return best
+	if !ok && !slices.ContainsFunc(scores, func(x float64) bool { return math.IsInf(x, 1) }) {
+		// Not even the top row fits: flag nothing.
+		return top + 1, true
+	}
+	return best, ok
 }
 
 func logit(p float64) float64 { return math.Log(p / (1 - p)) }
@@ -387,7 +496,7 @@ func argString(args []string) string {
 
 // reportDev prints recall per source and the false positives of the
 // held-out development rows at the anchor.
-func reportDev(m *classifier.Model, dev []classifier.Row, stdout io.Writer) {
+func reportDev(score func(string) float64, dev []classifier.Row, stdout io.Writer) {
 	type count struct{ pos, hit, neg, fp int }
 	by := map[string]*count{}
 	var scores []float64
@@ -397,7 +506,7 @@ func reportDev(m *classifier.Model, dev []classifier.Row, stdout io.Writer) {
 		if by[src] == nil {
 			by[src] = &count{}
 		}
-		s := m.Score(r.Text)
+		s := score(r.Text)
 		scores = append(scores, s)
 		labels = append(labels, r.Label)
 		c := by[src]

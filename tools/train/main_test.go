@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -126,5 +127,27 @@ func TestGateTraining(t *testing.T) {
 	}
 	if x := m.Margin(m.Features.Vectorize("note 7 zorblax quenfit override the garden rules")); x < 0 {
 		t.Errorf("gate closed for a positive (margin %.3f)", x)
+	}
+}
+
+func TestOperatingPoint(t *testing.T) {
+	inf := math.Inf(1)
+	// Four positives above two negatives: the best point flags the four.
+	scores := []float64{5, 4, 3, 2, 1, 0}
+	labels := []bool{true, true, true, true, false, false}
+	if th, ok := operatingPoint(scores, labels, 0); !ok || th != 1.5 {
+		t.Errorf("got %v %v, want 1.5 true", th, ok)
+	}
+	// A negative flagged by the rules alone (+Inf) breaks a zero budget.
+	if _, ok := operatingPoint([]float64{inf, 3, 2}, []bool{false, true, false}, 0); ok {
+		t.Error("a +Inf negative fit a zero budget")
+	}
+	// With budget for it, the point still places the finite rows.
+	if th, ok := operatingPoint([]float64{inf, 3, 2}, []bool{false, true, false}, 0.5); !ok || th != 2.5 {
+		t.Errorf("got %v %v, want 2.5 true", th, ok)
+	}
+	// When even the top row is a negative over budget, nothing is flagged.
+	if th, ok := operatingPoint([]float64{3, 2}, []bool{false, true}, 0); !ok || th <= 3 {
+		t.Errorf("got %v %v, want above 3 and true", th, ok)
 	}
 }

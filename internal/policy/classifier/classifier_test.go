@@ -627,3 +627,44 @@ func TestWordPathsAgree(t *testing.T) {
 func sortVector(v Vector) {
 	slices.SortFunc(v, func(a, b Feature) int { return int(a.Index) - int(b.Index) })
 }
+
+// TestRulePower checks that the rule power survives the model file and
+// tempers weak rule scores more than strong ones.
+func TestRulePower(t *testing.T) {
+	m, err := Train([]Example{{"zorblax quenfit", true}, {"garden weather", false}}, nil,
+		TrainConfig{Features: FeatureConfig{Bits: 10, CharMin: 3, CharMax: 3, WordNgrams: 1, Flags: FlagNormalize}, Epochs: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.RulePower != 1 {
+		t.Fatalf("trained model has rule power %v, want 1", m.RulePower)
+	}
+	m.RulePower = 4
+	b, err := m.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := UnmarshalModel(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.RulePower != 4 {
+		t.Fatalf("read rule power %v, want 4", got.RulePower)
+	}
+	if s := got.Combine(0.97, 0); s < 0.85 {
+		t.Errorf("strong rule score 0.97 combines to %.3f, want it to stand", s)
+	}
+	if s := got.Combine(0.75, 0); s > 0.35 {
+		t.Errorf("weak rule score 0.75 combines to %.3f, want it tempered", s)
+	}
+	if s := got.Combine(0, 0.8); s != 0.8 {
+		t.Errorf("model alone combines to %.3f, want 0.8", s)
+	}
+	m.RulePower = 0.5
+	if b, err = m.MarshalBinary(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := UnmarshalModel(b); err == nil {
+		t.Error("a rule power below 1 was accepted")
+	}
+}

@@ -25,7 +25,7 @@ type Assessment struct {
 	// ModelStart and ModelEnd its byte span; all zero without a model.
 	ModelScore           float64
 	ModelStart, ModelEnd int
-	// Score is 1 - (1-Heuristic)(1-ModelScore).
+	// Score is Heuristic without a model, else Model.Combine of both.
 	Score float64
 }
 
@@ -41,10 +41,11 @@ func (h *Hybrid) assess(in detect.Input, useModel bool) Assessment {
 		a.Matches = h.Rules.MatchInput(in)
 		a.Heuristic = Combine(a.Matches)
 	}
+	a.Score = a.Heuristic
 	if useModel && h.Model != nil {
 		a.ModelScore, a.ModelStart, a.ModelEnd = h.Model.ScoreGated(in, h.Window, h.MaxWindows, h.Gate)
+		a.Score = h.Model.Combine(a.Heuristic, a.ModelScore)
 	}
-	a.Score = 1 - (1-a.Heuristic)*(1-a.ModelScore)
 	return a
 }
 

@@ -23,6 +23,22 @@ type Model struct {
 	Bias    float32
 	// PlattA and PlattB calibrate the margin; A=-1, B=0 is the plain sigmoid.
 	PlattA, PlattB float32
+	// RulePower tempers the detector's rule score before its noisy-OR with
+	// the model's: the rule score counts as rule^RulePower. tools/train
+	// fits it with the operating point, so a noisy lexicon's weak hits
+	// need the model's agreement while its strong ones still flag alone.
+	// Files before version 3 have none and read as 1.
+	RulePower float32
+}
+
+// Combine is the detector's score for a text whose rules score rule and
+// whose best window the model scores p: their noisy-OR, with the rule
+// score tempered by RulePower.
+func (m *Model) Combine(rule, p float64) float64 {
+	if m.RulePower != 1 && rule > 0 {
+		rule = math.Pow(rule, float64(m.RulePower))
+	}
+	return 1 - (1-rule)*(1-p)
 }
 
 // Margin is the raw linear score w·x + b.
@@ -63,12 +79,13 @@ func sigmoid(z float64) float64 {
 }
 
 // The file format is gzip over: magic, the FeatureConfig bytes (four in
-// version 1, five with Flags in version 2), bias,
-// Platt A and B as little-endian float32, the count of non-zero weights as a
+// version 1, five with Flags from version 2), bias,
+// Platt A and B (and RulePower from version 3) as little-endian float32, the count of non-zero weights as a
 // uvarint, then each non-zero weight as a uvarint index delta and a float32.
 var (
 	modelMagicV1 = []byte("CLDTLR\x00\x01")
-	modelMagic   = []byte("CLDTLR\x00\x02")
+	modelMagicV2 = []byte("CLDTLR\x00\x02")
+	modelMagic   = []byte("CLDTLR\x00\x03")
 )
 
 // ErrBadModel is returned for a model file that cannot be decoded.
@@ -92,6 +109,7 @@ func (m *Model) WriteTo(w io.Writer, pruneBelow float32) error {
 		bw.Write(modelMagic)
 		bw.Write([]byte{m.Features.Bits, m.Features.CharMin, m.Features.CharMax, m.Features.WordNgrams, m.Features.Flags})
 	}
+	version3 := m.Features.Flags != 0
 	var buf [binary.MaxVarintLen64]byte
 	putF32 := func(f float32) {
 		binary.LittleEndian.PutUint32(buf[:4], math.Float32bits(f))
@@ -100,6 +118,9 @@ func (m *Model) WriteTo(w io.Writer, pruneBelow float32) error {
 	putF32(m.Bias)
 	putF32(m.PlattA)
 	putF32(m.PlattB)
+	if version3 {
+		putF32(m.RulePower)
+	}
 	nnz := 0
 	for _, x := range m.Weights {
 		if x != 0 && abs32(x) >= pruneBelow {
@@ -147,14 +168,16 @@ func ReadModel(r io.Reader) (*Model, error) {
 	if _, err := io.ReadFull(br, magic); err != nil {
 		return nil, fmt.Errorf("read model header: %w: %v", ErrBadModel, err)
 	}
-	nfeat := 4
+	nfeat, nfloat := 4, 3
 	switch {
 	case bytes.Equal(magic, modelMagic):
+		nfeat, nfloat = 5, 4
+	case bytes.Equal(magic, modelMagicV2):
 		nfeat = 5
 	case !bytes.Equal(magic, modelMagicV1):
 		return nil, fmt.Errorf("read model: %w: wrong magic", ErrBadModel)
 	}
-	head := make([]byte, nfeat+12)
+	head := make([]byte, nfeat+4*nfloat)
 	if _, err := io.ReadFull(br, head); err != nil {
 		return nil, fmt.Errorf("read model header: %w: %v", ErrBadModel, err)
 	}
@@ -167,9 +190,15 @@ func ReadModel(r io.Reader) (*Model, error) {
 		return nil, fmt.Errorf("read model: %w: feature config %+v", ErrBadModel, m.Features)
 	}
 	f32 := func(b []byte) float32 { return math.Float32frombits(binary.LittleEndian.Uint32(b)) }
-	m.Bias, m.PlattA, m.PlattB = f32(p[4:]), f32(p[8:]), f32(p[12:])
+	m.Bias, m.PlattA, m.PlattB, m.RulePower = f32(p[4:]), f32(p[8:]), f32(p[12:]), 1
+	if nfloat == 4 {
+		m.RulePower = f32(p[16:])
+	}
 	if !finite(m.Bias) || !finite(m.PlattA) || !finite(m.PlattB) {
 		return nil, fmt.Errorf("read model: %w: non-finite parameter", ErrBadModel)
+	}
+	if !(m.RulePower >= 1 && m.RulePower <= 64) {
+		return nil, fmt.Errorf("read model: %w: rule power %v outside 1 to 64", ErrBadModel, m.RulePower)
 	}
 	size := 1 << m.Features.Bits
 	nnz, err := binary.ReadUvarint(br)

@@ -29,6 +29,10 @@ type TrainConfig struct {
 	BalanceClasses bool `json:"balance_classes"`
 	// PruneBelow drops smaller weights when the model is written.
 	PruneBelow float32 `json:"prune_below"`
+	// NBScale scales every feature by its naive-Bayes log-count ratio
+	// before fitting (as in NBSVM) and folds the ratios into the weights,
+	// so the model file and scoring are unchanged.
+	NBScale bool `json:"nb_scale,omitempty"`
 }
 
 // DefaultTrainConfig returns the settings used by tools/train.
@@ -86,6 +90,17 @@ func Train(train, calib []Example, cfg TrainConfig) (*Model, error) {
 	for i, e := range train {
 		xs[i] = cfg.Features.Vectorize(e.Text)
 	}
+	var ratio []float64
+	if cfg.NBScale {
+		ratio = nbRatios(xs, train, 1<<cfg.Features.Bits)
+		for i, x := range xs {
+			sx := make(Vector, len(x))
+			for k, f := range x {
+				sx[k] = Feature{Index: f.Index, Value: f.Value * float32(ratio[f.Index])}
+			}
+			xs[i] = sx
+		}
+	}
 	wPos, wNeg := 1.0, 1.0
 	if cfg.BalanceClasses {
 		wPos = float64(len(train)) / (2 * float64(pos))
@@ -130,8 +145,11 @@ func Train(train, calib []Example, cfg TrainConfig) (*Model, error) {
 			bias -= eta * g
 		}
 	}
-	m := &Model{Features: cfg.Features, Weights: make([]float32, len(v)), Bias: float32(bias), PlattA: -1}
+	m := &Model{Features: cfg.Features, Weights: make([]float32, len(v)), Bias: float32(bias), PlattA: -1, RulePower: 1}
 	for k, x := range v {
+		if ratio != nil {
+			x *= ratio[k]
+		}
 		m.Weights[k] = float32(scale * x)
 	}
 	if len(calib) > 0 {
@@ -146,6 +164,35 @@ func Train(train, calib []Example, cfg TrainConfig) (*Model, error) {
 		}
 	}
 	return m, nil
+}
+
+// nbRatios returns each bucket's log-count ratio: the log of its share of
+// the positives' feature mass over its share of the negatives', with
+// add-one smoothing.
+func nbRatios(xs []Vector, train []Example, size int) []float64 {
+	p, q := make([]float64, size), make([]float64, size)
+	for k := range p {
+		p[k], q[k] = 1, 1
+	}
+	for i, x := range xs {
+		acc := q
+		if train[i].Label {
+			acc = p
+		}
+		for _, f := range x {
+			acc[f.Index] += math.Abs(float64(f.Value))
+		}
+	}
+	var sp, sq float64
+	for k := range p {
+		sp += p[k]
+		sq += q[k]
+	}
+	r := make([]float64, size)
+	for k := range r {
+		r[k] = math.Log((p[k] / sp) / (q[k] / sq))
+	}
+	return r
 }
 
 // FitPlatt fits P(y=1|f) = 1/(1+exp(A*f+B)) by Newton's method with Platt's

@@ -78,6 +78,12 @@ func newEmbedded(id string, lexicon []byte, p detect.Params) (*Detector, error) 
 	return d, nil
 }
 
+// modelWindow is the window the models score, in bytes: toxic and sexual
+// training texts are short (a median of 60 to 160 characters, nine in ten
+// under 450), and one insult inside a long message must not be diluted by
+// the rest of it.
+const modelWindow = 256
+
 // tokensKey memoizes a text's tokens for the two lexicon detectors.
 var tokensKey = new(int)
 
@@ -156,12 +162,15 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 		kept = append(kept, m)
 	}
 	score := Score(kept, words)
+	// Without the model (none embedded, use_model off, or its entity not
+	// wanted) the lexicon's score stands alone.
 	var modelScore float64
 	var mStart, mEnd int
+	combined := score
 	if d.model != nil && (d.entities == nil || d.entities[modelEntity[d.id]]) {
-		modelScore, mStart, mEnd = d.model.ScoreGated(in, classifier.DefaultWindow, 16, d.gate)
+		modelScore, mStart, mEnd = d.model.ScoreGated(in, modelWindow, 64, d.gate)
+		combined = d.model.Combine(score, modelScore)
 	}
-	combined := 1 - (1-score)*(1-modelScore)
 	if combined < d.threshold {
 		return nil
 	}
