@@ -8,9 +8,24 @@ import "github.com/claudit/claudit/internal/policy/detect"
 // with its operating point set so that nearly all of them pass. A window the
 // gate keeps closed is not featurized for the full models, which is what
 // makes ordinary chat cheap to scan.
+//
+// The gate looks at a text in windows of GateWindow bytes, once per scan
+// whatever the models' own windows: a model window is open when any gate
+// window overlapping it is, so one hostile sentence in a long message opens
+// the window around it.
 type Gate struct {
 	// Model's bias is shifted so that a margin of 0 is the operating point.
 	Model *Model
+}
+
+// GateWindow is the size in bytes of the windows the gate decides on.
+const GateWindow = 256
+
+// gateState is one scan's gate decisions, computed as windows are asked for.
+type gateState struct {
+	spans []span
+	// state is 0 until decided, then 1 closed or 2 open.
+	state []uint8
 }
 
 // Open reports whether in.Text[start:end] may be positive for any of the
@@ -19,5 +34,38 @@ func (g *Gate) Open(in detect.Input, start, end int) bool {
 	if g == nil || g.Model == nil {
 		return true
 	}
-	return g.Model.Margin(g.Model.Features.vectorOf(in, start, end)) >= 0
+	st := detect.Memoize(in, g, func() *gateState {
+		ws := windows(in.Text, GateWindow)
+		return &gateState{spans: ws, state: make([]uint8, len(ws))}
+	})
+	for i, w := range st.spans {
+		if w.end <= start || w.start >= end {
+			if w.start >= end {
+				break
+			}
+			continue
+		}
+		if st.state[i] == 0 {
+			st.state[i] = 1
+			if g.margin(in.Text[w.start:w.end]) >= 0 {
+				st.state[i] = 2
+			}
+		}
+		if st.state[i] == 2 {
+			return true
+		}
+	}
+	return false
+}
+
+// margin is the gate model's margin of text, featurized into pooled storage.
+func (g *Gate) margin(text string) float64 {
+	buf := vectorPool.Get().(*Vector)
+	v := g.Model.Features.appendVector(*buf, text)
+	x := g.Model.Margin(v)
+	if cap(v) > cap(*buf) {
+		*buf = v[:0]
+	}
+	vectorPool.Put(buf)
+	return x
 }
