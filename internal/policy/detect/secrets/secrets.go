@@ -14,9 +14,12 @@
 // JSON strings or base64-encoded; URLs and ADO.NET connection strings with
 // passwords; generic `password=`/`secret:` assignments and token-like values
 // next to a credential word ("acme SECRET 9f2c...", "ACME_TOKEN=..."), gated
-// by entropy, required character classes and a placeholder list; passwords
-// on command lines, in .netrc, web.config and .NET/PowerShell code; password
-// hashes; and provider tokens with a distinctive prefix that gitleaks lacks.
+// by entropy, required character classes and a placeholder list; values
+// after upper-case labels; random-looking tokens under any key where the
+// value is data (quoted, NAME=value, alone on a YAML line); quoted secrets
+// with punctuation; unsigned JWTs; passwords on command lines, in .netrc,
+// web.config and .NET/PowerShell code; password hashes; and provider tokens
+// with a distinctive prefix that gitleaks lacks.
 // The Entity of a finding is the rule id; its span is the secret itself and
 // its excerpt is always redacted.
 package secrets
@@ -24,6 +27,7 @@ package secrets
 import (
 	"context"
 	_ "embed"
+	"encoding/base64"
 	"fmt"
 	"math"
 	"regexp/syntax"
@@ -67,11 +71,19 @@ type rule struct {
 	// placeholders is set when the secret is a free-form value (generic
 	// rules, curl headers): the placeholder list applies to it.
 	placeholders bool
-	// needs lists character classes the secret must hold (letter, digit,
-	// lower, upper), for rules whose context alone is loose.
-	needs []string
-	// own marks rules from data/rules.yaml, checked against ownGlobal.
-	own        bool
+	// shape is what the secret must look like beyond entropy: character
+	// classes it must hold, for rules whose context alone is loose, and,
+	// for values that must look random rather than like an identifier,
+	// case changes and vowels.
+	shape shape
+	// tokenGate, when above 0, is the least length of a run of token
+	// characters holding the classes of needs that a match must contain:
+	// the regex runs only around such runs, for rules whose keywords are
+	// too common to narrow the search.
+	tokenGate int
+	// shapes are other forms a secret failing entropy or needs may take
+	// and still count (a long letters-only value, say).
+	shapes     []shape
 	allowlists []*glconfig.Allowlist
 	// maxLen bounds the bytes of a match (0: unbounded or too long to
 	// window), and maxKeyword is the longest keyword: together they give
@@ -86,6 +98,64 @@ type rule struct {
 	// holds a keyword occurrence where gate matches, so one where it fails
 	// cannot be part of a match.
 	gate *glregexp.Regexp
+}
+
+// shape is one form a secret may take: classes it must hold (needs) or
+// be made of alone (only), bounds on its length, a minimum entropy, and, to tell
+// random strings from words and identifiers, the least share of adjacent
+// letters that change case and the most share of vowels among letters
+// (random mixed case: about 1/2 and under 1/4; CamelCase identifiers:
+// under 1/3 and about 2/5).
+type shape struct {
+	Needs          []string `yaml:"needs"`
+	Only           []string `yaml:"only"`
+	MinLen         int      `yaml:"min_len"`
+	MaxLen         int      `yaml:"max_len"`
+	Entropy        float64  `yaml:"entropy"`
+	MinCaseChanges float64  `yaml:"min_case_changes"`
+	MaxVowelShare  float64  `yaml:"max_vowel_share"`
+}
+
+// caseChanges returns the share of adjacent ASCII letter pairs in s (digits
+// and symbols between them skipped) whose case differs: about a half in a
+// random mixed-case string, under a fifth in a CamelCase identifier.
+func caseChanges(s string) float64 {
+	pairs, changes := 0, 0
+	prev := byte(0)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			continue
+		}
+		if prev != 0 {
+			pairs++
+			if prev&0x20 != c&0x20 {
+				changes++
+			}
+		}
+		prev = c
+	}
+	if pairs == 0 {
+		return 0
+	}
+	return float64(changes) / float64(pairs)
+}
+
+// fits reports whether secret takes the shape.
+func (s shape) fits(secret string) bool {
+	if len(secret) < s.MinLen || s.MaxLen > 0 && len(secret) > s.MaxLen || s.Entropy > 0 && shannon(secret) <= s.Entropy || !hasClasses(secret, s.Needs) {
+		return false
+	}
+	if s.MinCaseChanges > 0 && caseChanges(secret) < s.MinCaseChanges ||
+		s.MaxVowelShare > 0 && vowelShare(secret) > s.MaxVowelShare {
+		return false
+	}
+	if len(s.Only) == 0 {
+		return true
+	}
+	return !strings.ContainsFunc(secret, func(c rune) bool {
+		return !slices.ContainsFunc(s.Only, func(class string) bool { return charClasses[class](c) })
+	})
 }
 
 // withBounds fills r's window bounds from its regex and keywords.
@@ -290,11 +360,10 @@ const maxWindowedMatch = 1024
 
 // ruleSet is the compiled, shared, read-only rule data.
 type ruleSet struct {
-	rules  []rule
-	global []*glconfig.Allowlist
-	// ownGlobal is global for data/rules.yaml's rules: without gitleaks'
-	// global stop words when rules.yaml sets global_stop_words: false.
-	ownGlobal    []*glconfig.Allowlist
+	rules []rule
+	// global is gitleaks' global allowlist, without its stop words when
+	// data/rules.yaml sets global_stop_words: false.
+	global       []*glconfig.Allowlist
 	placeholders []string
 	// placeholderValues are whole values that are placeholders ("pass" in
 	// postgres://user:pass@host) but too common as parts of real secrets.
@@ -314,10 +383,18 @@ var loadRules = sync.OnceValues(func() (*ruleSet, error) {
 			Regex        string   `yaml:"regex"`
 			SecretGroup  int      `yaml:"secret_group"`
 			SecretGroups []int    `yaml:"secret_groups"`
-			Entropy      float64  `yaml:"entropy"`
 			Keywords     []string `yaml:"keywords"`
 			Generic      bool     `yaml:"generic"`
-			Needs        []string `yaml:"needs"`
+			// The shape's fields (entropy, needs, min_case_changes...)
+			// sit on the rule itself.
+			shape     `yaml:",inline"`
+			Shapes    []shape `yaml:"shapes"`
+			TokenGate int     `yaml:"token_gate"`
+			// Allow and AllowMatch are regexes that drop a finding when
+			// they match its secret or its whole match (as gitleaks'
+			// rule allowlists with regexTarget secret or match).
+			Allow      []string `yaml:"allow"`
+			AllowMatch []string `yaml:"allow_match"`
 		} `yaml:"rules"`
 		PlaceholderRules  []string `yaml:"placeholder_rules"`
 		GlobalStopWords   *bool    `yaml:"global_stop_words"`
@@ -327,9 +404,8 @@ var loadRules = sync.OnceValues(func() (*ruleSet, error) {
 	if err := yaml.Unmarshal(extraRulesYAML, &extra); err != nil {
 		return nil, fmt.Errorf("secrets: parse data/rules.yaml: %w", err)
 	}
-	rs.ownGlobal = rs.global
 	if extra.GlobalStopWords != nil && !*extra.GlobalStopWords {
-		if rs.ownGlobal, err = withoutStopWords(gl.Allowlists); err != nil {
+		if rs.global, err = withoutStopWords(gl.Allowlists); err != nil {
 			return nil, err
 		}
 	}
@@ -359,14 +435,39 @@ var loadRules = sync.OnceValues(func() (*ruleSet, error) {
 		for i, k := range r.Keywords {
 			kws[i] = strings.ToLower(k)
 		}
-		for _, c := range r.Needs {
+		classes := append(slices.Clone(r.Needs), r.Only...)
+		for _, sh := range r.Shapes {
+			classes = append(append(classes, sh.Needs...), sh.Only...)
+		}
+		for _, c := range classes {
 			if _, ok := charClasses[c]; !ok {
-				return nil, fmt.Errorf("secrets: rule %s: unknown class %q in needs", r.ID, c)
+				return nil, fmt.Errorf("secrets: rule %s: unknown character class %q", r.ID, c)
 			}
+		}
+		var allowlists []*glconfig.Allowlist
+		for _, a := range []struct {
+			target   string
+			patterns []string
+		}{{"", r.Allow}, {"match", r.AllowMatch}} {
+			if len(a.patterns) == 0 {
+				continue
+			}
+			list := &glconfig.Allowlist{RegexTarget: a.target}
+			for _, pat := range a.patterns {
+				re, err := compile(pat)
+				if err != nil {
+					return nil, fmt.Errorf("secrets: rule %s: allow: %w", r.ID, err)
+				}
+				list.Regexes = append(list.Regexes, re)
+			}
+			if err := list.Validate(); err != nil {
+				return nil, fmt.Errorf("secrets: rule %s: allow: %w", r.ID, err)
+			}
+			allowlists = append(allowlists, list)
 		}
 		rs.rules = append(rs.rules, rule{id: r.ID, re: re, secretGroup: r.SecretGroup, secretGroups: r.SecretGroups,
 			entropy: r.Entropy, keywords: kws, generic: r.Generic, placeholders: r.Generic,
-			needs: r.Needs, own: true}.withBounds())
+			shape: r.shape, shapes: r.Shapes, tokenGate: r.TokenGate, allowlists: allowlists}.withBounds())
 	}
 	for _, p := range extra.Placeholders {
 		rs.placeholders = append(rs.placeholders, strings.ToLower(p))
@@ -518,10 +619,17 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 	// One flat list of (rule, position) hits, sorted into rule order, keeps
 	// the allocations per text to a few whatever the number of rules hit.
 	var hits [][2]int
+	var tokenGated []int // rules with a token gate already hit: one hit is enough
 	for _, m := range d.kws.Find(in) {
 		for _, i := range d.kwRules[d.keywords[m.Word]] {
 			if g := d.rules[i].gate; gates && g != nil && !g.MatchString(text[m.Start:]) {
 				continue
+			}
+			if d.rules[i].tokenGate > 0 {
+				if slices.Contains(tokenGated, i) {
+					continue
+				}
+				tokenGated = append(tokenGated, i)
 			}
 			hits = append(hits, [2]int{i, m.Start})
 		}
@@ -545,6 +653,13 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 		}
 		r := &d.rules[i]
 		switch {
+		case r.tokenGate > 0:
+			// Keywords as common as "=" say little: run the regex only
+			// on the lines around token-like runs it could report.
+			fits := func(run string) bool { return r.shape.fits(strings.TrimLeft(run, "+/~._-")) }
+			for _, w := range tokenWindows(text, r.tokenGate, fits) {
+				out = append(out, d.detectRule(r, text, w, in.FileName)...)
+			}
 		case r.anchored != nil:
 			out = append(out, d.detectAnchored(r, text, positions, in.FileName)...)
 		case r.maxLen > 0:
@@ -640,13 +755,12 @@ func (d *Detector) finding(r *rule, text string, m []int, fileName string) (dete
 		threshold = d.minEntropy
 	}
 	ent := shannon(secret)
-	if threshold > 0 && ent <= threshold {
+	base := r.shape
+	base.Entropy = threshold
+	if !base.fits(secret) && !slices.ContainsFunc(r.shapes, func(s shape) bool { return s.fits(secret) }) {
 		return detect.Finding{}, false
 	}
-	if !hasClasses(secret, r.needs) {
-		return detect.Finding{}, false
-	}
-	if r.placeholders && d.isPlaceholder(secret) {
+	if r.placeholders && (d.isPlaceholder(secret) || encodedText(secret)) {
 		return detect.Finding{}, false
 	}
 	// A free-form value right before "(" is a function being called.
@@ -658,11 +772,7 @@ func (d *Detector) finding(r *rule, text string, m []int, fileName string) (dete
 		return detect.Finding{}, false
 	}
 	line := lineAround(text, m[0], m[1])
-	global := d.rs.global
-	if r.own {
-		global = d.rs.ownGlobal
-	}
-	if allowed(global, secret, match, line, fileName) || allowed(r.allowlists, secret, match, line, fileName) {
+	if allowed(d.rs.global, secret, match, line, fileName) || allowed(r.allowlists, secret, match, line, fileName) {
 		return detect.Finding{}, false
 	}
 	score := 0.9
@@ -702,6 +812,60 @@ func keywordWindows(text string, positions []int) [][2]int {
 		return start, end
 	})
 }
+
+// tokenWindows returns merged windows around runs of at least minLen
+// token characters (letters, digits, +/_~.-) that fit, as a rule's
+// secret must: from up to 128 bytes before a run (or its line start) to 8
+// bytes after it (or its line end), room for a key, an operator, quotes
+// and base64 padding.
+func tokenWindows(text string, minLen int, fits func(run string) bool) [][2]int {
+	var runs []int
+	for i := 0; i < len(text); {
+		if !isTokenByte(text[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(text) && isTokenByte(text[j]) {
+			j++
+		}
+		if j-i >= minLen && fits(text[i:j]) {
+			runs = append(runs, i, j)
+		}
+		i = j
+	}
+	var out [][2]int
+	for k := 0; k < len(runs); k += 2 {
+		a, b := runs[k], runs[k+1]
+		// A byte beyond a line's newline keeps ^ and $ there off the
+		// window's edges, where detectRule drops matches.
+		start := max(a-128, 0)
+		if ls := strings.LastIndexByte(text[start:a], '\n'); ls >= 0 {
+			start = max(start+ls-1, 0)
+		}
+		end := min(b+8, len(text))
+		if le := strings.IndexByte(text[b:end], '\n'); le >= 0 {
+			end = min(b+le+2, len(text))
+		}
+		if n := len(out); n > 0 && start <= out[n-1][1] {
+			out[n-1][1] = max(out[n-1][1], end)
+			continue
+		}
+		out = append(out, [2]int{start, end})
+	}
+	return out
+}
+
+// isTokenByte reports whether c can be part of a token-like value.
+func isTokenByte(c byte) bool { return tokenBytes[c] }
+
+// tokenBytes holds the bytes of token-like values: letters, digits and +/_~.-.
+var tokenBytes = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = isWordByte(byte(c)) || strings.IndexByte("+/~.-", byte(c)) >= 0
+	}
+	return t
+}()
 
 // mergedWindows sorts positions and returns the windows bounds gives them,
 // merging windows that overlap or touch.
@@ -754,6 +918,55 @@ var charClasses = map[string]func(rune) bool{
 	"digit":  func(c rune) bool { return c >= '0' && c <= '9' },
 	"lower":  func(c rune) bool { return c >= 'a' && c <= 'z' },
 	"upper":  func(c rune) bool { return c >= 'A' && c <= 'Z' },
+}
+
+// encodedText reports whether s is base64 that decodes to prose (words
+// and spaces), as in an encoded prompt: a credential has no spaces.
+func encodedText(s string) bool {
+	if len(s) < 16 {
+		return false
+	}
+	var b []byte
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+		if d, err := enc.DecodeString(s); err == nil {
+			b = d
+			break
+		}
+	}
+	if b == nil || !utf8.Valid(b) {
+		return false
+	}
+	spaces, prose, n := 0, 0, 0
+	for _, r := range string(b) {
+		n++
+		switch {
+		case r == ' ':
+			spaces++
+			prose++
+		case unicode.IsLetter(r) || unicode.IsPunct(r) || unicode.IsDigit(r):
+			prose++
+		}
+	}
+	return spaces >= 2 && float64(prose) >= 0.9*float64(n)
+}
+
+// vowelShare returns the share of a, e, i, o, u among the ASCII letters of s.
+func vowelShare(s string) float64 {
+	letters, vowels := 0, 0
+	for i := 0; i < len(s); i++ {
+		c := s[i] | 0x20
+		if c < 'a' || c > 'z' {
+			continue
+		}
+		letters++
+		if strings.IndexByte("aeiou", c) >= 0 {
+			vowels++
+		}
+	}
+	if letters == 0 {
+		return 0
+	}
+	return float64(vowels) / float64(letters)
 }
 
 // hasClasses reports whether s holds a character of every class in needs.

@@ -304,3 +304,45 @@ func TestWithoutStopWords(t *testing.T) {
 		t.Error("without stop words the global regexes no longer apply")
 	}
 }
+
+// TestTokenGateKeepsEveryFinding checks that running a token-gated rule
+// only around token-like runs finds what running it on the whole text does.
+func TestTokenGateKeepsEveryFinding(t *testing.T) {
+	d := newDetector(t, detect.Params{"rules": []any{"high-entropy-assignment"}}).(*Detector)
+	if d.rules[0].tokenGate == 0 {
+		t.Fatal("high-entropy-assignment has no token gate")
+	}
+	plain := *d
+	plain.rules = slices.Clone(d.rules)
+	plain.rules[0].tokenGate = 0
+	r := rand.New(rand.NewPCG(5, 5))
+	pieces := []string{
+		"acme", "db_host", "- ", "export ", " ", "  ", "\t", "\n", "\r\n", "=", ": ", " = ", ":=", "=>", "\"", "'", "`", ",", ";", "{", "}", "[",
+		fake("", 24, alnum), fake("", 40, alnum), fake("", 30, alnum+"+/") + "==", "sha512-", "id", "v.Op", "the report is due",
+	}
+	keys := []string{"acme", "db_host", "- acme", "export ACME", "\"acme\"", "v.Op", "id"}
+	ops := []string{"=", ": ", " = ", ":=", "=>", " "}
+	quotes := []string{"", "\"", "'", "`"}
+	found := 0
+	for range 3000 {
+		var b strings.Builder
+		for range 1 + r.IntN(8) {
+			if r.IntN(3) == 0 {
+				b.WriteString(pieces[r.IntN(len(pieces))])
+				continue
+			}
+			q := quotes[r.IntN(len(quotes))]
+			b.WriteString(keys[r.IntN(len(keys))] + ops[r.IntN(len(ops))] + q + fake("", 20+r.IntN(30), alnum) + q)
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		in := detect.Input{Text: b.String()}
+		got, want := d.Detect(context.Background(), in), plain.Detect(context.Background(), in)
+		found += len(want)
+		if !slices.Equal(got, want) {
+			t.Fatalf("%q:\nwith token gate %+v\n        without %+v", in.Text, got, want)
+		}
+	}
+	if found < 300 {
+		t.Fatalf("only %d findings: the generated texts no longer exercise the rule", found)
+	}
+}
