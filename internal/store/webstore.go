@@ -40,6 +40,25 @@ type WebSession struct {
 	ExpiresAt  time.Time
 }
 
+// APIToken is a personal API token: a bearer credential for the JSON API
+// that acts for its account with at most Role. Hash is the SHA-256 of the
+// token, which is shown once when created and never stored.
+type APIToken struct {
+	ID        int64  `json:"id"`
+	AccountID int64  `json:"account_id"`
+	Email     string `json:"email"` // the owner's, when read back
+	Name      string `json:"name"`
+	// Prefix is the token's first characters, to tell tokens apart.
+	Prefix     string    `json:"prefix"`
+	Hash       string    `json:"-"`
+	Role       string    `json:"role"`
+	CreatedAt  time.Time `json:"created_at"`
+	ExpiresAt  time.Time `json:"expires_at"`
+	LastUsedAt time.Time `json:"last_used_at,omitzero"`
+	// RevokedAt is when the token was revoked; zero while it is not.
+	RevokedAt time.Time `json:"revoked_at,omitzero"`
+}
+
 // AuditEntry records who did or viewed what in the dashboard or API.
 type AuditEntry struct {
 	ID        int64     `json:"id"`
@@ -175,6 +194,20 @@ type WebStore interface {
 	// PruneLoginThrottles forgets keys whose last failure and lock both
 	// ended before t.
 	PruneLoginThrottles(ctx context.Context, t time.Time) (int64, error)
+
+	// CreateAPIToken stores a token and sets its ID and CreatedAt.
+	CreateAPIToken(ctx context.Context, t *APIToken) error
+	// APITokenByHash reads a token, revoked and expired ones too, by the
+	// SHA-256 of its text; ErrNotFound when there is none.
+	APITokenByHash(ctx context.Context, hash string) (*APIToken, error)
+	// APIToken reads a token by id.
+	APIToken(ctx context.Context, id int64) (*APIToken, error)
+	// APITokens lists the tokens of one account (0: of every account), newest first.
+	APITokens(ctx context.Context, accountID int64) ([]APIToken, error)
+	// TouchAPIToken records a use of the token at t.
+	TouchAPIToken(ctx context.Context, id int64, t time.Time) error
+	// RevokeAPIToken revokes a token at t; revoking it again keeps the first time.
+	RevokeAPIToken(ctx context.Context, id int64, t time.Time) error
 
 	AppendAudit(ctx context.Context, e *AuditEntry) error
 	AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error)

@@ -47,10 +47,21 @@ func roleRank(role string) int {
 	return 0
 }
 
-// identity is the signed-in account of a request.
+// identity is the signed-in account of a request: through a browser
+// session, or through a personal API token (Session nil, Token set, and
+// Account.Role the lower of the token's and the account's).
 type identity struct {
 	Account *store.Account
 	Session *store.WebSession
+	Token   *store.APIToken
+}
+
+// csrf is the session's CSRF token; a bearer token has none and needs none.
+func (id *identity) csrf() string {
+	if id == nil || id.Session == nil {
+		return ""
+	}
+	return id.Session.CSRFToken
 }
 
 func (id *identity) can(role string) bool {
@@ -183,13 +194,19 @@ func (s *Server) requirePage(role string, h http.HandlerFunc) http.Handler {
 	})
 }
 
-// requireAPI guards an API endpoint: 401 without a session, 403 for a
-// role too low or a state change without the X-CSRF-Token header.
+// requireAPI guards an API endpoint: 401 without a session or a valid
+// bearer token, 403 for a role too low or a session's state change without
+// the X-CSRF-Token header. A request with a token is audited whatever its
+// outcome, and needs no CSRF token: no browser sends it on its own.
 func (s *Server) requireAPI(role string, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" {
+			s.serveWithToken(w, r, role, h)
+			return
+		}
 		id := s.authenticate(r)
 		if id == nil {
-			writeError(w, http.StatusUnauthorized, "not signed in: POST /login first and send the claudit_session cookie")
+			writeError(w, http.StatusUnauthorized, "not signed in: send Authorization: Bearer <API token>, or POST /login first and send the claudit_session cookie")
 			return
 		}
 		if isUnsafe(r.Method) && !s.checkCSRF(r, id) {

@@ -502,5 +502,5 @@ func (s *Server) apiUser(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
 	id := identityFrom(r)
-	writeJSON(w, http.StatusOK, map[string]any{"account": id.Account, "csrf_token": id.Session.CSRFToken, "redacted": id.redacted()})
+	writeJSON(w, http.StatusOK, map[string]any{"account": id.Account, "csrf_token": id.csrf(), "token": id.Token, "redacted": id.redacted()})
 }

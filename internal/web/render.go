@@ -100,7 +100,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		return
 	}
 	if id := identityFrom(r); id != nil && p.Me == nil {
-		p.Me, p.CSRF, p.Redacted = id.Account, id.Session.CSRFToken, id.redacted()
+		p.Me, p.CSRF, p.Redacted = id.Account, id.csrf(), id.redacted()
 	}
 	if p.Flash == "" {
 		p.Flash = s.takeFlash(w, r)
@@ -126,7 +126,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, id *identity, status int, msg string) {
 	p := &pageData{Title: http.StatusText(status), Error: msg}
 	if id != nil {
-		p.Me, p.CSRF, p.Redacted = id.Account, id.Session.CSRFToken, id.redacted()
+		p.Me, p.CSRF, p.Redacted = id.Account, id.csrf(), id.redacted()
 	}
 	s.render(w, r, status, "status.html", p)
 }

@@ -192,6 +192,9 @@ func (s *Server) routes() http.Handler {
 	page("POST /accounts", store.RoleAdmin, s.accountCreateSubmit)
 	page("POST /accounts/{id}", store.RoleAdmin, s.accountEditSubmit)
 	page("POST /lockouts/lift", store.RoleAdmin, s.unlockSubmit)
+	page("GET /tokens", store.RoleViewer, s.tokensPage)
+	page("POST /tokens", store.RoleViewer, s.tokenCreateSubmit)
+	page("POST /tokens/{id}/revoke", store.RoleViewer, s.tokenRevokeSubmit)
 
 	// JSON API.
 	api := func(pattern string, role string, h http.HandlerFunc) { mux.Handle(pattern, s.requireAPI(role, h)) }
@@ -236,6 +239,9 @@ func (s *Server) routes() http.Handler {
 	api("GET /api/v1/accounts", store.RoleAdmin, s.apiAccounts)
 	api("GET /api/v1/lockouts", store.RoleAdmin, s.apiLockouts)
 	api("DELETE /api/v1/lockouts/{key}", store.RoleAdmin, s.apiUnlock)
+	api("GET /api/v1/tokens", store.RoleViewer, s.apiTokens)
+	api("POST /api/v1/tokens", store.RoleViewer, s.apiTokenCreate)
+	api("DELETE /api/v1/tokens/{id}", store.RoleViewer, s.apiTokenRevoke)
 	mux.Handle("/api/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such API endpoint: see docs/API.md")
 	}))

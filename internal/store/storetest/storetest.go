@@ -4,6 +4,7 @@ package storetest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -30,6 +31,7 @@ func Run(t *testing.T, open Opener) {
 		{"FullTextSearchIsSafe", testFullText},
 		{"SearchMatchesWildcardsLiterally", testSearchWildcards},
 		{"LoginThrottleCountsEveryFailure", testLoginThrottle},
+		{"APITokens", testAPITokens},
 		{"AccessEvents", testAccessEvents},
 		{"BackfillClaims", testBackfillClaims},
 		{"Evaluations", testEvaluations},
@@ -463,6 +465,68 @@ func testLoginThrottle(t *testing.T, s store.Store) {
 	}
 	if got, _ := ws.LoginThrottles(ctx, []string{key, "ip:192.0.2.1"}); len(got) != 1 || got[0].Key != key {
 		t.Fatalf("after pruning: %+v", got)
+	}
+}
+
+// testAPITokens stores tokens by hash, reads them back with their owner,
+// lists them per account, records use and keeps the first revocation.
+func testAPITokens(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	ws, ok := s.(store.WebStore)
+	if !ok {
+		t.Skipf("%s backend has no accounts", s.Backend())
+	}
+	ana := &store.Account{Email: "ana@example.com", Role: store.RoleAnalyst, PasswordHash: "x"}
+	bo := &store.Account{Email: "bo@example.com", Role: store.RoleAdmin, PasswordHash: "x"}
+	for _, a := range []*store.Account{ana, bo} {
+		if err := ws.CreateAccount(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	siem := &store.APIToken{AccountID: ana.ID, Name: "siem", Prefix: "claudit_ab", Hash: "h1", Role: store.RoleViewer,
+		CreatedAt: t0, ExpiresAt: t0.Add(90 * 24 * time.Hour)}
+	if err := ws.CreateAPIToken(ctx, siem); err != nil || siem.ID == 0 {
+		t.Fatalf("create: %+v %v", siem, err)
+	}
+	other := &store.APIToken{AccountID: bo.ID, Name: "soar", Prefix: "claudit_cd", Hash: "h2", Role: store.RoleAdmin, CreatedAt: t0.Add(time.Second)}
+	if err := ws.CreateAPIToken(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	if err := ws.CreateAPIToken(ctx, &store.APIToken{AccountID: bo.ID, Name: "dup", Hash: "h2", Role: store.RoleViewer}); !errors.Is(err, store.ErrExists) {
+		t.Fatalf("same hash twice: %v, want ErrExists", err)
+	}
+	got, err := ws.APITokenByHash(ctx, "h1")
+	if err != nil || got.ID != siem.ID || got.Email != ana.Email || got.Role != store.RoleViewer || got.Name != "siem" ||
+		!got.CreatedAt.Equal(t0) || !got.ExpiresAt.Equal(siem.ExpiresAt) || !got.LastUsedAt.IsZero() || !got.RevokedAt.IsZero() {
+		t.Fatalf("by hash: %+v %v", got, err)
+	}
+	if got, err := ws.APIToken(ctx, other.ID); err != nil || !got.ExpiresAt.IsZero() || got.Email != bo.Email {
+		t.Fatalf("by id: %+v %v", got, err)
+	}
+	if _, err := ws.APITokenByHash(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown hash: %v", err)
+	}
+	if list, err := ws.APITokens(ctx, ana.ID); err != nil || len(list) != 1 || list[0].ID != siem.ID {
+		t.Fatalf("ana's tokens: %+v %v", list, err)
+	}
+	if list, err := ws.APITokens(ctx, 0); err != nil || len(list) != 2 || list[0].ID != other.ID {
+		t.Fatalf("all tokens, newest first: %+v %v", list, err)
+	}
+	if err := ws.TouchAPIToken(ctx, siem.ID, t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := ws.RevokeAPIToken(ctx, siem.ID, t0.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := ws.RevokeAPIToken(ctx, siem.ID, t0.Add(3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	got, err = ws.APITokenByHash(ctx, "h1")
+	if err != nil || !got.LastUsedAt.Equal(t0.Add(time.Hour)) || !got.RevokedAt.Equal(t0.Add(2*time.Hour)) {
+		t.Fatalf("after use and revocation: %+v %v", got, err)
+	}
+	if err := ws.RevokeAPIToken(ctx, 999999, t0); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("revoke unknown: %v", err)
 	}
 }
 
