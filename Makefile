@@ -9,23 +9,19 @@ demo:
 build:
 	$(GO) build -o claudit ./cmd/claudit
 
+# go test ./..., then the race detector, then a one-line summary of what ran
+# and what was skipped and why (.ci/test).
 test: fmt-check vet
-	$(GO) test -count=1 ./...
-	@$(MAKE) --no-print-directory race
+	@GO="$(GO)" RACE_PKGS="$(RACE_PKGS)" ./.ci/test unit race
 
 # The race detector over the packages that run goroutines against shared
-# state (sync, backfill, stores, client, outbox, serve); it needs cgo and a
-# C compiler, and says so when there is none (CLAUDIT_REQUIRE_RACE=1 makes
-# that an error, as in CI).
+# state (sync, backfill, stores, client, outbox, serve, evaluation), with
+# -short: tests that start processes or only move volume run in the unit
+# pass. It needs cgo and a C compiler, and says so when there is none
+# (CLAUDIT_REQUIRE_RACE=1 makes that an error, as in CI).
 RACE_PKGS = ./internal/ingest/ ./internal/store/... ./internal/compliance/ ./internal/alert/... ./internal/app/... ./internal/evaluate/
 race:
-	@if [ "$$($(GO) env CGO_ENABLED)" = 1 ] && command -v "$$($(GO) env CC)" >/dev/null 2>&1; then \
-	  echo "$(GO) test -race $(RACE_PKGS)"; $(GO) test -race -count=1 $(RACE_PKGS); \
-	elif [ -n "$$CLAUDIT_REQUIRE_RACE" ]; then \
-	  echo "race: no C compiler for cgo, and CLAUDIT_REQUIRE_RACE is set"; exit 1; \
-	else \
-	  echo "race: skipped, the race detector needs cgo and a C compiler"; \
-	fi
+	@GO="$(GO)" RACE_PKGS="$(RACE_PKGS)" ./.ci/test race
 
 # Rebuild every embedded model from ../shared (SHARED=dir to point elsewhere):
 # the same data gives the same bytes; each manifest records data, seed and

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/claudit/claudit/internal/store"
+	"github.com/claudit/claudit/internal/testenv"
 	"github.com/claudit/claudit/internal/web/webtest"
 )
 
@@ -28,11 +30,10 @@ const chromiumPath = "/usr/bin/chromium"
 func browserCtx(t *testing.T) context.Context {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CLAUDIT_REQUIRE_CHROMIUM") == "1" {
-			t.Fatalf("CI requires Chromium at %s: %v", chromiumPath, err)
-		}
-		t.Skipf("browser tests need Chromium at %s (apt-get update && apt-get install -y chromium): %v", chromiumPath, err)
+		testenv.Skip(t, testenv.Browser, "no chromium",
+			fmt.Sprintf("browser tests need Chromium at %s (apt-get update && apt-get install -y chromium): %v", chromiumPath, err))
 	}
+	testenv.Ran(t, testenv.Browser)
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath),
 		chromedp.Headless,
