@@ -26,6 +26,9 @@ func walk(t *testing.T, c *compliance.Client, q compliance.ActivityQuery) []comp
 // TestFeedPaginationLarge walks a feed of more than 50,000 activities in both
 // orders and catches up with before_id, comparing with the ground truth.
 func TestFeedPaginationLarge(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: one goroutine walking 50,000 activities; the run without -short covers it")
+	}
 	s, ts := startSim(t, simulator.Config{Seed: 7, Users: 180, Days: 14})
 	truth := ids(s.Activities())
 	if len(truth) < 50000 {
