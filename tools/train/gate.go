@@ -75,7 +75,20 @@ func trainGate(shared, root string, dry bool, args []string, stdout io.Writer) e
 			}
 		}
 	}
-	fmt.Fprintf(stdout, "gate: %d rows from every category, %d-fold operating point\n", len(pool), folds)
+	// The gate decides on windows of classifier.GateWindow bytes, so it
+	// also learns from the windows of the longer negatives: a fragment of
+	// ordinary text must look as ordinary as the whole.
+	chunks := 0
+	for _, e := range slices.Clone(pool) {
+		if e.Label || len(e.Text) <= classifier.GateWindow {
+			continue
+		}
+		for _, w := range classifier.Windows(e.Text, classifier.GateWindow) {
+			pool = append(pool, classifier.Example{Text: e.Text[w[0]:w[1]]})
+			chunks++
+		}
+	}
+	fmt.Fprintf(stdout, "gate: %d rows from every category (%d of them windows of negatives), %d-fold operating point\n", len(pool), chunks, folds)
 	var posMargins, negMargins []float64
 	for k := range folds {
 		var in, out []classifier.Example

@@ -359,6 +359,18 @@ func logCount(c float32) float64 {
 	return s
 }
 
+// Windows returns the byte ranges [start, end) of the overlapping windows
+// of about size bytes that long texts are scored in (see
+// Model.ScoreWindows and GateWindow).
+func Windows(text string, size int) [][2]int {
+	ws := windows(text, size)
+	out := make([][2]int, len(ws))
+	for i, w := range ws {
+		out[i] = [2]int{w.start, w.end}
+	}
+	return out
+}
+
 // span is a byte range of a text.
 type span struct{ start, end int }
 

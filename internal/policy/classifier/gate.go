@@ -19,7 +19,7 @@ type Gate struct {
 }
 
 // GateWindow is the size in bytes of the windows the gate decides on.
-const GateWindow = 256
+const GateWindow = 512
 
 // gateState is one scan's gate decisions, computed as windows are asked for.
 type gateState struct {
