@@ -335,11 +335,13 @@ func benchCorpus(b *testing.B, e *Engine, corpus []detect.Input) {
 	b.SetBytes(size)
 	b.ReportAllocs()
 	ctx := context.Background()
+	cpu := processCPU()
 	for b.Loop() {
 		for _, m := range corpus {
 			e.Evaluate(ctx, m)
 		}
 	}
+	reportCPU(b, cpu, size)
 }
 
 func BenchmarkEngineLargeMessage(b *testing.B) {
