@@ -257,8 +257,11 @@ func TestIdempotencyKeysUniqueAcrossInstalls(t *testing.T) {
 // row is recorded after the kill, as after kill -9.
 type crashable struct {
 	store.OutboxStore
-	dead    atomic.Bool
+	dead atomic.Bool
+	// renewed, when set, receives a value after each lease renewal; the
+	// renewal waits for it to be taken until done is closed.
 	renewed chan struct{}
+	done    <-chan struct{}
 }
 
 var errDead = errors.New("process killed")
@@ -285,7 +288,7 @@ func (c *crashable) ExtendOutbox(ctx context.Context, ids []int64, worker string
 	if c.renewed != nil {
 		select {
 		case c.renewed <- struct{}{}:
-		default:
+		case <-c.done:
 		}
 	}
 	return err
@@ -379,18 +382,22 @@ func (s *slowSink) Send(ctx context.Context, batch []sink.Delivery) error {
 
 // TestSlowSinkKeepsItsLease: while a sink takes longer than the lease, the
 // worker renews it, so another worker cannot claim and send the same alerts.
+// The other worker tries right after a renewal (the renewal waits for the
+// test to take its signal), so however slow the machine, the lease it meets
+// is a whole lease long; renewals that came late are made good by the next.
 func TestSlowSinkKeepsItsLease(t *testing.T) {
+	t.Parallel()
 	st := openStore(t)
 	queueAlerts(t, st, 3, "x")
-	crash := &crashable{OutboxStore: st, renewed: make(chan struct{}, 1)}
 	slow := &slowSink{started: make(chan struct{}, 1), release: make(chan struct{})}
+	crash := &crashable{OutboxStore: st, renewed: make(chan struct{}), done: slow.release}
 	d := deliverer(nil, slow, "w1")
 	d.Store = crash
-	d.Lease = 900 * time.Millisecond
+	d.Lease = 3 * time.Second
 	done := make(chan error, 1)
 	go func() { _, err := d.DeliverOnce(context.Background()); done <- err }()
 	<-slow.started
-	// Four renewals take longer than one lease.
+	// Four renewals, a third of a lease apart, take longer than one lease.
 	for range 4 {
 		<-crash.renewed
 	}
