@@ -379,6 +379,11 @@ func (p *configParser) policy(n *yaml.Node, field string) (Policy, bool) {
 			pol.Detector, strings.Join(detect.IDs(), ", "))
 		return pol, false
 	}
+	if paramsNode != nil && paramsNode.Kind == yaml.MappingNode {
+		for _, e := range detect.CheckParamsNode(pol.Detector, paramsNode) {
+			p.errs = append(p.errs, &FieldError{File: p.file, Line: e.Line, Field: field + ".params." + e.Field, Msg: e.Msg})
+		}
+	}
 	if len(p.errs) > errsBefore {
 		return pol, false
 	}

@@ -159,6 +159,11 @@ func NewEngine(cfg *Config, opts ...Option) (*Engine, error) {
 		return id
 	}
 	for _, p := range cfg.Policies {
+		// Params edited outside a policy file (the dashboard) are checked
+		// here, disabled policies too, so a typo is refused when made.
+		if err := detect.CheckParams(p.Detector, p.Params); err != nil {
+			return nil, fmt.Errorf("policy %q: %w", p.Name, err)
+		}
 		if !p.Enabled {
 			continue
 		}

@@ -39,7 +39,15 @@ const Entity = "AI_GENERATED"
 //go:embed phrases.txt
 var phrasesTxt []byte
 
+// Params are the policy parameters this detector reads; a policy with any
+// other field, or a value of another type, fails validation.
+type Params struct {
+	Threshold float64  `yaml:"threshold"`
+	Roles     []string `yaml:"roles"`
+}
+
 func init() {
+	detect.RegisterParams(ID, Params{})
 	detect.Register(ID, func(p detect.Params) (detect.Detector, error) { return New(p) })
 }
 

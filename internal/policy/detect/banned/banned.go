@@ -32,7 +32,15 @@ const ID = "banned_substrings"
 // Entity is the Finding entity.
 const Entity = "BANNED_SUBSTRING"
 
+// Params are the policy parameters this detector reads; a policy with any
+// other field, or a value of another type, fails validation.
+type Params struct {
+	MatchType  string   `yaml:"match_type"`
+	Substrings []string `yaml:"substrings"`
+}
+
 func init() {
+	detect.RegisterParams(ID, Params{})
 	detect.Register(ID, func(p detect.Params) (detect.Detector, error) { return New(p) })
 }
 

@@ -43,7 +43,16 @@ const (
 //go:embed data/languages.yaml
 var languagesYAML []byte
 
+// Params are the policy parameters this detector reads; a policy with any
+// other field, or a value of another type, fails validation.
+type Params struct {
+	SourceCode bool     `yaml:"source_code"`
+	Markers    []string `yaml:"markers"`
+	MinLines   int      `yaml:"min_lines"`
+}
+
 func init() {
+	detect.RegisterParams(ID, Params{})
 	detect.Register(ID, New)
 }
 

@@ -30,7 +30,14 @@ var rulesYAML []byte
 
 var rules = classifier.Loader(classifier.Spec{ID: ID, Rules: rulesYAML})
 
+// Params are the policy parameters this detector reads; a policy with any
+// other field, or a value of another type, fails validation.
+type Params struct {
+	Threshold float64 `yaml:"threshold"`
+}
+
 func init() {
+	detect.RegisterParams(ID, Params{})
 	detect.Register(ID, func(p detect.Params) (detect.Detector, error) { return New(p) })
 }
 

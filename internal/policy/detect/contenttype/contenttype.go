@@ -35,7 +35,14 @@ const (
 // Types lists every content type the detector knows.
 var Types = []string{Code, SQL, Shell, JSON, CSV, Credentials, PersonalData}
 
+// Params are the policy parameters this detector reads; a policy with any
+// other field, or a value of another type, fails validation.
+type Params struct {
+	Deny []string `yaml:"deny"`
+}
+
 func init() {
+	detect.RegisterParams(ID, Params{})
 	detect.Register(ID, func(p detect.Params) (detect.Detector, error) { return New(p) })
 }
 

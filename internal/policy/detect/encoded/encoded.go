@@ -105,7 +105,14 @@ var dictionary = sync.OnceValue(func() *wordSet {
 	return ws
 })
 
+// Params are the policy parameters this detector reads; a policy with any
+// other field, or a value of another type, fails validation.
+type Params struct {
+	Kinds []string `yaml:"kinds"`
+}
+
 func init() {
+	detect.RegisterParams(ID, Params{})
 	detect.Register(ID, New)
 }
 

@@ -34,7 +34,16 @@ const (
 	EntityMCP  = "UNAPPROVED_MCP_SERVER"
 )
 
+// Params are the policy parameters this detector reads; a policy with any
+// other field, or a value of another type, fails validation.
+type Params struct {
+	Allow    []string `yaml:"allow"`
+	Deny     []string `yaml:"deny"`
+	MCPAllow []string `yaml:"mcp_allow"`
+}
+
 func init() {
+	detect.RegisterParams(ID, Params{})
 	detect.Register(ID, func(p detect.Params) (detect.Detector, error) { return New(p) })
 }
 

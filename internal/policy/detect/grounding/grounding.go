@@ -32,7 +32,17 @@ const (
 	KindQuote  = "quote"
 )
 
+// Params are the policy parameters this detector reads; a policy with any
+// other field, or a value of another type, fails validation.
+type Params struct {
+	Threshold float64  `yaml:"threshold"`
+	MinClaims int      `yaml:"min_claims"`
+	Context   []string `yaml:"context"`
+	Roles     []string `yaml:"roles"`
+}
+
 func init() {
+	detect.RegisterParams(ID, Params{})
 	detect.Register(ID, func(p detect.Params) (detect.Detector, error) { return New(p) })
 }
 

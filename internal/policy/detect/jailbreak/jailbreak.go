@@ -36,7 +36,16 @@ var spec = classifier.Spec{ID: ID, Entity: Entity, Rules: rules, Files: modelFil
 
 var assets = classifier.Loader(spec)
 
+// Params are the policy parameters this detector reads; a policy with any
+// other field, or a value of another type, fails validation.
+type Params struct {
+	Threshold  float64 `yaml:"threshold"`
+	UseModel   bool    `yaml:"use_model"`
+	MaxWindows int     `yaml:"max_windows"`
+}
+
 func init() {
+	detect.RegisterParams(ID, Params{})
 	detect.Register(ID, New)
 }
 

@@ -24,7 +24,16 @@ import (
 // ID is the registered detector id.
 const ID = "language"
 
+// Params are the policy parameters this detector reads; a policy with any
+// other field, or a value of another type, fails validation.
+type Params struct {
+	MinConfidence float64  `yaml:"min_confidence"`
+	Allow         []string `yaml:"allow"`
+	Deny          []string `yaml:"deny"`
+}
+
 func init() {
+	detect.RegisterParams(ID, Params{})
 	detect.Register(ID, func(p detect.Params) (detect.Detector, error) { return New(p) })
 }
 

@@ -74,7 +74,18 @@ var Entities = []string{Email, Phone, CreditCard, IBAN, USSSN, IPAddress, Crypto
 //go:embed data/*.txt
 var dataFS embed.FS
 
+// Params are the policy parameters this detector reads; a policy with any
+// other field, or a value of another type, fails validation.
+type Params struct {
+	Entities      []string           `yaml:"entities"`
+	Threshold     float64            `yaml:"threshold"`
+	Thresholds    map[string]float64 `yaml:"thresholds"`
+	ContextWindow int                `yaml:"context_window"`
+	Region        string             `yaml:"region"`
+}
+
 func init() {
+	detect.RegisterParams(ID, Params{})
 	detect.Register(ID, New)
 }
 

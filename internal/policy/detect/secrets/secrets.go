@@ -52,7 +52,16 @@ const ID = "secrets"
 //go:embed data/rules.yaml
 var extraRulesYAML []byte
 
+// Params are the policy parameters this detector reads; a policy with any
+// other field, or a value of another type, fails validation.
+type Params struct {
+	DisabledRules []string `yaml:"disabled_rules"`
+	Rules         []string `yaml:"rules"`
+	MinEntropy    float64  `yaml:"min_entropy"`
+}
+
 func init() {
+	detect.RegisterParams(ID, Params{})
 	detect.Register(ID, New)
 }
 

@@ -32,7 +32,15 @@ const ID = "topics"
 //go:embed topics.yaml
 var topicsYAML []byte
 
+// Params are the policy parameters this detector reads; a policy with any
+// other field, or a value of another type, fails validation.
+type Params struct {
+	Threshold float64  `yaml:"threshold"`
+	Topics    []string `yaml:"topics"`
+}
+
 func init() {
+	detect.RegisterParams(ID, Params{})
 	detect.Register(ID, func(p detect.Params) (detect.Detector, error) { return New(p) })
 }
 

@@ -54,7 +54,19 @@ var models = map[string]func() (*classifier.Model, error){
 	SexualID:   sync.OnceValues(func() (*classifier.Model, error) { return classifier.LoadModel(modelFiles, "model/sexual.bin") }),
 }
 
+// Params are the policy parameters the toxicity and sexual detectors read;
+// a policy with any other field, or a value of another type, fails
+// validation.
+type Params struct {
+	Threshold  float64  `yaml:"threshold"`
+	UseModel   bool     `yaml:"use_model"`
+	Entities   []string `yaml:"entities"`
+	AllowWords []string `yaml:"allow_words"`
+}
+
 func init() {
+	detect.RegisterParams(ToxicityID, Params{})
+	detect.RegisterParams(SexualID, Params{})
 	detect.Register(ToxicityID, func(p detect.Params) (detect.Detector, error) { return newEmbedded(ToxicityID, toxicityData, p) })
 	detect.Register(SexualID, func(p detect.Params) (detect.Detector, error) { return newEmbedded(SexualID, sexualData, p) })
 }

@@ -54,7 +54,19 @@ var (
 	brandsTXT []byte
 )
 
+// Params are the policy parameters this detector reads; a policy with any
+// other field, or a value of another type, fails validation.
+type Params struct {
+	AllowDomains   []string `yaml:"allow_domains"`
+	Brands         []string `yaml:"brands"`
+	Shorteners     []string `yaml:"shorteners"`
+	SuspiciousTLDs []string `yaml:"suspicious_tlds"`
+	BlocklistFile  string   `yaml:"blocklist_file"`
+	CheckInterval  string   `yaml:"check_interval"`
+}
+
 func init() {
+	detect.RegisterParams(ID, Params{})
 	detect.Register(ID, New)
 }
 
