@@ -343,6 +343,13 @@ var logTable = func() (t [17]float64) {
 
 // logCount is the sign of a signed count times log1p of its magnitude.
 func logCount(c float32) float64 {
+	// Almost every feature occurs once.
+	switch c {
+	case 1:
+		return logTable[1]
+	case -1:
+		return -logTable[1]
+	}
 	n := c
 	if n < 0 {
 		n = -n
