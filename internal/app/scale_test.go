@@ -123,14 +123,14 @@ backfill: {batch_window: 2h, concurrency: 2, lease: 3s}
 	workers := []*worker{startWorker(t, yaml), startWorker(t, yaml), startWorker(t, yaml)}
 
 	// Kill one process once the job is under way, then start it again.
-	waitUntil(t, 2*time.Minute, func() bool {
+	waitUntil(t, "3 batches done", func() bool {
 		b, _ := st.Backfill(ctx, job.ID)
 		return b.BatchesDone >= 3
 	})
 	workers[1].kill()
 	workers[1] = startWorker(t, yaml)
 
-	waitUntil(t, 3*time.Minute, func() bool {
+	waitUntil(t, "the backfill done", func() bool {
 		b, _ := st.Backfill(ctx, job.ID)
 		return b.Status == store.BackfillDone
 	})
@@ -159,7 +159,7 @@ backfill: {batch_window: 2h, concurrency: 2, lease: 3s}
 
 	// Exactly one leader; when it dies another process takes over.
 	var leader *worker
-	waitUntil(t, time.Minute, func() bool {
+	waitUntil(t, "exactly one leader", func() bool {
 		n := 0
 		for _, w := range workers {
 			if w.leader() {
@@ -170,7 +170,7 @@ backfill: {batch_window: 2h, concurrency: 2, lease: 3s}
 		return n == 1
 	})
 	leader.kill()
-	waitUntil(t, time.Minute, func() bool {
+	waitUntil(t, "another leader", func() bool {
 		for _, w := range workers {
 			if w != leader && w.leader() {
 				return true
@@ -180,14 +180,22 @@ backfill: {batch_window: 2h, concurrency: 2, lease: 3s}
 	})
 }
 
-func waitUntil(t *testing.T, limit time.Duration, ok func() bool) {
+// waitUntil polls until ok holds. It gives up only near the test binary's
+// own deadline (go test -timeout), saying what it waited for, so a slow
+// machine is never taken for a stuck test.
+func waitUntil(t *testing.T, what string, ok func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
-		if ok() {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
+	var giveUp <-chan time.Time
+	if d, has := t.Deadline(); has {
+		giveUp = time.After(time.Until(d) * 9 / 10)
 	}
-	t.Fatalf("condition not reached within %s", limit)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for !ok() {
+		select {
+		case <-giveUp:
+			t.Fatalf("still waiting for %s near the test deadline", what)
+		case <-tick.C:
+		}
+	}
 }

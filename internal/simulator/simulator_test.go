@@ -638,16 +638,14 @@ func TestLiveGrows(t *testing.T) {
 		t.Fatal(err)
 	}
 	go func() { done <- live.ListenAndServe(ctx, "127.0.0.1:0") }()
-	deadline := time.Now().Add(5 * time.Second)
-	for live.Summary().Activities == before.Activities && time.Now().Before(deadline) {
+	// Wait for the first tick however long it takes; go test's -timeout
+	// catches a simulator that never ticks.
+	for live.Summary().Activities == before.Activities {
 		time.Sleep(10 * time.Millisecond)
 	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("shutdown: %v", err)
-	}
-	if live.Summary().Activities == before.Activities {
-		t.Fatal("live mode generated nothing")
 	}
 }
 
