@@ -56,7 +56,8 @@ func (s *Server) setPolicyParams(r *http.Request, params map[string]any) error {
 	}
 	name := r.PathValue("name")
 	if err := s.cfg.Policies.SetParams(name, params); err != nil {
-		return badf("policy %s: %v", name, err)
+		// The error names the policy and each bad field, as validation does.
+		return badf("%v", err)
 	}
 	b, _ := json.Marshal(params)
 	s.audit(r, "update", "policy", name, string(b))
