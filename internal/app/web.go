@@ -174,14 +174,34 @@ func (a *App) Handler(ctx context.Context, p *Pipeline) (http.Handler, error) {
 	if err := web.EnsureAdmin(ctx, ws, "", os.Stderr); err != nil {
 		return nil, err
 	}
+	sso, err := a.oidcConfig()
+	if err != nil {
+		return nil, err
+	}
 	srv, err := web.New(web.Config{Store: a.Store, Alerts: alerts, Web: ws, Policies: &policyAdapter{r: p.Policies},
 		Control: &control{a: a}, Log: a.Log, SecretKey: key, SecretKeyEnv: a.Config.SecretKeyEnv, BaseURL: a.Config.BaseURL,
 		SecureCookies: strings.HasPrefix(a.Config.BaseURL, "https://"), AllowInternalBaseURLs: a.Config.AllowInternalBaseURLs,
-		SessionTTL: a.Config.Sessions.Idle.Duration, SessionMaxAge: a.Config.Sessions.Absolute.Duration})
+		SessionTTL: a.Config.Sessions.Idle.Duration, SessionMaxAge: a.Config.Sessions.Absolute.Duration, OIDC: sso})
 	if err != nil {
 		return nil, err
 	}
 	return srv.Handler(), nil
+}
+
+// oidcConfig turns the oidc section into the dashboard's single sign-on;
+// nil when it is off. The client secret comes from the environment.
+func (a *App) oidcConfig() (*web.OIDCConfig, error) {
+	o := a.Config.OIDC
+	if !o.Enabled() {
+		return nil, nil
+	}
+	secret := os.Getenv(o.ClientSecretEnv)
+	if secret == "" {
+		return nil, fmt.Errorf("oidc: set %s to the client secret the provider gave claudit", o.ClientSecretEnv)
+	}
+	return &web.OIDCConfig{Issuer: o.Issuer, ClientID: o.ClientID, ClientSecret: secret, RedirectURL: a.Config.OIDCRedirectURL(),
+		Scopes: o.Scopes, RoleClaim: o.RoleClaim, DefaultRole: o.DefaultRole, Label: o.Label,
+		Roles: map[string][]string{store.RoleAdmin: o.Admins, store.RoleAnalyst: o.Analysts, store.RoleViewer: o.Viewers}}, nil
 }
 
 // policyAdapter shows the policy engine to the dashboard. Edits apply at once

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -45,6 +46,9 @@ type Config struct {
 	AllowInternalBaseURLs bool `yaml:"allow_internal_base_urls"`
 	// Sessions bounds dashboard sign-ins.
 	Sessions Sessions `yaml:"sessions"`
+	// OIDC turns on single sign-on to the dashboard through an OpenID
+	// Connect provider, beside local accounts.
+	OIDC OIDC `yaml:"oidc"`
 
 	// Process names what this process runs (the command, like "serve"); the
 	// command line sets it, and PostgreSQL shows it in application_name.
@@ -99,6 +103,43 @@ type Sessions struct {
 	// (default 7d).
 	Absolute Duration `yaml:"absolute"`
 }
+
+// OIDC is single sign-on through an OpenID Connect provider (Okta, Entra
+// ID, Google, Keycloak, ...); an empty issuer turns it off. A person's
+// account is created at their first sign-in, and the role claim decides
+// their role at every sign-in.
+type OIDC struct {
+	// Issuer is the provider's issuer URL, where
+	// /.well-known/openid-configuration is found.
+	Issuer string `yaml:"issuer"`
+	// ClientID is claudit's client id at the provider.
+	ClientID string `yaml:"client_id"`
+	// ClientSecretEnv names the environment variable holding the client
+	// secret.
+	ClientSecretEnv string `yaml:"client_secret_env"`
+	// RedirectURL is the callback to register at the provider (default:
+	// base_url followed by /login/oidc/callback).
+	RedirectURL string `yaml:"redirect_url"`
+	// Scopes are asked for besides openid; add the one that makes your
+	// provider send the role claim (often groups).
+	Scopes []string `yaml:"scopes"`
+	// RoleClaim names the claim holding a person's groups or roles: a
+	// string or a list of strings, from the ID token or userinfo.
+	RoleClaim string `yaml:"role_claim"`
+	// Admins, Analysts and Viewers list the role claim values that grant
+	// each role; the most powerful match wins.
+	Admins   []string `yaml:"admins"`
+	Analysts []string `yaml:"analysts"`
+	Viewers  []string `yaml:"viewers"`
+	// DefaultRole is the role of people whose claim matches none of those
+	// (admin, analyst or viewer); empty refuses them.
+	DefaultRole string `yaml:"default_role"`
+	// Label is the text of the sign-in button.
+	Label string `yaml:"label"`
+}
+
+// Enabled reports whether single sign-on is configured.
+func (o OIDC) Enabled() bool { return o.Issuer != "" }
 
 // Duration is a time.Duration written as "5m", "24h" or "7d".
 type Duration struct{ time.Duration }
@@ -177,6 +218,18 @@ func (c *Config) ApplyDefaults() {
 	}
 	if c.Backfill.Lease.Duration == 0 {
 		c.Backfill.Lease.Duration = 2 * time.Minute
+	}
+	if c.OIDC.ClientSecretEnv == "" {
+		c.OIDC.ClientSecretEnv = "CLAUDIT_OIDC_CLIENT_SECRET"
+	}
+	if c.OIDC.RoleClaim == "" {
+		c.OIDC.RoleClaim = "groups"
+	}
+	if len(c.OIDC.Scopes) == 0 {
+		c.OIDC.Scopes = []string{"email", "profile"}
+	}
+	if c.OIDC.Label == "" {
+		c.OIDC.Label = "Sign in with single sign-on"
 	}
 	if c.Sessions.Idle.Duration == 0 {
 		c.Sessions.Idle.Duration = 12 * time.Hour
@@ -332,6 +385,7 @@ func (c *Config) validate() error {
 			errs = append(errs, c.fieldErr(f+".rate_limit", "must be positive (requests per minute)"))
 		}
 	}
+	errs = append(errs, c.validateOIDC()...)
 	if c.Backfill.Concurrency < 1 || c.Backfill.Concurrency > 64 {
 		errs = append(errs, c.fieldErr("backfill.concurrency", "%d is outside 1..64", c.Backfill.Concurrency))
 	}
@@ -339,6 +393,40 @@ func (c *Config) validate() error {
 		errs = append(errs, c.fieldErr("backfill.batch_window", "must be at least 1m"))
 	}
 	return errors.Join(errs...)
+}
+
+func (c *Config) validateOIDC() []error {
+	o := c.OIDC
+	if !o.Enabled() {
+		return nil
+	}
+	var errs []error
+	if !strings.HasPrefix(o.Issuer, "https://") && !strings.HasPrefix(o.Issuer, "http://") {
+		errs = append(errs, c.fieldErr("oidc.issuer", "%q must be the provider's https:// issuer URL", o.Issuer))
+	}
+	if o.ClientID == "" {
+		errs = append(errs, c.fieldErr("oidc.client_id", "is required: register claudit at the provider and copy its client id"))
+	}
+	if o.RedirectURL == "" && c.BaseURL == "" {
+		errs = append(errs, c.fieldErr("oidc", "set base_url (or oidc.redirect_url) so the provider can send people back"))
+	}
+	switch o.DefaultRole {
+	case "", "admin", "analyst", "viewer":
+	default:
+		errs = append(errs, c.fieldErr("oidc.default_role", "%q is not one of admin, analyst, viewer (or empty to refuse)", o.DefaultRole))
+	}
+	if len(o.Admins)+len(o.Analysts)+len(o.Viewers) == 0 && o.DefaultRole == "" {
+		errs = append(errs, c.fieldErr("oidc", "no one could sign in: list role claim values under admins, analysts or viewers, or set default_role"))
+	}
+	return errs
+}
+
+// OIDCRedirectURL is the callback the provider sends people back to.
+func (c *Config) OIDCRedirectURL() string {
+	if c.OIDC.RedirectURL != "" {
+		return c.OIDC.RedirectURL
+	}
+	return strings.TrimRight(c.BaseURL, "/") + "/login/oidc/callback"
 }
 
 // APIKey resolves an integration's key from the env, a file or the literal value.
@@ -365,10 +453,16 @@ func (in Integration) ResolveAPIKey() (string, error) {
 	return in.APIKey, nil
 }
 
-// SQLitePath returns the file of a sqlite:// database URL.
+// SQLitePath returns the file of a sqlite:// database URL. A relative path
+// is taken from the folder of the config file, so `claudit serve --config
+// /etc/claudit/claudit.yaml` finds the same database from any working
+// directory; without a config file it is taken from the working directory.
 func (c *Config) SQLitePath() (string, bool) {
 	p, ok := strings.CutPrefix(c.Database, "sqlite://")
-	return p, ok
+	if !ok || p == "" || filepath.IsAbs(p) || c.path == "" {
+		return p, ok
+	}
+	return filepath.Join(filepath.Dir(c.path), p), true
 }
 
 // LineOf finds the line of a dotted path like "integrations[1].interval" in a

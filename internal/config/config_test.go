@@ -75,3 +75,64 @@ func TestParseDuration(t *testing.T) {
 		}
 	}
 }
+
+// TestSQLitePathFollowsConfigFile: a relative sqlite path is taken from the
+// config file's folder, whatever the working directory.
+func TestSQLitePathFollowsConfigFile(t *testing.T) {
+	tests := []struct{ cfgPath, database, want string }{
+		{"/etc/claudit/claudit.yaml", "sqlite://./claudit.db", "/etc/claudit/claudit.db"},
+		{"/etc/claudit/claudit.yaml", "sqlite://data/c.db", "/etc/claudit/data/c.db"},
+		{"/etc/claudit/claudit.yaml", "sqlite://../var/c.db", "/etc/var/c.db"},
+		{"/etc/claudit/claudit.yaml", "sqlite:///var/lib/claudit/c.db", "/var/lib/claudit/c.db"},
+		{"claudit.yaml", "sqlite://./claudit.db", "claudit.db"},
+		{"conf/claudit.yaml", "sqlite://claudit.db", "conf/claudit.db"},
+	}
+	for _, tc := range tests {
+		c, err := Parse(tc.cfgPath, []byte("database: "+tc.database+"\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := c.SQLitePath(); !ok || got != tc.want {
+			t.Errorf("%s in %s: %q, want %q", tc.database, tc.cfgPath, got, tc.want)
+		}
+	}
+	// Without a config file, the working directory.
+	if got, _ := Default().SQLitePath(); got != "./claudit.db" {
+		t.Errorf("default: %q", got)
+	}
+	if _, ok := (&Config{Database: "postgres://x"}).SQLitePath(); ok {
+		t.Error("a postgres URL is not a sqlite path")
+	}
+}
+
+func TestOIDCValidation(t *testing.T) {
+	base := "base_url: https://claudit.example.com\noidc:\n  issuer: https://login.example.com\n  client_id: claudit\n"
+	tests := []struct{ name, yaml, wantErr string }{
+		{"ok", base + "  analysts: [soc]\n", ""},
+		{"default role only", base + "  default_role: viewer\n", ""},
+		{"no roles", base, "oidc: no one could sign in"},
+		{"bad default", base + "  default_role: root\n", `oidc.default_role: "root" is not one of`},
+		{"no client", "base_url: https://c.example.com\noidc:\n  issuer: https://login.example.com\n  admins: [a]\n", "c.yaml:3: oidc.client_id: is required"},
+		{"no base url", "oidc:\n  issuer: https://login.example.com\n  client_id: c\n  admins: [a]\n", "set base_url (or oidc.redirect_url)"},
+		{"issuer scheme", "base_url: https://c.example.com\noidc:\n  issuer: login.example.com\n  client_id: c\n  admins: [a]\n", "oidc.issuer"},
+		{"off", "oidc: {}\n", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Parse("c.yaml", []byte(tc.yaml))
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if c.OIDC.Enabled() && (c.OIDCRedirectURL() != "https://claudit.example.com/login/oidc/callback" || c.OIDC.RoleClaim != "groups" ||
+					c.OIDC.ClientSecretEnv != "CLAUDIT_OIDC_CLIENT_SECRET") {
+					t.Fatalf("defaults: %+v %s", c.OIDC, c.OIDCRedirectURL())
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("error %q does not contain %q", err, tc.wantErr)
+			}
+		})
+	}
+}

@@ -230,6 +230,8 @@ type loginData struct {
 	Next  string
 	Email string
 	CSRF  string
+	// SSO labels the single sign-on button; empty when OIDC is off.
+	SSO string
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
@@ -249,7 +251,7 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 		tok = randomToken(24)
 	}
 	s.setCookie(w, loginCSRFCookie, tok, 3600)
-	s.render(w, r, status, "login.html", &pageData{Title: "Sign in", Error: msg, Data: loginData{Next: safeNext(r.FormValue("next")), Email: email, CSRF: tok}})
+	s.render(w, r, status, "login.html", &pageData{Title: "Sign in", Error: msg, Data: loginData{Next: safeNext(r.FormValue("next")), Email: email, CSRF: tok, SSO: s.ssoLabel()}})
 }
 
 // safeNext keeps only same-origin paths so the login cannot redirect
@@ -353,21 +355,31 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	if err := s.ws.ClearLoginThrottle(ctx, accountKey(email)); err != nil {
 		s.log.Error("clear failed sign-ins", "err", err)
 	}
-	tok := randomToken(32)
-	sess := &store.WebSession{ID: hashToken(tok), AccountID: acct.ID, CSRFToken: randomToken(32), IP: clientIP(r),
-		UserAgent: truncate(r.UserAgent(), 300), CreatedAt: now, LastSeenAt: now, ExpiresAt: s.sessionExpiry(now, now)}
-	if err := s.ws.CreateWebSession(ctx, sess); err != nil {
+	if err := s.startSession(w, r, acct, ""); err != nil {
 		s.log.Error("create session", "err", err)
 		s.renderLogin(w, r, http.StatusInternalServerError, email, "Could not sign in: the database is unavailable.")
 		return
 	}
+	_, _ = s.ws.PruneLoginThrottles(ctx, now.Add(-max(s.cfg.AccountLimit.Window, s.cfg.AddressLimit.Window)))
+	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
+}
+
+// startSession signs acct in: a new session, its cookie, and an audited
+// login whose detail says how (empty for a password).
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, acct *store.Account, how string) error {
+	ctx, now := r.Context(), s.now()
+	tok := randomToken(32)
+	sess := &store.WebSession{ID: hashToken(tok), AccountID: acct.ID, CSRFToken: randomToken(32), IP: clientIP(r),
+		UserAgent: truncate(r.UserAgent(), 300), CreatedAt: now, LastSeenAt: now, ExpiresAt: s.sessionExpiry(now, now)}
+	if err := s.ws.CreateWebSession(ctx, sess); err != nil {
+		return err
+	}
 	_ = s.ws.TouchAccountLogin(ctx, acct.ID, now)
 	_, _ = s.ws.PruneWebSessions(ctx, now)
-	_, _ = s.ws.PruneLoginThrottles(ctx, now.Add(-max(s.cfg.AccountLimit.Window, s.cfg.AddressLimit.Window)))
 	s.setCookie(w, sessionCookie, tok, 0)
 	s.setCookie(w, loginCSRFCookie, "", -1)
-	s.auditAs(ctx, &identity{Account: acct, Session: sess}, clientIP(r), "login", "account", acct.Email, "")
-	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
+	s.auditAs(ctx, &identity{Account: acct, Session: sess}, clientIP(r), "login", "account", acct.Email, how)
+	return nil
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {

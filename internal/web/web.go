@@ -88,6 +88,8 @@ type Config struct {
 	// LookupHost resolves a base URL's host for that check (default: the
 	// system resolver); tests replace it.
 	LookupHost func(ctx context.Context, host string) ([]netip.Addr, error)
+	// OIDC turns on single sign-on; nil offers passwords only.
+	OIDC *OIDCConfig
 	// Now replaces the clock in tests.
 	Now func() time.Time
 }
@@ -102,6 +104,7 @@ type Server struct {
 	pages   map[string]*pageTemplate
 	static  fs.FS
 	metrics *metrics
+	sso     *sso // nil without single sign-on
 	handler http.Handler
 }
 
@@ -132,6 +135,11 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, st: cfg.Store, ws: cfg.Web, alerts: cfg.Alerts, log: cfg.Log}
 	var err error
+	if cfg.OIDC != nil {
+		if s.sso, err = newSSO(*cfg.OIDC); err != nil {
+			return nil, err
+		}
+	}
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
 	}
@@ -156,6 +164,10 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /login", s.loginPage)
 	mux.HandleFunc("POST /login", s.loginSubmit)
 	mux.HandleFunc("POST /logout", s.logout)
+	if s.sso != nil {
+		mux.HandleFunc("GET /login/oidc", s.oidcStart)
+		mux.HandleFunc("GET /login/oidc/callback", s.oidcCallback)
+	}
 
 	// Pages.
 	page := func(pattern string, role string, h http.HandlerFunc) { mux.Handle(pattern, s.requirePage(role, h)) }

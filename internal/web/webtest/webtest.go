@@ -73,6 +73,8 @@ type Options struct {
 	// Hosts answers the server's look-ups of base URL hosts; a name not in
 	// it does not resolve (tests run without a network).
 	Hosts map[string][]netip.Addr
+	// OIDC turns on single sign-on (see StartProvider).
+	OIDC *web.OIDCConfig
 }
 
 // New opens a store in dir, seeds it and builds the server.
@@ -97,7 +99,7 @@ func New(ctx context.Context, dir string, o Options) (*Env, error) {
 	}
 	e.Server, err = web.New(web.Config{Store: st, Alerts: e.Alerts, Web: st, Policies: e.Policies, Control: e.Control,
 		Log: slog.New(slog.DiscardHandler), SecretKey: key, Now: now, AllowInternalBaseURLs: o.AllowInternalBaseURLs,
-		SessionTTL: o.SessionIdle, SessionMaxAge: o.SessionLifetime,
+		SessionTTL: o.SessionIdle, SessionMaxAge: o.SessionLifetime, OIDC: o.OIDC,
 		LookupHost: func(_ context.Context, host string) ([]netip.Addr, error) {
 			if ips, ok := o.Hosts[host]; ok {
 				return ips, nil
