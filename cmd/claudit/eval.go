@@ -15,7 +15,7 @@ func init() {
 }
 
 func cmdEval(ctx context.Context, args []string) error {
-	fs := newFlags("eval", "[--data DIR] [--split all|test] [--json|--markdown]", `
+	fs := newFlags("eval", "[--data DIR] [--split all|test] [--by-source] [--json|--markdown]", `
 Runs each detector over the labeled files in --data, one per category
 (pii.jsonl, secrets.jsonl, injection.jsonl, jailbreak.jsonl, toxicity.jsonl,
 ...; each line {"text": ..., "label": true|false|["ENTITY", ...], "source": ...,
@@ -34,6 +34,7 @@ malformed.`)
 	policies := fs.String("policies", "", "policy file for detector params and thresholds (default: built-in set)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	markdown := fs.Bool("markdown", false, "print the report as a Markdown table (for docs/DETECTION.md)")
+	bySource := fs.Bool("by-source", false, "also score each data source (a row's \"source\" up to its @commit): recall and false positives")
 	workers := fs.Int("workers", 0, "rows scored in parallel (default: number of CPUs)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -45,7 +46,7 @@ malformed.`)
 	if err != nil {
 		return err
 	}
-	rep, err := evalharness.Run(ctx, evalharness.Options{Dir: *data, Split: *split, Policies: cfg, Workers: *workers})
+	rep, err := evalharness.Run(ctx, evalharness.Options{Dir: *data, Split: *split, Policies: cfg, Workers: *workers, BySource: *bySource})
 	if err != nil {
 		return err
 	}

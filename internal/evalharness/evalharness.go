@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -122,6 +123,9 @@ type Options struct {
 	Policies *policy.Config
 	// Workers run detectors in parallel; zero means GOMAXPROCS.
 	Workers int
+	// BySource adds each detector's recall and false positives per data
+	// source (a row's "source" up to its "@commit").
+	BySource bool
 }
 
 // NoDataError is returned when the folder holds none of the expected files.
@@ -184,6 +188,25 @@ type DetectorResult struct {
 	// Unscored counts predicted entity types that no row is labeled with:
 	// the data does not say whether they are right.
 	Unscored map[string]int `json:"unscored_predictions,omitempty"`
+	// Sources scores the rows of each data source, row-level as Overall;
+	// set with Options.BySource.
+	Sources []SourceResult `json:"sources,omitempty"`
+}
+
+// SourceResult is a detector's row-level score on the rows of one source.
+type SourceResult struct {
+	Source string `json:"source"`
+	Metrics
+}
+
+// SourceOf is the source a row is grouped under: its "source" up to the
+// "@commit" that pins it.
+func SourceOf(row Row) string {
+	src, _, _ := strings.Cut(row.Source, "@")
+	if src == "" {
+		return "(no source)"
+	}
+	return src
 }
 
 // EntityResult scores one labeled entity type over (row, type) pairs.
@@ -256,6 +279,13 @@ type run struct {
 	entities  map[string]*Counts
 	labeled   map[string]bool
 	predicted map[string]int
+	// sources counts rows per SourceOf when the report asks for it.
+	sources map[string]*sourceCount
+}
+
+type sourceCount struct {
+	rows int
+	Counts
 }
 
 func newRun(id string, cfg *policy.Config) (*run, error) {
@@ -319,6 +349,9 @@ func evaluateFile(ctx context.Context, path string, c Category, cfg *policy.Conf
 		r, err := newRun(id, cfg)
 		if err != nil {
 			return fr, fmt.Errorf("%s: %w", fr.File, err)
+		}
+		if opts.BySource {
+			r.sources = map[string]*sourceCount{}
 		}
 		runs[i] = r
 	}
@@ -413,6 +446,16 @@ func score(ctx context.Context, runs []*run, c Category, row Row) outcome {
 func (r *run) add(c Category, row Row, flagged bool, predicted map[string]bool) {
 	r.rows++
 	r.overall.add(row.Positive, flagged)
+	if r.sources != nil {
+		src := SourceOf(row)
+		sc := r.sources[src]
+		if sc == nil {
+			sc = &sourceCount{}
+			r.sources[src] = sc
+		}
+		sc.rows++
+		sc.add(row.Positive, flagged)
+	}
 	if len(c.Entities) == 0 {
 		return // entity names of this detector do not match any label vocabulary
 	}
@@ -453,6 +496,10 @@ func (r *run) counts(t string) *Counts {
 func (r *run) result(c Category) DetectorResult {
 	res := r.res
 	res.Overall = NewMetrics(r.rows, r.overall)
+	for _, src := range slices.Sorted(maps.Keys(r.sources)) {
+		sc := r.sources[src]
+		res.Sources = append(res.Sources, SourceResult{Source: src, Metrics: NewMetrics(sc.rows, sc.Counts)})
+	}
 	if len(r.labeled) == 0 {
 		res.UntypedPositives = 0
 		return res

@@ -134,6 +134,22 @@ const legend = `"any" scores rows: a labeled positive against any finding at or 
 "micro" and entity lines score (row, entity type) pairs; † marks labeled types the detector does not report (left out of micro).
 — means undefined (nothing to divide by).`
 
+var sourceHeader = []string{"FILE", "DETECTOR", "SOURCE", "ROWS", "POSITIVES", "RECALL", "NEGATIVES", "FP"}
+
+// sourceRows flattens the per-source scores, when the report has them.
+func (r *Report) sourceRows() [][]string {
+	var out [][]string
+	for _, f := range r.Files {
+		for _, d := range f.Results {
+			for _, s := range d.Sources {
+				out = append(out, []string{f.File, d.Detector, printable(s.Source), strconv.Itoa(s.Rows),
+					strconv.Itoa(s.TP + s.FN), rate(s.Recall), strconv.Itoa(s.FP + s.TN), strconv.Itoa(s.FP)})
+			}
+		}
+	}
+	return out
+}
+
 // WriteTable writes the report as an aligned table with notes.
 func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(w, "claudit eval: %s, split %s\n\n", r.Dir, r.Split)
@@ -144,6 +160,16 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if src := r.sourceRows(); len(src) > 0 {
+		fmt.Fprintln(w, "\nBy source:")
+		fmt.Fprintln(tw, strings.Join(sourceHeader, "\t"))
+		for _, row := range src {
+			fmt.Fprintln(tw, strings.Join(row, "\t"))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintln(w)
 	for _, n := range r.notes() {
@@ -175,10 +201,35 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		}
 		fmt.Fprintf(w, "| %s |\n", strings.Join(row, " | "))
 	}
+	if src := r.sourceRows(); len(src) > 0 {
+		writeMarkdownTable(w, sourceHeader, src)
+	}
 	fmt.Fprintln(w)
 	for _, n := range r.notes() {
 		fmt.Fprintln(w, "- "+n)
 	}
 	_, err := fmt.Fprintln(w, "\n"+legend)
 	return err
+}
+
+// writeMarkdownTable writes a blank line and then a Markdown table, numbers
+// right-aligned from the fourth column.
+func writeMarkdownTable(w io.Writer, header []string, rows [][]string) {
+	h := make([]string, len(header))
+	sep := make([]string, len(header))
+	for i, c := range header {
+		h[i] = strings.ToLower(c)
+		sep[i] = "---"
+		if i >= 3 {
+			sep[i] = "---:"
+		}
+	}
+	fmt.Fprintf(w, "\n| %s |\n|%s|\n", strings.Join(h, " | "), strings.Join(sep, "|"))
+	for _, row := range rows {
+		cells := make([]string, len(row))
+		for i, c := range row {
+			cells[i] = strings.ReplaceAll(c, "|", `\|`)
+		}
+		fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
+	}
 }
