@@ -668,3 +668,15 @@ func TestRulePower(t *testing.T) {
 		t.Error("a rule power below 1 was accepted")
 	}
 }
+
+// BenchmarkVectorizeWords featurizes a 1 KiB text with a gate's word-only
+// feature configuration.
+func BenchmarkVectorizeWords(b *testing.B) {
+	cfg := FeatureConfig{Bits: 17, WordNgrams: 2, Flags: FlagNormalize}
+	text := benchText(1024)
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	for b.Loop() {
+		cfg.Vectorize(text)
+	}
+}
