@@ -99,9 +99,15 @@ func (e *Encoder) Write(r Record) error {
 		for _, t := range r.ToolCalls {
 			tools = append(tools, t.Name)
 		}
-		return e.csv.Write([]string{r.Kind, r.ID, r.Time.UTC().Format(time.RFC3339Nano), strconv.FormatInt(r.Integration, 10),
-			r.UserID, r.UserEmail, r.ChatID, r.Role, r.Model, r.Type, csvSafe(r.Text), strconv.Itoa(r.Tokens),
-			csvSafe(strings.Join(names, ";")), strings.Join(tools, ";"), r.IP, csvSafe(r.UserAgent), strings.Join(r.Tags, ";"), strconv.Itoa(r.Violations)})
+		row := []string{r.Kind, r.ID, r.Time.UTC().Format(time.RFC3339Nano), strconv.FormatInt(r.Integration, 10),
+			r.UserID, r.UserEmail, r.ChatID, r.Role, r.Model, r.Type, r.Text, strconv.Itoa(r.Tokens),
+			strings.Join(names, ";"), strings.Join(tools, ";"), r.IP, r.UserAgent, strings.Join(r.Tags, ";"), strconv.Itoa(r.Violations)}
+		// Every cell comes from the API or a user: any of them can carry a
+		// formula or bytes that are not UTF-8.
+		for i, c := range row {
+			row[i] = csvSafe(strings.ToValidUTF8(c, "\uFFFD"))
+		}
+		return e.csv.Write(row)
 	case "json":
 		if e.n > 1 {
 			e.w.WriteString(",")
@@ -120,13 +126,20 @@ func (e *Encoder) Write(r Record) error {
 }
 
 // csvSafe defuses spreadsheet formula injection: a cell that starts with
-// = + - @ or a control character is prefixed with a quote.
+// = + - @ or a tab or carriage return, also after leading spaces, is
+// prefixed with a quote. Negative numbers are left alone.
 func csvSafe(s string) string {
-	if s == "" {
+	t := strings.TrimLeft(s, " ")
+	if t == "" {
 		return s
 	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
+	switch t[0] {
+	case '=', '+', '@', '\t', '\r':
+		return "'" + s
+	case '-':
+		if _, err := strconv.ParseFloat(t, 64); err == nil {
+			return s
+		}
 		return "'" + s
 	}
 	return s
