@@ -431,10 +431,10 @@ func strayMarkers(text string) []uint32 {
 	if len(text) > MaxFeatureRunes*4 {
 		text = text[:MaxFeatureRunes*4]
 	}
-	lines := strings.Split(text, "\n")
-	if len(lines) < 3 {
+	if strings.Count(text, "\n") < 2 {
 		return nil
 	}
+	lines := strings.Split(text, "\n")
 	kinds := make([]lineKind, len(lines))
 	structured := 0
 	for i, l := range lines {

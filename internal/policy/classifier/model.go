@@ -295,7 +295,11 @@ func (m *Model) ScoreGated(in detect.Input, size, maxWindows int, gate *Gate) (p
 	if size <= 0 {
 		size = DefaultWindow
 	}
-	for i, w := range windows(in.Text, size) {
+	ws := []span{{0, len(in.Text)}} // most texts are one window; no allocation then
+	if len(in.Text) > size {
+		ws = windows(in.Text, size)
+	}
+	for i, w := range ws {
 		if maxWindows > 0 && i >= maxWindows {
 			break
 		}
