@@ -14,16 +14,32 @@ type TimeRange struct {
 	GTE, GT, LTE, LT time.Time
 }
 
+// encode writes the bounds with at most microsecond precision: the API
+// rejects more than 6 fractional digits. Lower bounds are truncated and
+// upper bounds rounded up, so the window only ever widens (a sync dedupes
+// on id) and never drops an item at its edge.
 func (r TimeRange) encode(q url.Values, field string) {
-	set := func(op string, t time.Time) {
+	set := func(op string, t time.Time, up bool) {
 		if !t.IsZero() {
-			q.Set(field+"."+op, t.UTC().Format(time.RFC3339Nano))
+			q.Set(field+"."+op, FormatFilterTime(t, up))
 		}
 	}
-	set("gte", r.GTE)
-	set("gt", r.GT)
-	set("lte", r.LTE)
-	set("lt", r.LT)
+	set("gte", r.GTE, false)
+	set("gt", r.GT, false)
+	set("lte", r.LTE, true)
+	set("lt", r.LT, true)
+}
+
+// FormatFilterTime formats t for a time filter: RFC 3339 in UTC with at
+// most 6 fractional digits, truncated (or, with up, rounded up) to the
+// microsecond.
+func FormatFilterTime(t time.Time, up bool) string {
+	t = t.UTC()
+	tr := t.Truncate(time.Microsecond)
+	if up && tr.Before(t) {
+		tr = tr.Add(time.Microsecond)
+	}
+	return tr.Format("2006-01-02T15:04:05.999999Z07:00")
 }
 
 // ActivityQuery filters and pages the Activity Feed (SPEC §4.1).
@@ -327,6 +343,10 @@ func walkPages[T any](ctx context.Context, c *Client, path string, p PageQuery) 
 				var zero T
 				yield(zero, fmt.Errorf("list %s: %w", path, err))
 				return
+			}
+			for _, q := range page.Quarantined {
+				// WARN: an item the API sent that could not be decoded is skipped.
+				c.log.Warn("skipped an undecodable item", "path", path, "id", q.ID, "reason", q.Reason)
 			}
 			for _, it := range page.Data {
 				if !yield(it, nil) {

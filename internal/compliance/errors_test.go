@@ -252,6 +252,7 @@ func TestErrors(t *testing.T) {
 		for range 3 {
 			req, _ := http.NewRequest("GET", rts.URL+"/v1/compliance/activities?limit=1", nil)
 			req.Header.Set("x-api-key", simulator.DefaultKey)
+			req.Header.Set("anthropic-version", compliance.APIVersion)
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
@@ -283,6 +284,7 @@ func rawDelete(t *testing.T, u string) (int, envelope) {
 	t.Helper()
 	req, _ := http.NewRequest("DELETE", u, nil)
 	req.Header.Set("x-api-key", simulator.DefaultKey)
+	req.Header.Set("anthropic-version", compliance.APIVersion)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

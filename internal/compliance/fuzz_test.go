@@ -15,6 +15,7 @@ func simBody(tb testing.TB, s *simulator.Server, path string) []byte {
 	tb.Helper()
 	req := httptest.NewRequest("GET", path, nil)
 	req.Header.Set("x-api-key", simulator.DefaultKey)
+	req.Header.Set("anthropic-version", compliance.APIVersion)
 	rec := httptest.NewRecorder()
 	s.Handler().ServeHTTP(rec, req)
 	b, _ := io.ReadAll(rec.Result().Body)

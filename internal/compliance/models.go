@@ -426,6 +426,59 @@ type CursorPage[T any] struct {
 	HasMore bool    `json:"has_more"`
 	FirstID *string `json:"first_id"`
 	LastID  *string `json:"last_id"`
+	// Quarantined are the items of the page that are valid JSON but could
+	// not be decoded; Data holds the rest, so one bad item does not fail
+	// the page.
+	Quarantined []Quarantined `json:"-"`
+}
+
+// UnmarshalJSON decodes the page item by item, quarantining bad items.
+func (p *CursorPage[T]) UnmarshalJSON(b []byte) error {
+	var w struct {
+		Data    []json.RawMessage `json:"data"`
+		HasMore bool              `json:"has_more"`
+		FirstID *string           `json:"first_id"`
+		LastID  *string           `json:"last_id"`
+	}
+	if err := Decode(b, &w); err != nil {
+		return err
+	}
+	*p = CursorPage[T]{HasMore: w.HasMore, FirstID: w.FirstID, LastID: w.LastID}
+	p.Data, p.Quarantined = decodeItems[T](w.Data)
+	return nil
+}
+
+// Quarantined is a page item that could not be decoded: its raw JSON and
+// why, kept for an operator instead of failing the whole page.
+type Quarantined struct {
+	// ID is the item's id when it could still be read.
+	ID     string          `json:"id,omitempty"`
+	Raw    json.RawMessage `json:"raw"`
+	Reason string          `json:"reason"`
+}
+
+// decodeItems decodes each raw item into T; the ones that fail are
+// returned as quarantined with the decoder's reason.
+func decodeItems[T any](raws []json.RawMessage) ([]T, []Quarantined) {
+	out := make([]T, 0, len(raws))
+	var bad []Quarantined
+	for _, raw := range raws {
+		var v T
+		if err := Decode(raw, &v); err != nil {
+			var id struct {
+				ID any `json:"id"`
+			}
+			_ = json.Unmarshal(raw, &id)
+			q := Quarantined{Raw: append(json.RawMessage(nil), raw...), Reason: err.Error()}
+			if s, ok := id.ID.(string); ok {
+				q.ID = s
+			}
+			bad = append(bad, q)
+			continue
+		}
+		out = append(out, v)
+	}
+	return out, bad
 }
 
 // TokenPage is a scheme P page (directory, projects, sessions). HasMore is
@@ -434,6 +487,23 @@ type TokenPage[T any] struct {
 	Data     []T     `json:"data"`
 	HasMore  *bool   `json:"has_more,omitempty"`
 	NextPage *string `json:"next_page"`
+	// Quarantined are the items that could not be decoded (see CursorPage).
+	Quarantined []Quarantined `json:"-"`
+}
+
+// UnmarshalJSON decodes the page item by item, quarantining bad items.
+func (p *TokenPage[T]) UnmarshalJSON(b []byte) error {
+	var w struct {
+		Data     []json.RawMessage `json:"data"`
+		HasMore  *bool             `json:"has_more"`
+		NextPage *string           `json:"next_page"`
+	}
+	if err := Decode(b, &w); err != nil {
+		return err
+	}
+	*p = TokenPage[T]{HasMore: w.HasMore, NextPage: w.NextPage}
+	p.Data, p.Quarantined = decodeItems[T](w.Data)
+	return nil
 }
 
 // More reports whether another page should be requested.
@@ -452,4 +522,22 @@ type SessionMessages[S any] struct {
 	Session  S                `json:"session"`
 	Data     []SessionMessage `json:"data"`
 	NextPage *string          `json:"next_page"`
+	// Quarantined are the messages that could not be decoded (see CursorPage).
+	Quarantined []Quarantined `json:"-"`
+}
+
+// UnmarshalJSON decodes the transcript page message by message,
+// quarantining bad messages.
+func (p *SessionMessages[S]) UnmarshalJSON(b []byte) error {
+	var w struct {
+		Session  S                 `json:"session"`
+		Data     []json.RawMessage `json:"data"`
+		NextPage *string           `json:"next_page"`
+	}
+	if err := Decode(b, &w); err != nil {
+		return err
+	}
+	*p = SessionMessages[S]{Session: w.Session, NextPage: w.NextPage}
+	p.Data, p.Quarantined = decodeItems[SessionMessage](w.Data)
+	return nil
 }

@@ -359,6 +359,9 @@ func (b *Backfiller) importWindow(ctx context.Context, w *writer, bt store.Batch
 		if err != nil {
 			return fmt.Errorf("batch %d activities: %w", bt.Seq, err)
 		}
+		if err := s.quarantine(ctx, StreamActivities, page.Quarantined); err != nil {
+			return err
+		}
 		bp := &store.BatchProgress{BatchID: bt.ID}
 		if page.LastID != nil {
 			bp.ActivityCursor = page.LastID
@@ -376,6 +379,9 @@ func (b *Backfiller) importWindow(ctx context.Context, w *writer, bt store.Batch
 	for page, err := range s.Client.ChatPages(ctx, cq) {
 		if err != nil {
 			return fmt.Errorf("batch %d chats: %w", bt.Seq, err)
+		}
+		if err := s.quarantine(ctx, StreamChats, page.Quarantined); err != nil {
+			return err
 		}
 		bp := &store.BatchProgress{BatchID: bt.ID}
 		if page.LastID != nil {

@@ -97,6 +97,8 @@ func assertGroundTruth(t *testing.T, st store.Store, sim *simulator.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Undecodable activities are quarantined, not stored.
+	sum.Activities -= sum.Undecodable
 	if c.Activities != sum.Activities || c.Chats != sum.Chats || c.Messages != sum.Messages || c.DeletedChats != sum.DeletedChats {
 		t.Fatalf("store %d activities, %d chats (%d deleted), %d messages; ground truth %d, %d (%d), %d",
 			c.Activities, c.Chats, c.DeletedChats, c.Messages, sum.Activities, sum.Chats, sum.DeletedChats, sum.Messages)
@@ -105,6 +107,21 @@ func assertGroundTruth(t *testing.T, st store.Store, sim *simulator.Server) {
 		if c.ActivitiesByType[typ] != n {
 			t.Fatalf("activity type %s: store %d, ground truth %d", typ, c.ActivitiesByType[typ], n)
 		}
+	}
+	ins, err := st.Integrations(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := 0
+	for _, in := range ins {
+		items, err := st.QuarantinedItems(context.Background(), in.ID, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q += len(items)
+	}
+	if q != sum.Undecodable {
+		t.Fatalf("%d items quarantined, ground truth %d undecodable", q, sum.Undecodable)
 	}
 }
 
@@ -135,7 +152,7 @@ func TestSyncReproducesGroundTruth(t *testing.T) {
 func testSyncGroundTruth(t *testing.T, backend string, faults float64) {
 	{
 		{
-			e := newEnv(t, simulator.Config{Seed: 3, Users: 30, Days: 5, Faults: faults,
+			e := newEnv(t, simulator.Config{Seed: 3, Users: 30, Days: 5, Faults: faults, Undecodable: 2,
 				FaultRetryAfter: 5 * time.Millisecond, FaultDelay: 20 * time.Millisecond}, dbFor(backend))
 			s := e.syncer(t, ingest.Settings{PageSize: 500, ChatPageSize: 50})
 			run, err := s.SyncOnce(context.Background())
@@ -143,7 +160,7 @@ func testSyncGroundTruth(t *testing.T, backend string, faults float64) {
 				t.Fatal(err)
 			}
 			assertGroundTruth(t, e.st, e.sim)
-			if run.Activities != e.sim.Summary().Activities {
+			if sum := e.sim.Summary(); run.Activities != sum.Activities-sum.Undecodable {
 				t.Fatalf("run recorded %d activities", run.Activities)
 			}
 			// A second cycle finds nothing new and duplicates nothing.

@@ -158,6 +158,9 @@ func (s *Syncer) syncActivities(ctx context.Context, w *writer) error {
 		if err != nil {
 			return err
 		}
+		if err := s.quarantine(ctx, StreamActivities, page.Quarantined); err != nil {
+			return err
+		}
 		next := &store.Checkpoint{IntegrationID: in.ID, Stream: StreamActivities, Cursor: cp.Cursor, HighWater: hw}
 		if page.LastID != nil {
 			next.Cursor = *page.LastID
@@ -175,6 +178,9 @@ func (s *Syncer) syncActivities(ctx context.Context, w *writer) error {
 	rq.CreatedAt.GTE = hw.Add(-s.Settings.Overlap)
 	for page, err := range s.Client.ActivityPages(ctx, rq) {
 		if err != nil {
+			return err
+		}
+		if err := s.quarantine(ctx, StreamActivities, page.Quarantined); err != nil {
 			return err
 		}
 		res, err := w.save(ctx, store.Page{Activities: s.activityPage(page.Data, nil, nil)})
@@ -271,6 +277,9 @@ func (s *Syncer) syncChats(ctx context.Context, w *writer) error {
 		if err != nil {
 			return err
 		}
+		if err := s.quarantine(ctx, StreamChats, page.Quarantined); err != nil {
+			return err
+		}
 		next := &store.Checkpoint{IntegrationID: in.ID, Stream: StreamChats, Cursor: cp.Cursor, HighWater: cp.HighWater}
 		if page.LastID != nil {
 			next.Cursor = *page.LastID
@@ -333,6 +342,24 @@ func (s *Syncer) hydrate(ctx context.Context, chats []compliance.Chat, cp *store
 		}
 	}
 	return page, nil
+}
+
+// quarantine records the items of a page that could not be decoded; the
+// rest of the page is stored as usual and the stream goes on.
+func (s *Syncer) quarantine(ctx context.Context, stream string, items []compliance.Quarantined) error {
+	if len(items) == 0 {
+		return nil
+	}
+	out := make([]store.Quarantined, len(items))
+	for i, q := range items {
+		out[i] = store.Quarantined{IntegrationID: s.Integration.ID, Stream: stream, ItemID: q.ID, Raw: q.Raw, Reason: q.Reason}
+		// WARN: data the API sent that claudit could not read; an operator should look.
+		s.Log.Warn("quarantined an undecodable item", "stream", stream, "id", q.ID, "reason", q.Reason)
+	}
+	if err := s.Store.SaveQuarantined(ctx, out); err != nil {
+		return fmt.Errorf("store quarantined %s items: %w", stream, err)
+	}
+	return nil
 }
 
 // firstError reports one failed chat fetch (and how many others failed)

@@ -37,6 +37,7 @@ func BenchmarkSimulatorServe(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		req, _ := http.NewRequest("GET", urls[i%len(urls)], nil)
 		req.Header.Set("x-api-key", simulator.DefaultKey)
+		req.Header.Set("anthropic-version", "2023-06-01")
 		resp, err := hc.Do(req)
 		if err != nil {
 			b.Fatal(err)

@@ -83,6 +83,9 @@ func parseWindow(q url.Values, field string) (window, string) {
 
 func parseFilterTime(name, v string) (time.Time, string) {
 	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+		if fractionDigits(v) > 6 {
+			return time.Time{}, name + ": Input should be a valid datetime, fractional seconds have at most 6 digits (microseconds)"
+		}
 		return t.UTC(), ""
 	}
 	if _, err := time.Parse("2006-01-02T15:04:05.999999999", v); err == nil {
@@ -92,6 +95,23 @@ func parseFilterTime(name, v string) (time.Time, string) {
 		return time.Time{}, name + ": Input should be a valid datetime or date, invalid character in year"
 	}
 	return time.Time{}, fmt.Sprintf("%s: Input should be a valid datetime or date, input is too short or has an invalid format; got %q", name, v)
+}
+
+// fractionDigits counts the digits after the seconds' decimal point of an
+// RFC 3339 timestamp (0 when there is none).
+func fractionDigits(v string) int {
+	i := strings.IndexByte(v, '.')
+	if i < 0 {
+		return 0
+	}
+	n := 0
+	for _, c := range v[i+1:] {
+		if c < '0' || c > '9' {
+			break
+		}
+		n++
+	}
+	return n
 }
 
 // activityFilter is a parsed feed query.

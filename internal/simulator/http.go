@@ -234,6 +234,10 @@ func (s *Server) serve(w *statusWriter, r *http.Request, authenticated func(keyK
 		s.writeError(w, r, http.StatusNotFound, "not_found_error", "Not found")
 		return kind
 	}
+	if msg := versionError(r.Header.Values("anthropic-version")); msg != "" {
+		s.writeError(w, r, http.StatusBadRequest, "invalid_request_error", msg)
+		return kind
+	}
 	if s.cfg.Disabled {
 		s.writeError(w, r, http.StatusBadRequest, "invalid_request_error", "Compliance API is not enabled for this organization")
 		return kind
@@ -265,6 +269,24 @@ func (s *Server) serve(w *statusWriter, r *http.Request, authenticated func(keyK
 	}
 	rt.handle(w, r, q, args)
 	return kind
+}
+
+// SupportedVersions are the anthropic-version values the simulator accepts.
+var SupportedVersions = []string{"2023-06-01"}
+
+// versionError checks the anthropic-version header, which the newest
+// reference requires on every request ("" when it is fine).
+func versionError(vs []string) string {
+	if len(vs) == 0 || strings.TrimSpace(vs[0]) == "" {
+		return "anthropic-version: header is required"
+	}
+	if len(vs) > 1 {
+		return "anthropic-version: header must be sent once"
+	}
+	if !contains(SupportedVersions, strings.TrimSpace(vs[0])) {
+		return fmt.Sprintf("anthropic-version: '%s' is not a supported version; use one of %s", vs[0], pyList(SupportedVersions))
+	}
+	return ""
 }
 
 func legacyAuthMessage(legacy bool) string {

@@ -74,7 +74,11 @@ type Config struct {
 	RateLimit int
 	// Disabled makes every endpoint answer "Compliance API is not enabled".
 	Disabled bool
-	Logger   *slog.Logger
+	// Undecodable adds this many activities that are valid JSON but cannot
+	// be decoded (an actor that is not an object), spread over the history,
+	// so a client's quarantine can be seen working.
+	Undecodable int
+	Logger      *slog.Logger
 }
 
 // Summary is the ground truth the simulator currently holds.
@@ -90,8 +94,11 @@ type Summary struct {
 	Organizations    int            `json:"organizations"`
 	LocalSessions    int            `json:"local_sessions"`
 	RemoteSessions   int            `json:"remote_sessions"`
-	First            time.Time      `json:"first"`
-	Last             time.Time      `json:"last"`
+	// Undecodable counts the activities (included in Activities) that a
+	// client cannot decode and should quarantine.
+	Undecodable int       `json:"undecodable,omitempty"`
+	First       time.Time `json:"first"`
+	Last        time.Time `json:"last"`
 }
 
 // Server is a running fake Compliance API. All methods are safe for concurrent use.
@@ -167,7 +174,32 @@ func New(cfg Config) (*Server, error) {
 		bucket:   newBucket(cfg.RateLimit),
 	}
 	s.routes = s.buildRoutes()
+	for i := 0; i < cfg.Undecodable; i++ {
+		span := cfg.End.Sub(st.start)
+		at := st.start.Add(time.Duration(s.rng.Int64N(int64(max(span, time.Second)))))
+		s.addUndecodable(at)
+	}
 	return s, nil
+}
+
+// AddUndecodableActivity adds an activity at time at that is valid JSON but
+// cannot be decoded (its actor is a string), and returns its id.
+func (s *Server) AddUndecodableActivity(at time.Time) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.addUndecodable(at)
+}
+
+func (s *Server) addUndecodable(at time.Time) string {
+	at = at.UTC().Truncate(time.Millisecond)
+	id := newID(s.rng, "activity_")
+	js := fmt.Sprintf(`{"id":%q,"created_at":%q,"organization_id":null,"organization_uuid":null,"actor":"deleted-user","type":"claude_chat_viewed"}`,
+		id, at.Format(time.RFC3339Nano))
+	s.st.insert(&record{at: at, id: id, typ: "claude_chat_viewed", js: []byte(js)})
+	// ActivitiesByType counts what a client can decode and store.
+	s.st.typeCounts["claude_chat_viewed"]--
+	s.st.undecodable++
+	return id
 }
 
 // Config returns the effective configuration (defaults filled in).
@@ -228,6 +260,7 @@ func (s *Server) Summary() Summary {
 		Organizations:    len(st.orgs),
 		LocalSessions:    len(st.localSessions),
 		RemoteSessions:   len(st.remoteSessions),
+		Undecodable:      st.undecodable,
 	}
 	for k, v := range st.typeCounts {
 		sum.ActivitiesByType[k] = v

@@ -51,6 +51,7 @@ func get(t testing.TB, method, u, key string) (int, http.Header, []byte) {
 	}
 	if key != "" {
 		req.Header.Set("x-api-key", key)
+		req.Header.Set("anthropic-version", compliance.APIVersion)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -164,6 +165,7 @@ func TestContentEndpoints(t *testing.T) {
 	check := func(path, wantName string, wantMD5 string) {
 		req, _ := http.NewRequest("GET", ts.URL+path, nil)
 		req.Header.Set("x-api-key", simulator.DefaultKey)
+		req.Header.Set("anthropic-version", compliance.APIVersion)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

@@ -47,6 +47,8 @@ type state struct {
 	feed       []*record // by (created_at, id) ascending
 	feedByID   map[string]*record
 	typeCounts map[string]int
+	// undecodable counts the feed records a client cannot decode.
+	undecodable int
 }
 
 type network struct {

@@ -422,6 +422,27 @@ type Store interface {
 	// ResetEvaluations clears evaluation marks of events evaluated under another
 	// version than keep, so history is evaluated again under the current policies.
 	ResetEvaluations(ctx context.Context, keep string) (int64, error)
+
+	// SaveQuarantined records API items that could not be decoded, keyed
+	// by stream and item id (or a hash of the raw JSON); seeing an item
+	// again updates its reason and last_seen.
+	SaveQuarantined(ctx context.Context, items []Quarantined) error
+	// QuarantinedItems lists an integration's quarantined items, most
+	// recently seen first.
+	QuarantinedItems(ctx context.Context, integrationID int64, limit int) ([]Quarantined, error)
+}
+
+// Quarantined is an API item that was valid JSON but could not be decoded:
+// the rest of its page was stored and the stream went on.
+type Quarantined struct {
+	IntegrationID int64           `json:"integration_id"`
+	Stream        string          `json:"stream"`
+	ItemID        string          `json:"item_id,omitempty"`
+	Raw           json.RawMessage `json:"raw"`
+	Reason        string          `json:"reason"`
+	FirstSeen     time.Time       `json:"first_seen"`
+	LastSeen      time.Time       `json:"last_seen"`
+	Seen          int             `json:"seen"`
 }
 
 // Counts are per-integration totals.

@@ -335,7 +335,12 @@ func (s *Server) apiIntegration(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"integration": it, "runs": runs})
+	quarantined, err := s.st.QuarantinedItems(r.Context(), iid, 50)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"integration": it, "runs": runs, "quarantined": quarantined})
 }
 
 func (s *Server) apiIntegrationCreate(w http.ResponseWriter, r *http.Request) {
@@ -529,6 +534,8 @@ type integrationData struct {
 	Batches      []store.Batch
 	Today        string
 	MonthAgo     string
+	// Quarantined are API items that could not be decoded.
+	Quarantined []store.Quarantined
 }
 
 func (s *Server) integrationPage(w http.ResponseWriter, r *http.Request) {
@@ -554,6 +561,10 @@ func (s *Server) integrationPage(w http.ResponseWriter, r *http.Request) {
 		d.HasKey = true
 	}
 	if d.Runs, err = s.st.Runs(ctx, iid, 10); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if d.Quarantined, err = s.st.QuarantinedItems(ctx, iid, 50); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -42,6 +42,7 @@ func Run(t *testing.T, open Opener) {
 		{"Outbox", testOutbox},
 		{"LeasesUseTheDatabaseClock", testLeaseClock},
 		{"Retention", testRetention},
+		{"QuarantinedItems", testQuarantined},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
