@@ -1,13 +1,19 @@
 # The two commands of the README: `make demo` runs the product, `make test` runs every check.
 GO ?= go
 
-.PHONY: demo test vet fmt-check race build bench fuzz models
+.PHONY: demo test vet fmt-check race build bench fuzz models release
 
 demo:
 	$(GO) run ./cmd/claudit demo
 
 build:
 	$(GO) build -o claudit ./cmd/claudit
+
+# Static binaries for linux/amd64 and linux/arm64 in dist/, stamped with the
+# version (VERSION=1.0.0, default git describe) and commit that
+# `claudit --version` prints, and dist/SHA256SUMS (scripts/release.sh).
+release:
+	GO="$(GO)" ./scripts/release.sh
 
 # go test ./..., then the race detector, then a one-line summary of what ran
 # and what was skipped and why (.ci/test).

@@ -58,7 +58,7 @@ func run(ctx context.Context, args []string) int {
 		return 0
 	}
 	if args[0] == "version" || args[0] == "--version" {
-		fmt.Println("claudit", app.Version)
+		fmt.Println("claudit", app.VersionString())
 		return 0
 	}
 	args = globalFlagsAfterCommand(args)

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -95,8 +96,17 @@ func (a *App) ConfigIntegration(name string) (config.Integration, bool) {
 	return config.Integration{}, false
 }
 
-// Version is claudit's version, set at build time.
-var Version = "0.1.0"
+// Version and Commit are claudit's release and the commit it was built
+// from, stamped by `make release` (-ldflags -X); a plain build says "dev".
+var (
+	Version = "0.1.0"
+	Commit  = "dev"
+)
+
+// VersionString is what `claudit --version` prints after "claudit ".
+func VersionString() string {
+	return fmt.Sprintf("%s (commit %s, %s)", Version, Commit, runtime.Version())
+}
 
 // Syncer builds an integration's syncer after verifying its key with one
 // cheap call per endpoint family. A key that reaches only the Activity Feed
