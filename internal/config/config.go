@@ -16,7 +16,8 @@ import (
 
 // Config is the whole claudit configuration.
 type Config struct {
-	// Database is sqlite://PATH (default ./claudit.db) or postgres://….
+	// Database is sqlite://PATH (default ./claudit.db; a relative PATH is
+	// taken from the config file's folder) or postgres://….
 	Database string `yaml:"database"`
 	// DatabasePool caps this process's PostgreSQL connections (default 16;
 	// docs/SCALING.md has the arithmetic for several processes).
@@ -60,16 +61,25 @@ type Config struct {
 
 // Integration is one Compliance API connection.
 type Integration struct {
-	Name    string `yaml:"name"`
+	// Name identifies the integration in the dashboard, logs and commands; unique.
+	Name string `yaml:"name"`
+	// BaseURL is the Compliance API's address (default https://api.anthropic.com).
 	BaseURL string `yaml:"base_url"`
-	// Exactly one of APIKey, APIKeyEnv, APIKeyFile.
-	APIKey     string `yaml:"api_key"`
-	APIKeyEnv  string `yaml:"api_key_env"`
+	// APIKey is the Compliance Access Key itself; set exactly one of
+	// api_key, api_key_env and api_key_file, preferably not this one.
+	APIKey string `yaml:"api_key"`
+	// APIKeyEnv names the environment variable holding the key.
+	APIKeyEnv string `yaml:"api_key_env"`
+	// APIKeyFile is a file holding the key.
 	APIKeyFile string `yaml:"api_key_file"`
-	Project    string `yaml:"project"`
+	// Project is a label stored with the integration and shown in the
+	// dashboard; the sync covers the whole organization either way.
+	Project string `yaml:"project"`
 	// Interval between sync cycles (default 5m).
 	Interval Duration `yaml:"interval"`
-	Paused   bool     `yaml:"paused"`
+	// Paused pauses syncing at every start; false leaves the pause and
+	// resume of the dashboard in force.
+	Paused bool `yaml:"paused"`
 	// RateLimit is requests per minute this integration may use (default 600).
 	RateLimit int `yaml:"rate_limit"`
 	// PageSize is the activity page size (default 1000, max 5000).
@@ -126,11 +136,13 @@ type OIDC struct {
 	// RoleClaim names the claim holding a person's groups or roles: a
 	// string or a list of strings, from the ID token or userinfo.
 	RoleClaim string `yaml:"role_claim"`
-	// Admins, Analysts and Viewers list the role claim values that grant
-	// each role; the most powerful match wins.
-	Admins   []string `yaml:"admins"`
+	// Admins lists the role claim values that grant the admin role; of
+	// admins, analysts and viewers the most powerful match wins.
+	Admins []string `yaml:"admins"`
+	// Analysts lists the role claim values that grant the analyst role.
 	Analysts []string `yaml:"analysts"`
-	Viewers  []string `yaml:"viewers"`
+	// Viewers lists the role claim values that grant the viewer role.
+	Viewers []string `yaml:"viewers"`
 	// DefaultRole is the role of people whose claim matches none of those
 	// (admin, analyst or viewer); empty refuses them.
 	DefaultRole string `yaml:"default_role"`
