@@ -437,6 +437,67 @@ func (c *Client) OrganizationSettings(ctx context.Context, orgUUID string) (*Org
 	return &s, nil
 }
 
+// LocalSessionsPage fetches one page of local sessions (newest first).
+// Session pages have no has_more: the walk ends when NextPage is nil.
+func (c *Client) LocalSessionsPage(ctx context.Context, p PageQuery) (*TokenPage[LocalSession], error) {
+	return listPage[LocalSession](ctx, c, "/v1/compliance/apps/sessions/local", p)
+}
+
+// RemoteSessionsPage fetches one page of remote sessions (newest first).
+func (c *Client) RemoteSessionsPage(ctx context.Context, p PageQuery) (*TokenPage[RemoteSession], error) {
+	return listPage[RemoteSession](ctx, c, "/v1/compliance/apps/sessions/remote", p)
+}
+
+// TranscriptQuery pages a session's messages.
+type TranscriptQuery struct {
+	Limit int
+	Page  string
+	// Order is "asc" (default) or "desc".
+	Order string
+	// ToolResultMaxBytes and ToolUseInputMaxBytes cap tool text (0 = the
+	// server default of 10000, -1 = the server maximum).
+	ToolResultMaxBytes, ToolUseInputMaxBytes int
+}
+
+func (t TranscriptQuery) values() url.Values {
+	q := url.Values{}
+	if t.Limit > 0 {
+		q.Set("limit", strconv.Itoa(t.Limit))
+	}
+	if t.Page != "" {
+		q.Set("page", t.Page)
+	}
+	if t.Order != "" {
+		q.Set("order", t.Order)
+	}
+	if t.ToolResultMaxBytes != 0 {
+		q.Set("tool_result_max_bytes", strconv.Itoa(t.ToolResultMaxBytes))
+	}
+	if t.ToolUseInputMaxBytes != 0 {
+		q.Set("tool_use_input_max_bytes", strconv.Itoa(t.ToolUseInputMaxBytes))
+	}
+	return q
+}
+
+// LocalTranscriptPage fetches one page of a local session's messages.
+// Its page tokens expire 24 h after the walk's first page: see IsExpiredPageToken.
+func (c *Client) LocalTranscriptPage(ctx context.Context, id string, t TranscriptQuery) (*SessionMessages[LocalSession], error) {
+	var out SessionMessages[LocalSession]
+	if err := c.get(ctx, "/v1/compliance/apps/sessions/local/"+url.PathEscape(id)+"/messages", t.values(), &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// RemoteTranscriptPage fetches one page of a remote session's messages.
+func (c *Client) RemoteTranscriptPage(ctx context.Context, id string, t TranscriptQuery) (*SessionMessages[RemoteSession], error) {
+	var out SessionMessages[RemoteSession]
+	if err := c.get(ctx, "/v1/compliance/apps/sessions/remote/"+url.PathEscape(id)+"/messages", t.values(), &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // LocalSessions yields local (Cowork / Claude Code) sessions, newest first.
 func (c *Client) LocalSessions(ctx context.Context, p PageQuery) iter.Seq2[LocalSession, error] {
 	return walkPages[LocalSession](ctx, c, "/v1/compliance/apps/sessions/local", p)

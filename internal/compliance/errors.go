@@ -153,6 +153,21 @@ func IsNotFound(err error) bool {
 	return errors.As(err, &e) && e.Status == http.StatusNotFound && e.Message != "Not found"
 }
 
+// IsExpiredPageToken reports the 400 a session transcript walk gets once
+// its page token is older than 24 h: restart the walk without a page. The
+// docs tell this case apart only by its message.
+func IsExpiredPageToken(err error) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.Status == http.StatusBadRequest && strings.Contains(e.Message, "page cursor has expired")
+}
+
+// IsSessionsUnavailable reports the 404 every local-session call gets while
+// the feature is off for the parent organization: keep state, retry later.
+func IsSessionsUnavailable(err error) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.Status == http.StatusNotFound && strings.Contains(e.Message, "Local sessions are not available")
+}
+
 // IsPermission reports a 403 scope failure.
 func IsPermission(err error) bool { return IsStatus(err, http.StatusForbidden) }
 

@@ -184,13 +184,21 @@ func (c ContentBlock) MarshalJSON() ([]byte, error) {
 }
 
 // PlainText joins the message's text blocks (and tool text) for scanning and search.
-func (m *Message) PlainText() string {
+func (m *Message) PlainText() string { return BlocksText(m.Content) }
+
+// PlainText joins the transcript message's blocks like Message.PlainText.
+func (m *SessionMessage) PlainText() string { return BlocksText(m.Content) }
+
+// BlocksText joins text blocks, tool_use blocks ("tool_use name=<tool>
+// input=<json>") and tool_result blocks ("tool_result name=<tool>: <text>"),
+// one a line, the form the policy detectors read.
+func BlocksText(blocks []ContentBlock) string {
 	var n int
-	for _, b := range m.Content {
+	for _, b := range blocks {
 		n += len(b.Text) + len(b.Input) + 1
 	}
 	out := make([]byte, 0, n)
-	for _, b := range m.Content {
+	for _, b := range blocks {
 		var s string
 		switch b.Type {
 		case BlockText:

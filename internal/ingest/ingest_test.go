@@ -125,6 +125,21 @@ func assertGroundTruth(t *testing.T, st store.Store, sim *simulator.Server) {
 	}
 }
 
+// assertSessionsGroundTruth compares the stored sessions and transcripts
+// with the simulator's (sync cycles fetch sessions; backfills do not).
+func assertSessionsGroundTruth(t *testing.T, st store.Store, sim *simulator.Server) {
+	t.Helper()
+	sum := sim.Summary()
+	c, err := st.Counts(context.Background(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Sessions != sum.LocalSessions+sum.RemoteSessions || c.SessionMessages != sum.SessionMessages {
+		t.Fatalf("store %d sessions, %d transcript messages; ground truth %d local + %d remote, %d",
+			c.Sessions, c.SessionMessages, sum.LocalSessions, sum.RemoteSessions, sum.SessionMessages)
+	}
+}
+
 // backends are the stores every ground-truth test runs against.
 var backends = []string{"sqlite", "postgres"}
 
@@ -160,6 +175,7 @@ func testSyncGroundTruth(t *testing.T, backend string, faults float64) {
 				t.Fatal(err)
 			}
 			assertGroundTruth(t, e.st, e.sim)
+			assertSessionsGroundTruth(t, e.st, e.sim)
 			if sum := e.sim.Summary(); run.Activities != sum.Activities-sum.Undecodable {
 				t.Fatalf("run recorded %d activities", run.Activities)
 			}

@@ -34,6 +34,13 @@ type Settings struct {
 	FeedOnly bool
 	// SkipDirectory skips organizations, users and projects listing.
 	SkipDirectory bool
+	// SkipSessions skips Claude Code / Cowork sessions.
+	SkipSessions bool
+	// TranscriptPageSize is the session transcript page size (max 1000).
+	TranscriptPageSize int
+	// RemoteSessionWindow is how far back remote sessions are re-listed
+	// every cycle (they have no updated_at filter; default 24 h).
+	RemoteSessionWindow time.Duration
 }
 
 func (s *Settings) defaults() {
@@ -48,6 +55,12 @@ func (s *Settings) defaults() {
 	}
 	if s.HydrateConcurrency <= 0 {
 		s.HydrateConcurrency = 8
+	}
+	if s.TranscriptPageSize <= 0 {
+		s.TranscriptPageSize = 1000
+	}
+	if s.RemoteSessionWindow <= 0 {
+		s.RemoteSessionWindow = 24 * time.Hour
 	}
 }
 
@@ -140,7 +153,13 @@ func (s *Syncer) fetchCycle(ctx context.Context, w *writer) error {
 			return err
 		}
 	}
-	return s.syncChats(ctx, w)
+	if err := s.syncChats(ctx, w); err != nil {
+		return err
+	}
+	if s.Settings.SkipSessions {
+		return nil
+	}
+	return s.syncSessions(ctx, w)
 }
 
 func (s *Syncer) syncActivities(ctx context.Context, w *writer) error {

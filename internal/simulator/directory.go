@@ -54,7 +54,7 @@ func (s *Server) tokenPage(w http.ResponseWriter, r *http.Request, q url.Values,
 		return
 	}
 	start := 0
-	started := time.Now().Unix()
+	started := s.cfg.Clock().Unix()
 	if q.Has("page") {
 		bad := ps.badToken
 		if bad == "" {
@@ -66,7 +66,7 @@ func (s *Server) tokenPage(w http.ResponseWriter, r *http.Request, q url.Values,
 			badRequest(s, w, r, bad)
 			return
 		}
-		if ps.expiry > 0 && time.Since(time.Unix(tok.Started, 0)) > ps.expiry {
+		if ps.expiry > 0 && s.cfg.Clock().Sub(time.Unix(tok.Started, 0)) > ps.expiry {
 			badRequest(s, w, r, "The page cursor has expired. Restart the walk without a page parameter; results will reflect the current retention boundary.")
 			return
 		}

@@ -22,6 +22,9 @@ type generator struct {
 	recs []*record
 	// mcp servers created so far, for update and delete events.
 	mcpIDs []string
+	// agentRNG picks the sessions' tool calls; a stream of its own keeps
+	// everything else the seed makes unchanged.
+	agentRNG *rand.Rand
 }
 
 func generate(cfg Config, corp *corpus) *state {
@@ -35,7 +38,7 @@ func generate(cfg Config, corp *corpus) *state {
 		artifacts: map[string]*artifact{}, docs: map[string]*document{},
 		feedByID: map[string]*record{}, typeCounts: map[string]int{},
 	}
-	g := &generator{cfg: cfg, rng: rng, corp: corp, st: st}
+	g := &generator{cfg: cfg, rng: rng, corp: corp, st: st, agentRNG: rand.New(rand.NewPCG(uint64(cfg.Seed), 0xa9e7))}
 	g.orgs()
 	g.users()
 	g.acts = actors{users: st.users, rng: rng}
@@ -676,8 +679,7 @@ func (g *generator) sessionMessages(prefix, typ string, at time.Time, local bool
 		}
 		out = append(out, compliance.SessionMessage{Type: typ, ID: newID(g.rng, prefix), Role: "user", CreatedAt: compliance.NewTime(t), Content: text(prompt)})
 		id := newID(g.rng, "toolu_")
-		tu := compliance.ContentBlock{Type: compliance.BlockToolUse, ID: &id, Name: "Bash", Input: `{"command":"go test ./..."}`}
-		tr := compliance.ContentBlock{Type: compliance.BlockToolResult, ToolUseID: &id, Name: "Bash", Content: []compliance.TextContent{{Type: "text", Text: "ok  \tgithub.com/acme/app\t0.412s"}}}
+		tu, tr := toolBlocks(id, pickAgentAction(g.agentRNG))
 		am := compliance.SessionMessage{Type: typ, ID: newID(g.rng, prefix), Role: "assistant", CreatedAt: compliance.NewTime(t.Add(20 * time.Second)),
 			Content: append([]compliance.ContentBlock{tu}, text(g.corp.fill(g.rng, pick(g.rng, tp.Answers)))...)}
 		rm := compliance.SessionMessage{Type: typ, ID: newID(g.rng, prefix), Role: "user", CreatedAt: compliance.NewTime(t.Add(25 * time.Second)), Content: []compliance.ContentBlock{tr}}

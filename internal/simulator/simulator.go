@@ -74,6 +74,9 @@ type Config struct {
 	RateLimit int
 	// Disabled makes every endpoint answer "Compliance API is not enabled".
 	Disabled bool
+	// Clock, when set, is the time page tokens are issued and checked at
+	// (tests move it past the 24 h expiry of transcript tokens).
+	Clock func() time.Time
 	// Undecodable adds this many activities that are valid JSON but cannot
 	// be decoded (an actor that is not an object), spread over the history,
 	// so a client's quarantine can be seen working.
@@ -94,6 +97,9 @@ type Summary struct {
 	Organizations    int            `json:"organizations"`
 	LocalSessions    int            `json:"local_sessions"`
 	RemoteSessions   int            `json:"remote_sessions"`
+	// SessionMessages counts the messages of every session's transcript
+	// (pending remote sessions have none to serve).
+	SessionMessages int `json:"session_messages"`
 	// Undecodable counts the activities (included in Activities) that a
 	// client cannot decode and should quarantine.
 	Undecodable int       `json:"undecodable,omitempty"`
@@ -159,6 +165,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
 	}
 	corp, err := loadCorpus()
 	if err != nil {
@@ -264,6 +273,14 @@ func (s *Server) Summary() Summary {
 	}
 	for k, v := range st.typeCounts {
 		sum.ActivitiesByType[k] = v
+	}
+	for _, ls := range st.localSessions {
+		sum.SessionMessages += len(ls.msgs)
+	}
+	for _, rs := range st.remoteSessions {
+		if rs.status != "pending" {
+			sum.SessionMessages += len(rs.msgs)
+		}
 	}
 	for _, c := range st.chatList {
 		sum.Chats++

@@ -456,6 +456,10 @@ type Counts struct {
 	Files            int            `json:"files"`
 	Projects         int            `json:"projects"`
 	Findings         int            `json:"findings"`
+	// Sessions and SessionMessages count Claude Code / Cowork sessions and
+	// their transcripts, which Chats and Messages leave out.
+	Sessions        int `json:"sessions"`
+	SessionMessages int `json:"session_messages"`
 }
 
 // Alert statuses.

@@ -380,12 +380,18 @@ func (s *Store) Users(ctx context.Context, integrationID int64, q string, limit 
 	return out, rows.Err()
 }
 
+// sessionIDCond matches the ids of Claude Code / Cowork sessions stored as
+// chats (store.ChatKind); substr rather than LIKE, where _ is a wildcard.
+func sessionIDCond(col string) string {
+	return "(substr(" + col + ", 1, 5) = 'clls_' OR substr(" + col + ", 1, 4) = 'cse_')"
+}
+
 // Counts reports totals for one integration or all (0).
 func (s *Store) Counts(ctx context.Context, integrationID int64) (store.Counts, error) {
 	c := store.Counts{ActivitiesByType: map[string]int{}}
-	cond, args := "", []any{}
+	cond, andCond, args := "", "", []any{}
 	if integrationID != 0 {
-		cond, args = " WHERE integration_id = ?", []any{integrationID}
+		cond, andCond, args = " WHERE integration_id = ?", " AND integration_id = ?", []any{integrationID}
 	}
 	for _, x := range []struct {
 		dst   *int
@@ -394,6 +400,8 @@ func (s *Store) Counts(ctx context.Context, integrationID int64) (store.Counts, 
 		{&c.Activities, `SELECT COUNT(*) FROM activities` + cond},
 		{&c.Chats, `SELECT COUNT(*) FROM chats` + cond},
 		{&c.Messages, `SELECT COUNT(*) FROM messages` + cond},
+		{&c.Sessions, `SELECT COUNT(*) FROM chats WHERE ` + sessionIDCond("id") + andCond},
+		{&c.SessionMessages, `SELECT COUNT(*) FROM messages WHERE ` + sessionIDCond("chat_id") + andCond},
 		{&c.Users, `SELECT COUNT(*) FROM users` + cond},
 		{&c.Files, `SELECT COUNT(*) FROM files` + cond},
 		{&c.Projects, `SELECT COUNT(*) FROM projects` + cond},
@@ -403,6 +411,8 @@ func (s *Store) Counts(ctx context.Context, integrationID int64) (store.Counts, 
 			return c, fmt.Errorf("count: %w", err)
 		}
 	}
+	c.Chats -= c.Sessions
+	c.Messages -= c.SessionMessages
 	dq := `SELECT COUNT(*) FROM chats WHERE deleted_at IS NOT NULL`
 	if integrationID != 0 {
 		dq += ` AND integration_id = ?`

@@ -1,0 +1,127 @@
+package ingest_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/claudit/claudit/internal/ingest"
+	"github.com/claudit/claudit/internal/simulator"
+	"github.com/claudit/claudit/internal/store"
+)
+
+// TestSessionTranscriptTokenExpiry: a local-session transcript walk whose
+// page token is older than 24 h gets a 400; the sync starts that walk over
+// without a page and still stores every message once.
+func TestSessionTranscriptTokenExpiry(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	sim, err := simulator.New(simulator.Config{Seed: 11, Users: 8, Days: 3, End: now, RateLimit: -1, Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first follow-up transcript page arrives a day late: move the clock.
+	jumped, expired := false, 0
+	h := sim.Handler()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		local := strings.HasPrefix(r.URL.Path, "/v1/compliance/apps/sessions/local/") && strings.HasSuffix(r.URL.Path, "/messages")
+		mu.Lock()
+		if local && r.URL.Query().Has("page") && !jumped {
+			jumped = true
+			now = now.Add(25 * time.Hour)
+		}
+		mu.Unlock()
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		if rec.Code == 400 && strings.Contains(rec.Body.String(), "page cursor has expired") {
+			mu.Lock()
+			expired++
+			mu.Unlock()
+		}
+		for k, v := range rec.Header() {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+	}))
+	t.Cleanup(srv.Close)
+	st := openStore(t, t.TempDir()+"/claudit.db")
+	in := &store.Integration{Name: "acme", BaseURL: srv.URL, Interval: time.Minute}
+	if err := st.UpsertIntegration(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	s := ingest.NewSyncer(in, client(t, srv.URL, simulator.DefaultKey), st, ingest.Settings{TranscriptPageSize: 2, HydrateConcurrency: 1}, nil)
+	if _, err := s.SyncOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !jumped || expired != 1 {
+		t.Fatalf("clock moved %v, %d expired-token answers; want one", jumped, expired)
+	}
+	assertSessionsGroundTruth(t, st, sim)
+}
+
+// TestSessionsStoredInOrderWithToolCalls: a session is stored as a chat of
+// its kind, messages in transcript order, tool results as role "tool",
+// tool calls kept with their input.
+func TestSessionsStoredInOrderWithToolCalls(t *testing.T) {
+	e := newEnv(t, simulator.Config{Seed: 4, Users: 10, Days: 3}, "")
+	s := e.syncer(t, ingest.Settings{})
+	if _, err := s.SyncOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	evs, _, err := e.st.PromptEvents(ctx, store.EventFilter{Limit: 5000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chats := map[string]bool{}
+	for _, m := range evs {
+		if store.ChatKind(m.ChatID) != store.KindChat {
+			chats[m.ChatID] = true
+		}
+	}
+	if len(chats) == 0 {
+		t.Fatal("no session messages among the prompt events")
+	}
+	kinds := map[string]int{}
+	for id := range chats {
+		c, err := e.st.Chat(ctx, e.in.ID, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds[c.Kind()]++
+		if c.Name == "" || c.UserID == "" {
+			t.Fatalf("session %s stored without name or user: %+v", id, c)
+		}
+		msgs, err := e.st.ChatMessages(ctx, e.in.ID, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var calls, results int
+		for i, m := range msgs {
+			if i > 0 && m.CreatedAt.Before(msgs[i-1].CreatedAt) {
+				t.Fatalf("session %s: message %d out of order", id, i)
+			}
+			for _, tc := range m.ToolCalls {
+				calls++
+				if m.Role != "assistant" || tc.Name == "" || tc.Input == "" || !strings.Contains(m.Text, "tool_use name="+tc.Name) {
+					t.Fatalf("session %s: tool call %+v on %s message %q", id, tc, m.Role, m.Text)
+				}
+			}
+			if m.Role == "tool" {
+				results++
+			}
+		}
+		if calls == 0 || calls != results {
+			t.Fatalf("session %s: %d tool calls, %d tool results", id, calls, results)
+		}
+	}
+	if kinds[store.KindLocalSession] == 0 || kinds[store.KindRemoteSession] == 0 {
+		t.Fatalf("session kinds stored: %v", kinds)
+	}
+}
