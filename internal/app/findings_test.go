@@ -120,6 +120,7 @@ func TestNewPlaceFindingsWhateverTheOrder(t *testing.T) {
 	}
 
 	t.Run("backfill without policies, then sync", func(t *testing.T) {
+		t.Parallel()
 		db := filepath.Join(t.TempDir(), "b.db")
 		a := open(t, db)
 		sy, err := a.Syncer(ctx, "acme")
@@ -143,6 +144,7 @@ func TestNewPlaceFindingsWhateverTheOrder(t *testing.T) {
 	})
 
 	t.Run("crash mid-evaluation, then restart", func(t *testing.T) {
+		t.Parallel()
 		db := filepath.Join(t.TempDir(), "c.db")
 		a := open(t, db)
 		p, err := a.OpenPipeline(ctx)

@@ -11,6 +11,9 @@ import (
 )
 
 func TestFeedFilters(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: one goroutine walking the feed once per filter; the run without -short covers it")
+	}
 	s, ts := startSim(t, simulator.Config{Seed: 11, Users: 40, Days: 5})
 	c := newClient(t, ts.URL, simulator.DefaultKey)
 	all := s.Activities()

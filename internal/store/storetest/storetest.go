@@ -44,8 +44,13 @@ func Run(t *testing.T, open Opener) {
 		{"Retention", testRetention},
 		{"QuarantinedItems", testQuarantined},
 	}
+	// Each test has a store of its own, so they run side by side: the
+	// PostgreSQL ones spend most of their time waiting on the server.
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.fn(t, open(t))
+		})
 	}
 	t.Run("InstallIDRandomPerDatabase", func(t *testing.T) { testInstallID(t, open) })
 }
