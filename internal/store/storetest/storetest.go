@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		{"LeasesUseTheDatabaseClock", testLeaseClock},
 		{"Retention", testRetention},
 		{"QuarantinedItems", testQuarantined},
+		{"DeletionRequests", testDeletionRequests},
 	}
 	// Each test has a store of its own, so they run side by side: the
 	// PostgreSQL ones spend most of their time waiting on the server.
