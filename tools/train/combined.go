@@ -3,12 +3,80 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"maps"
 	"math"
+	"slices"
+
+	"github.com/claudit/claudit/internal/policy/classifier"
 
 	"github.com/claudit/claudit/internal/policy"
 	"github.com/claudit/claudit/internal/policy/detect"
 )
+
+// rulePowers are the powers chooseRulePower tries on the rules' score.
+var rulePowers = []float64{1, 1.5, 2, 3, 4, 6, 8}
+
+// rulePowerGain is how much out-of-fold F1 a higher power on the rules'
+// score must gain over a lower one to be chosen.
+const rulePowerGain = 0.01
+
+// chooseRulePower picks the power the rules' score is raised to before
+// the noisy-OR. The rules keep their full weight (1) unless tempering them
+// gains clearly, more than rulePowerGain of F1 at the operating point, on
+// the out-of-fold rows: they are the high-precision layer that still holds
+// on text unlike the training data, and a power keeps their strong hits
+// flagging alone. In --dev mode every power's figures are printed.
+func chooseRulePower(a float64, margins, rules []float64, labels []bool, maxFPR float64, stdout io.Writer) float64 {
+	f1At := make([]float64, len(rulePowers))
+	for k, pw := range rulePowers {
+		tempered := make([]float64, len(rules))
+		for i, h := range rules {
+			tempered[i] = math.Pow(h, pw)
+		}
+		_, mt, ok := operatingMetrics(a, margins, tempered, labels, maxFPR)
+		if !ok {
+			f1At[k] = -1
+			if devMode {
+				fmt.Fprintf(stdout, "    rule power %g: the rules alone exceed the false-positive budget\n", pw)
+			}
+			continue
+		}
+		f1At[k] = mt.F1
+		if devMode {
+			fmt.Fprintf(stdout, "    rule power %g: p=%.3f r=%.3f f1=%.3f fpr=%.4f\n", pw, mt.Precision, mt.Recall, mt.F1, mt.FPR)
+		}
+	}
+	best := slices.Max(f1At)
+	for k, pw := range rulePowers {
+		if f1At[k] >= best-rulePowerGain {
+			return pw
+		}
+	}
+	return rulePowers[len(rulePowers)-1]
+}
+
+// placeOperatingPoint returns the Platt B that places the operating point
+// on the combined rule-and-model score (see criticalB) and the out-of-fold
+// figures there.
+func placeOperatingPoint(a float64, margins, rules []float64, labels []bool, maxFPR float64) (float64, classifier.Metrics) {
+	b, mt, _ := operatingMetrics(a, margins, rules, labels, maxFPR)
+	return b, mt
+}
+
+// operatingMetrics places the operating point and scores the rows it
+// flags; ok is false when the rules alone exceed the budget.
+func operatingMetrics(a float64, margins, rules []float64, labels []bool, maxFPR float64) (float64, classifier.Metrics, bool) {
+	crit := criticalB(a, margins, rules)
+	b, ok := operatingPoint(crit, labels, maxFPR)
+	flags := make([]float64, len(crit))
+	for i, x := range crit {
+		if x >= b {
+			flags[i] = 1
+		}
+	}
+	return b, classifier.MetricsOf(flags, labels, 0.5), ok
+}
 
 // ruleScorer returns a function giving the score a category's rules (or
 // lexicon) alone give a text, with the params and role of the built-in

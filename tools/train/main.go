@@ -281,63 +281,16 @@ func trainOne(c Category, shared, root string, cfg classifier.TrainConfig, dry b
 	}
 	ruleOnly := classifier.MetricsOf(rules, labels, Anchor)
 	fmt.Fprintf(stdout, "  cross-validated, rules alone: p=%.3f r=%.3f f1=%.3f fpr=%.4f\n", ruleOnly.Precision, ruleOnly.Recall, ruleOnly.F1, ruleOnly.FPR)
-	// The rules keep their full weight unless tempering them gains clearly
-	// (more than rulePowerGain of F1) on these rows: they are the
-	// high-precision layer that still holds on text unlike the training
-	// data, and a power keeps their strong hits flagging alone.
-	powers := []float64{1, 1.5, 2, 3, 4, 6, 8}
-	f1At := make([]float64, len(powers))
-	for k, pw := range powers {
-		tempered := make([]float64, len(rules))
-		for i, h := range rules {
-			tempered[i] = math.Pow(h, pw)
-		}
-		cr := criticalB(a, margins, tempered)
-		bb, ok := operatingPoint(cr, labels, maxFPR)
-		if !ok {
-			f1At[k] = -1
-			if devMode {
-				fmt.Fprintf(stdout, "    rule power %g: the rules alone exceed the false-positive budget\n", pw)
-			}
-			continue
-		}
-		fl := make([]float64, len(cr))
-		for i, x := range cr {
-			if x >= bb {
-				fl[i] = 1
-			}
-		}
-		mt := classifier.MetricsOf(fl, labels, 0.5)
-		f1At[k] = mt.F1
-		if devMode {
-			fmt.Fprintf(stdout, "    rule power %g: p=%.3f r=%.3f f1=%.3f fpr=%.4f\n", pw, mt.Precision, mt.Recall, mt.F1, mt.FPR)
-		}
-	}
-	best := slices.Max(f1At)
-	power := powers[len(powers)-1]
-	for k, pw := range powers {
-		if f1At[k] >= best-rulePowerGain {
-			power = pw
-			break
-		}
-	}
+	power := chooseRulePower(a, margins, rules, labels, maxFPR, stdout)
 	for i := range rules {
 		rules[i] = math.Pow(rules[i], power)
 	}
-	crit := criticalB(a, margins, rules)
-	b, _ := operatingPoint(crit, labels, maxFPR)
+	b, oof := placeOperatingPoint(a, margins, rules, labels, maxFPR)
 	m, err := fit(pool)
 	if err != nil {
 		return err
 	}
 	m.PlattA, m.PlattB, m.RulePower = float32(a), float32(b), float32(power)
-	flags := make([]float64, len(crit))
-	for i, x := range crit {
-		if x >= b {
-			flags[i] = 1
-		}
-	}
-	oof := classifier.MetricsOf(flags, labels, 0.5)
 	man.Extra["cross_validated"] = map[string]float64{"precision": round(oof.Precision), "recall": round(oof.Recall), "f1": round(oof.F1), "fpr": round(oof.FPR)}
 	man.Extra["operating_margin"] = round((-logit(Anchor) - b) / a)
 	man.Extra["rule_power"] = power
@@ -392,10 +345,6 @@ func writeModel(m *classifier.Model, man classifier.Manifest, out string, pruneB
 	fmt.Fprintf(stdout, "  wrote %s (%d bytes) and %s\n", out, buf.Len(), manPath)
 	return nil
 }
-
-// rulePowerGain is how much out-of-fold F1 a higher power on the rules'
-// score must gain over a lower one to be chosen.
-const rulePowerGain = 0.01
 
 // folds is the number of cross-validation folds for calibration.
 const folds = 4
