@@ -31,6 +31,7 @@ Point an integration's base_url at it and use the printed key.`)
 	liveInterval := fs.Duration("live-interval", 2*time.Second, "how often --live adds activity")
 	faults := fs.Float64("faults", 0, "share of requests (0..1) answered with 429, 500, 502, 503, 504, 529, a slow or a malformed response")
 	rateLimit := fs.Int("rate-limit", 600, "requests per minute of the shared budget (negative: unlimited)")
+	undecodable := fs.Int("undecodable", 0, "add this many activities a client cannot decode (to see quarantine working)")
 	ingestDelay := fs.Duration("ingest-delay", 0, "delay before new activities become visible (the real API: up to 1m)")
 	legacyAuth := fs.Bool("legacy-auth", false, "answer 401 instead of 404 for a missing or wrong-type key (older API behaviour)")
 	recordAccess := fs.Bool("record-access", false, "append a compliance_api_accessed activity for every request, as the real API does")
@@ -50,7 +51,7 @@ Point an integration's base_url at it and use the printed key.`)
 	log := app.NewLogger(os.Stderr, "info")
 	s, err := simulator.New(simulator.Config{Seed: *seed, End: end, Users: *users, Days: *days, Key: *key, AdminKey: *adminKey,
 		Faults: *faults, Live: *live, LiveInterval: *liveInterval, IngestDelay: *ingestDelay, RecordAccess: *recordAccess,
-		LegacyAuth: *legacyAuth, RateLimit: *rateLimit, Logger: log})
+		LegacyAuth: *legacyAuth, RateLimit: *rateLimit, Undecodable: *undecodable, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -60,8 +61,8 @@ Point an integration's base_url at it and use the printed key.`)
 		return enc.Encode(s.Summary())
 	}
 	sum := s.Summary()
-	fmt.Fprintf(os.Stderr, "claudit simulator on http://%s\n  key:       %s\n  admin key: %s\n  %d users, %d chats, %d messages, %d activities\n",
-		*addr, *key, *adminKey, sum.Users, sum.Chats, sum.Messages, sum.Activities)
+	fmt.Fprintf(os.Stderr, "claudit simulator on http://%s\n  key:       %s\n  admin key: %s\n  %d users, %d chats, %d messages, %d activities, %d local + %d remote sessions, %d transcript messages\n",
+		*addr, *key, *adminKey, sum.Users, sum.Chats, sum.Messages, sum.Activities, sum.LocalSessions, sum.RemoteSessions, sum.SessionMessages)
 	stop, err := startCPUProfile(*cpuProfile)
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ package policy
 // them available to every Engine. (encoded is imported by engine.go, which
 // calls its Decode.)
 import (
+	_ "github.com/claudit/claudit/internal/policy/detect/agent"
 	_ "github.com/claudit/claudit/internal/policy/detect/aigenerated"
 	_ "github.com/claudit/claudit/internal/policy/detect/banned"
 	_ "github.com/claudit/claudit/internal/policy/detect/code"

@@ -22,6 +22,8 @@ var detectorTags = map[string]struct{ title, pass string }{
 	"function_call":     {"Function Call", "No Risky Function Calls"},
 	"grounding":         {"Ungrounded", "Grounded"},
 	"ai_generated":      {"AI Generated", ""},
+	// Most messages carry no tool call: a pass tag on each would be noise.
+	"agent": {"Agent Action", ""},
 }
 
 // DefaultPassTag returns the tag for an input a detector found nothing in,
@@ -47,7 +49,10 @@ func renderTag(tmpl, detector, entity string) string {
 	if !strings.Contains(tmpl, "{") {
 		return tmpl
 	}
-	return strings.NewReplacer("{entity}", entity, "{detector}", detector).Replace(tmpl)
+	// Detector ids and entity names hold no braces, so two plain
+	// replacements give what one Replacer pass would, without building one
+	// per finding.
+	return strings.ReplaceAll(strings.ReplaceAll(tmpl, "{entity}", entity), "{detector}", detector)
 }
 
 func titleCase(id string) string {

@@ -24,7 +24,8 @@ type generator struct {
 	mcpIDs []string
 	// agentRNG picks the sessions' tool calls; a stream of its own keeps
 	// everything else the seed makes unchanged.
-	agentRNG *rand.Rand
+	agentRNG  *rand.Rand
+	riskyTurn int
 }
 
 func generate(cfg Config, corp *corpus) *state {
@@ -679,7 +680,7 @@ func (g *generator) sessionMessages(prefix, typ string, at time.Time, local bool
 		}
 		out = append(out, compliance.SessionMessage{Type: typ, ID: newID(g.rng, prefix), Role: "user", CreatedAt: compliance.NewTime(t), Content: text(prompt)})
 		id := newID(g.rng, "toolu_")
-		tu, tr := toolBlocks(id, pickAgentAction(g.agentRNG))
+		tu, tr := toolBlocks(id, g.pickAgentAction())
 		am := compliance.SessionMessage{Type: typ, ID: newID(g.rng, prefix), Role: "assistant", CreatedAt: compliance.NewTime(t.Add(20 * time.Second)),
 			Content: append([]compliance.ContentBlock{tu}, text(g.corp.fill(g.rng, pick(g.rng, tp.Answers)))...)}
 		rm := compliance.SessionMessage{Type: typ, ID: newID(g.rng, prefix), Role: "user", CreatedAt: compliance.NewTime(t.Add(25 * time.Second)), Content: []compliance.ContentBlock{tr}}

@@ -1,0 +1,83 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+
+	"github.com/claudit/claudit/internal/app"
+	"github.com/claudit/claudit/internal/config"
+	"github.com/claudit/claudit/internal/simulator"
+	"github.com/claudit/claudit/internal/store"
+)
+
+// TestSessionsRaiseAgentFindings: synced Claude Code and Cowork sessions
+// are evaluated with the same policies as chats plus the agent policies;
+// each agent policy fires on session tool calls, and prompt injection
+// arriving through a tool result is found on a message of role tool.
+func TestSessionsRaiseAgentFindings(t *testing.T) {
+	s, err := simulator.New(simulator.Config{Seed: 7, Users: 20, Days: 4, RateLimit: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+	yaml := fmt.Sprintf("database: sqlite://%s\nintegrations:\n  - name: acme\n    base_url: %s\n    api_key: %s\n",
+		filepath.Join(t.TempDir(), "a.db"), srv.URL, simulator.DefaultKey)
+	cfg, err := config.Parse("c.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.Open(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	if _, err := a.OpenPipeline(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.SyncOnceAndEvaluate(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	in, err := a.Store.Integration(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := a.Store.Findings(ctx, in.ID, "prompt", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byPolicy := map[string]int{}
+	injectionViaTool := 0
+	for _, f := range fs {
+		kind := store.ChatKind(f.ChatID)
+		if f.Detector == "agent" && kind == store.KindChat {
+			continue // chats may carry tool calls too; the test is about sessions
+		}
+		if kind == store.KindChat {
+			continue
+		}
+		byPolicy[f.Policy]++
+		if f.Policy == "prompt-injection" {
+			m, err := a.Store.Message(ctx, in.ID, f.EventID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Role == "tool" {
+				injectionViaTool++
+			}
+		}
+	}
+	for _, p := range []string{"agent-destructive-commands", "agent-pipe-to-shell", "agent-credential-read", "agent-network-egress", "agent-safety-disabled"} {
+		if byPolicy[p] == 0 {
+			t.Errorf("no %s finding on any session (session findings by policy: %v)", p, byPolicy)
+		}
+	}
+	if injectionViaTool == 0 {
+		t.Errorf("no prompt injection found in a tool result (session findings by policy: %v)", byPolicy)
+	}
+}
