@@ -479,32 +479,31 @@ func dedupe(fs []PolicyFinding) []PolicyFinding {
 // policies without a hit; a pass tag is dropped if another policy sharing
 // it failed.
 func (e *Engine) tags(applicable []bool, fs []PolicyFinding) []string {
-	hit := map[string]bool{}
-	set := map[string]bool{}
+	// A handful of policies and findings per message: slices, not maps.
+	hit := make([]bool, len(e.policies))
+	out := make([]string, 0, len(e.policies)+len(fs))
 	for _, f := range fs {
-		hit[f.Policy] = true
-		if f.Tag != "" {
-			set[f.Tag] = true
-		}
-	}
-	failedPass := map[string]bool{}
-	for i, p := range e.policies {
-		if applicable[i] && hit[p.Name] {
-			failedPass[p.passTag] = true
-			for _, t := range p.Tags {
-				set[t] = true
+		for i := range e.policies {
+			if e.policies[i].Name == f.Policy {
+				hit[i] = true
 			}
 		}
-	}
-	for i, p := range e.policies {
-		if applicable[i] && !hit[p.Name] && p.passTag != "" && !failedPass[p.passTag] {
-			set[p.passTag] = true
+		if f.Tag != "" {
+			out = append(out, f.Tag)
 		}
 	}
-	out := make([]string, 0, len(set))
-	for t := range set {
-		out = append(out, t)
+	var failedPass []string
+	for i, p := range e.policies {
+		if applicable[i] && hit[i] {
+			failedPass = append(failedPass, p.passTag)
+			out = append(out, p.Tags...)
+		}
+	}
+	for i, p := range e.policies {
+		if applicable[i] && !hit[i] && p.passTag != "" && !slices.Contains(failedPass, p.passTag) {
+			out = append(out, p.passTag)
+		}
 	}
 	sort.Strings(out)
-	return out
+	return slices.Compact(out)
 }

@@ -1,6 +1,7 @@
 package classifier
 
 import (
+	"iter"
 	"math"
 	"slices"
 	"strings"
@@ -389,28 +390,39 @@ func windows(text string, size int) []span {
 		return []span{{0, len(text)}}
 	}
 	var out []span
-	step := size * 3 / 4
-	for start := 0; start < len(text); {
-		end := min(start+size, len(text))
-		if end < len(text) {
-			if cut := strings.LastIndexAny(text[start:end], " \n\t"); cut > size/2 {
-				end = start + cut
-			}
-			for end > start+1 && text[end]&0xC0 == 0x80 {
-				end--
-			}
-		}
-		out = append(out, span{start, end})
-		if end == len(text) {
-			break
-		}
-		next := min(start+step, end)
-		for next < len(text) && text[next]&0xC0 == 0x80 {
-			next++
-		}
-		start = next
+	for w := range windowSeq(text, size) {
+		out = append(out, w)
 	}
 	return out
+}
+
+// windowSeq yields the spans of windows one by one, without a slice.
+func windowSeq(text string, size int) iter.Seq[span] {
+	return func(yield func(span) bool) {
+		step := size * 3 / 4
+		for start := 0; start < len(text); {
+			end := min(start+size, len(text))
+			if end < len(text) {
+				if cut := strings.LastIndexAny(text[start:end], " \n\t"); cut > size/2 {
+					end = start + cut
+				}
+				for end > start+1 && text[end]&0xC0 == 0x80 {
+					end--
+				}
+			}
+			if !yield(span{start, end}) || end == len(text) {
+				return
+			}
+			next := min(start+step, end)
+			for next < len(text) && text[next]&0xC0 == 0x80 {
+				next++
+			}
+			start = next
+		}
+		if len(text) == 0 {
+			yield(span{0, 0})
+		}
+	}
 }
 
 const (

@@ -295,12 +295,9 @@ func (m *Model) ScoreGated(in detect.Input, size, maxWindows int, gate *Gate) (p
 	if size <= 0 {
 		size = DefaultWindow
 	}
-	ws := []span{{0, len(in.Text)}} // most texts are one window; no allocation then
-	if len(in.Text) > size {
-		ws = windows(in.Text, size)
-	}
-	for i, w := range ws {
-		if maxWindows > 0 && i >= maxWindows {
+	i := -1
+	for w := range windowSeq(in.Text, size) {
+		if i++; maxWindows > 0 && i >= maxWindows {
 			break
 		}
 		if !gate.Open(in, w.start, w.end) {
