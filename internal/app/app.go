@@ -160,20 +160,30 @@ func (a *App) Syncer(ctx context.Context, name string) (*ingest.Syncer, error) {
 	return ingest.NewSyncer(in, c, a.Store, set, a.Log), nil
 }
 
-// describeProbeError turns a failed key check into one actionable line.
+// describeProbeError turns a failed key check into one actionable line that
+// still unwraps to the cause, so its kind (compliance.FailureKind) is known.
 func describeProbeError(name, baseURL string, err error) error {
 	var ae *compliance.APIError
 	if errors.As(err, &ae) {
 		if hint := ae.Hint(); hint != "" {
-			return fmt.Errorf("integration %s: %d %s from %s: %s", name, ae.Status, ae.Type, baseURL, hint)
+			return &probeError{fmt.Sprintf("integration %s: %d %s from %s: %s", name, ae.Status, ae.Type, baseURL, hint), err}
 		}
 		return fmt.Errorf("integration %s: %w", name, err)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("integration %s: %s did not answer in time; check base_url and the network", name, baseURL)
+		return &probeError{fmt.Sprintf("integration %s: %s did not answer in time; check base_url and the network", name, baseURL), err}
 	}
-	return fmt.Errorf("integration %s: cannot reach %s (%v); check base_url and that the service is running", name, baseURL, rootCause(err))
+	return &probeError{fmt.Sprintf("integration %s: cannot reach %s (%v); check base_url and that the service is running", name, baseURL, rootCause(err)), err}
 }
+
+// probeError is a failed key check told in the user's terms.
+type probeError struct {
+	msg   string
+	cause error
+}
+
+func (e *probeError) Error() string { return e.msg }
+func (e *probeError) Unwrap() error { return e.cause }
 
 func rootCause(err error) error {
 	for {

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/claudit/claudit/internal/compliance"
 	"github.com/claudit/claudit/internal/ingest"
 	"github.com/claudit/claudit/internal/store"
 )
@@ -95,7 +96,7 @@ func (a *App) scheduleOne(ctx context.Context, name string) {
 				s, err = a.Syncer(ctx, name)
 				if err != nil {
 					a.Log.Error("integration not ready; will retry", "integration", name, "err", err, "retry_in", interval)
-					_ = a.Store.MarkSynced(ctx, in.ID, time.Now(), err.Error())
+					_ = a.Store.SetIntegrationFailure(ctx, in.ID, compliance.FailureKind(err), err.Error())
 				}
 			}
 			if err := confirmLease(ctx); err != nil {

@@ -111,11 +111,11 @@ func (s *Syncer) SyncOnce(ctx context.Context) (store.Run, error) {
 	if ferr := s.Store.FinishRun(fctx, &run); ferr != nil && err == nil {
 		err = ferr
 	}
-	errText := ""
 	if err != nil {
-		errText = err.Error()
+		_ = s.Store.SetIntegrationFailure(fctx, in.ID, compliance.FailureKind(err), err.Error())
+	} else {
+		_ = s.Store.MarkSynced(fctx, in.ID, s.Now(), "")
 	}
-	_ = s.Store.MarkSynced(fctx, in.ID, s.Now(), errText)
 	if err != nil {
 		return run, fmt.Errorf("sync %s: %w", in.Name, err)
 	}

@@ -32,6 +32,10 @@ type Integration struct {
 	CreatedAt    time.Time `json:"created_at"`
 	LastSyncedAt time.Time `json:"last_synced_at"`
 	LastError    string    `json:"last_error,omitempty"`
+	// LastFailure is the kind of LastError: one of the compliance.Failure
+	// constants (auth_failed, missing_scope, unreachable, rate_limited,
+	// error), "" when the last sync or connection test succeeded.
+	LastFailure string `json:"last_failure,omitempty"`
 }
 
 // Checkpoint is a stream's durable position. Cursor is the API's opaque
@@ -348,8 +352,12 @@ type Store interface {
 	Integrations(ctx context.Context) ([]Integration, error)
 	// SetIntegrationState records pause, mode and the last sync outcome.
 	SetIntegrationState(ctx context.Context, id int64, paused bool, mode string) error
-	// MarkSynced records a finished cycle's time and error ("" on success).
+	// MarkSynced records a finished cycle's time and error ("" on success,
+	// which also clears the last failure; an error is of kind "error").
 	MarkSynced(ctx context.Context, id int64, at time.Time, errText string) error
+	// SetIntegrationFailure records the last error and its kind without a
+	// sync time; both "" clear them (a connection test passed).
+	SetIntegrationFailure(ctx context.Context, id int64, kind, errText string) error
 	// DeleteIntegration removes an integration and everything stored for it.
 	DeleteIntegration(ctx context.Context, id int64) error
 

@@ -350,7 +350,8 @@ func TestIntegrations(t *testing.T) {
 			}
 		})
 	}
-	if len(e.Control.Keys) != 1 || e.Control.Keys[0] != key {
+	// Once when the integration was added, once by the test action.
+	if len(e.Control.Keys) != 2 || e.Control.Keys[0] != key || e.Control.Keys[1] != key {
 		t.Fatalf("test connection got keys %q", e.Control.Keys)
 	}
 	// The UI form does the same.

@@ -116,6 +116,11 @@ func (s *Server) createIntegration(ctx context.Context, in integrationInput) (*s
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
+	// A bad key or a dead host is refused here rather than shown later as a
+	// failing sync; the base URL guard above runs first.
+	if err := s.testConnection(ctx, it, strings.TrimSpace(in.APIKey)); err != nil {
+		return nil, badf("%v; the integration was not added", err)
+	}
 	if err := s.st.UpsertIntegration(ctx, it); err != nil {
 		return nil, err
 	}
@@ -152,6 +157,12 @@ func (s *Server) editIntegration(ctx context.Context, iid int64, in integrationI
 			return nil, err
 		}
 	}
+	if sealed != "" {
+		// A new key (or a new address, which needs one) is tested before it is stored.
+		if err := s.testConnection(ctx, it, strings.TrimSpace(in.APIKey)); err != nil {
+			return nil, badf("%v; nothing was changed", err)
+		}
+	}
 	if err := s.st.UpsertIntegration(ctx, it); err != nil {
 		return nil, err
 	}
@@ -159,6 +170,10 @@ func (s *Server) editIntegration(ctx context.Context, iid int64, in integrationI
 		if err := s.ws.SetIntegrationKey(ctx, it.ID, sealed); err != nil {
 			return nil, err
 		}
+		if err := s.st.SetIntegrationFailure(ctx, it.ID, "", ""); err != nil {
+			return nil, err
+		}
+		it.LastError, it.LastFailure = "", ""
 	}
 	return it, nil
 }
@@ -192,6 +207,14 @@ func (s *Server) integrationAction(ctx context.Context, iid int64, action string
 		tctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 		defer cancel()
 		msg, err := s.cfg.Control.TestConnection(tctx, it, key)
+		// The outcome is the integration's health until the next sync says otherwise.
+		kind, text := compliance.FailureKind(err), ""
+		if err != nil {
+			text = err.Error()
+		}
+		if serr := s.st.SetIntegrationFailure(context.WithoutCancel(ctx), iid, kind, text); serr != nil {
+			return "", serr
+		}
 		if err != nil {
 			return "", badf("connection test of %s failed: %v", it.Name, err)
 		}
@@ -206,6 +229,20 @@ func (s *Server) integrationAction(ctx context.Context, iid int64, action string
 		return "Integration " + it.Name + " and its data were deleted.", nil
 	}
 	return "", badf("action %q: use pause, resume, test or delete", action)
+}
+
+// testConnection checks a key against an integration's address before it
+// is stored; builds without a Control skip the check.
+func (s *Server) testConnection(ctx context.Context, it *store.Integration, key string) error {
+	if s.cfg.Control == nil {
+		return nil
+	}
+	tctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if _, err := s.cfg.Control.TestConnection(tctx, it, key); err != nil {
+		return fmt.Errorf("connection test failed: %v", err)
+	}
+	return nil
 }
 
 // integrationKey opens the sealed key of a UI-created integration.
@@ -313,10 +350,7 @@ func (s *Server) apiIntegrations(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
-	if ins == nil {
-		ins = []store.Integration{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"integrations": ins})
+	writeJSON(w, http.StatusOK, map[string]any{"integrations": viewIntegrations(ins)})
 }
 
 func (s *Server) apiIntegration(w http.ResponseWriter, r *http.Request) {
@@ -340,7 +374,7 @@ func (s *Server) apiIntegration(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"integration": it, "runs": runs, "quarantined": quarantined})
+	writeJSON(w, http.StatusOK, map[string]any{"integration": IntegrationView{Integration: *it, Health: healthOf(it)}, "runs": runs, "quarantined": quarantined})
 }
 
 func (s *Server) apiIntegrationCreate(w http.ResponseWriter, r *http.Request) {
@@ -415,7 +449,7 @@ func (s *Server) apiIntegrationAction(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"message": msg, "integration": it})
+	writeJSON(w, http.StatusOK, map[string]any{"message": msg, "integration": IntegrationView{Integration: *it, Health: healthOf(it)}})
 }
 
 func (s *Server) apiBackfills(w http.ResponseWriter, r *http.Request) {
@@ -507,7 +541,7 @@ func (s *Server) apiBackfillAction(w http.ResponseWriter, r *http.Request) {
 // ---- pages ----
 
 type integrationsData struct {
-	Integrations []store.Integration
+	Integrations []IntegrationView
 	CanStoreKeys bool
 	KeyEnv       string
 }
@@ -519,11 +553,12 @@ func (s *Server) integrationsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "integrations.html", &pageData{Title: "Integrations", Nav: "integrations",
-		Data: integrationsData{Integrations: ins, CanStoreKeys: len(s.cfg.SecretKey) > 0, KeyEnv: s.cfg.SecretKeyEnv}})
+		Data: integrationsData{Integrations: viewIntegrations(ins), CanStoreKeys: len(s.cfg.SecretKey) > 0, KeyEnv: s.cfg.SecretKeyEnv}})
 }
 
 type integrationData struct {
 	Integration  *store.Integration
+	Health       IntegrationHealth
 	Tab          string
 	HasKey       bool
 	CanStoreKeys bool
@@ -555,7 +590,7 @@ func (s *Server) integrationPage(w http.ResponseWriter, r *http.Request) {
 		tab = "config"
 	}
 	now := s.now().UTC()
-	d := integrationData{Integration: it, Tab: tab, CanStoreKeys: len(s.cfg.SecretKey) > 0, KeyEnv: s.cfg.SecretKeyEnv,
+	d := integrationData{Integration: it, Health: healthOf(it), Tab: tab, CanStoreKeys: len(s.cfg.SecretKey) > 0, KeyEnv: s.cfg.SecretKeyEnv,
 		Today: now.Format("2006-01-02"), MonthAgo: now.AddDate(0, -1, 0).Format("2006-01-02")}
 	if k, err := s.ws.IntegrationKey(ctx, iid); err == nil && k != "" {
 		d.HasKey = true

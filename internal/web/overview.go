@@ -149,10 +149,11 @@ func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request) {
 		Paused       bool      `json:"paused"`
 		LastSyncedAt time.Time `json:"last_synced_at"`
 		LastError    string    `json:"last_error,omitempty"`
+		Status       string    `json:"status"`
 	}
 	syncs := make([]syncInfo, 0, len(d.Integrations))
 	for _, in := range d.Integrations {
-		syncs = append(syncs, syncInfo{in.ID, in.Name, in.Paused, in.LastSyncedAt, in.LastError})
+		syncs = append(syncs, syncInfo{in.ID, in.Name, in.Paused, in.LastSyncedAt, in.LastError, healthOf(&in).Status})
 	}
 	if d.OpenAlerts == nil {
 		d.OpenAlerts = []store.Alert{}

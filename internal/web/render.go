@@ -46,6 +46,7 @@ var funcs = template.FuncMap{
 		return dateOrEmpty(t.Add(-time.Microsecond))
 	},
 	"ago":      ago,
+	"healthOf": func(in store.Integration) IntegrationHealth { return healthOf(&in) },
 	"join":     strings.Join,
 	"pct":      pct,
 	"add":      func(a, b int) int { return a + b },

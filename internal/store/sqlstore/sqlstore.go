@@ -267,14 +267,14 @@ func (s *Store) txOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // ---- integrations ----
 
-const integrationCols = `id, name, base_url, project, interval_us, paused, mode, source, rate_limit, created_at, last_synced_at, last_error`
+const integrationCols = `id, name, base_url, project, interval_us, paused, mode, source, rate_limit, created_at, last_synced_at, last_error, last_failure`
 
 func scanIntegration(row interface{ Scan(...any) error }) (*store.Integration, error) {
 	var in store.Integration
 	var interval, created, synced int64
 	var paused int
 	if err := row.Scan(&in.ID, &in.Name, &in.BaseURL, &in.Project, &interval, &paused, &in.Mode, &in.Source,
-		&in.RateLimit, &created, &synced, &in.LastError); err != nil {
+		&in.RateLimit, &created, &synced, &in.LastError, &in.LastFailure); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, store.ErrNotFound
 		}
@@ -361,12 +361,24 @@ func (s *Store) SetIntegrationState(ctx context.Context, id int64, paused bool, 
 func (s *Store) MarkSynced(ctx context.Context, id int64, at time.Time, errText string) error {
 	var err error
 	if errText == "" {
-		_, err = s.w.ExecContext(ctx, s.q(`UPDATE integrations SET last_synced_at = ?, last_error = '' WHERE id = ?`), us(at), id)
+		_, err = s.w.ExecContext(ctx, s.q(`UPDATE integrations SET last_synced_at = ?, last_error = '', last_failure = '' WHERE id = ?`), us(at), id)
 	} else {
-		_, err = s.w.ExecContext(ctx, s.q(`UPDATE integrations SET last_error = ? WHERE id = ?`), errText, id)
+		_, err = s.w.ExecContext(ctx, s.q(`UPDATE integrations SET last_error = ?, last_failure = 'error' WHERE id = ?`), errText, id)
 	}
 	if err != nil {
 		return fmt.Errorf("mark integration %d synced: %w", id, err)
+	}
+	return nil
+}
+
+// SetIntegrationFailure records the last error and its kind.
+func (s *Store) SetIntegrationFailure(ctx context.Context, id int64, kind, errText string) error {
+	if errText != "" && kind == "" {
+		kind = "error"
+	}
+	_, err := s.w.ExecContext(ctx, s.q(`UPDATE integrations SET last_error = ?, last_failure = ? WHERE id = ?`), errText, kind, id)
+	if err != nil {
+		return fmt.Errorf("record failure of integration %d: %w", id, err)
 	}
 	return nil
 }

@@ -91,6 +91,25 @@ func testIntegrations(t *testing.T, s store.Store) {
 	if err != nil || !got.LastSyncedAt.Equal(t0) {
 		t.Fatalf("last synced: %v %v", got, err)
 	}
+	// A failure keeps its kind until a sync or a passing test clears it.
+	if err := s.SetIntegrationFailure(ctx, in.ID, "auth_failed", "401 authentication_error"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.IntegrationByID(ctx, in.ID); got.LastFailure != "auth_failed" || got.LastError != "401 authentication_error" || !got.LastSyncedAt.Equal(t0) {
+		t.Fatalf("failure not recorded: %+v", got)
+	}
+	if err := s.MarkSynced(ctx, in.ID, t0, "disk full"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.IntegrationByID(ctx, in.ID); got.LastFailure != "error" || got.LastError != "disk full" {
+		t.Fatalf("sync error not recorded: %+v", got)
+	}
+	if err := s.SetIntegrationFailure(ctx, in.ID, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.IntegrationByID(ctx, in.ID); got.LastFailure != "" || got.LastError != "" {
+		t.Fatalf("failure not cleared: %+v", got)
+	}
 	if _, err := s.Integration(ctx, "nope"); err == nil || !strings.Contains(err.Error(), store.ErrNotFound.Error()) {
 		t.Fatalf("missing integration: %v", err)
 	}

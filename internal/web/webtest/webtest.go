@@ -6,9 +6,11 @@ package webtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/netip"
 	"path/filepath"
 	"sort"
@@ -16,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/claudit/claudit/internal/compliance"
 	"github.com/claudit/claudit/internal/ingest"
 	"github.com/claudit/claudit/internal/store"
 	"github.com/claudit/claudit/internal/store/sqlite"
@@ -411,15 +414,29 @@ type Control struct {
 }
 
 // TestConnection reports success for integrations with a key or from config.
+// Keys containing BadKey fail as the API rejects a key (401), those
+// containing DeadKey as an unreachable host would.
 func (c *Control) TestConnection(ctx context.Context, in *store.Integration, apiKey string) (string, error) {
 	c.mu.Lock()
 	c.Keys = append(c.Keys, apiKey)
 	c.mu.Unlock()
-	if in.Source != "config" && apiKey == "" {
+	switch {
+	case in.Source != "config" && apiKey == "":
 		return "", fmt.Errorf("no key")
+	case strings.Contains(apiKey, BadKey):
+		return "", &compliance.APIError{Status: http.StatusUnauthorized, Type: compliance.ErrAuthentication, Message: "invalid x-api-key",
+			Method: "GET", Path: "/v1/compliance/activities"}
+	case strings.Contains(apiKey, DeadKey):
+		return "", fmt.Errorf("cannot reach %s: %w", in.BaseURL, &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")})
 	}
 	return "activities, chats and org data reachable", nil
 }
+
+// Marks in a test API key that make the fake connection test fail.
+const (
+	BadKey  = "rejected"
+	DeadKey = "unreachable"
+)
 
 // StartBackfill creates the job through ingest and, with Run, works on it.
 func (c *Control) StartBackfill(ctx context.Context, integrationID int64, from, to time.Time) (*store.Backfill, error) {
