@@ -12,6 +12,7 @@ import (
 
 	"github.com/claudit/claudit/internal/app"
 	"github.com/claudit/claudit/internal/config"
+	"github.com/claudit/claudit/internal/deletion"
 	"github.com/claudit/claudit/internal/simulator"
 	"github.com/claudit/claudit/internal/store"
 	"github.com/claudit/claudit/internal/web"
@@ -83,32 +84,75 @@ sinks:
 	defer a.Close()
 	// A known login for the demo (it listens on loopback only).
 	if ws, ok := a.Store.(store.WebStore); ok {
-		if _, err := web.AddUser(ctx, ws, demoEmail, store.RoleAdmin, demoPassword); err != nil && !strings.Contains(err.Error(), "already exists") {
-			return err
+		for _, u := range []struct{ email, role string }{{demoEmail, store.RoleAdmin}, {demoAnalyst, store.RoleAnalyst}} {
+			if _, err := web.AddUser(ctx, ws, u.email, u.role, demoPassword); err != nil && !strings.Contains(err.Error(), "already exists") {
+				return err
+			}
 		}
 	}
+	go demoDeletionRequest(ctx, a)
 	err = serve(ctx, a, func(addr string) {
 		sum := sim.Summary()
 		fmt.Fprintf(os.Stderr, `
 claudit demo is running.
-  dashboard:  http://%s   (sign in as %s / %s)
+  dashboard:  http://%s   (sign in as %s / %s; the analyst %s has the same password)
   simulator:  http://%s (%d users, %d chats, %d messages; new activity every few seconds)
   database:   %s
   alerts:     claudit-demo-alerts.ocsf.jsonl (OCSF)
 Press Ctrl-C to stop.
 
-`, addr, demoEmail, demoPassword, simAddr, sum.Users, sum.Chats, sum.Messages, *db)
+`, addr, demoEmail, demoPassword, demoAnalyst, simAddr, sum.Users, sum.Chats, sum.Messages, *db)
 	})
 	stopSim()
 	<-simErr
 	return err
 }
 
-// The demo's dashboard account.
+// The demo's dashboard accounts.
 const (
 	demoEmail    = "admin@demo.local"
+	demoAnalyst  = "analyst@demo.local"
 	demoPassword = "claudit-demo"
 )
+
+// demoDeletionRequest files, as the demo analyst, a request to delete the
+// first chat that holds a finding, once the first sync has evaluated one, so
+// the dashboard shows a deletion awaiting an admin's approval. Nothing is
+// deleted until someone approves it.
+func demoDeletionRequest(ctx context.Context, a *app.App) {
+	svc := a.DeletionService()
+	ws, ok := a.Store.(store.WebStore)
+	if svc == nil || !ok {
+		return
+	}
+	if pending, err := svc.Deletions.DeletionRequests(ctx, "", 1); err != nil || len(pending) > 0 {
+		return // one is enough, also across runs
+	}
+	acct, err := ws.AccountByEmail(ctx, demoAnalyst)
+	if err != nil {
+		return
+	}
+	tick := time.NewTicker(5 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		ms, _, err := a.Store.PromptEvents(ctx, store.EventFilter{Kind: "prompt", ViolationsOnly: true, Limit: 1})
+		if err != nil || len(ms) == 0 {
+			continue
+		}
+		by := deletion.Actor{ID: acct.ID, Email: acct.Email, Role: acct.Role}
+		_, err = svc.Request(ctx, by, ms[0].IntegrationID, store.DeleteChat, ms[0].ChatID,
+			"Demo: a finding in this chat; the user asked for it to be removed. An admin other than the analyst approves.")
+		if err != nil {
+			a.Log.Warn("demo deletion request", "err", err)
+		}
+		return
+	}
+}
 
 // demoSecretKey gives the demo a stable key for sealing API keys entered in
 // the dashboard, kept in a file beside the demo database.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/claudit/claudit/internal/compliance"
+	"github.com/claudit/claudit/internal/deletion"
 	"github.com/claudit/claudit/internal/ingest"
 	"github.com/claudit/claudit/internal/policy"
 	"github.com/claudit/claudit/internal/policy/detect"
@@ -179,7 +180,7 @@ func (a *App) Handler(ctx context.Context, p *Pipeline) (http.Handler, error) {
 		return nil, err
 	}
 	srv, err := web.New(web.Config{Store: a.Store, Alerts: alerts, Web: ws, Policies: &policyAdapter{r: p.Policies},
-		Control: &control{a: a}, Log: a.Log, SecretKey: key, SecretKeyEnv: a.Config.SecretKeyEnv, BaseURL: a.Config.BaseURL,
+		Control: &control{a: a}, Deletions: a.DeletionService(), Log: a.Log, SecretKey: key, SecretKeyEnv: a.Config.SecretKeyEnv, BaseURL: a.Config.BaseURL,
 		SecureCookies: strings.HasPrefix(a.Config.BaseURL, "https://"), AllowInternalBaseURLs: a.Config.AllowInternalBaseURLs,
 		SessionTTL: a.Config.Sessions.Idle.Duration, SessionMaxAge: a.Config.Sessions.Absolute.Duration, OIDC: sso})
 	if err != nil {
@@ -278,10 +279,35 @@ func (p *policyAdapter) Test(ctx context.Context, name, text string) ([]store.Fi
 	return out, res.Tags, nil
 }
 
+// DeletionService carries out approved deletions with the integrations'
+// keys; nil when the store keeps no deletion requests.
+func (a *App) DeletionService() *deletion.Service {
+	ds, ok := a.Store.(store.DeletionStore)
+	if !ok {
+		return nil
+	}
+	svc := &deletion.Service{Store: a.Store, Deletions: ds, Client: a.integrationClient}
+	if ws, ok := a.Store.(store.WebStore); ok {
+		svc.Audit = ws
+	}
+	return svc
+}
+
+// integrationClient builds a Compliance API client with an integration's key.
+func (a *App) integrationClient(ctx context.Context, in *store.Integration) (*compliance.Client, error) {
+	key, err := a.integrationKey(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return compliance.New(compliance.Options{BaseURL: in.BaseURL, APIKey: key, RequestsPerMinute: in.RateLimit,
+		UserAgent: "claudit/" + Version, Logger: a.Log.With("integration", in.Name), RefuseInternal: a.refuseInternal(in)})
+}
+
 // control lets the dashboard check keys and start backfills.
 type control struct{ a *App }
 
 func (c *control) TestConnection(ctx context.Context, in *store.Integration, apiKey string) (string, error) {
+	stored := apiKey == "" // the delete scope is recorded only for the stored key
 	if apiKey == "" {
 		k, err := c.a.integrationKey(ctx, in)
 		if err != nil {
@@ -306,6 +332,15 @@ func (c *control) TestConnection(ctx context.Context, in *store.Integration, api
 	}
 	if reach.OrgData {
 		parts = append(parts, "organizations, roles, groups")
+	}
+	if svc := c.a.DeletionService(); svc != nil && stored && in.ID != 0 && reach.UserData {
+		held, err := svc.CheckScope(pctx, in)
+		switch {
+		case err != nil:
+			c.a.Log.Warn("could not check the delete scope", "integration", in.Name, "err", err)
+		case held:
+			parts = append(parts, "deletes (approved deletion requests can be carried out)")
+		}
 	}
 	msg := "connected: the key reaches " + strings.Join(parts, "; ")
 	if reach.FeedOnly() {

@@ -15,6 +15,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/claudit/claudit/internal/deletion"
 	"github.com/claudit/claudit/internal/store"
 )
 
@@ -88,6 +89,8 @@ type Config struct {
 	// LookupHost resolves a base URL's host for that check (default: the
 	// system resolver); tests replace it.
 	LookupHost func(ctx context.Context, host string) ([]netip.Addr, error)
+	// Deletions carries out approved deletions; nil: deletion is unavailable.
+	Deletions *deletion.Service
 	// OIDC turns on single sign-on; nil offers passwords only.
 	OIDC *OIDCConfig
 	// Now replaces the clock in tests.
@@ -184,6 +187,9 @@ func (s *Server) routes() http.Handler {
 	page("GET /suppressions", store.RoleViewer, s.suppressionsPage)
 	page("POST /suppressions", store.RoleAnalyst, s.suppressionCreateSubmit)
 	page("POST /suppressions/{id}/delete", store.RoleAnalyst, s.suppressionDeleteSubmit)
+	page("GET /deletions", store.RoleAnalyst, s.deletionsPage)
+	page("POST /deletions", store.RoleAnalyst, s.deletionCreateSubmit)
+	page("POST /deletions/{id}/{action}", store.RoleAdmin, s.deletionActionSubmit)
 	page("GET /integrations", store.RoleViewer, s.integrationsPage)
 	page("POST /integrations", store.RoleAdmin, s.integrationCreateSubmit)
 	page("GET /integrations/{id}", store.RoleViewer, s.integrationPage)
@@ -224,6 +230,9 @@ func (s *Server) routes() http.Handler {
 	api("GET /api/v1/suppressions", store.RoleViewer, s.apiSuppressions)
 	api("POST /api/v1/suppressions", store.RoleAnalyst, s.apiAddSuppression)
 	api("DELETE /api/v1/suppressions/{id}", store.RoleAnalyst, s.apiDeleteSuppression)
+	api("GET /api/v1/deletions", store.RoleAnalyst, s.apiDeletions)
+	api("POST /api/v1/deletions", store.RoleAnalyst, s.apiDeletionCreate)
+	api("POST /api/v1/deletions/{id}/{action}", store.RoleAdmin, s.apiDeletionAction)
 	api("GET /api/v1/integrations", store.RoleViewer, s.apiIntegrations)
 	api("POST /api/v1/integrations", store.RoleAdmin, s.apiIntegrationCreate)
 	api("GET /api/v1/integrations/{id}", store.RoleViewer, s.apiIntegration)
