@@ -81,6 +81,8 @@ type Detector struct {
 
 type brand struct {
 	domain, label string
+	// skel is skeleton(label), computed once.
+	skel string
 }
 
 // New builds the detector. Params:
@@ -111,7 +113,7 @@ func New(p detect.Params) (detect.Detector, error) {
 		if !ok || label == "" {
 			return nil, fmt.Errorf("urls: brands: %q is not a domain like paypal.com", b)
 		}
-		d.brands = append(d.brands, brand{domain: b, label: label})
+		d.brands = append(d.brands, brand{domain: b, label: label, skel: skeleton(label)})
 	}
 	for _, a := range p.Strings("allow_domains") {
 		d.allow = append(d.allow, strings.ToLower(a))
@@ -348,13 +350,14 @@ func skeleton(label string) string {
 func (d *Detector) lookalike(host string) (float64, bool) {
 	reg := registrable(host)
 	label, _, _ := strings.Cut(reg, ".")
+	skel := skeleton(label)
 	best := 0.0
 	for _, b := range d.brands {
-		if host == b.domain || strings.HasSuffix(host, "."+b.domain) {
+		if host == b.domain || strings.HasSuffix(host, b.domain) && host[len(host)-len(b.domain)-1] == '.' {
 			return 0, false // the brand itself
 		}
 		switch {
-		case label != b.label && skeleton(label) == skeleton(b.label):
+		case label != b.label && skel == b.skel:
 			best = max(best, 0.9)
 		case label != b.label && len(b.label) >= 5 && editDistance(label, b.label) <= 1+len(b.label)/9:
 			best = max(best, 0.8)
@@ -370,12 +373,19 @@ func (d *Detector) lookalike(host string) (float64, bool) {
 // containsToken reports whether brand appears in host as a label or a
 // hyphen-separated part of one ("paypal-login.com", "paypal.com.evil.io").
 func containsToken(host, brand string) bool {
-	for _, l := range strings.Split(host, ".") {
-		for _, part := range strings.Split(l, "-") {
-			if part == brand {
-				return true
-			}
+	if brand == "" {
+		return false
+	}
+	for from := 0; from < len(host); {
+		k := strings.Index(host[from:], brand)
+		if k < 0 {
+			return false
 		}
+		i, j := from+k, from+k+len(brand)
+		if (i == 0 || host[i-1] == '.' || host[i-1] == '-') && (j == len(host) || host[j] == '.' || host[j] == '-') {
+			return true
+		}
+		from = i + 1
 	}
 	return false
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -125,4 +126,28 @@ func FuzzDetect(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestContainsToken checks the scan for a brand as a whole label or
+// hyphen-separated part against splitting the host.
+func TestContainsToken(t *testing.T) {
+	split := func(host, brand string) bool {
+		for _, l := range strings.Split(host, ".") {
+			for _, part := range strings.Split(l, "-") {
+				if part == brand {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	hosts := []string{"paypal-login.com", "paypal.com.evil.io", "mypaypal.com", "paypalx.com", "aaa.com", "aa.aaa.com",
+		"x-aa-y.io", "aa", "", "a.a", "login-paypal", "paypal", "ppaypal.com", "paypal-paypal.net"}
+	for _, h := range hosts {
+		for _, b := range []string{"paypal", "aa", "a", "com"} {
+			if got, want := containsToken(h, b), split(h, b); got != want {
+				t.Errorf("containsToken(%q, %q) = %v, want %v", h, b, got, want)
+			}
+		}
+	}
 }
