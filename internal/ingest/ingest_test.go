@@ -151,6 +151,7 @@ func dbFor(backend string) string {
 }
 
 func TestSyncReproducesGroundTruth(t *testing.T) {
+	t.Parallel()
 	for _, backend := range backends {
 		for _, faults := range []float64{0, 0.2} {
 			t.Run(fmt.Sprintf("%s/faults=%v", backend, faults), func(t *testing.T) {
@@ -272,6 +273,7 @@ func TestDeletionsAreRecordedNotDropped(t *testing.T) {
 }
 
 func TestBackfillReproducesGroundTruth(t *testing.T) {
+	t.Parallel()
 	for _, backend := range backends {
 		for _, faults := range []float64{0, 0.2} {
 			t.Run(fmt.Sprintf("%s/faults=%v", backend, faults), func(t *testing.T) {
@@ -327,8 +329,9 @@ func testBackfillGroundTruth(t *testing.T, backend string, faults float64) {
 }
 
 func TestBackfillPauseResumeCancel(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
-	e := newEnv(t, simulator.Config{Seed: 4, Users: 10, Days: 3}, "")
+	e := newEnv(t, simulator.Config{Seed: 4, Users: 6, Days: 2}, "")
 	sum := e.sim.Summary()
 	from, to := sum.First.Add(-time.Hour), sum.Last.Add(time.Hour)
 	job, _, err := ingest.StartBackfill(ctx, e.st, e.in.ID, from, to, 2*time.Hour)
