@@ -94,6 +94,10 @@ func Memoize[T any](in Input, key any, compute func() T) T {
 		}
 	}
 	v := compute()
+	if m.keys == nil {
+		// A scan memoizes about ten values; grow once, not four times.
+		m.keys, m.vals = make([]any, 0, 12), make([]any, 0, 12)
+	}
 	m.keys = append(m.keys, key)
 	m.vals = append(m.vals, v)
 	return v
