@@ -386,7 +386,7 @@ func (s *Store) SetIntegrationFailure(ctx context.Context, id int64, kind, errTe
 // DeleteIntegration removes an integration and its data.
 func (s *Store) DeleteIntegration(ctx context.Context, id int64) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		for _, t := range []string{"checkpoints", "activities", "users", "projects", "chats", "messages", "files", "sync_runs", "findings", "quarantined_items", "file_texts", "integration_scopes"} {
+		for _, t := range []string{"checkpoints", "activities", "users", "projects", "chats", "messages", "files", "sync_runs", "findings", "quarantined_items", "file_texts", "integration_scopes", "org_roles", "org_groups", "group_members", "org_settings"} {
 			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM `+t+` WHERE integration_id = ?`), id); err != nil {
 				return fmt.Errorf("delete %s of integration %d: %w", t, id, err)
 			}

@@ -44,6 +44,7 @@ func Run(t *testing.T, open Opener) {
 		{"Retention", testRetention},
 		{"QuarantinedItems", testQuarantined},
 		{"DeletionRequests", testDeletionRequests},
+		{"Directory", testDirectory},
 	}
 	// Each test has a store of its own, so they run side by side: the
 	// PostgreSQL ones spend most of their time waiting on the server.
