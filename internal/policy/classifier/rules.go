@@ -157,9 +157,13 @@ func (rs *RuleSet) MatchInput(in detect.Input) []RuleMatch {
 		return nil
 	}
 	// Lower-casing ASCII only keeps byte offsets equal to the text's.
+	found := rs.kws.Find(in)
+	if len(found) == 0 {
+		return nil // most texts: no keyword, nothing to allocate
+	}
 	lower := detect.Bytes(in.LowerText())
 	hits := make([][]span, len(rs.Rules))
-	for _, m := range rs.kws.Find(in) {
+	for _, m := range found {
 		for _, ri := range rs.rulesOf[m.Word] {
 			w := snapToLines(text, span{max(0, m.Start-windowRadius), min(len(text), m.End+windowRadius)})
 			hits[ri] = append(hits[ri], w)
