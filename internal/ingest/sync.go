@@ -75,6 +75,9 @@ type Syncer struct {
 	// Stored, when set, is called after every committed page: the
 	// evaluation stage follows the writer with it.
 	Stored func()
+	// SettingsChanged, when set, is told which organization settings
+	// changed since the previous sync (settings drift).
+	SettingsChanged func(ctx context.Context, in *store.Integration, changes []store.SettingChange)
 }
 
 // NewSyncer wires a syncer with defaults.
@@ -151,6 +154,13 @@ func (s *Syncer) fetchCycle(ctx context.Context, w *writer) error {
 		}
 		if err := w.queue(ctx, store.Page{Chats: page}); err != nil {
 			return err
+		}
+		changes, err := s.syncOrgDirectory(ctx)
+		if err != nil {
+			return err
+		}
+		if len(changes) > 0 && s.SettingsChanged != nil {
+			s.SettingsChanged(ctx, s.Integration, changes)
 		}
 	}
 	if err := s.syncChats(ctx, w); err != nil {
