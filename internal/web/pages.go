@@ -422,6 +422,8 @@ type userData struct {
 	Chats       []store.Chat     `json:"sessions"`
 	Alerts      []store.Alert    `json:"alerts"`
 	Findings    map[string][]store.Finding
+	// Groups are the directory groups the user is a member of.
+	Groups []store.Group `json:"groups"`
 }
 
 func (s *Server) loadUser(r *http.Request) (*userData, error) {
@@ -447,6 +449,14 @@ func (s *Server) loadUser(r *http.Request) (*userData, error) {
 	}
 	if in, err := s.st.IntegrationByID(ctx, iid); err == nil {
 		d.Integration = in.Name
+	}
+	d.Groups = []store.Group{}
+	if ds, ok := s.st.(store.DirectoryStore); ok {
+		gs, err := ds.UserGroups(ctx, iid, uid)
+		if err != nil {
+			return nil, err
+		}
+		d.Groups = append(d.Groups, gs...)
 	}
 	f := store.EventFilter{IntegrationID: iid, User: uid, Limit: 20}
 	pl, err := s.listEvents(ctx, id, withKind(f, "prompt"))
