@@ -84,3 +84,10 @@ type DirectoryStore interface {
 	// GroupUserIDs lists the members of the groups with these ids or names.
 	GroupUserIDs(ctx context.Context, integrationID int64, group string) ([]string, error)
 }
+
+// FeedStore answers how busy the Activity Feed was, for feed-gap alerts.
+type FeedStore interface {
+	// CountActivities counts an integration's stored activities created in
+	// [from, to), leaving out the given types.
+	CountActivities(ctx context.Context, integrationID int64, from, to time.Time, excludeTypes []string) (int, error)
+}

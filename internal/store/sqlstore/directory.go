@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/claudit/claudit/internal/store"
 )
@@ -234,4 +235,20 @@ func (s *Store) GroupUserIDs(ctx context.Context, integrationID int64, group str
 		out = append(out, id)
 	}
 	return out, rows.Err()
+}
+
+// CountActivities counts activities created in [from, to) but of the excluded types.
+func (s *Store) CountActivities(ctx context.Context, integrationID int64, from, to time.Time, excludeTypes []string) (int, error) {
+	w := &where{}
+	w.add("integration_id = ?", integrationID)
+	w.add("created_at >= ?", us(from))
+	w.add("created_at < ?", us(to))
+	for _, t := range excludeTypes {
+		w.add("type <> ?", t)
+	}
+	var n int
+	if err := s.r.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM activities`+w.sql()), w.args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count activities: %w", err)
+	}
+	return n, nil
 }

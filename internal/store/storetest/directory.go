@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/claudit/claudit/internal/store"
 )
@@ -86,5 +87,35 @@ func testDirectory(t *testing.T, s store.Store) {
 	}
 	if got, _ := ds.Directory(ctx, in.ID); len(got.Settings) != 3 {
 		t.Fatalf("settings after a save without them: %+v", got.Settings)
+	}
+}
+
+func testCountActivities(t *testing.T, s store.Store) {
+	fs, ok := s.(store.FeedStore)
+	if !ok {
+		t.Skip("backend has no feed counts")
+	}
+	ctx := context.Background()
+	in := integration(t, s, "acme")
+	var acts []store.Activity
+	for i, typ := range []string{"user_logged_in", "compliance_api_accessed", "claude_chat_created", "user_logged_in"} {
+		acts = append(acts, store.Activity{ID: "activity_" + typ + string(rune('a'+i)), CreatedAt: t0.Add(time.Duration(i) * 10 * time.Minute), Type: typ, ActorType: "user", Raw: []byte(`{}`)})
+	}
+	if _, err := s.SaveActivityPage(ctx, store.ActivityPage{IntegrationID: in.ID, Activities: acts}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		from, to time.Time
+		exclude  []string
+		want     int
+	}{
+		{t0, t0.Add(time.Hour), nil, 4},
+		{t0, t0.Add(time.Hour), []string{"compliance_api_accessed"}, 3},
+		{t0.Add(10 * time.Minute), t0.Add(30 * time.Minute), nil, 2}, // from inclusive, to exclusive
+		{t0.Add(time.Hour), t0.Add(2 * time.Hour), nil, 0},
+	} {
+		if n, err := fs.CountActivities(ctx, in.ID, c.from, c.to, c.exclude); err != nil || n != c.want {
+			t.Errorf("count [%s, %s) without %v: %d %v, want %d", c.from, c.to, c.exclude, n, err, c.want)
+		}
 	}
 }

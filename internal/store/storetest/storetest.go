@@ -45,6 +45,7 @@ func Run(t *testing.T, open Opener) {
 		{"QuarantinedItems", testQuarantined},
 		{"DeletionRequests", testDeletionRequests},
 		{"Directory", testDirectory},
+		{"CountActivities", testCountActivities},
 	}
 	// Each test has a store of its own, so they run side by side: the
 	// PostgreSQL ones spend most of their time waiting on the server.
