@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/claudit/claudit/internal/app"
@@ -16,8 +17,9 @@ import (
 
 // TestSessionsRaiseAgentFindings: synced Claude Code and Cowork sessions
 // are evaluated with the same policies as chats plus the agent policies;
-// each agent policy fires on session tool calls, and prompt injection
-// arriving through a tool result is found on a message of role tool.
+// each agent policy fires on session tool calls, prompt injection arriving
+// through a tool result is found on a message of role tool, and the text of
+// uploaded files is scanned too.
 func TestSessionsRaiseAgentFindings(t *testing.T) {
 	s, err := simulator.New(simulator.Config{Seed: 7, Users: 20, Days: 4, RateLimit: -1})
 	if err != nil {
@@ -52,8 +54,11 @@ func TestSessionsRaiseAgentFindings(t *testing.T) {
 		t.Fatal(err)
 	}
 	byPolicy := map[string]int{}
-	injectionViaTool := 0
+	injectionViaTool, inFile := 0, 0
 	for _, f := range fs {
+		if strings.HasPrefix(f.EventID, "claude_file_") {
+			inFile++ // a finding inside an uploaded file's text
+		}
 		kind := store.ChatKind(f.ChatID)
 		if f.Detector == "agent" && kind == store.KindChat {
 			continue // chats may carry tool calls too; the test is about sessions
@@ -76,6 +81,9 @@ func TestSessionsRaiseAgentFindings(t *testing.T) {
 		if byPolicy[p] == 0 {
 			t.Errorf("no %s finding on any session (session findings by policy: %v)", p, byPolicy)
 		}
+	}
+	if inFile == 0 {
+		t.Errorf("no finding inside an uploaded file")
 	}
 	if injectionViaTool == 0 {
 		t.Errorf("no prompt injection found in a tool result (session findings by policy: %v)", byPolicy)

@@ -269,7 +269,9 @@ func (c *Client) attempt(ctx context.Context, method, path string, q url.Values,
 	if out == nil {
 		return 0, nil
 	}
-	if err := Decode(body, out); err != nil {
+	if raw, ok := out.(*[]byte); ok {
+		*raw = body // file content: bytes as served
+	} else if err := Decode(body, out); err != nil {
 		return 0, &DecodeError{Method: method, Path: path, Err: err}
 	}
 	if wait > 0 {

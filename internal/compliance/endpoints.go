@@ -437,6 +437,25 @@ func (c *Client) OrganizationSettings(ctx context.Context, orgUUID string) (*Org
 	return &s, nil
 }
 
+// FileContent downloads an uploaded file's stored content (§4.5): the bytes
+// as served, which may be extracted text under the original name.
+func (c *Client) FileContent(ctx context.Context, id string) ([]byte, error) {
+	var b []byte
+	if err := c.get(ctx, "/v1/compliance/apps/chats/files/"+url.PathEscape(id)+"/content", nil, &b); err != nil {
+		return nil, fmt.Errorf("download file %s: %w", id, err)
+	}
+	return b, nil
+}
+
+// GeneratedFileContent downloads a file a tool generated (§4.6).
+func (c *Client) GeneratedFileContent(ctx context.Context, id string) ([]byte, error) {
+	var b []byte
+	if err := c.get(ctx, "/v1/compliance/apps/chats/generated-files/"+url.PathEscape(id)+"/content", nil, &b); err != nil {
+		return nil, fmt.Errorf("download generated file %s: %w", id, err)
+	}
+	return b, nil
+}
+
 // LocalSessionsPage fetches one page of local sessions (newest first).
 // Session pages have no has_more: the walk ends when NextPage is nil.
 func (c *Client) LocalSessionsPage(ctx context.Context, p PageQuery) (*TokenPage[LocalSession], error) {

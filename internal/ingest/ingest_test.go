@@ -138,6 +138,9 @@ func assertSessionsGroundTruth(t *testing.T, st store.Store, sim *simulator.Serv
 		t.Fatalf("store %d sessions, %d transcript messages; ground truth %d local + %d remote, %d",
 			c.Sessions, c.SessionMessages, sum.LocalSessions, sum.RemoteSessions, sum.SessionMessages)
 	}
+	if c.FileTexts != sum.FileTexts || c.UnreadableFiles != sum.UnreadableFiles {
+		t.Fatalf("store %d file texts, %d unreadable files; ground truth %d, %d", c.FileTexts, c.UnreadableFiles, sum.FileTexts, sum.UnreadableFiles)
+	}
 }
 
 // backends are the stores every ground-truth test runs against.

@@ -125,3 +125,51 @@ func TestSessionsStoredInOrderWithToolCalls(t *testing.T) {
 		t.Fatalf("session kinds stored: %v", kinds)
 	}
 }
+
+// TestFileTextsAndUnreadableFiles: the files messages carry are
+// downloaded once; a readable one becomes a message of role file in its
+// chat, and one that cannot be read is recorded with the reason.
+func TestFileTextsAndUnreadableFiles(t *testing.T) {
+	e := newEnv(t, simulator.Config{Seed: 4, Users: 10, Days: 3}, "")
+	s := e.syncer(t, ingest.Settings{SkipSessions: true})
+	if _, err := s.SyncOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	evs, _, err := e.st.PromptEvents(ctx, store.EventFilter{Limit: 5000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	chats := map[string]bool{}
+	for _, m := range evs {
+		if len(m.Files) > 0 && m.Role != "file" {
+			chats[m.ChatID] = true
+		}
+	}
+	var ok, unreadable int
+	for id := range chats {
+		fts, err := e.st.ChatFileTexts(ctx, e.in.ID, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ft := range fts {
+			switch ft.Status {
+			case store.FileTextOK:
+				ok++
+				m, err := e.st.Message(ctx, e.in.ID, ft.FileID)
+				if err != nil || m.Role != "file" || m.ChatID != id || !strings.HasPrefix(m.Text, "file "+ft.Filename) {
+					t.Fatalf("file %s: message %+v, %v", ft.FileID, m, err)
+				}
+			case store.FileTextUnreadable:
+				unreadable++
+				if ft.Reason == "" {
+					t.Fatalf("unreadable file %s recorded without a reason", ft.FileID)
+				}
+			}
+		}
+	}
+	sum := e.sim.Summary()
+	if ok != sum.FileTexts || unreadable != sum.UnreadableFiles || unreadable == 0 {
+		t.Fatalf("%d file texts, %d unreadable; ground truth %d, %d", ok, unreadable, sum.FileTexts, sum.UnreadableFiles)
+	}
+}

@@ -36,6 +36,14 @@ type Settings struct {
 	SkipDirectory bool
 	// SkipSessions skips Claude Code / Cowork sessions.
 	SkipSessions bool
+	// SkipFiles skips downloading the files messages carry.
+	SkipFiles bool
+	// FileMaxBytes is the largest file downloaded for text extraction
+	// (default 10 MiB); larger ones are recorded as skipped.
+	FileMaxBytes int64
+	// FileBudgetBytes bounds the file bytes one cycle downloads (default
+	// 512 MiB); files past it wait for a later cycle.
+	FileBudgetBytes int64
 	// TranscriptPageSize is the session transcript page size (max 1000).
 	TranscriptPageSize int
 	// RemoteSessionWindow is how far back remote sessions are re-listed
@@ -55,6 +63,12 @@ func (s *Settings) defaults() {
 	}
 	if s.HydrateConcurrency <= 0 {
 		s.HydrateConcurrency = 8
+	}
+	if s.FileMaxBytes <= 0 {
+		s.FileMaxBytes = 10 << 20
+	}
+	if s.FileBudgetBytes <= 0 {
+		s.FileBudgetBytes = 512 << 20
 	}
 	if s.TranscriptPageSize <= 0 {
 		s.TranscriptPageSize = 1000
@@ -78,6 +92,8 @@ type Syncer struct {
 	// SettingsChanged, when set, is told which organization settings
 	// changed since the previous sync (settings drift).
 	SettingsChanged func(ctx context.Context, in *store.Integration, changes []store.SettingChange)
+	// fileBytes counts the file bytes downloaded this cycle.
+	fileBytes fileBudget
 }
 
 // NewSyncer wires a syncer with defaults.
@@ -102,6 +118,7 @@ func (s *Syncer) SyncOnce(ctx context.Context) (store.Run, error) {
 		return store.Run{}, fmt.Errorf("sync %s: %w (resume it first)", in.Name, ErrPaused)
 	}
 	run := store.Run{IntegrationID: in.ID, Kind: "sync"}
+	s.fileBytes.Store(0)
 	if err := s.Store.StartRun(ctx, &run); err != nil {
 		return run, fmt.Errorf("sync %s: %w", in.Name, err)
 	}
@@ -360,6 +377,9 @@ func (s *Syncer) hydrate(ctx context.Context, chats []compliance.Chat, cp *store
 	}
 	wg.Wait()
 	if err := firstError(ctx, errs); err != nil {
+		return nil, err
+	}
+	if err := s.fetchFiles(ctx, page); err != nil {
 		return nil, err
 	}
 	for i := range chats {

@@ -100,6 +100,11 @@ type Summary struct {
 	// SessionMessages counts the messages of every session's transcript
 	// (pending remote sessions have none to serve).
 	SessionMessages int `json:"session_messages"`
+	// FileTexts counts the uploaded and generated files of chat messages
+	// whose text a client can extract; UnreadableFiles the ones it cannot
+	// (images, the stub PDFs, files gone with their chat).
+	FileTexts       int `json:"file_texts"`
+	UnreadableFiles int `json:"unreadable_files"`
 	// Undecodable counts the activities (included in Activities) that a
 	// client cannot decode and should quarantine.
 	Undecodable int       `json:"undecodable,omitempty"`
@@ -282,6 +287,7 @@ func (s *Server) Summary() Summary {
 			sum.SessionMessages += len(rs.msgs)
 		}
 	}
+	sum.FileTexts, sum.UnreadableFiles = st.fileTextTruth()
 	for _, c := range st.chatList {
 		sum.Chats++
 		if c.deletedAt != nil {
@@ -293,6 +299,39 @@ func (s *Server) Summary() Summary {
 		sum.First, sum.Last = st.feed[0].at, st.feed[n-1].at
 	}
 	return sum
+}
+
+// fileTextTruth counts the files messages serve that a client can read
+// and those it cannot, each file once.
+func (st *state) fileTextTruth() (readable, unreadable int) {
+	seen := map[string]bool{}
+	count := func(id, mime string, exists bool) {
+		if seen[id] {
+			return
+		}
+		seen[id] = true
+		if exists && mime != "image/png" && mime != "application/pdf" {
+			readable++
+		} else {
+			unreadable++
+		}
+	}
+	for _, c := range st.chatList {
+		if c.deletedAt != nil {
+			continue // served without content or files
+		}
+		for _, m := range c.msgs {
+			for _, f := range m.files {
+				_, ok := st.files[f.id]
+				count(f.id, f.mime, ok)
+			}
+			for _, g := range m.gen {
+				_, ok := st.genFiles[g.id]
+				count(g.id, g.mime, ok)
+			}
+		}
+	}
+	return readable, unreadable
 }
 
 // ChatIDs returns the ids of every listed chat (soft-deleted ones included),

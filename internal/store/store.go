@@ -167,6 +167,9 @@ type ChatPage struct {
 	Chats         []HydratedChat
 	Users         []User
 	Projects      []Project
+	// FileTexts are the files of the page's messages fetched this time:
+	// their text, or why there is none.
+	FileTexts     []FileText
 	Checkpoint    *Checkpoint
 	BatchProgress *BatchProgress
 }
@@ -438,6 +441,38 @@ type Store interface {
 	// QuarantinedItems lists an integration's quarantined items, most
 	// recently seen first.
 	QuarantinedItems(ctx context.Context, integrationID int64, limit int) ([]Quarantined, error)
+
+	// KnownFiles returns which of the file ids already have a FileText.
+	KnownFiles(ctx context.Context, integrationID int64, ids []string) (map[string]bool, error)
+	// ChatFileTexts lists the FileTexts of a chat's files.
+	ChatFileTexts(ctx context.Context, integrationID int64, chatID string) ([]FileText, error)
+}
+
+// Statuses of a FileText.
+const (
+	FileTextOK         = "ok"
+	FileTextUnreadable = "unreadable"
+	FileTextSkipped    = "skipped" // over the size budget
+)
+
+// FileText is the text extracted from a file a message carries, or the
+// reason there is none. A readable file's text is also stored as a message
+// of role "file" in the chat (id = the file id), so the file-role policies
+// evaluate it and the transcript shows it.
+type FileText struct {
+	IntegrationID int64     `json:"integration_id"`
+	FileID        string    `json:"file_id"`
+	Kind          string    `json:"kind"` // upload, generated, artifact, document
+	ChatID        string    `json:"chat_id,omitempty"`
+	MessageID     string    `json:"message_id,omitempty"`
+	UserID        string    `json:"user_id,omitempty"`
+	Filename      string    `json:"filename,omitempty"`
+	MimeType      string    `json:"mime_type,omitempty"`
+	Format        string    `json:"format,omitempty"`
+	SizeBytes     int64     `json:"size_bytes"`
+	Status        string    `json:"status"`
+	Reason        string    `json:"reason,omitempty"`
+	FetchedAt     time.Time `json:"fetched_at"`
 }
 
 // Quarantined is an API item that was valid JSON but could not be decoded:
@@ -468,6 +503,11 @@ type Counts struct {
 	// their transcripts, which Chats and Messages leave out.
 	Sessions        int `json:"sessions"`
 	SessionMessages int `json:"session_messages"`
+	// FileTexts counts files whose text was extracted (stored as messages
+	// of role file, which Messages leaves out); UnreadableFiles those
+	// recorded with the reason they could not be read.
+	FileTexts       int `json:"file_texts"`
+	UnreadableFiles int `json:"unreadable_files"`
 }
 
 // Alert statuses.

@@ -172,6 +172,8 @@ type sessionData struct {
 	Export      url.Values            `json:"-"`
 	Alerts      []store.Alert         `json:"alerts,omitempty"`
 	Tokens      map[string]TokenUsage `json:"-"`
+	// Files are the chat's files: extracted, skipped or unreadable, with why.
+	Files []store.FileText `json:"files,omitempty"`
 }
 
 type sessionMessageJSON struct {
@@ -251,6 +253,10 @@ func (s *Server) sessionFromPath(r *http.Request) (*sessionData, error) {
 func (s *Server) sessionPage(w http.ResponseWriter, r *http.Request) {
 	d, err := s.sessionFromPath(r)
 	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if d.Files, err = s.st.ChatFileTexts(r.Context(), d.Chat.IntegrationID, d.Chat.ID); err != nil {
 		s.fail(w, r, err)
 		return
 	}

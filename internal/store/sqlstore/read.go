@@ -401,7 +401,9 @@ func (s *Store) Counts(ctx context.Context, integrationID int64) (store.Counts, 
 		{&c.Chats, `SELECT COUNT(*) FROM chats` + cond},
 		{&c.Messages, `SELECT COUNT(*) FROM messages` + cond},
 		{&c.Sessions, `SELECT COUNT(*) FROM chats WHERE ` + sessionIDCond("id") + andCond},
-		{&c.SessionMessages, `SELECT COUNT(*) FROM messages WHERE ` + sessionIDCond("chat_id") + andCond},
+		{&c.SessionMessages, `SELECT COUNT(*) FROM messages WHERE role <> 'file' AND ` + sessionIDCond("chat_id") + andCond},
+		{&c.FileTexts, `SELECT COUNT(*) FROM messages WHERE role = 'file'` + andCond},
+		{&c.UnreadableFiles, `SELECT COUNT(*) FROM file_texts WHERE status = 'unreadable'` + andCond},
 		{&c.Users, `SELECT COUNT(*) FROM users` + cond},
 		{&c.Files, `SELECT COUNT(*) FROM files` + cond},
 		{&c.Projects, `SELECT COUNT(*) FROM projects` + cond},
@@ -412,7 +414,7 @@ func (s *Store) Counts(ctx context.Context, integrationID int64) (store.Counts, 
 		}
 	}
 	c.Chats -= c.Sessions
-	c.Messages -= c.SessionMessages
+	c.Messages -= c.SessionMessages + c.FileTexts
 	dq := `SELECT COUNT(*) FROM chats WHERE deleted_at IS NOT NULL`
 	if integrationID != 0 {
 		dq += ` AND integration_id = ?`

@@ -747,6 +747,9 @@ func (s *Store) saveChatPage(ctx context.Context, tx *sql.Tx, p *store.ChatPage)
 				return fmt.Errorf("save project %s: %w", pr.ID, err)
 			}
 		}
+		if err := s.saveFileTexts(ctx, tx, p.IntegrationID, p.FileTexts); err != nil {
+			return err
+		}
 		if len(p.Chats) == 0 {
 			return s.finishChatPage(ctx, tx, p, res)
 		}

@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		{"LeasesUseTheDatabaseClock", testLeaseClock},
 		{"Retention", testRetention},
 		{"QuarantinedItems", testQuarantined},
+		{"FileTexts", testFileTexts},
 		{"DeletionRequests", testDeletionRequests},
 		{"Directory", testDirectory},
 		{"CountActivities", testCountActivities},
