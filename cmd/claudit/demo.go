@@ -4,15 +4,18 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/claudit/claudit/internal/app"
 	"github.com/claudit/claudit/internal/config"
 	"github.com/claudit/claudit/internal/deletion"
+	"github.com/claudit/claudit/internal/oversight"
 	"github.com/claudit/claudit/internal/simulator"
 	"github.com/claudit/claudit/internal/store"
 	"github.com/claudit/claudit/internal/web"
@@ -91,6 +94,7 @@ sinks:
 		}
 	}
 	go demoDeletionRequest(ctx, a)
+	go demoSettingsDrift(ctx, a, sim)
 	err = serve(ctx, a, func(addr string) {
 		sum := sim.Summary()
 		fmt.Fprintf(os.Stderr, `
@@ -114,6 +118,45 @@ const (
 	demoAnalyst  = "analyst@demo.local"
 	demoPassword = "claudit-demo"
 )
+
+// demoSettingsDrift weakens one organization setting in the simulator once
+// the first sync has stored the settings, as an admin might in claude.ai:
+// the next sync raises a settings-drift alert.
+func demoSettingsDrift(ctx context.Context, a *app.App, sim *simulator.Server) {
+	ds, ok := a.Store.(store.DirectoryStore)
+	if !ok {
+		return
+	}
+	tick := time.NewTicker(5 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		ins, err := a.Store.Integrations(ctx)
+		if err != nil || len(ins) == 0 {
+			continue
+		}
+		d, err := ds.Directory(ctx, ins[0].ID)
+		if err != nil || len(d.Settings) == 0 {
+			continue
+		}
+		for _, st := range d.Settings {
+			var on bool
+			if st.Type != "boolean" || json.Unmarshal(st.Value, &on) != nil {
+				continue
+			}
+			flipped := json.RawMessage(strconv.FormatBool(!on))
+			if _, _, weakens := oversight.Weakens(store.SettingChange{Name: st.Name, Old: st.Value, New: flipped}); weakens {
+				_ = sim.SetOrgSetting(st.OrganizationUUID, st.Name, st.Type, !on)
+				return
+			}
+		}
+		return
+	}
+}
 
 // demoDeletionRequest files, as the demo analyst, a request to delete the
 // first chat that holds a finding, once the first sync has evaluated one, so

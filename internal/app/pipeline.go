@@ -113,11 +113,17 @@ func (a *App) FollowIngest(ctx context.Context, s *ingest.Syncer, activities boo
 	}
 	f := a.evaluator.Follow(ctx, activities)
 	s.Stored = f.Stored
+	if activities { // a sync, not a backfill: the oversight checks follow it too
+		s.SettingsChanged = a.settingsDrift
+	}
 	return func() error {
 		s.Stored = nil
 		n, err := f.Close(ctx)
 		if n > 0 {
 			a.Log.Info("evaluated events against policies", "events", n, "policy_version", a.evaluator.Engine.Version())
+		}
+		if activities {
+			a.checkFeedGap(ctx, s.Integration.ID)
 		}
 		return err
 	}
