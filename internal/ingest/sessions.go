@@ -61,7 +61,7 @@ func (s *Syncer) syncSessionList(ctx context.Context, w *writer, stream string) 
 	if err != nil {
 		return err
 	}
-	q := compliance.PageQuery{Limit: 500, Page: walk.Cursor}
+	q := compliance.PageQuery{Limit: s.Settings.SessionPageSize, Page: walk.Cursor}
 	since := main.HighWater
 	if since.IsZero() && s.Settings.InitialLookback > 0 {
 		since = s.Now().Add(-s.Settings.InitialLookback)

@@ -173,3 +173,64 @@ func TestFileTextsAndUnreadableFiles(t *testing.T) {
 		t.Fatalf("%d file texts, %d unreadable; ground truth %d, %d", ok, unreadable, sum.FileTexts, sum.UnreadableFiles)
 	}
 }
+
+// TestSessionWalkResumes: a cycle that fails in the middle of the local
+// session list resumes the walk from the stored page token, and the walk's
+// start moves only once it is complete.
+func TestSessionWalkResumes(t *testing.T) {
+	sim, err := simulator.New(simulator.Config{Seed: 12, Users: 12, Days: 4, RateLimit: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	failing, lists := true, []string{}
+	h := sim.Handler()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v1/compliance/apps/sessions/local" {
+			mu.Lock()
+			lists = append(lists, r.URL.Query().Get("page"))
+			fail := failing && r.URL.Query().Has("page")
+			mu.Unlock()
+			if fail {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusBadRequest)
+				_, _ = w.Write([]byte(`{"type":"error","error":{"type":"invalid_request_error","message":"injected by the test"}}`))
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	st := openStore(t, t.TempDir()+"/claudit.db")
+	in := &store.Integration{Name: "acme", BaseURL: srv.URL, Interval: time.Minute}
+	if err := st.UpsertIntegration(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	s := ingest.NewSyncer(in, client(t, srv.URL, simulator.DefaultKey), st, ingest.Settings{SessionPageSize: 3}, nil)
+	if _, err := s.SyncOnce(context.Background()); err == nil {
+		t.Fatal("the injected failure did not fail the cycle")
+	}
+	walk, err := st.Checkpoint(context.Background(), in.ID, ingest.StreamLocalSessions+".walk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, _ := st.Checkpoint(context.Background(), in.ID, ingest.StreamLocalSessions)
+	if walk.Cursor == "" || !start.HighWater.IsZero() {
+		t.Fatalf("after a failed walk: walk token %q, start %v", walk.Cursor, start.HighWater)
+	}
+	mu.Lock()
+	failing, lists = false, nil
+	mu.Unlock()
+	if _, err := s.SyncOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(lists) == 0 || lists[0] != walk.Cursor {
+		t.Fatalf("the second cycle did not resume from the stored token: %q", lists)
+	}
+	assertSessionsGroundTruth(t, st, sim)
+	walk, _ = st.Checkpoint(context.Background(), in.ID, ingest.StreamLocalSessions+".walk")
+	start, _ = st.Checkpoint(context.Background(), in.ID, ingest.StreamLocalSessions)
+	if walk.Cursor != "" || start.HighWater.IsZero() {
+		t.Fatalf("after a complete walk: walk token %q, start %v", walk.Cursor, start.HighWater)
+	}
+}

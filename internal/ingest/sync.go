@@ -44,6 +44,8 @@ type Settings struct {
 	// FileBudgetBytes bounds the file bytes one cycle downloads (default
 	// 512 MiB); files past it wait for a later cycle.
 	FileBudgetBytes int64
+	// SessionPageSize is the session list page size (max 500).
+	SessionPageSize int
 	// TranscriptPageSize is the session transcript page size (max 1000).
 	TranscriptPageSize int
 	// RemoteSessionWindow is how far back remote sessions are re-listed
@@ -69,6 +71,9 @@ func (s *Settings) defaults() {
 	}
 	if s.FileBudgetBytes <= 0 {
 		s.FileBudgetBytes = 512 << 20
+	}
+	if s.SessionPageSize <= 0 {
+		s.SessionPageSize = 500
 	}
 	if s.TranscriptPageSize <= 0 {
 		s.TranscriptPageSize = 1000
