@@ -47,6 +47,7 @@ func Run(t *testing.T, open Opener) {
 		{"DeletionRequests", testDeletionRequests},
 		{"Directory", testDirectory},
 		{"CountActivities", testCountActivities},
+		{"InventorySources", testInventorySources},
 	}
 	// Each test has a store of its own, so they run side by side: the
 	// PostgreSQL ones spend most of their time waiting on the server.
