@@ -33,3 +33,23 @@ func TestUserPageShowsGroups(t *testing.T) {
 		t.Fatalf("API groups: %+v", u.Groups)
 	}
 }
+
+// TestInventoryRoute: the page and the API answer, a viewer may read them,
+// and an unknown kind is a 400.
+func TestInventoryRoute(t *testing.T) {
+	e, ts := newEnv(t, webtest.Options{})
+	c := login(t, ts, webtest.ViewerEmail)
+	var inv struct {
+		Integration int64            `json:"integration_id"`
+		Assets      []map[string]any `json:"assets"`
+	}
+	if res := c.getJSON("/api/v1/inventory?integration=acme", &inv); res.StatusCode != http.StatusOK || inv.Integration != e.Acme.ID || inv.Assets == nil {
+		t.Fatalf("inventory API: %d %+v", res.StatusCode, inv)
+	}
+	if res, body := c.get("/inventory?kind=file"); res.StatusCode != http.StatusOK || !strings.Contains(body, `id="inventory-table"`) {
+		t.Fatalf("inventory page: %d", res.StatusCode)
+	}
+	if res, _ := c.get("/api/v1/inventory?kind=spaceship"); res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("unknown kind: %d, want 400", res.StatusCode)
+	}
+}
