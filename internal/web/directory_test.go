@@ -34,11 +34,15 @@ func TestUserPageShowsGroups(t *testing.T) {
 	}
 }
 
-// TestInventoryRoute: the page and the API answer, a viewer may read them,
-// and an unknown kind is a 400.
+// TestInventoryRoute: the page and the API answer analysts, not viewers
+// (the inventory shows tool-call fields a viewer sees redacted), and an
+// unknown kind is a 400.
 func TestInventoryRoute(t *testing.T) {
 	e, ts := newEnv(t, webtest.Options{})
-	c := login(t, ts, webtest.ViewerEmail)
+	if res, _ := login(t, ts, webtest.ViewerEmail).get("/api/v1/inventory"); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("viewer: %d, want 403", res.StatusCode)
+	}
+	c := login(t, ts, webtest.AnalystEmail)
 	var inv struct {
 		Integration int64            `json:"integration_id"`
 		Assets      []map[string]any `json:"assets"`
