@@ -221,7 +221,7 @@ func (p *policyAdapter) List() []web.PolicyInfo {
 			tags = append(tags, pol.PassTag)
 		}
 		out = append(out, web.PolicyInfo{Name: pol.Name, Detector: pol.Detector, Severity: string(pol.Severity),
-			Action: string(pol.Action), Enabled: pol.Enabled, Tags: tags, Params: map[string]any(pol.Params)})
+			Action: string(pol.Action), Enabled: pol.Enabled, Tags: tags, PassTag: pol.PassTag, Params: map[string]any(pol.Params)})
 	}
 	return out
 }

@@ -21,25 +21,27 @@ var Formats = []string{"csv", "json", "jsonl"}
 
 // Record is one exported event; prompt and access events share the columns.
 type Record struct {
-	Kind        string           `json:"kind"`
-	ID          string           `json:"id"`
-	Time        time.Time        `json:"time"`
-	Integration int64            `json:"integration_id"`
-	UserID      string           `json:"user_id,omitempty"`
-	UserEmail   string           `json:"user_email,omitempty"`
-	ChatID      string           `json:"chat_id,omitempty"`
-	Role        string           `json:"role,omitempty"`
-	Model       string           `json:"model,omitempty"`
-	Type        string           `json:"type,omitempty"`
-	Text        string           `json:"text,omitempty"`
-	Tokens      int              `json:"tokens,omitempty"`
-	Files       []store.FileMeta `json:"files,omitempty"`
-	ToolCalls   []store.ToolCall `json:"tool_calls,omitempty"`
-	IP          string           `json:"ip,omitempty"`
-	UserAgent   string           `json:"user_agent,omitempty"`
-	Tags        []string         `json:"tags,omitempty"`
-	Violations  int              `json:"violations,omitempty"`
-	Raw         json.RawMessage  `json:"raw,omitempty"`
+	Kind        string    `json:"kind"`
+	ID          string    `json:"id"`
+	Time        time.Time `json:"time"`
+	Integration int64     `json:"integration_id"`
+	UserID      string    `json:"user_id,omitempty"`
+	UserEmail   string    `json:"user_email,omitempty"`
+	ChatID      string    `json:"chat_id,omitempty"`
+	Role        string    `json:"role,omitempty"`
+	Model       string    `json:"model,omitempty"`
+	Type        string    `json:"type,omitempty"`
+	Text        string    `json:"text,omitempty"`
+	// Output is the response of an interaction record.
+	Output     string           `json:"output,omitempty"`
+	Tokens     int              `json:"tokens,omitempty"`
+	Files      []store.FileMeta `json:"files,omitempty"`
+	ToolCalls  []store.ToolCall `json:"tool_calls,omitempty"`
+	IP         string           `json:"ip,omitempty"`
+	UserAgent  string           `json:"user_agent,omitempty"`
+	Tags       []string         `json:"tags,omitempty"`
+	Violations int              `json:"violations,omitempty"`
+	Raw        json.RawMessage  `json:"raw,omitempty"`
 }
 
 // FromMessage converts a prompt event.
@@ -49,13 +51,43 @@ func FromMessage(m store.Message) Record {
 		ToolCalls: m.ToolCalls, Tags: m.Tags, Violations: m.Violations}
 }
 
+// FromInteraction converts a prompt and the response that follows it
+// (either may be nil) into one record of kind "interaction": Text is the
+// prompt, Output the response; files, tool calls and tags of both.
+func FromInteraction(prompt, response *store.Message) Record {
+	var r Record
+	for _, m := range []*store.Message{prompt, response} {
+		if m == nil {
+			continue
+		}
+		if r.ID == "" {
+			r = Record{Kind: "interaction", ID: m.ID, Time: m.CreatedAt, Integration: m.IntegrationID, UserID: m.UserID, UserEmail: m.UserEmail,
+				ChatID: m.ChatID, Model: m.Model, Type: "interaction"}
+		}
+		if m.Role == "assistant" {
+			r.Output = m.Text
+		} else {
+			r.Text = m.Text
+		}
+		if r.UserEmail == "" {
+			r.UserID, r.UserEmail = m.UserID, m.UserEmail
+		}
+		r.Tokens += m.Tokens
+		r.Files = append(r.Files, m.Files...)
+		r.ToolCalls = append(r.ToolCalls, m.ToolCalls...)
+		r.Tags = append(r.Tags, m.Tags...)
+		r.Violations += m.Violations
+	}
+	return r
+}
+
 // FromActivity converts an access event.
 func FromActivity(a store.Activity) Record {
 	return Record{Kind: "access", ID: a.ID, Time: a.CreatedAt, Integration: a.IntegrationID, UserID: a.ActorUserID, UserEmail: a.ActorEmail,
 		ChatID: a.ChatID, Type: a.Type, IP: a.IP, UserAgent: a.UserAgent, Tags: a.Tags, Raw: a.Raw}
 }
 
-var csvHeader = []string{"kind", "id", "time", "integration_id", "user_id", "user_email", "chat_id", "role", "model", "type", "text", "tokens", "files", "tool_calls", "ip", "user_agent", "tags", "violations"}
+var csvHeader = []string{"kind", "id", "time", "integration_id", "user_id", "user_email", "chat_id", "role", "model", "type", "text", "tokens", "files", "tool_calls", "ip", "user_agent", "tags", "violations", "output"}
 
 // Encoder writes records in one format.
 type Encoder struct {
@@ -101,7 +133,7 @@ func (e *Encoder) Write(r Record) error {
 		}
 		row := []string{r.Kind, r.ID, r.Time.UTC().Format(time.RFC3339Nano), strconv.FormatInt(r.Integration, 10),
 			r.UserID, r.UserEmail, r.ChatID, r.Role, r.Model, r.Type, r.Text, strconv.Itoa(r.Tokens),
-			strings.Join(names, ";"), strings.Join(tools, ";"), r.IP, r.UserAgent, strings.Join(r.Tags, ";"), strconv.Itoa(r.Violations)}
+			strings.Join(names, ";"), strings.Join(tools, ";"), r.IP, r.UserAgent, strings.Join(r.Tags, ";"), strconv.Itoa(r.Violations), r.Output}
 		// Every cell comes from the API or a user: any of them can carry a
 		// formula or bytes that are not UTF-8.
 		for i, c := range row {

@@ -36,6 +36,13 @@ func records() []Record {
 		FromActivity(store.Activity{IntegrationID: 1, ID: "act_1", CreatedAt: at.Add(4 * time.Second), Type: "claude_file_shared",
 			ActorUserID: "user_1", ActorEmail: "ana@example.com", IP: "203.0.113.9", UserAgent: "=cmd|' /C calc'!A0",
 			Tags: []string{"Unexpected sharing"}, Raw: json.RawMessage(`{"type":"claude_file_shared","id":"act_1"}`)}),
+		// An interaction: the prompt and its response in one record, the
+		// response's formula defused in the output cell.
+		FromInteraction(&store.Message{IntegrationID: 1, ID: "msg_5", ChatID: "chat_3", Role: "user", Model: "claude-opus-4", UserID: "user_1",
+			UserEmail: "ana@example.com", CreatedAt: at.Add(5 * time.Second), Text: "sum these", Tokens: 3, Tags: []string{"No PII"}},
+			&store.Message{IntegrationID: 1, ID: "msg_6", ChatID: "chat_3", Role: "assistant", Model: "claude-opus-4", CreatedAt: at.Add(6 * time.Second),
+				Text: "=SUM(A1:A9)", Tokens: 4, Tags: []string{"Code"}, Violations: 1,
+				ToolCalls: []store.ToolCall{{ID: "tool_2", Name: "calc", Input: `{}`}}}),
 	}
 }
 

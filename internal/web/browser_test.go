@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"flag"
 	"fmt"
 	"os"
@@ -165,7 +167,7 @@ func TestBrowser(t *testing.T) {
 			chromedp.SetValue(chromedp.ID("f-from"), "2025-03-10"),
 			chromedp.SetValue(chromedp.ID("f-to"), "2025-03-10"))
 		follow(t, ctx, "apply filters", chromedp.Click(chromedp.ID("f-apply")))
-		users := eval[[]string](t, ctx, `Array.from(document.querySelectorAll('#events-table tbody tr.row')).map(r => r.cells[1].textContent.trim())`)
+		users := eval[[]string](t, ctx, `Array.from(document.querySelectorAll('#events-table tbody tr.row')).map(r => r.querySelector('.who').textContent.trim())`)
 		if len(users) == 0 {
 			t.Fatal("no rows after filtering")
 		}
@@ -183,7 +185,8 @@ func TestBrowser(t *testing.T) {
 		follow(t, ctx, "open row", chromedp.Click(chromedp.CSS("#events-table tbody tr.row a.open")))
 		step(t, ctx, "drawer", chromedp.WaitVisible(chromedp.ID("drawer")))
 		text := eval[string](t, ctx, `document.getElementById('drawer').innerText`)
-		for _, want := range []string{"msg-leak", "Token usage", "estimates", "secrets", "alice@example.com", "chat-leak", "anthropic"} {
+		for _, want := range []string{"msg-leak", "Token usage", "estimates", "secrets", "alice@example.com", "u-alice", "chat-leak", "anthropic",
+			"Input", "Output", "rotate it now", "Violations", "Actions taken"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("drawer lacks %q", want)
 			}
@@ -291,9 +294,11 @@ func TestBrowser(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-		if !strings.HasPrefix(lines[0], "kind,id,time,") || len(lines) != 3 || !slices.ContainsFunc(lines, func(l string) bool { return strings.Contains(l, "msg-leak") }) {
-			t.Fatalf("exported CSV:\n%s", b)
+		// The page lists interactions, so its export does too: one record
+		// per prompt and response, whose cells may span lines.
+		rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+		if err != nil || len(rows) != 3 || rows[0][0] != "kind" || !slices.ContainsFunc(rows, func(r []string) bool { return r[0] == "interaction" && r[1] == "msg-leak" }) {
+			t.Fatalf("exported CSV (%v):\n%s", err, b)
 		}
 	})
 

@@ -247,9 +247,28 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
+	view, err := eventView(r.URL.Query(), "messages")
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
 	l, err := s.listEvents(r.Context(), id, f)
 	if err != nil {
 		s.apiFail(w, r, err)
+		return
+	}
+	if l.Kind == "prompt" && view == "interactions" {
+		its, fs, err := s.interactionsOf(r.Context(), id, l.Prompts)
+		if err != nil {
+			s.apiFail(w, r, err)
+			return
+		}
+		items := make([]eventItem, 0, len(its))
+		for i := range its {
+			items = append(items, eventItem{Kind: "interaction", Event: &its[i], Policies: policyNames(fs[its[i].ID])})
+		}
+		s.audit(r, "list", "events", "", filterQuery(r.URL.Query()).Encode())
+		writeJSON(w, http.StatusOK, map[string]any{"kind": l.Kind, "view": view, "events": items, "next_cursor": l.Next})
 		return
 	}
 	items := make([]eventItem, 0, len(l.Prompts)+len(l.Access))
@@ -339,13 +358,18 @@ type eventDetail struct {
 	Provider    string             `json:"provider"`
 	Endpoint    string             `json:"endpoint"`
 	Prompt      *store.Message     `json:"prompt,omitempty"`
-	Access      *store.Activity    `json:"access,omitempty"`
-	Chat        *store.Chat        `json:"chat,omitempty"`
-	Tokens      *TokenUsage        `json:"token_usage,omitempty"`
-	Findings    []store.Finding    `json:"findings"`
-	Actions     []string           `json:"actions_taken"`
-	Segments    []segment          `json:"-"`
-	RawJSON     string             `json:"-"`
+	// Response is the assistant's answer to Prompt, for an interaction.
+	Response   *store.Message  `json:"response,omitempty"`
+	Access     *store.Activity `json:"access,omitempty"`
+	Chat       *store.Chat     `json:"chat,omitempty"`
+	Tokens     *TokenUsage     `json:"token_usage,omitempty"`
+	Findings   []store.Finding `json:"findings"`
+	Actions    []string        `json:"actions_taken"`
+	Violations int             `json:"violations"`
+	Segments   []segment       `json:"-"`
+	// ResponseSegments is the response's text with its findings marked.
+	ResponseSegments []segment `json:"-"`
+	RawJSON          string    `json:"-"`
 }
 
 func (s *Server) loadEvent(ctx context.Context, id *identity, kind string, iid int64, eventID string) (*eventDetail, error) {
@@ -363,6 +387,11 @@ func (s *Server) loadEvent(ctx context.Context, id *identity, kind string, iid i
 		return nil, err
 	}
 	switch kind {
+	case "interaction":
+		if err := s.loadInteraction(ctx, id, d, iid, eventID); err != nil {
+			return nil, err
+		}
+		return d, nil
 	case "prompt":
 		m, err := s.st.Message(ctx, iid, eventID)
 		if err != nil {
@@ -418,7 +447,86 @@ func (s *Server) loadEvent(ctx context.Context, id *identity, kind string, iid i
 		d.Findings = []store.Finding{}
 	}
 	d.Actions = actionsTaken(fs)
+	d.Violations = alertLevel(fs)
 	return d, nil
+}
+
+// alertLevel counts the findings at alert level, as Message.Violations does.
+func alertLevel(fs []store.Finding) int {
+	n := 0
+	for _, f := range fs {
+		if f.EffectiveAction == "alert" {
+			n++
+		}
+	}
+	return n
+}
+
+// loadInteraction fills the drawer with the exchange a message belongs to:
+// its prompt and response, both redacted for a viewer like the session page.
+func (s *Server) loadInteraction(ctx context.Context, id *identity, d *eventDetail, iid int64, eventID string) error {
+	m, err := s.st.Message(ctx, iid, eventID)
+	if err != nil {
+		return err
+	}
+	chat, err := s.st.ChatMessages(ctx, iid, m.ChatID)
+	if err != nil {
+		return err
+	}
+	prompt, response := pairOf(chat, m.ID)
+	if prompt == nil {
+		// A chat that opens with an assistant message: show it alone.
+		prompt, response = response, nil
+	}
+	if prompt == nil {
+		return store.ErrNotFound
+	}
+	all, err := s.st.Findings(ctx, iid, "prompt", "", m.ChatID)
+	if err != nil {
+		return err
+	}
+	by := findingsByEvent(all)
+	red := id.redacted()
+	var secrets []secret
+	if red {
+		// Values matched anywhere in the chat are masked in both halves.
+		texts := make(map[string]string, len(chat))
+		for _, c := range chat {
+			texts[c.ID] = c.Text
+		}
+		secrets = secretsOf(texts, all)
+	}
+	d.Endpoint += "/v1/compliance/apps/chats/" + m.ChatID + "/messages"
+	if c, err := s.st.Chat(ctx, iid, m.ChatID); err == nil {
+		d.Chat = c
+		if red {
+			d.Chat.Name = redactText(c.Name, nil, secrets)
+		}
+	}
+	u := tokenUsage(prompt, chat)
+	d.Tokens = &u
+	d.Findings = []store.Finding{}
+	for _, x := range []*store.Message{prompt, response} {
+		if x == nil {
+			continue
+		}
+		own := by[x.ID]
+		segs := segmentsOf(x.Text, hitsOf(x.Text, own, secrets), red)
+		if red {
+			x.Text = redactText(x.Text, own, secrets)
+			redactToolCalls(x.ToolCalls, secrets)
+			own = redactFindings(own)
+		}
+		d.Findings = append(d.Findings, own...)
+		if x == prompt {
+			d.Prompt, d.Segments = x, segs
+		} else {
+			d.Response, d.ResponseSegments = x, segs
+		}
+	}
+	d.Actions = actionsTaken(d.Findings)
+	d.Violations = alertLevel(d.Findings)
+	return nil
 }
 
 // actionsTaken describes what claudit did about the findings: block and

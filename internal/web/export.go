@@ -34,8 +34,13 @@ func (s *Server) exportEvents(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
+	view, err := eventView(q, "messages")
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
 	f.Cursor, f.Limit = "", 500
-	s.audit(r, "export", "events", "", "format="+format+" "+filterQuery(q).Encode())
+	s.audit(r, "export", "events", "", "format="+format+" view="+view+" "+filterQuery(q).Encode())
 	kind := f.Kind
 	if kind == "" {
 		kind = "events"
@@ -47,9 +52,13 @@ func (s *Server) exportEvents(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
-	if id.redacted() {
+	switch {
+	case view == "interactions" && (f.Kind == "" || f.Kind == "prompt"):
+		f.Kind = "prompt"
+		err = s.streamInteractions(r.Context(), id, f, enc)
+	case id.redacted():
 		err = s.streamRedacted(r.Context(), f, enc)
-	} else {
+	default:
 		err = export.Stream(r.Context(), s.st, f, enc)
 	}
 	if err != nil {
@@ -59,6 +68,45 @@ func (s *Server) exportEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := enc.Close(); err != nil {
 		s.log.Warn("export events: client went away", "err", err)
+	}
+}
+
+// streamInteractions exports prompt events as interactions, oldest first,
+// each once: a prompt and its response can fall on two pages, so the keys of
+// the previous page are remembered. Viewers get both halves redacted.
+func (s *Server) streamInteractions(ctx context.Context, id *identity, f store.EventFilter, enc *export.Encoder) error {
+	f.Ascending = true
+	prev := map[string]bool{}
+	for {
+		page, next, err := s.st.PromptEvents(ctx, f)
+		if err != nil {
+			return err
+		}
+		if id.redacted() && f.Query != "" {
+			if err := s.redactPage(ctx, page); err != nil {
+				return err
+			}
+			page, _, _ = visibleResults(page, nil, nil, f.Query)
+		}
+		its, _, err := s.interactionsOf(ctx, id, page)
+		if err != nil {
+			return err
+		}
+		cur := make(map[string]bool, len(its))
+		for _, it := range its {
+			key := fmt.Sprintf("%d/%s/%s", it.IntegrationID, it.ChatID, it.ID)
+			if prev[key] {
+				continue
+			}
+			cur[key] = true
+			if err := enc.Write(export.FromInteraction(it.Prompt, it.Response)); err != nil {
+				return err
+			}
+		}
+		if next == "" {
+			return nil
+		}
+		prev, f.Cursor = cur, next
 	}
 }
 

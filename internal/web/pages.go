@@ -31,10 +31,17 @@ type eventRow struct {
 	Violations  int
 	Link        string // opens the drawer on this page
 	Open        bool
+	// InTags and OutTags are the prompt's and the response's tags, failing
+	// ones first, for the collapsed tags cell.
+	InTags, OutTags *tagSummary
+	// Files and Tools count the attachments and tool calls of an interaction.
+	Files, Tools int
 }
 
 type eventsData struct {
-	Tab          string
+	Tab string
+	// View is "interactions" or "messages" on the prompt tab.
+	View         string
 	Query        url.Values
 	Rows         []eventRow
 	Integrations []store.Integration
@@ -75,13 +82,22 @@ func (s *Server) eventsPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	view, err := eventView(q, "interactions")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	l, err := s.listEvents(ctx, id, f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	names, ins := s.integrationNames(ctx)
-	d := eventsData{Tab: f.Kind, Query: q, Integrations: ins, Policies: s.policyList(), Export: filterQuery(q)}
+	d := eventsData{Tab: f.Kind, View: view, Query: q, Integrations: ins, Policies: s.policyList(), Export: filterQuery(q)}
+	if f.Kind == "prompt" {
+		d.Export.Set("view", view)
+	}
+	pass := passTags(d.Policies)
 	open := q.Get("open")
 	base := url.Values{}
 	for k, v := range q {
@@ -89,14 +105,38 @@ func (s *Server) eventsPage(w http.ResponseWriter, r *http.Request) {
 			base[k] = v
 		}
 	}
+	if f.Kind == "prompt" && view == "interactions" {
+		its, fs, err := s.interactionsOf(ctx, id, l.Prompts)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		l.Prompts = nil
+		for _, it := range its {
+			row := eventRow{Kind: "interaction", ID: it.ID, Integration: names[it.IntegrationID], Time: it.CreatedAt, User: firstNonEmpty(it.UserEmail, it.UserID),
+				Model: it.Model, ChatID: it.ChatID, Policies: policyNames(fs[it.ID]), Violations: it.Violations}
+			if p := it.Prompt; p != nil {
+				row.Input, row.InTags = shorten(p.Text, 160), summarizeTags(p.Tags, pass)
+				row.Files, row.Tools = len(p.Files), len(p.ToolCalls)
+			}
+			if a := it.Response; a != nil {
+				row.Output, row.OutTags = shorten(a.Text, 160), summarizeTags(a.Tags, pass)
+				row.Files, row.Tools = row.Files+len(a.Files), row.Tools+len(a.ToolCalls)
+			}
+			key := fmt.Sprintf("interaction/%d/%s", it.IntegrationID, it.ID)
+			row.Link, row.Open = qset(base, "open", key), key == open
+			d.Rows = append(d.Rows, row)
+		}
+	}
 	for _, m := range l.Prompts {
 		row := eventRow{Kind: "prompt", ID: m.ID, Integration: names[m.IntegrationID], Time: m.CreatedAt, User: firstNonEmpty(m.UserEmail, m.UserID),
 			Role: m.Role, Model: m.Model, ChatID: m.ChatID, Tags: m.Tags, Policies: policyNames(l.Findings[m.ID]), Violations: m.Violations}
 		if m.Role == "assistant" {
-			row.Output = shorten(m.Text, 160)
+			row.Output, row.OutTags = shorten(m.Text, 160), summarizeTags(m.Tags, pass)
 		} else {
-			row.Input = shorten(m.Text, 160)
+			row.Input, row.InTags = shorten(m.Text, 160), summarizeTags(m.Tags, pass)
 		}
+		row.Files, row.Tools = len(m.Files), len(m.ToolCalls)
 		key := fmt.Sprintf("prompt/%d/%s", m.IntegrationID, m.ID)
 		row.Link, row.Open = qset(base, "open", key), key == open
 		d.Rows = append(d.Rows, row)

@@ -60,7 +60,13 @@ var funcs = template.FuncMap{
 		b, _ := json.MarshalIndent(v, "", "  ")
 		return string(b)
 	},
-	"qset":    qset,
+	"qset": qset,
+	"tagside": func(side string, t *tagSummary) any {
+		return struct {
+			Side string
+			Tags *tagSummary
+		}{side, t}
+	},
 	"pathEsc": url.PathEscape,
 	"exportURL": func(q url.Values, format string) string {
 		c := url.Values{}

@@ -24,13 +24,15 @@ var assets embed.FS
 
 // PolicyInfo describes one policy for the dashboard.
 type PolicyInfo struct {
-	Name     string         `json:"name"`
-	Detector string         `json:"detector"`
-	Severity string         `json:"severity"`
-	Action   string         `json:"action"`
-	Enabled  bool           `json:"enabled"`
-	Tags     []string       `json:"tags,omitempty"`
-	Params   map[string]any `json:"params,omitempty"`
+	Name     string   `json:"name"`
+	Detector string   `json:"detector"`
+	Severity string   `json:"severity"`
+	Action   string   `json:"action"`
+	Enabled  bool     `json:"enabled"`
+	Tags     []string `json:"tags,omitempty"`
+	// PassTag is the tag of a text the policy found nothing in ("No PII").
+	PassTag string         `json:"pass_tag,omitempty"`
+	Params  map[string]any `json:"params,omitempty"`
 }
 
 // Policies is the policy engine as the dashboard sees it.

@@ -331,9 +331,9 @@ type Policies struct {
 // NewPolicies returns three policies.
 func NewPolicies() *Policies {
 	return &Policies{ps: []web.PolicyInfo{
-		{Name: "secrets", Detector: "secrets", Severity: "critical", Action: "alert", Enabled: true, Tags: []string{"secrets"}, Params: map[string]any{"entropy": 3.5}},
-		{Name: "pii", Detector: "pii", Severity: "medium", Action: "alert", Enabled: true, Tags: []string{"pii"}, Params: map[string]any{"entities": []any{"email", "phone"}}},
-		{Name: "prompt_injection", Detector: "injection", Severity: "high", Action: "block", Enabled: false, Tags: []string{"prompt-injection"}},
+		{Name: "secrets", Detector: "secrets", Severity: "critical", Action: "alert", Enabled: true, Tags: []string{"secrets"}, PassTag: "No Secrets", Params: map[string]any{"entropy": 3.5}},
+		{Name: "pii", Detector: "pii", Severity: "medium", Action: "alert", Enabled: true, Tags: []string{"pii"}, PassTag: "No PII", Params: map[string]any{"entities": []any{"email", "phone"}}},
+		{Name: "prompt_injection", Detector: "injection", Severity: "high", Action: "block", Enabled: false, Tags: []string{"prompt-injection"}, PassTag: "No Prompt Injection"},
 	}}
 }
 
