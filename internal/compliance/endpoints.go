@@ -456,6 +456,24 @@ func (c *Client) GeneratedFileContent(ctx context.Context, id string) ([]byte, e
 	return b, nil
 }
 
+// ArtifactContent returns the text of one chat artifact version (§4.7).
+// The newest docs describe a JSON object whose content holds the text; older
+// ones only "the full text content", so a body that is not such an object
+// is taken as the text itself.
+func (c *Client) ArtifactContent(ctx context.Context, versionID string) (string, error) {
+	var b []byte
+	if err := c.get(ctx, "/v1/compliance/apps/artifacts/"+url.PathEscape(versionID)+"/content", nil, &b); err != nil {
+		return "", fmt.Errorf("download artifact %s: %w", versionID, err)
+	}
+	var v struct {
+		Content *string `json:"content"`
+	}
+	if err := Decode(b, &v); err == nil && v.Content != nil {
+		return *v.Content, nil
+	}
+	return string(b), nil
+}
+
 // LocalSessionsPage fetches one page of local sessions (newest first).
 // Session pages have no has_more: the walk ends when NextPage is nil.
 func (c *Client) LocalSessionsPage(ctx context.Context, p PageQuery) (*TokenPage[LocalSession], error) {

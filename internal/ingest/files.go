@@ -21,7 +21,8 @@ type fileRef struct {
 	message store.Message
 }
 
-// fetchFiles downloads the uploaded and generated files of a page's messages
+// fetchFiles downloads the uploaded and generated files and the artifacts
+// of a page's messages
 // that have no record yet, extracts their text and adds it to the page: a
 // FileText per file (with the reason when it cannot be read) and, for a
 // readable file, a message of role file right after the message carrying it.
@@ -37,7 +38,7 @@ func (s *Syncer) fetchFiles(ctx context.Context, page *store.ChatPage) error {
 	for ci := range page.Chats {
 		for _, m := range page.Chats[ci].Messages {
 			for _, f := range m.Files {
-				if (f.Kind != "upload" && f.Kind != "generated") || f.ID == "" || seen[f.ID] {
+				if (f.Kind != "upload" && f.Kind != "generated" && f.Kind != "artifact") || f.ID == "" || seen[f.ID] {
 					continue
 				}
 				seen[f.ID] = true
@@ -105,9 +106,14 @@ func (s *Syncer) fileText(ctx context.Context, r fileRef) (*store.FileText, *sto
 	}
 	var b []byte
 	var err error
-	if r.meta.Kind == "generated" {
+	switch r.meta.Kind {
+	case "generated":
 		b, err = s.Client.GeneratedFileContent(ctx, r.meta.ID)
-	} else {
+	case "artifact":
+		var text string
+		text, err = s.Client.ArtifactContent(ctx, r.meta.ID)
+		b = []byte(text)
+	default:
 		b, err = s.Client.FileContent(ctx, r.meta.ID)
 	}
 	if compliance.IsNotFound(err) {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -100,7 +101,7 @@ type Summary struct {
 	// SessionMessages counts the messages of every session's transcript
 	// (pending remote sessions have none to serve).
 	SessionMessages int `json:"session_messages"`
-	// FileTexts counts the uploaded and generated files of chat messages
+	// FileTexts counts the uploaded and generated files and artifacts of chat messages
 	// whose text a client can extract; UnreadableFiles the ones it cannot
 	// (images, the stub PDFs, files gone with their chat).
 	FileTexts       int `json:"file_texts"`
@@ -328,6 +329,10 @@ func (st *state) fileTextTruth() (readable, unreadable int) {
 			for _, g := range m.gen {
 				_, ok := st.genFiles[g.id]
 				count(g.id, g.mime, ok)
+			}
+			for _, a := range m.arts {
+				_, ok := st.artifacts[a.versionID]
+				count(a.versionID, "text/plain", ok && strings.TrimSpace(a.content) != "")
 			}
 		}
 	}
