@@ -21,6 +21,7 @@ import (
 // through a tool result is found on a message of role tool, and the text of
 // uploaded files is scanned too.
 func TestSessionsRaiseAgentFindings(t *testing.T) {
+	t.Parallel()
 	s, err := simulator.New(simulator.Config{Seed: 7, Users: 20, Days: 4, RateLimit: -1})
 	if err != nil {
 		t.Fatal(err)
