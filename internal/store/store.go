@@ -541,7 +541,24 @@ type Alert struct {
 	UpdatedAt     time.Time `json:"updated_at"`
 	Comment       string    `json:"comment,omitempty"`
 	Suppressed    bool      `json:"suppressed,omitempty"`
+	// Assignee is the email of the analyst who owns the alert, "" for none.
+	Assignee string `json:"assignee,omitempty"`
 }
+
+// AlertChange is one entry of an alert's history: a status change, an
+// assignment, or both, with who made it and why.
+type AlertChange struct {
+	At           time.Time `json:"at"`
+	By           string    `json:"by"`
+	FromStatus   string    `json:"from_status,omitempty"`
+	ToStatus     string    `json:"to_status,omitempty"`
+	FromAssignee string    `json:"from_assignee,omitempty"`
+	ToAssignee   string    `json:"to_assignee,omitempty"`
+	Comment      string    `json:"comment,omitempty"`
+}
+
+// Alert sort orders of AlertFilter.Sort.
+var AlertSorts = []string{"last_seen", "first_seen", "severity", "count", "status", "policy", "user", "assignee"}
 
 // AlertFilter selects alerts.
 type AlertFilter struct {
@@ -550,9 +567,15 @@ type AlertFilter struct {
 	Severity      string
 	Policy        string
 	User          string
-	From, To      time.Time
-	Limit         int
-	Offset        int
+	// Assignee selects alerts assigned to that email; "-" selects unassigned ones.
+	Assignee string
+	From, To time.Time
+	// Sort is one of AlertSorts ("" is last_seen), newest or highest first
+	// unless Asc.
+	Sort   string
+	Asc    bool
+	Limit  int
+	Offset int
 }
 
 // Suppression silences matching alerts until a date.
@@ -573,8 +596,15 @@ type AlertStore interface {
 	Alerts(ctx context.Context, f AlertFilter) ([]Alert, error)
 	// Alert reads one alert.
 	AlertByID(ctx context.Context, id int64) (*Alert, error)
-	// SetAlertStatus moves an alert through its lifecycle, recording who, when and why.
+	// SetAlertStatus moves an alert through its lifecycle, recording who, when
+	// and why, in the alert and in its history.
 	SetAlertStatus(ctx context.Context, id int64, status, by, comment string) error
+	// CountAlerts counts the alerts a filter selects, ignoring its paging.
+	CountAlerts(ctx context.Context, f AlertFilter) (int, error)
+	// AssignAlert gives an alert to an analyst ("" takes it back) and records it in the history.
+	AssignAlert(ctx context.Context, id int64, assignee, by string) error
+	// AlertHistory lists an alert's changes, oldest first.
+	AlertHistory(ctx context.Context, id int64) ([]AlertChange, error)
 	// Suppressions lists suppression rules; AddSuppression and DeleteSuppression manage them.
 	Suppressions(ctx context.Context) ([]Suppression, error)
 	AddSuppression(ctx context.Context, s *Suppression) error

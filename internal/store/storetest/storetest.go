@@ -39,6 +39,7 @@ func Run(t *testing.T, open Opener) {
 		{"Runs", testRuns},
 		{"HostileText", testHostileText},
 		{"AlertGrouping", testAlertGrouping},
+		{"AlertTriage", testAlertTriage},
 		{"Outbox", testOutbox},
 		{"LeasesUseTheDatabaseClock", testLeaseClock},
 		{"Retention", testRetention},

@@ -22,6 +22,17 @@
     }
   });
 
+  // A header checkbox with data-select-all="name" ticks every checkbox of that name.
+  document.addEventListener("change", function (e) {
+    var name = e.target.getAttribute && e.target.getAttribute("data-select-all");
+    if (!name) {
+      return;
+    }
+    document.querySelectorAll('input[type="checkbox"][name="' + name + '"]').forEach(function (box) {
+      box.checked = e.target.checked;
+    });
+  });
+
   document.addEventListener("keydown", function (e) {
     if (e.key !== "Escape") {
       return;

@@ -223,9 +223,10 @@ func (e *Env) seed(ctx context.Context, bulk int) error {
 
 // Alerts is an in-memory store.AlertStore.
 type Alerts struct {
-	mu     sync.Mutex
-	alerts []store.Alert
-	sups   []store.Suppression
+	mu      sync.Mutex
+	alerts  []store.Alert
+	sups    []store.Suppression
+	history map[int64][]store.AlertChange
 }
 
 var _ store.AlertStore = (*Alerts)(nil)
@@ -242,10 +243,26 @@ func (a *Alerts) Add(al store.Alert) int64 {
 	return al.ID
 }
 
-// Alerts lists matching alerts, newest activity first.
+// Alerts lists matching alerts, newest activity first unless sorted.
 func (a *Alerts) Alerts(ctx context.Context, f store.AlertFilter) ([]store.Alert, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	out, err := a.match(f)
+	if err != nil {
+		return nil, err
+	}
+	if f.Offset > 0 {
+		out = out[min(f.Offset, len(out)):]
+	}
+	if f.Limit > 0 && len(out) > f.Limit {
+		out = out[:f.Limit]
+	}
+	return out, nil
+}
+
+var sevRank = map[string]int{"critical": 5, "high": 4, "medium": 3, "low": 2, "info": 1}
+
+func (a *Alerts) match(f store.AlertFilter) ([]store.Alert, error) {
 	var out []store.Alert
 	for _, al := range a.alerts {
 		switch {
@@ -254,20 +271,84 @@ func (a *Alerts) Alerts(ctx context.Context, f store.AlertFilter) ([]store.Alert
 			f.Severity != "" && al.Severity != f.Severity,
 			f.Policy != "" && al.Policy != f.Policy,
 			f.User != "" && al.UserID != f.User && al.UserEmail != f.User,
+			f.Assignee == "-" && al.Assignee != "",
+			f.Assignee != "" && f.Assignee != "-" && al.Assignee != f.Assignee,
 			!f.From.IsZero() && al.LastSeen.Before(f.From),
 			!f.To.IsZero() && !al.LastSeen.Before(f.To):
 			continue
 		}
 		out = append(out, al)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].LastSeen.After(out[j].LastSeen) })
-	if f.Offset > 0 {
-		out = out[min(f.Offset, len(out)):]
+	var less func(x, y store.Alert) int
+	switch f.Sort {
+	case "", "last_seen":
+		less = func(x, y store.Alert) int { return x.LastSeen.Compare(y.LastSeen) }
+	case "first_seen":
+		less = func(x, y store.Alert) int { return x.FirstSeen.Compare(y.FirstSeen) }
+	case "severity":
+		less = func(x, y store.Alert) int { return sevRank[x.Severity] - sevRank[y.Severity] }
+	case "count":
+		less = func(x, y store.Alert) int { return x.Count - y.Count }
+	case "status":
+		less = func(x, y store.Alert) int { return strings.Compare(x.Status, y.Status) }
+	case "policy":
+		less = func(x, y store.Alert) int { return strings.Compare(x.Policy, y.Policy) }
+	case "user":
+		less = func(x, y store.Alert) int { return strings.Compare(x.UserEmail, y.UserEmail) }
+	case "assignee":
+		less = func(x, y store.Alert) int { return strings.Compare(x.Assignee, y.Assignee) }
+	default:
+		return nil, fmt.Errorf("alert sort %q is not one of %s", f.Sort, strings.Join(store.AlertSorts, ", "))
 	}
-	if f.Limit > 0 && len(out) > f.Limit {
-		out = out[:f.Limit]
-	}
+	sort.SliceStable(out, func(i, j int) bool {
+		c := less(out[i], out[j])
+		if c == 0 {
+			c = out[i].LastSeen.Compare(out[j].LastSeen)
+		}
+		if f.Asc {
+			return c < 0
+		}
+		return c > 0
+	})
 	return out, nil
+}
+
+// CountAlerts counts matching alerts.
+func (a *Alerts) CountAlerts(ctx context.Context, f store.AlertFilter) (int, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out, err := a.match(f)
+	return len(out), err
+}
+
+// AssignAlert sets the assignee and records the change.
+func (a *Alerts) AssignAlert(ctx context.Context, id int64, assignee, by string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if id < 1 || int(id) > len(a.alerts) {
+		return store.ErrNotFound
+	}
+	al := &a.alerts[id-1]
+	if al.Assignee == assignee {
+		return nil
+	}
+	a.record(id, store.AlertChange{At: time.Now(), By: by, FromStatus: al.Status, ToStatus: al.Status, FromAssignee: al.Assignee, ToAssignee: assignee})
+	al.Assignee, al.UpdatedBy, al.UpdatedAt = assignee, by, time.Now()
+	return nil
+}
+
+// AlertHistory lists the recorded changes of an alert.
+func (a *Alerts) AlertHistory(ctx context.Context, id int64) ([]store.AlertChange, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]store.AlertChange(nil), a.history[id]...), nil
+}
+
+func (a *Alerts) record(id int64, c store.AlertChange) {
+	if a.history == nil {
+		a.history = map[int64][]store.AlertChange{}
+	}
+	a.history[id] = append(a.history[id], c)
 }
 
 // AlertByID reads one alert.
@@ -289,6 +370,7 @@ func (a *Alerts) SetAlertStatus(ctx context.Context, id int64, status, by, comme
 		return store.ErrNotFound
 	}
 	al := &a.alerts[id-1]
+	a.record(id, store.AlertChange{At: time.Now(), By: by, FromStatus: al.Status, ToStatus: status, FromAssignee: al.Assignee, ToAssignee: al.Assignee, Comment: comment})
 	al.Status, al.UpdatedBy, al.Comment, al.UpdatedAt = status, by, comment, time.Now()
 	return nil
 }
