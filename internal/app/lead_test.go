@@ -57,7 +57,8 @@ func TestLeaderStopsWhenItsConnectionIsCut(t *testing.T) {
 	defer admin.Close()
 	var n int
 	if err := admin.QueryRowContext(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_locks
-		WHERE locktype = 'advisory' AND objid = $1 AND granted`, leaderKey).Scan(&n); err != nil || n != 1 {
+		WHERE locktype = 'advisory' AND objid = $1 AND granted
+		AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`, leaderKey).Scan(&n); err != nil || n != 1 {
 		t.Fatalf("terminate the leader's connection: %d %v", n, err)
 	}
 
