@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -111,28 +112,47 @@ func TestFaultsYieldGroundTruth(t *testing.T) {
 
 // TestHungRequestIsRetried: a request the server never answers is abandoned
 // after the request timeout and retried, and a delete still happens once.
-// Only the hung attempt waits for the timeout, which is far above what the
-// small answers here take, so the test does not depend on machine speed.
+// The timeout derives from the work: twenty times what the same kind of
+// requests took just before on this machine, under this load.
 func TestHungRequestIsRetried(t *testing.T) {
 	t.Parallel()
-	s, err := simulator.New(simulator.Config{Seed: 3, Users: 2, Days: 1, End: simEnd, RateLimit: -1})
+	s, err := simulator.New(simulator.Config{Seed: 3, Users: 5, Days: 2, End: simEnd, RateLimit: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(s.ChatIDs()) < 2 {
+		t.Fatalf("the simulator made %d chats, the test needs 2", len(s.ChatIDs()))
+	}
+	var armed atomic.Bool
 	var hung sync.Map // method+path -> true once a request for it hung
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, seen := hung.LoadOrStore(r.Method+" "+r.URL.Path, true); !seen {
+		if _, seen := hung.LoadOrStore(r.Method+" "+r.URL.Path, true); armed.Load() && !seen {
 			<-r.Context().Done() // hang until the client gives up
 			return
 		}
 		s.Handler().ServeHTTP(w, r)
 	}))
 	t.Cleanup(ts.Close)
-	c := newClient(t, ts.URL, simulator.DefaultKey, func(o *compliance.Options) { o.RequestTimeout = 2 * time.Second })
-	id := s.ChatIDs()[0]
+	ids := s.ChatIDs()
+	id := ids[0]
+
+	// The same fetch, and a delete of another chat, answered: how long they take here.
+	plain := newClient(t, ts.URL, simulator.DefaultKey)
+	start := time.Now()
+	if _, err := plain.AllChatMessages(t.Context(), id, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plain.DeleteChat(t.Context(), ids[1]); err != nil {
+		t.Fatal(err)
+	}
+	timeout := max(time.Second, 20*time.Since(start))
+	hung.Clear()
+	armed.Store(true)
+
+	c := newClient(t, ts.URL, simulator.DefaultKey, func(o *compliance.Options) { o.RequestTimeout = timeout })
 	cm, err := c.AllChatMessages(t.Context(), id, 0)
 	if err != nil {
-		t.Fatalf("fetch after a hung request: %v", err)
+		t.Fatalf("fetch after a hung request (timeout %s): %v", timeout, err)
 	}
 	if err := sameChat(s, cm); err != nil {
 		t.Fatal(err)
@@ -140,7 +160,7 @@ func TestHungRequestIsRetried(t *testing.T) {
 	before := s.Summary().Chats
 	d, err := c.DeleteChat(t.Context(), id)
 	if err != nil || d.ID != id {
-		t.Fatalf("delete after a hung request: %+v %v", d, err)
+		t.Fatalf("delete after a hung request (timeout %s): %+v %v", timeout, d, err)
 	}
 	if got := s.Summary().Chats; got != before-1 {
 		t.Fatalf("after one delete: %d chats, want %d", got, before-1)
