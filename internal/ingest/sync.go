@@ -269,7 +269,6 @@ func (s *Syncer) activityPage(acts []compliance.Activity, cp *store.Checkpoint, 
 // directoryPage fetches users (names, roles) and projects.
 func (s *Syncer) directoryPage(ctx context.Context) (*store.ChatPage, error) {
 	page := &store.ChatPage{IntegrationID: s.Integration.ID}
-	now := s.Now()
 	for org, err := range s.Client.Organizations(ctx, compliance.PageQuery{}) {
 		if err != nil {
 			if compliance.IsPermission(err) {
@@ -281,8 +280,10 @@ func (s *Syncer) directoryPage(ctx context.Context) (*store.ChatPage, error) {
 			if err != nil {
 				return nil, err
 			}
+			// Being listed is not activity: last seen comes only from the
+			// user's own sign-ins, prompts and sessions.
 			page.Users = append(page.Users, store.User{ID: u.ID, Email: email(u.Email), FullName: u.FullName, Role: u.OrganizationRole,
-				FirstSeen: u.CreatedAt.Time, LastSeen: now})
+				FirstSeen: u.CreatedAt.Time})
 		}
 	}
 	for p, err := range s.Client.Projects(ctx, compliance.PageQuery{Limit: 100}) {

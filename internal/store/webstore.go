@@ -118,8 +118,13 @@ type ChatFilter struct {
 	IntegrationID int64
 	User          string // user id or email
 	Query         string // substring of the chat name
-	Limit         int
-	Offset        int
+	// From and To select sessions active in [From, To): created before To
+	// and updated at or after From. Zero means open-ended.
+	From, To time.Time
+	// Sort is "updated" (default, newest first) or "violations" (most first).
+	Sort   string
+	Limit  int
+	Offset int
 }
 
 // Overview is the dashboard's summary of a time range.
@@ -224,8 +229,11 @@ type WebStore interface {
 	SetIntegrationKey(ctx context.Context, integrationID int64, sealed string) error
 	IntegrationKey(ctx context.Context, integrationID int64) (string, error)
 
-	// Chats lists sessions, most recently updated first.
+	// Chats lists sessions, most recently updated first, each with its
+	// count of findings at alert level.
 	Chats(ctx context.Context, f ChatFilter) ([]Chat, error)
+	// CountChats counts the sessions a filter selects, ignoring its paging.
+	CountChats(ctx context.Context, f ChatFilter) (int, error)
 	// EventFindings reads the findings of many events of one kind in one go.
 	EventFindings(ctx context.Context, kind string, refs []EventRef) ([]Finding, error)
 	// Overview aggregates volume, violations, users and models over [from, to).

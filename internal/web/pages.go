@@ -334,35 +334,69 @@ func (s *Server) parseChatFilter(ctx context.Context, q url.Values) (store.ChatF
 		}
 		f.Offset = n
 	}
+	if f.From, err = parseWhen(q.Get("from"), false); err != nil {
+		return f, err
+	}
+	if f.To, err = parseWhen(q.Get("to"), true); err != nil {
+		return f, err
+	}
+	switch f.Sort = q.Get("sort"); f.Sort {
+	case "", "updated", "violations":
+	default:
+		return f, badf("sort %q: use updated or violations", f.Sort)
+	}
 	return f, nil
 }
 
+// listSessions reads a page of sessions, redacted for a viewer, and the
+// total the filter selects; -1 when it cannot be told: a viewer's search by
+// name is matched in the redacted names, which a count of raw names would
+// give away.
+func (s *Server) listSessions(r *http.Request) ([]store.Chat, store.ChatFilter, int, error) {
+	ctx, id := r.Context(), identityFrom(r)
+	f, err := s.parseChatFilter(ctx, r.URL.Query())
+	if err != nil {
+		return nil, f, 0, err
+	}
+	cs, err := s.ws.Chats(ctx, f)
+	if err != nil {
+		return nil, f, 0, err
+	}
+	if cs, err = s.redactChats(ctx, id, cs, f.Query); err != nil {
+		return nil, f, 0, err
+	}
+	total := -1
+	if !id.redacted() || f.Query == "" {
+		if total, err = s.ws.CountChats(ctx, f); err != nil {
+			return nil, f, 0, err
+		}
+	}
+	return cs, f, total, nil
+}
+
 type sessionsData struct {
-	Chats        []store.Chat
-	Names        map[int64]string
-	Integrations []store.Integration
-	Query        url.Values
-	NextURL      string
-	PrevURL      string
+	// Total is how many sessions the filter selects, -1 when unknown.
+	Total, First, Last int
+	Chats              []store.Chat
+	Names              map[int64]string
+	Integrations       []store.Integration
+	Query              url.Values
+	NextURL            string
+	PrevURL            string
 }
 
 func (s *Server) sessionsPage(w http.ResponseWriter, r *http.Request) {
 	ctx, q := r.Context(), r.URL.Query()
-	f, err := s.parseChatFilter(ctx, q)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	cs, err := s.ws.Chats(ctx, f)
-	if err == nil {
-		cs, err = s.redactChats(ctx, identityFrom(r), cs, f.Query)
-	}
+	cs, f, total, err := s.listSessions(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	names, ins := s.integrationNames(ctx)
-	d := sessionsData{Chats: cs, Names: names, Integrations: ins, Query: q}
+	d := sessionsData{Chats: cs, Names: names, Integrations: ins, Query: q, Total: total}
+	if len(cs) > 0 {
+		d.First, d.Last = f.Offset+1, f.Offset+len(cs)
+	}
 	if len(cs) == f.Limit {
 		d.NextURL = qset(q, "offset", strconv.Itoa(f.Offset+f.Limit))
 	}
@@ -373,15 +407,7 @@ func (s *Server) sessionsPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiSessions(w http.ResponseWriter, r *http.Request) {
-	f, err := s.parseChatFilter(r.Context(), r.URL.Query())
-	if err != nil {
-		s.apiFail(w, r, err)
-		return
-	}
-	cs, err := s.ws.Chats(r.Context(), f)
-	if err == nil {
-		cs, err = s.redactChats(r.Context(), identityFrom(r), cs, f.Query)
-	}
+	cs, f, total, err := s.listSessions(r)
 	if err != nil {
 		s.apiFail(w, r, err)
 		return
@@ -389,7 +415,11 @@ func (s *Server) apiSessions(w http.ResponseWriter, r *http.Request) {
 	if cs == nil {
 		cs = []store.Chat{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"sessions": cs})
+	out := map[string]any{"sessions": cs, "offset": f.Offset, "limit": f.Limit}
+	if total >= 0 {
+		out["total"] = total
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // redactChats masks, for a viewer, the values findings matched in each

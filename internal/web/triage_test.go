@@ -125,3 +125,67 @@ func TestAlertTriage(t *testing.T) {
 		t.Error("viewer sees bulk actions")
 	}
 }
+
+// TestSessionsTriage: the sessions list shows each session's violations,
+// sorts by them, filters by the dates a session was active and tells the
+// total, except for a viewer's search, whose count would confirm guesses.
+func TestSessionsTriage(t *testing.T) {
+	_, ts := newEnv(t, webtest.Options{})
+	c := login(t, ts, webtest.AnalystEmail)
+	viewer := login(t, ts, webtest.ViewerEmail)
+	type page struct {
+		Sessions []store.Chat `json:"sessions"`
+		Total    *int         `json:"total"`
+	}
+	get := func(cl *client, q string) page {
+		t.Helper()
+		res, out := cl.api("GET", "/api/v1/sessions?"+q, nil, false)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d %s", q, res.StatusCode, out)
+		}
+		var p page
+		if err := json.Unmarshal([]byte(out), &p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	ids := func(p page) string {
+		var out []string
+		for _, s := range p.Sessions {
+			out = append(out, s.ID+":"+itoa(int64(s.Violations)))
+		}
+		return strings.Join(out, " ")
+	}
+	// chat-leak: two findings on its prompt and the alert on its sharing.
+	for _, tc := range []struct{ q, want string }{
+		{"sort=violations", "chat-leak:3 chat-xss:1 chat-plan:0"},
+		{"from=2025-03-10", "chat-leak:3"},
+		{"to=2025-03-09", "chat-xss:1 chat-plan:0"},
+		{"from=2025-03-08&to=2025-03-09&sort=violations", "chat-xss:1 chat-plan:0"},
+	} {
+		p := get(c, tc.q)
+		if got := ids(p); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.q, got, tc.want)
+		}
+		if p.Total == nil || *p.Total != len(p.Sessions) {
+			t.Errorf("%s: total %v", tc.q, p.Total)
+		}
+	}
+	if p := get(c, "limit=1&offset=1"); p.Total == nil || *p.Total != 3 {
+		t.Errorf("total of a later page: %v", p.Total)
+	}
+	for _, q := range []string{"sort=name", "from=yesterday"} {
+		if res, _ := c.api("GET", "/api/v1/sessions?"+q, nil, false); res.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: %d", q, res.StatusCode)
+		}
+	}
+	if p := get(viewer, "q=key"); p.Total != nil {
+		t.Errorf("a viewer's search reports a total: %d", *p.Total)
+	}
+	_, body := c.get("/sessions?sort=violations")
+	for _, want := range []string{`id="sessions-total">Sessions 1–3 of 3`, `<th>Violations</th>`, `<span class="violation">3</span>`, `id="s-from"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("sessions page lacks %q", want)
+		}
+	}
+}

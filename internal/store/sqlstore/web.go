@@ -482,22 +482,22 @@ func (s *Store) IntegrationKey(ctx context.Context, integrationID int64) (string
 
 // Chats lists sessions, most recently updated first.
 func (s *Store) Chats(ctx context.Context, f store.ChatFilter) ([]store.Chat, error) {
-	w := &where{}
-	if f.IntegrationID != 0 {
-		w.add("integration_id = ?", f.IntegrationID)
-	}
-	if f.User != "" {
-		w.add("(user_id = ? OR user_email = ?)", f.User, f.User)
-	}
-	if q := strings.TrimSpace(f.Query); q != "" {
-		w.add(`LOWER(name) LIKE ? ESCAPE '\'`, containing(strings.ToLower(q)))
+	w := chatWhere(f)
+	order := "updated_at DESC, id DESC"
+	switch f.Sort {
+	case "", "updated":
+	case "violations":
+		order = "violations DESC, updated_at DESC, id DESC"
+	default:
+		return nil, fmt.Errorf("session sort %q is not updated or violations", f.Sort)
 	}
 	limit := f.Limit
 	if limit <= 0 || limit > 1000 {
 		limit = 50
 	}
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT integration_id, id, name, user_id, user_email, model, project_id, organization_uuid, href, created_at, updated_at, deleted_at, hard_deleted, message_count
-		FROM chats`+w.sql()+` ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?`), append(w.args, limit, max(f.Offset, 0))...)
+	rows, err := s.r.QueryContext(ctx, s.q(`SELECT integration_id, id, name, user_id, user_email, model, project_id, organization_uuid, href, created_at, updated_at, deleted_at, hard_deleted, message_count,
+		(SELECT COUNT(*) FROM findings f WHERE f.integration_id = chats.integration_id AND f.chat_id = chats.id AND f.effective_action = 'alert') AS violations
+		FROM chats`+w.sql()+` ORDER BY `+order+` LIMIT ? OFFSET ?`), append(w.args, limit, max(f.Offset, 0))...)
 	if err != nil {
 		return nil, fmt.Errorf("list chats: %w", err)
 	}
@@ -509,13 +509,43 @@ func (s *Store) Chats(ctx context.Context, f store.ChatFilter) ([]store.Chat, er
 		var deleted sql.NullInt64
 		var hard int
 		if err := rows.Scan(&c.IntegrationID, &c.ID, &c.Name, &c.UserID, &c.UserEmail, &c.Model, &c.ProjectID, &c.OrganizationUUID, &c.Href,
-			&created, &updated, &deleted, &hard, &c.MessageCount); err != nil {
+			&created, &updated, &deleted, &hard, &c.MessageCount, &c.Violations); err != nil {
 			return nil, err
 		}
 		c.CreatedAt, c.UpdatedAt, c.DeletedAt, c.HardDeleted = tm(created), tm(updated), tmPtr(deleted), hard != 0
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+func chatWhere(f store.ChatFilter) *where {
+	w := &where{}
+	if f.IntegrationID != 0 {
+		w.add("integration_id = ?", f.IntegrationID)
+	}
+	if f.User != "" {
+		w.add("(user_id = ? OR user_email = ?)", f.User, f.User)
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		w.add(`LOWER(name) LIKE ? ESCAPE '\'`, containing(strings.ToLower(q)))
+	}
+	if !f.From.IsZero() {
+		w.add("updated_at >= ?", us(f.From))
+	}
+	if !f.To.IsZero() {
+		w.add("created_at < ?", us(f.To))
+	}
+	return w
+}
+
+// CountChats counts the sessions a filter selects.
+func (s *Store) CountChats(ctx context.Context, f store.ChatFilter) (int, error) {
+	w := chatWhere(f)
+	var n int
+	if err := s.r.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM chats`+w.sql()), w.args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count chats: %w", err)
+	}
+	return n, nil
 }
 
 // EventFindings reads the findings of many events of one kind, in chunks.

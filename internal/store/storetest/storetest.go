@@ -40,6 +40,7 @@ func Run(t *testing.T, open Opener) {
 		{"HostileText", testHostileText},
 		{"AlertGrouping", testAlertGrouping},
 		{"AlertTriage", testAlertTriage},
+		{"SessionList", testSessionList},
 		{"Outbox", testOutbox},
 		{"LeasesUseTheDatabaseClock", testLeaseClock},
 		{"Retention", testRetention},

@@ -98,3 +98,81 @@ func testAlertTriage(t *testing.T, s store.Store) {
 		t.Fatalf("status entry %+v", h[1])
 	}
 }
+
+// testSessionList: the sessions list counts each chat's findings at alert
+// level, sorts by them, selects sessions active in a date range and
+// counts what a filter selects for paging totals.
+func testSessionList(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	ws, ok := s.(store.WebStore)
+	if !ok {
+		t.Skipf("%s has no dashboard tables", s.Backend())
+	}
+	in := integration(t, s, "acme")
+	// Three chats a day apart: chat_0 on day 0, chat_1 on day 1, chat_2 on day 2.
+	for i := 0; i < 3; i++ {
+		p := chatPage(in, fmt.Sprintf("claude_chat_%d", i), []string{"q", "a"}, false)
+		day := time.Duration(i) * 24 * time.Hour
+		p.Chats[0].Chat.CreatedAt, p.Chats[0].Chat.UpdatedAt = t0.Add(day), t0.Add(day+time.Hour)
+		if _, err := s.SaveChatPage(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	logOnly := finding("pii", "user_a", "claude_chat_2", t0)
+	logOnly.EffectiveAction = "log"
+	evals := []store.Evaluation{
+		{IntegrationID: in.ID, Kind: "prompt", EventID: "claude_chat_1_msg_0", Version: "v1",
+			Findings: []store.Finding{finding("pii", "user_a", "claude_chat_1", t0), finding("secrets", "user_a", "claude_chat_1", t0)}},
+		{IntegrationID: in.ID, Kind: "prompt", EventID: "claude_chat_2_msg_0", Version: "v1",
+			Findings: []store.Finding{finding("pii", "user_a", "claude_chat_2", t0), logOnly}},
+	}
+	if err := s.SaveEvaluations(ctx, evals); err != nil {
+		t.Fatal(err)
+	}
+	list := func(f store.ChatFilter) string {
+		t.Helper()
+		cs, err := ws.Chats(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := ""
+		for _, c := range cs {
+			out += fmt.Sprintf("%s:%d ", c.ID, c.Violations)
+		}
+		return out
+	}
+	day := func(n int) time.Time { return t0.Add(time.Duration(n) * 24 * time.Hour) }
+	for _, c := range []struct {
+		f    store.ChatFilter
+		want string
+	}{
+		{store.ChatFilter{}, "claude_chat_2:1 claude_chat_1:2 claude_chat_0:0 "},
+		{store.ChatFilter{Sort: "violations"}, "claude_chat_1:2 claude_chat_2:1 claude_chat_0:0 "},
+		{store.ChatFilter{From: day(1)}, "claude_chat_2:1 claude_chat_1:2 "},
+		{store.ChatFilter{From: day(1), To: day(2)}, "claude_chat_1:2 "},
+		{store.ChatFilter{To: day(1)}, "claude_chat_0:0 "},
+	} {
+		if got := list(c.f); got != c.want {
+			t.Errorf("chats %+v: %q, want %q", c.f, got, c.want)
+		}
+	}
+	if _, err := ws.Chats(ctx, store.ChatFilter{Sort: "name"}); err == nil {
+		t.Error("unknown sort accepted")
+	}
+	if n, err := ws.CountChats(ctx, store.ChatFilter{From: day(1), Limit: 1}); err != nil || n != 2 {
+		t.Fatalf("count: %d %v", n, err)
+	}
+
+	// A user listed again without an activity keeps the last one.
+	u := store.User{ID: "user_a", Email: "a@example.com", FirstSeen: t0, LastSeen: day(2)}
+	if _, err := s.SaveChatPage(ctx, store.ChatPage{IntegrationID: in.ID, Users: []store.User{u}}); err != nil {
+		t.Fatal(err)
+	}
+	u.LastSeen, u.FullName = time.Time{}, "Ada"
+	if _, err := s.SaveChatPage(ctx, store.ChatPage{IntegrationID: in.ID, Users: []store.User{u}}); err != nil {
+		t.Fatal(err)
+	}
+	if us, err := s.Users(ctx, in.ID, "user_a", 10); err != nil || len(us) != 1 || !us[0].LastSeen.Equal(day(2)) || us[0].FullName != "Ada" {
+		t.Fatalf("users: %+v %v", us, err)
+	}
+}
