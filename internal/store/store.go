@@ -409,6 +409,10 @@ type Store interface {
 	// Events lists prompt or access events; next is the cursor of the following page ("" at the end).
 	PromptEvents(ctx context.Context, f EventFilter) (events []Message, next string, err error)
 	AccessEvents(ctx context.Context, f EventFilter) (events []Activity, next string, err error)
+	// CountEvents counts the events of f.Kind ("prompt" or "access") the filter
+	// selects, ignoring its cursor and limit, up to upTo: a count of upTo means
+	// "upTo or more", so a page's total stays cheap on a large store.
+	CountEvents(ctx context.Context, f EventFilter, upTo int) (int, error)
 	// Message and Activity read one event.
 	Message(ctx context.Context, integrationID int64, id string) (*Message, error)
 	Activity(ctx context.Context, integrationID int64, id string) (*Activity, error)

@@ -268,7 +268,12 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
 			items = append(items, eventItem{Kind: "interaction", Event: &its[i], Policies: policyNames(fs[its[i].ID])})
 		}
 		s.audit(r, "list", "events", "", filterQuery(r.URL.Query()).Encode())
-		writeJSON(w, http.StatusOK, map[string]any{"kind": l.Kind, "view": view, "events": items, "next_cursor": l.Next})
+		out := map[string]any{"kind": l.Kind, "view": view, "events": items, "next_cursor": l.Next}
+		if err := s.addEventTotal(r.Context(), id, f, out); err != nil {
+			s.apiFail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, out)
 		return
 	}
 	items := make([]eventItem, 0, len(l.Prompts)+len(l.Access))
@@ -279,7 +284,43 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
 		items = append(items, eventItem{Kind: "access", Event: &l.Access[i], Policies: policyNames(l.Findings[l.Access[i].ID])})
 	}
 	s.audit(r, "list", "events", "", filterQuery(r.URL.Query()).Encode())
-	writeJSON(w, http.StatusOK, map[string]any{"kind": l.Kind, "events": items, "next_cursor": l.Next})
+	out := map[string]any{"kind": l.Kind, "events": items, "next_cursor": l.Next}
+	if err := s.addEventTotal(r.Context(), id, f, out); err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// addEventTotal puts total (and total_more when capped) into an answer.
+func (s *Server) addEventTotal(ctx context.Context, id *identity, f store.EventFilter, out map[string]any) error {
+	n, more, err := s.eventTotal(ctx, id, f)
+	if err != nil || n < 0 {
+		return err
+	}
+	out["total"] = n
+	if more {
+		out["total_more"] = true
+	}
+	return nil
+}
+
+// eventTotalCap bounds the count behind a page's total.
+const eventTotalCap = 10000
+
+// eventTotal counts the events a filter selects for a page's total: -1 when
+// it cannot be told (a viewer's search is matched in the redacted text,
+// which a count of the raw text would give away); more is set when there
+// are eventTotalCap or more.
+func (s *Server) eventTotal(ctx context.Context, id *identity, f store.EventFilter) (n int, more bool, err error) {
+	if id.redacted() && f.Query != "" {
+		return -1, false, nil
+	}
+	if f.Kind == "" {
+		f.Kind = "prompt"
+	}
+	n, err = s.st.CountEvents(ctx, f, eventTotalCap)
+	return n, n >= eventTotalCap, err
 }
 
 func policyNames(fs []store.Finding) []string {

@@ -41,7 +41,11 @@ type eventRow struct {
 type eventsData struct {
 	Tab string
 	// View is "interactions" or "messages" on the prompt tab.
-	View         string
+	View string
+	// Total counts the events the filter selects (-1: not told), TotalMore
+	// when it reached the cap.
+	Total        int
+	TotalMore    bool
 	Query        url.Values
 	Rows         []eventRow
 	Integrations []store.Integration
@@ -96,6 +100,8 @@ func (s *Server) eventsPage(w http.ResponseWriter, r *http.Request) {
 	d := eventsData{Tab: f.Kind, View: view, Query: q, Integrations: ins, Policies: s.policyList(), Export: filterQuery(q)}
 	if f.Kind == "prompt" {
 		d.Export.Set("view", view)
+	} else {
+		d.View = ""
 	}
 	pass := passTags(d.Policies)
 	open := q.Get("open")
@@ -147,6 +153,10 @@ func (s *Server) eventsPage(w http.ResponseWriter, r *http.Request) {
 		key := fmt.Sprintf("access/%d/%s", a.IntegrationID, a.ID)
 		row.Link, row.Open = qset(base, "open", key), key == open
 		d.Rows = append(d.Rows, row)
+	}
+	if d.Total, d.TotalMore, err = s.eventTotal(ctx, id, f); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	if l.Next != "" {
 		d.NextURL = qset(base, "cursor", l.Next)

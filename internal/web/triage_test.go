@@ -189,3 +189,40 @@ func TestSessionsTriage(t *testing.T) {
 		}
 	}
 }
+
+// TestEventTotals: the events page and API tell how many events match, on
+// every page, but not for a viewer's search.
+func TestEventTotals(t *testing.T) {
+	_, ts := newEnv(t, webtest.Options{})
+	c := login(t, ts, webtest.AnalystEmail)
+	viewer := login(t, ts, webtest.ViewerEmail)
+	var p struct {
+		Total *int   `json:"total"`
+		Next  string `json:"next_cursor"`
+	}
+	_, out := c.api("GET", "/api/v1/events?kind=prompt&limit=2", nil, false)
+	if err := json.Unmarshal([]byte(out), &p); err != nil || p.Total == nil || *p.Total != 6 || p.Next == "" {
+		t.Fatalf("first page: %s", out)
+	}
+	_, out = c.api("GET", "/api/v1/events?kind=prompt&limit=2&view=interactions&cursor="+url.QueryEscape(p.Next), nil, false)
+	if err := json.Unmarshal([]byte(out), &p); err != nil || p.Total == nil || *p.Total != 6 {
+		t.Fatalf("second page: %s", out)
+	}
+	_, out = c.api("GET", "/api/v1/events?kind=access", nil, false)
+	if err := json.Unmarshal([]byte(out), &p); err != nil || p.Total == nil || *p.Total != 3 {
+		t.Fatalf("access events: %s", out)
+	}
+	_, out = viewer.api("GET", "/api/v1/events?kind=prompt&q=key", nil, false)
+	if strings.Contains(out, `"total"`) {
+		t.Fatalf("a viewer's search reports a total: %s", out)
+	}
+	for path, want := range map[string]string{
+		"/events?kind=prompt":               "3 interactions on this page, from 6 messages matching",
+		"/events?kind=prompt&view=messages": "6 shown of 6 messages matching",
+		"/events?kind=access":               "3 shown of 3 access events matching",
+	} {
+		if _, body := c.get(path); !strings.Contains(body, want) {
+			t.Errorf("%s lacks %q", path, want)
+		}
+	}
+}

@@ -184,11 +184,13 @@ func (s *Store) ftsClause(ctx context.Context, fq string) (clause string, args [
 	return "m.rowid IN (" + strings.Join(ids, ",") + ")", nil, true, nil
 }
 
-// PromptEvents lists messages matching the filter, one page at a time.
-func (s *Store) PromptEvents(ctx context.Context, f store.EventFilter) ([]store.Message, string, error) {
-	w, err := s.eventWhere(f, "m", "prompt", "user_id", "")
+// promptWhere is the WHERE clause of a prompt event filter; none is set
+// when the search has no words to look for (nothing matches), sparse when
+// the search matches few rows.
+func (s *Store) promptWhere(ctx context.Context, f store.EventFilter) (w *where, none, sparse bool, err error) {
+	w, err = s.eventWhere(f, "m", "prompt", "user_id", "")
 	if err != nil {
-		return nil, "", err
+		return nil, false, false, err
 	}
 	if f.ChatID != "" {
 		w.add("m.chat_id = ?", f.ChatID)
@@ -199,18 +201,75 @@ func (s *Store) PromptEvents(ctx context.Context, f store.EventFilter) ([]store.
 	if f.Role != "" {
 		w.add("m.role = ?", f.Role)
 	}
-	sparse := false
 	if q := strings.TrimSpace(f.Query); q != "" {
 		fq := s.d.FTSQuery(q)
 		if fq == "" {
-			return nil, "", nil
+			return nil, true, false, nil
 		}
 		clause, args, sp, err := s.ftsClause(ctx, fq)
 		if err != nil {
-			return nil, "", fmt.Errorf("full-text search: %w", err)
+			return nil, false, false, fmt.Errorf("full-text search: %w", err)
 		}
 		w.add(clause, args...)
 		sparse = sp
+	}
+	return w, false, sparse, nil
+}
+
+// accessWhere is the WHERE clause of an access event filter.
+func (s *Store) accessWhere(f store.EventFilter) (*where, error) {
+	w, err := s.eventWhere(f, "a", "access", "actor_user_id", "actor_email")
+	if err != nil {
+		return nil, err
+	}
+	if f.Type != "" {
+		w.add("a.type = ?", f.Type)
+	}
+	if f.ChatID != "" {
+		w.add("a.chat_id = ?", f.ChatID)
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		like := containing(q)
+		w.add(`(a.type LIKE ? ESCAPE '\' OR a.actor_email LIKE ? ESCAPE '\' OR a.ip LIKE ? ESCAPE '\')`, like, like, like)
+	}
+	return w, nil
+}
+
+// CountEvents counts matching events up to upTo (the inner LIMIT stops the
+// scan there).
+func (s *Store) CountEvents(ctx context.Context, f store.EventFilter, upTo int) (int, error) {
+	f.Cursor = ""
+	var w *where
+	var err error
+	table := "messages m"
+	if f.Kind == "access" {
+		table = "activities a"
+		w, err = s.accessWhere(f)
+	} else {
+		var none bool
+		w, none, _, err = s.promptWhere(ctx, f)
+		if none {
+			return 0, nil
+		}
+	}
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	if err := s.r.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM (SELECT 1 FROM `+table+w.sql()+` LIMIT ?) AS matched`), append(w.args, upTo)...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count %s events: %w", f.Kind, err)
+	}
+	return n, nil
+}
+
+// PromptEvents lists messages matching the filter, one page at a time.
+func (s *Store) PromptEvents(ctx context.Context, f store.EventFilter) ([]store.Message, string, error) {
+	w, none, sparse, err := s.promptWhere(ctx, f)
+	if err != nil {
+		return nil, "", err
+	}
+	if none {
+		return nil, "", nil
 	}
 	limit := limitOf(f)
 	ord := order("m", f.Ascending)
@@ -247,19 +306,9 @@ func (s *Store) PromptEvents(ctx context.Context, f store.EventFilter) ([]store.
 
 // AccessEvents lists activities matching the filter, one page at a time.
 func (s *Store) AccessEvents(ctx context.Context, f store.EventFilter) ([]store.Activity, string, error) {
-	w, err := s.eventWhere(f, "a", "access", "actor_user_id", "actor_email")
+	w, err := s.accessWhere(f)
 	if err != nil {
 		return nil, "", err
-	}
-	if f.Type != "" {
-		w.add("a.type = ?", f.Type)
-	}
-	if f.ChatID != "" {
-		w.add("a.chat_id = ?", f.ChatID)
-	}
-	if q := strings.TrimSpace(f.Query); q != "" {
-		like := containing(q)
-		w.add(`(a.type LIKE ? ESCAPE '\' OR a.actor_email LIKE ? ESCAPE '\' OR a.ip LIKE ? ESCAPE '\')`, like, like, like)
 	}
 	limit := limitOf(f)
 	query := `SELECT ` + activityCols + ` FROM activities a` + w.sql() + order("a", f.Ascending) + ` LIMIT ?`

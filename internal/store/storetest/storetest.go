@@ -41,6 +41,7 @@ func Run(t *testing.T, open Opener) {
 		{"AlertGrouping", testAlertGrouping},
 		{"AlertTriage", testAlertTriage},
 		{"SessionList", testSessionList},
+		{"CountEvents", testCountEvents},
 		{"Outbox", testOutbox},
 		{"LeasesUseTheDatabaseClock", testLeaseClock},
 		{"Retention", testRetention},

@@ -176,3 +176,36 @@ func testSessionList(t *testing.T, s store.Store) {
 		t.Fatalf("users: %+v %v", us, err)
 	}
 }
+
+// testCountEvents: page totals count what the filter selects, whatever the
+// cursor, and stop at the cap.
+func testCountEvents(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	in := integration(t, s, "acme")
+	seedMessages(t, s, in, 4) // 8 messages, 4 of them prompts about invoices
+	for _, c := range []struct {
+		f    store.EventFilter
+		upTo int
+		want int
+	}{
+		{store.EventFilter{Kind: "prompt"}, 100, 8},
+		{store.EventFilter{Kind: "prompt"}, 5, 5},
+		{store.EventFilter{Kind: "prompt", Role: "user"}, 100, 4},
+		{store.EventFilter{Kind: "prompt", Query: "invoices"}, 100, 4},
+		{store.EventFilter{Kind: "prompt", User: "user_b", Limit: 1}, 100, 4},
+		{store.EventFilter{Kind: "prompt", Query: "!!"}, 100, 0},
+		{store.EventFilter{Kind: "access"}, 100, 0},
+	} {
+		if n, err := s.CountEvents(ctx, c.f, c.upTo); err != nil || n != c.want {
+			t.Errorf("count %+v up to %d: %d %v, want %d", c.f, c.upTo, n, err, c.want)
+		}
+	}
+	// A cursor pages; the total stays.
+	_, next, err := s.PromptEvents(ctx, store.EventFilter{Kind: "prompt", Limit: 3})
+	if err != nil || next == "" {
+		t.Fatalf("page: %q %v", next, err)
+	}
+	if n, _ := s.CountEvents(ctx, store.EventFilter{Kind: "prompt", Cursor: next}, 100); n != 8 {
+		t.Errorf("count with a cursor: %d", n)
+	}
+}
