@@ -307,24 +307,31 @@ func (a *App) integrationClient(ctx context.Context, in *store.Integration) (*co
 type control struct{ a *App }
 
 func (c *control) TestConnection(ctx context.Context, in *store.Integration, apiKey string) (string, error) {
+	msg, _, err := c.TestMode(ctx, in, apiKey)
+	return msg, err
+}
+
+// TestMode is TestConnection that also tells the mode the key allows:
+// "feed_only" for a key that reaches only the Activity Feed, else "full".
+func (c *control) TestMode(ctx context.Context, in *store.Integration, apiKey string) (string, string, error) {
 	stored := apiKey == "" // the delete scope is recorded only for the stored key
 	if apiKey == "" {
 		k, err := c.a.integrationKey(ctx, in)
 		if err != nil {
-			return "", err
+			return "", "", err
 		}
 		apiKey = k
 	}
 	cl, err := compliance.New(compliance.Options{BaseURL: in.BaseURL, APIKey: apiKey, UserAgent: "claudit/" + Version,
 		RefuseInternal: c.a.refuseInternal(in)})
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	reach, err := cl.Probe(pctx)
 	if err != nil {
-		return "", describeProbeError(in.Name, in.BaseURL, err)
+		return "", "", describeProbeError(in.Name, in.BaseURL, err)
 	}
 	parts := []string{"Activity Feed"}
 	if reach.UserData {
@@ -342,11 +349,12 @@ func (c *control) TestConnection(ctx context.Context, in *store.Integration, api
 			parts = append(parts, "deletes (approved deletion requests can be carried out)")
 		}
 	}
-	msg := "connected: the key reaches " + strings.Join(parts, "; ")
+	msg, mode := "connected: the key reaches "+strings.Join(parts, "; "), "full"
 	if reach.FeedOnly() {
 		msg += " (feed-only mode: chats and messages are not synced)"
+		mode = "feed_only"
 	}
-	return msg, nil
+	return msg, mode, nil
 }
 
 func (c *control) StartBackfill(ctx context.Context, integrationID int64, from, to time.Time) (*store.Backfill, error) {
