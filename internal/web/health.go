@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+
 	"github.com/claudit/claudit/internal/compliance"
 	"github.com/claudit/claudit/internal/store"
 )
@@ -76,4 +78,12 @@ func viewIntegrations(ins []store.Integration) []IntegrationView {
 		out = append(out, IntegrationView{Integration: ins[i], Health: healthOf(&ins[i])})
 	}
 	return out
+}
+
+// ModeTester is optionally implemented by a Control whose connection test
+// also tells the mode a key allows: "feed_only" for a key that reaches only
+// the Activity Feed, else "full". The dashboard then shows an integration
+// added with such a key as feed-only before its first sync.
+type ModeTester interface {
+	TestMode(ctx context.Context, in *store.Integration, apiKey string) (msg, mode string, err error)
 }

@@ -46,6 +46,20 @@ func TestIntegrationAddRunsConnectionTest(t *testing.T) {
 	if res.StatusCode != http.StatusBadRequest || !strings.Contains(out, "nothing was changed") {
 		t.Fatalf("edit to a rejected key: %d %s", res.StatusCode, out)
 	}
+
+	// An Admin API key reaches only the feed: feed-only from the start, and
+	// full again once a Compliance Access Key replaces it.
+	res, out = c.api("POST", "/api/v1/integrations", map[string]any{"name": "eta", "base_url": "https://api.anthropic.com", "api_key": "sk-ant-admin01-k"}, true)
+	if res.StatusCode != http.StatusCreated || !strings.Contains(out, `"mode": "feed_only"`) {
+		t.Fatalf("add with an admin key: %d %s", res.StatusCode, out)
+	}
+	eta, _ := e.Store.Integration(t.Context(), "eta")
+	if _, page := c.get("/integrations/" + itoa(eta.ID)); !strings.Contains(page, ">"+web.HealthFeedOnly+"</span>") {
+		t.Fatal("an integration added with an admin key is not shown as feed-only")
+	}
+	if res, out := c.api("PATCH", "/api/v1/integrations/"+itoa(eta.ID), map[string]any{"api_key": "sk-ant-api01-full"}, true); res.StatusCode != http.StatusOK || !strings.Contains(out, `"mode": "full"`) {
+		t.Fatalf("a full key: %d %s", res.StatusCode, out)
+	}
 }
 
 // TestIntegrationHealth: the list, the page and the API say what is wrong

@@ -118,8 +118,12 @@ func (s *Server) createIntegration(ctx context.Context, in integrationInput) (*s
 	}
 	// A bad key or a dead host is refused here rather than shown later as a
 	// failing sync; the base URL guard above runs first.
-	if err := s.testConnection(ctx, it, strings.TrimSpace(in.APIKey)); err != nil {
+	mode, err := s.testConnection(ctx, it, strings.TrimSpace(in.APIKey))
+	if err != nil {
 		return nil, badf("%v; the integration was not added", err)
+	}
+	if mode != "" {
+		it.Mode = mode
 	}
 	if err := s.st.UpsertIntegration(ctx, it); err != nil {
 		return nil, err
@@ -157,9 +161,10 @@ func (s *Server) editIntegration(ctx context.Context, iid int64, in integrationI
 			return nil, err
 		}
 	}
+	mode := ""
 	if sealed != "" {
 		// A new key (or a new address, which needs one) is tested before it is stored.
-		if err := s.testConnection(ctx, it, strings.TrimSpace(in.APIKey)); err != nil {
+		if mode, err = s.testConnection(ctx, it, strings.TrimSpace(in.APIKey)); err != nil {
 			return nil, badf("%v; nothing was changed", err)
 		}
 	}
@@ -174,6 +179,12 @@ func (s *Server) editIntegration(ctx context.Context, iid int64, in integrationI
 			return nil, err
 		}
 		it.LastError, it.LastFailure = "", ""
+		if mode != "" && mode != it.Mode {
+			if err := s.st.SetIntegrationState(ctx, it.ID, it.Paused, mode); err != nil {
+				return nil, err
+			}
+			it.Mode = mode
+		}
 	}
 	return it, nil
 }
@@ -206,7 +217,17 @@ func (s *Server) integrationAction(ctx context.Context, iid int64, action string
 		}
 		tctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 		defer cancel()
-		msg, err := s.cfg.Control.TestConnection(tctx, it, key)
+		var msg, mode string
+		if mt, ok := s.cfg.Control.(ModeTester); ok {
+			msg, mode, err = mt.TestMode(tctx, it, key)
+		} else {
+			msg, err = s.cfg.Control.TestConnection(tctx, it, key)
+		}
+		if err == nil && mode != "" && mode != it.Mode {
+			if serr := s.st.SetIntegrationState(context.WithoutCancel(ctx), iid, it.Paused, mode); serr != nil {
+				return "", serr
+			}
+		}
 		// The outcome is the integration's health until the next sync says otherwise.
 		kind, text := compliance.FailureKind(err), ""
 		if err != nil {
@@ -232,17 +253,25 @@ func (s *Server) integrationAction(ctx context.Context, iid int64, action string
 }
 
 // testConnection checks a key against an integration's address before it
-// is stored; builds without a Control skip the check.
-func (s *Server) testConnection(ctx context.Context, it *store.Integration, key string) error {
+// is stored and returns the mode the key allows ("" when the Control cannot
+// tell); builds without a Control skip the check.
+func (s *Server) testConnection(ctx context.Context, it *store.Integration, key string) (string, error) {
 	if s.cfg.Control == nil {
-		return nil
+		return "", nil
 	}
 	tctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
-	if _, err := s.cfg.Control.TestConnection(tctx, it, key); err != nil {
-		return fmt.Errorf("connection test failed: %v", err)
+	var mode string
+	var err error
+	if mt, ok := s.cfg.Control.(ModeTester); ok {
+		_, mode, err = mt.TestMode(tctx, it, key)
+	} else {
+		_, err = s.cfg.Control.TestConnection(tctx, it, key)
 	}
-	return nil
+	if err != nil {
+		return "", fmt.Errorf("connection test failed: %v", err)
+	}
+	return mode, nil
 }
 
 // integrationKey opens the sealed key of a UI-created integration.

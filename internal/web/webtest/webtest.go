@@ -514,6 +514,19 @@ func (c *Control) TestConnection(ctx context.Context, in *store.Integration, api
 	return "activities, chats and org data reachable", nil
 }
 
+// TestMode is TestConnection with the mode: keys of an Admin API key
+// (sk-ant-admin01-) reach only the Activity Feed.
+func (c *Control) TestMode(ctx context.Context, in *store.Integration, apiKey string) (string, string, error) {
+	msg, err := c.TestConnection(ctx, in, apiKey)
+	if err != nil {
+		return "", "", err
+	}
+	if strings.HasPrefix(apiKey, "sk-ant-admin01-") {
+		return "the key reaches only the Activity Feed", "feed_only", nil
+	}
+	return msg, "full", nil
+}
+
 // Marks in a test API key that make the fake connection test fail.
 const (
 	BadKey  = "rejected"
