@@ -22,7 +22,7 @@ import (
 // uploaded files is scanned too.
 func TestSessionsRaiseAgentFindings(t *testing.T) {
 	t.Parallel()
-	s, err := simulator.New(simulator.Config{Seed: 7, Users: 20, Days: 4, RateLimit: -1})
+	s, err := simulator.New(simulator.Config{Seed: 7, Users: 20, Days: 2, RateLimit: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
