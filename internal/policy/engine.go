@@ -152,7 +152,7 @@ func NewEngine(cfg *Config, opts ...Option) (*Engine, error) {
 			keywords = append(keywords, k)
 			e.owners = append(e.owners, nil)
 			e.setWords = append(e.setWords, nil)
-			if !isASCII(k) {
+			if !detect.IsASCII(k) {
 				e.nonASCII = true
 			}
 		}
@@ -382,7 +382,7 @@ func (e *Engine) prefilter(in *detect.Input, applicable []bool) []bool {
 	if !need && len(e.sets) == 0 || e.ac == nil {
 		return run
 	}
-	if e.nonASCII && !isASCII(in.Text) {
+	if e.nonASCII && !detect.IsASCII(in.Text) {
 		for _, m := range e.ac.FindAllOverlapping([]byte(strings.ToLower(in.Text))) {
 			for _, i := range e.owners[m.PatternID] {
 				run[i] = applicable[i]
@@ -414,15 +414,6 @@ func (e *Engine) prefilter(in *detect.Input, applicable []bool) []bool {
 		}
 	}
 	return run
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
 }
 
 // scanDecoded re-scans content hidden by encodings with every policy but the

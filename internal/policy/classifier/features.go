@@ -8,6 +8,8 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/claudit/claudit/internal/policy/detect"
 )
 
 // FeatureConfig describes how text is turned into a hashed feature vector.
@@ -181,7 +183,7 @@ func (c FeatureConfig) appendVector(dst Vector, text string) Vector {
 	raw := sc.raw[:0]
 	defer func() { sc.raw = raw[:0] }()
 	words := wordNgrams{n: c.WordNgrams}
-	if asciiWordPath && c.CharMax == 0 && len(text) < MaxFeatureRunes-2 && isASCII(text) {
+	if asciiWordPath && c.CharMax == 0 && len(text) < MaxFeatureRunes-2 && detect.IsASCII(text) {
 		// Word n-grams only, straight from the bytes: what normalize and
 		// the rune loop below give for short ASCII text.
 		h, inWord := uint32(fnvOffset), false

@@ -5,6 +5,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/claudit/claudit/internal/policy/detect"
 	"github.com/mtibben/confusables"
 	"golang.org/x/text/unicode/norm"
 )
@@ -20,7 +21,7 @@ func NormalizeText(s string) string {
 	if isPlain(s) {
 		return s
 	}
-	if isASCII(s) {
+	if detect.IsASCII(s) {
 		return unleet(s)
 	}
 	var b strings.Builder
@@ -69,15 +70,6 @@ func isPlain(s string) bool {
 		}
 	}
 	return !(letter && digit)
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
 }
 
 func isASCIIWord(s string) bool {

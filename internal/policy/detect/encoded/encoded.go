@@ -325,7 +325,7 @@ func scanGates(text string) gates {
 	g := gates{
 		percent:   strings.Count(text, "%"),
 		hexEscape: strings.Contains(text, `\x`),
-		nonASCII:  !isASCIIString(text),
+		nonASCII:  !detect.IsASCII(text),
 		lines3:    hasLineOfWords(text, 3),
 	}
 	// Consecutive two-hex-digit groups, each followed by one space or colon.
@@ -884,15 +884,6 @@ func findUnicode(text string, report bool) []segment {
 	return out
 }
 
-func isASCIIString(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
-
 // words returns spans of runs of non-space, non-bidi runes.
 func words(text string) [][2]int {
 	var out [][2]int
@@ -922,7 +913,7 @@ func homoglyphWord(s string) (string, bool) {
 			ascii = ascii || unicode.IsLetter(r)
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			sk := confusables.Skeleton(string(r))
-			if sk != string(r) && isASCIIString(sk) {
+			if sk != string(r) && detect.IsASCII(sk) {
 				lookalike = true
 			} else {
 				// Genuine non-Latin text (an accented name, a Cyrillic word) is not obfuscation.

@@ -477,7 +477,7 @@ func isASCIILetters(s string) bool {
 // hasRun reports whether s has a run of n or more equal runes, i.e.
 // whether squeeze(s, n-1) would change it.
 func hasRun(s string, n int) bool {
-	if isASCII(s) {
+	if detect.IsASCII(s) {
 		run := 0
 		for i := 0; i < len(s); i++ {
 			if i > 0 && s[i] == s[i-1] {
@@ -511,7 +511,7 @@ func normalizeWord(w string) string {
 		// The common case needs no decomposition, folding or mapping.
 		return w
 	}
-	if isASCII(w) {
+	if detect.IsASCII(w) {
 		return normalizeASCII(w)
 	}
 	return normalizeRunes(w)
@@ -529,7 +529,7 @@ func normalizeRunes(w string) string {
 	}
 	var b strings.Builder
 	src := w
-	if !isASCII(w) {
+	if !detect.IsASCII(w) {
 		src = norm.NFD.String(w)
 	}
 	for _, r := range src {
@@ -587,15 +587,6 @@ var leetASCII = func() (t [256]byte) {
 	}
 	return t
 }()
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
-}
 
 // isASCIILower reports whether s is lower-case ASCII letters only.
 func isASCIILower(s string) bool {

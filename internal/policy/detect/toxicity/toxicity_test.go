@@ -210,7 +210,7 @@ func FuzzNormalizeASCII(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if !isASCII(s) {
+		if !detect.IsASCII(s) {
 			return
 		}
 		if got, want := normalizeASCII(s), normalizeRunes(s); got != want {

@@ -251,7 +251,7 @@ func (d *Detector) check(host, normalized string) []flag {
 	if score, ok := ipLiteral(host); ok {
 		return append(out, flag{IPLiteral, score})
 	}
-	if strings.HasPrefix(host, "xn--") || strings.Contains(host, ".xn--") || !isASCII(host) {
+	if strings.HasPrefix(host, "xn--") || strings.Contains(host, ".xn--") || !detect.IsASCII(host) {
 		out = append(out, flag{Punycode, 0.75})
 	}
 	labels := strings.Split(host, ".")
@@ -311,15 +311,6 @@ func ipLiteral(host string) (float64, bool) {
 		return 0.3, true
 	}
 	return 0.7, true
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
 }
 
 // countryGenericSLDs are second levels under which registrations happen one
