@@ -181,26 +181,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 
 // WriteMarkdown writes the report as a Markdown table with notes, for docs/DETECTION.md.
 func (r *Report) WriteMarkdown(w io.Writer) error {
-	fmt.Fprintf(w, "Data: `%s`, split `%s`.\n\n", r.Dir, r.Split)
-	h := make([]string, len(header))
-	for i, c := range header {
-		h[i] = strings.ToLower(c)
-	}
-	fmt.Fprintf(w, "| %s |\n", strings.Join(h, " | "))
-	sep := make([]string, len(header))
-	for i := range sep {
-		sep[i] = "---"
-		if i >= 3 {
-			sep[i] = "---:"
-		}
-	}
-	fmt.Fprintf(w, "|%s|\n", strings.Join(sep, "|"))
-	for _, row := range r.rows() {
-		for i, c := range row {
-			row[i] = strings.ReplaceAll(c, "|", `\|`)
-		}
-		fmt.Fprintf(w, "| %s |\n", strings.Join(row, " | "))
-	}
+	fmt.Fprintf(w, "Data: `%s`, split `%s`.\n", r.Dir, r.Split)
+	writeMarkdownTable(w, header, r.rows())
 	if src := r.sourceRows(); len(src) > 0 {
 		writeMarkdownTable(w, sourceHeader, src)
 	}
