@@ -56,16 +56,9 @@ func chooseRulePower(a float64, margins, rules []float64, labels []bool, maxFPR 
 	return rulePowers[len(rulePowers)-1]
 }
 
-// placeOperatingPoint returns the Platt B that places the operating point
-// on the combined rule-and-model score (see criticalB) and the out-of-fold
-// figures there.
-func placeOperatingPoint(a float64, margins, rules []float64, labels []bool, maxFPR float64) (float64, classifier.Metrics) {
-	b, mt, _ := operatingMetrics(a, margins, rules, labels, maxFPR)
-	return b, mt
-}
-
-// operatingMetrics places the operating point and scores the rows it
-// flags; ok is false when the rules alone exceed the budget.
+// operatingMetrics returns the Platt B that places the operating point on
+// the combined rule-and-model score (see criticalB) and the figures of the
+// rows it flags; ok is false when the rules alone exceed the budget.
 func operatingMetrics(a float64, margins, rules []float64, labels []bool, maxFPR float64) (float64, classifier.Metrics, bool) {
 	crit := criticalB(a, margins, rules)
 	b, ok := operatingPoint(crit, labels, maxFPR)

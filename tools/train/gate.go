@@ -89,27 +89,16 @@ func trainGate(shared, root string, dry bool, args []string, stdout io.Writer) e
 		}
 	}
 	fmt.Fprintf(stdout, "gate: %d rows from every category (%d of them windows of negatives), %d-fold operating point\n", len(pool), chunks, folds)
+	held, margins, err := outOfFold(pool, func(in []classifier.Example) (*classifier.Model, error) { return classifier.Train(in, nil, cfg) })
+	if err != nil {
+		return err
+	}
 	var posMargins, negMargins []float64
-	for k := range folds {
-		var in, out []classifier.Example
-		for _, e := range pool {
-			if foldOf(e.Text) == k {
-				out = append(out, e)
-			} else {
-				in = append(in, e)
-			}
-		}
-		mk, err := classifier.Train(in, nil, cfg)
-		if err != nil {
-			return err
-		}
-		for _, e := range out {
-			x := mk.Margin(mk.Features.Vectorize(e.Text))
-			if e.Label {
-				posMargins = append(posMargins, x)
-			} else {
-				negMargins = append(negMargins, x)
-			}
+	for i, e := range held {
+		if e.Label {
+			posMargins = append(posMargins, margins[i])
+		} else {
+			negMargins = append(negMargins, margins[i])
 		}
 	}
 	slices.Sort(posMargins)

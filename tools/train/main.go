@@ -242,27 +242,13 @@ func trainOne(c Category, shared, root string, cfg classifier.TrainConfig, dry b
 	// operating point use out-of-fold margins of every non-test eval row.
 	pool := append(slices.Clip(train), calib...)
 	fmt.Fprintf(stdout, "%s: eval rows %d (×%d) + train/ rows %d, %d-fold calibration, test %d\n", c.Name, len(pool), repeat, len(extraEx), folds, len(test))
-	var margins []float64
-	var labels []bool
-	var oofTexts []string
-	for k := range folds {
-		var in, out []classifier.Example
-		for _, e := range pool {
-			if foldOf(e.Text) == k {
-				out = append(out, e)
-			} else {
-				in = append(in, e)
-			}
-		}
-		mk, err := fit(in)
-		if err != nil {
-			return err
-		}
-		for _, e := range out {
-			margins = append(margins, mk.Margin(mk.Features.Vectorize(e.Text)))
-			labels = append(labels, e.Label)
-			oofTexts = append(oofTexts, e.Text)
-		}
+	held, margins, err := outOfFold(pool, fit)
+	if err != nil {
+		return err
+	}
+	labels := make([]bool, len(held))
+	for i, e := range held {
+		labels[i] = e.Label
 	}
 	a, _, ok := classifier.FitPlatt(margins, labels)
 	if !ok {
@@ -275,9 +261,9 @@ func trainOne(c Category, shared, root string, cfg classifier.TrainConfig, dry b
 	if err != nil {
 		return err
 	}
-	rules := make([]float64, len(oofTexts))
-	for i, t := range oofTexts {
-		rules[i] = rule(t)
+	rules := make([]float64, len(held))
+	for i, e := range held {
+		rules[i] = rule(e.Text)
 	}
 	ruleOnly := classifier.MetricsOf(rules, labels, Anchor)
 	fmt.Fprintf(stdout, "  cross-validated, rules alone: p=%.3f r=%.3f f1=%.3f fpr=%.4f\n", ruleOnly.Precision, ruleOnly.Recall, ruleOnly.F1, ruleOnly.FPR)
@@ -285,7 +271,7 @@ func trainOne(c Category, shared, root string, cfg classifier.TrainConfig, dry b
 	for i := range rules {
 		rules[i] = math.Pow(rules[i], power)
 	}
-	b, oof := placeOperatingPoint(a, margins, rules, labels, maxFPR)
+	b, oof, _ := operatingMetrics(a, margins, rules, labels, maxFPR)
 	m, err := fit(pool)
 	if err != nil {
 		return err
@@ -303,10 +289,9 @@ func trainOne(c Category, shared, root string, cfg classifier.TrainConfig, dry b
 		testLabels = append(testLabels, e.Label)
 	}
 	tm := classifier.MetricsOf(testScores, testLabels, Anchor)
-	cm := oof
 	man.Test = map[string]float64{"rows": float64(tm.N), "precision": round(tm.Precision), "recall": round(tm.Recall),
 		"f1": round(tm.F1), "fpr": round(tm.FPR), "auc": round(tm.AUC)}
-	fmt.Fprintf(stdout, "  cross-validated, with rules: p=%.3f r=%.3f f1=%.3f fpr=%.4f\n", cm.Precision, cm.Recall, cm.F1, cm.FPR)
+	fmt.Fprintf(stdout, "  cross-validated, with rules: p=%.3f r=%.3f f1=%.3f fpr=%.4f\n", oof.Precision, oof.Recall, oof.F1, oof.FPR)
 	if !devMode {
 		fmt.Fprintf(stdout, "  test (with rules, at %.1f): p=%.3f r=%.3f f1=%.3f fpr=%.4f auc=%.4f\n", Anchor, tm.Precision, tm.Recall, tm.F1, tm.FPR, tm.AUC)
 	}
@@ -349,15 +334,33 @@ func writeModel(m *classifier.Model, man classifier.Manifest, out string, pruneB
 // folds is the number of cross-validation folds for calibration.
 const folds = 4
 
-func foldOf(text string) int { return int(classifier.HashBytes([]byte("fold\x00" + text))[0]) % folds }
-
-func scoresOf(m *classifier.Model, margins []float64) []float64 {
-	out := make([]float64, len(margins))
-	for i, x := range margins {
-		out[i] = m.Calibrate(x)
+// outOfFold fits a model on all but one fold of pool, for each fold, and
+// returns the held-out rows in fold order with their margins.
+func outOfFold(pool []classifier.Example, fit func([]classifier.Example) (*classifier.Model, error)) ([]classifier.Example, []float64, error) {
+	var held []classifier.Example
+	var margins []float64
+	for k := range folds {
+		var in, out []classifier.Example
+		for _, e := range pool {
+			if foldOf(e.Text) == k {
+				out = append(out, e)
+			} else {
+				in = append(in, e)
+			}
+		}
+		mk, err := fit(in)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, e := range out {
+			margins = append(margins, mk.Margin(mk.Features.Vectorize(e.Text)))
+		}
+		held = append(held, out...)
 	}
-	return out
+	return held, margins, nil
 }
+
+func foldOf(text string) int { return int(classifier.HashBytes([]byte("fold\x00" + text))[0]) % folds }
 
 func containsText(xs []classifier.Example, text string) bool {
 	return slices.ContainsFunc(xs, func(e classifier.Example) bool { return e.Text == text })
