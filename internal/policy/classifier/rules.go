@@ -28,6 +28,10 @@ type Rule struct {
 	// Examples are texts the rule must match; tests check them so a rule
 	// and its keywords cannot drift apart.
 	Examples []string `yaml:"examples"`
+	// Context "embedded" keeps only matches inside content the user pasted
+	// or a tool returned, "table-edge" only those on a line glued to a
+	// pasted table (see findRegions); "" keeps every match.
+	Context string `yaml:"context"`
 
 	re *regexp.Regexp
 	// required holds strings one of which every match contains (see
@@ -68,6 +72,8 @@ func ParseRules(data []byte) (*RuleSet, error) {
 			return nil, fmt.Errorf("parse rules: rule %q: weight %v is not in (0,1]", r.ID, r.Weight)
 		case len(r.Keywords) == 0:
 			return nil, fmt.Errorf("parse rules: rule %q has no keywords", r.ID)
+		case r.Context != ContextAny && r.Context != ContextEmbedded && r.Context != ContextTableEdge:
+			return nil, fmt.Errorf("parse rules: rule %q: context %q is not %q, %q or empty", r.ID, r.Context, ContextEmbedded, ContextTableEdge)
 		}
 		seen[r.ID] = true
 		for _, k := range r.Keywords {
@@ -170,6 +176,8 @@ func (rs *RuleSet) MatchInput(in detect.Input) []RuleMatch {
 		}
 	}
 	var out []RuleMatch
+	var regs regions
+	regsDone := false
 	for ri, ws := range hits {
 		r := &rs.Rules[ri]
 		n := 0
@@ -184,6 +192,14 @@ func (rs *RuleSet) MatchInput(in detect.Input) []RuleMatch {
 				if start == w.start && w.start > 0 && text[w.start-1] != '\n' ||
 					end == w.end && w.end < len(text) && text[w.end] != '\n' {
 					continue
+				}
+				if r.Context != ContextAny {
+					if !regsDone {
+						regs, regsDone = findRegions(text, in.Role), true
+					}
+					if !regs.allow(r.Context, start, end) {
+						continue
+					}
 				}
 				if n < maxMatchesPerRule {
 					out = append(out, RuleMatch{Rule: r, Start: start, End: end})

@@ -1,0 +1,168 @@
+package classifier
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/claudit/claudit/internal/policy/detect"
+)
+
+// Rules with context "embedded" count only inside content the user passed
+// along rather than wrote: tool output and files as a whole, and in a chat
+// message the rows of a pasted table, the single lines at a table's edges
+// that are neither the message's first nor its last paragraph, and the body
+// that follows a framing line such as "Here is an email I received:". A
+// phrase like "in your answer" is the user's own wish in the first or last
+// paragraph, and an indirect injection when it hides in the data between.
+
+// Context values a Rule may have. ContextTableEdge keeps only the single
+// lines glued to a pasted table in the middle of a message, where a planted
+// question or order sits apart from the user's own first and last words.
+const (
+	ContextAny       = ""
+	ContextEmbedded  = "embedded"
+	ContextTableEdge = "table-edge"
+)
+
+// regions are the embedded spans of one text, and among them the table edges.
+type regions struct {
+	embedded, edges []span
+}
+
+func (r regions) allow(context string, start, end int) bool {
+	switch context {
+	case ContextEmbedded:
+		return within(r.embedded, start, end)
+	case ContextTableEdge:
+		return within(r.edges, start, end)
+	}
+	return true
+}
+
+// maxEdgeLine is the longest single line taken as a table's edge: planted
+// instructions are one sentence, a user's framing is often a paragraph.
+const maxEdgeLine = 240
+
+// framing matches a short line that introduces pasted content and ends
+// with a colon: "Here is an email I received:", "Tool output:".
+var framing = regexp.MustCompile(`(?im)^[^\n]{0,80}\b(?:e-?mails?|messages?|documents?|articles?|answers?|tables?|pages?|posts?|reviews?|texts?|files?|web\s*pages?|search\s+results?|outputs?|snippets?|transcripts?|notes?|reports?|comments?|code|results?|content)\b[^\n]{0,40}:[ \t]*$`)
+
+// findRegions returns the spans of text that are embedded content (all of
+// it for tool output and files) and the table edges among them.
+func findRegions(text string, role detect.Role) regions {
+	paras := paragraphs(text)
+	out, edges := tableRegions(text, paras)
+	if role == detect.RoleTool || role == detect.RoleFile {
+		return regions{embedded: []span{{0, len(text)}}, edges: edges}
+	}
+	if loc := framing.FindStringIndex(text); loc != nil {
+		// The framed body runs to the last paragraph, the user's question.
+		body := span{loc[1], len(text)}
+		if n := len(paras); n > 0 && paras[n-1].start > body.start {
+			body.end = paras[n-1].start
+		}
+		out = append(out, body)
+	}
+	return regions{embedded: out, edges: edges}
+}
+
+// tableRegions returns the rows of pasted tables plus their edges, and the
+// edges alone: one-line paragraphs before or after a table and lines glued
+// to its top or bottom, in neither the first nor the last paragraph.
+func tableRegions(text string, paras []span) (out, edges []span) {
+	for i, p := range paras {
+		lines := lineSpans(text, p)
+		table := tableRows(text, lines) >= 2
+		for _, l := range lines {
+			if isTableRow(text[l.start:l.end]) {
+				out = append(out, l)
+			}
+		}
+		if i == 0 || i == len(paras)-1 {
+			continue
+		}
+		switch {
+		case table:
+			// A line glued to the top or bottom of a table.
+			if first := lines[0]; !isTableRow(text[first.start:first.end]) && first.end-first.start <= maxEdgeLine {
+				edges = append(edges, first)
+			}
+			if last := lines[len(lines)-1]; len(lines) > 1 && !isTableRow(text[last.start:last.end]) && last.end-last.start <= maxEdgeLine {
+				edges = append(edges, last)
+			}
+		case len(lines) == 1 && p.end-p.start <= maxEdgeLine && !isTableRow(text[p.start:p.end]):
+			if tableRows(text, lineSpans(text, paras[i-1])) >= 2 || tableRows(text, lineSpans(text, paras[i+1])) >= 2 {
+				edges = append(edges, p)
+			}
+		}
+	}
+	return append(out, edges...), edges
+}
+
+func isTableRow(line string) bool {
+	line = strings.TrimSpace(line)
+	return len(line) > 1 && line[0] == '|'
+}
+
+func tableRows(text string, lines []span) int {
+	n := 0
+	for _, l := range lines {
+		if isTableRow(text[l.start:l.end]) {
+			n++
+		}
+	}
+	return n
+}
+
+// paragraphs splits text at blank lines, dropping empty paragraphs.
+func paragraphs(text string) []span {
+	var out []span
+	start := 0
+	for _, l := range lineSpans(text, span{0, len(text)}) {
+		if strings.TrimSpace(text[l.start:l.end]) != "" {
+			continue
+		}
+		if p := trimSpan(text, span{start, l.start}); p.end > p.start {
+			out = append(out, p)
+		}
+		start = l.end
+	}
+	if p := trimSpan(text, span{start, len(text)}); p.end > p.start {
+		out = append(out, p)
+	}
+	return out
+}
+
+// lineSpans splits the span p of text into its lines.
+func lineSpans(text string, p span) []span {
+	var out []span
+	for s := p.start; s < p.end; {
+		e := strings.IndexByte(text[s:p.end], '\n')
+		if e < 0 {
+			out = append(out, span{s, p.end})
+			break
+		}
+		out = append(out, span{s, s + e})
+		s += e + 1
+	}
+	return out
+}
+
+func trimSpan(text string, s span) span {
+	for s.start < s.end && (text[s.start] == '\n' || text[s.start] == ' ' || text[s.start] == '\t' || text[s.start] == '\r') {
+		s.start++
+	}
+	for s.end > s.start && (text[s.end-1] == '\n' || text[s.end-1] == ' ' || text[s.end-1] == '\t' || text[s.end-1] == '\r') {
+		s.end--
+	}
+	return s
+}
+
+func within(spans []span, start, end int) bool {
+	for _, s := range spans {
+		if s.start <= start && end <= s.end {
+			return true
+		}
+	}
+	return false
+}
