@@ -86,6 +86,8 @@ type RiskFilter struct {
 	IntegrationID int64
 	// UserID scores one user (of IntegrationID).
 	UserID string
+	// Users, when set, scores only these user ids (of any integration).
+	Users []string
 	// Query is a substring of the user's id, email or name.
 	Query string
 	// Limit caps the list (default 100, at most 1000).

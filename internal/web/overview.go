@@ -79,6 +79,8 @@ type overviewData struct {
 	MaxUser      int
 	MaxModel     int
 	Counts       store.Counts
+	// RiskyUsers are the users with the highest risk scores now.
+	RiskyUsers []store.UserRisk
 }
 
 func (s *Server) loadOverview(r *http.Request) (*overviewData, error) {
@@ -114,6 +116,11 @@ func (s *Server) loadOverview(r *http.Request) (*overviewData, error) {
 		}
 		if identityFrom(r).redacted() {
 			redactAlerts(d.OpenAlerts)
+		}
+	}
+	if rs := s.riskStore(); rs != nil {
+		if d.RiskyUsers, err = rs.UserRisks(ctx, store.RiskFilter{IntegrationID: iid, Limit: 8, RiskParams: s.riskParams()}); err != nil {
+			return nil, err
 		}
 	}
 	for _, nc := range o.ByPolicy {
@@ -158,5 +165,8 @@ func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request) {
 	if d.OpenAlerts == nil {
 		d.OpenAlerts = []store.Alert{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"overview": d.Overview, "open_alerts": d.OpenAlerts, "integrations": syncs})
+	if d.RiskyUsers == nil {
+		d.RiskyUsers = []store.UserRisk{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"overview": d.Overview, "open_alerts": d.OpenAlerts, "integrations": syncs, "risky_users": d.RiskyUsers})
 }

@@ -351,9 +351,9 @@ func (s *Server) parseChatFilter(ctx context.Context, q url.Values) (store.ChatF
 		return f, err
 	}
 	switch f.Sort = q.Get("sort"); f.Sort {
-	case "", "updated", "violations":
+	case "", "updated", "violations", "risk":
 	default:
-		return f, badf("sort %q: use updated or violations", f.Sort)
+		return f, badf("sort %q: use updated, violations or risk", f.Sort)
 	}
 	return f, nil
 }
@@ -362,18 +362,42 @@ func (s *Server) parseChatFilter(ctx context.Context, q url.Values) (store.ChatF
 // total the filter selects; -1 when it cannot be told: a viewer's search by
 // name is matched in the redacted names, which a count of raw names would
 // give away.
-func (s *Server) listSessions(r *http.Request) ([]store.Chat, store.ChatFilter, int, error) {
+func (s *Server) listSessions(r *http.Request) ([]store.ChatRisk, store.ChatFilter, int, error) {
 	ctx, id := r.Context(), identityFrom(r)
 	f, err := s.parseChatFilter(ctx, r.URL.Query())
 	if err != nil {
 		return nil, f, 0, err
 	}
-	cs, err := s.ws.Chats(ctx, f)
-	if err != nil {
-		return nil, f, 0, err
+	var cs []store.ChatRisk
+	if rs := s.riskStore(); rs != nil {
+		if cs, err = rs.ChatRisks(ctx, f, s.riskParams()); err != nil {
+			return nil, f, 0, err
+		}
+	} else {
+		if f.Sort == "risk" {
+			return nil, f, 0, badf("risk scores are not available with this store")
+		}
+		plain, err := s.ws.Chats(ctx, f)
+		if err != nil {
+			return nil, f, 0, err
+		}
+		for _, c := range plain {
+			cs = append(cs, store.ChatRisk{Chat: c})
+		}
 	}
-	if cs, err = s.redactChats(ctx, id, cs, f.Query); err != nil {
-		return nil, f, 0, err
+	if id.redacted() {
+		kept := cs[:0]
+		for _, c := range cs {
+			one, err := s.redactChats(ctx, id, []store.Chat{c.Chat}, f.Query)
+			if err != nil {
+				return nil, f, 0, err
+			}
+			if len(one) == 1 {
+				c.Chat = one[0]
+				kept = append(kept, c)
+			}
+		}
+		cs = kept
 	}
 	total := -1
 	if !id.redacted() || f.Query == "" {
@@ -387,7 +411,7 @@ func (s *Server) listSessions(r *http.Request) ([]store.Chat, store.ChatFilter, 
 type sessionsData struct {
 	// Total is how many sessions the filter selects, -1 when unknown.
 	Total, First, Last int
-	Chats              []store.Chat
+	Chats              []store.ChatRisk
 	Names              map[int64]string
 	Integrations       []store.Integration
 	Query              url.Values
@@ -423,7 +447,7 @@ func (s *Server) apiSessions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if cs == nil {
-		cs = []store.Chat{}
+		cs = []store.ChatRisk{}
 	}
 	out := map[string]any{"sessions": cs, "offset": f.Offset, "limit": f.Limit}
 	if total >= 0 {
@@ -457,25 +481,66 @@ func (s *Server) redactChats(ctx context.Context, id *identity, cs []store.Chat,
 // ---- users ----
 
 type usersData struct {
-	Users        []store.User
+	Users        []userRow
 	Names        map[int64]string
 	Integrations []store.Integration
 	Query        url.Values
 }
 
-func (s *Server) listUsers(r *http.Request) ([]store.User, error) {
-	q := r.URL.Query()
+// userRow is a user with their risk score (0 without violations in the
+// risk window).
+type userRow struct {
+	store.User
+	Risk       float64 `json:"risk"`
+	Violations int     `json:"violations"`
+}
+
+// listUsers lists users by email, or with sort=risk the users with
+// violations by risk score, highest first.
+func (s *Server) listUsers(r *http.Request) ([]userRow, error) {
+	ctx, q := r.Context(), r.URL.Query()
 	text, err := searchText(q)
 	if err != nil {
 		return nil, err
 	}
 	var iid int64
 	if v := q.Get("integration"); v != "" {
-		if iid, err = s.integrationParam(r.Context(), v); err != nil {
+		if iid, err = s.integrationParam(ctx, v); err != nil {
 			return nil, err
 		}
 	}
-	return s.st.Users(r.Context(), iid, text, 200)
+	out := []userRow{}
+	switch sort := q.Get("sort"); sort {
+	case "risk":
+		rs := s.riskStore()
+		if rs == nil {
+			return nil, badf("risk scores are not available with this store")
+		}
+		risks, err := rs.UserRisks(ctx, store.RiskFilter{IntegrationID: iid, Query: text, Limit: 200, RiskParams: s.riskParams()})
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range risks {
+			out = append(out, userRow{User: u.User, Risk: u.Score, Violations: u.Violations})
+		}
+		return out, nil
+	case "", "email":
+	default:
+		return nil, badf("sort %q: use email or risk", sort)
+	}
+	us, err := s.st.Users(ctx, iid, text, 200)
+	if err != nil {
+		return nil, err
+	}
+	risks, err := s.userRisks(ctx, us)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range us {
+		r := risks[riskKey(u.IntegrationID, u.ID)]
+		out = append(out, userRow{User: u, Risk: r.Score, Violations: r.Violations})
+	}
+	return out, nil
 }
 
 func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) {
@@ -494,9 +559,6 @@ func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) {
 		s.apiFail(w, r, err)
 		return
 	}
-	if us == nil {
-		us = []store.User{}
-	}
 	writeJSON(w, http.StatusOK, map[string]any{"users": us})
 }
 
@@ -510,6 +572,8 @@ type userData struct {
 	Findings    map[string][]store.Finding
 	// Groups are the directory groups the user is a member of.
 	Groups []store.Group `json:"groups"`
+	// Risk is the user's risk score and the violations behind it.
+	Risk store.UserRisk `json:"risk"`
 }
 
 func (s *Server) loadUser(r *http.Request) (*userData, error) {
@@ -559,6 +623,16 @@ func (s *Server) loadUser(r *http.Request) (*userData, error) {
 	}
 	if !found && len(d.Prompts) == 0 && len(d.Access) == 0 && len(d.Chats) == 0 {
 		return nil, store.ErrNotFound
+	}
+	d.Risk = store.UserRisk{User: d.User}
+	if rs := s.riskStore(); rs != nil {
+		risks, err := rs.UserRisks(ctx, store.RiskFilter{IntegrationID: iid, UserID: uid, RiskParams: s.riskParams()})
+		if err != nil {
+			return nil, err
+		}
+		if len(risks) > 0 {
+			d.Risk = risks[0]
+		}
 	}
 	if s.alerts != nil {
 		if d.Alerts, err = s.alerts.Alerts(ctx, store.AlertFilter{IntegrationID: iid, User: uid, Limit: 20}); err != nil {

@@ -45,7 +45,11 @@ var funcs = template.FuncMap{
 		}
 		return dateOrEmpty(t.Add(-time.Microsecond))
 	},
-	"ago":      ago,
+	"ago":     ago,
+	"fmtRisk": fmtRisk,
+	"riskClass": func(score float64) string {
+		return "risk risk-" + riskLevel(score)
+	},
 	"healthOf": func(in store.Integration) IntegrationHealth { return healthOf(&in) },
 	"join":     strings.Join,
 	"pct":      pct,

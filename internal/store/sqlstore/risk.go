@@ -44,6 +44,14 @@ func (s *Store) UserRisks(ctx context.Context, f store.RiskFilter) ([]store.User
 	if f.UserID != "" {
 		inner.add("(user_id = ? OR (user_id = '' AND user_email = ?))", f.UserID, f.UserID)
 	}
+	if len(f.Users) > 0 {
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(f.Users)), ", ")
+		args := make([]any, len(f.Users))
+		for i, u := range f.Users {
+			args[i] = u
+		}
+		inner.add("user_id IN ("+marks+")", args...)
+	}
 	outer := &where{}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		like := containing(strings.ToLower(q))

@@ -101,6 +101,9 @@ func testRiskScores(t *testing.T, s store.Store) {
 	if q, err := rs.UserRisks(ctx, store.RiskFilter{Query: "USER_A@", RiskParams: p}); err != nil || len(q) != 1 || q[0].ID != "user_a" {
 		t.Fatalf("search: %+v %v", q, err)
 	}
+	if some, err := rs.UserRisks(ctx, store.RiskFilter{Users: []string{"user_a", "user_z"}, RiskParams: p}); err != nil || len(some) != 1 || some[0].ID != "user_a" {
+		t.Fatalf("some users: %+v %v", some, err)
+	}
 	if other, err := rs.UserRisks(ctx, store.RiskFilter{IntegrationID: in.ID + 1, RiskParams: p}); err != nil || len(other) != 0 {
 		t.Fatalf("another integration: %+v %v", other, err)
 	}
