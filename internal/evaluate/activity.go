@@ -62,7 +62,7 @@ func (p *Pipeline) activityState(version string) *activityState {
 
 // replaySpan is how far back a rebuilt user's events are replayed.
 func (s *activityState) replaySpan() time.Duration {
-	w := max(time.Duration(s.cfg.OffHours.Window), time.Duration(s.cfg.MassExport.Window), time.Hour)
+	w := max(s.cfg.LongestWindow(), time.Hour)
 	return replayWindows * w
 }
 

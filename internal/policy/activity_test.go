@@ -135,8 +135,8 @@ func TestActivityNewNetwork(t *testing.T) {
 
 func TestActivityBursts(t *testing.T) {
 	cfg := DefaultActivityConfig()
-	cfg.MassExport.Count = 5
-	cfg.OffHours.Count = 4
+	cfg.Rule("mass_export").Count = 5
+	cfg.Rule("off_hours").Count = 4
 	a := NewActivityEvaluator(cfg)
 	night := time.Date(2026, 3, 3, 2, 0, 0, 0, time.UTC)
 	var offHours, exports int

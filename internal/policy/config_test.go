@@ -1,8 +1,10 @@
 package policy
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseConfigErrors(t *testing.T) {
@@ -31,6 +33,9 @@ policies:
 		{"bad params", "policies:\n  - name: a\n    detector: pii\n    params:\n      entities: [NOPE]\n", `policies.yaml:5: policies[0].params: pii: unknown entity "NOPE"`},
 		{"bad window", "session:\n  repeated_attempts:\n    window: soon\n", `policies.yaml:3: session.repeated_attempts.window: "soon" is not a positive duration`},
 		{"bad timezone", "activity:\n  timezone: Mars/Base\n", `policies.yaml:2: activity.timezone: "Mars/Base" is not a time zone name`},
+		{"unknown activity rule", "activity:\n  new_ipp: {enabled: true}\n", `policies.yaml:2: activity.new_ipp: unknown field`},
+		{"unknown rule field", "activity:\n  new_ip:\n    enabled: true\n    treshold: 2\n", `policies.yaml:4: activity.new_ip.treshold: unknown field`},
+		{"mistyped rule count", "session:\n  sensitive_accumulation: {count: many}\n", `policies.yaml:2: session.sensitive_accumulation.count: "many" is not an integer`},
 		{"not a list", "policies: {a: 1}\n", `policies.yaml:1: policies: must be a list of policies`},
 		{"yaml syntax", "policies: [\n", `policies.yaml: yaml:`},
 	}
@@ -79,7 +84,7 @@ session:
 	if cfg.Policies[1].Enabled {
 		t.Error("enabled: false ignored")
 	}
-	if cfg.Session.RepeatedAttempts.Count != 5 || !cfg.Session.RefusalEscalation.Enabled {
+	if cfg.Session.Rule("repeated_attempts").Count != 5 || !cfg.Session.Rule("refusal_escalation").Enabled {
 		t.Errorf("session config wrong: %+v", cfg.Session)
 	}
 }
@@ -124,4 +129,39 @@ func mustParse(t *testing.T, s string) *Config {
 		t.Fatal(err)
 	}
 	return cfg
+}
+
+// TestActivityAndSessionBlocks checks that the activity and session blocks
+// set every registered rule by name and keep the shared settings.
+func TestActivityAndSessionBlocks(t *testing.T) {
+	cfg := mustParse(t, `
+activity:
+  new_ip: {enabled: false}
+  off_hours: {count: 5, window: 1h, severity: high}
+  allowed_domains: [partner.io]
+  work_start: 8
+  timezone: Europe/Berlin
+session:
+  refusal_escalation: {count: 4}
+  attack_detectors: [jailbreak]
+`)
+	a := cfg.Activity
+	if r := a.Rule("new_ip"); r == nil || r.Enabled {
+		t.Errorf("new_ip: %+v", r)
+	}
+	if r := a.Rule("off_hours"); r == nil || r.Count != 5 || r.Window != Duration(time.Hour) || r.Severity != SeverityHigh || !r.Enabled {
+		t.Errorf("off_hours: %+v", r)
+	}
+	if r := a.Rule("mass_export"); r == nil || r.Count != 10 {
+		t.Errorf("mass_export lost its defaults: %+v", r)
+	}
+	if len(a.AllowedDomains) != 1 || a.WorkStart != 8 || a.WorkEnd != 20 || a.Timezone != "Europe/Berlin" {
+		t.Errorf("shared activity settings: %+v", a)
+	}
+	if r := cfg.Session.Rule("refusal_escalation"); r == nil || r.Count != 4 {
+		t.Errorf("refusal_escalation: %+v", r)
+	}
+	if fmt.Sprint(cfg.Session.AttackDetectors) != "[jailbreak]" {
+		t.Errorf("attack detectors: %v", cfg.Session.AttackDetectors)
+	}
 }

@@ -1,61 +1,83 @@
 package policy
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"crypto/sha256"
-	_ "embed"
-	"fmt"
-	"slices"
-	"sort"
-	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/claudit/claudit/internal/policy/detect"
+	"github.com/claudit/claudit/internal/policy/session"
 )
 
-// SessionConfig configures the policies evaluated over a whole chat.
+// SessionConfig configures the policies evaluated over a whole chat: one
+// entry per registered rule (package policy/session) and the settings the
+// rules share.
 type SessionConfig struct {
-	// RepeatedAttempts fires when Count user messages with attack findings
-	// fall within Window.
-	RepeatedAttempts Rule `json:"repeated_attempts"`
-	// RefusalEscalation fires when, after an assistant refusal, Count more
-	// user messages carry attack findings.
-	RefusalEscalation Rule `json:"refusal_escalation"`
-	// SensitiveAccumulation fires when Count distinct sensitive values
-	// (PII, secrets) accumulate across the chat.
-	SensitiveAccumulation Rule `json:"sensitive_accumulation"`
+	// Rules are the settings of every registered rule, in the order they run.
+	Rules []SessionRule `json:"rules"`
 	// AttackDetectors are the detector ids whose findings count as attempts.
 	AttackDetectors []string `json:"attack_detectors"`
 	// SensitiveDetectors are the detector ids whose findings count as sensitive data.
 	SensitiveDetectors []string `json:"sensitive_detectors"`
 }
 
-// DefaultSessionConfig returns the built-in session policy settings.
-func DefaultSessionConfig() SessionConfig {
-	return SessionConfig{
-		RepeatedAttempts:      Rule{Enabled: true, Severity: SeverityHigh, Action: ActionAlert, Count: 3, Window: Duration(30 * time.Minute)},
-		RefusalEscalation:     Rule{Enabled: true, Severity: SeverityHigh, Action: ActionAlert, Count: 2},
-		SensitiveAccumulation: Rule{Enabled: true, Severity: SeverityMedium, Action: ActionAlert, Count: 5},
-		AttackDetectors:       []string{"injection", "jailbreak", "code_injection"},
-		SensitiveDetectors:    []string{"pii", "secrets"},
+// SessionRule is the settings of one session rule.
+type SessionRule struct {
+	// Name is the rule's registered name; its policy is "session.<Name>".
+	Name string `json:"name"`
+	Rule
+	// Params is the rule's typed params (a value of the struct type it
+	// registered), nil for its defaults.
+	Params any `json:"params,omitempty"`
+}
+
+// Rule returns the settings of the named rule, nil when none is registered
+// under that name. The pointer edits c.
+func (c *SessionConfig) Rule(name string) *SessionRule {
+	for i := range c.Rules {
+		if c.Rules[i].Name == name {
+			return &c.Rules[i]
+		}
 	}
+	return nil
+}
+
+// DefaultSessionConfig returns the built-in session policy settings: every
+// registered rule with its defaults.
+func DefaultSessionConfig() SessionConfig {
+	c := SessionConfig{
+		AttackDetectors:    []string{"injection", "jailbreak", "code_injection"},
+		SensitiveDetectors: []string{"pii", "secrets"},
+	}
+	for _, u := range session.Units() {
+		d := u.Defaults
+		c.Rules = append(c.Rules, SessionRule{Name: u.Name, Rule: Rule{Enabled: d.Enabled, Severity: Severity(d.Severity),
+			Action: Action(d.Action), Count: d.Count, Window: Duration(d.Window)}})
+	}
+	return c
 }
 
 func (p *configParser) session(n *yaml.Node, field string, c *SessionConfig) {
-	p.mapping(n, field+".", map[string]func(*yaml.Node, string){
-		"repeated_attempts":      func(v *yaml.Node, f string) { p.rule(v, f, &c.RepeatedAttempts, nil) },
-		"refusal_escalation":     func(v *yaml.Node, f string) { p.rule(v, f, &c.RefusalEscalation, nil) },
-		"sensitive_accumulation": func(v *yaml.Node, f string) { p.rule(v, f, &c.SensitiveAccumulation, nil) },
-		"attack_detectors":       func(v *yaml.Node, f string) { c.AttackDetectors = nil; p.strs(v, f, &c.AttackDetectors) },
-		"sensitive_detectors":    func(v *yaml.Node, f string) { c.SensitiveDetectors = nil; p.strs(v, f, &c.SensitiveDetectors) },
-	})
+	fields := map[string]func(*yaml.Node, string){
+		"attack_detectors":    func(v *yaml.Node, f string) { c.AttackDetectors = nil; p.strs(v, f, &c.AttackDetectors) },
+		"sensitive_detectors": func(v *yaml.Node, f string) { c.SensitiveDetectors = nil; p.strs(v, f, &c.SensitiveDetectors) },
+	}
+	for i := range c.Rules {
+		r := &c.Rules[i]
+		u, ok := session.Lookup(r.Name)
+		if !ok {
+			continue
+		}
+		fields[r.Name] = func(v *yaml.Node, f string) {
+			r.Params = p.ruleWithParams(v, f, &r.Rule, u.Params, r.Params, u.DefaultParams)
+		}
+	}
+	p.mapping(n, field+".", fields)
 }
 
-// Session policy names, used as SessionFinding.Policy.
+// Session policy names, used as SessionFinding.Policy: "session." and the
+// rule's registered name.
 const (
 	SessionRepeatedAttempts      = "session.repeated_attempts"
 	SessionRefusalEscalation     = "session.refusal_escalation"
@@ -84,182 +106,66 @@ type SessionFinding struct {
 	Tag             string   `json:"tag"`
 }
 
-//go:embed data/refusals.txt
-var refusalsTXT []byte
+// sessionCheck is one enabled rule, built.
+type sessionCheck struct {
+	policy, tag string
+	rule        Rule
+	check       session.Check
+}
 
 // SessionEvaluator evaluates session policies over ordered chat messages.
 // It holds no per-chat state and is safe for concurrent use.
 type SessionEvaluator struct {
-	cfg       SessionConfig
-	refusals  []string
-	attack    map[string]bool
-	sensitive map[string]bool
+	checks []sessionCheck
+	kinds  *session.Kinds
 }
 
-// NewSessionEvaluator builds a session evaluator from cfg.
+// NewSessionEvaluator builds a session evaluator from cfg. Rules not
+// registered in this build are left out.
 func NewSessionEvaluator(cfg SessionConfig) *SessionEvaluator {
-	s := &SessionEvaluator{cfg: cfg, attack: map[string]bool{}, sensitive: map[string]bool{}}
-	for _, d := range cfg.AttackDetectors {
-		s.attack[d] = true
-	}
-	for _, d := range cfg.SensitiveDetectors {
-		s.sensitive[d] = true
-	}
-	sc := bufio.NewScanner(bytes.NewReader(refusalsTXT))
-	for sc.Scan() {
-		if l := strings.TrimSpace(sc.Text()); l != "" && !strings.HasPrefix(l, "#") {
-			s.refusals = append(s.refusals, normalizeApostrophes(strings.ToLower(l)))
+	s := &SessionEvaluator{kinds: session.NewKinds(cfg.AttackDetectors, cfg.SensitiveDetectors)}
+	for _, r := range cfg.Rules {
+		u, ok := session.Lookup(r.Name)
+		if !ok || !r.Enabled {
+			continue
 		}
+		check, err := u.Build(r.Params, session.Limits{Count: r.Count, Window: r.window()})
+		if err != nil {
+			continue // the config parser only sets params of the registered type
+		}
+		s.checks = append(s.checks, sessionCheck{policy: "session." + r.Name, tag: u.Tag, rule: r.Rule, check: check})
 	}
 	return s
 }
 
-func normalizeApostrophes(s string) string { return strings.ReplaceAll(s, "’", "'") }
-
 // IsRefusal reports whether an assistant message reads as a refusal.
-func (s *SessionEvaluator) IsRefusal(text string) bool {
-	// Refusals are stated up front; only the opening is checked.
-	if len(text) > 600 {
-		text = text[:600]
-	}
-	t := normalizeApostrophes(strings.ToLower(text))
-	for _, r := range s.refusals {
-		if strings.Contains(t, r) {
-			return true
-		}
-	}
-	return false
-}
-
-func (s *SessionEvaluator) isAttack(m SessionMessage) bool {
-	if m.Role != detect.RoleUser {
-		return false
-	}
-	for _, f := range m.Result.Findings {
-		if s.attack[f.Finding.Detector] {
-			return true
-		}
-	}
-	return false
-}
+func (s *SessionEvaluator) IsRefusal(text string) bool { return session.IsRefusal(text) }
 
 // Evaluate runs the session policies over msgs, which must be in chat order.
 func (s *SessionEvaluator) Evaluate(ctx context.Context, chatID string, msgs []SessionMessage) []SessionFinding {
-	var out []SessionFinding
-	if ctx.Err() != nil {
+	if ctx.Err() != nil || len(s.checks) == 0 {
 		return nil
 	}
-	if r := s.cfg.RepeatedAttempts; r.Enabled {
-		if f, ok := s.repeated(msgs, r); ok {
-			out = append(out, s.finding(SessionRepeatedAttempts, r, chatID, f))
+	sm := make([]session.Message, len(msgs))
+	for i, m := range msgs {
+		sm[i] = session.Message{ID: m.ID, Role: m.Role, Text: m.Text, CreatedAt: m.CreatedAt}
+		if len(m.Result.Findings) > 0 {
+			sm[i].Findings = make([]session.Finding, len(m.Result.Findings))
+			for j, f := range m.Result.Findings {
+				sm[i].Findings[j] = session.Finding{Finding: f.Finding, Decoded: f.Decoded}
+			}
 		}
 	}
-	if r := s.cfg.RefusalEscalation; r.Enabled {
-		if f, ok := s.escalation(msgs, r); ok {
-			out = append(out, s.finding(SessionRefusalEscalation, r, chatID, f))
+	chat := session.NewChat(chatID, sm, s.kinds)
+	var out []SessionFinding
+	for _, c := range s.checks {
+		hit, ok := c.check(chat)
+		if !ok {
+			continue
 		}
-	}
-	if r := s.cfg.SensitiveAccumulation; r.Enabled {
-		if f, ok := s.accumulation(msgs, r); ok {
-			out = append(out, s.finding(SessionSensitiveAccumulation, r, chatID, f))
-		}
+		out = append(out, SessionFinding{Policy: c.policy, Severity: c.rule.Severity, Action: c.rule.Action,
+			EffectiveAction: c.rule.Action.Effective(), ChatID: chatID, MessageIDs: hit.MessageIDs, Count: hit.Count,
+			Detail: hit.Detail, Tag: c.tag})
 	}
 	return out
-}
-
-func (s *SessionEvaluator) finding(policy string, r Rule, chatID string, f SessionFinding) SessionFinding {
-	f.Policy, f.Severity, f.Action, f.EffectiveAction, f.ChatID = policy, r.Severity, r.Action, r.Action.Effective(), chatID
-	return f
-}
-
-// repeated finds the largest group of attack messages within the window.
-func (s *SessionEvaluator) repeated(msgs []SessionMessage, r Rule) (SessionFinding, bool) {
-	var hits []SessionMessage
-	for _, m := range msgs {
-		if s.isAttack(m) {
-			hits = append(hits, m)
-		}
-	}
-	best, bestStart := 0, 0
-	for i, j := 0, 0; j < len(hits); j++ {
-		for r.window() > 0 && !hits[j].CreatedAt.IsZero() && !hits[i].CreatedAt.IsZero() &&
-			hits[j].CreatedAt.Sub(hits[i].CreatedAt) > r.window() {
-			i++
-		}
-		if n := j - i + 1; n > best {
-			best, bestStart = n, i
-		}
-	}
-	if best < r.Count {
-		return SessionFinding{}, false
-	}
-	ids := make([]string, 0, best)
-	for _, m := range hits[bestStart : bestStart+best] {
-		ids = append(ids, m.ID)
-	}
-	return SessionFinding{MessageIDs: ids, Count: best, Tag: "Repeated Attack Attempts",
-		Detail: fmt.Sprintf("%d prompt attack attempts within %s", best, time.Duration(r.Window))}, true
-}
-
-// escalation finds attack attempts that continue after the assistant refused.
-func (s *SessionEvaluator) escalation(msgs []SessionMessage, r Rule) (SessionFinding, bool) {
-	refusedAt := -1
-	var ids []string
-	refusals := 0
-	for i, m := range msgs {
-		switch {
-		case m.Role == detect.RoleAssistant && s.IsRefusal(m.Text):
-			if refusedAt < 0 {
-				refusedAt = i
-			}
-			refusals++
-		case refusedAt >= 0 && s.isAttack(m):
-			ids = append(ids, m.ID)
-		}
-	}
-	if refusedAt < 0 || len(ids) < r.Count {
-		return SessionFinding{}, false
-	}
-	ids = append([]string{msgs[refusedAt].ID}, ids...)
-	return SessionFinding{MessageIDs: ids, Count: len(ids) - 1, Tag: "Escalation After Refusal",
-		Detail: fmt.Sprintf("%d attack attempts after %d assistant refusal(s)", len(ids)-1, refusals)}, true
-}
-
-// accumulation counts distinct sensitive values across the chat.
-func (s *SessionEvaluator) accumulation(msgs []SessionMessage, r Rule) (SessionFinding, bool) {
-	seen := map[string]bool{}
-	entities := map[string]bool{}
-	var ids []string
-	for _, m := range msgs {
-		hit := false
-		for _, f := range m.Result.Findings {
-			if !s.sensitive[f.Finding.Detector] {
-				continue
-			}
-			key := f.Finding.Entity + "\x00" + f.Finding.Excerpt
-			if f.Finding.Start >= 0 && f.Finding.End <= len(m.Text) && f.Finding.Start < f.Finding.End && f.Decoded == "" {
-				// Hash the raw value so it is not kept in memory longer than needed.
-				sum := sha256.Sum256([]byte(m.Text[f.Finding.Start:f.Finding.End]))
-				key = f.Finding.Entity + "\x00" + string(sum[:])
-			}
-			if !seen[key] {
-				seen[key] = true
-				entities[f.Finding.Entity] = true
-				hit = true
-			}
-		}
-		if hit {
-			ids = append(ids, m.ID)
-		}
-	}
-	if len(seen) < r.Count {
-		return SessionFinding{}, false
-	}
-	ents := make([]string, 0, len(entities))
-	for e := range entities {
-		ents = append(ents, e)
-	}
-	sort.Strings(ents)
-	return SessionFinding{MessageIDs: slices.Compact(ids), Count: len(seen), Tag: "Sensitive Data Accumulation",
-		Detail: fmt.Sprintf("%d distinct sensitive values across the chat (%s)", len(seen), strings.Join(ents, ", "))}, true
 }

@@ -55,7 +55,17 @@ func CheckParamsNode(id string, n *yaml.Node) []*ParamError {
 	if n.Kind != yaml.MappingNode {
 		return []*ParamError{{Line: n.Line, Msg: "must be a mapping of detector parameters"}}
 	}
-	fields := paramFields(t)
+	return CheckStructNode(t, n)
+}
+
+// CheckStructNode checks a mapping read from YAML against the yaml-tagged
+// fields of struct type t, as CheckParamsNode does for detectors; the
+// activity and session rules check their typed params with it.
+func CheckStructNode(t reflect.Type, n *yaml.Node) []*ParamError {
+	if n.Kind != yaml.MappingNode {
+		return []*ParamError{{Line: n.Line, Msg: "must be a mapping of parameters"}}
+	}
+	fields := ParamFields(t)
 	var errs []*ParamError
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
@@ -88,8 +98,8 @@ func CheckParams(id string, p Params) error {
 	return nil
 }
 
-// paramFields maps each yaml name of t's fields to its type.
-func paramFields(t reflect.Type) map[string]reflect.Type {
+// ParamFields maps each yaml name of struct type t's fields to its type.
+func ParamFields(t reflect.Type) map[string]reflect.Type {
 	out := map[string]reflect.Type{}
 	for i := range t.NumField() {
 		f := t.Field(i)
