@@ -20,6 +20,7 @@ func RunConsole(t *testing.T, open Opener) {
 		{"RiskScores", testRiskScores},
 		{"AccountSettings", testAccountSettings},
 		{"ReportRuns", testReportRuns},
+		{"Evidence", testEvidence},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -211,5 +212,64 @@ func testReportRuns(t *testing.T, s store.Store) {
 	}
 	if d := runs[1]; d.Schedule != "daily" || d.Attempts != 2 || d.Error != "still no" || !d.SentAt.IsZero() || d.Recipients != "soc@example.com" {
 		t.Errorf("daily run: %+v", d)
+	}
+}
+
+// testEvidence: the counts of a period come from the audit log, sync runs,
+// accounts and tokens, and only the period's rows count.
+func testEvidence(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	es, ok := s.(store.EvidenceStore)
+	ws, ok2 := s.(store.WebStore)
+	if !ok || !ok2 {
+		t.Fatalf("%s backend lacks EvidenceStore or WebStore", s.Backend())
+	}
+	in := integration(t, s, "acme")
+	seedMessages(t, s, in, 1)
+	from, to := t0.Add(-time.Hour), t0.Add(24*time.Hour)
+	for i, action := range []string{"view", "list", "login", "login_failed", "update", "logout"} {
+		if err := ws.AppendAudit(ctx, &store.AuditEntry{At: t0.Add(time.Duration(i) * time.Minute), Actor: "a@example.com", Action: action, Object: "event"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := t0.Add(-48 * time.Hour)
+	if err := ws.AppendAudit(ctx, &store.AuditEntry{At: old, Actor: "a@example.com", Action: "view", Object: "event"}); err != nil {
+		t.Fatal(err)
+	}
+	for i, errText := range []string{"", "unreachable"} {
+		r := &store.Run{IntegrationID: in.ID, Kind: "sync", StartedAt: t0.Add(time.Duration(i) * time.Hour)}
+		if err := s.StartRun(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		r.FinishedAt, r.Error = r.StartedAt.Add(time.Minute), errText
+		if errText != "" {
+			r.Errors = 1
+		}
+		if err := s.FinishRun(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, a := range []store.Account{{Email: "admin@example.com", Role: store.RoleAdmin}, {Email: "v@example.com", Role: store.RoleViewer},
+		{Email: "gone@example.com", Role: store.RoleViewer, Disabled: true}} {
+		a.PasswordHash, a.CreatedAt = "x", t0
+		if err := ws.CreateAccount(ctx, &a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ws.CreateAPIToken(ctx, &store.APIToken{AccountID: 1, Name: "siem", Prefix: "cl_1", Hash: "h1", Role: store.RoleViewer, ExpiresAt: to.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	e, err := es.Evidence(ctx, from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprintf("audit %d views %d sign-ins %d failed %d changes %d; runs %d failed %d; accounts %v; tokens %d; alerts %d",
+		e.AuditEntries, e.AuditViews, e.AuditSignIns, e.AuditFailed, e.AuditChanges, e.SyncRuns, e.SyncFailed, e.Accounts, e.APITokensLive, e.AlertsRaised)
+	want := "audit 6 views 2 sign-ins 2 failed 1 changes 1; runs 2 failed 1; accounts map[admin:1 viewer:1]; tokens 1; alerts 0"
+	if got != want {
+		t.Fatalf("evidence:\n got %s\nwant %s", got, want)
+	}
+	if !e.OldestAudit.Equal(old) || !e.LastSync.Equal(t0.Add(time.Minute)) || !e.OldestEvent.Equal(t0) {
+		t.Errorf("oldest audit %v, last sync %v, oldest event %v", e.OldestAudit, e.LastSync, e.OldestEvent)
 	}
 }
