@@ -98,6 +98,10 @@ func (p *configParser) activity(n *yaml.Node, field string, c *ActivityConfig) {
 		}
 		fields[r.Name] = func(v *yaml.Node, f string) {
 			r.Params = p.ruleWithParams(v, f, &r.Rule, u.Params, r.Params, u.DefaultParams)
+			// Build once so a bad params value is reported with its line.
+			if _, err := u.Build(r.Params, activity.Limits{Count: r.Count, Window: r.window()}, activity.Org{}); err != nil {
+				p.fail(v, f, "%v", err)
+			}
 		}
 	}
 	p.mapping(n, field+".", fields)

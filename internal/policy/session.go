@@ -71,6 +71,10 @@ func (p *configParser) session(n *yaml.Node, field string, c *SessionConfig) {
 		}
 		fields[r.Name] = func(v *yaml.Node, f string) {
 			r.Params = p.ruleWithParams(v, f, &r.Rule, u.Params, r.Params, u.DefaultParams)
+			// Build once so a bad params value is reported with its line.
+			if _, err := u.Build(r.Params, session.Limits{Count: r.Count, Window: r.window()}); err != nil {
+				p.fail(v, f, "%v", err)
+			}
 		}
 	}
 	p.mapping(n, field+".", fields)

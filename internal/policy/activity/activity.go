@@ -96,8 +96,9 @@ type Rule[P any] struct {
 	Defaults Defaults
 	// Params are the default params.
 	Params P
-	// New builds the rule's check. It runs once per policy version.
-	New func(p P, lim Limits, org Org) Check
+	// New builds the rule's check, or says what is wrong with p. It runs
+	// when the policy file is loaded and once per policy version.
+	New func(p P, lim Limits, org Org) (Check, error)
 }
 
 // Unit is a registered rule as package policy sees it, its params type
@@ -112,7 +113,7 @@ type Unit struct {
 	Params reflect.Type
 	// DefaultParams is a value of type Params with the rule's defaults.
 	DefaultParams any
-	build         func(params any, lim Limits, org Org) Check
+	build         func(params any, lim Limits, org Org) (Check, error)
 }
 
 // Build builds the rule's check; params is a value of type u.Params, or
@@ -124,7 +125,7 @@ func (u Unit) Build(params any, lim Limits, org Org) (Check, error) {
 	if reflect.TypeOf(params) != u.Params {
 		return nil, fmt.Errorf("activity rule %s: params are %T, want %s", u.Name, params, u.Params)
 	}
-	return u.build(params, lim, org), nil
+	return u.build(params, lim, org)
 }
 
 // registry is written only from init functions and read afterwards.
@@ -147,7 +148,7 @@ func Register[P any](r Rule[P]) {
 	}
 	registry.m[r.Name] = Unit{Name: r.Name, Tag: r.Tag, PerActor: r.PerActor, Defaults: r.Defaults,
 		Params: t, DefaultParams: r.Params,
-		build: func(p any, lim Limits, org Org) Check { return r.New(p.(P), lim, org) }}
+		build: func(p any, lim Limits, org Org) (Check, error) { return r.New(p.(P), lim, org) }}
 }
 
 // Lookup returns the rule registered under name.

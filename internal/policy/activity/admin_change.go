@@ -13,14 +13,14 @@ func init() {
 		Name:     "admin_change",
 		Tag:      "Admin Change",
 		Defaults: Defaults{Enabled: true, Severity: "medium", Action: "alert"},
-		New: func(struct{}, Limits, Org) Check {
+		New: func(struct{}, Limits, Org) (Check, error) {
 			return func(ev *Event, _ *History) (string, bool) {
 				kind, ok := AdminChange(lowerType(ev))
 				if !ok {
 					return "", false
 				}
 				return fmt.Sprintf("%s: %s", kind, ev.Type), true
-			}
+			}, nil
 		},
 	})
 }

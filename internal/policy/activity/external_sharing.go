@@ -12,8 +12,8 @@ func init() {
 		Name:     "external_sharing",
 		Tag:      "External Sharing",
 		Defaults: Defaults{Enabled: true, Severity: "high", Action: "alert"},
-		New: func(_ struct{}, _ Limits, org Org) Check {
-			return func(ev *Event, _ *History) (string, bool) { return sharing(org, ev) }
+		New: func(_ struct{}, _ Limits, org Org) (Check, error) {
+			return func(ev *Event, _ *History) (string, bool) { return sharing(org, ev) }, nil
 		},
 	})
 }

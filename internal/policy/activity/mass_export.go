@@ -12,7 +12,7 @@ func init() {
 	Register(Rule[struct{}]{
 		Name: "mass_export", Tag: "Mass Export/Deletion", PerActor: true,
 		Defaults: Defaults{Enabled: true, Severity: "high", Action: "alert", Count: 10, Window: 15 * time.Minute},
-		New: func(_ struct{}, lim Limits, _ Org) Check {
+		New: func(_ struct{}, lim Limits, _ Org) (Check, error) {
 			return func(ev *Event, h *History) (string, bool) {
 				if ev.CreatedAt.IsZero() || !isExportOrDelete(lowerType(ev)) {
 					return "", false
@@ -22,7 +22,7 @@ func init() {
 					return "", false
 				}
 				return fmt.Sprintf("%d export or delete events within %s", n, lim.Window), true
-			}
+			}, nil
 		},
 	})
 }

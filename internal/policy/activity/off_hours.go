@@ -12,7 +12,7 @@ func init() {
 	Register(Rule[struct{}]{
 		Name: "off_hours", Tag: "Off-Hours Burst", PerActor: true,
 		Defaults: Defaults{Enabled: true, Severity: "medium", Action: "alert", Count: 20, Window: 10 * time.Minute},
-		New: func(_ struct{}, lim Limits, org Org) Check {
+		New: func(_ struct{}, lim Limits, org Org) (Check, error) {
 			return func(ev *Event, h *History) (string, bool) {
 				if ev.CreatedAt.IsZero() || !org.OffHours(ev.CreatedAt) {
 					return "", false
@@ -22,7 +22,7 @@ func init() {
 					return "", false
 				}
 				return fmt.Sprintf("%d events outside working hours within %s", n, lim.Window), true
-			}
+			}, nil
 		},
 	})
 }

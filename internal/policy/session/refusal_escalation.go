@@ -13,8 +13,8 @@ func init() {
 		Name:     "refusal_escalation",
 		Tag:      "Escalation After Refusal",
 		Defaults: Defaults{Enabled: true, Severity: "high", Action: "alert", Count: 2},
-		New: func(_ struct{}, lim Limits) Check {
-			return func(c *Chat) (Hit, bool) { return escalation(c, lim) }
+		New: func(_ struct{}, lim Limits) (Check, error) {
+			return func(c *Chat) (Hit, bool) { return escalation(c, lim) }, nil
 		},
 	})
 }

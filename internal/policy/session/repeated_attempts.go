@@ -12,8 +12,8 @@ func init() {
 		Name:     "repeated_attempts",
 		Tag:      "Repeated Attack Attempts",
 		Defaults: Defaults{Enabled: true, Severity: "high", Action: "alert", Count: 3, Window: 30 * time.Minute},
-		New: func(_ struct{}, lim Limits) Check {
-			return func(c *Chat) (Hit, bool) { return repeated(c, lim) }
+		New: func(_ struct{}, lim Limits) (Check, error) {
+			return func(c *Chat) (Hit, bool) { return repeated(c, lim) }, nil
 		},
 	})
 }

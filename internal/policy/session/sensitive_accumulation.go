@@ -16,8 +16,8 @@ func init() {
 		Name:     "sensitive_accumulation",
 		Tag:      "Sensitive Data Accumulation",
 		Defaults: Defaults{Enabled: true, Severity: "medium", Action: "alert", Count: 5},
-		New: func(_ struct{}, lim Limits) Check {
-			return func(c *Chat) (Hit, bool) { return accumulation(c, lim) }
+		New: func(_ struct{}, lim Limits) (Check, error) {
+			return func(c *Chat) (Hit, bool) { return accumulation(c, lim) }, nil
 		},
 	})
 }

@@ -154,8 +154,9 @@ type Rule[P any] struct {
 	Defaults Defaults
 	// Params are the default params.
 	Params P
-	// New builds the rule's check. It runs once per policy version.
-	New func(p P, lim Limits) Check
+	// New builds the rule's check, or says what is wrong with p. It runs
+	// when the policy file is loaded and once per policy version.
+	New func(p P, lim Limits) (Check, error)
 }
 
 // Unit is a registered rule as package policy sees it, its params type
@@ -168,7 +169,7 @@ type Unit struct {
 	Params reflect.Type
 	// DefaultParams is a value of type Params with the rule's defaults.
 	DefaultParams any
-	build         func(params any, lim Limits) Check
+	build         func(params any, lim Limits) (Check, error)
 }
 
 // Build builds the rule's check; params is a value of type u.Params, or
@@ -180,7 +181,7 @@ func (u Unit) Build(params any, lim Limits) (Check, error) {
 	if reflect.TypeOf(params) != u.Params {
 		return nil, fmt.Errorf("session rule %s: params are %T, want %s", u.Name, params, u.Params)
 	}
-	return u.build(params, lim), nil
+	return u.build(params, lim)
 }
 
 // registry is written only from init functions and read afterwards.
@@ -202,7 +203,7 @@ func Register[P any](r Rule[P]) {
 		panic("session: rule registered twice: " + r.Name)
 	}
 	registry.m[r.Name] = Unit{Name: r.Name, Tag: r.Tag, Defaults: r.Defaults, Params: t, DefaultParams: r.Params,
-		build: func(p any, lim Limits) Check { return r.New(p.(P), lim) }}
+		build: func(p any, lim Limits) (Check, error) { return r.New(p.(P), lim) }}
 }
 
 // Lookup returns the rule registered under name.
