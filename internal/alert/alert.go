@@ -1,6 +1,8 @@
-// Package alert turns policy findings into deliveries: it routes alerts and
-// forwarded events to the configured sinks through the store's durable
-// outbox, and delivers the outbox with retries, backoff and a dead-letter state.
+// Package alert turns policy findings into alerts and deliveries: it groups
+// findings into alerts within a window, applies suppressions, routes alerts
+// and forwarded events to the configured sinks through the store's durable
+// outbox, and delivers the outbox with retries, backoff and a dead-letter
+// state. The store only stores; every alerting decision is made here.
 package alert
 
 import (
@@ -27,7 +29,8 @@ type Router struct {
 	BaseURL string
 	// Integrations names integration ids for payloads.
 	Integrations map[int64]string
-	// Window groups findings into one alert (default 1h).
+	// Window groups findings of one policy, user and chat into one alert
+	// (default 1h).
 	Window time.Duration
 }
 
@@ -40,15 +43,6 @@ type RoutedSink struct {
 // notifyCounts are the alert counts at which an update is delivered again,
 // so a noisy alert is a few messages, not a flood.
 var notifyCounts = []int{10, 100, 1000, 10000}
-
-// Alerting builds the store hook that queues deliveries with the findings.
-func (r *Router) Alerting() *store.Alerting {
-	w := r.Window
-	if w <= 0 {
-		w = time.Hour
-	}
-	return &store.Alerting{Window: w, OnAlert: r.onAlert, OnEvent: r.onEvent}
-}
 
 func (r *Router) onAlert(a store.Alert, isNew bool) []store.OutboxItem {
 	if !isNew && !slices.Contains(notifyCounts, a.Count) {
@@ -113,10 +107,24 @@ func (r *Router) toSinkEvent(e store.Evaluation) *sink.Event {
 	return nil
 }
 
+// Outbox is the store's delivery queue as the Deliverer uses it.
+type Outbox interface {
+	// InstallID is the database's random id, made once when it was created.
+	InstallID(ctx context.Context) (string, error)
+	// ClaimOutbox leases up to n due pending rows to worker.
+	ClaimOutbox(ctx context.Context, worker string, n int, lease time.Duration) ([]store.OutboxItem, error)
+	// ExtendOutbox renews worker's leases on rows it is still sending.
+	ExtendOutbox(ctx context.Context, ids []int64, worker string, lease time.Duration) error
+	// CompleteOutbox marks a row delivered.
+	CompleteOutbox(ctx context.Context, id int64, worker string) error
+	// FailOutbox records a failed attempt: retry at next, or dead when dead is set.
+	FailOutbox(ctx context.Context, id int64, worker, errText string, next time.Time, dead bool) error
+}
+
 // Deliverer drains the outbox into the sinks: at least once, with
 // exponential backoff, and a dead-letter state after MaxAttempts.
 type Deliverer struct {
-	Store       store.OutboxStore
+	Store       Outbox
 	Sinks       map[string]sink.Sink
 	Worker      string
 	Batch       int

@@ -56,7 +56,7 @@ func queueAlerts(t *testing.T, st evaluate.Backend, n int, hostile string) {
 	// A low-severity finding does not pass the sink's filter.
 	evals = append(evals, store.Evaluation{IntegrationID: 1, Kind: "prompt", EventID: "msg_low", Version: "v1",
 		Findings: []store.Finding{{Policy: "language", Severity: "low", Action: "alert", EffectiveAction: "alert", ChatID: "chat_low", EventTime: time.Now()}}})
-	if err := st.SaveEvaluationsWithAlerts(context.Background(), evals, r.Alerting()); err != nil {
+	if err := r.Save(context.Background(), st, evals); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -259,7 +259,7 @@ func TestIdempotencyKeysUniqueAcrossInstalls(t *testing.T) {
 // crashable is a store that stops answering once its process "dies": no
 // row is recorded after the kill, as after kill -9.
 type crashable struct {
-	store.OutboxStore
+	alert.Outbox
 	dead atomic.Bool
 	// renewed, when set, receives a value after each lease renewal; the
 	// renewal waits for it to be taken until done is closed.
@@ -273,21 +273,21 @@ func (c *crashable) CompleteOutbox(ctx context.Context, id int64, worker string)
 	if c.dead.Load() {
 		return errDead
 	}
-	return c.OutboxStore.CompleteOutbox(ctx, id, worker)
+	return c.Outbox.CompleteOutbox(ctx, id, worker)
 }
 
 func (c *crashable) FailOutbox(ctx context.Context, id int64, worker, errText string, next time.Time, dead bool) error {
 	if c.dead.Load() {
 		return errDead
 	}
-	return c.OutboxStore.FailOutbox(ctx, id, worker, errText, next, dead)
+	return c.Outbox.FailOutbox(ctx, id, worker, errText, next, dead)
 }
 
 func (c *crashable) ExtendOutbox(ctx context.Context, ids []int64, worker string, lease time.Duration) error {
 	if c.dead.Load() {
 		return errDead
 	}
-	err := c.OutboxStore.ExtendOutbox(ctx, ids, worker, lease)
+	err := c.Outbox.ExtendOutbox(ctx, ids, worker, lease)
 	if c.renewed != nil {
 		select {
 		case c.renewed <- struct{}{}:
@@ -322,7 +322,7 @@ func waitDrained(t *testing.T, d *alert.Deliverer, st evaluate.Backend) {
 func TestKillDuringDeliveryRepeatsOnlyInFlight(t *testing.T) {
 	st := openStore(t)
 	queueAlerts(t, st, 20, "x")
-	crash := &crashable{OutboxStore: st}
+	crash := &crashable{Outbox: st}
 	ctx, kill := context.WithCancel(context.Background())
 	defer kill()
 	var mu sync.Mutex
@@ -393,7 +393,7 @@ func TestSlowSinkKeepsItsLease(t *testing.T) {
 	st := openStore(t)
 	queueAlerts(t, st, 3, "x")
 	slow := &slowSink{started: make(chan struct{}, 1), release: make(chan struct{})}
-	crash := &crashable{OutboxStore: st, renewed: make(chan struct{}), done: slow.release}
+	crash := &crashable{Outbox: st, renewed: make(chan struct{}), done: slow.release}
 	d := deliverer(nil, slow, "w1")
 	d.Store = crash
 	d.Lease = 3 * time.Second

@@ -32,12 +32,12 @@ type crashingBackend struct {
 
 var errCrash = errors.New("simulated crash")
 
-func (c *crashingBackend) SaveEvaluationsWithAlerts(ctx context.Context, evals []store.Evaluation, a *store.Alerting) error {
+func (c *crashingBackend) WithTx(ctx context.Context, fn func(store.Tx) error) error {
 	c.saves++
 	if c.saves > c.after {
 		return errCrash
 	}
-	return c.evalBackend.SaveEvaluationsWithAlerts(ctx, evals, a)
+	return c.evalBackend.WithTx(ctx, fn)
 }
 
 // findingKeys lists every stored finding as one comparable line.

@@ -21,7 +21,7 @@ func (a *App) settingsDrift(ctx context.Context, in *store.Integration, changes 
 	if len(evals) == 0 {
 		return
 	}
-	if err := a.evaluator.Store.SaveEvaluationsWithAlerts(ctx, evals, a.evaluator.Alerting); err != nil {
+	if err := a.evaluator.Save(ctx, evals); err != nil {
 		a.Log.Error("record settings drift", "integration", in.Name, "err", err)
 		return
 	}
@@ -56,7 +56,7 @@ func (a *App) checkFeedGap(ctx context.Context, integrationID int64) {
 	if !g.Silent {
 		return
 	}
-	if err := a.evaluator.Store.SaveEvaluationsWithAlerts(ctx, []store.Evaluation{oversight.GapEvaluation(in.ID, g, oversightVersion)}, a.evaluator.Alerting); err != nil {
+	if err := a.evaluator.Save(ctx, []store.Evaluation{oversight.GapEvaluation(in.ID, g, oversightVersion)}); err != nil {
 		a.Log.Error("record feed gap", "integration", in.Name, "err", err)
 		return
 	}

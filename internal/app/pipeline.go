@@ -89,7 +89,7 @@ func (a *App) OpenPipeline(ctx context.Context) (*Pipeline, error) {
 		router.Sinks = append(router.Sinks, alert.RoutedSink{Name: sc.Name, Filter: sc.Filter})
 	}
 	p.Router = router
-	p.Evaluator = evaluate.New(backend, pol, router.Alerting(), a.Log)
+	p.Evaluator = evaluate.New(backend, pol, router, a.Log)
 	p.Evaluator.HoldActivities = a.holdActivities()
 	a.evaluator = p.Evaluator
 	p.Deliverer = &alert.Deliverer{Store: backend, Sinks: p.Sinks, Worker: "deliver-" + ingest.WorkerID(), Log: a.Log}

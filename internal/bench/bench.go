@@ -269,7 +269,7 @@ func newPipeline(st store.Store, log *slog.Logger) (*evaluate.Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	return evaluate.New(backend, pol, (&alert.Router{}).Alerting(), log), nil
+	return evaluate.New(backend, pol, &alert.Router{}, log), nil
 }
 
 // checkFindings compares the findings of the run with a separate

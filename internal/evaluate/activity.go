@@ -90,7 +90,7 @@ func (p *Pipeline) evaluateActivities(ctx context.Context, acts []store.Activity
 			return err
 		}
 	}
-	if err := p.Store.SaveEvaluationsWithAlerts(ctx, evals, p.Alerting); err != nil {
+	if err := p.Save(ctx, evals); err != nil {
 		return fmt.Errorf("save access evaluations: %w", err)
 	}
 	return nil

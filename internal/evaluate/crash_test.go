@@ -27,12 +27,12 @@ type crashing struct {
 
 var errCrash = errors.New("simulated crash")
 
-func (c *crashing) SaveEvaluationsWithAlerts(ctx context.Context, evals []store.Evaluation, a *store.Alerting) error {
+func (c *crashing) WithTx(ctx context.Context, fn func(store.Tx) error) error {
 	c.saves++
 	if c.saves > c.after {
 		return errCrash
 	}
-	return c.backend.SaveEvaluationsWithAlerts(ctx, evals, a)
+	return c.backend.WithTx(ctx, fn)
 }
 
 // TestCrashAtAnySaveKeepsEveryFinding stops the evaluation at each save in
@@ -53,14 +53,14 @@ func TestCrashAtAnySaveKeepsEveryFinding(t *testing.T) {
 		}
 		defer st.Close()
 		in := seedChat(t, st)
-		p := evaluate.New(st, eng, (&alert.Router{}).Alerting(), nil)
+		p := evaluate.New(st, eng, &alert.Router{}, nil)
 		p.Batch = 2
 		if crashAfter >= 0 {
 			p.Store = &crashing{backend: st, after: crashAfter}
 			if _, err := p.Drain(ctx); err != nil && !errors.Is(err, errCrash) {
 				t.Fatal(err)
 			}
-			p = evaluate.New(st, eng, (&alert.Router{}).Alerting(), nil) // the restart
+			p = evaluate.New(st, eng, &alert.Router{}, nil) // the restart
 		}
 		if _, err := p.Drain(ctx); err != nil {
 			t.Fatal(err)

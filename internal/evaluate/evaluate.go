@@ -22,16 +22,23 @@ type Backend interface {
 	store.OutboxStore
 }
 
+// Alerter decides, inside the transaction that saves findings, which
+// alerts they open or join and which deliveries to queue (alert.Router).
+type Alerter interface {
+	Raise(ctx context.Context, tx store.Tx, evals []store.Evaluation) error
+}
+
 // Pipeline evaluates what ingestion stored.
 type Pipeline struct {
 	Store   Backend
 	Engine  *policy.Reloadable
 	Session *policy.SessionEvaluator
-	// Alerting routes alerts to sinks; nil records findings without alerts.
-	Alerting *store.Alerting
-	Batch    int
-	Workers  int
-	Log      *slog.Logger
+	// Alerts raises the alerts and deliveries of saved findings; nil
+	// records findings without alerts.
+	Alerts  Alerter
+	Batch   int
+	Workers int
+	Log     *slog.Logger
 	// HoldActivities, when set and true, makes Drain leave activities
 	// pending: a backfill is storing history out of time order, and the
 	// activity policies judge an event by the user's earlier ones.
@@ -42,12 +49,30 @@ type Pipeline struct {
 }
 
 // New builds a pipeline from a policy engine.
-func New(st Backend, eng *policy.Reloadable, alerting *store.Alerting, log *slog.Logger) *Pipeline {
+func New(st Backend, eng *policy.Reloadable, alerts Alerter, log *slog.Logger) *Pipeline {
 	cfg := eng.Engine().Config()
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Pipeline{Store: st, Engine: eng, Session: policy.NewSessionEvaluator(cfg.Session), Alerting: alerting, Log: log}
+	return &Pipeline{Store: st, Engine: eng, Session: policy.NewSessionEvaluator(cfg.Session), Alerts: alerts, Log: log}
+}
+
+// Save stores evaluations and the alerts and deliveries they raise in one
+// transaction, so a crash keeps all of them or none: the events stay
+// unevaluated and are evaluated again, alerting once.
+func (p *Pipeline) Save(ctx context.Context, evals []store.Evaluation) error {
+	if len(evals) == 0 {
+		return nil
+	}
+	return p.Store.WithTx(ctx, func(tx store.Tx) error {
+		if err := tx.SaveEvaluations(ctx, evals); err != nil {
+			return err
+		}
+		if p.Alerts == nil {
+			return nil
+		}
+		return p.Alerts.Raise(ctx, tx, evals)
+	})
 }
 
 // Drain evaluates everything not evaluated yet and returns how many events it did.
@@ -153,7 +178,7 @@ func (p *Pipeline) evaluateMessages(ctx context.Context, msgs []store.Message) e
 		}
 		evals = append(evals, e)
 	}
-	if err := p.Store.SaveEvaluationsWithAlerts(ctx, evals, p.Alerting); err != nil {
+	if err := p.Save(ctx, evals); err != nil {
 		return fmt.Errorf("save evaluations: %w", err)
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/claudit/claudit/internal/alert"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
@@ -106,9 +107,9 @@ func TestFeedGapAfterSimulatorStopsRecording(t *testing.T) {
 	}
 	// The gap raises an alert through the usual grouping; a second check
 	// in the same hour adds to it instead of opening another.
-	al := &store.Alerting{Window: time.Hour}
+	r := &alert.Router{Window: time.Hour}
 	for range 2 {
-		if err := st.SaveEvaluationsWithAlerts(ctx, []store.Evaluation{oversight.GapEvaluation(in.ID, g, "oversight")}, al); err != nil {
+		if err := r.Save(ctx, st, []store.Evaluation{oversight.GapEvaluation(in.ID, g, "oversight")}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -137,7 +138,7 @@ func TestDriftRaisesAlert(t *testing.T) {
 	if len(evals) != 1 {
 		t.Fatalf("drift evaluations: %+v", evals)
 	}
-	if err := st.SaveEvaluationsWithAlerts(ctx, evals, &store.Alerting{Window: time.Hour}); err != nil {
+	if err := (&alert.Router{Window: time.Hour}).Save(ctx, st, evals); err != nil {
 		t.Fatal(err)
 	}
 	alerts, err := st.Alerts(ctx, store.AlertFilter{Policy: oversight.PolicyDrift, Limit: 10})

@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/claudit/claudit/internal/alert"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -164,7 +165,7 @@ func seed(t *testing.T, s backend) (acme, beta *store.Integration) {
 			finding("pii", "high", "alert", "carol@example.com", "b1", day4),
 		}},
 	}
-	if err := s.SaveEvaluationsWithAlerts(ctx, evals, &store.Alerting{Window: time.Hour}); err != nil {
+	if err := (&alert.Router{Window: time.Hour}).Save(ctx, s, evals); err != nil {
 		t.Fatal(err)
 	}
 	// A resolved alert is not open any more.

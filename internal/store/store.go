@@ -638,21 +638,39 @@ type OutboxItem struct {
 	DeliveredAt time.Time `json:"delivered_at"`
 }
 
-// Alerting turns findings into alerts and outbox rows inside the evaluation
-// transaction, so a finding, its alert and its deliveries commit together.
-type Alerting struct {
-	// Window groups findings of one policy, user and chat into one alert.
-	Window time.Duration
-	// OnAlert returns the deliveries for an alert that was opened (isNew) or updated.
-	OnAlert func(a Alert, isNew bool) []OutboxItem
-	// OnEvent returns deliveries for every evaluated event (the event forwarder).
-	OnEvent func(e Evaluation) []OutboxItem
+// Tx is one write transaction's plain reads and writes. Alerting decides
+// in internal/alert which of them to make, so that a finding, its alert and
+// its deliveries commit together or not at all.
+type Tx interface {
+	// Now is the process time the transaction stamps rows with.
+	Now() time.Time
+	// SaveEvaluations stores findings and tags and marks the events evaluated.
+	SaveEvaluations(ctx context.Context, evals []Evaluation) error
+	// ActiveSuppressions lists the suppression rules in force at Now.
+	ActiveSuppressions(ctx context.Context) ([]Suppression, error)
+	// OpenAlertID finds the open or acknowledged alert of a policy, user and
+	// chat last seen at or after since (the latest one); ErrNotFound when none.
+	OpenAlertID(ctx context.Context, integrationID int64, policy, userID, chatID string, since time.Time) (int64, error)
+	// InsertAlert stores a new open alert with a count of 0, first and last
+	// seen at a.FirstSeen, and sets its ID.
+	InsertAlert(ctx context.Context, a *Alert) error
+	// AddAlertEvent links an event to an alert and counts it, widening the
+	// alert's first and last seen to at and making the event its latest
+	// (with its excerpt and entity). It reports false, changing nothing,
+	// when the event was linked already.
+	AddAlertEvent(ctx context.Context, alertID int64, kind, eventID string, at time.Time, excerpt, entity string) (bool, error)
+	// AlertByID reads one alert.
+	AlertByID(ctx context.Context, id int64) (*Alert, error)
+	// Enqueue adds deliveries; a zero NextAttempt means now.
+	Enqueue(ctx context.Context, items []OutboxItem) error
 }
 
 // OutboxStore is the delivery side of the store.
 type OutboxStore interface {
-	// SaveEvaluationsWithAlerts is SaveEvaluations plus alert grouping and outbox rows.
-	SaveEvaluationsWithAlerts(ctx context.Context, evals []Evaluation, a *Alerting) error
+	// WithTx runs fn in one write transaction, committed when fn returns nil
+	// and rolled back otherwise. fn may run again when the backend reports a
+	// conflict, so it must not act outside the transaction.
+	WithTx(ctx context.Context, fn func(tx Tx) error) error
 	// Enqueue adds deliveries (used by tests and the event forwarder outside evaluation).
 	Enqueue(ctx context.Context, items []OutboxItem) error
 	// ClaimOutbox leases up to n due pending rows to worker.

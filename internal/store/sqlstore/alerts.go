@@ -11,114 +11,13 @@ import (
 	"github.com/claudit/claudit/internal/store"
 )
 
-// SaveEvaluations stores findings and tags without alerting.
+// SaveEvaluations stores findings and tags and marks the events evaluated,
+// in one transaction.
 func (s *Store) SaveEvaluations(ctx context.Context, evals []store.Evaluation) error {
-	return s.SaveEvaluationsWithAlerts(ctx, evals, nil)
-}
-
-// SaveEvaluationsWithAlerts stores findings, groups alert-level findings into
-// alerts and queues their deliveries, all in one transaction.
-func (s *Store) SaveEvaluationsWithAlerts(ctx context.Context, evals []store.Evaluation, a *store.Alerting) error {
 	if len(evals) == 0 {
 		return nil
 	}
-	now := s.now()
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		st := s.stmts(tx)
-		defer st.close()
-		if err := s.saveEvaluations(ctx, st, evals); err != nil {
-			return err
-		}
-		if a == nil {
-			return nil
-		}
-		sups, err := s.activeSuppressions(ctx, tx, now)
-		if err != nil {
-			return err
-		}
-		var items []store.OutboxItem
-		for _, e := range evals {
-			for _, f := range e.Findings {
-				if f.EffectiveAction != "alert" {
-					continue
-				}
-				al, isNew, counted, err := s.groupAlert(ctx, st, e, f, a.Window, now, sups)
-				if err != nil {
-					return err
-				}
-				if counted && !al.Suppressed && a.OnAlert != nil {
-					items = append(items, a.OnAlert(al, isNew)...)
-				}
-			}
-			if a.OnEvent != nil {
-				items = append(items, a.OnEvent(e)...)
-			}
-		}
-		return s.enqueue(ctx, tx, items, now)
-	})
-}
-
-// groupAlert adds a finding to the open alert of its policy, user and chat
-// within the window, or opens one. counted is false when the event was
-// already counted (re-evaluation).
-func (s *Store) groupAlert(ctx context.Context, st *txStmts, e store.Evaluation, f store.Finding, window time.Duration, now time.Time, sups []store.Suppression) (store.Alert, bool, bool, error) {
-	evt := f.EventTime
-	if evt.IsZero() {
-		evt = now
-	}
-	var al store.Alert
-	var id int64
-	err := st.queryRow(ctx, `SELECT id FROM alerts WHERE integration_id = ? AND policy = ? AND user_id = ? AND chat_id = ?
-		AND status IN ('open', 'acknowledged') AND last_seen >= ? ORDER BY last_seen DESC LIMIT 1`,
-		e.IntegrationID, f.Policy, f.UserID, f.ChatID, us(evt.Add(-window))).Scan(&id)
-	isNew := errors.Is(err, sql.ErrNoRows)
-	if err != nil && !isNew {
-		return al, false, false, fmt.Errorf("find alert group: %w", err)
-	}
-	if isNew {
-		suppressed := suppressedBy(sups, f)
-		if err := st.queryRow(ctx, `INSERT INTO alerts (integration_id, policy, detector, severity, action, status, user_id, user_email, chat_id, event_kind, event_id, entity, excerpt, count, first_seen, last_seen, updated_at, suppressed)
-			VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) RETURNING id`,
-			e.IntegrationID, f.Policy, f.Detector, f.Severity, f.Action, f.UserID, f.UserEmail, f.ChatID, e.Kind, e.EventID,
-			f.Entity, f.Excerpt, us(evt), us(evt), us(now), b2i(suppressed)).Scan(&id); err != nil {
-			return al, false, false, fmt.Errorf("open alert: %w", err)
-		}
-	}
-	r, err := st.exec(ctx, `INSERT INTO alert_events (alert_id, event_kind, event_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, id, e.Kind, e.EventID)
-	if err != nil {
-		return al, false, false, fmt.Errorf("link alert event: %w", err)
-	}
-	counted := true
-	if n, _ := r.RowsAffected(); n == 0 {
-		counted = false
-	} else if _, err := st.exec(ctx, `UPDATE alerts SET count = count + 1,
-		last_seen = CASE WHEN last_seen > ? THEN last_seen ELSE ? END,
-		first_seen = CASE WHEN first_seen < ? THEN first_seen ELSE ? END,
-		event_kind = ?, event_id = ?, excerpt = ?, entity = ?, updated_at = ? WHERE id = ?`,
-		us(evt), us(evt), us(evt), us(evt), e.Kind, e.EventID, f.Excerpt, f.Entity, us(now), id); err != nil {
-		return al, false, false, fmt.Errorf("update alert %d: %w", id, err)
-	}
-	got, err := scanAlert(st.queryRow(ctx, `SELECT `+alertCols+` FROM alerts WHERE id = ?`, id))
-	if err != nil {
-		return al, false, false, err
-	}
-	return *got, isNew, counted, nil
-}
-
-func suppressedBy(sups []store.Suppression, f store.Finding) bool {
-	for _, sp := range sups {
-		if sp.Policy != "" && sp.Policy != f.Policy {
-			continue
-		}
-		if sp.User != "" && sp.User != f.UserID && !strings.EqualFold(sp.User, f.UserEmail) {
-			continue
-		}
-		if sp.Pattern != "" && !strings.Contains(f.Excerpt, sp.Pattern) && !strings.Contains(f.Entity, sp.Pattern) {
-			continue
-		}
-		return true
-	}
-	return false
+	return s.WithTx(ctx, func(tx store.Tx) error { return tx.SaveEvaluations(ctx, evals) })
 }
 
 const alertCols = `id, integration_id, policy, detector, severity, action, status, user_id, user_email, chat_id, event_kind, event_id, entity, excerpt, count, first_seen, last_seen, updated_by, updated_at, comment, suppressed, assignee`

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -29,83 +30,141 @@ func finding(policy, user, chat string, at time.Time) store.Finding {
 		Score: 0.9, UserID: user, UserEmail: user + "@example.com", ChatID: chat, Excerpt: "jo**@ex****.com", EventTime: at}
 }
 
-func testAlertGrouping(t *testing.T, s store.Store) {
+// raiseAlerts saves evals and, through the plain writes of one
+// transaction, gives each alert-level finding an alert per policy, user
+// and chat: the data the alert reads and triage work on.
+func raiseAlerts(t *testing.T, st store.Store, evals []store.Evaluation) {
+	t.Helper()
 	ctx := context.Background()
-	fs := asFull(t, s)
-	in := integration(t, s, "acme")
-	seedMessages(t, s, in, 4)
-	var opened, updated int
-	alerting := &store.Alerting{Window: time.Hour, OnAlert: func(a store.Alert, isNew bool) []store.OutboxItem {
-		if isNew {
-			opened++
-		} else {
-			updated++
+	s := asFull(t, st)
+	err := s.WithTx(ctx, func(tx store.Tx) error {
+		if err := tx.SaveEvaluations(ctx, evals); err != nil {
+			return err
 		}
-		return []store.OutboxItem{{Sink: "hook", Kind: "alert", Payload: []byte(fmt.Sprintf(`{"alert":%d,"count":%d}`, a.ID, a.Count))}}
-	}}
-	evals := []store.Evaluation{}
-	for i := 0; i < 3; i++ {
-		evals = append(evals, store.Evaluation{IntegrationID: in.ID, Kind: "prompt", EventID: fmt.Sprintf("claude_chat_000_msg_%d", i%2), Version: "v1",
-			Findings: []store.Finding{finding("pii", "user_b", "claude_chat_000", t0.Add(time.Duration(i)*time.Minute))}})
-	}
-	// A different chat is a different alert.
-	evals = append(evals, store.Evaluation{IntegrationID: in.ID, Kind: "prompt", EventID: "claude_chat_001_msg_0", Version: "v1",
-		Findings: []store.Finding{finding("pii", "user_a", "claude_chat_001", t0)}})
-	if err := fs.SaveEvaluationsWithAlerts(ctx, evals, alerting); err != nil {
-		t.Fatal(err)
-	}
-	alerts, err := fs.Alerts(ctx, store.AlertFilter{})
-	if err != nil || len(alerts) != 2 {
-		t.Fatalf("alerts: %d %v", len(alerts), err)
-	}
-	byChat := map[string]store.Alert{}
-	for _, a := range alerts {
-		byChat[a.ChatID] = a
-	}
-	// Two distinct events in chat 000 (msg_0 twice counts once).
-	if a := byChat["claude_chat_000"]; a.Count != 2 || a.Status != store.AlertOpen {
-		t.Fatalf("grouped alert: %+v", a)
-	}
-	if opened != 2 || updated != 1 {
-		t.Fatalf("callbacks: opened %d updated %d", opened, updated)
-	}
-	// Re-evaluating the same events does not count them again.
-	if err := fs.SaveEvaluationsWithAlerts(ctx, evals, alerting); err != nil {
-		t.Fatal(err)
-	}
-	a, _ := fs.AlertByID(ctx, byChat["claude_chat_000"].ID)
-	if a.Count != 2 {
-		t.Fatalf("re-evaluation recounted: %d", a.Count)
-	}
-	if err := fs.SetAlertStatus(ctx, a.ID, store.AlertAcknowledged, "ana@example.com", "looking"); err != nil {
-		t.Fatal(err)
-	}
-	if err := fs.SetAlertStatus(ctx, a.ID, "bogus", "x", ""); err == nil {
-		t.Fatalf("bad status accepted")
-	}
-	a, _ = fs.AlertByID(ctx, a.ID)
-	if a.Status != store.AlertAcknowledged || a.UpdatedBy != "ana@example.com" || a.Comment != "looking" {
-		t.Fatalf("lifecycle: %+v", a)
-	}
-	// A suppression silences new alerts for that user.
-	if err := fs.AddSuppression(ctx, &store.Suppression{User: "user_c", Until: time.Now().Add(time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
-	before := opened
-	err = fs.SaveEvaluationsWithAlerts(ctx, []store.Evaluation{{IntegrationID: in.ID, Kind: "prompt", EventID: "claude_chat_002_msg_0", Version: "v1",
-		Findings: []store.Finding{finding("pii", "user_c", "claude_chat_002", t0)}}}, alerting)
+		for _, e := range evals {
+			for _, f := range e.Findings {
+				if f.EffectiveAction != "alert" {
+					continue
+				}
+				id, err := tx.OpenAlertID(ctx, e.IntegrationID, f.Policy, f.UserID, f.ChatID, time.Time{})
+				if errors.Is(err, store.ErrNotFound) {
+					a := &store.Alert{IntegrationID: e.IntegrationID, Policy: f.Policy, Detector: f.Detector, Severity: f.Severity,
+						Action: f.Action, UserID: f.UserID, UserEmail: f.UserEmail, ChatID: f.ChatID, EventKind: e.Kind, EventID: e.EventID,
+						Entity: f.Entity, Excerpt: f.Excerpt, FirstSeen: f.EventTime}
+					err = tx.InsertAlert(ctx, a)
+					id = a.ID
+				}
+				if err != nil {
+					return err
+				}
+				if _, err := tx.AddAlertEvent(ctx, id, e.Kind, e.EventID, f.EventTime, f.Excerpt, f.Entity); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if opened != before {
-		t.Fatalf("suppressed alert was delivered")
+}
+
+// testAlertTx: the plain reads and writes alerting decides with, inside
+// one transaction that commits them all or, on error, none.
+func testAlertTx(t *testing.T, st store.Store) {
+	ctx := context.Background()
+	s := asFull(t, st)
+	in := integration(t, s, "acme")
+	seedMessages(t, s, in, 2)
+	if err := s.AddSuppression(ctx, &store.Suppression{User: "user_c", Until: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
 	}
-	sup, _ := fs.Alerts(ctx, store.AlertFilter{User: "user_c"})
-	if len(sup) != 1 || !sup[0].Suppressed {
-		t.Fatalf("suppressed alert not recorded: %+v", sup)
+	if err := s.AddSuppression(ctx, &store.Suppression{Policy: "other", Until: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
 	}
-	if err := fs.AddSuppression(ctx, &store.Suppression{Until: time.Now().Add(time.Hour)}); err == nil {
+	if err := s.AddSuppression(ctx, &store.Suppression{Until: time.Now().Add(time.Hour)}); err == nil {
 		t.Fatalf("empty suppression accepted")
+	}
+	f := finding("pii", "user_b", "claude_chat_000", t0)
+	eval := store.Evaluation{IntegrationID: in.ID, Kind: "prompt", EventID: "claude_chat_000_msg_0", Version: "v1", Findings: []store.Finding{f}}
+	var id int64
+	err := s.WithTx(ctx, func(tx store.Tx) error {
+		if now := tx.Now(); now.IsZero() {
+			t.Errorf("transaction without a time")
+		}
+		sups, err := tx.ActiveSuppressions(ctx)
+		if err != nil {
+			return err
+		}
+		if len(sups) != 2 {
+			t.Errorf("active suppressions: %+v", sups)
+		}
+		if err := tx.SaveEvaluations(ctx, []store.Evaluation{eval}); err != nil {
+			return err
+		}
+		if _, err := tx.OpenAlertID(ctx, in.ID, "pii", "user_b", "claude_chat_000", t0.Add(-time.Hour)); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("open alert before any: %v", err)
+		}
+		a := &store.Alert{IntegrationID: in.ID, Policy: "pii", Detector: "pii", Severity: "high", Action: "block", UserID: "user_b",
+			UserEmail: "user_b@example.com", ChatID: "claude_chat_000", EventKind: "prompt", EventID: eval.EventID, Entity: "EMAIL",
+			Excerpt: "first", FirstSeen: t0, Suppressed: true}
+		if err := tx.InsertAlert(ctx, a); err != nil {
+			return err
+		}
+		id = a.ID
+		if got, err := tx.OpenAlertID(ctx, in.ID, "pii", "user_b", "claude_chat_000", t0.Add(-time.Hour)); err != nil || got != id {
+			t.Errorf("open alert: %d %v, want %d", got, err, id)
+		}
+		if _, err := tx.OpenAlertID(ctx, in.ID, "pii", "user_b", "claude_chat_000", t0.Add(time.Minute)); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("alert last seen before since found: %v", err)
+		}
+		for _, ev := range []struct {
+			id   string
+			at   time.Time
+			want bool
+		}{{eval.EventID, t0, true}, {"claude_chat_000_msg_1", t0.Add(-time.Minute), true}, {eval.EventID, t0, false}} {
+			if counted, err := tx.AddAlertEvent(ctx, id, "prompt", ev.id, ev.at, "ex "+ev.id, "EMAIL"); err != nil || counted != ev.want {
+				t.Errorf("add %s: %v %v, want %v", ev.id, counted, err, ev.want)
+			}
+		}
+		got, err := tx.AlertByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if got.Count != 2 || !got.FirstSeen.Equal(t0.Add(-time.Minute)) || !got.LastSeen.Equal(t0) || got.Status != store.AlertOpen ||
+			!got.Suppressed || got.EventID != "claude_chat_000_msg_1" || got.Excerpt != "ex claude_chat_000_msg_1" {
+			t.Errorf("alert in the transaction: %+v", got)
+		}
+		return tx.Enqueue(ctx, []store.OutboxItem{{Sink: "hook", Kind: "alert", Payload: []byte(`{"n":1}`)}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, err := s.AlertByID(ctx, id); err != nil || a.Count != 2 {
+		t.Fatalf("committed alert: %+v %v", a, err)
+	}
+	if fs, err := s.Findings(ctx, in.ID, "prompt", eval.EventID, ""); err != nil || len(fs) != 1 {
+		t.Fatalf("committed findings: %+v %v", fs, err)
+	}
+	// An error rolls everything back.
+	boom := errors.New("boom")
+	err = s.WithTx(ctx, func(tx store.Tx) error {
+		if err := tx.Enqueue(ctx, []store.OutboxItem{{Sink: "hook", Kind: "alert", Payload: []byte(`{"n":2}`)}}); err != nil {
+			return err
+		}
+		if err := tx.InsertAlert(ctx, &store.Alert{IntegrationID: in.ID, Policy: "pii", FirstSeen: t0}); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("WithTx error: %v", err)
+	}
+	if n, err := s.CountAlerts(ctx, store.AlertFilter{}); err != nil || n != 1 {
+		t.Fatalf("alerts after a rolled-back transaction: %d %v", n, err)
+	}
+	if c, err := s.OutboxCounts(ctx); err != nil || c[store.OutboxPending] != 1 {
+		t.Fatalf("outbox after a rolled-back transaction: %v %v", c, err)
 	}
 }
 

@@ -38,7 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"PendingEventsAndUserPlaces", testPendingAndPlaces},
 		{"Runs", testRuns},
 		{"HostileText", testHostileText},
-		{"AlertGrouping", testAlertGrouping},
+		{"AlertTransaction", testAlertTx},
 		{"AlertTriage", testAlertTriage},
 		{"SessionList", testSessionList},
 		{"CountEvents", testCountEvents},

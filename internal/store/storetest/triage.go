@@ -26,9 +26,7 @@ func testAlertTriage(t *testing.T, s store.Store) {
 		evals = append(evals, store.Evaluation{IntegrationID: in.ID, Kind: "prompt", EventID: fmt.Sprintf("%s_msg_%d", chat, i), Version: "v1",
 			Findings: []store.Finding{f}})
 	}
-	if err := fs.SaveEvaluationsWithAlerts(ctx, evals, &store.Alerting{Window: time.Hour}); err != nil {
-		t.Fatal(err)
-	}
+	raiseAlerts(t, s, evals)
 	users := func(f store.AlertFilter) string {
 		t.Helper()
 		as, err := fs.Alerts(ctx, f)
