@@ -25,23 +25,37 @@ func init() {
 	})
 }
 
+// Kinds of admin change, as AdminChange names them.
+const (
+	KindPlugin    = "plugin added"
+	KindExtension = "desktop extension added"
+	KindRole      = "role change"
+	KindAPIKey    = "API key change"
+	KindSettings  = "organization settings change"
+	KindMCPServer = "MCP server added"
+	KindSkill     = "skill added"
+)
+
+// AdminChangeKinds lists every kind AdminChange returns.
+var AdminChangeKinds = []string{KindPlugin, KindExtension, KindRole, KindAPIKey, KindSettings, KindMCPServer, KindSkill}
+
 // adminChanges are event types (from the Compliance API's catalogue) that
 // change what the organization or its members can do.
 var adminChanges = map[string]string{
-	"claude_plugin_created":                "plugin added",
-	"desktop_extension_uploaded":           "desktop extension added",
-	"desktop_extension_allowlisted":        "desktop extension added",
-	"rbac_role_created":                    "role change",
-	"rbac_role_permission_added":           "role change",
-	"rbac_role_grant_updated":              "role change",
-	"org_sso_group_role_mappings_updated":  "role change",
-	"primary_owner_transferred":            "role change",
-	"platform_api_key_created":             "API key change",
-	"claude_organization_settings_updated": "organization settings change",
+	"claude_plugin_created":                KindPlugin,
+	"desktop_extension_uploaded":           KindExtension,
+	"desktop_extension_allowlisted":        KindExtension,
+	"rbac_role_created":                    KindRole,
+	"rbac_role_permission_added":           KindRole,
+	"rbac_role_grant_updated":              KindRole,
+	"org_sso_group_role_mappings_updated":  KindRole,
+	"primary_owner_transferred":            KindRole,
+	"platform_api_key_created":             KindAPIKey,
+	"claude_organization_settings_updated": KindSettings,
 }
 
 // AdminChange classifies a lower-cased event type that changes what the
-// org can do: "role change", "API key change", "MCP server added", ...
+// org can do, returning one of AdminChangeKinds.
 func AdminChange(typ string) (string, bool) {
 	if kind, ok := adminChanges[typ]; ok {
 		return kind, true
@@ -49,14 +63,14 @@ func AdminChange(typ string) (string, bool) {
 	created := strings.Contains(typ, "created") || strings.Contains(typ, "added") || strings.Contains(typ, "installed")
 	switch {
 	case strings.HasPrefix(typ, "mcp_server_") && created:
-		return "MCP server added", true
+		return KindMCPServer, true
 	case (strings.HasPrefix(typ, "claude_skill_") || strings.Contains(typ, "skill")) && created:
-		return "skill added", true
+		return KindSkill, true
 	case typ == "claude_user_role_updated" || typ == "rbac_role_assigned" || strings.Contains(typ, "role_escalat") ||
 		strings.Contains(typ, "role_updated") || strings.Contains(typ, "role_assigned"):
-		return "role change", true
+		return KindRole, true
 	case typ == "api_key_created" || typ == "admin_api_key_created" || strings.HasPrefix(typ, "scoped_api_key_"):
-		return "API key change", true
+		return KindAPIKey, true
 	}
 	return "", false
 }
