@@ -21,6 +21,9 @@ type Options struct {
 	GeneratedAt time.Time
 	// Title heads the report; empty means "Claude activity report".
 	Title string
+	// Compliance, when set, adds the compliance sections citing these facts
+	// and the evidence the store counts (store.EvidenceStore).
+	Compliance *Facts
 }
 
 // DefaultTitle heads a report without Options.Title.
@@ -52,6 +55,9 @@ type Report struct {
 	OpenTotal     int
 	RecentAlerts  []store.Alert
 	RiskyUsers    []store.RiskyUser
+	// Compliance maps the period onto controls of SOC 2, HIPAA, GDPR,
+	// ISO/IEC 42001 and the EU AI Act; empty unless Options.Compliance is set.
+	Compliance []Section
 
 	Charts Charts
 }
@@ -76,7 +82,19 @@ func Build(ctx context.Context, r store.Reporter, opt Options) (*Report, error) 
 	if err != nil {
 		return nil, err
 	}
-	return New(d, opt), nil
+	rep := New(d, opt)
+	if opt.Compliance != nil {
+		es, ok := r.(store.EvidenceStore)
+		if !ok {
+			return nil, fmt.Errorf("compliance sections: the store cannot count evidence")
+		}
+		e, err := es.Evidence(ctx, opt.From, opt.To)
+		if err != nil {
+			return nil, err
+		}
+		rep.Compliance = Compliance(rep, e, *opt.Compliance)
+	}
+	return rep, nil
 }
 
 // New lays out aggregates already read.
