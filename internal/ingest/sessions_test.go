@@ -126,9 +126,11 @@ func TestSessionsStoredInOrderWithToolCalls(t *testing.T) {
 	}
 }
 
-// TestFileTextsAndUnreadableFiles: the files messages carry are
+// TestFileTextsAndUnreadableFiles: the files messages carry, the files
+// and documents of projects and the versions of code artifacts are
 // downloaded once; a readable one becomes a message of role file in its
-// chat, and one that cannot be read is recorded with the reason.
+// chat (or project, or code artifact), and one that cannot be read is
+// recorded with the reason.
 func TestFileTextsAndUnreadableFiles(t *testing.T) {
 	e := newEnv(t, simulator.Config{Seed: 4, Users: 10, Days: 3}, "")
 	s := e.syncer(t, ingest.Settings{SkipSessions: true})
@@ -142,11 +144,12 @@ func TestFileTextsAndUnreadableFiles(t *testing.T) {
 	}
 	chats := map[string]bool{}
 	for _, m := range evs {
-		if len(m.Files) > 0 && m.Role != "file" {
+		if len(m.Files) > 0 {
 			chats[m.ChatID] = true
 		}
 	}
 	var ok, unreadable int
+	kinds := map[string]int{}
 	for id := range chats {
 		fts, err := e.st.ChatFileTexts(ctx, e.in.ID, id)
 		if err != nil {
@@ -156,6 +159,7 @@ func TestFileTextsAndUnreadableFiles(t *testing.T) {
 			switch ft.Status {
 			case store.FileTextOK:
 				ok++
+				kinds[ft.Kind]++
 				m, err := e.st.Message(ctx, e.in.ID, ft.FileID)
 				if err != nil || m.Role != "file" || m.ChatID != id || !strings.HasPrefix(m.Text, "file "+ft.Filename) {
 					t.Fatalf("file %s: message %+v, %v", ft.FileID, m, err)
@@ -169,8 +173,22 @@ func TestFileTextsAndUnreadableFiles(t *testing.T) {
 		}
 	}
 	sum := e.sim.Summary()
-	if ok != sum.FileTexts || unreadable != sum.UnreadableFiles || unreadable == 0 {
+	if ok != sum.FileTexts || unreadable == 0 {
 		t.Fatalf("%d file texts, %d unreadable; ground truth %d, %d", ok, unreadable, sum.FileTexts, sum.UnreadableFiles)
+	}
+	for _, k := range []string{"upload", "generated", "artifact", store.FileKindProjectFile, store.FileKindDocument, store.FileKindCodeArtifact} {
+		if kinds[k] == 0 {
+			t.Fatalf("no readable file of kind %s: %v", k, kinds)
+		}
+	}
+	// Unreadable files of a project with no readable one are in no chat
+	// above; the counts hold them all.
+	c, err := e.st.Counts(ctx, e.in.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.FileTexts != sum.FileTexts || c.UnreadableFiles != sum.UnreadableFiles {
+		t.Fatalf("counts %d file texts, %d unreadable; ground truth %d, %d", c.FileTexts, c.UnreadableFiles, sum.FileTexts, sum.UnreadableFiles)
 	}
 }
 

@@ -51,6 +51,10 @@ type Settings struct {
 	// RemoteSessionWindow is how far back remote sessions are re-listed
 	// every cycle (they have no updated_at filter; default 24 h).
 	RemoteSessionWindow time.Duration
+	// ContentInterval is how often project attachments and code artifacts
+	// are walked for files not fetched yet (default 1 h): the walk costs a
+	// request per project.
+	ContentInterval time.Duration
 }
 
 func (s *Settings) defaults() {
@@ -80,6 +84,9 @@ func (s *Settings) defaults() {
 	}
 	if s.RemoteSessionWindow <= 0 {
 		s.RemoteSessionWindow = 24 * time.Hour
+	}
+	if s.ContentInterval <= 0 {
+		s.ContentInterval = time.Hour
 	}
 }
 
@@ -186,6 +193,9 @@ func (s *Syncer) fetchCycle(ctx context.Context, w *writer) error {
 		}
 	}
 	if err := s.syncChats(ctx, w); err != nil {
+		return err
+	}
+	if err := s.syncContent(ctx); err != nil {
 		return err
 	}
 	if s.Settings.SkipSessions {

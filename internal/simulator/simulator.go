@@ -101,11 +101,17 @@ type Summary struct {
 	// SessionMessages counts the messages of every session's transcript
 	// (pending remote sessions have none to serve).
 	SessionMessages int `json:"session_messages"`
-	// FileTexts counts the uploaded and generated files and artifacts of chat messages
-	// whose text a client can extract; UnreadableFiles the ones it cannot
-	// (images, the stub PDFs, files gone with their chat).
+	// FileTexts counts the uploaded and generated files and artifacts of
+	// chat messages, the files and documents of projects and the versions of
+	// code artifacts whose text a client can extract; UnreadableFiles the
+	// ones it cannot (images, the stub PDFs, files gone with their chat).
 	FileTexts       int `json:"file_texts"`
 	UnreadableFiles int `json:"unreadable_files"`
+	// ProjectDocuments counts the text documents of projects, CodeArtifacts
+	// the Claude Code artifacts and CodeArtifactVersions their versions.
+	ProjectDocuments     int `json:"project_documents"`
+	CodeArtifacts        int `json:"code_artifacts"`
+	CodeArtifactVersions int `json:"code_artifact_versions"`
 	// Undecodable counts the activities (included in Activities) that a
 	// client cannot decode and should quarantine.
 	Undecodable int       `json:"undecodable,omitempty"`
@@ -289,6 +295,10 @@ func (s *Server) Summary() Summary {
 		}
 	}
 	sum.FileTexts, sum.UnreadableFiles = st.fileTextTruth()
+	sum.ProjectDocuments, sum.CodeArtifacts = len(st.docs), len(st.codeArtifacts)
+	for _, ca := range st.codeArtifacts {
+		sum.CodeArtifactVersions += len(ca.versions)
+	}
 	for _, c := range st.chatList {
 		sum.Chats++
 		if c.deletedAt != nil {
@@ -334,6 +344,21 @@ func (st *state) fileTextTruth() (readable, unreadable int) {
 				_, ok := st.artifacts[a.versionID]
 				count(a.versionID, "text/plain", ok && strings.TrimSpace(a.content) != "")
 			}
+		}
+	}
+	// Project files and documents, and code artifact versions (§4.9–4.12).
+	for _, p := range st.projectList {
+		for _, f := range p.files {
+			_, ok := st.files[f.id]
+			count(f.id, f.mime, ok)
+		}
+		for _, d := range p.docs {
+			count(d.id, "text/plain", strings.TrimSpace(d.content) != "")
+		}
+	}
+	for _, ca := range st.codeArtifacts {
+		for _, v := range ca.versions {
+			count(ca.id+"/"+v.id, "text/html", strings.TrimSpace(v.content) != "")
 		}
 	}
 	return readable, unreadable
