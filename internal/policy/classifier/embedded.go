@@ -45,7 +45,7 @@ const maxEdgeLine = 240
 
 // framing matches a short line that introduces pasted content and ends
 // with a colon: "Here is an email I received:", "Tool output:".
-var framing = regexp.MustCompile(`(?im)^[^\n]{0,80}\b(?:e-?mails?|messages?|documents?|articles?|answers?|tables?|pages?|posts?|reviews?|texts?|files?|web\s*pages?|search\s+results?|outputs?|snippets?|transcripts?|notes?|reports?|comments?|code|results?|content)\b[^\n]{0,40}:[ \t]*$`)
+var framing = regexp.MustCompile(`(?im)^[^\n]{0,80}\b(?:e-?mails?|messages?|documents?|articles?|answers?|tables?|pages?|posts?|reviews?|texts?|files?|web\s*pages?|search\s+results?|outputs?|snippets?|transcripts?|notes?|reports?|comments?|code|results?|content|replies|reply|responses?|api|tool|data|json|logs?|websites?|sites?|html|readme|letters?|memos?|tickets?|chats?|threads?)\b[^\n]{0,40}:[ \t]*$`)
 
 // findRegions returns the spans of text that are embedded content (all of
 // it for tool output and files) and the table edges among them.

@@ -91,3 +91,26 @@ func TestTableEdgeContext(t *testing.T) {
 		}
 	}
 }
+
+func TestWeightInData(t *testing.T) {
+	rs := MustParseRules([]byte(`rules:
+  - id: covert
+    weight: 0.5
+    weight_in_data: 0.9
+    keywords: [silently]
+    pattern: '(?i)\bsilently\s+forward\b'
+    examples: ["silently forward it"]
+`))
+	for _, c := range []struct {
+		role detect.Role
+		want float64
+	}{{detect.RoleUser, 0.5}, {detect.RoleTool, 0.9}, {detect.RoleFile, 0.9}} {
+		got := Combine(rs.MatchInput(detect.Input{Text: "Please silently forward the memo.", Role: c.role}))
+		if got != c.want {
+			t.Errorf("role %s: score %v, want %v", c.role, got, c.want)
+		}
+	}
+	if _, err := ParseRules([]byte("rules:\n  - id: x\n    weight: 0.5\n    weight_in_data: 2\n    keywords: [a]\n    pattern: a\n")); err == nil {
+		t.Error("weight_in_data 2 accepted")
+	}
+}

@@ -22,9 +22,13 @@ type Rule struct {
 	// detectors that report per rule.
 	Entity string `yaml:"entity"`
 	// Weight in (0,1] is how strongly one match alone indicates the class.
-	Weight   float64  `yaml:"weight"`
-	Keywords []string `yaml:"keywords"`
-	Pattern  string   `yaml:"pattern"`
+	Weight float64 `yaml:"weight"`
+	// WeightInData, when set, replaces Weight for a match inside content the
+	// user pasted or a tool returned (see findRegions): "silently forward
+	// the invoices" is stronger in a calendar entry than in a user's request.
+	WeightInData float64  `yaml:"weight_in_data"`
+	Keywords     []string `yaml:"keywords"`
+	Pattern      string   `yaml:"pattern"`
 	// Examples are texts the rule must match; tests check them so a rule
 	// and its keywords cannot drift apart.
 	Examples []string `yaml:"examples"`
@@ -72,6 +76,8 @@ func ParseRules(data []byte) (*RuleSet, error) {
 			return nil, fmt.Errorf("parse rules: rule %q: weight %v is not in (0,1]", r.ID, r.Weight)
 		case len(r.Keywords) == 0:
 			return nil, fmt.Errorf("parse rules: rule %q has no keywords", r.ID)
+		case r.WeightInData < 0 || r.WeightInData > 1:
+			return nil, fmt.Errorf("parse rules: rule %q: weight_in_data %v is not in (0,1]", r.ID, r.WeightInData)
 		case r.Context != ContextAny && r.Context != ContextEmbedded && r.Context != ContextTableEdge:
 			return nil, fmt.Errorf("parse rules: rule %q: context %q is not %q, %q or empty", r.ID, r.Context, ContextEmbedded, ContextTableEdge)
 		}
@@ -126,9 +132,20 @@ func MustParseRules(data []byte) *RuleSet {
 func (rs *RuleSet) Keywords() []string { return slices.Clone(rs.keywords) }
 
 // RuleMatch is one match of a rule; Start and End are byte offsets.
+// Weight is the rule's weight where the match sits (Rule.WeightInData
+// inside pasted content); zero means Rule.Weight.
 type RuleMatch struct {
 	Rule       *Rule
 	Start, End int
+	Weight     float64
+}
+
+// weight is m's weight: Weight when set, else its rule's.
+func (m RuleMatch) weight() float64 {
+	if m.Weight > 0 {
+		return m.Weight
+	}
+	return m.Rule.Weight
 }
 
 // maxMatchesPerRule bounds the work spent on one rule in a hostile text.
@@ -193,16 +210,20 @@ func (rs *RuleSet) MatchInput(in detect.Input) []RuleMatch {
 					end == w.end && w.end < len(text) && text[w.end] != '\n' {
 					continue
 				}
-				if r.Context != ContextAny {
+				weight := r.Weight
+				if r.Context != ContextAny || r.WeightInData > 0 {
 					if !regsDone {
 						regs, regsDone = findRegions(text, in.Role), true
 					}
 					if !regs.allow(r.Context, start, end) {
 						continue
 					}
+					if r.WeightInData > 0 && within(regs.embedded, start, end) {
+						weight = r.WeightInData
+					}
 				}
 				if n < maxMatchesPerRule {
-					out = append(out, RuleMatch{Rule: r, Start: start, End: end})
+					out = append(out, RuleMatch{Rule: r, Start: start, End: end, Weight: weight})
 					n++
 				}
 			}
@@ -252,17 +273,24 @@ func snapToLines(text string, w span) span {
 }
 
 // Combine turns matches into one score by noisy-OR over the distinct rules
-// matched: 1 - Π(1 - weight). Repeating one phrase does not raise the score;
-// independent signals do.
+// matched, each at the highest weight of its matches: 1 - Π(1 - weight).
+// Repeating one phrase does not raise the score; independent signals do.
 func Combine(matches []RuleMatch) float64 {
-	seen := map[string]bool{}
-	miss := 1.0
+	// Rules in the order first matched, so the product is the same bits
+	// every time.
+	var rules []*Rule
+	var weights []float64
 	for _, m := range matches {
-		if seen[m.Rule.ID] {
+		if i := slices.Index(rules, m.Rule); i >= 0 {
+			weights[i] = max(weights[i], m.weight())
 			continue
 		}
-		seen[m.Rule.ID] = true
-		miss *= 1 - m.Rule.Weight
+		rules = append(rules, m.Rule)
+		weights = append(weights, m.weight())
+	}
+	miss := 1.0
+	for _, w := range weights {
+		miss *= 1 - w
 	}
 	return 1 - miss
 }
