@@ -22,7 +22,10 @@ func init() {
 
 const backfillHelp = `
 Imports history between --from and --to as a durable job split into time-window
-batches that run in parallel under the client's rate limiter. Progress is stored
+batches that run in parallel under the client's rate limiter: activities, chats
+created in the range, and Claude Code / Cowork sessions created in it with their
+transcripts (new messages count as messages); project files and documents and
+code artifacts not fetched yet are fetched once per job. Progress is stored
 with every page: interrupt it (Ctrl-C, or a crash) and run the same command again
 to resume (without --to, the unfinished job from the same --from is resumed). A
 range a finished job already covers is reported complete and not fetched again;

@@ -171,6 +171,13 @@ func (b *Backfiller) Run(ctx context.Context, jobID int64) (*store.Backfill, err
 			return nil, fmt.Errorf("backfill %d: directory: %w", jobID, err)
 		}
 	}
+	// Project files and documents and code artifacts have no time window
+	// to split; the job fetches the ones not fetched yet once.
+	if !b.Syncer.Settings.FeedOnly {
+		if err := b.Syncer.syncContent(ctx); err != nil {
+			return nil, fmt.Errorf("backfill %d: project and code artifact files: %w", jobID, err)
+		}
+	}
 	jctx, stop := context.WithCancel(ctx)
 	watched := make(chan struct{})
 	go func() {
@@ -186,7 +193,7 @@ func (b *Backfiller) Run(ctx context.Context, jobID int64) (*store.Backfill, err
 	// for all batches, whose pages then share transactions; a store that
 	// writes in parallel (PostgreSQL) gets a writer per batch.
 	var shared *writer
-	if sw, ok := st.(interface{ SingleWriter() bool }); ok && sw.SingleWriter() {
+	if st.SingleWriter() {
 		shared = newWriter(jctx, st, b.Syncer.Stored)
 		defer shared.close()
 	}
@@ -320,7 +327,8 @@ func (b *Backfiller) report(job *store.Backfill) {
 	}
 }
 
-// runBatch imports one window: activities, then chats created in it with their messages.
+// runBatch imports one window: activities, then chats created in it with
+// their messages, then the sessions created in it with their transcripts.
 // Progress (cursors, counts, synced-up-to) is stored with each page, so a
 // re-claimed batch resumes inside its window.
 func (b *Backfiller) runBatch(ctx context.Context, w *writer, bt store.Batch) {
@@ -395,6 +403,57 @@ func (b *Backfiller) importWindow(ctx context.Context, w *writer, bt store.Batch
 			return fmt.Errorf("batch %d: store chat page: %w", bt.Seq, err)
 		}
 		b.progress(ctx, bt.BackfillID)
+	}
+	if s.Settings.SkipSessions {
+		return nil
+	}
+	return b.importSessions(ctx, w, bt)
+}
+
+// importSessions imports the local and remote sessions created in the
+// batch's window, with their transcripts, reporting progress after every
+// page. Session lists run newest first and their page tokens are not kept
+// beside the batch's cursors, so a re-claimed batch walks its window's
+// sessions again; storing them is idempotent.
+func (b *Backfiller) importSessions(ctx context.Context, w *writer, bt store.Batch) error {
+	s := b.Syncer
+	for _, remote := range []bool{false, true} {
+		stream := StreamLocalSessions
+		if remote {
+			stream = StreamRemoteSessions
+		}
+		q := compliance.PageQuery{Limit: s.Settings.SessionPageSize}
+		q.CreatedAt.GTE, q.CreatedAt.LT = bt.From, bt.To
+		for {
+			refs, next, bad, err := s.sessionListPage(ctx, remote, q)
+			if compliance.IsPermission(err) || (!remote && compliance.IsSessionsUnavailable(err)) {
+				s.Log.Info("sessions not available to this key; the backfill skips them", "stream", stream, "err", err)
+				break
+			}
+			if err != nil {
+				return fmt.Errorf("batch %d %s: %w", bt.Seq, stream, err)
+			}
+			if err := s.quarantine(ctx, stream, bad); err != nil {
+				return err
+			}
+			page, err := s.hydrateSessions(ctx, refs, nil)
+			if err != nil {
+				return fmt.Errorf("batch %d: %w", bt.Seq, err)
+			}
+			bp := &store.BatchProgress{BatchID: bt.ID}
+			for _, r := range refs {
+				bp.SyncedUpTo = maxTime(bp.SyncedUpTo, r.created)
+			}
+			page.BatchProgress = bp
+			if _, err := w.save(ctx, store.Page{Chats: page}); err != nil {
+				return fmt.Errorf("batch %d: store session page: %w", bt.Seq, err)
+			}
+			b.progress(ctx, bt.BackfillID)
+			if next == nil || *next == "" {
+				break
+			}
+			q.Page = *next
+		}
 	}
 	return nil
 }

@@ -125,8 +125,8 @@ func assertGroundTruth(t *testing.T, st store.Store, sim *simulator.Server) {
 	}
 }
 
-// assertSessionsGroundTruth compares the stored sessions and transcripts
-// with the simulator's (sync cycles fetch sessions; backfills do not).
+// assertSessionsGroundTruth compares the stored sessions, transcripts and
+// file texts with the simulator's.
 func assertSessionsGroundTruth(t *testing.T, st store.Store, sim *simulator.Server) {
 	t.Helper()
 	sum := sim.Summary()
@@ -321,6 +321,7 @@ func testBackfillGroundTruth(t *testing.T, backend string, faults float64) {
 				t.Fatalf("no progress reported")
 			}
 			assertGroundTruth(t, e.st, e.sim)
+			assertSessionsGroundTruth(t, e.st, e.sim)
 			// Backfilled events keep their original timestamps.
 			first, _, _ := e.st.AccessEvents(ctx, store.EventFilter{Ascending: true, Limit: 1})
 			if !first[0].CreatedAt.Equal(e.sim.Activities()[len(e.sim.Activities())-1].CreatedAt.Time) &&
