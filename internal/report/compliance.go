@@ -33,22 +33,22 @@ type PolicyFact struct {
 
 // Section is one control of a framework with the evidence claudit holds for it.
 type Section struct {
-	ID        string // anchor: "soc2-cc7-2"
-	Framework string // "SOC 2"
-	Control   string // "CC7.2"
-	Title     string // what the control is about
-	Asks      string // what the control asks for, in a sentence
-	Evidence  []Item
+	ID        string `json:"id"`        // anchor: "soc2-cc7-2"
+	Framework string `json:"framework"` // "SOC 2"
+	Control   string `json:"control"`   // "CC7.2"
+	Title     string `json:"title"`     // what the control is about
+	Asks      string `json:"asks"`      // what the control asks for, in a sentence
+	Evidence  []Item `json:"evidence"`
 }
 
 // Item is one piece of evidence: a count or fact and where to see the records.
 type Item struct {
-	Label string
-	Value string
+	Label string `json:"label"`
+	Value string `json:"value"`
 	// Link opens the records in the dashboard; empty when there is no page.
-	Link string
+	Link string `json:"link,omitempty"`
 	// Attention marks a gap an auditor will ask about.
-	Attention bool
+	Attention bool `json:"attention,omitempty"`
 }
 
 // aiActLogDays is the minimum log retention of EU AI Act Art. 26(6) for

@@ -7,9 +7,15 @@ import (
 	"github.com/claudit/claudit/internal/store"
 )
 
+// riskScorer scores users and sessions (docs/DASHBOARD.md, "Risk score").
+type riskScorer interface {
+	UserRisks(ctx context.Context, f store.RiskFilter) ([]store.UserRisk, error)
+	ChatRisks(ctx context.Context, f store.ChatFilter, p store.RiskParams) ([]store.ChatRisk, error)
+}
+
 // riskStore is the store's risk scoring; nil when the backend has none.
-func (s *Server) riskStore() store.RiskStore {
-	rs, _ := s.st.(store.RiskStore)
+func (s *Server) riskStore() riskScorer {
+	rs, _ := s.st.(riskScorer)
 	return rs
 }
 

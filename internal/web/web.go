@@ -95,6 +95,12 @@ type Config struct {
 	Deletions *deletion.Service
 	// OIDC turns on single sign-on; nil offers passwords only.
 	OIDC *OIDCConfig
+	// RetentionDays is the configured retention, for the compliance
+	// sections of reports (0 keeps events until deleted).
+	RetentionDays int
+	// ReportSchedules are the scheduled reports serve sends, listed on the
+	// reports page.
+	ReportSchedules []ReportSchedule
 	// Now replaces the clock in tests.
 	Now func() time.Time
 }
@@ -204,6 +210,9 @@ func (s *Server) routes() http.Handler {
 	page("POST /backfills/{id}/{action}", store.RoleAdmin, s.backfillActionSubmit)
 	page("GET /policies", store.RoleViewer, s.policiesPage)
 	page("POST /policies/{name}/{action}", store.RoleAnalyst, s.policyActionSubmit)
+	page("GET /reports", store.RoleAnalyst, s.reportsPage)
+	page("GET /reports/view", store.RoleAnalyst, s.reportView)
+	page("GET /reports/download", store.RoleAnalyst, s.reportDownload)
 	page("GET /datasets", store.RoleAnalyst, s.datasetsPage)
 	page("POST /datasets", store.RoleAnalyst, s.datasetCreateSubmit)
 	page("POST /datasets/{id}/delete", store.RoleAnalyst, s.datasetDeleteSubmit)
@@ -259,6 +268,7 @@ func (s *Server) routes() http.Handler {
 	api("PUT /api/v1/policies/{name}/params", store.RoleAdmin, s.apiPolicyParams)
 	api("POST /api/v1/policies/{name}/test", store.RoleAnalyst, s.apiPolicyTest)
 	api("GET /api/v1/export", store.RoleViewer, s.exportEvents)
+	api("GET /api/v1/reports", store.RoleAnalyst, s.apiReport)
 	api("GET /api/v1/datasets", store.RoleAnalyst, s.apiDatasets)
 	api("POST /api/v1/datasets", store.RoleAnalyst, s.apiDatasetCreate)
 	api("GET /api/v1/datasets/{id}", store.RoleAnalyst, s.apiDataset)

@@ -89,6 +89,23 @@
       });
   }
 
+  // The framed report (same origin) is as tall as its content: one scroll bar.
+  var frame = document.getElementById("report-frame");
+  if (frame) {
+    var fit = function () {
+      try {
+        var doc = frame.contentDocument;
+        if (doc && doc.documentElement) {
+          frame.style.height = (doc.documentElement.scrollHeight + 16) + "px";
+        }
+      } catch (err) {
+        // Not same origin: keep the CSS height.
+      }
+    };
+    frame.addEventListener("load", fit);
+    fit();
+  }
+
   document.querySelectorAll("tr[data-poll]").forEach(function (row) {
     window.setTimeout(function () { poll(row); }, 500);
   });

@@ -1,0 +1,213 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/claudit/claudit/internal/report"
+	"github.com/claudit/claudit/internal/store"
+)
+
+// ReportSchedule is a scheduled report as the reports page lists it.
+type ReportSchedule struct {
+	Name       string   `json:"name"`
+	Every      string   `json:"every"` // "daily" or "weekly"
+	Format     string   `json:"format"`
+	Recipients []string `json:"recipients"`
+}
+
+// reportCSP lets the standalone HTML report be framed by the reports page
+// and keep its inline CSS; it has no script and loads nothing.
+const reportCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; form-action 'none'; base-uri 'none'"
+
+// reportSource is what a report with compliance sections is read from.
+type reportSource interface {
+	ReportData(ctx context.Context, from, to time.Time, integrationID int64) (store.ReportData, error)
+	Evidence(ctx context.Context, from, to time.Time) (store.Evidence, error)
+}
+
+// reportRuns lists the scheduled reports sent.
+type reportRuns interface {
+	ReportRuns(ctx context.Context, limit int) ([]store.ReportRun, error)
+}
+
+type reportsData struct {
+	Integrations []store.Integration
+	Integration  int64
+	// From and To are the form's dates; To is the last day included.
+	From, To string
+	Report   *report.Report
+	// Query is the period and scope; ViewURL, HTMLURL and MarkdownURL
+	// show and download the report of it.
+	Query                         url.Values
+	ViewURL, HTMLURL, MarkdownURL string
+	Schedules []ReportSchedule
+	Runs      []store.ReportRun
+}
+
+// buildReport reads the period the query names (default: the last 7 UTC
+// days, today included) and builds the report with its compliance sections.
+func (s *Server) buildReport(r *http.Request) (*reportsData, error) {
+	ctx, q := r.Context(), r.URL.Query()
+	rs, ok := s.st.(reportSource)
+	if !ok {
+		return nil, badf("reports are not available with the %s store", s.st.Backend())
+	}
+	today := s.now().UTC().Truncate(24 * time.Hour)
+	to, from := today.Add(24*time.Hour), today.AddDate(0, 0, -6)
+	var err error
+	if v := q.Get("to"); v != "" {
+		if to, err = parseReportDay("to", v); err != nil {
+			return nil, err
+		}
+		to = to.Add(24 * time.Hour)
+	}
+	if v := q.Get("from"); v != "" {
+		if from, err = parseReportDay("from", v); err != nil {
+			return nil, err
+		}
+	} else if q.Get("to") != "" {
+		from = to.AddDate(0, 0, -7)
+	}
+	if !to.After(from) {
+		return nil, badf("the period ends (%s) before it starts (%s): pick a later end or an earlier start", to.Add(-24*time.Hour).Format(time.DateOnly), from.Format(time.DateOnly))
+	}
+	if to.Sub(from) > 366*24*time.Hour {
+		return nil, badf("the period is longer than 366 days: split it into shorter reports")
+	}
+	d := &reportsData{From: from.Format(time.DateOnly), To: to.Add(-24 * time.Hour).Format(time.DateOnly), Schedules: s.cfg.ReportSchedules}
+	if d.Integrations, err = s.st.Integrations(ctx); err != nil {
+		return nil, err
+	}
+	if v := q.Get("integration"); v != "" {
+		if d.Integration, err = s.integrationParam(ctx, v); err != nil {
+			return nil, err
+		}
+	}
+	d.Query = url.Values{"from": {d.From}, "to": {d.To}}
+	if d.Integration != 0 {
+		d.Query.Set("integration", fmt.Sprint(d.Integration))
+	}
+	d.ViewURL = "/reports/view?" + d.Query.Encode()
+	d.HTMLURL = "/reports/download?" + qset(d.Query, "format", "html")[1:]
+	d.MarkdownURL = "/reports/download?" + qset(d.Query, "format", "md")[1:]
+	facts := s.reportFacts()
+	facts.BaseURL = "" // links stay in this dashboard
+	d.Report, err = report.Build(ctx, rs, report.Options{From: from, To: to, IntegrationID: d.Integration, GeneratedAt: s.now(), Compliance: &facts})
+	if err != nil {
+		return nil, err
+	}
+	if rr, ok := s.st.(reportRuns); ok {
+		if d.Runs, err = rr.ReportRuns(ctx, 20); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// ReportFacts are the configuration facts the compliance sections cite.
+func (s *Server) reportFacts() report.Facts {
+	f := report.Facts{RetentionDays: s.cfg.RetentionDays, KeysSealed: len(s.cfg.SecretKey) > 0, BaseURL: s.cfg.BaseURL}
+	for _, p := range s.policyList() {
+		f.Policies = append(f.Policies, report.PolicyFact{Name: p.Name, Enabled: p.Enabled})
+	}
+	return f
+}
+
+func parseReportDay(name, v string) (time.Time, error) {
+	t, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return t, badf("%s %q: use a date like 2026-11-01 (YYYY-MM-DD, UTC)", name, v)
+	}
+	return t, nil
+}
+
+func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) {
+	d, err := s.buildReport(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.audit(r, "view", "report", d.From+"/"+d.To, d.Query.Encode())
+	s.render(w, r, http.StatusOK, "reports.html", &pageData{Title: "Reports", Nav: "reports", Data: d})
+}
+
+// reportView serves the standalone HTML report the reports page frames.
+func (s *Server) reportView(w http.ResponseWriter, r *http.Request) {
+	s.reportFile(w, r, false)
+}
+
+// reportDownload serves the report as an attachment: format md or html.
+func (s *Server) reportDownload(w http.ResponseWriter, r *http.Request) {
+	s.reportFile(w, r, true)
+}
+
+func (s *Server) reportFile(w http.ResponseWriter, r *http.Request, attach bool) {
+	d, err := s.buildReport(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	format := r.URL.Query().Get("format")
+	if format == "" {
+		format = "html"
+	}
+	if format != "html" && format != "md" {
+		s.fail(w, r, badf("format %q: use html or md", format))
+		return
+	}
+	var buf bytes.Buffer
+	if err := report.Render(&buf, d.Report, format); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	action := "view"
+	if attach {
+		action = "download"
+	}
+	s.audit(r, action, "report", d.From+"/"+d.To, d.Query.Encode()+"&format="+format)
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	if format == "md" {
+		h.Set("Content-Type", "text/markdown; charset=utf-8")
+	} else {
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		h.Set("Content-Security-Policy", reportCSP)
+		h.Set("X-Frame-Options", "SAMEORIGIN")
+	}
+	if attach {
+		h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="claudit-report-%s-to-%s.%s"`, d.From, d.To, format))
+	}
+	w.Write(buf.Bytes())
+}
+
+// apiReport returns the report as JSON (totals, tables and compliance
+// sections), or rendered with format=md or html.
+func (s *Server) apiReport(w http.ResponseWriter, r *http.Request) {
+	switch f := r.URL.Query().Get("format"); f {
+	case "md", "html":
+		s.reportFile(w, r, false)
+		return
+	case "", "json":
+	default:
+		s.apiFail(w, r, badf("format %q: use json, md or html", f))
+		return
+	}
+	d, err := s.buildReport(r)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	s.audit(r, "view", "report", d.From+"/"+d.To, d.Query.Encode())
+	rep := d.Report
+	writeJSON(w, http.StatusOK, map[string]any{
+		"from": rep.From, "to": rep.To, "integrations": rep.Integrations, "totals": rep.Totals,
+		"users": rep.Users, "models": rep.Models, "activity_types": rep.ActivityTypes, "policies": rep.Policies,
+		"open_alerts": rep.OpenAlerts, "risky_users": rep.RiskyUsers, "compliance": rep.Compliance,
+		"schedules": d.Schedules, "runs": d.Runs,
+	})
+}
