@@ -45,8 +45,8 @@ type reportsData struct {
 	// show and download the report of it.
 	Query                         url.Values
 	ViewURL, HTMLURL, MarkdownURL string
-	Schedules []ReportSchedule
-	Runs      []store.ReportRun
+	Schedules                     []ReportSchedule
+	Runs                          []store.ReportRun
 }
 
 // buildReport reads the period the query names (default: the last 7 UTC
