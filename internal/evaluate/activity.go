@@ -70,13 +70,14 @@ func (p *Pipeline) evaluateActivities(ctx context.Context, acts []store.Activity
 	version := p.Engine.Version()
 	st := p.activityState(version)
 	evals := make([]store.Evaluation, len(acts))
+	groups := p.userGroups(p.Engine.Engine().Config())
 	byUser := map[string][]int{}
 	var order []string
 	for i := range acts {
 		a := &acts[i]
 		evals[i] = store.Evaluation{IntegrationID: a.IntegrationID, Kind: "access", EventID: a.ID, Version: version, Activity: a}
 		if a.ActorUserID == "" {
-			addActivityFindings(&evals[i], a, st.stateless.Evaluate(ctx, policyActivity(a)))
+			addActivityFindings(&evals[i], a, st.stateless.Evaluate(ctx, policyActivity(a, nil)))
 			continue
 		}
 		key := strconv.FormatInt(a.IntegrationID, 10) + "/" + a.ActorUserID
@@ -86,7 +87,12 @@ func (p *Pipeline) evaluateActivities(ctx context.Context, acts []store.Activity
 		byUser[key] = append(byUser[key], i)
 	}
 	for _, key := range order {
-		if err := p.evaluateUser(ctx, st, key, acts, byUser[key], evals); err != nil {
+		first := &acts[byUser[key][0]]
+		gs, err := groups.of(ctx, first.IntegrationID, first.ActorUserID)
+		if err != nil {
+			return err
+		}
+		if err := p.evaluateUser(ctx, st, key, acts, byUser[key], evals, gs); err != nil {
 			return err
 		}
 	}
@@ -97,19 +103,21 @@ func (p *Pipeline) evaluateActivities(ctx context.Context, acts []store.Activity
 }
 
 // evaluateUser feeds one user's pending events (idx into acts, in order)
-// to the user's memory, rebuilding it first when needed.
-func (p *Pipeline) evaluateUser(ctx context.Context, st *activityState, key string, acts []store.Activity, idx []int, evals []store.Evaluation) error {
+// to the user's memory, rebuilding it first when needed; groups are the
+// user's directory groups.
+func (p *Pipeline) evaluateUser(ctx context.Context, st *activityState, key string, acts []store.Activity, idx []int, evals []store.Evaluation,
+	groups []string) error {
 	first, last := &acts[idx[0]], &acts[idx[len(idx)-1]]
 	h := st.users[key]
 	if h != nil && !h.fedPast(first) {
 		for _, i := range idx {
 			a := &acts[i]
-			addActivityFindings(&evals[i], a, h.eval.Evaluate(ctx, policyActivity(a)))
+			addActivityFindings(&evals[i], a, h.eval.Evaluate(ctx, policyActivity(a, groups)))
 			h.at, h.id = a.CreatedAt, a.ID
 		}
 		return nil
 	}
-	h, stored, err := p.rebuildUser(ctx, st, first, last)
+	h, stored, err := p.rebuildUser(ctx, st, first, last, groups)
 	if err != nil {
 		return err
 	}
@@ -122,7 +130,7 @@ func (p *Pipeline) evaluateUser(ctx context.Context, st *activityState, key stri
 	// too, but only the pending ones get findings.
 	for j := range stored {
 		a := &stored[j]
-		fs := h.eval.Evaluate(ctx, policyActivity(a))
+		fs := h.eval.Evaluate(ctx, policyActivity(a, groups))
 		h.at, h.id = a.CreatedAt, a.ID
 		if i, ok := pending[a.ID]; ok {
 			addActivityFindings(&evals[i], &acts[i], fs)
@@ -133,7 +141,7 @@ func (p *Pipeline) evaluateUser(ctx context.Context, st *activityState, key stri
 	// still evaluated, after the rest.
 	for _, i := range idx {
 		if _, ok := pending[acts[i].ID]; ok {
-			addActivityFindings(&evals[i], &acts[i], h.eval.Evaluate(ctx, policyActivity(&acts[i])))
+			addActivityFindings(&evals[i], &acts[i], h.eval.Evaluate(ctx, policyActivity(&acts[i], groups)))
 		}
 	}
 	return nil
@@ -142,7 +150,7 @@ func (p *Pipeline) evaluateUser(ctx context.Context, st *activityState, key stri
 // rebuildUser builds a user's memory as of just before first: the places of
 // everything stored earlier, then a replay of the recent windows. It returns
 // the user's stored events from first to last, in order, to be fed next.
-func (p *Pipeline) rebuildUser(ctx context.Context, st *activityState, first, last *store.Activity) (*userHistory, []store.Activity, error) {
+func (p *Pipeline) rebuildUser(ctx context.Context, st *activityState, first, last *store.Activity, groups []string) (*userHistory, []store.Activity, error) {
 	from := first.CreatedAt.Add(-st.replaySpan())
 	ips, agents, err := p.Store.UserPlaces(ctx, first.IntegrationID, first.ActorUserID, from, maxPlaces)
 	if err != nil {
@@ -161,7 +169,7 @@ func (p *Pipeline) rebuildUser(ctx context.Context, st *activityState, first, la
 		for i := range page {
 			a := &page[i]
 			if a.CreatedAt.Before(first.CreatedAt) || a.CreatedAt.Equal(first.CreatedAt) && a.ID < first.ID {
-				h.eval.Evaluate(ctx, policyActivity(a)) // replay: its findings were raised when it was evaluated
+				h.eval.Evaluate(ctx, policyActivity(a, groups)) // replay: its findings were raised when it was evaluated
 				h.at, h.id = a.CreatedAt, a.ID
 				continue
 			}
@@ -174,9 +182,11 @@ func (p *Pipeline) rebuildUser(ctx context.Context, st *activityState, first, la
 	}
 }
 
-func policyActivity(a *store.Activity) policy.Activity {
+// policyActivity is a stored activity as the activity policies read it;
+// groups are the actor's directory groups.
+func policyActivity(a *store.Activity, groups []string) policy.Activity {
 	return policy.Activity{ID: a.ID, Type: a.Type, ActorUserID: a.ActorUserID, ActorEmail: a.ActorEmail, IP: a.IP,
-		UserAgent: a.UserAgent, CreatedAt: a.CreatedAt, Fields: fields(a.Raw)}
+		UserAgent: a.UserAgent, CreatedAt: a.CreatedAt, Fields: fields(a.Raw), Groups: groups}
 }
 
 func addActivityFindings(e *store.Evaluation, a *store.Activity, fs []policy.ActivityFinding) {

@@ -20,6 +20,7 @@ import (
 type Backend interface {
 	store.Store
 	store.OutboxStore
+	groupReader
 }
 
 // Alerter decides, inside the transaction that saves findings, which
@@ -133,6 +134,15 @@ func (p *Pipeline) evaluateMessages(ctx context.Context, msgs []store.Message) e
 	eng := p.Engine.Engine()
 	version := eng.Version()
 	evals := make([]store.Evaluation, len(msgs))
+	// Groups are read before the workers start: they share them read-only.
+	groups := p.userGroups(eng.Config())
+	msgGroups := make([][]string, len(msgs))
+	for i := range msgs {
+		var err error
+		if msgGroups[i], err = groups.of(ctx, msgs[i].IntegrationID, msgs[i].UserID); err != nil {
+			return err
+		}
+	}
 	workers := p.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -144,7 +154,7 @@ func (p *Pipeline) evaluateMessages(ctx context.Context, msgs []store.Message) e
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				evals[i] = p.evaluateMessage(ctx, eng, version, &msgs[i])
+				evals[i] = p.evaluateMessage(ctx, eng, version, &msgs[i], msgGroups[i])
 			}
 		}()
 	}
@@ -172,7 +182,7 @@ func (p *Pipeline) evaluateMessages(ctx context.Context, msgs []store.Message) e
 		}
 	}
 	for _, k := range chats {
-		e, err := p.evaluateSession(ctx, k.integrationID, k.chatID, version, inBatch)
+		e, err := p.evaluateSession(ctx, k.integrationID, k.chatID, version, inBatch, groups)
 		if err != nil {
 			return err
 		}
@@ -184,9 +194,9 @@ func (p *Pipeline) evaluateMessages(ctx context.Context, msgs []store.Message) e
 	return nil
 }
 
-func (p *Pipeline) evaluateMessage(ctx context.Context, eng *policy.Engine, version string, m *store.Message) store.Evaluation {
+func (p *Pipeline) evaluateMessage(ctx context.Context, eng *policy.Engine, version string, m *store.Message, groups []string) store.Evaluation {
 	role := detect.Role(m.Role)
-	res := eng.Evaluate(ctx, detect.Input{Text: m.Text, Role: role, ChatID: m.ChatID, UserID: m.UserID})
+	res := eng.Evaluate(ctx, detect.Input{Text: m.Text, Role: role, ChatID: m.ChatID, UserID: m.UserID, Groups: groups})
 	e := store.Evaluation{IntegrationID: m.IntegrationID, Kind: "prompt", EventID: m.ID, Version: version, Tags: res.Tags, Message: m}
 	for _, f := range res.Findings {
 		e.Findings = append(e.Findings, store.Finding{Policy: f.Policy, Detector: f.Finding.Detector, Entity: f.Finding.Entity,
@@ -200,7 +210,8 @@ func (p *Pipeline) evaluateMessage(ctx context.Context, eng *policy.Engine, vers
 // evaluateSession runs the session policies over a whole chat, rebuilt from
 // stored messages and their findings (no re-scan of the text); the findings
 // of messages evaluated in this batch (not saved yet) come from inBatch.
-func (p *Pipeline) evaluateSession(ctx context.Context, integrationID int64, chatID, version string, inBatch map[string]*store.Evaluation) (store.Evaluation, error) {
+func (p *Pipeline) evaluateSession(ctx context.Context, integrationID int64, chatID, version string, inBatch map[string]*store.Evaluation,
+	groups *userGroups) (store.Evaluation, error) {
 	e := store.Evaluation{IntegrationID: integrationID, Kind: "session", EventID: chatID, Version: version}
 	msgs, err := p.Store.ChatMessages(ctx, integrationID, chatID)
 	if err != nil {
@@ -235,7 +246,11 @@ func (p *Pipeline) evaluateSession(ctx context.Context, integrationID int64, cha
 			Result: policy.Result{Findings: byEvent[m.ID]}})
 		user, email = m.UserID, m.UserEmail
 	}
-	for _, f := range p.Session.Evaluate(ctx, chatID, sm) {
+	ownerGroups, err := groups.of(ctx, integrationID, user)
+	if err != nil {
+		return e, err
+	}
+	for _, f := range p.Session.EvaluateFor(ctx, chatID, ownerGroups, sm) {
 		at := msgs[len(msgs)-1].CreatedAt
 		e.Findings = append(e.Findings, store.Finding{Policy: f.Policy, Detector: "session", Entity: f.Tag, Severity: string(f.Severity),
 			Action: string(f.Action), EffectiveAction: string(f.EffectiveAction), Score: 1, Excerpt: f.Detail, ChatID: chatID,

@@ -264,6 +264,9 @@ func (a *ActivityEvaluator) Evaluate(ctx context.Context, ev Activity) []Activit
 
 func run(checks []activityCheck, ev *Activity, h *activity.History, out []ActivityFinding) []ActivityFinding {
 	for _, c := range checks {
+		if !c.rule.InScope(ev.Groups) {
+			continue
+		}
 		detail, hit := c.check(ev, h)
 		if !hit {
 			continue

@@ -75,6 +75,8 @@ type Policy struct {
 	PassTag   string        `json:"pass_tag,omitempty"` // added when the policy ran without a hit
 	// FailTag is added per finding; "{entity}" is replaced by the finding's entity.
 	FailTag string `json:"fail_tag,omitempty"`
+	// GroupScope limits the policy to users of some directory groups.
+	GroupScope
 
 	line int // line of the policy in its file, for build errors
 }
@@ -82,6 +84,12 @@ type Policy struct {
 // Applies reports whether the policy is enabled and scoped to role.
 func (p *Policy) Applies(role detect.Role) bool {
 	return p.Enabled && (len(p.Roles) == 0 || slices.Contains(p.Roles, role))
+}
+
+// AppliesTo reports whether the policy is enabled, scoped to role and
+// covers a user in groups (see GroupScope).
+func (p *Policy) AppliesTo(role detect.Role, groups []string) bool {
+	return p.Applies(role) && p.InScope(groups)
 }
 
 // Config is a policy set loaded from YAML.
@@ -317,7 +325,7 @@ func (p *configParser) policy(n *yaml.Node, field string) (Policy, bool) {
 	pol := Policy{Severity: SeverityMedium, Action: ActionAlert, Enabled: true, line: n.Line}
 	errsBefore := len(p.errs)
 	var paramsNode *yaml.Node
-	p.mapping(n, field+".", map[string]func(*yaml.Node, string){
+	fields := map[string]func(*yaml.Node, string){
 		"name":     func(v *yaml.Node, f string) { p.str(v, f, &pol.Name) },
 		"detector": func(v *yaml.Node, f string) { p.str(v, f, &pol.Detector) },
 		"params": func(v *yaml.Node, f string) {
@@ -359,7 +367,9 @@ func (p *configParser) policy(n *yaml.Node, field string) (Policy, bool) {
 		"tags":     func(v *yaml.Node, f string) { p.strs(v, f, &pol.Tags) },
 		"pass_tag": func(v *yaml.Node, f string) { p.str(v, f, &pol.PassTag) },
 		"fail_tag": func(v *yaml.Node, f string) { p.str(v, f, &pol.FailTag) },
-	})
+	}
+	p.groupFields(fields, &pol.GroupScope)
+	p.mapping(n, field+".", fields)
 	if pol.Name == "" {
 		p.fail(n, field+".name", "is required")
 	}

@@ -35,6 +35,8 @@ policies:
 		{"bad timezone", "activity:\n  timezone: Mars/Base\n", `policies.yaml:2: activity.timezone: "Mars/Base" is not a time zone name`},
 		{"unknown activity rule", "activity:\n  new_ipp: {enabled: true}\n", `policies.yaml:2: activity.new_ipp: unknown field`},
 		{"unknown rule field", "activity:\n  new_ip:\n    enabled: true\n    treshold: 2\n", `policies.yaml:4: activity.new_ip.treshold: unknown field`},
+		{"empty group", "policies:\n  - name: a\n    detector: pii\n    groups: [\"\"]\n", `policies.yaml:4: policies[0].groups: a group name or id must not be empty`},
+		{"groups not a list", "activity:\n  new_ip: {exclude_groups: {a: 1}}\n", `policies.yaml:2: activity.new_ip.exclude_groups: must be a list of strings`},
 		{"mistyped rule param", "activity:\n  off_hours_admin_change:\n    kinds: 3\n", `policies.yaml:3: activity.off_hours_admin_change.kinds: must be a list of strings, got number "3"`},
 		{"bad rule param value", "activity:\n  off_hours_admin_change:\n    kinds: [role]\n", `policies.yaml:3: activity.off_hours_admin_change: kinds: "role" is not an admin change kind`},
 		{"mistyped rule count", "session:\n  sensitive_accumulation: {count: many}\n", `policies.yaml:2: session.sensitive_accumulation.count: "many" is not an integer`},

@@ -241,7 +241,7 @@ func (e *Engine) Evaluate(ctx context.Context, in detect.Input) Result {
 	applicable := make([]bool, len(e.policies))
 	anyApplies := false
 	for i := range e.policies {
-		applicable[i] = e.policies[i].Applies(in.Role)
+		applicable[i] = e.policies[i].AppliesTo(in.Role, in.Groups)
 		anyApplies = anyApplies || applicable[i]
 	}
 	if !anyApplies {

@@ -16,6 +16,8 @@ type Rule struct {
 	Count int `json:"count,omitempty"`
 	// Window bounds the time over which Count is reached; zero means unbounded.
 	Window Duration `json:"window,omitempty"`
+	// GroupScope limits the rule to users of some directory groups.
+	GroupScope
 }
 
 func (r Rule) window() time.Duration { return time.Duration(r.Window) }
@@ -43,6 +45,7 @@ func (p *configParser) rule(n *yaml.Node, field string, r *Rule, extra map[strin
 		"count":  func(v *yaml.Node, f string) { p.int(v, f, &r.Count, 1) },
 		"window": func(v *yaml.Node, f string) { p.duration(v, f, &r.Window) },
 	}
+	p.groupFields(fields, &r.GroupScope)
 	for k, h := range extra {
 		fields[k] = h
 	}

@@ -145,8 +145,15 @@ func NewSessionEvaluator(cfg SessionConfig) *SessionEvaluator {
 // IsRefusal reports whether an assistant message reads as a refusal.
 func (s *SessionEvaluator) IsRefusal(text string) bool { return session.IsRefusal(text) }
 
-// Evaluate runs the session policies over msgs, which must be in chat order.
+// Evaluate runs the session policies over msgs, which must be in chat
+// order, for a user whose groups are unknown.
 func (s *SessionEvaluator) Evaluate(ctx context.Context, chatID string, msgs []SessionMessage) []SessionFinding {
+	return s.EvaluateFor(ctx, chatID, nil, msgs)
+}
+
+// EvaluateFor runs the session policies that cover a user in groups (the
+// chat owner's directory groups, ids and names) over msgs, in chat order.
+func (s *SessionEvaluator) EvaluateFor(ctx context.Context, chatID string, groups []string, msgs []SessionMessage) []SessionFinding {
 	if ctx.Err() != nil || len(s.checks) == 0 {
 		return nil
 	}
@@ -163,6 +170,9 @@ func (s *SessionEvaluator) Evaluate(ctx context.Context, chatID string, msgs []S
 	chat := session.NewChat(chatID, sm, s.kinds)
 	var out []SessionFinding
 	for _, c := range s.checks {
+		if !c.rule.InScope(groups) {
+			continue
+		}
 		hit, ok := c.check(chat)
 		if !ok {
 			continue

@@ -35,6 +35,9 @@ type Input struct {
 	ChatID   string
 	UserID   string
 	FileName string
+	// Groups are the user's directory groups (ids and names), for
+	// group-scoped policies; detectors do not read them.
+	Groups []string
 	// Lower is optional: Text with ASCII letters lower-cased and every other
 	// byte unchanged, so offsets into it are offsets into Text. The engine
 	// fills it once per input so detectors need not each lower-case the text
