@@ -86,11 +86,9 @@ sinks:
 	}
 	defer a.Close()
 	// A known login for the demo (it listens on loopback only).
-	if ws, ok := a.Store.(store.WebStore); ok {
-		for _, u := range []struct{ email, role string }{{demoEmail, store.RoleAdmin}, {demoAnalyst, store.RoleAnalyst}} {
-			if _, err := web.AddUser(ctx, ws, u.email, u.role, demoPassword); err != nil && !strings.Contains(err.Error(), "already exists") {
-				return err
-			}
+	for _, u := range []struct{ email, role string }{{demoEmail, store.RoleAdmin}, {demoAnalyst, store.RoleAnalyst}} {
+		if _, err := web.AddUser(ctx, a.Store, u.email, u.role, demoPassword); err != nil && !strings.Contains(err.Error(), "already exists") {
+			return err
 		}
 	}
 	go demoDeletionRequest(ctx, a)
@@ -123,10 +121,7 @@ const (
 // the first sync has stored the settings, as an admin might in claude.ai:
 // the next sync raises a settings-drift alert.
 func demoSettingsDrift(ctx context.Context, a *app.App, sim *simulator.Server) {
-	ds, ok := a.Store.(store.DirectoryStore)
-	if !ok {
-		return
-	}
+	ds := a.Store
 	tick := time.NewTicker(5 * time.Second)
 	defer tick.Stop()
 	for {
@@ -164,8 +159,8 @@ func demoSettingsDrift(ctx context.Context, a *app.App, sim *simulator.Server) {
 // deleted until someone approves it.
 func demoDeletionRequest(ctx context.Context, a *app.App) {
 	svc := a.DeletionService()
-	ws, ok := a.Store.(store.WebStore)
-	if svc == nil || !ok {
+	ws := a.Store
+	if svc == nil {
 		return
 	}
 	if pending, err := svc.Deletions.DeletionRequests(ctx, "", 1); err != nil || len(pending) > 0 {

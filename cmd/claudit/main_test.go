@@ -98,7 +98,7 @@ func TestUserAddPassword(t *testing.T) {
 	if code := run(ctx, []string{"user", "add", "--config", cfg, "--email", "cy@example.com", "--password"}); code == 0 {
 		t.Fatal("user add --password without a terminal was accepted")
 	}
-	ws := openStore(t, db).(store.WebStore)
+	ws := openStore(t, db)
 	a, err := ws.AccountByEmail(ctx, "ana@example.com")
 	if err != nil {
 		t.Fatal(err)

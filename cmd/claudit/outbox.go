@@ -36,10 +36,7 @@ letters back in the queue for 'claudit serve' to deliver.`)
 		return err
 	}
 	defer a.Close()
-	ob, ok := a.Store.(store.OutboxStore)
-	if !ok {
-		return fmt.Errorf("the %s store has no outbox", a.Store.Backend())
-	}
+	ob := a.Store
 	switch verb {
 	case "retry", "retry-all":
 		var id int64

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/claudit/claudit/internal/report"
-	"github.com/claudit/claudit/internal/store"
 )
 
 func init() {
@@ -74,10 +73,6 @@ Examples:
 		return err
 	}
 	defer a.Close()
-	rs, ok := a.Store.(store.Reporter)
-	if !ok {
-		return fmt.Errorf("the %s store cannot compute reports", a.Store.Backend())
-	}
 	opt := report.Options{From: from, To: to, GeneratedAt: now, Title: *title}
 	if *integration != "" {
 		in, err := a.Store.Integration(ctx, *integration)
@@ -86,7 +81,7 @@ Examples:
 		}
 		opt.IntegrationID = in.ID
 	}
-	rep, err := report.Build(ctx, rs, opt)
+	rep, err := report.Build(ctx, a.Store, opt)
 	if err != nil {
 		return err
 	}

@@ -64,11 +64,7 @@ Examples:
 		return err
 	}
 	defer a.Close()
-	ws, ok := a.Store.(store.WebStore)
-	if !ok {
-		return fmt.Errorf("the %s store has no accounts", a.Store.Backend())
-	}
-	pw, err := web.AddUser(ctx, ws, *email, *role, password)
+	pw, err := web.AddUser(ctx, a.Store, *email, *role, password)
 	if err != nil {
 		return err
 	}

@@ -36,8 +36,7 @@ func (a *App) settingsDrift(ctx context.Context, in *store.Integration, changes 
 // a sync that succeeded, so that claudit's own outage is not taken for the
 // feed's silence.
 func (a *App) checkFeedGap(ctx context.Context, integrationID int64) {
-	fs, ok := a.Store.(store.FeedStore)
-	if !ok || a.evaluator == nil {
+	if a.evaluator == nil {
 		return
 	}
 	in, err := a.Store.IntegrationByID(ctx, integrationID)
@@ -48,7 +47,7 @@ func (a *App) checkFeedGap(ctx context.Context, integrationID int64) {
 	if now.Sub(in.LastSyncedAt) > 2*max(in.Interval, time.Minute) {
 		return
 	}
-	g, err := oversight.CheckGap(ctx, fs, in.ID, now, oversight.GapOptions{})
+	g, err := oversight.CheckGap(ctx, a.Store, in.ID, now, oversight.GapOptions{})
 	if err != nil {
 		a.Log.Error("check the feed for a gap", "integration", in.Name, "err", err)
 		return

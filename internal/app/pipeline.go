@@ -63,10 +63,7 @@ func (a *App) OpenPipeline(ctx context.Context) (*Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	backend, ok := a.Store.(evaluate.Backend)
-	if !ok {
-		return nil, fmt.Errorf("the %s store cannot hold alerts", a.Store.Backend())
-	}
+	backend := a.Store
 	cfgs, err := a.SinkConfigs()
 	if err != nil {
 		return nil, err

@@ -24,7 +24,7 @@ func TestPassphraseKeysAreResealed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ws := a.Store.(store.WebStore)
+	ws := a.Store
 	if err := ws.SetIntegrationKey(ctx, in.ID, old); err != nil {
 		t.Fatal(err)
 	}

@@ -53,19 +53,10 @@ func (a *App) Workers(ctx context.Context, p *Pipeline) error {
 	return nil
 }
 
-// retainer drops stored events older than a cutoff.
-type retainer interface {
-	DropBefore(ctx context.Context, cutoff time.Time) ([]string, error)
-}
-
 // retentionLoop applies retention_days once an hour.
 func (a *App) retentionLoop(ctx context.Context, keep time.Duration) {
-	r, ok := a.Store.(retainer)
-	if !ok {
-		return
-	}
 	for {
-		dropped, err := r.DropBefore(ctx, time.Now().Add(-keep))
+		dropped, err := a.Store.DropBefore(ctx, time.Now().Add(-keep))
 		if err != nil && ctx.Err() == nil {
 			a.Log.Error("retention", "err", err)
 		} else if len(dropped) > 0 {

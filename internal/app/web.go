@@ -83,17 +83,13 @@ func (a *App) deriveSecretKey(v string) ([]byte, error) {
 
 // resealLegacy re-seals, with key, the stored API keys sealed with legacy.
 func (a *App) resealLegacy(ctx context.Context, legacy, key []byte) error {
-	ws, ok := a.Store.(store.WebStore)
-	if !ok {
-		return nil
-	}
 	ins, err := a.Store.Integrations(ctx)
 	if err != nil {
 		return err
 	}
 	n := 0
 	for _, in := range ins {
-		sealed, err := ws.IntegrationKey(ctx, in.ID)
+		sealed, err := a.Store.IntegrationKey(ctx, in.ID)
 		if err != nil || sealed == "" {
 			continue
 		}
@@ -108,7 +104,7 @@ func (a *App) resealLegacy(ctx context.Context, legacy, key []byte) error {
 		if err != nil {
 			return err
 		}
-		if err := ws.SetIntegrationKey(ctx, in.ID, again); err != nil {
+		if err := a.Store.SetIntegrationKey(ctx, in.ID, again); err != nil {
 			return err
 		}
 		n++
@@ -136,11 +132,7 @@ func (a *App) integrationKey(ctx context.Context, in *store.Integration) (string
 	if ci, ok := a.ConfigIntegration(in.Name); ok {
 		return ci.ResolveAPIKey()
 	}
-	ws, ok := a.Store.(store.WebStore)
-	if !ok {
-		return "", fmt.Errorf("integration %s has no key in the configuration", in.Name)
-	}
-	sealed, err := ws.IntegrationKey(ctx, in.ID)
+	sealed, err := a.Store.IntegrationKey(ctx, in.ID)
 	if err != nil {
 		return "", err
 	}
@@ -159,11 +151,6 @@ func (a *App) integrationKey(ctx context.Context, in *store.Integration) (string
 
 // Handler builds the dashboard and JSON API for serve.
 func (a *App) Handler(ctx context.Context, p *Pipeline) (http.Handler, error) {
-	ws, ok := a.Store.(store.WebStore)
-	if !ok {
-		return nil, fmt.Errorf("the %s store has no dashboard tables", a.Store.Backend())
-	}
-	alerts, _ := a.Store.(store.AlertStore)
 	key, err := a.SecretKey()
 	if err != nil {
 		return nil, err
@@ -172,14 +159,14 @@ func (a *App) Handler(ctx context.Context, p *Pipeline) (http.Handler, error) {
 		a.Log.Warn("dashboard cannot store API keys of new integrations until a secret key is set",
 			"env", a.Config.SecretKeyEnv, "hint", "export "+a.Config.SecretKeyEnv+"=$(openssl rand -base64 32)")
 	}
-	if err := web.EnsureAdmin(ctx, ws, "", os.Stderr); err != nil {
+	if err := web.EnsureAdmin(ctx, a.Store, "", os.Stderr); err != nil {
 		return nil, err
 	}
 	sso, err := a.oidcConfig()
 	if err != nil {
 		return nil, err
 	}
-	srv, err := web.New(web.Config{Store: a.Store, Alerts: alerts, Web: ws, Policies: &policyAdapter{r: p.Policies},
+	srv, err := web.New(web.Config{Store: a.Store, Alerts: a.Store, Web: a.Store, Policies: &policyAdapter{r: p.Policies},
 		Control: &control{a: a}, Deletions: a.DeletionService(), Log: a.Log, SecretKey: key, SecretKeyEnv: a.Config.SecretKeyEnv, BaseURL: a.Config.BaseURL,
 		SecureCookies: strings.HasPrefix(a.Config.BaseURL, "https://"), AllowInternalBaseURLs: a.Config.AllowInternalBaseURLs,
 		SessionTTL: a.Config.Sessions.Idle.Duration, SessionMaxAge: a.Config.Sessions.Absolute.Duration, OIDC: sso})
@@ -282,15 +269,7 @@ func (p *policyAdapter) Test(ctx context.Context, name, text string) ([]store.Fi
 // DeletionService carries out approved deletions with the integrations'
 // keys; nil when the store keeps no deletion requests.
 func (a *App) DeletionService() *deletion.Service {
-	ds, ok := a.Store.(store.DeletionStore)
-	if !ok {
-		return nil
-	}
-	svc := &deletion.Service{Store: a.Store, Deletions: ds, Client: a.integrationClient}
-	if ws, ok := a.Store.(store.WebStore); ok {
-		svc.Audit = ws
-	}
-	return svc
+	return &deletion.Service{Store: a.Store, Deletions: a.Store, Audit: a.Store, Client: a.integrationClient}
 }
 
 // integrationClient builds a Compliance API client with an integration's key.

@@ -50,10 +50,23 @@ type Auditor interface {
 	AppendAudit(ctx context.Context, e *store.AuditEntry) error
 }
 
+// Requests keeps deletion requests and what claudit knows of each
+// integration key's scopes (the store's deletion methods).
+type Requests interface {
+	CreateDeletionRequest(ctx context.Context, d *store.DeletionRequest) error
+	DeletionRequest(ctx context.Context, id int64) (*store.DeletionRequest, error)
+	DeletionRequests(ctx context.Context, status string, limit int) ([]store.DeletionRequest, error)
+	DecideDeletion(ctx context.Context, id int64, status string, by int64, email, comment string, at time.Time) error
+	FinishDeletion(ctx context.Context, id int64, status, resultType, errText string, at time.Time) error
+	ObjectFindings(ctx context.Context, integrationID int64, kind, id string) (int, error)
+	SetIntegrationScopes(ctx context.Context, integrationID int64, scopes []string, at time.Time) error
+	IntegrationScopes(ctx context.Context, integrationID int64) (scopes []string, checked time.Time, err error)
+}
+
 // Service files, decides and carries out deletion requests.
 type Service struct {
 	Store     store.Store
-	Deletions store.DeletionStore
+	Deletions Requests
 	Audit     Auditor
 	// Client builds a Compliance API client for an integration.
 	Client func(ctx context.Context, in *store.Integration) (*compliance.Client, error)

@@ -14,10 +14,7 @@ import (
 // key without read:compliance_org_data (or, for members,
 // read:compliance_user_data) skips what it cannot read.
 func (s *Syncer) syncOrgDirectory(ctx context.Context) ([]store.SettingChange, error) {
-	ds, ok := s.Store.(store.DirectoryStore)
-	if !ok {
-		return nil, nil
-	}
+	ds := s.Store
 	d := store.Directory{IntegrationID: s.Integration.ID, SyncedAt: s.Now(), SettingsSynced: true}
 	var orgs []string
 	for org, err := range s.Client.Organizations(ctx, compliance.PageQuery{}) {

@@ -83,8 +83,16 @@ var activityRules = []activityRule{
 	{"claude_code_", KindClaudeCode, "", ""},
 }
 
+// Source is what the inventory is built from (the store's reads of it).
+type Source interface {
+	ActivitiesOfTypes(ctx context.Context, integrationID int64, prefixes []string, since time.Time, limit int) ([]store.Activity, error)
+	ToolCallMessages(ctx context.Context, integrationID int64, since time.Time, limit int) ([]store.Message, error)
+	ProjectUsages(ctx context.Context, integrationID int64, limit int) ([]store.ProjectUsage, error)
+	FileUsages(ctx context.Context, integrationID int64, limit int) ([]store.FileUsage, error)
+}
+
 // Build lists an integration's assets, most used first within each kind.
-func Build(ctx context.Context, st store.InventoryStore, integrationID int64, o Options) ([]Asset, error) {
+func Build(ctx context.Context, st Source, integrationID int64, o Options) ([]Asset, error) {
 	if o.Since.IsZero() {
 		o.Since = time.Now().AddDate(0, 0, -90)
 	}

@@ -177,9 +177,16 @@ type Gap struct {
 // the feed would never look silent.
 var ownActivity = []string{"compliance_api_accessed"}
 
+// FeedCounter counts stored activities (the store's CountActivities).
+type FeedCounter interface {
+	// CountActivities counts an integration's activities created in
+	// [from, to), leaving out the given types.
+	CountActivities(ctx context.Context, integrationID int64, from, to time.Time, excludeTypes []string) (int, error)
+}
+
 // CheckGap compares the last window's activities with the same window on
 // earlier days: none where there are usually at least MinExpected is a gap.
-func CheckGap(ctx context.Context, st store.FeedStore, integrationID int64, now time.Time, o GapOptions) (Gap, error) {
+func CheckGap(ctx context.Context, st FeedCounter, integrationID int64, now time.Time, o GapOptions) (Gap, error) {
 	o.defaults()
 	to := now.Add(-o.Lag)
 	g := Gap{From: to.Add(-o.Window), To: to}

@@ -2,7 +2,7 @@
 // activity volume by user, model and day, the policies most violated, open
 // alerts and the riskiest users, rendered as Markdown or as one self-contained
 // HTML file with inline SVG charts. The store does the aggregation
-// (store.Reporter); this package shapes and renders it.
+// (Source); this package shapes and renders it.
 package report
 
 import (
@@ -22,7 +22,7 @@ type Options struct {
 	// Title heads the report; empty means "Claude activity report".
 	Title string
 	// Compliance, when set, adds the compliance sections citing these facts
-	// and the evidence the store counts (store.EvidenceStore).
+	// and the evidence the store counts (Source.Evidence).
 	Compliance *Facts
 }
 
@@ -72,8 +72,16 @@ type Bucket struct {
 	Violations int
 }
 
+// Source is what a report is read from (the store's aggregates).
+type Source interface {
+	// ReportData aggregates events in [from, to) of one integration (0 = all).
+	ReportData(ctx context.Context, from, to time.Time, integrationID int64) (store.ReportData, error)
+	// Evidence counts the compliance evidence of [from, to).
+	Evidence(ctx context.Context, from, to time.Time) (store.Evidence, error)
+}
+
 // Build reads the period's aggregates from the store and lays them out.
-func Build(ctx context.Context, r store.Reporter, opt Options) (*Report, error) {
+func Build(ctx context.Context, r Source, opt Options) (*Report, error) {
 	if opt.From.IsZero() || opt.To.IsZero() || !opt.To.After(opt.From) {
 		return nil, fmt.Errorf("report period %s to %s: the end must be after the start",
 			opt.From.Format(time.RFC3339), opt.To.Format(time.RFC3339))
@@ -84,11 +92,7 @@ func Build(ctx context.Context, r store.Reporter, opt Options) (*Report, error) 
 	}
 	rep := New(d, opt)
 	if opt.Compliance != nil {
-		es, ok := r.(store.EvidenceStore)
-		if !ok {
-			return nil, fmt.Errorf("compliance sections: the store cannot count evidence")
-		}
-		e, err := es.Evidence(ctx, opt.From, opt.To)
+		e, err := r.Evidence(ctx, opt.From, opt.To)
 		if err != nil {
 			return nil, err
 		}

@@ -40,9 +40,6 @@ const (
 // backend is one store that implements everything the report needs to be seeded and read.
 type backend interface {
 	store.Store
-	store.OutboxStore
-	store.AlertStore
-	store.Reporter
 }
 
 func openSQLite(t *testing.T) backend {
@@ -256,7 +253,7 @@ func testAggregates(t *testing.T, s backend) {
 	}
 }
 
-func build(t *testing.T, s store.Reporter, integrationID int64) *report.Report {
+func build(t *testing.T, s report.Source, integrationID int64) *report.Report {
 	t.Helper()
 	rep, err := report.Build(context.Background(), s, report.Options{From: from, To: to, IntegrationID: integrationID, GeneratedAt: generatedAt})
 	if err != nil {

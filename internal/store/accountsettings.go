@@ -1,9 +1,6 @@
 package store
 
-import (
-	"context"
-	"time"
-)
+import "time"
 
 // AccountSettings are an account's display preferences.
 type AccountSettings struct {
@@ -12,14 +9,4 @@ type AccountSettings struct {
 	// detected from the browser, shown as UTC.
 	TimeZone  string    `json:"time_zone"`
 	UpdatedAt time.Time `json:"updated_at"`
-}
-
-// AccountSettingsStore keeps accounts' display preferences; both SQL
-// backends implement it.
-type AccountSettingsStore interface {
-	// AccountSettings reads an account's settings; the zero settings (with
-	// AccountID set) when none were saved.
-	AccountSettings(ctx context.Context, accountID int64) (AccountSettings, error)
-	// SetAccountTimeZone saves an account's time zone.
-	SetAccountTimeZone(ctx context.Context, accountID int64, zone string, at time.Time) error
 }

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"errors"
 	"time"
 )
@@ -50,31 +49,4 @@ type DeletionRequest struct {
 	ResultType string    `json:"result_type,omitempty"`
 	Error      string    `json:"error,omitempty"`
 	FinishedAt time.Time `json:"finished_at,omitzero"`
-}
-
-// DeletionStore keeps deletion requests and what claudit knows of each
-// integration key's scopes.
-type DeletionStore interface {
-	// CreateDeletionRequest stores a pending request and sets its ID.
-	CreateDeletionRequest(ctx context.Context, d *DeletionRequest) error
-	// DeletionRequest reads one request.
-	DeletionRequest(ctx context.Context, id int64) (*DeletionRequest, error)
-	// DeletionRequests lists requests of a status ("" for all), newest first.
-	DeletionRequests(ctx context.Context, status string, limit int) ([]DeletionRequest, error)
-	// DecideDeletion moves a pending request to approved or rejected,
-	// recording who decided, when and why; ErrConflict when it is no
-	// longer pending, so two admins cannot both act on it.
-	DecideDeletion(ctx context.Context, id int64, status string, by int64, email, comment string, at time.Time) error
-	// FinishDeletion records the outcome of an approved request: deleted
-	// (with the answered type) or failed (with the error).
-	FinishDeletion(ctx context.Context, id int64, status, resultType, errText string, at time.Time) error
-	// ObjectFindings counts the findings an object holds: a chat's, those
-	// of the message a file came with (or of the file's own text), and
-	// those of a project's chats.
-	ObjectFindings(ctx context.Context, integrationID int64, kind, id string) (int, error)
-	// SetIntegrationScopes records the scopes an integration's key was
-	// found to hold when it was checked.
-	SetIntegrationScopes(ctx context.Context, integrationID int64, scopes []string, at time.Time) error
-	// IntegrationScopes reads them; checked is zero when never checked.
-	IntegrationScopes(ctx context.Context, integrationID int64) (scopes []string, checked time.Time, err error)
 }

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"encoding/json"
 	"time"
 )
@@ -68,26 +67,4 @@ type SettingChange struct {
 	Type             string          `json:"type"`
 	Old              json.RawMessage `json:"old"`
 	New              json.RawMessage `json:"new"`
-}
-
-// DirectoryStore keeps roles, groups, members and organization settings.
-type DirectoryStore interface {
-	// SaveDirectory replaces an integration's roles, groups and members
-	// (and its settings when SettingsSynced) in one transaction, and
-	// returns the settings that changed since the previous save: none the
-	// first time settings are saved.
-	SaveDirectory(ctx context.Context, d Directory) ([]SettingChange, error)
-	// Directory reads what the last save stored.
-	Directory(ctx context.Context, integrationID int64) (*Directory, error)
-	// UserGroups lists the groups a user is a member of (without members), by name.
-	UserGroups(ctx context.Context, integrationID int64, userID string) ([]Group, error)
-	// GroupUserIDs lists the members of the groups with these ids or names.
-	GroupUserIDs(ctx context.Context, integrationID int64, group string) ([]string, error)
-}
-
-// FeedStore answers how busy the Activity Feed was, for feed-gap alerts.
-type FeedStore interface {
-	// CountActivities counts an integration's stored activities created in
-	// [from, to), leaving out the given types.
-	CountActivities(ctx context.Context, integrationID int64, from, to time.Time, excludeTypes []string) (int, error)
 }

@@ -1,9 +1,6 @@
 package store
 
-import (
-	"context"
-	"time"
-)
+import "time"
 
 // Evidence counts what claudit holds for a period [From, To): the records
 // an auditor asks for under SOC 2, HIPAA, GDPR, ISO/IEC 42001 and the EU AI
@@ -34,9 +31,4 @@ type Evidence struct {
 	// Access control now.
 	Accounts      map[string]int `json:"accounts"` // enabled accounts by role
 	APITokensLive int            `json:"api_tokens_live"`
-}
-
-// EvidenceStore counts the evidence of a period; both SQL backends implement it.
-type EvidenceStore interface {
-	Evidence(ctx context.Context, from, to time.Time) (Evidence, error)
 }

@@ -1,9 +1,6 @@
 package store
 
-import (
-	"context"
-	"time"
-)
+import "time"
 
 // Risk weights of one violation by severity; info and unknown weigh nothing.
 // Top risky users are ranked by the sum of their violations' weights.
@@ -122,10 +119,4 @@ type RiskyUser struct {
 	High       int    `json:"high"`
 	Medium     int    `json:"medium"`
 	Low        int    `json:"low"`
-}
-
-// Reporter computes report aggregates; both SQL backends implement it.
-type Reporter interface {
-	// ReportData aggregates events in [from, to) of one integration (0 = all).
-	ReportData(ctx context.Context, from, to time.Time, integrationID int64) (ReportData, error)
 }

@@ -1,9 +1,6 @@
 package store
 
-import (
-	"context"
-	"time"
-)
+import "time"
 
 // ReportRun is one sending of a scheduled report for one period.
 type ReportRun struct {
@@ -16,17 +13,4 @@ type ReportRun struct {
 	SentAt     time.Time `json:"sent_at,omitzero"`
 	Recipients string    `json:"recipients,omitempty"`
 	Error      string    `json:"error,omitempty"`
-}
-
-// ReportRunStore records scheduled reports so that each period is sent
-// once, whatever the restarts and replicas; both SQL backends implement it.
-type ReportRunStore interface {
-	// ClaimReportRun takes the sending of a schedule's period at time at:
-	// true when no run of it exists, or when the last attempt failed,
-	// happened before retryAfter and used fewer than maxAttempts.
-	ClaimReportRun(ctx context.Context, r ReportRun, retryAfter time.Time, maxAttempts int) (bool, error)
-	// FinishReportRun records the outcome of a claimed run: errText "" is sent at sentAt.
-	FinishReportRun(ctx context.Context, schedule string, periodEnd, sentAt time.Time, errText string) error
-	// ReportRuns lists the latest runs, newest period first, at most limit.
-	ReportRuns(ctx context.Context, limit int) ([]ReportRun, error)
 }

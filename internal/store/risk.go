@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"math"
 	"time"
 )
@@ -99,14 +98,4 @@ type RiskFilter struct {
 type ChatRisk struct {
 	Chat
 	Risk float64 `json:"risk"`
-}
-
-// RiskStore scores users and sessions by their violations (findings at
-// alert level), severity and recency weighted; both SQL backends implement it.
-type RiskStore interface {
-	// UserRisks lists the users with violations in the window, highest score first.
-	UserRisks(ctx context.Context, f RiskFilter) ([]UserRisk, error)
-	// ChatRisks lists sessions as Chats does, each with its risk score;
-	// f.Sort may also be "risk" (highest first).
-	ChatRisks(ctx context.Context, f ChatFilter, p RiskParams) ([]ChatRisk, error)
 }

@@ -346,6 +346,17 @@ type Store interface {
 	Close() error
 	// Backend names the implementation ("sqlite" or "postgres").
 	Backend() string
+	// SingleWriter reports whether writes go through one connection
+	// (SQLite), so that concurrent writers gain nothing over one that
+	// groups their pages.
+	SingleWriter() bool
+	// WithTx runs fn in one write transaction, committed when fn returns nil
+	// and rolled back otherwise. fn may run again when the backend reports a
+	// conflict, so it must not act outside the transaction.
+	WithTx(ctx context.Context, fn func(tx Tx) error) error
+	// DropBefore deletes the events (and their findings) older than cutoff
+	// and names what it dropped: the retention setting.
+	DropBefore(ctx context.Context, cutoff time.Time) ([]string, error)
 
 	// UpsertIntegration creates or updates an integration by name and sets its ID.
 	UpsertIntegration(ctx context.Context, in *Integration) error
@@ -452,6 +463,208 @@ type Store interface {
 	KnownFiles(ctx context.Context, integrationID int64, ids []string) (map[string]bool, error)
 	// ChatFileTexts lists the FileTexts of a chat's files.
 	ChatFileTexts(ctx context.Context, integrationID int64, chatID string) ([]FileText, error)
+
+	// Alerts and suppressions.
+	// Alerts lists alerts, newest activity first.
+	Alerts(ctx context.Context, f AlertFilter) ([]Alert, error)
+	// Alert reads one alert.
+	AlertByID(ctx context.Context, id int64) (*Alert, error)
+	// SetAlertStatus moves an alert through its lifecycle, recording who, when
+	// and why, in the alert and in its history.
+	SetAlertStatus(ctx context.Context, id int64, status, by, comment string) error
+	// CountAlerts counts the alerts a filter selects, ignoring its paging.
+	CountAlerts(ctx context.Context, f AlertFilter) (int, error)
+	// AssignAlert gives an alert to an analyst ("" takes it back) and records it in the history.
+	AssignAlert(ctx context.Context, id int64, assignee, by string) error
+	// AlertHistory lists an alert's changes, oldest first.
+	AlertHistory(ctx context.Context, id int64) ([]AlertChange, error)
+	// Suppressions lists suppression rules; AddSuppression and DeleteSuppression manage them.
+	Suppressions(ctx context.Context) ([]Suppression, error)
+	AddSuppression(ctx context.Context, s *Suppression) error
+	DeleteSuppression(ctx context.Context, id int64) error
+
+	// The outbox of deliveries.
+	// Enqueue adds deliveries (used by tests and the event forwarder outside evaluation).
+	Enqueue(ctx context.Context, items []OutboxItem) error
+	// ClaimOutbox leases up to n due pending rows to worker.
+	ClaimOutbox(ctx context.Context, worker string, n int, lease time.Duration) ([]OutboxItem, error)
+	// ExtendOutbox renews worker's leases on rows it is still sending.
+	ExtendOutbox(ctx context.Context, ids []int64, worker string, lease time.Duration) error
+	// CompleteOutbox marks a row delivered.
+	CompleteOutbox(ctx context.Context, id int64, worker string) error
+	// FailOutbox records a failed attempt: retry at next, or dead when dead is set.
+	FailOutbox(ctx context.Context, id int64, worker, errText string, next time.Time, dead bool) error
+	// OutboxItems lists rows of a status (all when ""), newest first.
+	OutboxItems(ctx context.Context, status string, limit int) ([]OutboxItem, error)
+	// RetryDead puts a dead row (or every dead row when id is 0) back in the queue.
+	RetryDead(ctx context.Context, id int64) (int64, error)
+	// OutboxCounts counts rows by status.
+	OutboxCounts(ctx context.Context) (map[string]int, error)
+	// InstallID is the database's random id, made once when it was created;
+	// idempotency keys carry it so they are unique across installs.
+	InstallID(ctx context.Context) (string, error)
+
+	// Dashboard accounts, browser sessions, sign-in throttling, API tokens,
+	// the access audit, datasets, sealed integration keys, and the session
+	// list and overview.
+	// CreateAccount stores a new account and sets its ID; ErrExists when the email is taken.
+	CreateAccount(ctx context.Context, a *Account) error
+	AccountByEmail(ctx context.Context, email string) (*Account, error)
+	AccountByID(ctx context.Context, id int64) (*Account, error)
+	Accounts(ctx context.Context) ([]Account, error)
+	CountAccounts(ctx context.Context) (int, error)
+	// UpdateAccount saves role, password hash and disabled flag.
+	UpdateAccount(ctx context.Context, a *Account) error
+	TouchAccountLogin(ctx context.Context, id int64, at time.Time) error
+
+	CreateWebSession(ctx context.Context, s *WebSession) error
+	// WebSession reads an unexpired-or-not session by id; callers check ExpiresAt.
+	WebSession(ctx context.Context, id string) (*WebSession, error)
+	TouchWebSession(ctx context.Context, id string, seen, expires time.Time) error
+	DeleteWebSession(ctx context.Context, id string) error
+	// DeleteAccountSessions signs an account out everywhere.
+	DeleteAccountSessions(ctx context.Context, accountID int64) error
+	// PruneWebSessions deletes sessions that expired before t.
+	PruneWebSessions(ctx context.Context, t time.Time) (int64, error)
+
+	// AddLoginFailure counts a failed sign-in at time at against key, starting
+	// the count again when the previous failure came before since, and
+	// returns the key's row. Concurrent calls each count.
+	AddLoginFailure(ctx context.Context, key string, at, since time.Time) (LoginThrottle, error)
+	// LockLogin refuses sign-ins for key until the given time.
+	LockLogin(ctx context.Context, key string, until time.Time) error
+	// LoginThrottles reads the rows of those keys that have one.
+	LoginThrottles(ctx context.Context, keys []string) ([]LoginThrottle, error)
+	// LoginLocks lists the keys locked past t, latest lock first.
+	LoginLocks(ctx context.Context, t time.Time) ([]LoginThrottle, error)
+	// ClearLoginThrottle forgets key's failures and lock.
+	ClearLoginThrottle(ctx context.Context, key string) error
+	// PruneLoginThrottles forgets keys whose last failure and lock both
+	// ended before t.
+	PruneLoginThrottles(ctx context.Context, t time.Time) (int64, error)
+
+	// CreateAPIToken stores a token and sets its ID and CreatedAt.
+	CreateAPIToken(ctx context.Context, t *APIToken) error
+	// APITokenByHash reads a token, revoked and expired ones too, by the
+	// SHA-256 of its text; ErrNotFound when there is none.
+	APITokenByHash(ctx context.Context, hash string) (*APIToken, error)
+	// APIToken reads a token by id.
+	APIToken(ctx context.Context, id int64) (*APIToken, error)
+	// APITokens lists the tokens of one account (0: of every account), newest first.
+	APITokens(ctx context.Context, accountID int64) ([]APIToken, error)
+	// TouchAPIToken records a use of the token at t.
+	TouchAPIToken(ctx context.Context, id int64, t time.Time) error
+	// RevokeAPIToken revokes a token at t; revoking it again keeps the first time.
+	RevokeAPIToken(ctx context.Context, id int64, t time.Time) error
+
+	AppendAudit(ctx context.Context, e *AuditEntry) error
+	AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
+
+	// CreateDataset stores a dataset and its items in one transaction.
+	CreateDataset(ctx context.Context, d *Dataset, items []DatasetItem) error
+	Datasets(ctx context.Context) ([]Dataset, error)
+	Dataset(ctx context.Context, id int64) (*Dataset, error)
+	// DatasetMessages reads up to limit messages of a dataset from position offset, in saved order.
+	DatasetMessages(ctx context.Context, id int64, offset, limit int) ([]Message, error)
+	DeleteDataset(ctx context.Context, id int64) error
+
+	// SetIntegrationKey stores an integration's sealed (encrypted) API key; IntegrationKey reads it ("" when none).
+	SetIntegrationKey(ctx context.Context, integrationID int64, sealed string) error
+	IntegrationKey(ctx context.Context, integrationID int64) (string, error)
+
+	// Chats lists sessions, most recently updated first, each with its
+	// count of findings at alert level.
+	Chats(ctx context.Context, f ChatFilter) ([]Chat, error)
+	// CountChats counts the sessions a filter selects, ignoring its paging.
+	CountChats(ctx context.Context, f ChatFilter) (int, error)
+	// EventFindings reads the findings of many events of one kind in one go.
+	EventFindings(ctx context.Context, kind string, refs []EventRef) ([]Finding, error)
+	// Overview aggregates volume, violations, users and models over [from, to).
+	Overview(ctx context.Context, integrationID int64, from, to time.Time, top int) (*Overview, error)
+
+	// Accounts' display preferences.
+	// AccountSettings reads an account's settings; the zero settings (with
+	// AccountID set) when none were saved.
+	AccountSettings(ctx context.Context, accountID int64) (AccountSettings, error)
+	// SetAccountTimeZone saves an account's time zone.
+	SetAccountTimeZone(ctx context.Context, accountID int64, zone string, at time.Time) error
+
+	// Deletion requests and integration key scopes.
+	// CreateDeletionRequest stores a pending request and sets its ID.
+	CreateDeletionRequest(ctx context.Context, d *DeletionRequest) error
+	// DeletionRequest reads one request.
+	DeletionRequest(ctx context.Context, id int64) (*DeletionRequest, error)
+	// DeletionRequests lists requests of a status ("" for all), newest first.
+	DeletionRequests(ctx context.Context, status string, limit int) ([]DeletionRequest, error)
+	// DecideDeletion moves a pending request to approved or rejected,
+	// recording who decided, when and why; ErrConflict when it is no
+	// longer pending, so two admins cannot both act on it.
+	DecideDeletion(ctx context.Context, id int64, status string, by int64, email, comment string, at time.Time) error
+	// FinishDeletion records the outcome of an approved request: deleted
+	// (with the answered type) or failed (with the error).
+	FinishDeletion(ctx context.Context, id int64, status, resultType, errText string, at time.Time) error
+	// ObjectFindings counts the findings an object holds: a chat's, those
+	// of the message a file came with (or of the file's own text), and
+	// those of a project's chats.
+	ObjectFindings(ctx context.Context, integrationID int64, kind, id string) (int, error)
+	// SetIntegrationScopes records the scopes an integration's key was
+	// found to hold when it was checked.
+	SetIntegrationScopes(ctx context.Context, integrationID int64, scopes []string, at time.Time) error
+	// IntegrationScopes reads them; checked is zero when never checked.
+	IntegrationScopes(ctx context.Context, integrationID int64) (scopes []string, checked time.Time, err error)
+
+	// Roles, groups, members and organization settings.
+	// SaveDirectory replaces an integration's roles, groups and members
+	// (and its settings when SettingsSynced) in one transaction, and
+	// returns the settings that changed since the previous save: none the
+	// first time settings are saved.
+	SaveDirectory(ctx context.Context, d Directory) ([]SettingChange, error)
+	// Directory reads what the last save stored.
+	Directory(ctx context.Context, integrationID int64) (*Directory, error)
+	// UserGroups lists the groups a user is a member of (without members), by name.
+	UserGroups(ctx context.Context, integrationID int64, userID string) ([]Group, error)
+	// GroupUserIDs lists the members of the groups with these ids or names.
+	GroupUserIDs(ctx context.Context, integrationID int64, group string) ([]string, error)
+
+	// How busy the Activity Feed was (feed-gap alerts).
+	// CountActivities counts an integration's stored activities created in
+	// [from, to), leaving out the given types.
+	CountActivities(ctx context.Context, integrationID int64, from, to time.Time, excludeTypes []string) (int, error)
+
+	// What the asset inventory is built from.
+	// ActivitiesOfTypes lists activities since a time whose type begins
+	// with one of the prefixes, oldest first, at most limit.
+	ActivitiesOfTypes(ctx context.Context, integrationID int64, prefixes []string, since time.Time, limit int) ([]Activity, error)
+	// ToolCallMessages lists messages since a time that made tool calls, oldest first, at most limit.
+	ToolCallMessages(ctx context.Context, integrationID int64, since time.Time, limit int) ([]Message, error)
+	// ProjectUsages lists projects with their chat and finding counts, newest first.
+	ProjectUsages(ctx context.Context, integrationID int64, limit int) ([]ProjectUsage, error)
+	// FileUsages lists files with their uploader and finding counts, newest first.
+	FileUsages(ctx context.Context, integrationID int64, limit int) ([]FileUsage, error)
+
+	// Report aggregates.
+	// ReportData aggregates events in [from, to) of one integration (0 = all).
+	ReportData(ctx context.Context, from, to time.Time, integrationID int64) (ReportData, error)
+
+	// Evidence counts of a period.
+	Evidence(ctx context.Context, from, to time.Time) (Evidence, error)
+
+	// Scheduled report runs, each period sent once.
+	// ClaimReportRun takes the sending of a schedule's period at time at:
+	// true when no run of it exists, or when the last attempt failed,
+	// happened before retryAfter and used fewer than maxAttempts.
+	ClaimReportRun(ctx context.Context, r ReportRun, retryAfter time.Time, maxAttempts int) (bool, error)
+	// FinishReportRun records the outcome of a claimed run: errText "" is sent at sentAt.
+	FinishReportRun(ctx context.Context, schedule string, periodEnd, sentAt time.Time, errText string) error
+	// ReportRuns lists the latest runs, newest period first, at most limit.
+	ReportRuns(ctx context.Context, limit int) ([]ReportRun, error)
+
+	// Risk scores of users and sessions.
+	// UserRisks lists the users with violations in the window, highest score first.
+	UserRisks(ctx context.Context, f RiskFilter) ([]UserRisk, error)
+	// ChatRisks lists sessions as Chats does, each with its risk score;
+	// f.Sort may also be "risk" (highest first).
+	ChatRisks(ctx context.Context, f ChatFilter, p RiskParams) ([]ChatRisk, error)
 }
 
 // Statuses of a FileText.
@@ -596,22 +809,15 @@ type Suppression struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// AlertStore is the alert side of the store (issue: alerts and sinks).
+// AlertStore is the part of the store the dashboard's alert pages use;
+// tests of the dashboard give it an in-memory one.
 type AlertStore interface {
-	// Alerts lists alerts, newest activity first.
 	Alerts(ctx context.Context, f AlertFilter) ([]Alert, error)
-	// Alert reads one alert.
 	AlertByID(ctx context.Context, id int64) (*Alert, error)
-	// SetAlertStatus moves an alert through its lifecycle, recording who, when
-	// and why, in the alert and in its history.
 	SetAlertStatus(ctx context.Context, id int64, status, by, comment string) error
-	// CountAlerts counts the alerts a filter selects, ignoring its paging.
 	CountAlerts(ctx context.Context, f AlertFilter) (int, error)
-	// AssignAlert gives an alert to an analyst ("" takes it back) and records it in the history.
 	AssignAlert(ctx context.Context, id int64, assignee, by string) error
-	// AlertHistory lists an alert's changes, oldest first.
 	AlertHistory(ctx context.Context, id int64) ([]AlertChange, error)
-	// Suppressions lists suppression rules; AddSuppression and DeleteSuppression manage them.
 	Suppressions(ctx context.Context) ([]Suppression, error)
 	AddSuppression(ctx context.Context, s *Suppression) error
 	DeleteSuppression(ctx context.Context, id int64) error
@@ -663,33 +869,6 @@ type Tx interface {
 	AlertByID(ctx context.Context, id int64) (*Alert, error)
 	// Enqueue adds deliveries; a zero NextAttempt means now.
 	Enqueue(ctx context.Context, items []OutboxItem) error
-}
-
-// OutboxStore is the delivery side of the store.
-type OutboxStore interface {
-	// WithTx runs fn in one write transaction, committed when fn returns nil
-	// and rolled back otherwise. fn may run again when the backend reports a
-	// conflict, so it must not act outside the transaction.
-	WithTx(ctx context.Context, fn func(tx Tx) error) error
-	// Enqueue adds deliveries (used by tests and the event forwarder outside evaluation).
-	Enqueue(ctx context.Context, items []OutboxItem) error
-	// ClaimOutbox leases up to n due pending rows to worker.
-	ClaimOutbox(ctx context.Context, worker string, n int, lease time.Duration) ([]OutboxItem, error)
-	// ExtendOutbox renews worker's leases on rows it is still sending.
-	ExtendOutbox(ctx context.Context, ids []int64, worker string, lease time.Duration) error
-	// CompleteOutbox marks a row delivered.
-	CompleteOutbox(ctx context.Context, id int64, worker string) error
-	// FailOutbox records a failed attempt: retry at next, or dead when dead is set.
-	FailOutbox(ctx context.Context, id int64, worker, errText string, next time.Time, dead bool) error
-	// OutboxItems lists rows of a status (all when ""), newest first.
-	OutboxItems(ctx context.Context, status string, limit int) ([]OutboxItem, error)
-	// RetryDead puts a dead row (or every dead row when id is 0) back in the queue.
-	RetryDead(ctx context.Context, id int64) (int64, error)
-	// OutboxCounts counts rows by status.
-	OutboxCounts(ctx context.Context) (map[string]int, error)
-	// InstallID is the database's random id, made once when it was created;
-	// idempotency keys carry it so they are unique across installs.
-	InstallID(ctx context.Context) (string, error)
 }
 
 // CleanText makes text storable in every backend: invalid UTF-8 becomes

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"errors"
 	"time"
 )
@@ -158,84 +157,4 @@ type NamedCount struct {
 type EventRef struct {
 	IntegrationID int64
 	ID            string
-}
-
-// WebStore is the dashboard's side of the store: accounts, browser sessions,
-// the access audit, datasets, encrypted keys of UI-created integrations and
-// the aggregate reads of the overview.
-type WebStore interface {
-	// CreateAccount stores a new account and sets its ID; ErrExists when the email is taken.
-	CreateAccount(ctx context.Context, a *Account) error
-	AccountByEmail(ctx context.Context, email string) (*Account, error)
-	AccountByID(ctx context.Context, id int64) (*Account, error)
-	Accounts(ctx context.Context) ([]Account, error)
-	CountAccounts(ctx context.Context) (int, error)
-	// UpdateAccount saves role, password hash and disabled flag.
-	UpdateAccount(ctx context.Context, a *Account) error
-	TouchAccountLogin(ctx context.Context, id int64, at time.Time) error
-
-	CreateWebSession(ctx context.Context, s *WebSession) error
-	// WebSession reads an unexpired-or-not session by id; callers check ExpiresAt.
-	WebSession(ctx context.Context, id string) (*WebSession, error)
-	TouchWebSession(ctx context.Context, id string, seen, expires time.Time) error
-	DeleteWebSession(ctx context.Context, id string) error
-	// DeleteAccountSessions signs an account out everywhere.
-	DeleteAccountSessions(ctx context.Context, accountID int64) error
-	// PruneWebSessions deletes sessions that expired before t.
-	PruneWebSessions(ctx context.Context, t time.Time) (int64, error)
-
-	// AddLoginFailure counts a failed sign-in at time at against key, starting
-	// the count again when the previous failure came before since, and
-	// returns the key's row. Concurrent calls each count.
-	AddLoginFailure(ctx context.Context, key string, at, since time.Time) (LoginThrottle, error)
-	// LockLogin refuses sign-ins for key until the given time.
-	LockLogin(ctx context.Context, key string, until time.Time) error
-	// LoginThrottles reads the rows of those keys that have one.
-	LoginThrottles(ctx context.Context, keys []string) ([]LoginThrottle, error)
-	// LoginLocks lists the keys locked past t, latest lock first.
-	LoginLocks(ctx context.Context, t time.Time) ([]LoginThrottle, error)
-	// ClearLoginThrottle forgets key's failures and lock.
-	ClearLoginThrottle(ctx context.Context, key string) error
-	// PruneLoginThrottles forgets keys whose last failure and lock both
-	// ended before t.
-	PruneLoginThrottles(ctx context.Context, t time.Time) (int64, error)
-
-	// CreateAPIToken stores a token and sets its ID and CreatedAt.
-	CreateAPIToken(ctx context.Context, t *APIToken) error
-	// APITokenByHash reads a token, revoked and expired ones too, by the
-	// SHA-256 of its text; ErrNotFound when there is none.
-	APITokenByHash(ctx context.Context, hash string) (*APIToken, error)
-	// APIToken reads a token by id.
-	APIToken(ctx context.Context, id int64) (*APIToken, error)
-	// APITokens lists the tokens of one account (0: of every account), newest first.
-	APITokens(ctx context.Context, accountID int64) ([]APIToken, error)
-	// TouchAPIToken records a use of the token at t.
-	TouchAPIToken(ctx context.Context, id int64, t time.Time) error
-	// RevokeAPIToken revokes a token at t; revoking it again keeps the first time.
-	RevokeAPIToken(ctx context.Context, id int64, t time.Time) error
-
-	AppendAudit(ctx context.Context, e *AuditEntry) error
-	AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
-
-	// CreateDataset stores a dataset and its items in one transaction.
-	CreateDataset(ctx context.Context, d *Dataset, items []DatasetItem) error
-	Datasets(ctx context.Context) ([]Dataset, error)
-	Dataset(ctx context.Context, id int64) (*Dataset, error)
-	// DatasetMessages reads up to limit messages of a dataset from position offset, in saved order.
-	DatasetMessages(ctx context.Context, id int64, offset, limit int) ([]Message, error)
-	DeleteDataset(ctx context.Context, id int64) error
-
-	// SetIntegrationKey stores an integration's sealed (encrypted) API key; IntegrationKey reads it ("" when none).
-	SetIntegrationKey(ctx context.Context, integrationID int64, sealed string) error
-	IntegrationKey(ctx context.Context, integrationID int64) (string, error)
-
-	// Chats lists sessions, most recently updated first, each with its
-	// count of findings at alert level.
-	Chats(ctx context.Context, f ChatFilter) ([]Chat, error)
-	// CountChats counts the sessions a filter selects, ignoring its paging.
-	CountChats(ctx context.Context, f ChatFilter) (int, error)
-	// EventFindings reads the findings of many events of one kind in one go.
-	EventFindings(ctx context.Context, kind string, refs []EventRef) ([]Finding, error)
-	// Overview aggregates volume, violations, users and models over [from, to).
-	Overview(ctx context.Context, integrationID int64, from, to time.Time, top int) (*Overview, error)
 }

@@ -90,9 +90,3 @@ func (s *Store) ReportRuns(ctx context.Context, limit int) ([]store.ReportRun, e
 	}
 	return out, rows.Err()
 }
-
-var (
-	_ store.RiskStore            = (*Store)(nil)
-	_ store.AccountSettingsStore = (*Store)(nil)
-	_ store.ReportRunStore       = (*Store)(nil)
-)

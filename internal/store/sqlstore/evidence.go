@@ -8,8 +8,6 @@ import (
 	"github.com/claudit/claudit/internal/store"
 )
 
-var _ store.EvidenceStore = (*Store)(nil)
-
 // Evidence counts the records of [from, to) a compliance report cites,
 // each with one grouped query.
 func (s *Store) Evidence(ctx context.Context, from, to time.Time) (store.Evidence, error) {

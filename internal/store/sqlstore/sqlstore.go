@@ -70,6 +70,9 @@ func (s *Store) ensurePartition(ctx context.Context, tx *sql.Tx, table string, t
 	return s.d.EnsurePartition(ctx, tx, table, times)
 }
 
+// Both backends are this one type.
+var _ store.Store = (*Store)(nil)
+
 // Store is the database/sql implementation of store.Store.
 type Store struct {
 	w, r *sql.DB // writer (one connection on SQLite) and readers

@@ -14,8 +14,6 @@ import (
 // This file implements store.WebStore: accounts, browser sessions, the
 // access audit, datasets, sealed integration keys and overview aggregates.
 
-var _ store.WebStore = (*Store)(nil)
-
 // isUnique reports whether err is a unique-constraint violation on either backend.
 func isUnique(err error) bool {
 	if err == nil {

@@ -10,21 +10,6 @@ import (
 	"github.com/claudit/claudit/internal/store"
 )
 
-// full is a backend with alerts and the outbox.
-type full interface {
-	store.Store
-	store.AlertStore
-	store.OutboxStore
-}
-
-func asFull(t *testing.T, s store.Store) full {
-	f, ok := s.(full)
-	if !ok {
-		t.Fatalf("%s backend lacks AlertStore or OutboxStore", s.Backend())
-	}
-	return f
-}
-
 func finding(policy, user, chat string, at time.Time) store.Finding {
 	return store.Finding{Policy: policy, Detector: "pii", Entity: "EMAIL", Severity: "high", Action: "alert", EffectiveAction: "alert",
 		Score: 0.9, UserID: user, UserEmail: user + "@example.com", ChatID: chat, Excerpt: "jo**@ex****.com", EventTime: at}
@@ -33,10 +18,9 @@ func finding(policy, user, chat string, at time.Time) store.Finding {
 // raiseAlerts saves evals and, through the plain writes of one
 // transaction, gives each alert-level finding an alert per policy, user
 // and chat: the data the alert reads and triage work on.
-func raiseAlerts(t *testing.T, st store.Store, evals []store.Evaluation) {
+func raiseAlerts(t *testing.T, s store.Store, evals []store.Evaluation) {
 	t.Helper()
 	ctx := context.Background()
-	s := asFull(t, st)
 	err := s.WithTx(ctx, func(tx store.Tx) error {
 		if err := tx.SaveEvaluations(ctx, evals); err != nil {
 			return err
@@ -71,9 +55,8 @@ func raiseAlerts(t *testing.T, st store.Store, evals []store.Evaluation) {
 
 // testAlertTx: the plain reads and writes alerting decides with, inside
 // one transaction that commits them all or, on error, none.
-func testAlertTx(t *testing.T, st store.Store) {
+func testAlertTx(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	s := asFull(t, st)
 	in := integration(t, s, "acme")
 	seedMessages(t, s, in, 2)
 	if err := s.AddSuppression(ctx, &store.Suppression{User: "user_c", Until: time.Now().Add(time.Hour)}); err != nil {
@@ -170,63 +153,56 @@ func testAlertTx(t *testing.T, st store.Store) {
 
 func testOutbox(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	fs := asFull(t, s)
 	var items []store.OutboxItem
 	for i := 0; i < 5; i++ {
 		items = append(items, store.OutboxItem{Sink: "hook", Kind: "alert", Payload: []byte(fmt.Sprintf(`{"n":%d}`, i))})
 	}
-	if err := fs.Enqueue(ctx, items); err != nil {
+	if err := s.Enqueue(ctx, items); err != nil {
 		t.Fatal(err)
 	}
-	got, err := fs.ClaimOutbox(ctx, "w1", 3, time.Minute)
+	got, err := s.ClaimOutbox(ctx, "w1", 3, time.Minute)
 	if err != nil || len(got) != 3 || string(got[0].Payload) != `{"n":0}` {
 		t.Fatalf("claim: %+v %v", got, err)
 	}
-	rest, _ := fs.ClaimOutbox(ctx, "w2", 10, time.Minute)
+	rest, _ := s.ClaimOutbox(ctx, "w2", 10, time.Minute)
 	if len(rest) != 2 {
 		t.Fatalf("leased rows handed out twice: %d", len(rest))
 	}
-	if err := fs.CompleteOutbox(ctx, got[0].ID, "w1"); err != nil {
+	if err := s.CompleteOutbox(ctx, got[0].ID, "w1"); err != nil {
 		t.Fatal(err)
 	}
-	if err := fs.FailOutbox(ctx, got[1].ID, "w1", "503", time.Now().Add(-time.Second), false); err != nil {
+	if err := s.FailOutbox(ctx, got[1].ID, "w1", "503", time.Now().Add(-time.Second), false); err != nil {
 		t.Fatal(err)
 	}
-	if err := fs.FailOutbox(ctx, got[2].ID, "w1", "400 bad request", time.Now(), true); err != nil {
+	if err := s.FailOutbox(ctx, got[2].ID, "w1", "400 bad request", time.Now(), true); err != nil {
 		t.Fatal(err)
 	}
-	again, _ := fs.ClaimOutbox(ctx, "w3", 10, time.Minute)
+	again, _ := s.ClaimOutbox(ctx, "w3", 10, time.Minute)
 	if len(again) != 1 || again[0].ID != got[1].ID || again[0].Attempts != 1 || again[0].LastError != "503" {
 		t.Fatalf("retry: %+v", again)
 	}
-	counts, _ := fs.OutboxCounts(ctx)
+	counts, _ := s.OutboxCounts(ctx)
 	if counts["delivered"] != 1 || counts["dead"] != 1 || counts["pending"] != 3 {
 		t.Fatalf("counts: %v", counts)
 	}
-	dead, _ := fs.OutboxItems(ctx, store.OutboxDead, 10)
+	dead, _ := s.OutboxItems(ctx, store.OutboxDead, 10)
 	if len(dead) != 1 {
 		t.Fatalf("dead list: %d", len(dead))
 	}
-	if n, err := fs.RetryDead(ctx, 0); err != nil || n != 1 {
+	if n, err := s.RetryDead(ctx, 0); err != nil || n != 1 {
 		t.Fatalf("retry dead: %d %v", n, err)
 	}
 }
 
 func testRetention(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	r, ok := s.(interface {
-		DropBefore(ctx context.Context, cutoff time.Time) ([]string, error)
-	})
-	if !ok {
-		t.Fatalf("%s backend has no retention", s.Backend())
-	}
 	in := integration(t, s, "acme")
 	old := time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)
 	page := store.ActivityPage{IntegrationID: in.ID, Activities: []store.Activity{act("activity_old", old, "user_logged_out", "u"), act("activity_new", t0, "user_logged_out", "u")}}
 	if _, err := s.SaveActivityPage(ctx, page); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.DropBefore(ctx, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
+	if _, err := s.DropBefore(ctx, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Activity(ctx, in.ID, "activity_old"); err == nil {
@@ -241,7 +217,7 @@ func testRetention(t *testing.T, s store.Store) {
 // the same on every read: idempotency keys are built from it.
 func testInstallID(t *testing.T, open Opener) {
 	ctx := context.Background()
-	a, b := asFull(t, open(t)), asFull(t, open(t))
+	a, b := open(t), open(t)
 	ida, err := a.InstallID(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -263,15 +239,14 @@ func testInstallID(t *testing.T, open Opener) {
 // are compared with the database clock.
 func testLeaseClock(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	fs := asFull(t, s)
 	clocked, ok := s.(interface{ SetClock(func() time.Time) })
 	if !ok {
 		t.Skip("store has no process clock to move")
 	}
-	if err := fs.Enqueue(ctx, []store.OutboxItem{{Sink: "hook", Kind: "alert", Payload: []byte(`{}`)}}); err != nil {
+	if err := s.Enqueue(ctx, []store.OutboxItem{{Sink: "hook", Kind: "alert", Payload: []byte(`{}`)}}); err != nil {
 		t.Fatal(err)
 	}
-	held, err := fs.ClaimOutbox(ctx, "w1", 10, time.Minute)
+	held, err := s.ClaimOutbox(ctx, "w1", 10, time.Minute)
 	if err != nil || len(held) != 1 {
 		t.Fatalf("claim: %d %v", len(held), err)
 	}
@@ -286,14 +261,14 @@ func testLeaseClock(t *testing.T, s store.Store) {
 
 	clocked.SetClock(func() time.Time { return time.Now().Add(time.Hour) })
 	defer clocked.SetClock(time.Now)
-	if stolen, err := fs.ClaimOutbox(ctx, "w2", 10, time.Minute); err != nil || len(stolen) != 0 {
+	if stolen, err := s.ClaimOutbox(ctx, "w2", 10, time.Minute); err != nil || len(stolen) != 0 {
 		t.Fatalf("a process clock an hour ahead took a leased outbox row: %d %v", len(stolen), err)
 	}
 	if stolen, err := s.ClaimBatches(ctx, b.ID, "w2", 1, time.Minute, 3); err != nil || len(stolen) != 0 {
 		t.Fatalf("a process clock an hour ahead took a leased batch: %d %v", len(stolen), err)
 	}
 	// Renewing is the holder's alone.
-	if err := fs.ExtendOutbox(ctx, []int64{held[0].ID}, "w1", time.Minute); err != nil {
+	if err := s.ExtendOutbox(ctx, []int64{held[0].ID}, "w1", time.Minute); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -34,10 +34,6 @@ func RunConsole(t *testing.T, open Opener) {
 // inside the window count, and sessions sort by risk.
 func testRiskScores(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	rs, ok := s.(store.RiskStore)
-	if !ok {
-		t.Fatalf("%s backend lacks RiskStore", s.Backend())
-	}
 	in := integration(t, s, "acme")
 	seedMessages(t, s, in, 3) // chats 000 and 002 are user_b's, 001 user_a's
 	now := t0.Add(30 * 24 * time.Hour)
@@ -79,7 +75,7 @@ func testRiskScores(t *testing.T, s store.Store) {
 	if math.Abs(want["user_b"]-6) > 1e-9 {
 		t.Fatalf("RiskScore(high now, medium one half-life ago) = %v, want 6", want["user_b"])
 	}
-	us, err := rs.UserRisks(ctx, store.RiskFilter{RiskParams: p})
+	us, err := s.UserRisks(ctx, store.RiskFilter{RiskParams: p})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,21 +91,21 @@ func testRiskScores(t *testing.T, s store.Store) {
 	if b := us[0]; b.Violations != 2 || b.High != 1 || b.Medium != 1 || b.Critical != 0 || b.Email != "b@example.com" || !b.LastViolation.Equal(now) {
 		t.Errorf("user_b's breakdown: %+v", b)
 	}
-	one, err := rs.UserRisks(ctx, store.RiskFilter{IntegrationID: in.ID, UserID: "user_a", RiskParams: p})
+	one, err := s.UserRisks(ctx, store.RiskFilter{IntegrationID: in.ID, UserID: "user_a", RiskParams: p})
 	if err != nil || len(one) != 1 || one[0].Critical != 1 {
 		t.Fatalf("one user: %+v %v", one, err)
 	}
-	if q, err := rs.UserRisks(ctx, store.RiskFilter{Query: "USER_A@", RiskParams: p}); err != nil || len(q) != 1 || q[0].ID != "user_a" {
+	if q, err := s.UserRisks(ctx, store.RiskFilter{Query: "USER_A@", RiskParams: p}); err != nil || len(q) != 1 || q[0].ID != "user_a" {
 		t.Fatalf("search: %+v %v", q, err)
 	}
-	if some, err := rs.UserRisks(ctx, store.RiskFilter{Users: []string{"user_a", "user_z"}, RiskParams: p}); err != nil || len(some) != 1 || some[0].ID != "user_a" {
+	if some, err := s.UserRisks(ctx, store.RiskFilter{Users: []string{"user_a", "user_z"}, RiskParams: p}); err != nil || len(some) != 1 || some[0].ID != "user_a" {
 		t.Fatalf("some users: %+v %v", some, err)
 	}
-	if other, err := rs.UserRisks(ctx, store.RiskFilter{IntegrationID: in.ID + 1, RiskParams: p}); err != nil || len(other) != 0 {
+	if other, err := s.UserRisks(ctx, store.RiskFilter{IntegrationID: in.ID + 1, RiskParams: p}); err != nil || len(other) != 0 {
 		t.Fatalf("another integration: %+v %v", other, err)
 	}
 
-	cs, err := rs.ChatRisks(ctx, store.ChatFilter{Sort: "risk"}, p)
+	cs, err := s.ChatRisks(ctx, store.ChatFilter{Sort: "risk"}, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,27 +121,23 @@ func testRiskScores(t *testing.T, s store.Store) {
 	if cs[2].Violations != 2 {
 		t.Errorf("chat_002 violations = %d, want 2 (the old one still counts as a violation)", cs[2].Violations)
 	}
-	if _, err := rs.ChatRisks(ctx, store.ChatFilter{Sort: "nonsense"}, p); err == nil {
+	if _, err := s.ChatRisks(ctx, store.ChatFilter{Sort: "nonsense"}, p); err == nil {
 		t.Error("an unknown sort was accepted")
 	}
 }
 
 func testAccountSettings(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	as, ok := s.(store.AccountSettingsStore)
-	if !ok {
-		t.Fatalf("%s backend lacks AccountSettingsStore", s.Backend())
-	}
-	st, err := as.AccountSettings(ctx, 7)
+	st, err := s.AccountSettings(ctx, 7)
 	if err != nil || st.TimeZone != "" || st.AccountID != 7 {
 		t.Fatalf("unset: %+v %v", st, err)
 	}
 	for _, zone := range []string{"Europe/Paris", "America/New_York"} {
-		if err := as.SetAccountTimeZone(ctx, 7, zone, t0); err != nil {
+		if err := s.SetAccountTimeZone(ctx, 7, zone, t0); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if st, err = as.AccountSettings(ctx, 7); err != nil || st.TimeZone != "America/New_York" || !st.UpdatedAt.Equal(t0) {
+	if st, err = s.AccountSettings(ctx, 7); err != nil || st.TimeZone != "America/New_York" || !st.UpdatedAt.Equal(t0) {
 		t.Fatalf("after two saves: %+v %v", st, err)
 	}
 }
@@ -154,14 +146,10 @@ func testAccountSettings(t *testing.T, s store.Store) {
 // over after the retry delay, up to the attempt limit; a sent one never.
 func testReportRuns(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	rr, ok := s.(store.ReportRunStore)
-	if !ok {
-		t.Fatalf("%s backend lacks ReportRunStore", s.Backend())
-	}
 	day := store.ReportRun{Schedule: "daily", PeriodStart: t0, PeriodEnd: t0.Add(24 * time.Hour), AttemptedAt: t0.Add(25 * time.Hour), Recipients: "soc@example.com"}
 	claim := func(r store.ReportRun, retryAfter time.Time) bool {
 		t.Helper()
-		ok, err := rr.ClaimReportRun(ctx, r, retryAfter, 2)
+		ok, err := s.ClaimReportRun(ctx, r, retryAfter, 2)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -173,7 +161,7 @@ func testReportRuns(t *testing.T, s store.Store) {
 	if claim(day, day.AttemptedAt.Add(time.Hour)) {
 		t.Fatal("a run in flight was claimed again")
 	}
-	if err := rr.FinishReportRun(ctx, "daily", day.PeriodEnd, time.Time{}, "mail server said no"); err != nil {
+	if err := s.FinishReportRun(ctx, "daily", day.PeriodEnd, time.Time{}, "mail server said no"); err != nil {
 		t.Fatal(err)
 	}
 	if claim(day, day.AttemptedAt) {
@@ -184,7 +172,7 @@ func testReportRuns(t *testing.T, s store.Store) {
 	if !claim(retry, retry.AttemptedAt) {
 		t.Fatal("a failed run was not retried after the delay")
 	}
-	if err := rr.FinishReportRun(ctx, "daily", day.PeriodEnd, time.Time{}, "still no"); err != nil {
+	if err := s.FinishReportRun(ctx, "daily", day.PeriodEnd, time.Time{}, "still no"); err != nil {
 		t.Fatal(err)
 	}
 	last := retry
@@ -197,13 +185,13 @@ func testReportRuns(t *testing.T, s store.Store) {
 		t.Fatal("another schedule's period was refused")
 	}
 	sent := t0.Add(8*24*time.Hour + time.Minute)
-	if err := rr.FinishReportRun(ctx, "weekly", week.PeriodEnd, sent, ""); err != nil {
+	if err := s.FinishReportRun(ctx, "weekly", week.PeriodEnd, sent, ""); err != nil {
 		t.Fatal(err)
 	}
 	if claim(week, sent.Add(time.Hour)) {
 		t.Fatal("a sent run was claimed again")
 	}
-	runs, err := rr.ReportRuns(ctx, 10)
+	runs, err := s.ReportRuns(ctx, 10)
 	if err != nil || len(runs) != 2 {
 		t.Fatalf("runs: %+v %v", runs, err)
 	}
@@ -219,21 +207,16 @@ func testReportRuns(t *testing.T, s store.Store) {
 // accounts and tokens, and only the period's rows count.
 func testEvidence(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	es, ok := s.(store.EvidenceStore)
-	ws, ok2 := s.(store.WebStore)
-	if !ok || !ok2 {
-		t.Fatalf("%s backend lacks EvidenceStore or WebStore", s.Backend())
-	}
 	in := integration(t, s, "acme")
 	seedMessages(t, s, in, 1)
 	from, to := t0.Add(-time.Hour), t0.Add(24*time.Hour)
 	for i, action := range []string{"view", "list", "login", "login_failed", "update", "logout"} {
-		if err := ws.AppendAudit(ctx, &store.AuditEntry{At: t0.Add(time.Duration(i) * time.Minute), Actor: "a@example.com", Action: action, Object: "event"}); err != nil {
+		if err := s.AppendAudit(ctx, &store.AuditEntry{At: t0.Add(time.Duration(i) * time.Minute), Actor: "a@example.com", Action: action, Object: "event"}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	old := t0.Add(-48 * time.Hour)
-	if err := ws.AppendAudit(ctx, &store.AuditEntry{At: old, Actor: "a@example.com", Action: "view", Object: "event"}); err != nil {
+	if err := s.AppendAudit(ctx, &store.AuditEntry{At: old, Actor: "a@example.com", Action: "view", Object: "event"}); err != nil {
 		t.Fatal(err)
 	}
 	for i, errText := range []string{"", "unreachable"} {
@@ -252,14 +235,14 @@ func testEvidence(t *testing.T, s store.Store) {
 	for _, a := range []store.Account{{Email: "admin@example.com", Role: store.RoleAdmin}, {Email: "v@example.com", Role: store.RoleViewer},
 		{Email: "gone@example.com", Role: store.RoleViewer, Disabled: true}} {
 		a.PasswordHash, a.CreatedAt = "x", t0
-		if err := ws.CreateAccount(ctx, &a); err != nil {
+		if err := s.CreateAccount(ctx, &a); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := ws.CreateAPIToken(ctx, &store.APIToken{AccountID: 1, Name: "siem", Prefix: "cl_1", Hash: "h1", Role: store.RoleViewer, ExpiresAt: to.Add(time.Hour)}); err != nil {
+	if err := s.CreateAPIToken(ctx, &store.APIToken{AccountID: 1, Name: "siem", Prefix: "cl_1", Hash: "h1", Role: store.RoleViewer, ExpiresAt: to.Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	e, err := es.Evidence(ctx, from, to)
+	e, err := s.Evidence(ctx, from, to)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,10 +11,6 @@ import (
 )
 
 func testDirectory(t *testing.T, s store.Store) {
-	ds, ok := s.(store.DirectoryStore)
-	if !ok {
-		t.Skip("backend has no directory")
-	}
 	ctx := context.Background()
 	in := integration(t, s, "acme")
 	org := "91012d09-e48b-438e-a489-1bebfd8fa6f9"
@@ -29,23 +25,23 @@ func testDirectory(t *testing.T, s store.Store) {
 			{OrganizationUUID: org, Name: "data_retention_periods", Type: "data_retention", Value: json.RawMessage(`{"chat": {"type":"fixed","timescale":"day","duration":90}}`)},
 			{OrganizationUUID: org, Name: "web_search_enabled", Type: "boolean", Value: json.RawMessage(`false`)},
 		}}
-	changes, err := ds.SaveDirectory(ctx, d)
+	changes, err := s.SaveDirectory(ctx, d)
 	if err != nil || len(changes) != 0 {
 		t.Fatalf("first save: %+v %v (no changes the first time)", changes, err)
 	}
-	got, err := ds.Directory(ctx, in.ID)
+	got, err := s.Directory(ctx, in.ID)
 	if err != nil || len(got.Roles) != 1 || len(got.Roles[0].Permissions) != 1 || len(got.Groups) != 2 || len(got.Settings) != 3 || !got.SyncedAt.Equal(t0) {
 		t.Fatalf("read back: %+v %v", got, err)
 	}
 	if g := got.Groups[1]; g.Name != "finance" || len(g.Members) != 2 || !slices.Equal(g.Roles, []string{"rbac_role_1"}) {
 		t.Fatalf("finance group: %+v", g)
 	}
-	ug, err := ds.UserGroups(ctx, in.ID, "user_a")
+	ug, err := s.UserGroups(ctx, in.ID, "user_a")
 	if err != nil || len(ug) != 2 || ug[0].Name != "contractors" {
 		t.Fatalf("groups of user_a: %+v %v", ug, err)
 	}
 	for _, key := range []string{"finance", "rbac_group_fin"} {
-		ids, err := ds.GroupUserIDs(ctx, in.ID, key)
+		ids, err := s.GroupUserIDs(ctx, in.ID, key)
 		if err != nil || !slices.Equal(ids, []string{"user_a", "user_b"}) {
 			t.Fatalf("members of %s: %v %v", key, ids, err)
 		}
@@ -60,7 +56,7 @@ func testDirectory(t *testing.T, s store.Store) {
 	}
 	d.Groups = d.Groups[:1]
 	d.Groups[0].Members = d.Groups[0].Members[1:]
-	changes, err = ds.SaveDirectory(ctx, d)
+	changes, err = s.SaveDirectory(ctx, d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,24 +73,20 @@ func testDirectory(t *testing.T, s store.Store) {
 	if changes[0].Old != nil || changes[2].New != nil {
 		t.Fatalf("added or removed settings: %+v", changes)
 	}
-	if ug, _ := ds.UserGroups(ctx, in.ID, "user_a"); len(ug) != 0 {
+	if ug, _ := s.UserGroups(ctx, in.ID, "user_a"); len(ug) != 0 {
 		t.Fatalf("user_a left both groups: %+v", ug)
 	}
 	// Without settings the stored ones stay.
 	d.SettingsSynced, d.Settings = false, nil
-	if changes, err := ds.SaveDirectory(ctx, d); err != nil || len(changes) != 0 {
+	if changes, err := s.SaveDirectory(ctx, d); err != nil || len(changes) != 0 {
 		t.Fatalf("save without settings: %+v %v", changes, err)
 	}
-	if got, _ := ds.Directory(ctx, in.ID); len(got.Settings) != 3 {
+	if got, _ := s.Directory(ctx, in.ID); len(got.Settings) != 3 {
 		t.Fatalf("settings after a save without them: %+v", got.Settings)
 	}
 }
 
 func testCountActivities(t *testing.T, s store.Store) {
-	fs, ok := s.(store.FeedStore)
-	if !ok {
-		t.Skip("backend has no feed counts")
-	}
 	ctx := context.Background()
 	in := integration(t, s, "acme")
 	var acts []store.Activity
@@ -114,7 +106,7 @@ func testCountActivities(t *testing.T, s store.Store) {
 		{t0.Add(10 * time.Minute), t0.Add(30 * time.Minute), nil, 2}, // from inclusive, to exclusive
 		{t0.Add(time.Hour), t0.Add(2 * time.Hour), nil, 0},
 	} {
-		if n, err := fs.CountActivities(ctx, in.ID, c.from, c.to, c.exclude); err != nil || n != c.want {
+		if n, err := s.CountActivities(ctx, in.ID, c.from, c.to, c.exclude); err != nil || n != c.want {
 			t.Errorf("count [%s, %s) without %v: %d %v, want %d", c.from, c.to, c.exclude, n, err, c.want)
 		}
 	}

@@ -9,10 +9,6 @@ import (
 )
 
 func testInventorySources(t *testing.T, s store.Store) {
-	is, ok := s.(store.InventoryStore)
-	if !ok {
-		t.Skip("backend has no inventory reads")
-	}
 	ctx := context.Background()
 	in := integration(t, s, "acme")
 	page := chatPage(in, "claude_chat_inv", []string{"look up the contract", "found it"}, false)
@@ -36,19 +32,19 @@ func testInventorySources(t *testing.T, s store.Store) {
 	if _, err := s.SaveActivityPage(ctx, store.ActivityPage{IntegrationID: in.ID, Activities: acts}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := is.ActivitiesOfTypes(ctx, in.ID, []string{"claude_skill_", "claude_plugin_"}, t0.Add(-time.Hour), 100)
+	got, err := s.ActivitiesOfTypes(ctx, in.ID, []string{"claude_skill_", "claude_plugin_"}, t0.Add(-time.Hour), 100)
 	if err != nil || len(got) != 2 || got[0].ID != "activity_s1" || got[1].ID != "activity_p1" {
 		t.Fatalf("activities of types (underscores are not wildcards, since bounds): %+v %v", got, err)
 	}
-	ms, err := is.ToolCallMessages(ctx, in.ID, t0.Add(-time.Hour), 100)
+	ms, err := s.ToolCallMessages(ctx, in.ID, t0.Add(-time.Hour), 100)
 	if err != nil || len(ms) != 1 || len(ms[0].ToolCalls) != 2 || ms[0].ToolCalls[1].MCPServerURL != "https://mcp.example.com/sse" {
 		t.Fatalf("tool call messages: %+v %v", ms, err)
 	}
-	ps, err := is.ProjectUsages(ctx, in.ID, 10)
+	ps, err := s.ProjectUsages(ctx, in.ID, 10)
 	if err != nil || len(ps) != 1 || ps[0].Chats != 1 || ps[0].Findings != 1 || ps[0].Name != "Contracts" {
 		t.Fatalf("projects: %+v %v", ps, err)
 	}
-	fs, err := is.FileUsages(ctx, in.ID, 10)
+	fs, err := s.FileUsages(ctx, in.ID, 10)
 	if err != nil || len(fs) != 2 {
 		t.Fatalf("files: %+v %v", fs, err)
 	}

@@ -405,21 +405,17 @@ func testSearchWildcards(t *testing.T, s store.Store) {
 			t.Errorf("access events matching %q: %d, want %d (%v)", tc.q, len(evs), tc.want, err)
 		}
 	}
-	ws, ok := s.(store.WebStore)
-	if !ok {
-		return
-	}
-	if cs, err := ws.Chats(ctx, store.ChatFilter{Query: "%", Limit: 100}); err != nil || len(cs) != 0 {
+	if cs, err := s.Chats(ctx, store.ChatFilter{Query: "%", Limit: 100}); err != nil || len(cs) != 0 {
 		t.Errorf("chats matching %%: %d (%v)", len(cs), err)
 	}
-	if err := ws.AppendAudit(ctx, &store.AuditEntry{At: t0, Actor: "admin@example.com", Action: "view", Object: "events", Detail: "q=x"}); err != nil {
+	if err := s.AppendAudit(ctx, &store.AuditEntry{At: t0, Actor: "admin@example.com", Action: "view", Object: "events", Detail: "q=x"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
 		q    string
 		want int
 	}{{"%", 0}, {"admin_example", 0}, {"q=x", 1}} {
-		es, err := ws.AuditLog(ctx, store.AuditFilter{Query: tc.q, Limit: 100})
+		es, err := s.AuditLog(ctx, store.AuditFilter{Query: tc.q, Limit: 100})
 		if err != nil || len(es) != tc.want {
 			t.Errorf("audit entries matching %q: %d, want %d (%v)", tc.q, len(es), tc.want, err)
 		}
@@ -430,10 +426,6 @@ func testSearchWildcards(t *testing.T, s store.Store) {
 // the count after a quiet spell, and keeps and lists locks.
 func testLoginThrottle(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	ws, ok := s.(store.WebStore)
-	if !ok {
-		t.Skipf("%s backend has no accounts", s.Backend())
-	}
 	const key = "account:ana@example.com"
 	var wg sync.WaitGroup
 	errs := make(chan error, 20)
@@ -441,7 +433,7 @@ func testLoginThrottle(t *testing.T, s store.Store) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := ws.AddLoginFailure(ctx, key, t0.Add(time.Duration(i)*time.Second), t0.Add(-time.Hour))
+			_, err := s.AddLoginFailure(ctx, key, t0.Add(time.Duration(i)*time.Second), t0.Add(-time.Hour))
 			errs <- err
 		}()
 	}
@@ -452,51 +444,51 @@ func testLoginThrottle(t *testing.T, s store.Store) {
 			t.Fatal(err)
 		}
 	}
-	lt, err := ws.AddLoginFailure(ctx, key, t0.Add(time.Minute), t0.Add(-time.Hour))
+	lt, err := s.AddLoginFailure(ctx, key, t0.Add(time.Minute), t0.Add(-time.Hour))
 	if err != nil || lt.Failures != 21 || !lt.LastFailure.Equal(t0.Add(time.Minute)) || !lt.LockedUntil.IsZero() {
 		t.Fatalf("after 21 failures: %+v %v", lt, err)
 	}
 	until := t0.Add(10 * time.Minute)
-	if err := ws.LockLogin(ctx, key, until); err != nil {
+	if err := s.LockLogin(ctx, key, until); err != nil {
 		t.Fatal(err)
 	}
 	// An earlier time never shortens a lock.
-	if err := ws.LockLogin(ctx, key, t0.Add(time.Minute)); err != nil {
+	if err := s.LockLogin(ctx, key, t0.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ws.AddLoginFailure(ctx, "ip:192.0.2.1", t0, t0.Add(-time.Hour)); err != nil {
+	if _, err := s.AddLoginFailure(ctx, "ip:192.0.2.1", t0, t0.Add(-time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	got, err := ws.LoginThrottles(ctx, []string{key, "ip:192.0.2.1", "ip:198.51.100.9"})
+	got, err := s.LoginThrottles(ctx, []string{key, "ip:192.0.2.1", "ip:198.51.100.9"})
 	if err != nil || len(got) != 2 {
 		t.Fatalf("throttles: %+v %v", got, err)
 	}
-	locks, err := ws.LoginLocks(ctx, t0)
+	locks, err := s.LoginLocks(ctx, t0)
 	if err != nil || len(locks) != 1 || locks[0].Key != key || !locks[0].LockedUntil.Equal(until) {
 		t.Fatalf("locks: %+v %v", locks, err)
 	}
-	if locks, _ := ws.LoginLocks(ctx, until); len(locks) != 0 {
+	if locks, _ := s.LoginLocks(ctx, until); len(locks) != 0 {
 		t.Fatalf("lock listed after it ended: %+v", locks)
 	}
 	// A failure after a quiet spell starts the count again; the lock stays.
-	lt, err = ws.AddLoginFailure(ctx, key, t0.Add(3*time.Hour), t0.Add(2*time.Hour))
+	lt, err = s.AddLoginFailure(ctx, key, t0.Add(3*time.Hour), t0.Add(2*time.Hour))
 	if err != nil || lt.Failures != 1 || !lt.LockedUntil.Equal(until) {
 		t.Fatalf("after a quiet spell: %+v %v", lt, err)
 	}
-	if err := ws.ClearLoginThrottle(ctx, key); err != nil {
+	if err := s.ClearLoginThrottle(ctx, key); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := ws.LoginThrottles(ctx, []string{key}); len(got) != 0 {
+	if got, _ := s.LoginThrottles(ctx, []string{key}); len(got) != 0 {
 		t.Fatalf("cleared key still there: %+v", got)
 	}
 	// Pruning forgets quiet, unlocked keys and keeps the rest.
-	if _, err := ws.AddLoginFailure(ctx, key, t0.Add(3*time.Hour), t0); err != nil {
+	if _, err := s.AddLoginFailure(ctx, key, t0.Add(3*time.Hour), t0); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := ws.PruneLoginThrottles(ctx, t0.Add(time.Hour)); err != nil || n != 1 {
+	if n, err := s.PruneLoginThrottles(ctx, t0.Add(time.Hour)); err != nil || n != 1 {
 		t.Fatalf("pruned %d (%v), want the address's row only", n, err)
 	}
-	if got, _ := ws.LoginThrottles(ctx, []string{key, "ip:192.0.2.1"}); len(got) != 1 || got[0].Key != key {
+	if got, _ := s.LoginThrottles(ctx, []string{key, "ip:192.0.2.1"}); len(got) != 1 || got[0].Key != key {
 		t.Fatalf("after pruning: %+v", got)
 	}
 }
@@ -505,60 +497,56 @@ func testLoginThrottle(t *testing.T, s store.Store) {
 // lists them per account, records use and keeps the first revocation.
 func testAPITokens(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	ws, ok := s.(store.WebStore)
-	if !ok {
-		t.Skipf("%s backend has no accounts", s.Backend())
-	}
 	ana := &store.Account{Email: "ana@example.com", Role: store.RoleAnalyst, PasswordHash: "x"}
 	bo := &store.Account{Email: "bo@example.com", Role: store.RoleAdmin, PasswordHash: "x"}
 	for _, a := range []*store.Account{ana, bo} {
-		if err := ws.CreateAccount(ctx, a); err != nil {
+		if err := s.CreateAccount(ctx, a); err != nil {
 			t.Fatal(err)
 		}
 	}
 	siem := &store.APIToken{AccountID: ana.ID, Name: "siem", Prefix: "claudit_ab", Hash: "h1", Role: store.RoleViewer,
 		CreatedAt: t0, ExpiresAt: t0.Add(90 * 24 * time.Hour)}
-	if err := ws.CreateAPIToken(ctx, siem); err != nil || siem.ID == 0 {
+	if err := s.CreateAPIToken(ctx, siem); err != nil || siem.ID == 0 {
 		t.Fatalf("create: %+v %v", siem, err)
 	}
 	other := &store.APIToken{AccountID: bo.ID, Name: "soar", Prefix: "claudit_cd", Hash: "h2", Role: store.RoleAdmin, CreatedAt: t0.Add(time.Second)}
-	if err := ws.CreateAPIToken(ctx, other); err != nil {
+	if err := s.CreateAPIToken(ctx, other); err != nil {
 		t.Fatal(err)
 	}
-	if err := ws.CreateAPIToken(ctx, &store.APIToken{AccountID: bo.ID, Name: "dup", Hash: "h2", Role: store.RoleViewer}); !errors.Is(err, store.ErrExists) {
+	if err := s.CreateAPIToken(ctx, &store.APIToken{AccountID: bo.ID, Name: "dup", Hash: "h2", Role: store.RoleViewer}); !errors.Is(err, store.ErrExists) {
 		t.Fatalf("same hash twice: %v, want ErrExists", err)
 	}
-	got, err := ws.APITokenByHash(ctx, "h1")
+	got, err := s.APITokenByHash(ctx, "h1")
 	if err != nil || got.ID != siem.ID || got.Email != ana.Email || got.Role != store.RoleViewer || got.Name != "siem" ||
 		!got.CreatedAt.Equal(t0) || !got.ExpiresAt.Equal(siem.ExpiresAt) || !got.LastUsedAt.IsZero() || !got.RevokedAt.IsZero() {
 		t.Fatalf("by hash: %+v %v", got, err)
 	}
-	if got, err := ws.APIToken(ctx, other.ID); err != nil || !got.ExpiresAt.IsZero() || got.Email != bo.Email {
+	if got, err := s.APIToken(ctx, other.ID); err != nil || !got.ExpiresAt.IsZero() || got.Email != bo.Email {
 		t.Fatalf("by id: %+v %v", got, err)
 	}
-	if _, err := ws.APITokenByHash(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.APITokenByHash(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("unknown hash: %v", err)
 	}
-	if list, err := ws.APITokens(ctx, ana.ID); err != nil || len(list) != 1 || list[0].ID != siem.ID {
+	if list, err := s.APITokens(ctx, ana.ID); err != nil || len(list) != 1 || list[0].ID != siem.ID {
 		t.Fatalf("ana's tokens: %+v %v", list, err)
 	}
-	if list, err := ws.APITokens(ctx, 0); err != nil || len(list) != 2 || list[0].ID != other.ID {
+	if list, err := s.APITokens(ctx, 0); err != nil || len(list) != 2 || list[0].ID != other.ID {
 		t.Fatalf("all tokens, newest first: %+v %v", list, err)
 	}
-	if err := ws.TouchAPIToken(ctx, siem.ID, t0.Add(time.Hour)); err != nil {
+	if err := s.TouchAPIToken(ctx, siem.ID, t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if err := ws.RevokeAPIToken(ctx, siem.ID, t0.Add(2*time.Hour)); err != nil {
+	if err := s.RevokeAPIToken(ctx, siem.ID, t0.Add(2*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if err := ws.RevokeAPIToken(ctx, siem.ID, t0.Add(3*time.Hour)); err != nil {
+	if err := s.RevokeAPIToken(ctx, siem.ID, t0.Add(3*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	got, err = ws.APITokenByHash(ctx, "h1")
+	got, err = s.APITokenByHash(ctx, "h1")
 	if err != nil || !got.LastUsedAt.Equal(t0.Add(time.Hour)) || !got.RevokedAt.Equal(t0.Add(2*time.Hour)) {
 		t.Fatalf("after use and revocation: %+v %v", got, err)
 	}
-	if err := ws.RevokeAPIToken(ctx, 999999, t0); !errors.Is(err, store.ErrNotFound) {
+	if err := s.RevokeAPIToken(ctx, 999999, t0); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("revoke unknown: %v", err)
 	}
 }

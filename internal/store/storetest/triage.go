@@ -13,7 +13,6 @@ import (
 // history every status change and assignment leaves.
 func testAlertTriage(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	fs := asFull(t, s)
 	in := integration(t, s, "acme")
 	seedMessages(t, s, in, 3)
 	// Three alerts: user_a low once, user_b critical three times, user_c high twice.
@@ -29,7 +28,7 @@ func testAlertTriage(t *testing.T, s store.Store) {
 	raiseAlerts(t, s, evals)
 	users := func(f store.AlertFilter) string {
 		t.Helper()
-		as, err := fs.Alerts(ctx, f)
+		as, err := s.Alerts(ctx, f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,38 +53,38 @@ func testAlertTriage(t *testing.T, s store.Store) {
 			t.Errorf("alerts %+v: %q, want %q", c.f, got, c.want)
 		}
 	}
-	if _, err := fs.Alerts(ctx, store.AlertFilter{Sort: "id; DROP TABLE alerts"}); err == nil {
+	if _, err := s.Alerts(ctx, store.AlertFilter{Sort: "id; DROP TABLE alerts"}); err == nil {
 		t.Fatal("unknown sort accepted")
 	}
-	if n, err := fs.CountAlerts(ctx, store.AlertFilter{Limit: 1, Offset: 2}); err != nil || n != 3 {
+	if n, err := s.CountAlerts(ctx, store.AlertFilter{Limit: 1, Offset: 2}); err != nil || n != 3 {
 		t.Fatalf("count: %d %v", n, err)
 	}
 
-	as, _ := fs.Alerts(ctx, store.AlertFilter{User: "user_b"})
+	as, _ := s.Alerts(ctx, store.AlertFilter{User: "user_b"})
 	id := as[0].ID
-	if err := fs.AssignAlert(ctx, id, "ana@example.com", "lead@example.com"); err != nil {
+	if err := s.AssignAlert(ctx, id, "ana@example.com", "lead@example.com"); err != nil {
 		t.Fatal(err)
 	}
-	if err := fs.AssignAlert(ctx, id, "ana@example.com", "lead@example.com"); err != nil {
+	if err := s.AssignAlert(ctx, id, "ana@example.com", "lead@example.com"); err != nil {
 		t.Fatal(err) // the same assignee again records nothing
 	}
-	if err := fs.SetAlertStatus(ctx, id, store.AlertResolved, "ana@example.com", "key rotated"); err != nil {
+	if err := s.SetAlertStatus(ctx, id, store.AlertResolved, "ana@example.com", "key rotated"); err != nil {
 		t.Fatal(err)
 	}
-	if err := fs.AssignAlert(ctx, 99999, "x@example.com", "lead@example.com"); err == nil {
+	if err := s.AssignAlert(ctx, 99999, "x@example.com", "lead@example.com"); err == nil {
 		t.Fatal("assigned a missing alert")
 	}
-	a, _ := fs.AlertByID(ctx, id)
+	a, _ := s.AlertByID(ctx, id)
 	if a.Assignee != "ana@example.com" || a.Status != store.AlertResolved {
 		t.Fatalf("alert %+v", a)
 	}
 	if got := users(store.AlertFilter{Assignee: "ana@example.com"}); got != "user_b " {
 		t.Fatalf("assigned to ana: %q", got)
 	}
-	if n, _ := fs.CountAlerts(ctx, store.AlertFilter{Assignee: "-"}); n != 2 {
+	if n, _ := s.CountAlerts(ctx, store.AlertFilter{Assignee: "-"}); n != 2 {
 		t.Fatalf("unassigned: %d", n)
 	}
-	h, err := fs.AlertHistory(ctx, id)
+	h, err := s.AlertHistory(ctx, id)
 	if err != nil || len(h) != 2 {
 		t.Fatalf("history: %+v %v", h, err)
 	}
@@ -102,10 +101,6 @@ func testAlertTriage(t *testing.T, s store.Store) {
 // counts what a filter selects for paging totals.
 func testSessionList(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	ws, ok := s.(store.WebStore)
-	if !ok {
-		t.Skipf("%s has no dashboard tables", s.Backend())
-	}
 	in := integration(t, s, "acme")
 	// Three chats a day apart: chat_0 on day 0, chat_1 on day 1, chat_2 on day 2.
 	for i := 0; i < 3; i++ {
@@ -129,7 +124,7 @@ func testSessionList(t *testing.T, s store.Store) {
 	}
 	list := func(f store.ChatFilter) string {
 		t.Helper()
-		cs, err := ws.Chats(ctx, f)
+		cs, err := s.Chats(ctx, f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -154,10 +149,10 @@ func testSessionList(t *testing.T, s store.Store) {
 			t.Errorf("chats %+v: %q, want %q", c.f, got, c.want)
 		}
 	}
-	if _, err := ws.Chats(ctx, store.ChatFilter{Sort: "name"}); err == nil {
+	if _, err := s.Chats(ctx, store.ChatFilter{Sort: "name"}); err == nil {
 		t.Error("unknown sort accepted")
 	}
-	if n, err := ws.CountChats(ctx, store.ChatFilter{From: day(1), Limit: 1}); err != nil || n != 2 {
+	if n, err := s.CountChats(ctx, store.ChatFilter{From: day(1), Limit: 1}); err != nil || n != 2 {
 		t.Fatalf("count: %d %v", n, err)
 	}
 
