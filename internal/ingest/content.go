@@ -227,7 +227,7 @@ func (s *Syncer) contentText(ctx context.Context, r contentRef, seq int) (*store
 		return ft, nil, nil
 	}
 	ft.Status, ft.Format = store.FileTextOK, t.Format
-	text := fileMessageText(r.filename, t)
+	text := filetext.MessageText(r.filename, t)
 	msg := &store.Message{IntegrationID: s.Integration.ID, ID: r.id, ChatID: r.owner, Seq: seq, Role: "file", Text: text, UserID: r.userID,
 		UserEmail: r.email, CreatedAt: at, Tokens: estimateTokens(text),
 		Files: []store.FileMeta{{ID: r.id, Kind: r.kind, Filename: r.filename, MimeType: r.mime, SizeBytes: ft.SizeBytes}}}

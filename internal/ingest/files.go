@@ -3,7 +3,6 @@ package ingest
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -134,27 +133,10 @@ func (s *Syncer) fileText(ctx context.Context, r fileRef) (*store.FileText, *sto
 		return ft, nil, nil
 	}
 	ft.Status, ft.Format = store.FileTextOK, t.Format
-	text := fileMessageText(r.meta.Filename, t)
+	text := filetext.MessageText(r.meta.Filename, t)
 	msg := &store.Message{ID: r.meta.ID, ChatID: m.ChatID, Seq: m.Seq, Role: "file", Text: text, UserID: m.UserID, UserEmail: m.UserEmail,
 		CreatedAt: m.CreatedAt.Add(time.Microsecond), Tokens: estimateTokens(text), Files: []store.FileMeta{r.meta}}
 	return ft, msg, nil
-}
-
-// fileMessageText is the text a file-role message holds: a header naming
-// the file, then the text with a marker where each page, slide or sheet
-// starts, so a finding's excerpt and line say where in the file it is.
-func fileMessageText(name string, t filetext.Text) string {
-	unit := map[string]string{filetext.FormatPDF: "page", filetext.FormatPPTX: "slide", filetext.FormatXLSX: "sheet"}[t.Format]
-	var sb strings.Builder
-	sb.WriteString("file " + name + " (" + t.Format + ")\n")
-	prev := 0
-	for i, p := range t.Pages {
-		sb.WriteString(t.Text[prev:p])
-		sb.WriteString("[" + unit + " " + strconv.Itoa(i+1) + "]\n")
-		prev = p
-	}
-	sb.WriteString(t.Text[prev:])
-	return sb.String()
 }
 
 // fileBudget counts the bytes a cycle has downloaded.
