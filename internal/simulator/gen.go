@@ -703,8 +703,13 @@ func (g *generator) codeArtifacts() {
 		t := g.between(g.st.start, g.st.end.Add(-time.Hour)).Truncate(time.Second)
 		for v := range 1 + g.rng.IntN(3) {
 			vt := t.Add(time.Duration(v) * time.Hour)
+			content := "<!doctype html><title>Internal tool</title><h1>Build " + fmt.Sprint(v+1) + "</h1>\n"
+			if g.chance(0.35) {
+				// A published tool with its credentials inlined: what a file-role scan should find.
+				content += "<script>\nconst config = {\n  awsAccessKeyId: \"" + g.corp.value(g.rng, "aws_key") + "\",\n  database: \"" + g.corp.value(g.rng, "pg_url") + "\",\n};\n</script>\n"
+			}
 			ca.versions = append(ca.versions, codeVersion{id: fmt.Sprintf("%d-%s", vt.Unix(), randFrom(g.rng, "0123456789abcdef", 4)),
-				name: fmt.Sprintf("v%d", v+1), at: vt, content: "<!doctype html><title>Internal tool</title><h1>Build " + fmt.Sprint(v+1) + "</h1>\n"})
+				name: fmt.Sprintf("v%d", v+1), at: vt, content: content})
 			ca.updatedAt = vt
 		}
 		g.st.codeArtifacts = append(g.st.codeArtifacts, ca)
