@@ -61,8 +61,9 @@ Point an integration's base_url at it and use the printed key.`)
 		return enc.Encode(s.Summary())
 	}
 	sum := s.Summary()
-	fmt.Fprintf(os.Stderr, "claudit simulator on http://%s\n  key:       %s\n  admin key: %s\n  %d users, %d chats, %d messages, %d activities, %d local + %d remote sessions, %d transcript messages\n",
-		*addr, *key, *adminKey, sum.Users, sum.Chats, sum.Messages, sum.Activities, sum.LocalSessions, sum.RemoteSessions, sum.SessionMessages)
+	fmt.Fprintf(os.Stderr, "claudit simulator on http://%s\n  key:       %s\n  admin key: %s\n  %d users, %d chats, %d messages, %d activities, %d local + %d remote sessions, %d transcript messages, %d readable + %d unreadable files\n",
+		*addr, *key, *adminKey, sum.Users, sum.Chats, sum.Messages, sum.Activities, sum.LocalSessions, sum.RemoteSessions, sum.SessionMessages,
+		sum.FileTexts, sum.UnreadableFiles)
 	stop, err := startCPUProfile(*cpuProfile)
 	if err != nil {
 		return err
