@@ -16,6 +16,7 @@ import (
 	"github.com/claudit/claudit/internal/config"
 	"github.com/claudit/claudit/internal/deletion"
 	"github.com/claudit/claudit/internal/oversight"
+	"github.com/claudit/claudit/internal/policy"
 	"github.com/claudit/claudit/internal/simulator"
 	"github.com/claudit/claudit/internal/store"
 	"github.com/claudit/claudit/internal/web"
@@ -56,10 +57,18 @@ Nothing leaves this machine. Stop with Ctrl-C; run again to continue.`)
 	defer stopSim()
 	simErr := make(chan error, 1)
 	go func() { simErr <- sim.ListenAndServe(simCtx, simAddr) }()
+	policies, err := demoPolicies()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(demoPoliciesFile, policies, 0o644); err != nil {
+		return fmt.Errorf("write the demo's policy file: %w", err)
+	}
 	yaml := fmt.Sprintf(`database: sqlite://%s
 listen: %s
 base_url: http://%s
 allow_internal_base_urls: true   # the simulator listens on loopback
+policies_file: %s
 integrations:
   - name: demo-org
     base_url: http://%s
@@ -72,7 +81,7 @@ sinks:
     name: ocsf-file
     filter: {min_severity: medium}
     ocsf: {output: file, path: claudit-demo-alerts.ocsf.jsonl}
-`, *db, *listen, *listen, simAddr, simulator.DefaultKey)
+`, *db, *listen, *listen, demoPoliciesFile, simAddr, simulator.DefaultKey)
 	cfg, err := config.Parse("demo", []byte(yaml))
 	if err != nil {
 		return err
@@ -101,13 +110,48 @@ claudit demo is running.
   simulator:  http://%s (%d users, %d chats, %d messages; new activity every few seconds)
   database:   %s
   alerts:     claudit-demo-alerts.ocsf.jsonl (OCSF)
+  policies:   %s (the defaults and a policy for the contractors group)
 Press Ctrl-C to stop.
 
-`, addr, demoEmail, demoPassword, demoAnalyst, simAddr, sum.Users, sum.Chats, sum.Messages, *db)
+`, addr, demoEmail, demoPassword, demoAnalyst, simAddr, sum.Users, sum.Chats, sum.Messages, *db, demoPoliciesFile)
 	})
 	stopSim()
 	<-simErr
 	return err
+}
+
+// demoPoliciesFile is the demo's policy file, written on every start.
+const demoPoliciesFile = "claudit-demo-policies.yaml"
+
+// demoGroupPolicy is the demo's group-scoped policy: the simulated
+// organization has a contractors group, whose source code pastes alert
+// where everyone else's are only logged (the default source-code policy).
+const demoGroupPolicy = `  # Demo: a group-scoped policy. Source code a contractor pastes or
+  # uploads alerts (high); for everyone else source-code only logs it.
+  - name: contractor-source-code
+    detector: code
+    roles: [user, file]
+    groups: [contractors]
+    threshold: 0.6
+    severity: high
+    action: alert
+    tags: [Contractor]
+`
+
+// demoPolicies returns the default policy file with demoGroupPolicy first
+// in its list, checked to parse.
+func demoPolicies() ([]byte, error) {
+	def := string(policy.DefaultPoliciesYAML())
+	i := strings.Index(def, "\npolicies:\n")
+	if i < 0 {
+		return nil, fmt.Errorf("the default policy file has no policies list")
+	}
+	i += len("\npolicies:\n")
+	out := []byte(def[:i] + demoGroupPolicy + def[i:])
+	if _, err := policy.ParseConfig(out, demoPoliciesFile); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // The demo's dashboard accounts.

@@ -106,6 +106,10 @@ type Config struct {
 //go:embed default_policies.yaml
 var defaultPoliciesYAML []byte
 
+// DefaultPoliciesYAML returns the embedded default policy file, for
+// tools that write a policy file of their own starting from it.
+func DefaultPoliciesYAML() []byte { return slices.Clone(defaultPoliciesYAML) }
+
 // DefaultConfig returns the embedded default policy set. Policies whose
 // detector is not registered in this build are skipped with a warning.
 func DefaultConfig() (*Config, error) {
