@@ -7,12 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"time"
 
 	"github.com/claudit/claudit/internal/store"
 )
-
-// This file implements store.DirectoryStore.
 
 // compactJSON makes equal values compare equal however the API spaced them.
 func compactJSON(v json.RawMessage) string {
@@ -193,22 +190,19 @@ func (s *Store) Directory(ctx context.Context, integrationID int64) (*store.Dire
 }
 
 func (s *Store) groups(ctx context.Context, query string, args ...any) ([]store.Group, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(query), args...)
-	if err != nil {
-		return nil, fmt.Errorf("read groups: %w", err)
-	}
-	defer rows.Close()
-	var out []store.Group
-	for rows.Next() {
+	out, err := queryRows(ctx, s.r, func(rows scanner) (store.Group, error) {
 		var g store.Group
 		var roles string
 		if err := rows.Scan(&g.ID, &g.Name, &g.Description, &g.SourceType, &roles); err != nil {
-			return nil, err
+			return store.Group{}, err
 		}
 		_ = json.Unmarshal([]byte(roles), &g.Roles)
-		out = append(out, g)
+		return g, nil
+	}, s.q(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("read groups: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // UserGroups lists the groups a user belongs to.
@@ -220,35 +214,16 @@ func (s *Store) UserGroups(ctx context.Context, integrationID int64, userID stri
 
 // GroupUserIDs lists the members of the groups with this id or name.
 func (s *Store) GroupUserIDs(ctx context.Context, integrationID int64, group string) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT DISTINCT m.user_id FROM group_members m JOIN org_groups g ON g.integration_id = m.integration_id AND g.id = m.group_id
+	out, err := queryRows(ctx, s.r, func(rows scanner) (string, error) {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return "", err
+		}
+		return id, nil
+	}, s.q(`SELECT DISTINCT m.user_id FROM group_members m JOIN org_groups g ON g.integration_id = m.integration_id AND g.id = m.group_id
 		WHERE m.integration_id = ? AND (g.id = ? OR g.name = ?) ORDER BY m.user_id`), integrationID, group, group)
 	if err != nil {
 		return nil, fmt.Errorf("members of group %s: %w", group, err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
-}
-
-// CountActivities counts activities created in [from, to) but of the excluded types.
-func (s *Store) CountActivities(ctx context.Context, integrationID int64, from, to time.Time, excludeTypes []string) (int, error) {
-	w := &where{}
-	w.add("integration_id = ?", integrationID)
-	w.add("created_at >= ?", us(from))
-	w.add("created_at < ?", us(to))
-	for _, t := range excludeTypes {
-		w.add("type <> ?", t)
-	}
-	var n int
-	if err := s.r.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM activities`+w.sql()), w.args...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count activities: %w", err)
-	}
-	return n, nil
+	return out, nil
 }

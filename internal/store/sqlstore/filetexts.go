@@ -59,22 +59,19 @@ func (s *Store) KnownFiles(ctx context.Context, integrationID int64, ids []strin
 
 // ChatFileTexts lists a chat's file records in fetch order.
 func (s *Store) ChatFileTexts(ctx context.Context, integrationID int64, chatID string) ([]store.FileText, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT integration_id, file_id, kind, chat_id, message_id, user_id, filename, mime_type, format, size_bytes, status, reason, fetched_at
-		FROM file_texts WHERE integration_id = ? AND chat_id = ? ORDER BY fetched_at, file_id`), integrationID, chatID)
-	if err != nil {
-		return nil, fmt.Errorf("list file texts: %w", err)
-	}
-	defer rows.Close()
-	var out []store.FileText
-	for rows.Next() {
+	out, err := queryRows(ctx, s.r, func(rows scanner) (store.FileText, error) {
 		var f store.FileText
 		var at int64
 		if err := rows.Scan(&f.IntegrationID, &f.FileID, &f.Kind, &f.ChatID, &f.MessageID, &f.UserID, &f.Filename, &f.MimeType, &f.Format,
 			&f.SizeBytes, &f.Status, &f.Reason, &at); err != nil {
-			return nil, err
+			return store.FileText{}, err
 		}
 		f.FetchedAt = tm(at)
-		out = append(out, f)
+		return f, nil
+	}, s.q(`SELECT integration_id, file_id, kind, chat_id, message_id, user_id, filename, mime_type, format, size_bytes, status, reason, fetched_at
+		FROM file_texts WHERE integration_id = ? AND chat_id = ? ORDER BY fetched_at, file_id`), integrationID, chatID)
+	if err != nil {
+		return nil, fmt.Errorf("list file texts: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }

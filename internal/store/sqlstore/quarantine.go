@@ -41,22 +41,19 @@ func (s *Store) QuarantinedItems(ctx context.Context, integrationID int64, limit
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT integration_id, stream, item_id, raw, reason, first_seen, last_seen, seen
-		FROM quarantined_items WHERE integration_id = ? ORDER BY last_seen DESC, item_key LIMIT ?`), integrationID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("list quarantined items: %w", err)
-	}
-	defer rows.Close()
-	var out []store.Quarantined
-	for rows.Next() {
+	out, err := queryRows(ctx, s.r, func(rows scanner) (store.Quarantined, error) {
 		var q store.Quarantined
 		var raw string
 		var first, last int64
 		if err := rows.Scan(&q.IntegrationID, &q.Stream, &q.ItemID, &raw, &q.Reason, &first, &last, &q.Seen); err != nil {
-			return nil, err
+			return store.Quarantined{}, err
 		}
 		q.Raw, q.FirstSeen, q.LastSeen = []byte(raw), tm(first), tm(last)
-		out = append(out, q)
+		return q, nil
+	}, s.q(`SELECT integration_id, stream, item_id, raw, reason, first_seen, last_seen, seen
+		FROM quarantined_items WHERE integration_id = ? ORDER BY last_seen DESC, item_key LIMIT ?`), integrationID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list quarantined items: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }

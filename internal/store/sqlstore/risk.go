@@ -67,7 +67,16 @@ func (s *Store) UserRisks(ctx context.Context, f store.RiskFilter) ([]store.User
 	uid := `COALESCE(NULLIF(user_id, ''), user_email)`
 	args := append(append([]any{}, term...), inner.args...)
 	args = append(append(args, outer.args...), limit)
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT r.integration_id, r.uid, COALESCE(NULLIF(u.email, ''), r.email), COALESCE(u.full_name, ''), COALESCE(u.role, ''),
+	out, err := queryRows(ctx, s.r, func(rows scanner) (store.UserRisk, error) {
+		var u store.UserRisk
+		var first, last, lastViolation int64
+		if err := rows.Scan(&u.IntegrationID, &u.ID, &u.Email, &u.FullName, &u.Role, &first, &last,
+			&u.Score, &u.Violations, &u.Critical, &u.High, &u.Medium, &u.Low, &lastViolation); err != nil {
+			return store.UserRisk{}, err
+		}
+		u.FirstSeen, u.LastSeen, u.LastViolation = tm(first), tm(last), tm(lastViolation)
+		return u, nil
+	}, s.q(`SELECT r.integration_id, r.uid, COALESCE(NULLIF(u.email, ''), r.email), COALESCE(u.full_name, ''), COALESCE(u.role, ''),
 		COALESCE(u.first_seen, 0), COALESCE(u.last_seen, 0), r.score, r.n, r.c, r.h, r.m, r.l, r.last
 		FROM (SELECT integration_id, `+uid+` AS uid, MAX(user_email) AS email, SUM(`+riskTerm+`) AS score, COUNT(*) AS n,
 			`+sev("critical")+` AS c, `+sev("high")+` AS h, `+sev("medium")+` AS m, `+sev("low")+` AS l, MAX(event_time) AS last
@@ -77,19 +86,7 @@ func (s *Store) UserRisks(ctx context.Context, f store.RiskFilter) ([]store.User
 	if err != nil {
 		return nil, fmt.Errorf("score users: %w", err)
 	}
-	defer rows.Close()
-	var out []store.UserRisk
-	for rows.Next() {
-		var u store.UserRisk
-		var first, last, lastViolation int64
-		if err := rows.Scan(&u.IntegrationID, &u.ID, &u.Email, &u.FullName, &u.Role, &first, &last,
-			&u.Score, &u.Violations, &u.Critical, &u.High, &u.Medium, &u.Low, &lastViolation); err != nil {
-			return nil, err
-		}
-		u.FirstSeen, u.LastSeen, u.LastViolation = tm(first), tm(last), tm(lastViolation)
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ChatRisks lists sessions as Chats does, with the risk score of each
@@ -114,7 +111,18 @@ func (s *Store) ChatRisks(ctx context.Context, f store.ChatFilter, p store.RiskP
 	}
 	args := append(append([]any{}, term...), since)
 	args = append(append(args, w.args...), limit, max(f.Offset, 0))
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT integration_id, id, name, user_id, user_email, model, project_id, organization_uuid, href, created_at, updated_at, deleted_at, hard_deleted, message_count,
+	out, err := queryRows(ctx, s.r, func(rows scanner) (store.ChatRisk, error) {
+		var c store.ChatRisk
+		var created, updated int64
+		var deleted sql.NullInt64
+		var hard int
+		if err := rows.Scan(&c.IntegrationID, &c.ID, &c.Name, &c.UserID, &c.UserEmail, &c.Model, &c.ProjectID, &c.OrganizationUUID, &c.Href,
+			&created, &updated, &deleted, &hard, &c.MessageCount, &c.Violations, &c.Risk); err != nil {
+			return store.ChatRisk{}, err
+		}
+		c.CreatedAt, c.UpdatedAt, c.DeletedAt, c.HardDeleted = tm(created), tm(updated), tmPtr(deleted), hard != 0
+		return c, nil
+	}, s.q(`SELECT integration_id, id, name, user_id, user_email, model, project_id, organization_uuid, href, created_at, updated_at, deleted_at, hard_deleted, message_count,
 		(SELECT COUNT(*) FROM findings f WHERE f.integration_id = chats.integration_id AND f.chat_id = chats.id AND f.effective_action = 'alert') AS violations,
 		COALESCE((SELECT SUM(`+riskTerm+`) FROM findings f WHERE f.integration_id = chats.integration_id AND f.chat_id = chats.id
 			AND f.effective_action = 'alert' AND f.event_time >= ?), 0) AS risk
@@ -122,19 +130,5 @@ func (s *Store) ChatRisks(ctx context.Context, f store.ChatFilter, p store.RiskP
 	if err != nil {
 		return nil, fmt.Errorf("list chats by risk: %w", err)
 	}
-	defer rows.Close()
-	var out []store.ChatRisk
-	for rows.Next() {
-		var c store.ChatRisk
-		var created, updated int64
-		var deleted sql.NullInt64
-		var hard int
-		if err := rows.Scan(&c.IntegrationID, &c.ID, &c.Name, &c.UserID, &c.UserEmail, &c.Model, &c.ProjectID, &c.OrganizationUUID, &c.Href,
-			&created, &updated, &deleted, &hard, &c.MessageCount, &c.Violations, &c.Risk); err != nil {
-			return nil, err
-		}
-		c.CreatedAt, c.UpdatedAt, c.DeletedAt, c.HardDeleted = tm(created), tm(updated), tmPtr(deleted), hard != 0
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return out, nil
 }

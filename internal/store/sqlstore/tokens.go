@@ -10,13 +10,11 @@ import (
 	"github.com/claudit/claudit/internal/store"
 )
 
-// This file implements the personal API tokens of store.WebStore.
-
 const tokenCols = `t.id, t.account_id, COALESCE(a.email, ''), t.name, t.prefix, t.hash, t.role, t.created_at, t.expires_at, t.last_used_at, t.revoked_at`
 
 const tokenFrom = ` FROM api_tokens t LEFT JOIN accounts a ON a.id = t.account_id`
 
-func scanAPIToken(row interface{ Scan(...any) error }) (*store.APIToken, error) {
+func scanAPIToken(row scanner) (*store.APIToken, error) {
 	var t store.APIToken
 	var created, expires, used, revoked int64
 	err := row.Scan(&t.ID, &t.AccountID, &t.Email, &t.Name, &t.Prefix, &t.Hash, &t.Role, &created, &expires, &used, &revoked)
@@ -70,20 +68,11 @@ func (s *Store) APITokens(ctx context.Context, accountID int64) ([]store.APIToke
 	if accountID != 0 {
 		query, args = `SELECT `+tokenCols+tokenFrom+` WHERE t.account_id = ? ORDER BY t.id DESC`, []any{accountID}
 	}
-	rows, err := s.r.QueryContext(ctx, s.q(query), args...)
+	out, err := queryRows(ctx, s.r, value(scanAPIToken), s.q(query), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list api tokens: %w", err)
 	}
-	defer rows.Close()
-	var out []store.APIToken
-	for rows.Next() {
-		t, err := scanAPIToken(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list api tokens: %w", err)
-		}
-		out = append(out, *t)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // TouchAPIToken records the time of a token's latest use.

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/claudit/claudit/internal/store"
@@ -47,7 +46,7 @@ const backfillSelect = `SELECT b.id, b.integration_id, b.from_ts, b.to_ts, b.sta
 
 const backfillGroup = ` GROUP BY b.id, b.integration_id, b.from_ts, b.to_ts, b.status, b.created_at, b.updated_at, b.error`
 
-func scanBackfill(row interface{ Scan(...any) error }) (*store.Backfill, error) {
+func scanBackfill(row scanner) (*store.Backfill, error) {
 	var b store.Backfill
 	var from, to, created, updated, upTo int64
 	if err := row.Scan(&b.ID, &b.IntegrationID, &from, &to, &b.Status, &created, &updated, &b.Error,
@@ -76,25 +75,16 @@ func (s *Store) Backfills(ctx context.Context, integrationID int64) ([]store.Bac
 	if integrationID != 0 {
 		w.add("b.integration_id = ?", integrationID)
 	}
-	rows, err := s.r.QueryContext(ctx, s.q(backfillSelect+w.sql()+backfillGroup+` ORDER BY b.id DESC`), w.args...)
+	out, err := queryRows(ctx, s.r, value(scanBackfill), s.q(backfillSelect+w.sql()+backfillGroup+` ORDER BY b.id DESC`), w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list backfills: %w", err)
 	}
-	defer rows.Close()
-	var out []store.Backfill
-	for rows.Next() {
-		b, err := scanBackfill(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *b)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 const batchCols = `id, backfill_id, seq, from_ts, to_ts, status, attempts, activities, messages, activity_cursor, chat_cursor, synced_up_to, error, claimed_by, claimed_until, started_at, finished_at`
 
-func scanBatch(row interface{ Scan(...any) error }) (store.Batch, error) {
+func scanBatch(row scanner) (store.Batch, error) {
 	var b store.Batch
 	var from, to, upTo, until, started, finished int64
 	err := row.Scan(&b.ID, &b.BackfillID, &b.Seq, &from, &to, &b.Status, &b.Attempts, &b.Activities, &b.Messages,
@@ -105,20 +95,11 @@ func scanBatch(row interface{ Scan(...any) error }) (store.Batch, error) {
 
 // Batches lists a job's batches by sequence.
 func (s *Store) Batches(ctx context.Context, backfillID int64) ([]store.Batch, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+batchCols+` FROM backfill_batches WHERE backfill_id = ? ORDER BY seq`), backfillID)
+	out, err := queryRows(ctx, s.r, scanBatch, s.q(`SELECT `+batchCols+` FROM backfill_batches WHERE backfill_id = ? ORDER BY seq`), backfillID)
 	if err != nil {
 		return nil, fmt.Errorf("list batches: %w", err)
 	}
-	defer rows.Close()
-	var out []store.Batch
-	for rows.Next() {
-		b, err := scanBatch(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, b)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // SetBackfillStatus changes a job's status.
@@ -222,174 +203,4 @@ func (s *Store) ReleaseBatches(ctx context.Context, backfillID int64, worker str
 		return fmt.Errorf("release batches of backfill %d: %w", backfillID, err)
 	}
 	return nil
-}
-
-// ---- evaluation ----
-
-// UnevaluatedMessages returns messages never evaluated, oldest first.
-func (s *Store) UnevaluatedMessages(ctx context.Context, n int) ([]store.Message, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+messageCols+` FROM messages m WHERE m.eval_version = '' ORDER BY m.created_at, m.id LIMIT ?`), n)
-	if err != nil {
-		return nil, fmt.Errorf("list unevaluated messages: %w", err)
-	}
-	defer rows.Close()
-	var out []store.Message
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
-}
-
-// UnevaluatedActivities returns activities never evaluated, oldest first.
-func (s *Store) UnevaluatedActivities(ctx context.Context, n int) ([]store.Activity, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+activityCols+` FROM activities a WHERE a.eval_version = '' ORDER BY a.created_at, a.id LIMIT ?`), n)
-	if err != nil {
-		return nil, fmt.Errorf("list unevaluated activities: %w", err)
-	}
-	defer rows.Close()
-	var out []store.Activity
-	for rows.Next() {
-		a, err := scanActivity(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
-}
-
-// UserPlaces returns the distinct IPs and user agents of a user's activities
-// before a time, least recently used first.
-func (s *Store) UserPlaces(ctx context.Context, integrationID int64, userID string, before time.Time, limit int) ([]string, []string, error) {
-	var out [2][]string
-	for i, col := range []string{"ip", "user_agent"} {
-		rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+col+`, MAX(created_at) AS last FROM activities
-			WHERE integration_id = ? AND actor_user_id = ? AND created_at < ? AND `+col+` <> ''
-			GROUP BY `+col+` ORDER BY last DESC, `+col+` DESC LIMIT ?`), integrationID, userID, us(before), limit)
-		if err != nil {
-			return nil, nil, fmt.Errorf("list places of user %s: %w", userID, err)
-		}
-		for rows.Next() {
-			var v string
-			var last int64
-			if err := rows.Scan(&v, &last); err != nil {
-				rows.Close()
-				return nil, nil, err
-			}
-			out[i] = append(out[i], v)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, nil, fmt.Errorf("list places of user %s: %w", userID, err)
-		}
-		slices.Reverse(out[i])
-	}
-	return out[0], out[1], nil
-}
-
-// saveEvaluations replaces each event's findings and tags and marks it evaluated.
-func (s *Store) saveEvaluations(ctx context.Context, st *txStmts, evals []store.Evaluation) error {
-	now := us(s.now())
-	for _, e := range evals {
-		if _, err := st.exec(ctx, `DELETE FROM findings WHERE integration_id = ? AND event_kind = ? AND event_id = ?`, e.IntegrationID, e.Kind, e.EventID); err != nil {
-			return fmt.Errorf("clear findings of %s: %w", e.EventID, err)
-		}
-		violations := 0
-		for _, f := range e.Findings {
-			if f.EffectiveAction == "alert" {
-				violations++
-			}
-			if _, err := st.exec(ctx, `INSERT INTO findings (integration_id, event_kind, event_id, chat_id, user_id, user_email, policy, detector, entity, severity, action, effective_action, score, span_start, span_end, excerpt, policy_version, created_at, event_time)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.IntegrationID, e.Kind, e.EventID, f.ChatID, f.UserID, f.UserEmail, f.Policy, f.Detector, f.Entity,
-				f.Severity, f.Action, f.EffectiveAction, f.Score, f.Start, f.End, f.Excerpt, e.Version, now, us(f.EventTime)); err != nil {
-				return fmt.Errorf("save finding of %s: %w", e.EventID, err)
-			}
-		}
-		table := "messages"
-		if e.Kind == "access" {
-			table = "activities"
-		}
-		if e.Kind == "session" {
-			continue
-		}
-		if _, err := st.exec(ctx, `UPDATE `+table+` SET tags = ?, violations = ?, eval_version = ? WHERE integration_id = ? AND id = ?`,
-			encodeJSONList(e.Tags), violations, e.Version, e.IntegrationID, e.EventID); err != nil {
-			return fmt.Errorf("mark %s evaluated: %w", e.EventID, err)
-		}
-	}
-	return nil
-}
-
-// Findings lists findings of an event, or of every event of a chat when eventID is "".
-func (s *Store) Findings(ctx context.Context, integrationID int64, kind, eventID, chatID string) ([]store.Finding, error) {
-	w := &where{}
-	w.add("integration_id = ?", integrationID)
-	if kind != "" {
-		w.add("event_kind = ?", kind)
-	}
-	if eventID != "" {
-		w.add("event_id = ?", eventID)
-	}
-	if chatID != "" {
-		w.add("chat_id = ?", chatID)
-	}
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT id, integration_id, event_kind, event_id, chat_id, user_id, user_email, policy, detector, entity, severity, action, effective_action, score, span_start, span_end, excerpt, policy_version, created_at, event_time
-		FROM findings`+w.sql()+` ORDER BY event_time, id`), w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("list findings: %w", err)
-	}
-	defer rows.Close()
-	var out []store.Finding
-	for rows.Next() {
-		var f store.Finding
-		var created, evt int64
-		if err := rows.Scan(&f.ID, &f.IntegrationID, &f.EventKind, &f.EventID, &f.ChatID, &f.UserID, &f.UserEmail, &f.Policy, &f.Detector,
-			&f.Entity, &f.Severity, &f.Action, &f.EffectiveAction, &f.Score, &f.Start, &f.End, &f.Excerpt, &f.PolicyVersion, &created, &evt); err != nil {
-			return nil, err
-		}
-		f.CreatedAt, f.EventTime = tm(created), tm(evt)
-		out = append(out, f)
-	}
-	return out, rows.Err()
-}
-
-// ResetEvaluations clears the marks of events evaluated under a version other than keep.
-func (s *Store) ResetEvaluations(ctx context.Context, keep string) (int64, error) {
-	var total int64
-	for _, t := range []string{"messages", "activities"} {
-		r, err := s.w.ExecContext(ctx, s.q(`UPDATE `+t+` SET eval_version = '' WHERE eval_version <> '' AND eval_version <> ?`), keep)
-		if err != nil {
-			return total, fmt.Errorf("reset %s evaluations: %w", t, err)
-		}
-		n, _ := r.RowsAffected()
-		total += n
-	}
-	return total, nil
-}
-
-// DropBefore deletes prompt and access events (and their findings) older than
-// cutoff; the PostgreSQL store overrides it with whole-partition drops.
-func (s *Store) DropBefore(ctx context.Context, cutoff time.Time) ([]string, error) {
-	var out []string
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		out = nil
-		for _, t := range []string{"messages", "activities", "findings"} {
-			col := "created_at"
-			if t == "findings" {
-				col = "event_time"
-			}
-			r, err := tx.ExecContext(ctx, s.q(`DELETE FROM `+t+` WHERE `+col+` < ?`), us(cutoff))
-			if err != nil {
-				return fmt.Errorf("retention on %s: %w", t, err)
-			}
-			n, _ := r.RowsAffected()
-			out = append(out, fmt.Sprintf("%s: %d rows", t, n))
-		}
-		return nil
-	})
-	return out, err
 }

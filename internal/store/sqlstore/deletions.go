@@ -5,18 +5,15 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/claudit/claudit/internal/store"
 )
 
-// This file implements store.DeletionStore.
-
 const deletionCols = `id, integration_id, kind, object_id, reason, findings, status, requested_by, requested_email, requested_at,
 	decided_by, decided_email, decided_at, comment, result_type, error, finished_at`
 
-func scanDeletion(row interface{ Scan(...any) error }) (*store.DeletionRequest, error) {
+func scanDeletion(row scanner) (*store.DeletionRequest, error) {
 	var d store.DeletionRequest
 	var req, dec, fin int64
 	err := row.Scan(&d.ID, &d.IntegrationID, &d.Kind, &d.ObjectID, &d.Reason, &d.Findings, &d.Status, &d.RequestedBy, &d.RequestedEmail, &req,
@@ -64,20 +61,11 @@ func (s *Store) DeletionRequests(ctx context.Context, status string, limit int) 
 	if status != "" {
 		w.add("status = ?", status)
 	}
-	rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+deletionCols+` FROM deletion_requests`+w.sql()+` ORDER BY id DESC LIMIT ?`), append(w.args, limit)...)
+	out, err := queryRows(ctx, s.r, value(scanDeletion), s.q(`SELECT `+deletionCols+` FROM deletion_requests`+w.sql()+` ORDER BY id DESC LIMIT ?`), append(w.args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("list deletion requests: %w", err)
 	}
-	defer rows.Close()
-	var out []store.DeletionRequest
-	for rows.Next() {
-		d, err := scanDeletion(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *d)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // DecideDeletion approves or rejects a pending request, once.
@@ -136,29 +124,4 @@ func (s *Store) ObjectFindings(ctx context.Context, integrationID int64, kind, i
 		return 0, fmt.Errorf("count findings of %s %s: %w", kind, id, err)
 	}
 	return n, nil
-}
-
-// SetIntegrationScopes records the scopes a key was found to hold.
-func (s *Store) SetIntegrationScopes(ctx context.Context, integrationID int64, scopes []string, at time.Time) error {
-	_, err := s.w.ExecContext(ctx, s.q(`INSERT INTO integration_scopes (integration_id, scopes, checked_at) VALUES (?, ?, ?)
-		ON CONFLICT (integration_id) DO UPDATE SET scopes = excluded.scopes, checked_at = excluded.checked_at`),
-		integrationID, strings.Join(scopes, " "), us(at))
-	if err != nil {
-		return fmt.Errorf("record scopes of integration %d: %w", integrationID, err)
-	}
-	return nil
-}
-
-// IntegrationScopes reads the scopes recorded for an integration's key.
-func (s *Store) IntegrationScopes(ctx context.Context, integrationID int64) ([]string, time.Time, error) {
-	var scopes string
-	var at int64
-	err := s.r.QueryRowContext(ctx, s.q(`SELECT scopes, checked_at FROM integration_scopes WHERE integration_id = ?`), integrationID).Scan(&scopes, &at)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, time.Time{}, nil
-	}
-	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("read scopes of integration %d: %w", integrationID, err)
-	}
-	return strings.Fields(scopes), tm(at), nil
 }

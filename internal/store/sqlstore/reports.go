@@ -316,3 +316,56 @@ func (s *Store) reportRows(ctx context.Context, query string, args []any, fn fun
 	}
 	return rows.Err()
 }
+
+// ClaimReportRun inserts the run, or takes a failed one over for another
+// attempt; the conflict clause makes the claim atomic between replicas.
+func (s *Store) ClaimReportRun(ctx context.Context, r store.ReportRun, retryAfter time.Time, maxAttempts int) (bool, error) {
+	res, err := s.w.ExecContext(ctx, s.q(`INSERT INTO report_runs (schedule, period_end, period_start, attempts, attempted_at, recipients) VALUES (?, ?, ?, 1, ?, ?)
+		ON CONFLICT (schedule, period_end) DO UPDATE SET attempts = report_runs.attempts + 1, attempted_at = excluded.attempted_at,
+			recipients = excluded.recipients, error = ''
+		WHERE report_runs.sent_at = 0 AND report_runs.error <> '' AND report_runs.attempted_at < ? AND report_runs.attempts < ?`),
+		r.Schedule, us(r.PeriodEnd), us(r.PeriodStart), us(r.AttemptedAt), r.Recipients, us(retryAfter), maxAttempts)
+	if err != nil {
+		return false, fmt.Errorf("claim report %s for %s: %w", r.Schedule, r.PeriodEnd.Format(time.RFC3339), err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("claim report %s: %w", r.Schedule, err)
+	}
+	return n > 0, nil
+}
+
+// FinishReportRun records a claimed run's outcome.
+func (s *Store) FinishReportRun(ctx context.Context, schedule string, periodEnd, sentAt time.Time, errText string) error {
+	var sent int64
+	if errText == "" {
+		sent = us(sentAt)
+	}
+	_, err := s.w.ExecContext(ctx, s.q(`UPDATE report_runs SET sent_at = ?, error = ? WHERE schedule = ? AND period_end = ?`),
+		sent, errText, schedule, us(periodEnd))
+	if err != nil {
+		return fmt.Errorf("record report %s for %s: %w", schedule, periodEnd.Format(time.RFC3339), err)
+	}
+	return nil
+}
+
+// ReportRuns lists the latest scheduled report runs.
+func (s *Store) ReportRuns(ctx context.Context, limit int) ([]store.ReportRun, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 50
+	}
+	out, err := queryRows(ctx, s.r, func(rows scanner) (store.ReportRun, error) {
+		var r store.ReportRun
+		var start, end, attempted, sent int64
+		if err := rows.Scan(&r.Schedule, &start, &end, &r.Attempts, &attempted, &sent, &r.Recipients, &r.Error); err != nil {
+			return store.ReportRun{}, err
+		}
+		r.PeriodStart, r.PeriodEnd, r.AttemptedAt, r.SentAt = tm(start), tm(end), tm(attempted), tm(sent)
+		return r, nil
+	}, s.q(`SELECT schedule, period_start, period_end, attempts, attempted_at, sent_at, recipients, error
+		FROM report_runs ORDER BY period_end DESC, schedule LIMIT ?`), limit)
+	if err != nil {
+		return nil, fmt.Errorf("list report runs: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,250 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/claudit/claudit/internal/store"
+)
+
+// Chats lists sessions, most recently updated first.
+func (s *Store) Chats(ctx context.Context, f store.ChatFilter) ([]store.Chat, error) {
+	w := chatWhere(f)
+	order := "updated_at DESC, id DESC"
+	switch f.Sort {
+	case "", "updated":
+	case "violations":
+		order = "violations DESC, updated_at DESC, id DESC"
+	default:
+		return nil, fmt.Errorf("session sort %q is not updated or violations", f.Sort)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 1000 {
+		limit = 50
+	}
+	out, err := queryRows(ctx, s.r, func(rows scanner) (store.Chat, error) {
+		var c store.Chat
+		var created, updated int64
+		var deleted sql.NullInt64
+		var hard int
+		if err := rows.Scan(&c.IntegrationID, &c.ID, &c.Name, &c.UserID, &c.UserEmail, &c.Model, &c.ProjectID, &c.OrganizationUUID, &c.Href,
+			&created, &updated, &deleted, &hard, &c.MessageCount, &c.Violations); err != nil {
+			return store.Chat{}, err
+		}
+		c.CreatedAt, c.UpdatedAt, c.DeletedAt, c.HardDeleted = tm(created), tm(updated), tmPtr(deleted), hard != 0
+		return c, nil
+	}, s.q(`SELECT integration_id, id, name, user_id, user_email, model, project_id, organization_uuid, href, created_at, updated_at, deleted_at, hard_deleted, message_count,
+		(SELECT COUNT(*) FROM findings f WHERE f.integration_id = chats.integration_id AND f.chat_id = chats.id AND f.effective_action = 'alert') AS violations
+		FROM chats`+w.sql()+` ORDER BY `+order+` LIMIT ? OFFSET ?`), append(w.args, limit, max(f.Offset, 0))...)
+	if err != nil {
+		return nil, fmt.Errorf("list chats: %w", err)
+	}
+	return out, nil
+}
+
+func chatWhere(f store.ChatFilter) *where {
+	w := &where{}
+	if f.IntegrationID != 0 {
+		w.add("integration_id = ?", f.IntegrationID)
+	}
+	if f.User != "" {
+		w.add("(user_id = ? OR user_email = ?)", f.User, f.User)
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		w.add(`LOWER(name) LIKE ? ESCAPE '\'`, containing(strings.ToLower(q)))
+	}
+	if !f.From.IsZero() {
+		w.add("updated_at >= ?", us(f.From))
+	}
+	if !f.To.IsZero() {
+		w.add("created_at < ?", us(f.To))
+	}
+	return w
+}
+
+// CountChats counts the sessions a filter selects.
+func (s *Store) CountChats(ctx context.Context, f store.ChatFilter) (int, error) {
+	w := chatWhere(f)
+	var n int
+	if err := s.r.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM chats`+w.sql()), w.args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count chats: %w", err)
+	}
+	return n, nil
+}
+
+// Chat reads one session.
+func (s *Store) Chat(ctx context.Context, integrationID int64, id string) (*store.Chat, error) {
+	var c store.Chat
+	var created, updated int64
+	var deleted sql.NullInt64
+	var hard int
+	err := s.r.QueryRowContext(ctx, s.q(`SELECT integration_id, id, name, user_id, user_email, model, project_id, organization_uuid, href, created_at, updated_at, deleted_at, hard_deleted, message_count
+		FROM chats WHERE integration_id = ? AND id = ?`), integrationID, id).Scan(&c.IntegrationID, &c.ID, &c.Name, &c.UserID, &c.UserEmail,
+		&c.Model, &c.ProjectID, &c.OrganizationUUID, &c.Href, &created, &updated, &deleted, &hard, &c.MessageCount)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, store.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read chat %s: %w", id, err)
+	}
+	c.CreatedAt, c.UpdatedAt, c.DeletedAt, c.HardDeleted = tm(created), tm(updated), tmPtr(deleted), hard != 0
+	return &c, nil
+}
+
+// ChatMessages reads a session's messages in order.
+func (s *Store) ChatMessages(ctx context.Context, integrationID int64, chatID string) ([]store.Message, error) {
+	out, err := queryRows(ctx, s.r, scanMessage, s.q(`SELECT `+messageCols+` FROM messages m WHERE m.integration_id = ? AND m.chat_id = ? ORDER BY m.seq, m.created_at, m.id`), integrationID, chatID)
+	if err != nil {
+		return nil, fmt.Errorf("read chat %s messages: %w", chatID, err)
+	}
+	return out, nil
+}
+
+func (s *Store) saveChatPage(ctx context.Context, tx *sql.Tx, p *store.ChatPage) (store.SaveResult, error) {
+	var res store.SaveResult
+	err := func() error {
+		if err := s.saveUsers(ctx, tx, p.IntegrationID, withMessageUsers(p)); err != nil {
+			return err
+		}
+		for _, pr := range p.Projects {
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO projects (integration_id, id, name, user_id, is_private, created_at, updated_at, deleted_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (integration_id, id) DO UPDATE SET name = excluded.name,
+				is_private = excluded.is_private, updated_at = excluded.updated_at, deleted_at = excluded.deleted_at`),
+				p.IntegrationID, pr.ID, pr.Name, pr.UserID, b2i(pr.IsPrivate), us(pr.CreatedAt), us(pr.UpdatedAt), usPtr(pr.DeletedAt)); err != nil {
+				return fmt.Errorf("save project %s: %w", pr.ID, err)
+			}
+		}
+		if err := s.saveFileTexts(ctx, tx, p.IntegrationID, p.FileTexts); err != nil {
+			return err
+		}
+		if len(p.Chats) == 0 {
+			return s.finishChatPage(ctx, tx, p, res)
+		}
+		chatSt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO chats (integration_id, id, name, user_id, user_email, model, project_id, organization_uuid, href, created_at, updated_at, deleted_at, message_count)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (integration_id, id) DO UPDATE SET
+			  name = CASE WHEN excluded.name = '' AND excluded.deleted_at IS NOT NULL THEN chats.name ELSE excluded.name END,
+			  user_id = excluded.user_id, user_email = excluded.user_email, model = excluded.model,
+			  project_id = excluded.project_id, href = excluded.href, updated_at = excluded.updated_at,
+			  deleted_at = excluded.deleted_at,
+			  message_count = CASE WHEN excluded.message_count > chats.message_count THEN excluded.message_count ELSE chats.message_count END`))
+		if err != nil {
+			return fmt.Errorf("prepare chats: %w", err)
+		}
+		defer chatSt.Close()
+		// An update only touches a message whose content really changed, and
+		// keeps earlier text when the API now returns the message without content.
+		updMsg, err := tx.PrepareContext(ctx, s.q(`UPDATE messages SET seq = ?, text = ?, tokens = ?, files = ?, tool_calls = ?, eval_version = ''
+			WHERE integration_id = ? AND id = ? AND (text <> ? OR files <> ? OR tool_calls <> ?)`))
+		if err != nil {
+			return fmt.Errorf("prepare message update: %w", err)
+		}
+		defer updMsg.Close()
+		markRemoved, err := tx.PrepareContext(ctx, s.q(`UPDATE messages SET content_removed = 1 WHERE integration_id = ? AND id = ? AND content_removed = 0`))
+		if err != nil {
+			return fmt.Errorf("prepare message removal: %w", err)
+		}
+		defer markRemoved.Close()
+		now := us(s.now())
+		var floor int64
+		if s.d.IndexMessagesAfter != nil {
+			if floor, err = s.d.LastMessageRowID(ctx, tx); err != nil {
+				return fmt.Errorf("index new messages: %w", err)
+			}
+		}
+		var msgs []store.Message
+		for _, hc := range p.Chats {
+			c := hc.Chat
+			if _, err := chatSt.ExecContext(ctx, p.IntegrationID, c.ID, store.CleanText(c.Name), c.UserID, c.UserEmail, c.Model, c.ProjectID,
+				c.OrganizationUUID, c.Href, us(c.CreatedAt), us(c.UpdatedAt), usPtr(c.DeletedAt), len(hc.Messages)); err != nil {
+				return fmt.Errorf("save chat %s: %w", c.ID, err)
+			}
+			res.Chats++
+			for _, m := range hc.Messages {
+				m.Text, m.ChatID = store.CleanText(m.Text), c.ID
+				msgs = append(msgs, m)
+			}
+			if err := s.saveFiles(ctx, tx, p.IntegrationID, hc); err != nil {
+				return err
+			}
+			if hc.GoneAt != nil {
+				if err := s.markChatHardDeleted(ctx, tx, p.IntegrationID, c.ID, *hc.GoneAt); err != nil {
+					return err
+				}
+			}
+		}
+		n, err := s.saveMessages(ctx, tx, p.IntegrationID, msgs, now, updMsg, markRemoved)
+		if err != nil {
+			return err
+		}
+		res.Messages += n
+		if s.d.IndexMessagesAfter != nil && n > 0 {
+			if err := s.d.IndexMessagesAfter(ctx, tx, floor); err != nil {
+				return fmt.Errorf("index new messages: %w", err)
+			}
+		}
+		return s.finishChatPage(ctx, tx, p, res)
+	}()
+	return res, err
+}
+
+// withMessageUsers returns the page's users plus the user of every message
+// the page does not list, so that the users table knows each message's
+// user: prompt events are found by email through it. saveUsers merges the
+// repeats (earliest first seen, latest last seen).
+func withMessageUsers(p *store.ChatPage) []store.User {
+	users := append([]store.User(nil), p.Users...)
+	listed := make(map[string]bool, len(p.Users))
+	for _, u := range p.Users {
+		listed[u.ID] = true
+	}
+	for _, hc := range p.Chats {
+		for _, m := range hc.Messages {
+			if m.UserID != "" && !listed[m.UserID] {
+				users = append(users, store.User{ID: m.UserID, Email: m.UserEmail, FirstSeen: m.CreatedAt, LastSeen: m.CreatedAt})
+			}
+		}
+	}
+	return users
+}
+
+func (s *Store) finishChatPage(ctx context.Context, tx *sql.Tx, p *store.ChatPage, res store.SaveResult) error {
+	if p.BatchProgress != nil {
+		p.BatchProgress.Messages = res.Messages
+	}
+	if err := s.saveBatchProgress(ctx, tx, p.BatchProgress); err != nil {
+		return err
+	}
+	return s.saveCheckpoint(ctx, tx, p.Checkpoint)
+}
+
+func (s *Store) saveFiles(ctx context.Context, tx *sql.Tx, integrationID int64, hc store.HydratedChat) error {
+	for _, m := range hc.Messages {
+		for _, f := range m.Files {
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO files (integration_id, id, kind, filename, mime_type, size_bytes, md5, chat_id, message_id, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (integration_id, id) DO NOTHING`),
+				integrationID, f.ID, f.Kind, f.Filename, f.MimeType, f.SizeBytes, f.MD5, hc.Chat.ID, m.ID, us(m.CreatedAt)); err != nil {
+				return fmt.Errorf("save file %s: %w", f.ID, err)
+			}
+		}
+	}
+	return nil
+}
+
+// MarkChatHardDeleted keeps the stored chat but records that the API lost it.
+func (s *Store) MarkChatHardDeleted(ctx context.Context, integrationID int64, chatID string, at time.Time) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error { return s.markChatHardDeleted(ctx, tx, integrationID, chatID, at) })
+}
+
+func (s *Store) markChatHardDeleted(ctx context.Context, tx *sql.Tx, integrationID int64, chatID string, at time.Time) error {
+	_, err := tx.ExecContext(ctx, s.q(`UPDATE chats SET hard_deleted = 1, deleted_at = COALESCE(deleted_at, ?) WHERE integration_id = ? AND id = ?`),
+		us(at), integrationID, chatID)
+	if err != nil {
+		return fmt.Errorf("mark chat %s deleted: %w", chatID, err)
+	}
+	return nil
+}
