@@ -19,7 +19,8 @@ import (
 // are evaluated with the same policies as chats plus the agent policies;
 // each agent policy fires on session tool calls, prompt injection arriving
 // through a tool result is found on a message of role tool, and the text of
-// uploaded files is scanned too.
+// uploaded files, project files and documents and code artifacts is
+// scanned too.
 func TestSessionsRaiseAgentFindings(t *testing.T) {
 	t.Parallel()
 	s, err := simulator.New(simulator.Config{Seed: 7, Users: 20, Days: 2, RateLimit: -1})
@@ -55,10 +56,15 @@ func TestSessionsRaiseAgentFindings(t *testing.T) {
 		t.Fatal(err)
 	}
 	byPolicy := map[string]int{}
-	injectionViaTool, inFile := 0, 0
+	injectionViaTool, inFile, inProject, inCodeArtifact := 0, 0, 0, 0
 	for _, f := range fs {
-		if strings.HasPrefix(f.EventID, "claude_file_") {
+		switch {
+		case strings.HasPrefix(f.EventID, "claude_file_") && strings.HasPrefix(f.ChatID, "claude_chat_"):
 			inFile++ // a finding inside an uploaded file's text
+		case strings.HasPrefix(f.ChatID, "claude_proj_"):
+			inProject++ // inside a project's file or document
+		case strings.HasPrefix(f.ChatID, "cart_"):
+			inCodeArtifact++ // inside a code artifact version
 		}
 		kind := store.ChatKind(f.ChatID)
 		if f.Detector == "agent" && kind == store.KindChat {
@@ -83,8 +89,8 @@ func TestSessionsRaiseAgentFindings(t *testing.T) {
 			t.Errorf("no %s finding on any session (session findings by policy: %v)", p, byPolicy)
 		}
 	}
-	if inFile == 0 {
-		t.Errorf("no finding inside an uploaded file")
+	if inFile == 0 || inProject == 0 || inCodeArtifact == 0 {
+		t.Errorf("findings inside uploaded files %d, project files and documents %d, code artifacts %d; want some of each", inFile, inProject, inCodeArtifact)
 	}
 	if injectionViaTool == 0 {
 		t.Errorf("no prompt injection found in a tool result (session findings by policy: %v)", byPolicy)
