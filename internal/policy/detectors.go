@@ -1,8 +1,8 @@
 package policy
 
 // Every detector family registers itself in init; importing them here makes
-// them available to every Engine. (encoded is imported by engine.go, which
-// calls its Decode.)
+// them available to every Engine. encoded also registers the decode stage's
+// decoder.
 import (
 	_ "github.com/claudit/claudit/internal/policy/detect/agent"
 	_ "github.com/claudit/claudit/internal/policy/detect/aigenerated"
@@ -10,6 +10,7 @@ import (
 	_ "github.com/claudit/claudit/internal/policy/detect/code"
 	_ "github.com/claudit/claudit/internal/policy/detect/codeinjection"
 	_ "github.com/claudit/claudit/internal/policy/detect/contenttype"
+	_ "github.com/claudit/claudit/internal/policy/detect/encoded"
 	_ "github.com/claudit/claudit/internal/policy/detect/functioncall"
 	_ "github.com/claudit/claudit/internal/policy/detect/grounding"
 	_ "github.com/claudit/claudit/internal/policy/detect/injection"

@@ -7,9 +7,11 @@
 // built from a Config runs the detectors over one message at a time: one
 // Aho-Corasick keyword index over all detectors decides which detectors are
 // worth running (gitleaks' prefilter), large messages are scanned in
-// overlapping chunks so memory stays bounded, and content hidden in base64,
-// hex, percent-encoding or ROT13 is decoded (package detect/encoded) and
-// scanned again, its findings mapped back to the encoded span.
+// overlapping chunks so memory stays bounded, and a decode stage before the
+// detectors (the registered detect.Decoders: package detect/encoded for
+// base64, hex, percent-encoding and ROT13, as gitleaks' codec) recovers
+// hidden content, which the detectors scan too, its findings mapped back to
+// the encoded span.
 //
 // SessionEvaluator looks across the messages of one chat (repeated attacks,
 // escalation after refusals, sensitive data piling up) and
@@ -29,7 +31,6 @@ import (
 	"github.com/coregx/ahocorasick"
 
 	"github.com/claudit/claudit/internal/policy/detect"
-	"github.com/claudit/claudit/internal/policy/detect/encoded"
 )
 
 // PolicyFinding is one detector finding attributed to the policy that ran it.
@@ -70,11 +71,10 @@ func (r Result) MaxSeverity() Severity {
 
 type compiledPolicy struct {
 	Policy
-	det      detect.Detector
-	always   bool // no keywords: runs on every input
-	passTag  string
-	failTag  string
-	isDecode bool // the encoded detector: not re-run on decoded text
+	det     detect.Detector
+	always  bool // no keywords: runs on every input
+	passTag string
+	failTag string
 }
 
 // Engine evaluates inputs against a fixed policy set. It is immutable after
@@ -92,6 +92,7 @@ type Engine struct {
 	setWords [][][2]int
 
 	chunkSize, overlap int
+	decoders           []detect.Decoder // the decode stage
 	decodeDepth        int
 	decodeBytes        int
 	log                *slog.Logger
@@ -135,7 +136,7 @@ func Load(path string, opts ...Option) (*Engine, error) {
 // NewEngine builds the detectors of cfg's policies and their keyword index.
 func NewEngine(cfg *Config, opts ...Option) (*Engine, error) {
 	e := &Engine{cfg: cfg, version: cfg.Version(), chunkSize: 256 << 10, overlap: 4 << 10,
-		decodeDepth: 2, decodeBytes: 1 << 20, log: slog.Default()}
+		decoders: detect.Decoders(), decodeDepth: 2, decodeBytes: 1 << 20, log: slog.Default()}
 	for _, o := range opts {
 		o(e)
 	}
@@ -175,8 +176,7 @@ func NewEngine(cfg *Config, opts ...Option) (*Engine, error) {
 		if err != nil {
 			return nil, fmt.Errorf("policy %q: build detector %s: %w", p.Name, p.Detector, err)
 		}
-		cp := compiledPolicy{Policy: p, det: det, isDecode: p.Detector == encoded.ID,
-			passTag: p.PassTag, failTag: p.FailTag}
+		cp := compiledPolicy{Policy: p, det: det, passTag: p.PassTag, failTag: p.FailTag}
 		if cp.passTag == "" {
 			cp.passTag = DefaultPassTag(p.Detector)
 		}
@@ -248,11 +248,12 @@ func (e *Engine) Evaluate(ctx context.Context, in detect.Input) Result {
 		return res
 	}
 	// One memo for the whole input when it is scanned in one chunk, so the
-	// decoded re-scan reuses what the encoded detector found.
+	// detectors reuse what the decode stage found (the encoded spans).
 	in.Memo = new(detect.Memo)
-	res.Findings = e.scan(ctx, in, applicable, "")
-	if e.decodeDepth > 0 && ctx.Err() == nil {
-		res.Findings = append(res.Findings, e.scanDecoded(ctx, in, applicable)...)
+	decoded := e.decode(in)
+	res.Findings = e.scan(ctx, in, applicable)
+	if ctx.Err() == nil {
+		res.Findings = append(res.Findings, e.scanDecoded(ctx, in, decoded, applicable)...)
 	}
 	in.Memo.Release()
 	res.Findings = dedupe(res.Findings)
@@ -260,8 +261,22 @@ func (e *Engine) Evaluate(ctx context.Context, in detect.Input) Result {
 	return res
 }
 
-// scan runs the applicable policies over in.Text, in chunks when it is large.
-func (e *Engine) scan(ctx context.Context, in detect.Input, applicable []bool, decoded string) []PolicyFinding {
+// decode is the stage before the detectors: the texts the registered
+// decoders recover from in, within the engine's depth and size bounds.
+func (e *Engine) decode(in detect.Input) []detect.Decoded {
+	if e.decodeDepth <= 0 {
+		return nil
+	}
+	var out []detect.Decoded
+	for _, d := range e.decoders {
+		out = append(out, d(in, e.decodeDepth, e.decodeBytes)...)
+	}
+	return out
+}
+
+// scan runs the applicable policies over in.Text, in chunks when it is
+// large; findings are marked with in.Decoded.
+func (e *Engine) scan(ctx context.Context, in detect.Input, applicable []bool) []PolicyFinding {
 	text := in.Text
 	var out []PolicyFinding
 	for start := 0; start < len(text); {
@@ -274,10 +289,10 @@ func (e *Engine) scan(ctx context.Context, in detect.Input, applicable []bool, d
 		if start > 0 || end < len(text) || sub.Memo == nil {
 			sub.Memo = new(detect.Memo)
 		}
-		for _, f := range e.scanChunk(ctx, sub, applicable, decoded != "") {
+		for _, f := range e.scanChunk(ctx, sub, applicable) {
 			f.Finding.Start += start
 			f.Finding.End += start
-			f.Decoded = decoded
+			f.Decoded = in.Decoded
 			out = append(out, f)
 		}
 		if sub.Memo != in.Memo {
@@ -322,7 +337,7 @@ func chunkStart(text string, i int) int {
 
 // scanChunk runs the policies whose keywords occur in the chunk. The chunk
 // is lower-cased once here and handed to every detector in in.Lower.
-func (e *Engine) scanChunk(ctx context.Context, in detect.Input, applicable []bool, inDecoded bool) []PolicyFinding {
+func (e *Engine) scanChunk(ctx context.Context, in detect.Input, applicable []bool) []PolicyFinding {
 	in.Lower = detect.LowerASCII(in.Text)
 	run := e.prefilter(&in, applicable)
 	var out []PolicyFinding
@@ -331,9 +346,6 @@ func (e *Engine) scanChunk(ctx context.Context, in detect.Input, applicable []bo
 			continue
 		}
 		p := &e.policies[i]
-		if inDecoded && p.isDecode {
-			continue
-		}
 		for _, f := range e.detect(ctx, p, in) {
 			if f.Score < p.Threshold {
 				continue
@@ -416,17 +428,17 @@ func (e *Engine) prefilter(in *detect.Input, applicable []bool) []bool {
 	return run
 }
 
-// scanDecoded re-scans content hidden by encodings with every policy but the
-// encoded one, mapping findings onto the encoded span.
-func (e *Engine) scanDecoded(ctx context.Context, in detect.Input, applicable []bool) []PolicyFinding {
+// scanDecoded scans the texts the decode stage recovered from in, mapping
+// findings onto the encoded span.
+func (e *Engine) scanDecoded(ctx context.Context, in detect.Input, decoded []detect.Decoded, applicable []bool) []PolicyFinding {
 	var out []PolicyFinding
-	for _, d := range encoded.DecodeInput(in, e.decodeDepth, e.decodeBytes) {
+	for _, d := range decoded {
 		if ctx.Err() != nil {
 			break
 		}
 		sub := in
-		sub.Text, sub.Memo = d.Text, nil
-		for _, f := range e.scan(ctx, sub, applicable, d.Kind) {
+		sub.Text, sub.Memo, sub.Decoded = d.Text, nil, d.Kind
+		for _, f := range e.scan(ctx, sub, applicable) {
 			f.Finding.Start, f.Finding.End = d.Start, d.End
 			f.Finding.Excerpt = detect.Excerpt(in.Text, d.Start, d.End)
 			out = append(out, f)

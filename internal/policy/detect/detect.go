@@ -38,6 +38,10 @@ type Input struct {
 	// Groups are the user's directory groups (ids and names), for
 	// group-scoped policies; detectors do not read them.
 	Groups []string
+	// Decoded is set when Text was recovered from an encoded span of the
+	// message by the decode stage: the chain of encodings ("BASE64"). A
+	// detector of encodings reports the message's own, not these again.
+	Decoded string
 	// Lower is optional: Text with ASCII letters lower-cased and every other
 	// byte unchanged, so offsets into it are offsets into Text. The engine
 	// fills it once per input so detectors need not each lower-case the text

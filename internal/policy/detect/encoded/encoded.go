@@ -114,6 +114,7 @@ type Params struct {
 func init() {
 	detect.RegisterParams(ID, Params{})
 	detect.Register(ID, New)
+	detect.RegisterDecoder(ID, DecodeInput)
 }
 
 // Detector reports obfuscated spans. It is safe for concurrent use.
@@ -141,8 +142,13 @@ func (d *Detector) ID() string { return ID }
 // Keywords returns nil: encodings have no keywords, the detector always runs.
 func (d *Detector) Keywords() []string { return nil }
 
-// Detect reports each obfuscated span once.
+// Detect reports each obfuscated span once. Text the decode stage
+// recovered (in.Decoded) is not looked at: its encoding was reported on
+// the message itself.
 func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding {
+	if in.Decoded != "" {
+		return nil
+	}
 	var out []detect.Finding
 	for _, s := range segments(in) {
 		if ctx.Err() != nil {
@@ -158,14 +164,7 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 }
 
 // Decoded is text recovered from an obfuscated span of the input.
-type Decoded struct {
-	Text string
-	// Start and End are byte offsets of the encoded span in the original input.
-	Start, End int
-	// Kind is the chain of encodings, outermost first, e.g. "BASE64>HEX".
-	Kind  string
-	Depth int
-}
+type Decoded = detect.Decoded
 
 // segmentsKey memoizes a text's segments for Detect and DecodeInput.
 var segmentsKey = new(int)
@@ -181,8 +180,9 @@ func Decode(text string, maxDepth, maxBytes int) []Decoded {
 	return decode(text, find(text, false), maxDepth, maxBytes)
 }
 
-// DecodeInput is Decode of in.Text, reusing the segments the detector found
-// in it when in.Memo holds them.
+// DecodeInput is Decode of in.Text, sharing the segments it finds with the
+// detector through in.Memo. It is the engine's decode stage (a
+// detect.Decoder).
 func DecodeInput(in detect.Input, maxDepth, maxBytes int) []Decoded {
 	return decode(in.Text, segments(in), maxDepth, maxBytes)
 }
