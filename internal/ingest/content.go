@@ -179,7 +179,7 @@ func (s *Syncer) contentRefs(ctx context.Context) ([]contentRef, error) {
 			case ca.UpdatedAt != nil:
 				at = ca.UpdatedAt.Time
 			}
-			refs = append(refs, contentRef{id: ca.ID + "/" + v.ID, kind: store.FileKindCodeArtifact, owner: ca.ID, userID: uid, email: mail,
+			refs = append(refs, contentRef{id: ca.ID + "@" + v.ID, kind: store.FileKindCodeArtifact, owner: ca.ID, userID: uid, email: mail,
 				filename: ca.ID + " " + name, at: at,
 				fetch: func(ctx context.Context) ([]byte, error) {
 					return s.Client.CodeArtifactVersionContent(ctx, ca.ID, v.ID)

@@ -358,7 +358,7 @@ func (st *state) fileTextTruth() (readable, unreadable int) {
 	}
 	for _, ca := range st.codeArtifacts {
 		for _, v := range ca.versions {
-			count(ca.id+"/"+v.id, "text/html", strings.TrimSpace(v.content) != "")
+			count(ca.id+"@"+v.id, "text/html", strings.TrimSpace(v.content) != "")
 		}
 	}
 	return readable, unreadable

@@ -28,7 +28,7 @@ func testContentPages(t *testing.T, s store.Store) {
 		Text: "file faq.txt (text)\ncall 555-0100\n", CreatedAt: t0, Files: []store.FileMeta{{ID: "claude_proj_doc_1", Kind: store.FileKindDocument, Filename: "faq.txt"}}}
 	page := store.ContentPage{IntegrationID: in.ID, Messages: []store.Message{doc}, FileTexts: []store.FileText{
 		{IntegrationID: in.ID, FileID: doc.ID, Kind: store.FileKindDocument, ChatID: "claude_proj_1", UserID: "user_1", Filename: "faq.txt", Format: "text", SizeBytes: 20, Status: store.FileTextOK, FetchedAt: t0},
-		{IntegrationID: in.ID, FileID: "cart_1/v9", Kind: store.FileKindCodeArtifact, ChatID: "cart_1", Filename: "cart_1 v9", Status: store.FileTextUnreadable, Reason: "the API no longer has it", FetchedAt: t0},
+		{IntegrationID: in.ID, FileID: "cart_1@v9", Kind: store.FileKindCodeArtifact, ChatID: "cart_1", Filename: "cart_1 v9", Status: store.FileTextUnreadable, Reason: "the API no longer has it", FetchedAt: t0},
 	}}
 	res, err := cs.SaveContentPage(ctx, page)
 	if err != nil {
@@ -41,11 +41,11 @@ func testContentPages(t *testing.T, s store.Store) {
 	if res, err = cs.SaveContentPage(ctx, page); err != nil || res.Messages != 0 {
 		t.Fatalf("second save: %+v, %v", res, err)
 	}
-	known, err := s.KnownFiles(ctx, in.ID, []string{doc.ID, "cart_1/v9", "cart_1/v10"})
+	known, err := s.KnownFiles(ctx, in.ID, []string{doc.ID, "cart_1@v9", "cart_1@v10"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !known[doc.ID] || !known["cart_1/v9"] || known["cart_1/v10"] {
+	if !known[doc.ID] || !known["cart_1@v9"] || known["cart_1@v10"] {
 		t.Fatalf("known files: %v", known)
 	}
 	fts, err := s.ChatFileTexts(ctx, in.ID, "cart_1")
