@@ -51,6 +51,15 @@ func Run(t *testing.T, open Opener) {
 		{"Directory", testDirectory},
 		{"CountActivities", testCountActivities},
 		{"InventorySources", testInventorySources},
+		{"BackendName", testBackendName},
+		{"Accounts", testAccounts},
+		{"WebSessions", testWebSessions},
+		{"Datasets", testDatasets},
+		{"IntegrationKey", testIntegrationKey},
+		{"Overview", testOverview},
+		{"ReportData", testReportData},
+		{"EventFindings", testEventFindings},
+		{"Suppressions", testSuppressions},
 	}
 	// Each test has a store of its own, so they run side by side: the
 	// PostgreSQL ones spend most of their time waiting on the server.
@@ -61,6 +70,7 @@ func Run(t *testing.T, open Opener) {
 		})
 	}
 	t.Run("InstallIDRandomPerDatabase", func(t *testing.T) { testInstallID(t, open) })
+	t.Run("EveryMethodHasACase", testEveryMethodHasACase)
 }
 
 var t0 = time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
