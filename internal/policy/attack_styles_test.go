@@ -108,3 +108,27 @@ func checkDetector(t *testing.T, e *Engine, detector string, role detect.Role, t
 		t.Errorf("%s finding = %v, want %v (findings %v)", detector, !want, want, got)
 	}
 }
+
+// TestToxicityStyles: explicit threats flag on their own even though the
+// toxicity model tempers the lexicon's other hits, and everyday violent
+// idiom and talk about abuse do not.
+func TestToxicityStyles(t *testing.T) {
+	cases := []struct {
+		name string
+		text string
+		want bool
+	}{
+		{"threat against the reader", "Come to the depot tomorrow and I will break your legs.", true},
+		{"death wish on a family", "I hope you and your whole family die in a fire.", true},
+		{"knows where you live", "Keep posting and see what happens, I know where you live.", true},
+		{"directed insult", "Shut up, you pathetic loser, nobody wants your garbage opinion.", true},
+
+		{"build idiom", "This flaky test is killing me, the build keeps dying at the link step.", false},
+		{"policy question", "Our handbook says threats like 'I will hurt you' are a firing offence. How should HR document one?", false},
+		{"game talk", "Tonight we finally beat the final boss of the dungeon.", false},
+	}
+	e := defaultEngine(t)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) { checkDetector(t, e, "toxicity", detect.RoleUser, c.text, c.want) })
+	}
+}

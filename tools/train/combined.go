@@ -27,12 +27,12 @@ const rulePowerGain = 0.01
 // the out-of-fold rows: they are the high-precision layer that still holds
 // on text unlike the training data, and a power keeps their strong hits
 // flagging alone. In --dev mode every power's figures are printed.
-func chooseRulePower(a float64, margins, rules []float64, labels []bool, maxFPR float64, stdout io.Writer) float64 {
+func chooseRulePower(a float64, margins []float64, rules []ruleScore, labels []bool, maxFPR float64, stdout io.Writer) float64 {
 	f1At := make([]float64, len(rulePowers))
 	for k, pw := range rulePowers {
 		tempered := make([]float64, len(rules))
 		for i, h := range rules {
-			tempered[i] = math.Pow(h, pw)
+			tempered[i] = h.at(pw)
 		}
 		_, mt, ok := operatingMetrics(a, margins, tempered, labels, maxFPR)
 		if !ok {
@@ -75,7 +75,26 @@ func operatingMetrics(a float64, margins, rules []float64, labels []bool, maxFPR
 // lexicon) alone give a text, with the params and role of the built-in
 // policy that runs its detector. The detector adds that score to the
 // model's by noisy-OR, so the operating point must account for it.
-func ruleScorer(detectorID string) (func(text string) float64, error) {
+// ruleScore is a text's rule score in the detector's two parts: the part
+// the rule power tempers and the firm part it leaves alone (see
+// classifier.Model.CombineFirm); firm is zero for most detectors.
+type ruleScore struct{ tempered, firm float64 }
+
+// at is the rule score with the tempered part raised to power.
+func (r ruleScore) at(power float64) float64 {
+	t := math.Pow(r.tempered, power)
+	if r.firm == 0 {
+		return t
+	}
+	return 1 - (1-t)*(1-r.firm)
+}
+
+// ruleScorer is implemented by detectors whose rule score has a firm part.
+type firmScorer interface {
+	RuleScores(in detect.Input) (tempered, firm float64)
+}
+
+func ruleScorer(detectorID string) (func(text string) ruleScore, error) {
 	cfg, err := policy.DefaultConfig()
 	if err != nil {
 		return nil, err
@@ -101,12 +120,18 @@ func ruleScorer(detectorID string) (func(text string) float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	return func(text string) float64 {
+	if fs, ok := det.(firmScorer); ok {
+		return func(text string) ruleScore {
+			t, f := fs.RuleScores(detect.Input{Text: text, Role: role})
+			return ruleScore{t, f}
+		}, nil
+	}
+	return func(text string) ruleScore {
 		best := 0.0
 		for _, f := range det.Detect(context.Background(), detect.Input{Text: text, Role: role}) {
 			best = max(best, f.Score)
 		}
-		return best
+		return ruleScore{tempered: best}
 	}, nil
 }
 

@@ -261,15 +261,17 @@ func trainOne(c Category, shared, root string, cfg classifier.TrainConfig, dry b
 	if err != nil {
 		return err
 	}
+	parts := make([]ruleScore, len(held))
 	rules := make([]float64, len(held))
 	for i, e := range held {
-		rules[i] = rule(e.Text)
+		parts[i] = rule(e.Text)
+		rules[i] = parts[i].at(1)
 	}
 	ruleOnly := classifier.MetricsOf(rules, labels, Anchor)
 	fmt.Fprintf(stdout, "  cross-validated, rules alone: p=%.3f r=%.3f f1=%.3f fpr=%.4f\n", ruleOnly.Precision, ruleOnly.Recall, ruleOnly.F1, ruleOnly.FPR)
-	power := chooseRulePower(a, margins, rules, labels, maxFPR, stdout)
+	power := chooseRulePower(a, margins, parts, labels, maxFPR, stdout)
 	for i := range rules {
-		rules[i] = math.Pow(rules[i], power)
+		rules[i] = parts[i].at(power)
 	}
 	b, oof, _ := operatingMetrics(a, margins, rules, labels, maxFPR)
 	m, err := fit(pool)
@@ -281,7 +283,10 @@ func trainOne(c Category, shared, root string, cfg classifier.TrainConfig, dry b
 	man.Extra["operating_margin"] = round((-logit(Anchor) - b) / a)
 	man.Extra["rule_power"] = power
 
-	combined := func(text string) float64 { return m.Combine(rule(text), m.Score(text)) }
+	combined := func(text string) float64 {
+		r := rule(text)
+		return m.CombineFirm(r.tempered, r.firm, m.Score(text))
+	}
 	var testScores []float64
 	var testLabels []bool
 	for _, e := range test {

@@ -31,6 +31,16 @@ type Model struct {
 	RulePower float32
 }
 
+// CombineFirm is Combine with a second rule score, firm, that the rule
+// power leaves as it is: 1-(1-rule^RulePower)(1-firm)(1-p).
+func (m *Model) CombineFirm(rule, firm, p float64) float64 {
+	c := m.Combine(rule, p)
+	if firm == 0 {
+		return c
+	}
+	return 1 - (1-c)*(1-firm)
+}
+
 // Combine is the detector's score for a text whose rules score rule and
 // whose best window the model scores p: their noisy-OR, with the rule
 // score tempered by RulePower.

@@ -58,6 +58,7 @@ type keyedTerm struct {
 type phrase struct {
 	entity   string
 	weight   float64
+	firm     bool
 	keywords []string
 	re       *regexp.Regexp
 	// radius is how far around a keyword a match can reach in the token
@@ -85,6 +86,9 @@ type lexiconFile struct {
 		Weight   float64  `yaml:"weight"`
 		Keywords []string `yaml:"keywords"`
 		Pattern  string   `yaml:"pattern"`
+		// Firm phrases (explicit threats) are precise enough that the
+		// model's rule power does not temper them; see Detector.Detect.
+		Firm bool `yaml:"firm"`
 	} `yaml:"phrases"`
 	Directed struct {
 		Entities  []string `yaml:"entities"`
@@ -150,7 +154,7 @@ func ParseLexicon(data []byte) (*Lexicon, error) {
 		if radius < 0 || radius > phraseRadius {
 			radius = phraseRadius
 		}
-		l.phrases = append(l.phrases, phrase{entity: p.Entity, weight: p.Weight, keywords: p.Keywords, re: re, radius: radius})
+		l.phrases = append(l.phrases, phrase{entity: p.Entity, weight: p.Weight, firm: p.Firm, keywords: p.Keywords, re: re, radius: radius})
 	}
 	if err := l.indexPhraseKeywords(); err != nil {
 		return nil, err
@@ -631,6 +635,7 @@ type match struct {
 	entity     string
 	weight     float64
 	start, end int
+	firm       bool // from a firm phrase
 }
 
 // maxMatches bounds the findings from one text.
@@ -859,7 +864,7 @@ func (l *Lexicon) phraseMatches(toks []token, shared *tokenized) []match {
 					continue
 				}
 				first, last := tokenAt(start), tokenAt(end-1)
-				out = append(out, match{entity: p.entity, weight: p.weight, start: toks[first].start, end: toks[last].end})
+				out = append(out, match{entity: p.entity, weight: p.weight, start: toks[first].start, end: toks[last].end, firm: p.firm})
 				n++
 			}
 			if n >= maxPhraseMatches {

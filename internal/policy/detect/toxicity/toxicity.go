@@ -173,15 +173,18 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 		}
 		kept = append(kept, m)
 	}
-	score := Score(kept, words)
+	score, firm := scores(kept, words)
 	// Without the model (none embedded, use_model off, or its entity not
 	// wanted) the lexicon's score stands alone.
 	var modelScore float64
 	var mStart, mEnd int
 	combined := score
+	if firm > 0 {
+		combined = 1 - (1-score)*(1-firm)
+	}
 	if d.model != nil && (d.entities == nil || d.entities[modelEntity[d.id]]) {
 		modelScore, mStart, mEnd = d.model.ScoreGated(in, modelWindow, 64, d.gate)
-		combined = d.model.Combine(score, modelScore)
+		combined = d.model.CombineFirm(score, firm, modelScore)
 	}
 	if combined < d.threshold {
 		return nil
@@ -198,6 +201,40 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 		out = append(out, finding(modelEntity[d.id], mStart, mEnd, detect.SourceModel))
 	}
 	return out
+}
+
+// RuleScores returns the lexicon's score of in.Text in two parts: the
+// score the model's rule power tempers, and that of firm phrases (explicit
+// threats), which it does not. tools/train places the operating point on
+// the same split.
+func (d *Detector) RuleScores(in detect.Input) (tempered, firm float64) {
+	tx := &tokenized{toks: tokenizeInto(nil, in.Text, in.LowerText())}
+	ms, words := d.lex.matchText(tx, d.allow)
+	kept := ms[:0]
+	for _, m := range ms {
+		if d.entities == nil || d.entities[m.entity] {
+			kept = append(kept, m)
+		}
+	}
+	return scores(kept, words)
+}
+
+// scores is Score of the matches from terms and plain phrases, and Score
+// of those from firm phrases, each with the density of all matches.
+func scores(ms []match, words int) (soft, firm float64) {
+	if len(ms) == 0 || words == 0 {
+		return 0, 0
+	}
+	missSoft, missFirm := 1.0, 1.0
+	for _, m := range ms {
+		if m.firm {
+			missFirm *= 1 - m.weight
+		} else {
+			missSoft *= 1 - m.weight
+		}
+	}
+	density := 0.6 + 0.4*math.Min(1, 5*float64(len(ms))/float64(words))
+	return (1 - missSoft) * density, (1 - missFirm) * density
 }
 
 // Score combines match weights by noisy-OR, scaled by density: the factor

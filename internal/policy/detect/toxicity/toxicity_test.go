@@ -272,7 +272,7 @@ func wholeStreamPhrases(l *Lexicon, toks []token) []match {
 			if !found {
 				last--
 			}
-			out = append(out, match{entity: p.entity, weight: p.weight, start: toks[first].start, end: toks[last].end})
+			out = append(out, match{entity: p.entity, weight: p.weight, start: toks[first].start, end: toks[last].end, firm: p.firm})
 		}
 	}
 	return out
