@@ -16,12 +16,8 @@ import (
 	"github.com/claudit/claudit/internal/store"
 )
 
-// Backend is the store surface the pipeline needs.
-type Backend interface {
-	store.Store
-	store.OutboxStore
-	groupReader
-}
+// Backend is the store as the pipeline sees it; tests wrap it to inject faults.
+type Backend = store.Store
 
 // Alerter decides, inside the transaction that saves findings, which
 // alerts they open or join and which deliveries to queue (alert.Router).

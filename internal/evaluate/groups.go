@@ -5,13 +5,7 @@ import (
 	"fmt"
 
 	"github.com/claudit/claudit/internal/policy"
-	"github.com/claudit/claudit/internal/store"
 )
-
-// groupReader reads a user's directory groups (store.DirectoryStore).
-type groupReader interface {
-	UserGroups(ctx context.Context, integrationID int64, userID string) ([]store.Group, error)
-}
 
 // groupKey names one user of one integration.
 type groupKey struct {

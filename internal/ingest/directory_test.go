@@ -31,7 +31,7 @@ func TestSyncReproducesDirectoryAndSettings(t *testing.T) {
 			if len(drift) != 0 {
 				t.Fatalf("first sync reported drift: %+v", drift)
 			}
-			d, err := e.st.(store.DirectoryStore).Directory(ctx, e.in.ID)
+			d, err := e.st.Directory(ctx, e.in.ID)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,8 +9,6 @@ import (
 	"github.com/claudit/claudit/internal/store"
 )
 
-var errNoInventory = badf("the asset inventory is not available with this store")
-
 type inventoryData struct {
 	Integrations []store.Integration
 	Integration  int64
@@ -25,10 +23,6 @@ var assetKinds = []string{inventory.KindMCPServer, inventory.KindConnector, inve
 // loadInventory builds the inventory of the integration the query names
 // (the first one when none), keeping one kind when asked.
 func (s *Server) loadInventory(r *http.Request, q url.Values) (*inventoryData, error) {
-	is, ok := s.st.(store.InventoryStore)
-	if !ok {
-		return nil, errNoInventory
-	}
 	ctx := r.Context()
 	d := &inventoryData{Kind: q.Get("kind"), Kinds: assetKinds, Assets: []inventory.Asset{}}
 	if d.Kind != "" && !slices.Contains(assetKinds, d.Kind) {
@@ -48,7 +42,7 @@ func (s *Server) loadInventory(r *http.Request, q url.Values) (*inventoryData, e
 	default:
 		return d, nil
 	}
-	assets, err := inventory.Build(ctx, is, d.Integration, inventory.Options{})
+	assets, err := inventory.Build(ctx, s.st, d.Integration, inventory.Options{})
 	if err != nil {
 		return nil, err
 	}
