@@ -15,6 +15,9 @@ import (
 // ErrNotFound is returned when a requested record does not exist.
 var ErrNotFound = errors.New("not found")
 
+// ErrExists is returned when a record with the same unique key already exists.
+var ErrExists = errors.New("already exists")
+
 // Integration is one Compliance API connection: key, base URL, project, schedule.
 type Integration struct {
 	ID      int64  `json:"id"`
@@ -301,6 +304,26 @@ type EventFilter struct {
 	Limit  int
 	// Ascending orders oldest first (exports); default newest first.
 	Ascending bool
+}
+
+// ChatFilter selects sessions, newest activity first.
+type ChatFilter struct {
+	IntegrationID int64
+	User          string // user id or email
+	Query         string // substring of the chat name
+	// From and To select sessions active in [From, To): created before To
+	// and updated at or after From. Zero means open-ended.
+	From, To time.Time
+	// Sort is "updated" (default, newest first) or "violations" (most first).
+	Sort   string
+	Limit  int
+	Offset int
+}
+
+// EventRef names one stored event.
+type EventRef struct {
+	IntegrationID int64
+	ID            string
 }
 
 // Finding is a policy hit stored against an event.
