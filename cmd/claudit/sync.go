@@ -13,9 +13,12 @@ func init() {
 func cmdSync(ctx context.Context, args []string) error {
 	fs := newFlags("sync", "--once [--integration NAME] [--config FILE]", `
 Runs sync cycles: reads the Activity Feed forward from the stored cursor,
-hydrates new or updated chats with their messages, stores each page with its
-checkpoint in one transaction, and evaluates new events against the policies
-as their pages are stored (a cycle ends with its events evaluated).
+hydrates new or updated chats with their messages, walks Claude Code and Cowork
+sessions with their transcripts, extracts the text of uploaded and generated
+files, chat artifacts, project files and documents and code artifacts (within
+a size budget; unreadable ones are recorded with the reason), stores each page
+with its checkpoint in one transaction, and evaluates new events against the
+policies as their pages are stored (a cycle ends with its events evaluated).
 With --once it runs one cycle for every integration (or --integration) and
 exits non-zero on failure; without it, it repeats on each integration's interval.`)
 	cfgPath := configFlag(fs)
