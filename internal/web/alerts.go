@@ -54,10 +54,10 @@ func (s *Server) parseAlertFilter(ctx context.Context, q url.Values) (store.Aler
 		f.IntegrationID = iid
 	}
 	var err error
-	if f.From, err = parseWhen(q.Get("from"), false); err != nil {
+	if f.From, err = parseWhen(locFrom(ctx), q.Get("from"), false); err != nil {
 		return f, err
 	}
-	if f.To, err = parseWhen(q.Get("to"), true); err != nil {
+	if f.To, err = parseWhen(locFrom(ctx), q.Get("to"), true); err != nil {
 		return f, err
 	}
 	if v := q.Get("limit"); v != "" {

@@ -29,16 +29,16 @@ func (s *Server) auditAs(ctx context.Context, id *identity, ip, action, object, 
 	}
 }
 
-func parseAuditFilter(q url.Values) (store.AuditFilter, error) {
+func parseAuditFilter(loc *time.Location, q url.Values) (store.AuditFilter, error) {
 	f := store.AuditFilter{Actor: q.Get("actor"), Action: q.Get("action"), Object: q.Get("object"), ObjectID: q.Get("object_id")}
 	var err error
 	if f.Query, err = searchText(q); err != nil {
 		return f, err
 	}
-	if f.From, err = parseWhen(q.Get("from"), false); err != nil {
+	if f.From, err = parseWhen(loc, q.Get("from"), false); err != nil {
 		return f, err
 	}
-	if f.To, err = parseWhen(q.Get("to"), true); err != nil {
+	if f.To, err = parseWhen(loc, q.Get("to"), true); err != nil {
 		return f, err
 	}
 	if v := q.Get("before"); v != "" {
@@ -58,7 +58,7 @@ func parseAuditFilter(q url.Values) (store.AuditFilter, error) {
 }
 
 func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
-	f, err := parseAuditFilter(r.URL.Query())
+	f, err := parseAuditFilter(locFrom(r.Context()), r.URL.Query())
 	if err != nil {
 		s.apiFail(w, r, err)
 		return
@@ -87,7 +87,7 @@ type auditData struct {
 
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f, err := parseAuditFilter(q)
+	f, err := parseAuditFilter(locFrom(r.Context()), q)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -108,7 +108,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 // auditExport streams the matching audit entries as CSV, JSON or JSONL.
 func (s *Server) auditExport(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f, err := parseAuditFilter(q)
+	f, err := parseAuditFilter(locFrom(r.Context()), q)
 	if err != nil {
 		s.apiFail(w, r, err)
 		return

@@ -54,6 +54,12 @@ type identity struct {
 	Account *store.Account
 	Session *store.WebSession
 	Token   *store.APIToken
+	// zone is the account's display zone ("" until set) and loc its
+	// location (UTC then); pageZone is set on pages, whose dates are read
+	// and shown in it (the JSON API keeps UTC).
+	zone     string
+	loc      *time.Location
+	pageZone bool
 }
 
 // csrf is the session's CSRF token; a bearer token has none and needs none.
@@ -186,6 +192,8 @@ func (s *Server) requirePage(role string, h http.HandlerFunc) http.Handler {
 			s.renderStatus(w, r, id, http.StatusForbidden, "The form expired or did not come from this dashboard (CSRF check failed). Reload the page and try again.")
 			return
 		}
+		s.loadZone(r.Context(), id)
+		id.pageZone = true
 		if !id.can(role) {
 			s.renderStatus(w, r, id, http.StatusForbidden, fmt.Sprintf("Your role (%s) cannot do this; it needs %s.", id.Account.Role, role))
 			return

@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -45,10 +44,10 @@ func (s *Server) parseFilter(ctx context.Context, q url.Values) (store.EventFilt
 		}
 		f.IntegrationID = id
 	}
-	if f.From, err = parseWhen(q.Get("from"), false); err != nil {
+	if f.From, err = parseWhen(locFrom(ctx), q.Get("from"), false); err != nil {
 		return f, err
 	}
-	if f.To, err = parseWhen(q.Get("to"), true); err != nil {
+	if f.To, err = parseWhen(locFrom(ctx), q.Get("to"), true); err != nil {
 		return f, err
 	}
 	if v := q.Get("limit"); v != "" {
@@ -85,25 +84,6 @@ func (s *Server) integrationParam(ctx context.Context, v string) (int64, error) 
 		return 0, err
 	}
 	return in.ID, nil
-}
-
-func parseWhen(v string, end bool) (time.Time, error) {
-	if v == "" {
-		return time.Time{}, nil
-	}
-	if t, err := time.Parse("2006-01-02", v); err == nil {
-		if end {
-			t = t.Add(24 * time.Hour)
-		}
-		return t, nil
-	}
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t, nil
-	}
-	if t, err := time.Parse("2006-01-02T15:04", v); err == nil {
-		return t, nil
-	}
-	return time.Time{}, badf("date %q: use YYYY-MM-DD or RFC 3339 (2025-01-31T12:00:00Z)", v)
 }
 
 // filterQuery keeps only the filter parameters of q (for export and dataset links).

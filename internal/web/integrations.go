@@ -313,21 +313,29 @@ func (s *Server) startBackfill(ctx context.Context, iid int64, fromS, toS string
 	if _, err := s.st.IntegrationByID(ctx, iid); err != nil {
 		return nil, err
 	}
-	from, err := parseWhen(fromS, false)
+	// A date alone starts at midnight (from) or takes the whole day (to);
+	// a time of day is exact. Both are read in the account's zone on pages
+	// and in UTC in the API, unless they carry an offset.
+	loc := locFrom(ctx)
+	from, err := parseWhen(loc, fromS, false)
 	if err != nil {
-		return nil, err
+		return nil, badf("from: %v", err)
 	}
-	to, err := parseWhen(toS, true)
+	to, err := parseWhen(loc, toS, true)
 	if err != nil {
-		return nil, err
+		return nil, badf("to: %v", err)
 	}
 	if from.IsZero() || to.IsZero() {
-		return nil, badf("give both from and to dates")
+		return nil, badf("give both from and to: a date (2025-03-01) or a date and time (2025-03-01 14:30)")
+	}
+	now := s.now()
+	if !from.Before(now) {
+		return nil, badf("from (%s) is in the future: nothing to import yet", from.In(loc).Format(isoTime))
 	}
 	if !to.After(from) {
-		return nil, badf("the range is empty: to must be after from")
+		return nil, badf("the range is empty: to (%s) must be after from (%s)", to.In(loc).Format(isoTime), from.In(loc).Format(isoTime))
 	}
-	if now := s.now(); to.After(now) {
+	if to.After(now) {
 		to = now.UTC().Truncate(time.Second)
 	}
 	return s.cfg.Control.StartBackfill(ctx, iid, from, to)
@@ -618,9 +626,10 @@ func (s *Server) integrationPage(w http.ResponseWriter, r *http.Request) {
 	if tab != "backfill" && tab != "jobs" {
 		tab = "config"
 	}
-	now := s.now().UTC()
+	// The backfill form's defaults: a month ago at midnight to now, in the account's zone.
+	now := s.now().In(locFrom(ctx))
 	d := integrationData{Integration: it, Health: healthOf(it), Tab: tab, CanStoreKeys: len(s.cfg.SecretKey) > 0, KeyEnv: s.cfg.SecretKeyEnv,
-		Today: now.Format("2006-01-02"), MonthAgo: now.AddDate(0, -1, 0).Format("2006-01-02")}
+		Today: now.Format("2006-01-02 15:04"), MonthAgo: now.AddDate(0, -1, 0).Format("2006-01-02") + " 00:00"}
 	if k, err := s.ws.IntegrationKey(ctx, iid); err == nil && k != "" {
 		d.HasKey = true
 	}

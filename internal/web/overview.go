@@ -48,7 +48,7 @@ func volumeChart(days []store.DayCount) barChart {
 	h := func(v int) int { return v * plotH / top }
 	for i, d := range days {
 		x := chartPad + i*slot + max((slot-3*bw)/2, 0)
-		day := d.Day.Format("Jan 2")
+		day := d.Day.Format(time.DateOnly)
 		for j, s := range []struct {
 			v     int
 			class string
@@ -59,7 +59,7 @@ func volumeChart(days []store.DayCount) barChart {
 				Title: fmt.Sprintf("%s: %d %s", day, s.v, s.what)})
 		}
 		if len(days) <= 16 || i%(len(days)/8+1) == 0 {
-			c.Labels = append(c.Labels, chartLabel{X: chartPad + i*slot + slot/2, Y: chartH - 8, Text: day, Anchor: "middle"})
+			c.Labels = append(c.Labels, chartLabel{X: chartPad + i*slot + slot/2, Y: chartH - 8, Text: d.Day.Format("01-02"), Anchor: "middle"})
 		}
 	}
 	c.Labels = append(c.Labels,

@@ -344,10 +344,10 @@ func (s *Server) parseChatFilter(ctx context.Context, q url.Values) (store.ChatF
 		}
 		f.Offset = n
 	}
-	if f.From, err = parseWhen(q.Get("from"), false); err != nil {
+	if f.From, err = parseWhen(locFrom(ctx), q.Get("from"), false); err != nil {
 		return f, err
 	}
-	if f.To, err = parseWhen(q.Get("to"), true); err != nil {
+	if f.To, err = parseWhen(locFrom(ctx), q.Get("to"), true); err != nil {
 		return f, err
 	}
 	switch f.Sort = q.Get("sort"); f.Sort {

@@ -31,20 +31,17 @@ type pageData struct {
 	// Redacted tells templates that PII and secrets are masked for this account.
 	Redacted bool
 	// Now is the server clock, for "5m ago".
-	Now  time.Time
-	Data any
+	Now time.Time
+	// Zone names the zone times are shown in; ZoneUnset asks app.js to
+	// send the browser's zone (the account has none yet).
+	Zone      string
+	ZoneUnset bool
+	Data      any
 }
 
+// funcs are the template functions; funcsIn adds those that show times
+// (fmtTime, fmtDate, fmtEndDate, zoneName) in a display zone.
 var funcs = template.FuncMap{
-	"fmtTime": fmtTime,
-	"fmtDate": func(t time.Time) string { return dateOrEmpty(t) },
-	// fmtEndDate shows an exclusive range end as the last day it includes.
-	"fmtEndDate": func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return dateOrEmpty(t.Add(-time.Microsecond))
-	},
 	"ago":     ago,
 	"fmtRisk": fmtRisk,
 	"riskClass": func(score float64) string {
@@ -82,7 +79,7 @@ var funcs = template.FuncMap{
 	},
 }
 
-func parsePages() (map[string]*pageTemplate, error) {
+func parsePages(fm template.FuncMap) (map[string]*pageTemplate, error) {
 	names, err := fs.Glob(assets, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -93,7 +90,7 @@ func parsePages() (map[string]*pageTemplate, error) {
 		if base == "layout.html" || base == "partials.html" {
 			continue
 		}
-		t, err := template.New(base).Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/partials.html", n)
+		t, err := template.New(base).Funcs(fm).ParseFS(assets, "templates/layout.html", "templates/partials.html", n)
 		if err != nil {
 			return nil, fmt.Errorf("parse template %s: %w", base, err)
 		}
@@ -105,14 +102,26 @@ func parsePages() (map[string]*pageTemplate, error) {
 // render executes a page into a buffer first so a template error never
 // sends half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *pageData) {
-	pt, ok := s.pages[name]
+	pages, loc := s.pages, time.UTC
+	id := identityFrom(r)
+	if id != nil && id.loc != nil && id.loc != time.UTC {
+		zp, err := s.zonePages.get(id.loc)
+		if err != nil {
+			s.log.Warn("pages in a display zone", "zone", id.loc.String(), "err", err)
+		} else {
+			pages, loc = zp, id.loc
+		}
+	}
+	pt, ok := pages[name]
 	if !ok {
 		http.Error(w, "template "+name+" missing", http.StatusInternalServerError)
 		return
 	}
-	if id := identityFrom(r); id != nil && p.Me == nil {
+	if id != nil && p.Me == nil {
 		p.Me, p.CSRF, p.Redacted = id.Account, id.csrf(), id.redacted()
 	}
+	p.Zone = loc.String()
+	p.ZoneUnset = id != nil && id.pageZone && id.zone == "" && id.Session != nil
 	if p.Flash == "" {
 		p.Flash = s.takeFlash(w, r)
 	}
@@ -191,20 +200,6 @@ func (s *Server) apiFail(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.Error("api request failed", "path", r.URL.Path, "err", err)
 		writeError(w, http.StatusInternalServerError, "internal error; it was logged")
 	}
-}
-
-func fmtTime(t time.Time) string {
-	if t.IsZero() {
-		return "—"
-	}
-	return t.UTC().Format("2006-01-02 15:04:05 UTC")
-}
-
-func dateOrEmpty(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format("2006-01-02")
 }
 
 func ago(now, t time.Time) string {

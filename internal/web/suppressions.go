@@ -83,7 +83,7 @@ type suppressionsData struct {
 // suppressionsPage lists the rules that silence matching alerts, with a
 // form to add one and a button to remove each (analysts and admins).
 func (s *Server) suppressionsPage(w http.ResponseWriter, r *http.Request) {
-	d := suppressionsData{Enabled: s.alerts != nil, DefaultUntil: time.Now().UTC().Add(7 * 24 * time.Hour).Format(time.DateOnly)}
+	d := suppressionsData{Enabled: s.alerts != nil, DefaultUntil: s.now().In(locFrom(r.Context())).AddDate(0, 0, 7).Format(time.DateOnly)}
 	if s.alerts != nil {
 		sups, err := s.alerts.Suppressions(r.Context())
 		if err != nil {
@@ -101,15 +101,16 @@ func (s *Server) suppressionsPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // suppressionCreateSubmit adds a rule from the page's form; until is a
-// date, and the rule lasts to the end of that day (UTC).
+// date, and the rule lasts to the end of that day in the account's zone.
 func (s *Server) suppressionCreateSubmit(w http.ResponseWriter, r *http.Request) {
-	until, err := time.Parse(time.DateOnly, r.PostFormValue("until"))
+	loc := locFrom(r.Context())
+	until, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(r.PostFormValue("until")), loc)
 	if err != nil {
-		s.fail(w, r, badf("until %q: use a date like %s", r.PostFormValue("until"), time.Now().UTC().Format(time.DateOnly)))
+		s.fail(w, r, badf("until %q: use a date like %s", r.PostFormValue("until"), s.now().In(loc).Format(time.DateOnly)))
 		return
 	}
 	sp, err := s.addSuppression(r, store.Suppression{Policy: r.PostFormValue("policy"), User: r.PostFormValue("user"),
-		Pattern: r.PostFormValue("pattern"), Until: until.Add(24*time.Hour - time.Second), Reason: r.PostFormValue("reason")})
+		Pattern: r.PostFormValue("pattern"), Until: until.AddDate(0, 0, 1).Add(-time.Second).UTC(), Reason: r.PostFormValue("reason")})
 	if err != nil {
 		s.fail(w, r, err)
 		return

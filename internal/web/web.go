@@ -107,16 +107,18 @@ type Config struct {
 
 // Server is the dashboard and API.
 type Server struct {
-	cfg     Config
-	st      store.Store
-	ws      store.WebStore
-	alerts  store.AlertStore
-	log     *slog.Logger
-	pages   map[string]*pageTemplate
-	static  fs.FS
-	metrics *metrics
-	sso     *sso // nil without single sign-on
-	handler http.Handler
+	cfg    Config
+	st     store.Store
+	ws     store.WebStore
+	alerts store.AlertStore
+	log    *slog.Logger
+	pages  map[string]*pageTemplate // times in UTC
+	// zonePages are the pages parsed for other display zones.
+	zonePages zonePages
+	static    fs.FS
+	metrics   *metrics
+	sso       *sso // nil without single sign-on
+	handler   http.Handler
 }
 
 // New builds a server from its configuration.
@@ -151,7 +153,7 @@ func New(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
-	if s.pages, err = parsePages(); err != nil {
+	if s.pages, err = parsePages(funcsIn(time.UTC)); err != nil {
 		return nil, err
 	}
 	s.static, _ = fs.Sub(assets, "static")
@@ -224,6 +226,8 @@ func (s *Server) routes() http.Handler {
 	page("POST /accounts", store.RoleAdmin, s.accountCreateSubmit)
 	page("POST /accounts/{id}", store.RoleAdmin, s.accountEditSubmit)
 	page("POST /lockouts/lift", store.RoleAdmin, s.unlockSubmit)
+	page("GET /account", store.RoleViewer, s.accountPage)
+	page("POST /account", store.RoleViewer, s.accountZoneSubmit)
 	page("GET /tokens", store.RoleViewer, s.tokensPage)
 	page("POST /tokens", store.RoleViewer, s.tokenCreateSubmit)
 	page("POST /tokens/{id}/revoke", store.RoleViewer, s.tokenRevokeSubmit)
@@ -279,6 +283,7 @@ func (s *Server) routes() http.Handler {
 	api("GET /api/v1/accounts", store.RoleAdmin, s.apiAccounts)
 	api("GET /api/v1/lockouts", store.RoleAdmin, s.apiLockouts)
 	api("DELETE /api/v1/lockouts/{key}", store.RoleAdmin, s.apiUnlock)
+	api("PUT /api/v1/me/time_zone", store.RoleViewer, s.apiAccountZone)
 	api("GET /api/v1/tokens", store.RoleViewer, s.apiTokens)
 	api("POST /api/v1/tokens", store.RoleViewer, s.apiTokenCreate)
 	api("DELETE /api/v1/tokens/{id}", store.RoleViewer, s.apiTokenRevoke)

@@ -54,7 +54,8 @@
     if (!ts || ts.indexOf("0001-") === 0) {
       return "—";
     }
-    return ts.replace("T", " ").replace(/\.\d+/, "").replace("Z", " UTC");
+    // ISO 8601 as the API sends it (UTC), without fractions of a second.
+    return ts.replace(/\.\d+/, "");
   }
 
   function poll(row) {
@@ -104,6 +105,29 @@
     };
     frame.addEventListener("load", fit);
     fit();
+  }
+
+  // First sign-in: the account has no display zone yet, so send the
+  // browser's (the server keeps a zone already chosen) and show the page again in it.
+  var body = document.body;
+  if (body && body.getAttribute("data-zone-unset") === "1" && window.Intl && window.fetch) {
+    var zone = "";
+    try {
+      zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    } catch (err) {
+      zone = "";
+    }
+    if (zone) {
+      var form = new URLSearchParams();
+      form.set("csrf_token", body.getAttribute("data-csrf") || "");
+      form.set("time_zone", zone);
+      form.set("detected", "1");
+      fetch("/account", { method: "POST", body: form, credentials: "same-origin" }).then(function (r) {
+        if (r.ok && zone !== "UTC" && zone !== "Etc/UTC") {
+          window.location.reload();
+        }
+      });
+    }
   }
 
   document.querySelectorAll("tr[data-poll]").forEach(function (row) {
