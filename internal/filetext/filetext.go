@@ -38,11 +38,15 @@ const (
 	FormatCSV   = "csv"
 	FormatJSON  = "json"
 	FormatPlain = "text"
+	// FormatDocxZip is a ZIP of DOCX files, one per tab: how the API
+	// serves a Claude Docs document (§4.12).
+	FormatDocxZip = "docx-zip"
 )
 
 // Text is a file's extracted text. Pages holds the byte offset in Text at
-// which each page (PDF), slide (PPTX) or sheet (XLSX) starts; it is empty
-// for formats without pages, where Locate gives lines.
+// which each page (PDF), slide (PPTX), sheet (XLSX) or tab (a ZIP of DOCX
+// tabs) starts; it is empty for formats without pages, where Locate gives
+// lines.
 type Text struct {
 	Format string
 	Text   string
@@ -203,6 +207,8 @@ func extractZip(b []byte) (Text, error) {
 		return extractPPTX(zr)
 	case has("xl/workbook.xml"):
 		return extractXLSX(zr)
+	case docxBundle(zr):
+		return extractDocxBundle(zr)
 	}
 	return Text{}, unreadable("a ZIP archive that is not DOCX, PPTX or XLSX")
 }

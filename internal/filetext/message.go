@@ -6,12 +6,13 @@ import (
 )
 
 // units names the part of a paged format a marker line starts.
-var units = map[string]string{FormatPDF: "page", FormatPPTX: "slide", FormatXLSX: "sheet"}
+var units = map[string]string{FormatPDF: "page", FormatPPTX: "slide", FormatXLSX: "sheet", FormatDocxZip: "tab"}
 
 // MessageText is the text claudit stores and scans for a file: a header
 // line naming the file and its format, then the text with a marker line
-// ("[page 2]", "[slide 3]", "[sheet 1]") where each page, slide or sheet
-// starts, so an excerpt shows where it is and MessageLocation can say so.
+// ("[page 2]", "[slide 3]", "[sheet 1]", "[tab 2]") where each page,
+// slide, sheet or tab starts, so an excerpt shows where it is and
+// MessageLocation can say so.
 func MessageText(name string, t Text) string {
 	unit := units[t.Format]
 	var sb strings.Builder
@@ -30,7 +31,7 @@ func MessageText(name string, t Text) string {
 // the format has them, and the line, counted from 1 within that page or
 // the file.
 type Location struct {
-	Unit string `json:"unit,omitempty"` // page, slide or sheet; empty for formats without
+	Unit string `json:"unit,omitempty"` // page, slide, sheet or tab; empty for formats without
 	N    int    `json:"n,omitempty"`
 	Line int    `json:"line"`
 }
@@ -74,7 +75,7 @@ func marker(line string) (string, int, bool) {
 		return "", 0, false
 	}
 	unit, num, ok := strings.Cut(line[1:len(line)-1], " ")
-	if !ok || (unit != "page" && unit != "slide" && unit != "sheet") {
+	if !ok || (unit != "page" && unit != "slide" && unit != "sheet" && unit != "tab") {
 		return "", 0, false
 	}
 	n, err := strconv.Atoi(num)
