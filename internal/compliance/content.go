@@ -111,3 +111,15 @@ func (c *Client) CodeArtifactVersionContent(ctx context.Context, artifactID, ver
 	}
 	return b, nil
 }
+
+// CodeArtifactZip downloads a Claude Docs document (a code artifact of
+// type claude_docs, beta): a ZIP with one DOCX per tab that has text, with
+// no comments, uploads or history.
+func (c *Client) CodeArtifactZip(ctx context.Context, artifactID string) ([]byte, error) {
+	var b []byte
+	q := url.Values{"multi_file_format": {"zip"}}
+	if err := c.get(ctx, "/v1/compliance/apps/code/artifacts/"+url.PathEscape(artifactID)+"/content", q, &b); err != nil {
+		return nil, fmt.Errorf("download Claude Docs document %s: %w", artifactID, err)
+	}
+	return b, nil
+}

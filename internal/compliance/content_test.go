@@ -11,14 +11,14 @@ import (
 
 // TestCodeArtifactsAndProjectDocuments: the code artifact walk follows
 // next_page past the empty last page and yields every artifact once; each
-// version downloads; project documents read with their text and metadata,
+// version downloads, and each Claude Docs document as a ZIP; project documents read with their text and metadata,
 // and a document that does not exist is a not-found error.
 func TestCodeArtifactsAndProjectDocuments(t *testing.T) {
 	sim, ts := startSim(t, simulator.Config{Seed: 5, Users: 30, Days: 2})
 	c := newClient(t, ts.URL, simulator.DefaultKey)
 	ctx := context.Background()
 	seen := map[string]bool{}
-	versions := 0
+	versions, docs := 0, 0
 	for ca, err := range c.CodeArtifacts(ctx, compliance.PageQuery{Limit: 1}) {
 		if err != nil {
 			t.Fatal(err)
@@ -27,6 +27,13 @@ func TestCodeArtifactsAndProjectDocuments(t *testing.T) {
 			t.Fatalf("artifact %q again or with a foreign id", ca.ID)
 		}
 		seen[ca.ID] = true
+		if ca.ArtifactType != nil && *ca.ArtifactType == "claude_docs" {
+			b, err := c.CodeArtifactZip(ctx, ca.ID)
+			if err != nil || !strings.HasPrefix(string(b), "PK") || len(ca.Versions) != 0 {
+				t.Fatalf("Claude Docs %s: %d bytes, %d versions, %v", ca.ID, len(b), len(ca.Versions), err)
+			}
+			docs++
+		}
 		for _, v := range ca.Versions {
 			b, err := c.CodeArtifactVersionContent(ctx, ca.ID, v.ID)
 			if err != nil || len(b) == 0 {
@@ -36,10 +43,10 @@ func TestCodeArtifactsAndProjectDocuments(t *testing.T) {
 		}
 	}
 	sum := sim.Summary()
-	if len(seen) != sum.CodeArtifacts || versions != sum.CodeArtifactVersions || versions == 0 {
-		t.Fatalf("%d artifacts, %d versions; ground truth %d, %d", len(seen), versions, sum.CodeArtifacts, sum.CodeArtifactVersions)
+	if len(seen) != sum.CodeArtifacts || versions != sum.CodeArtifactVersions || versions == 0 || docs == 0 {
+		t.Fatalf("%d artifacts (%d Claude Docs), %d versions; ground truth %d, %d", len(seen), docs, versions, sum.CodeArtifacts, sum.CodeArtifactVersions)
 	}
-	docs := 0
+	docs = 0
 	for p, err := range c.Projects(ctx, compliance.PageQuery{}) {
 		if err != nil {
 			t.Fatal(err)

@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -166,6 +167,19 @@ func (s *Syncer) contentRefs(ctx context.Context) ([]contentRef, error) {
 		uid, mail := deref(ca.OwnerUserID), ""
 		if ca.User != nil {
 			uid, mail = ca.User.ID, email(deref(ca.User.EmailAddress))
+		}
+		if deref(ca.ArtifactType) == "claude_docs" {
+			// Claude Docs list no versions: the document is one ZIP, fetched
+			// again when updated_at moves.
+			id := ca.ID + "@docs"
+			at := time.Time{}
+			if ca.UpdatedAt != nil && !ca.UpdatedAt.IsZero() {
+				at = ca.UpdatedAt.Time
+				id += "-" + strconv.FormatInt(at.Unix(), 10)
+			}
+			refs = append(refs, contentRef{id: id, kind: store.FileKindCodeArtifact, owner: ca.ID, userID: uid, email: mail,
+				filename: ca.ID + " Claude Docs", mime: "application/zip", at: at,
+				fetch: func(ctx context.Context) ([]byte, error) { return s.Client.CodeArtifactZip(ctx, ca.ID) }})
 		}
 		for _, v := range ca.Versions {
 			name := v.Name

@@ -1,8 +1,11 @@
 package simulator
 
 import (
+	"archive/zip"
+	"bytes"
 	"crypto/md5"
 	"encoding/hex"
+	"encoding/xml"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -141,4 +144,40 @@ func artifactText(rng *rand.Rand, cp *corpus, title, atype string) string {
 		return "export default function Dashboard() {\n  return <div className=\"p-4\">Churn by cohort: " + strconv.Itoa(rng.IntN(30)) + "%</div>;\n}\n"
 	}
 	return "# " + title + "\n\n" + cp.fill(rng, pick(rng, pick(rng, cp.Topics).Answers)) + "\n"
+}
+
+// docxZip is a Claude Docs export: a ZIP with one DOCX per tab, each
+// paragraph a line of the tab's text.
+func docxZip(tabs []docTab) []byte {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, t := range tabs {
+		fw, _ := zw.Create(t.name + ".docx")
+		_, _ = fw.Write(docxBytes(t.text))
+	}
+	_ = zw.Close()
+	return buf.Bytes()
+}
+
+// docxBytes is a minimal DOCX whose document part holds text, a paragraph a line.
+func docxBytes(text string) []byte {
+	var body strings.Builder
+	for _, line := range strings.Split(text, "\n") {
+		body.WriteString("<w:p><w:r><w:t xml:space=\"preserve\">")
+		_ = xml.EscapeText(&body, []byte(line))
+		body.WriteString("</w:t></w:r></w:p>")
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, part := range []struct{ name, body string }{
+		{"[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
+			`<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>`},
+		{"word/document.xml", `<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>` +
+			body.String() + `</w:body></w:document>`},
+	} {
+		fw, _ := zw.Create(part.name)
+		_, _ = fw.Write([]byte(part.body))
+	}
+	_ = zw.Close()
+	return buf.Bytes()
 }

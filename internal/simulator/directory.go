@@ -1,8 +1,6 @@
 package simulator
 
 import (
-	"archive/zip"
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -510,9 +508,16 @@ func (s *Server) listCodeArtifacts(w http.ResponseWriter, r *http.Request, q url
 			v := ca.versions[i]
 			versions = append(versions, map[string]any{"id": v.id, "name": v.name, "created_at": compliance.NewTime(v.at)})
 		}
-		items = append(items, pageItem{ca.id, map[string]any{"id": ca.id, "organization_uuid": ca.org.uuid, "owner_user_id": ca.owner.id,
-			"user": ca.owner.ref(), "read_mode": ca.readMode, "published_version_id": ca.versions[len(ca.versions)-1].id,
-			"updated_at": compliance.NewTime(ca.updatedAt), "versions": versions}})
+		item := map[string]any{"id": ca.id, "organization_uuid": ca.org.uuid, "owner_user_id": ca.owner.id,
+			"user": ca.owner.ref(), "read_mode": ca.readMode, "published_version_id": nil,
+			"updated_at": compliance.NewTime(ca.updatedAt), "versions": versions}
+		if len(ca.versions) > 0 {
+			item["published_version_id"] = ca.versions[len(ca.versions)-1].id
+		}
+		if ca.tabs != nil {
+			item["artifact_type"] = "claude_docs"
+		}
+		items = append(items, pageItem{ca.id, item})
 	}
 	s.mu.RUnlock()
 	s.tokenPage(w, r, q, "code_artifacts", items, pageStyle{def: 20, max: 100, trailingEmpty: true})
@@ -552,21 +557,19 @@ func (s *Server) getCodeArtifactZip(w http.ResponseWriter, r *http.Request, q ur
 	}
 	s.mu.RLock()
 	ca := s.findCodeArtifact(args[0])
-	var text string
+	var tabs []docTab
 	if ca != nil {
-		text = ca.versions[len(ca.versions)-1].content
+		tabs = ca.tabs
+		if tabs == nil {
+			tabs = []docTab{{name: "Tab 1", text: ca.versions[len(ca.versions)-1].content}}
+		}
 	}
 	s.mu.RUnlock()
 	if ca == nil {
 		notFound(s, w, r, "Code artifact not found.")
 		return
 	}
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	fw, _ := zw.Create("Tab 1.docx")
-	_, _ = fw.Write([]byte(text))
-	_ = zw.Close()
-	streamContent(w, args[0]+".zip", "application/zip", buf.Bytes())
+	streamContent(w, args[0]+".zip", "application/zip", docxZip(tabs))
 }
 
 func (s *Server) deleteCodeArtifact(w http.ResponseWriter, r *http.Request, _ url.Values, args []string) {

@@ -714,5 +714,19 @@ func (g *generator) codeArtifacts() {
 		}
 		g.st.codeArtifacts = append(g.st.codeArtifacts, ca)
 	}
+	for range max(1, g.cfg.Users/20) {
+		u := pick(g.rng, g.st.users)
+		ca := &codeArtifact{id: newID(g.rng, "cart_"), org: u.org, owner: u, readMode: pick(g.rng, []string{"owner", "users", "org"}),
+			updatedAt: g.between(g.st.start, g.st.end.Add(-time.Hour)).Truncate(time.Second)}
+		for i := range 1 + g.rng.IntN(3) {
+			text := g.corp.fill(g.rng, pick(g.rng, pick(g.rng, g.corp.Topics).Answers))
+			if g.chance(0.5) {
+				// Notes that hold a customer's details: what a file-role scan should find.
+				text += "\nEscalation contact: " + g.corp.value(g.rng, "name") + ", " + g.corp.value(g.rng, "phone") + ", SSN " + g.corp.value(g.rng, "ssn")
+			}
+			ca.tabs = append(ca.tabs, docTab{name: fmt.Sprintf("Tab %d", i+1), text: text})
+		}
+		g.st.codeArtifacts = append(g.st.codeArtifacts, ca)
+	}
 	sort.Slice(g.st.codeArtifacts, func(i, j int) bool { return g.st.codeArtifacts[i].id < g.st.codeArtifacts[j].id })
 }

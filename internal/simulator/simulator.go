@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -108,7 +109,8 @@ type Summary struct {
 	FileTexts       int `json:"file_texts"`
 	UnreadableFiles int `json:"unreadable_files"`
 	// ProjectDocuments counts the text documents of projects, CodeArtifacts
-	// the Claude Code artifacts and CodeArtifactVersions their versions.
+	// the Claude Code artifacts and Claude Docs documents, and
+	// CodeArtifactVersions the versions of the former.
 	ProjectDocuments     int `json:"project_documents"`
 	CodeArtifacts        int `json:"code_artifacts"`
 	CodeArtifactVersions int `json:"code_artifact_versions"`
@@ -359,6 +361,10 @@ func (st *state) fileTextTruth() (readable, unreadable int) {
 	for _, ca := range st.codeArtifacts {
 		for _, v := range ca.versions {
 			count(ca.id+"@"+v.id, "text/html", strings.TrimSpace(v.content) != "")
+		}
+		if ca.tabs != nil {
+			// A Claude Docs document: one ZIP per edit, named by updated_at.
+			count(ca.id+"@docs-"+strconv.FormatInt(ca.updatedAt.Unix(), 10), "application/zip", true)
 		}
 	}
 	return readable, unreadable

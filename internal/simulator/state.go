@@ -215,7 +215,12 @@ type codeArtifact struct {
 	owner        *user
 	updatedAt    time.Time
 	versions     []codeVersion
+	// tabs, when set, make it a Claude Docs document: no versions, served
+	// only as a ZIP with a DOCX per tab.
+	tabs []docTab
 }
+
+type docTab struct{ name, text string }
 
 type codeVersion struct {
 	id, name string
