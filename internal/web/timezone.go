@@ -116,6 +116,14 @@ func funcsIn(loc *time.Location) template.FuncMap {
 		return t.In(loc).Format(time.DateOnly)
 	}
 	fm["fmtDate"] = date
+	// fmtClock is fmtTime's part after the date ("T15:04:05+01:00"), so a
+	// narrow column can break a time between its date and its clock.
+	fm["fmtClock"] = func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(loc).Format("T15:04:05Z07:00")
+	}
 	// fmtEndDate shows an exclusive range end as the last day it includes.
 	fm["fmtEndDate"] = func(t time.Time) string {
 		if t.IsZero() {
