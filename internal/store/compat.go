@@ -5,4 +5,5 @@ package store
 type (
 	WebStore       = Store
 	DirectoryStore = Store
+	ContentStore   = Store
 )

@@ -1,7 +1,5 @@
 package store
 
-import "context"
-
 // Kinds of a FileText beyond the files chat messages carry (upload,
 // generated, artifact): the files and text documents of a project, and
 // the versions of a Claude Code artifact.
@@ -23,13 +21,4 @@ type ContentPage struct {
 	FileTexts []FileText
 	// Messages are the texts of the readable files (role file).
 	Messages []Message
-}
-
-// ContentStore saves ContentPages; both SQL stores implement it. It is a
-// separate interface so a store that keeps no such content still builds.
-type ContentStore interface {
-	// SaveContentPage stores the file records and the file messages of a
-	// page in one transaction; a message already stored keeps its text
-	// unless the new one differs.
-	SaveContentPage(ctx context.Context, p ContentPage) (SaveResult, error)
 }

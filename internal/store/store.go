@@ -411,6 +411,10 @@ type Store interface {
 	// Ingest hands over the pages that queued up while the store was busy:
 	// fewer commits rewrite the same index pages less often.
 	SavePages(ctx context.Context, pages []Page) ([]SaveResult, error)
+	// SaveContentPage stores the file records and the file messages of a
+	// page (project documents, code artifacts) in one transaction; a
+	// message already stored keeps its text unless the new one differs.
+	SaveContentPage(ctx context.Context, p ContentPage) (SaveResult, error)
 	// MarkChatHardDeleted records that the API no longer has a chat.
 	MarkChatHardDeleted(ctx context.Context, integrationID int64, chatID string, at time.Time) error
 

@@ -7,7 +7,7 @@ import (
 	"github.com/claudit/claudit/internal/store"
 )
 
-// RunContent runs the cases of store.ContentStore against a backend.
+// RunContent runs the cases of content pages against a backend.
 func RunContent(t *testing.T, open Opener) {
 	t.Run("ContentPages", func(t *testing.T) {
 		t.Parallel()
@@ -19,10 +19,6 @@ func RunContent(t *testing.T, open Opener) {
 // messages and file records, counted as file texts, never as chats.
 func testContentPages(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	cs, ok := s.(store.ContentStore)
-	if !ok {
-		t.Fatalf("%T does not implement store.ContentStore", s)
-	}
 	in := integration(t, s, "acme")
 	doc := store.Message{IntegrationID: in.ID, ID: "claude_proj_doc_1", ChatID: "claude_proj_1", Role: "file", UserID: "user_1", UserEmail: "ann@example.com",
 		Text: "file faq.txt (text)\ncall 555-0100\n", CreatedAt: t0, Files: []store.FileMeta{{ID: "claude_proj_doc_1", Kind: store.FileKindDocument, Filename: "faq.txt"}}}
@@ -30,7 +26,7 @@ func testContentPages(t *testing.T, s store.Store) {
 		{IntegrationID: in.ID, FileID: doc.ID, Kind: store.FileKindDocument, ChatID: "claude_proj_1", UserID: "user_1", Filename: "faq.txt", Format: "text", SizeBytes: 20, Status: store.FileTextOK, FetchedAt: t0},
 		{IntegrationID: in.ID, FileID: "cart_1@v9", Kind: store.FileKindCodeArtifact, ChatID: "cart_1", Filename: "cart_1 v9", Status: store.FileTextUnreadable, Reason: "the API no longer has it", FetchedAt: t0},
 	}}
-	res, err := cs.SaveContentPage(ctx, page)
+	res, err := s.SaveContentPage(ctx, page)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +34,7 @@ func testContentPages(t *testing.T, s store.Store) {
 		t.Fatalf("save result %+v", res)
 	}
 	// Saving again stores nothing twice.
-	if res, err = cs.SaveContentPage(ctx, page); err != nil || res.Messages != 0 {
+	if res, err = s.SaveContentPage(ctx, page); err != nil || res.Messages != 0 {
 		t.Fatalf("second save: %+v, %v", res, err)
 	}
 	known, err := s.KnownFiles(ctx, in.ID, []string{doc.ID, "cart_1@v9", "cart_1@v10"})
