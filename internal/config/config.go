@@ -50,6 +50,8 @@ type Config struct {
 	// OIDC turns on single sign-on to the dashboard through an OpenID
 	// Connect provider, beside local accounts.
 	OIDC OIDC `yaml:"oidc"`
+	// Reports are e-mailed on a schedule by serve (docs/DASHBOARD.md).
+	Reports []Report `yaml:"reports"`
 
 	// Process names what this process runs (the command, like "serve"); the
 	// command line sets it, and PostgreSQL shows it in application_name.
@@ -204,6 +206,7 @@ const (
 
 // ApplyDefaults fills every unset field with its default.
 func (c *Config) ApplyDefaults() {
+	c.applyReportDefaults()
 	if c.Database == "" {
 		c.Database = "sqlite://./claudit.db"
 	}
@@ -398,6 +401,7 @@ func (c *Config) validate() error {
 		}
 	}
 	errs = append(errs, c.validateOIDC()...)
+	errs = append(errs, c.validateReports()...)
 	if c.Backfill.Concurrency < 1 || c.Backfill.Concurrency > 64 {
 		errs = append(errs, c.fieldErr("backfill.concurrency", "%d is outside 1..64", c.Backfill.Concurrency))
 	}

@@ -136,3 +136,48 @@ func TestOIDCValidation(t *testing.T) {
 		})
 	}
 }
+
+func TestReportSchedules(t *testing.T) {
+	good := `database: sqlite://x.db
+reports:
+  - name: weekly
+    every: weekly
+    sink: mail
+    to: [ciso@example.com]
+  - name: daily
+    every: daily
+    hour: 7
+    format: md
+    sink: mail
+`
+	c, err := Parse("c.yaml", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := c.Reports[0]; w.Weekday != "monday" || w.WeekdayOf() != time.Monday || w.Format != "html" {
+		t.Errorf("weekly defaults: %+v", w)
+	}
+	bad := `database: sqlite://x.db
+reports:
+  - name: r
+    every: hourly
+    sink: mail
+  - name: r
+    every: weekly
+    weekday: someday
+    hour: 24
+    to: [not-an-address]
+    format: pdf
+`
+	_, err = Parse("c.yaml", []byte(bad))
+	if err == nil {
+		t.Fatal("a bad schedule was accepted")
+	}
+	for _, want := range []string{`c.yaml:4: reports[0].every: "hourly": use daily or weekly`, `c.yaml:6: reports[1].name: "r" is used twice`,
+		`c.yaml:8: reports[1].weekday`, `c.yaml:9: reports[1].hour: 24 is outside 0..23`, `reports[1].sink: is required`,
+		`reports[1].to[0]: "not-an-address"`, `c.yaml:11: reports[1].format: "pdf"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+}
