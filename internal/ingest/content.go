@@ -37,8 +37,7 @@ type contentRef struct {
 // chat files, and stores each as a FileText with, for a readable file, a
 // message of role file whose chat id is the project or code artifact.
 func (s *Syncer) syncContent(ctx context.Context) error {
-	cs, ok := s.Store.(store.ContentStore)
-	if s.Settings.SkipFiles || !ok {
+	if s.Settings.SkipFiles {
 		return nil
 	}
 	in := s.Integration
@@ -97,7 +96,7 @@ func (s *Syncer) syncContent(ctx context.Context) error {
 		}
 	}
 	if len(page.FileTexts) > 0 {
-		if _, err := cs.SaveContentPage(ctx, page); err != nil {
+		if _, err := s.Store.SaveContentPage(ctx, page); err != nil {
 			return fmt.Errorf("store project and code artifact texts: %w", err)
 		}
 		if s.Stored != nil {
