@@ -5,5 +5,4 @@ package store
 type (
 	WebStore       = Store
 	DirectoryStore = Store
-	ContentStore   = Store
 )
