@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/claudit/claudit/internal/policy/activity"
 )
 
 func TestParseConfigErrors(t *testing.T) {
@@ -167,5 +169,22 @@ session:
 	}
 	if fmt.Sprint(cfg.Session.AttackDetectors) != "[jailbreak]" {
 		t.Errorf("attack detectors: %v", cfg.Session.AttackDetectors)
+	}
+}
+
+// TestActivityAndSessionBlocksJSON checks that a policy file written as
+// JSON sets the rules as the YAML spelling does.
+func TestActivityAndSessionBlocksJSON(t *testing.T) {
+	cfg := mustParse(t, `{"activity": {"off_hours": {"count": 5, "groups": ["finance"]}, "work_start": 8,
+  "off_hours_admin_change": {"kinds": ["MCP server added"]}},
+ "session": {"repeated_attempts": {"window": "1h"}}}`)
+	if r := cfg.Activity.Rule("off_hours"); r.Count != 5 || fmt.Sprint(r.Groups) != "[finance]" || cfg.Activity.WorkStart != 8 {
+		t.Errorf("activity from JSON: %+v", cfg.Activity)
+	}
+	if p, ok := cfg.Activity.Rule("off_hours_admin_change").Params.(activity.OffHoursAdminChangeParams); !ok || fmt.Sprint(p.Kinds) != "[MCP server added]" {
+		t.Errorf("rule params from JSON: %#v", cfg.Activity.Rule("off_hours_admin_change").Params)
+	}
+	if r := cfg.Session.Rule("repeated_attempts"); r.Window != Duration(time.Hour) || r.Count != 3 {
+		t.Errorf("session from JSON: %+v", r)
 	}
 }
