@@ -692,6 +692,14 @@ type Store interface {
 	// ChatRisks lists sessions as Chats does, each with its risk score;
 	// f.Sort may also be "risk" (highest first).
 	ChatRisks(ctx context.Context, f ChatFilter, p RiskParams) ([]ChatRisk, error)
+
+	// Policy sets the dashboard edits (store.PolicyDraft, store.PolicyInstalled).
+	// PolicySet reads one; ErrNotFound when none is stored under name.
+	PolicySet(ctx context.Context, name string) (*PolicySet, error)
+	// SavePolicySet stores p under p.Name, replacing what was there.
+	SavePolicySet(ctx context.Context, p *PolicySet) error
+	// DeletePolicySet removes the set stored under name, if any.
+	DeletePolicySet(ctx context.Context, name string) error
 }
 
 // Statuses of a FileText.
