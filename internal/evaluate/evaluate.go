@@ -29,6 +29,8 @@ type Alerter interface {
 type Pipeline struct {
 	Store   Backend
 	Engine  *policy.Reloadable
+	// Session runs the session policies of the engine's version; it is
+	// rebuilt when a reload changes the version.
 	Session *policy.SessionEvaluator
 	// Alerts raises the alerts and deliveries of saved findings; nil
 	// records findings without alerts.
@@ -43,6 +45,8 @@ type Pipeline struct {
 
 	mu       sync.Mutex     // one drain at a time per process
 	activity *activityState // users' activity memory; guarded by mu
+	// sessionVersion is the policy version Session was built from.
+	sessionVersion string
 }
 
 // New builds a pipeline from a policy engine.
@@ -51,7 +55,8 @@ func New(st Backend, eng *policy.Reloadable, alerts Alerter, log *slog.Logger) *
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Pipeline{Store: st, Engine: eng, Session: policy.NewSessionEvaluator(cfg.Session), Alerts: alerts, Log: log}
+	return &Pipeline{Store: st, Engine: eng, Session: policy.NewSessionEvaluator(cfg.Session), sessionVersion: eng.Engine().Version(),
+		Alerts: alerts, Log: log}
 }
 
 // Save stores evaluations and the alerts and deliveries they raise in one
@@ -176,6 +181,9 @@ func (p *Pipeline) evaluateMessages(ctx context.Context, msgs []store.Message) e
 			seen[k] = true
 			chats = append(chats, k)
 		}
+	}
+	if p.Session == nil || p.sessionVersion != version {
+		p.Session, p.sessionVersion = policy.NewSessionEvaluator(eng.Config().Session), version
 	}
 	for _, k := range chats {
 		e, err := p.evaluateSession(ctx, k.integrationID, k.chatID, version, inBatch, groups)
