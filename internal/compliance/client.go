@@ -256,7 +256,7 @@ func (c *Client) attempt(ctx context.Context, method, path string, q url.Values,
 		return 0, &netError{fmt.Errorf("%s %s: read body: %w", method, path, err)}
 	}
 	if int64(len(body)) > c.opts.MaxBodyBytes {
-		return 0, fmt.Errorf("%s %s: response larger than %d bytes", method, path, c.opts.MaxBodyBytes)
+		return 0, fmt.Errorf("%s %s: %w: larger than %d bytes", method, path, ErrTooLarge, c.opts.MaxBodyBytes)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		ae := parseAPIError(resp, body, method, path)

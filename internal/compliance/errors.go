@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -170,6 +171,17 @@ func IsSessionsUnavailable(err error) bool {
 
 // IsPermission reports a 403 scope failure.
 func IsPermission(err error) bool { return IsStatus(err, http.StatusForbidden) }
+
+// ErrTooLarge marks a response over Options.MaxBodyBytes; it is not retried.
+var ErrTooLarge = errors.New("response too large")
+
+// IsTooLarge reports a response over Options.MaxBodyBytes.
+func IsTooLarge(err error) bool { return errors.Is(err, ErrTooLarge) }
+
+// IsCutShort reports a body that ended early on every attempt: for a code
+// artifact version, the only signal the API gives for content over its
+// size limit (§4.12).
+func IsCutShort(err error) bool { return errors.Is(err, io.ErrUnexpectedEOF) }
 
 // DecodeError is a 2xx response whose body could not be decoded (malformed or truncated page).
 type DecodeError struct {

@@ -222,8 +222,15 @@ func (s *Syncer) contentText(ctx context.Context, r contentRef, seq int) (*store
 		return nil, nil, nil
 	}
 	b, err := r.fetch(ctx)
-	if compliance.IsNotFound(err) {
+	switch {
+	case compliance.IsNotFound(err):
 		ft.Status, ft.Reason = store.FileTextUnreadable, "the API no longer has it: "+err.Error()
+		return ft, nil, nil
+	case compliance.IsTooLarge(err):
+		ft.Status, ft.Reason = store.FileTextSkipped, "larger than the client's response limit: "+err.Error()
+		return ft, nil, nil
+	case r.kind == store.FileKindCodeArtifact && compliance.IsCutShort(err):
+		ft.Status, ft.Reason = store.FileTextUnreadable, "every download was cut short, as the API does for a version over its size limit: "+err.Error()
 		return ft, nil, nil
 	}
 	if err != nil {

@@ -119,6 +119,10 @@ func (s *Syncer) fileText(ctx context.Context, r fileRef) (*store.FileText, *sto
 		ft.Status, ft.Reason = store.FileTextUnreadable, "the API no longer has the file: "+err.Error()
 		return ft, nil, nil
 	}
+	if compliance.IsTooLarge(err) {
+		ft.Status, ft.Reason = store.FileTextSkipped, "larger than the client's response limit: "+err.Error()
+		return ft, nil, nil
+	}
 	if err != nil {
 		return nil, nil, err
 	}

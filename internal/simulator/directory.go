@@ -535,10 +535,11 @@ func (s *Server) findCodeArtifact(id string) *codeArtifact {
 func (s *Server) getCodeVersion(w http.ResponseWriter, r *http.Request, _ url.Values, args []string) {
 	s.mu.RLock()
 	var body string
+	oversized := false
 	if ca := s.findCodeArtifact(args[0]); ca != nil {
 		for _, v := range ca.versions {
 			if v.id == args[1] {
-				body = v.content
+				body, oversized = v.content, v.oversized
 			}
 		}
 	}
@@ -546,6 +547,16 @@ func (s *Server) getCodeVersion(w http.ResponseWriter, r *http.Request, _ url.Va
 	if body == "" {
 		notFound(s, w, r, "Code artifact version not found.")
 		return
+	}
+	if oversized {
+		// Content over the size limit: the stream stops after a first chunk.
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte(body[:len(body)/2]))
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+		panic(http.ErrAbortHandler)
 	}
 	streamContent(w, args[0]+"-"+args[1]+".html", "text/html; charset=utf-8", []byte(body))
 }

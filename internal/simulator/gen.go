@@ -712,6 +712,9 @@ func (g *generator) codeArtifacts() {
 				name: fmt.Sprintf("v%d", v+1), at: vt, content: content})
 			ca.updatedAt = vt
 		}
+		if len(g.st.codeArtifacts) == 0 {
+			ca.versions[0].oversized = true // one download a client must give up on
+		}
 		g.st.codeArtifacts = append(g.st.codeArtifacts, ca)
 	}
 	for range max(1, g.cfg.Users/20) {

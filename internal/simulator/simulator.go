@@ -360,7 +360,7 @@ func (st *state) fileTextTruth() (readable, unreadable int) {
 	}
 	for _, ca := range st.codeArtifacts {
 		for _, v := range ca.versions {
-			count(ca.id+"@"+v.id, "text/html", strings.TrimSpace(v.content) != "")
+			count(ca.id+"@"+v.id, "text/html", strings.TrimSpace(v.content) != "" && !v.oversized)
 		}
 		if ca.tabs != nil {
 			// A Claude Docs document: one ZIP per edit, named by updated_at.

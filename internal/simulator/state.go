@@ -226,6 +226,9 @@ type codeVersion struct {
 	id, name string
 	at       time.Time
 	content  string
+	// oversized versions abort mid-stream, the only signal the API gives
+	// for content over its size limit.
+	oversized bool
 }
 
 // record is one activity in the feed, pre-encoded.
