@@ -1,0 +1,116 @@
+package policyset
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/claudit/claudit/internal/policy"
+
+	"github.com/claudit/claudit/internal/store"
+)
+
+// events is an in-memory TrialStore that serves pages of two.
+type events struct{ msgs []store.Message }
+
+func (e events) PromptEvents(_ context.Context, f store.EventFilter) ([]store.Message, string, error) {
+	i := 0
+	if f.Cursor != "" {
+		i = int(f.Cursor[0] - '0')
+	}
+	end := min(i+2, len(e.msgs))
+	next := ""
+	if end < len(e.msgs) {
+		next = string(rune('0' + end))
+	}
+	return e.msgs[i:end], next, nil
+}
+
+func (events) AccessEvents(context.Context, store.EventFilter) ([]store.Activity, string, error) {
+	return nil, "", nil
+}
+
+const wordsYAML = `version: 1
+policies:
+  - name: words
+    detector: banned_substrings
+    params: {match_type: word, substrings: [zebra]}
+  - name: other
+    detector: banned_substrings
+    params: {substrings: [giraffe]}
+`
+
+func TestTrialCounts(t *testing.T) {
+	installed, err := Parse([]byte(wordsYAML), "installed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	draft, err := installed.Edit("words", url.Values{"p.substrings": {"horse"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := func(id, text string) store.Message {
+		return store.Message{IntegrationID: 1, ID: id, Role: "user", Text: text, CreatedAt: time.Unix(0, 0)}
+	}
+	st := events{msgs: []store.Message{msg("m1", "a zebra crossing"), msg("m2", "a horse and a zebra"), msg("m3", "horse riding"),
+		msg("m4", "a giraffe"), msg("m5", "nothing at all")}}
+	res, err := Trial{}.Run(context.Background(), st, installed, draft)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Messages != 5 || res.Capped || len(res.Policies) != 1 {
+		t.Fatalf("result %+v", res)
+	}
+	p := res.Policies[0]
+	if p.Policy != "words" || p.Before != 2 || p.After != 2 || p.Added != 1 || p.Removed != 1 {
+		t.Fatalf("words %+v", p)
+	}
+	if p.AddedExamples[0].EventID != "m3" || p.RemovedExamples[0].EventID != "m1" {
+		t.Fatalf("examples %+v %+v", p.AddedExamples, p.RemovedExamples)
+	}
+	capped, err := Trial{MaxEvents: 3}.Run(context.Background(), st, installed, draft)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if capped.Messages != 3 || !capped.Capped {
+		t.Fatalf("capped %+v", capped)
+	}
+}
+
+func TestInstallWritesTheFileAndReloads(t *testing.T) {
+	path := t.TempDir() + "/policies.yaml"
+	if err := os.WriteFile(path, []byte(wordsYAML), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := policy.NewReloadable(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &Installer{Path: path, Engines: r}
+	data, _, err := in.Installed()
+	if err != nil || string(data) != wordsYAML {
+		t.Fatalf("installed %q, %v", data, err)
+	}
+	cur, _ := Parse(data, "installed")
+	next, err := cur.Edit("other", url.Values{"enabled": {"false"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Install(next.YAML); err != nil {
+		t.Fatal(err)
+	}
+	if r.Version() != next.Version() {
+		t.Fatalf("engine version %s, want the installed set's %s", r.Version(), next.Version())
+	}
+	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("file %v, %v", st, err)
+	}
+	if err := in.Install([]byte("policies: [{name: x}]")); err == nil {
+		t.Fatal("a bad set was installed")
+	}
+	if r.Version() != next.Version() {
+		t.Fatal("a bad set changed the engine")
+	}
+}
