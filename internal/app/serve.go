@@ -21,6 +21,10 @@ func (a *App) Workers(ctx context.Context, p *Pipeline) error {
 	if len(a.Config.Integrations) == 0 {
 		a.Log.Warn("no integrations in the configuration: add one in the dashboard or under integrations: in the config file")
 	}
+	reports, err := a.ReportScheduler(ctx, p)
+	if err != nil {
+		return err
+	}
 	var wg sync.WaitGroup
 	run := func(name string, fn func()) {
 		wg.Add(1)
@@ -43,6 +47,10 @@ func (a *App) Workers(ctx context.Context, p *Pipeline) error {
 	})
 	run("backfills", func() { a.runBackfills(ctx, 2*time.Second) })
 	run("deliver", func() { _ = p.Deliverer.Run(ctx) })
+	if reports != nil {
+		// Every process may run it: each period is claimed in the store first.
+		run("reports", func() { reports.Run(ctx, time.Minute) })
+	}
 	if a.Config.RetentionDays > 0 {
 		run("retention", func() { a.retentionLoop(ctx, time.Duration(a.Config.RetentionDays)*24*time.Hour) })
 	}

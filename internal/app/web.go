@@ -169,7 +169,8 @@ func (a *App) Handler(ctx context.Context, p *Pipeline) (http.Handler, error) {
 	srv, err := web.New(web.Config{Store: a.Store, Alerts: a.Store, Web: a.Store, Policies: &policyAdapter{r: p.Policies},
 		Control: &control{a: a}, Deletions: a.DeletionService(), Log: a.Log, SecretKey: key, SecretKeyEnv: a.Config.SecretKeyEnv, BaseURL: a.Config.BaseURL,
 		SecureCookies: strings.HasPrefix(a.Config.BaseURL, "https://"), AllowInternalBaseURLs: a.Config.AllowInternalBaseURLs,
-		SessionTTL: a.Config.Sessions.Idle.Duration, SessionMaxAge: a.Config.Sessions.Absolute.Duration, OIDC: sso})
+		SessionTTL: a.Config.Sessions.Idle.Duration, SessionMaxAge: a.Config.Sessions.Absolute.Duration, OIDC: sso,
+		RetentionDays: a.Config.RetentionDays, ReportSchedules: a.webReportSchedules()})
 	if err != nil {
 		return nil, err
 	}

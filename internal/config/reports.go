@@ -100,3 +100,9 @@ func (c *Config) validateReports() []error {
 	}
 	return errs
 }
+
+// FieldError locates a problem found outside this package (a report's sink
+// that is not an email sink) at its line in the file.
+func (c *Config) FieldError(field string, format string, args ...any) error {
+	return c.fieldErr(field, format, args...)
+}
