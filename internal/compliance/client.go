@@ -152,6 +152,9 @@ func (c *Client) get(ctx context.Context, path string, q url.Values, out any) er
 	return c.do(ctx, http.MethodGet, path, q, out)
 }
 
+// cutShortRetries bounds the retries of a body that ended early.
+const cutShortRetries = 2
+
 func (c *Client) do(ctx context.Context, method, path string, q url.Values, out any) error {
 	var lastErr error
 	for attempt := 0; ; attempt++ {
@@ -171,7 +174,9 @@ func (c *Client) do(ctx context.Context, method, path string, q url.Values, out 
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if !retryable(err) || attempt >= c.opts.MaxRetries {
+		// A download cut short again is how the API answers content over
+		// its size limit (§4.12), not a passing fault: give up sooner.
+		if !retryable(err) || attempt >= c.opts.MaxRetries || (IsCutShort(err) && attempt >= cutShortRetries) {
 			if attempt > 0 && retryable(err) {
 				return fmt.Errorf("gave up after %d attempts: %w", attempt+1, lastErr)
 			}
