@@ -17,9 +17,12 @@ import (
 // PolicyView is one policy as `claudit policies` lists it, with the
 // defaults the engine fills in made explicit.
 type PolicyView struct {
-	Name            string          `json:"name"`
-	Detector        string          `json:"detector"`
-	Roles           []string        `json:"roles"` // every role when the policy names none
+	Name     string   `json:"name"`
+	Detector string   `json:"detector"`
+	Roles    []string `json:"roles"` // every role when the policy names none
+	// Groups and ExcludeGroups are the policy's directory-group scope.
+	Groups          []string        `json:"groups,omitempty"`
+	ExcludeGroups   []string        `json:"exclude_groups,omitempty"`
 	Threshold       float64         `json:"threshold"`
 	Severity        policy.Severity `json:"severity"`
 	Action          policy.Action   `json:"action"`
@@ -48,7 +51,8 @@ func ListPolicies(cfg *policy.Config) PolicySet {
 	for _, p := range cfg.Policies {
 		v := PolicyView{Name: p.Name, Detector: p.Detector, Threshold: p.Threshold, Severity: p.Severity,
 			Action: p.Action, EffectiveAction: p.Action.Effective(), Enabled: p.Enabled,
-			FailTag: p.FailTag, PassTag: p.PassTag, Tags: p.Tags, Params: p.Params}
+			FailTag: p.FailTag, PassTag: p.PassTag, Tags: p.Tags, Params: p.Params,
+			Groups: p.Groups, ExcludeGroups: p.ExcludeGroups}
 		for _, r := range p.Roles {
 			v.Roles = append(v.Roles, string(r))
 		}
@@ -92,6 +96,12 @@ func (s PolicySet) WriteTable(w io.Writer) error {
 		roles := strings.Join(p.Roles, ",")
 		if len(p.Roles) == len(allRoles) {
 			roles = "all"
+		}
+		if len(p.Groups) > 0 {
+			roles += " (groups: " + strings.Join(p.Groups, ",") + ")"
+		}
+		if len(p.ExcludeGroups) > 0 {
+			roles += " (not: " + strings.Join(p.ExcludeGroups, ",") + ")"
 		}
 		tags := []string{"fail: " + p.FailTag}
 		if p.PassTag != "" {

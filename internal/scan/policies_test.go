@@ -112,3 +112,24 @@ func TestValidatePolicies(t *testing.T) {
 		})
 	}
 }
+
+func TestListPoliciesGroupScope(t *testing.T) {
+	cfg, err := policy.ParseConfig([]byte("policies:\n  - name: c\n    detector: code\n    groups: [contractors]\n    exclude_groups: [security]\n"), "p.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := ListPolicies(cfg)
+	var table, js bytes.Buffer
+	if err := set.WriteTable(&table); err != nil {
+		t.Fatal(err)
+	}
+	if err := set.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(table.String(), "all (groups: contractors) (not: security)") {
+		t.Errorf("table lacks the group scope:\n%s", table.String())
+	}
+	if !strings.Contains(js.String(), `"groups": [`) || !strings.Contains(js.String(), `"exclude_groups": [`) {
+		t.Errorf("json lacks the group scope:\n%s", js.String())
+	}
+}
