@@ -844,20 +844,6 @@ type Suppression struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// AlertStore is the part of the store the dashboard's alert pages use;
-// tests of the dashboard give it an in-memory one.
-type AlertStore interface {
-	Alerts(ctx context.Context, f AlertFilter) ([]Alert, error)
-	AlertByID(ctx context.Context, id int64) (*Alert, error)
-	SetAlertStatus(ctx context.Context, id int64, status, by, comment string) error
-	CountAlerts(ctx context.Context, f AlertFilter) (int, error)
-	AssignAlert(ctx context.Context, id int64, assignee, by string) error
-	AlertHistory(ctx context.Context, id int64) ([]AlertChange, error)
-	Suppressions(ctx context.Context) ([]Suppression, error)
-	AddSuppression(ctx context.Context, s *Suppression) error
-	DeleteSuppression(ctx context.Context, id int64) error
-}
-
 // Outbox statuses.
 const (
 	OutboxPending   = "pending"

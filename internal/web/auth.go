@@ -446,7 +446,7 @@ func HashPassword(password string) (string, error) {
 
 // AddUser creates a local account (`claudit user add`). An empty password
 // generates one, which is returned so the caller can print it once.
-func AddUser(ctx context.Context, ws store.WebStore, email, role, password string) (string, error) {
+func AddUser(ctx context.Context, ws store.Store, email, role, password string) (string, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if !strings.Contains(email, "@") {
 		return "", fmt.Errorf("email %q: use the person's email address", email)
@@ -473,7 +473,7 @@ func AddUser(ctx context.Context, ws store.WebStore, email, role, password strin
 // EnsureAdmin creates a first admin with a random password, printed once to
 // w, when no account exists yet. It does nothing otherwise, including when
 // another process sharing the database creates that admin first.
-func EnsureAdmin(ctx context.Context, ws store.WebStore, email string, w io.Writer) error {
+func EnsureAdmin(ctx context.Context, ws store.Store, email string, w io.Writer) error {
 	n, err := ws.CountAccounts(ctx)
 	if err != nil {
 		return err

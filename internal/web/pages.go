@@ -601,13 +601,11 @@ func (s *Server) loadUser(r *http.Request) (*userData, error) {
 		d.Integration = in.Name
 	}
 	d.Groups = []store.Group{}
-	if ds, ok := s.st.(store.DirectoryStore); ok {
-		gs, err := ds.UserGroups(ctx, iid, uid)
-		if err != nil {
-			return nil, err
-		}
-		d.Groups = append(d.Groups, gs...)
+	gs, err := s.st.UserGroups(ctx, iid, uid)
+	if err != nil {
+		return nil, err
 	}
+	d.Groups = append(d.Groups, gs...)
 	f := store.EventFilter{IntegrationID: iid, User: uid, Limit: 20}
 	pl, err := s.listEvents(ctx, id, withKind(f, "prompt"))
 	if err != nil {

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/claudit/claudit/internal/deletion"
+	"github.com/claudit/claudit/internal/policy"
+	"github.com/claudit/claudit/internal/policyset"
 	"github.com/claudit/claudit/internal/store"
 )
 
@@ -44,6 +46,17 @@ type Policies interface {
 	Test(ctx context.Context, name, text string) ([]store.Finding, []string, error)
 }
 
+// PolicySets installs the policy sets edited on the policies page
+// (policyset.Installer).
+type PolicySets interface {
+	// Installed returns the policy file in effect and where it comes from.
+	Installed() (data []byte, source string, err error)
+	// Install makes data the policy file in effect and reloads the engine.
+	Install(data []byte) error
+	// Options are the running engine's options, for trial runs.
+	Options() []policy.Option
+}
+
 // Control acts on integrations: checking a key and starting backfills.
 type Control interface {
 	// TestConnection checks an integration's key and reports what it reaches.
@@ -58,11 +71,25 @@ type BackfillResumer interface {
 	ResumeBackfill(ctx context.Context, backfillID int64) error
 }
 
+// AlertStore is the part of the store the alert and suppression pages
+// use; tests give the server an in-memory one (webtest.Alerts).
+type AlertStore interface {
+	Alerts(ctx context.Context, f store.AlertFilter) ([]store.Alert, error)
+	AlertByID(ctx context.Context, id int64) (*store.Alert, error)
+	SetAlertStatus(ctx context.Context, id int64, status, by, comment string) error
+	CountAlerts(ctx context.Context, f store.AlertFilter) (int, error)
+	AssignAlert(ctx context.Context, id int64, assignee, by string) error
+	AlertHistory(ctx context.Context, id int64) ([]store.AlertChange, error)
+	Suppressions(ctx context.Context) ([]store.Suppression, error)
+	AddSuppression(ctx context.Context, s *store.Suppression) error
+	DeleteSuppression(ctx context.Context, id int64) error
+}
+
 // Config is what the server needs; Store, Web and Log are required.
 type Config struct {
 	Store    store.Store
-	Alerts   store.AlertStore // nil until alerting is wired: alert pages say so
-	Web      store.WebStore
+	Alerts   AlertStore // nil until alerting is wired: alert pages say so
+	Web      store.Store
 	Policies Policies // nil: the policies page is empty
 	Control  Control  // nil: test connection and backfills are unavailable
 	Log      *slog.Logger
@@ -93,6 +120,9 @@ type Config struct {
 	LookupHost func(ctx context.Context, host string) ([]netip.Addr, error)
 	// Deletions carries out approved deletions; nil: deletion is unavailable.
 	Deletions *deletion.Service
+	// PolicySets installs edited policy sets; nil keeps them in memory
+	// over the built-in defaults, without an engine (tests).
+	PolicySets PolicySets
 	// OIDC turns on single sign-on; nil offers passwords only.
 	OIDC *OIDCConfig
 	// RetentionDays is the configured retention, for the compliance
@@ -109,8 +139,8 @@ type Config struct {
 type Server struct {
 	cfg    Config
 	st     store.Store
-	ws     store.WebStore
-	alerts store.AlertStore
+	ws     store.Store
+	alerts AlertStore
 	log    *slog.Logger
 	pages  map[string]*pageTemplate // times in UTC
 	// zonePages are the pages parsed for other display zones.
@@ -145,6 +175,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if len(cfg.SecretKey) != 0 && len(cfg.SecretKey) != 32 {
 		return nil, fmt.Errorf("web: secret key must be 32 bytes, got %d", len(cfg.SecretKey))
+	}
+	if cfg.PolicySets == nil {
+		cfg.PolicySets = &policyset.Installer{}
 	}
 	s := &Server{cfg: cfg, st: cfg.Store, ws: cfg.Web, alerts: cfg.Alerts, log: cfg.Log}
 	var err error
@@ -212,6 +245,8 @@ func (s *Server) routes() http.Handler {
 	page("POST /backfills/{id}/{action}", store.RoleAdmin, s.backfillActionSubmit)
 	page("GET /policies", store.RoleViewer, s.policiesPage)
 	page("POST /policies/{name}/{action}", store.RoleAnalyst, s.policyActionSubmit)
+	page("POST /policies/draft/{action}", store.RoleAnalyst, s.policyDraftSubmit)
+	page("POST /policies/units/{key}/{action}", store.RoleAdmin, s.policyUnitSubmit)
 	page("GET /reports", store.RoleAnalyst, s.reportsPage)
 	page("GET /reports/view", store.RoleAnalyst, s.reportView)
 	page("GET /reports/download", store.RoleAnalyst, s.reportDownload)

@@ -221,7 +221,7 @@ func (e *Env) seed(ctx context.Context, bulk int) error {
 	return nil
 }
 
-// Alerts is an in-memory store.AlertStore.
+// Alerts is an in-memory web.AlertStore.
 type Alerts struct {
 	mu      sync.Mutex
 	alerts  []store.Alert
@@ -229,7 +229,7 @@ type Alerts struct {
 	history map[int64][]store.AlertChange
 }
 
-var _ store.AlertStore = (*Alerts)(nil)
+var _ web.AlertStore = (*Alerts)(nil)
 
 // NewAlerts returns an empty alert store.
 func NewAlerts() *Alerts { return &Alerts{} }
