@@ -1,10 +1,18 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 
+	"github.com/claudit/claudit/internal/policyset"
 	"github.com/claudit/claudit/internal/store"
 )
 
@@ -127,74 +135,310 @@ func (s *Server) apiPolicyTest(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
+// The policies page edits a draft of the policy set: edits, toggles and
+// templates change the draft stored in the database (one per deployment),
+// the page shows its difference from the installed set, a trial run
+// counts what the draft would find in stored events, and install makes it
+// the set in effect.
+
 type policiesData struct {
-	Policies  []policyRow
 	Connected bool
-	Test      *PolicyTestResult
-	TestText  string
-	Segments  []segment
+	Groups    []unitGroup
+	Changes   []policyset.Change
+	// Draft is the stored draft, nil without pending changes; Installed
+	// the last install from the dashboard, nil when there was none.
+	Draft, Installed *store.PolicySet
+	Source           string
+	DraftError       string // the stored draft no longer loads
+	Templates        []policyset.Template
+	Severities       []string
+	Actions          []string
+	Roles            []string
+	Trial            *policyset.TrialResult
+	TrialDays        int
+	TrialMax         int
+	// The test-a-text panel.
+	Policies []PolicyInfo
+	Test     *PolicyTestResult
+	TestText string
+	Segments []segment
 }
 
-type policyRow struct {
-	PolicyInfo
-	ParamsJSON string
+// unitView is one policy on the page.
+type unitView struct {
+	policyset.Unit
+	Changed bool
+	Errors  policyset.FieldErrors
+	Open    bool // the form is shown open (after a failed edit)
+}
+
+// FieldError returns the messages for one form field, for the template.
+func (u unitView) FieldError(key string) string { return strings.Join(u.Errors[key], "; ") }
+
+// HasRole reports whether the unit is scoped to role.
+func (u unitView) HasRole(role string) bool { return slices.Contains(u.Roles, role) }
+
+// unitGroup is one table of the page: the units of a kind.
+type unitGroup struct {
+	Kind, Title string
+	Units       []unitView
+}
+
+// newUnitGroups are the page's tables, in order.
+func newUnitGroups() []unitGroup {
+	return []unitGroup{{Kind: policyset.KindText, Title: "Text policies"}, {Kind: policyset.KindSession, Title: "Session policies"},
+		{Kind: policyset.KindActivity, Title: "Activity policies"}, {Kind: policyset.KindSettings, Title: "Shared settings"}}
+}
+
+// policySets reads the installed set and the draft (the installed set
+// when there is no draft).
+func (s *Server) policySets(ctx context.Context) (installed, draft *policyset.Set, rec *store.PolicySet, source string, err error) {
+	data, source, err := s.cfg.PolicySets.Installed()
+	if err != nil {
+		return nil, nil, nil, "", err
+	}
+	if installed, err = policyset.Parse(data, source); err != nil {
+		return nil, nil, nil, "", fmt.Errorf("the installed policy set does not load: %w", err)
+	}
+	rec, err = s.st.PolicySet(ctx, store.PolicyDraft)
+	if errors.Is(err, store.ErrNotFound) {
+		return installed, installed, nil, source, nil
+	}
+	if err != nil {
+		return nil, nil, nil, "", err
+	}
+	draft, err = policyset.Parse([]byte(rec.YAML), "draft")
+	if err != nil {
+		return installed, nil, rec, source, err
+	}
+	return installed, draft, rec, source, nil
 }
 
 func (s *Server) policiesPage(w http.ResponseWriter, r *http.Request) {
-	s.renderPolicies(w, r, http.StatusOK, nil, "")
+	s.renderPolicies(w, r, http.StatusOK, pageState{})
 }
 
-func (s *Server) renderPolicies(w http.ResponseWriter, r *http.Request, status int, res *PolicyTestResult, text string) {
-	d := policiesData{Connected: s.cfg.Policies != nil, Test: res, TestText: text}
-	for _, p := range s.policyList() {
-		b, _ := json.MarshalIndent(p.Params, "", "  ")
-		if p.Params == nil {
-			b = []byte("{}")
-		}
-		d.Policies = append(d.Policies, policyRow{PolicyInfo: p, ParamsJSON: string(b)})
+// pageState is what a POST adds to the page it answers with.
+type pageState struct {
+	test     *PolicyTestResult
+	text     string
+	errKey   string
+	errs     policyset.FieldErrors
+	form     url.Values
+	trial    *policyset.TrialResult
+	days     int
+	trialErr error
+}
+
+func (s *Server) renderPolicies(w http.ResponseWriter, r *http.Request, status int, st pageState) {
+	ctx := r.Context()
+	d := policiesData{Connected: s.cfg.Policies != nil, Test: st.test, TestText: st.text, Policies: s.policyList(),
+		Templates: policyset.Templates, Severities: policyset.Severities, Actions: policyset.Actions, Roles: policyset.Roles,
+		Trial: st.trial, TrialDays: st.days, TrialMax: policyset.DefaultMaxEvents}
+	if d.TrialDays == 0 {
+		d.TrialDays = 7
 	}
-	if res != nil {
-		d.Segments = segmentsOf(text, hitsOf(text, res.Findings, nil), false)
+	installed, draft, rec, source, err := s.policySets(ctx)
+	if err != nil && installed == nil {
+		s.fail(w, r, err)
+		return
+	}
+	d.Draft, d.Source = rec, source
+	if err != nil {
+		d.DraftError = err.Error() + " — reset the draft to start again from the installed set."
+		draft = installed
+	}
+	if last, err := s.st.PolicySet(ctx, store.PolicyInstalled); err == nil {
+		d.Installed = last
+	}
+	d.Changes = policyset.Diff(installed, draft)
+	changed := map[string]bool{}
+	for _, c := range d.Changes {
+		changed[c.Key] = true
+	}
+	d.Groups = newUnitGroups()
+	for _, u := range draft.Units() {
+		v := unitView{Unit: u, Changed: changed[u.Key]}
+		if u.Key == st.errKey {
+			v.Unit, v.Errors, v.Open = u.WithForm(st.form), st.errs, true
+		}
+		for i := range d.Groups {
+			if d.Groups[i].Kind == u.Kind {
+				d.Groups[i].Units = append(d.Groups[i].Units, v)
+			}
+		}
+	}
+	if st.test != nil {
+		d.Segments = segmentsOf(st.text, hitsOf(st.text, st.test.Findings, nil), false)
 	}
 	s.render(w, r, status, "policies.html", &pageData{Title: "Policies", Nav: "policies", Data: d})
 }
 
-// policyActionSubmit handles the policies page forms: enable, disable and
-// params need an admin; test is open to analysts.
-func (s *Server) policyActionSubmit(w http.ResponseWriter, r *http.Request) {
-	id := identityFrom(r)
-	action := r.PathValue("action")
-	if action != "test" && !id.can(store.RoleAdmin) {
-		s.renderStatus(w, r, id, http.StatusForbidden, "Only admins change policies.")
+// saveDraft stores next as the draft, or drops the draft when next is the
+// installed set again.
+func (s *Server) saveDraft(ctx context.Context, r *http.Request, installed, next *policyset.Set) error {
+	if len(policyset.Diff(installed, next)) == 0 {
+		return s.st.DeletePolicySet(ctx, store.PolicyDraft)
+	}
+	return s.st.SavePolicySet(ctx, &store.PolicySet{Name: store.PolicyDraft, YAML: string(next.YAML), Version: next.Version(),
+		UpdatedBy: identityFrom(r).Account.Email, UpdatedAt: s.now()})
+}
+
+// policyUnitSubmit edits one policy of the draft: "toggle" (enabled=true
+// or false) or "edit" (the whole form). A value the policy loader refuses
+// shows the page again with its messages beside the fields (422).
+func (s *Server) policyUnitSubmit(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	key, action := r.PathValue("key"), r.PathValue("action")
+	if action != "toggle" && action != "edit" {
+		s.fail(w, r, badf("action %q: use toggle or edit", action))
 		return
 	}
-	var err error
-	switch action {
-	case "enable", "disable":
-		err = s.setPolicyEnabled(r, action == "enable")
-	case "params":
-		var params map[string]any
-		if jerr := json.Unmarshal([]byte(strings.TrimSpace(r.PostFormValue("params"))), &params); jerr != nil {
-			err = badf("params must be a JSON object: %v", jerr)
-		} else {
-			err = s.setPolicyParams(r, params)
-		}
-	case "test":
-		text := r.PostFormValue("text")
-		res, terr := s.testPolicy(r, text)
-		if terr != nil {
-			s.fail(w, r, terr)
-			return
-		}
-		s.renderPolicies(w, r, http.StatusOK, res, text)
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, badf("read the form: %v", err))
 		return
-	default:
-		err = badf("action %q: use enable, disable, params or test", action)
 	}
+	installed, draft, _, _, err := s.policySets(ctx)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.setFlash(w, "Policy "+r.PathValue("name")+" updated.")
+	form := url.Values{}
+	for k, v := range r.PostForm {
+		if k != "csrf_token" {
+			form[k] = v
+		}
+	}
+	if action == "toggle" {
+		form = url.Values{"enabled": {r.PostForm.Get("enabled")}}
+	}
+	next, err := draft.Edit(key, form)
+	var fe policyset.FieldErrors
+	if errors.As(err, &fe) {
+		s.renderPolicies(w, r, http.StatusUnprocessableEntity, pageState{errKey: key, errs: fe, form: form})
+		return
+	}
+	if err != nil {
+		s.fail(w, r, badf("%v", err))
+		return
+	}
+	if err := s.saveDraft(ctx, r, installed, next); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.audit(r, "edit draft", "policy", key, "")
+	s.setFlash(w, "Draft: "+key+" changed. Install the draft to apply it.")
+	http.Redirect(w, r, "/policies#unit-"+key, http.StatusSeeOther)
+}
+
+// policyDraftSubmit acts on the whole draft: install, reset and template
+// need an admin; trial (which saves nothing) is open to analysts.
+func (s *Server) policyDraftSubmit(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id := identityFrom(r)
+	action := r.PathValue("action")
+	if action != "trial" && !id.can(store.RoleAdmin) {
+		s.renderStatus(w, r, id, http.StatusForbidden, "Only admins change policies.")
+		return
+	}
+	installed, draft, _, _, err := s.policySets(ctx)
+	if err != nil && !(action == "reset" && installed != nil) {
+		s.fail(w, r, err)
+		return
+	}
+	switch action {
+	case "install":
+		changes := policyset.Diff(installed, draft)
+		if len(changes) == 0 {
+			s.fail(w, r, badf("there are no pending changes to install"))
+			return
+		}
+		if err := s.cfg.PolicySets.Install(draft.YAML); err != nil {
+			s.fail(w, r, badf("install: %v", err))
+			return
+		}
+		rec := &store.PolicySet{Name: store.PolicyInstalled, YAML: string(draft.YAML), Version: draft.Version(),
+			UpdatedBy: id.Account.Email, UpdatedAt: s.now()}
+		if err := s.st.SavePolicySet(ctx, rec); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if err := s.st.DeletePolicySet(ctx, store.PolicyDraft); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.audit(r, "install", "policy set", draft.Version(), "changed: "+strings.Join(policyset.ChangedKeys(changes), ", "))
+		s.setFlash(w, fmt.Sprintf("Installed policy version %s (%d changed).", draft.Version(), len(changes)))
+	case "reset":
+		if err := s.st.DeletePolicySet(ctx, store.PolicyDraft); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.audit(r, "reset draft", "policy set", "", "")
+		s.setFlash(w, "Draft reset: the page shows the installed policies.")
+	case "template":
+		tid := r.PostFormValue("template")
+		next, err := policyset.LoadTemplate(tid)
+		if err != nil {
+			s.fail(w, r, badf("%v", err))
+			return
+		}
+		if err := s.saveDraft(ctx, r, installed, next); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.audit(r, "load template", "policy set", tid, "")
+		s.setFlash(w, "Draft: template "+tid+" loaded. Review the changes, run a trial, then install.")
+	case "trial":
+		days, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("days")))
+		if err != nil || days < 1 || days > 90 {
+			s.fail(w, r, badf("days must be a whole number from 1 to 90"))
+			return
+		}
+		t := policyset.Trial{Since: s.now().Add(-time.Duration(days) * 24 * time.Hour), Options: s.cfg.PolicySets.Options()}
+		res, err := t.Run(ctx, s.st, installed, draft)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.audit(r, "trial", "policy set", draft.Version(), fmt.Sprintf("%d days, %d messages, %d activities", days, res.Messages, res.Activities))
+		s.renderPolicies(w, r, http.StatusOK, pageState{trial: res, days: days})
+		return
+	default:
+		s.fail(w, r, badf("action %q: use install, reset, template or trial", action))
+		return
+	}
 	http.Redirect(w, r, "/policies", http.StatusSeeOther)
+}
+
+// policyActionSubmit handles the test form and the older per-policy
+// forms: enable and disable change the draft, as the toggles do.
+func (s *Server) policyActionSubmit(w http.ResponseWriter, r *http.Request) {
+	id := identityFrom(r)
+	action := r.PathValue("action")
+	switch action {
+	case "test":
+		text := r.PostFormValue("text")
+		res, err := s.testPolicy(r, text)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.renderPolicies(w, r, http.StatusOK, pageState{test: res, text: text})
+	case "enable", "disable":
+		if !id.can(store.RoleAdmin) {
+			s.renderStatus(w, r, id, http.StatusForbidden, "Only admins change policies.")
+			return
+		}
+		if err := r.ParseForm(); err != nil {
+			s.fail(w, r, badf("read the form: %v", err))
+			return
+		}
+		r.SetPathValue("key", r.PathValue("name"))
+		r.SetPathValue("action", "toggle")
+		r.PostForm.Set("enabled", strconv.FormatBool(action == "enable"))
+		s.policyUnitSubmit(w, r)
+	default:
+		s.fail(w, r, badf("action %q: use test, enable or disable", action))
+	}
 }

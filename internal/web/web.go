@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/claudit/claudit/internal/deletion"
+	"github.com/claudit/claudit/internal/policy"
+	"github.com/claudit/claudit/internal/policyset"
 	"github.com/claudit/claudit/internal/store"
 )
 
@@ -42,6 +44,17 @@ type Policies interface {
 	SetParams(name string, params map[string]any) error
 	// Test evaluates text against one policy and returns its findings and tags.
 	Test(ctx context.Context, name, text string) ([]store.Finding, []string, error)
+}
+
+// PolicySets installs the policy sets edited on the policies page
+// (policyset.Installer).
+type PolicySets interface {
+	// Installed returns the policy file in effect and where it comes from.
+	Installed() (data []byte, source string, err error)
+	// Install makes data the policy file in effect and reloads the engine.
+	Install(data []byte) error
+	// Options are the running engine's options, for trial runs.
+	Options() []policy.Option
 }
 
 // Control acts on integrations: checking a key and starting backfills.
@@ -107,6 +120,9 @@ type Config struct {
 	LookupHost func(ctx context.Context, host string) ([]netip.Addr, error)
 	// Deletions carries out approved deletions; nil: deletion is unavailable.
 	Deletions *deletion.Service
+	// PolicySets installs edited policy sets; nil keeps them in memory
+	// over the built-in defaults, without an engine (tests).
+	PolicySets PolicySets
 	// OIDC turns on single sign-on; nil offers passwords only.
 	OIDC *OIDCConfig
 	// RetentionDays is the configured retention, for the compliance
@@ -159,6 +175,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if len(cfg.SecretKey) != 0 && len(cfg.SecretKey) != 32 {
 		return nil, fmt.Errorf("web: secret key must be 32 bytes, got %d", len(cfg.SecretKey))
+	}
+	if cfg.PolicySets == nil {
+		cfg.PolicySets = &policyset.Installer{}
 	}
 	s := &Server{cfg: cfg, st: cfg.Store, ws: cfg.Web, alerts: cfg.Alerts, log: cfg.Log}
 	var err error
@@ -226,6 +245,8 @@ func (s *Server) routes() http.Handler {
 	page("POST /backfills/{id}/{action}", store.RoleAdmin, s.backfillActionSubmit)
 	page("GET /policies", store.RoleViewer, s.policiesPage)
 	page("POST /policies/{name}/{action}", store.RoleAnalyst, s.policyActionSubmit)
+	page("POST /policies/draft/{action}", store.RoleAnalyst, s.policyDraftSubmit)
+	page("POST /policies/units/{key}/{action}", store.RoleAdmin, s.policyUnitSubmit)
 	page("GET /reports", store.RoleAnalyst, s.reportsPage)
 	page("GET /reports/view", store.RoleAnalyst, s.reportView)
 	page("GET /reports/download", store.RoleAnalyst, s.reportDownload)

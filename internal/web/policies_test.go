@@ -1,0 +1,160 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/claudit/claudit/internal/store"
+	"github.com/claudit/claudit/internal/web/webtest"
+)
+
+// policyForm is a POST form of the policies page.
+func policyForm(c *client, kv ...string) url.Values {
+	f := url.Values{"csrf_token": {c.csrf}}
+	for i := 0; i+1 < len(kv); i += 2 {
+		f.Add(kv[i], kv[i+1])
+	}
+	return f
+}
+
+func mustPost(t *testing.T, c *client, path string, want int, form url.Values) string {
+	t.Helper()
+	res, body := c.postForm(path, form)
+	if res.StatusCode != want {
+		t.Fatalf("POST %s: %d, want %d: %.400s", path, res.StatusCode, want, body)
+	}
+	return body
+}
+
+func policiesPage(t *testing.T, c *client) string {
+	t.Helper()
+	res, body := c.get("/policies")
+	if res.StatusCode != 200 {
+		t.Fatalf("policies page: %d", res.StatusCode)
+	}
+	return body
+}
+
+// TestPoliciesPageUnits: text, session and activity policies are all on
+// the page, each with a toggle and a form built from its typed params.
+func TestPoliciesPageUnits(t *testing.T) {
+	_, ts := newEnv(t, webtest.Options{})
+	admin := login(t, ts, webtest.AdminEmail)
+	page := policiesPage(t, admin)
+	for _, want := range []string{
+		`id="unit-pii-financial"`, `name="p.entities"`, `name="p.context_window" step="1"`, // a text policy and its params
+		`id="unit-session.repeated_attempts"`, `name="window" value="30m"`, // a session rule
+		`id="unit-activity.off_hours_admin_change"`, `name="p.kinds"`, // an activity rule with params
+		`id="unit-activity"`, `name="p.timezone" value="UTC"`, // the shared settings
+		`action="/policies/units/activity.new_ip/toggle"`, `<span class="tag">assistant</span>`, // toggles, roles as tags
+		`id="no-pending"`, `data-template="hipaa"`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %s", want)
+		}
+	}
+	if strings.Contains(page, `name="params"`) {
+		t.Error("the page still edits params as JSON")
+	}
+}
+
+// TestPoliciesDraft: edits make a draft (a bad value is refused with the
+// loader's message beside its field), the draft shows its difference from
+// the installed set, reset drops it, install applies and audits it.
+func TestPoliciesDraft(t *testing.T) {
+	e, ts := newEnv(t, webtest.Options{})
+	admin, analyst := login(t, ts, webtest.AdminEmail), login(t, ts, webtest.AnalystEmail)
+
+	body := mustPost(t, admin, "/policies/units/session.repeated_attempts/edit", http.StatusUnprocessableEntity,
+		policyForm(admin, "form", "1", "severity", "high", "action", "alert", "count", "3", "window", "soon"))
+	if !strings.Contains(body, `window: &#34;soon&#34; is not a positive duration like 10m or 1h`) || !strings.Contains(body, `value="soon"`) {
+		t.Fatalf("the refused edit does not show the loader's message beside the field:\n%s", excerpt(body, "repeated_attempts/edit"))
+	}
+	body = mustPost(t, admin, "/policies/units/pii/edit", http.StatusUnprocessableEntity, policyForm(admin, "p.context_window", "wide"))
+	if !strings.Contains(body, `data-field="p.context_window">p.context_window: must be a whole number`) {
+		t.Fatalf("param error:\n%s", excerpt(body, "pii/edit"))
+	}
+	if page := policiesPage(t, admin); !strings.Contains(page, `id="no-pending"`) {
+		t.Fatal("a refused edit was saved")
+	}
+
+	mustPost(t, admin, "/policies/units/session.repeated_attempts/edit", http.StatusSeeOther,
+		policyForm(admin, "form", "1", "severity", "critical", "action", "alert", "count", "4", "window", "1h"))
+	mustPost(t, admin, "/policies/units/pii/toggle", http.StatusSeeOther, policyForm(admin, "enabled", "false"))
+	page := policiesPage(t, admin)
+	for _, want := range []string{`id="pending-changes"`, `<td>count</td><td>3</td><td>4</td>`, `<td>window</td><td>30m</td><td>1h</td>`,
+		`<td>enabled</td><td>on</td><td>off</td>`, `draft edited by admin@example.com`, `id="policy-install"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("pending changes lack %s", want)
+		}
+	}
+	if _, body := analyst.get("/policies"); strings.Contains(body, `id="policy-install"`) {
+		t.Error("an analyst is offered install")
+	}
+	mustPost(t, analyst, "/policies/draft/install", http.StatusForbidden, policyForm(analyst))
+
+	mustPost(t, admin, "/policies/draft/reset", http.StatusSeeOther, policyForm(admin))
+	if page := policiesPage(t, admin); !strings.Contains(page, `id="no-pending"`) {
+		t.Fatal("reset kept the draft")
+	}
+
+	mustPost(t, admin, "/policies/units/activity.new_ip/edit", http.StatusSeeOther, policyForm(admin, "severity", "medium"))
+	mustPost(t, admin, "/policies/draft/install", http.StatusSeeOther, policyForm(admin))
+	page = policiesPage(t, admin)
+	if !strings.Contains(page, `id="no-pending"`) || !strings.Contains(page, "by admin@example.com (version") {
+		t.Fatalf("after install:\n%s", excerpt(page, "policy-installed"))
+	}
+	if !strings.Contains(excerpt(page, `id="unit-activity.new_ip"`), `sev-medium`) {
+		t.Fatal("the installed set is not the one shown")
+	}
+	entries, err := e.Store.AuditLog(context.Background(), store.AuditFilter{Action: "install"})
+	if err != nil || len(entries) != 1 || entries[0].Actor != webtest.AdminEmail || !strings.Contains(entries[0].Detail, "activity.new_ip") {
+		t.Fatalf("install audit %+v, %v", entries, err)
+	}
+	mustPost(t, admin, "/policies/draft/install", http.StatusBadRequest, policyForm(admin))
+}
+
+// TestPoliciesTemplateAndTrial: a template replaces the draft; a trial
+// counts the events whose findings the draft adds or removes.
+func TestPoliciesTemplateAndTrial(t *testing.T) {
+	_, ts := newEnv(t, webtest.Options{})
+	admin, analyst := login(t, ts, webtest.AdminEmail), login(t, ts, webtest.AnalystEmail)
+
+	mustPost(t, admin, "/policies/draft/template", http.StatusSeeOther, policyForm(admin, "template", "pci"))
+	page := policiesPage(t, admin)
+	if !strings.Contains(page, `<tr data-policy="pci-cardholder-data"><td><a href="#unit-pci-cardholder-data">pci-cardholder-data</a></td><td>added</td>`) ||
+		!strings.Contains(page, `<td>removed</td>`) {
+		t.Fatalf("template diff:\n%s", excerpt(page, `id="pending"`))
+	}
+	mustPost(t, admin, "/policies/draft/template", http.StatusBadRequest, policyForm(admin, "template", "sox"))
+	mustPost(t, admin, "/policies/draft/reset", http.StatusSeeOther, policyForm(admin))
+
+	// banned-substrings is off in the installed set; the draft turns it on
+	// for two words, each in one stored message.
+	mustPost(t, admin, "/policies/units/banned-substrings/edit", http.StatusSeeOther,
+		policyForm(admin, "enabled", "true", "p.substrings", "quarterly\nrotate"))
+	body := mustPost(t, analyst, "/policies/draft/trial", http.StatusOK, policyForm(analyst, "days", "30"))
+	row := excerpt(body, `<tr data-policy="banned-substrings"><td>banned-substrings</td>`)
+	if !strings.Contains(row, `<td>0</td><td>2</td>`) || !strings.Contains(row, `+2`) || !strings.Contains(row, `href="/events/prompt/`) {
+		t.Fatalf("trial row:\n%s", row)
+	}
+	if !strings.Contains(body, `6 messages and 0 access events`) {
+		t.Fatalf("trial summary:\n%s", excerpt(body, "trial-summary"))
+	}
+	mustPost(t, analyst, "/policies/draft/trial", http.StatusBadRequest, policyForm(analyst, "days", "0"))
+	if page := policiesPage(t, admin); !strings.Contains(page, `id="pending-changes"`) {
+		t.Fatal("the trial changed the draft")
+	}
+}
+
+// excerpt is the part of s from the first want, for failure messages.
+func excerpt(s, want string) string {
+	i := strings.Index(s, want)
+	if i < 0 {
+		return "(" + want + " not found)"
+	}
+	return s[i:min(len(s), i+1200)]
+}
