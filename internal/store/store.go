@@ -363,7 +363,11 @@ type Evaluation struct {
 	Activity *Activity `json:"-"`
 }
 
-// Store is claudit's persistence. Implementations are safe for concurrent use.
+// Store is claudit's persistence, the one store type every caller uses;
+// sqlstore.Store implements it for both backends and storetest runs each
+// method on both. It stores and reads: decisions such as alert grouping
+// are made by their packages, atomically through WithTx. Implementations
+// are safe for concurrent use.
 type Store interface {
 	// Close releases the database.
 	Close() error
@@ -491,7 +495,8 @@ type Store interface {
 	// ChatFileTexts lists the FileTexts of a chat's files.
 	ChatFileTexts(ctx context.Context, integrationID int64, chatID string) ([]FileText, error)
 
-	// Alerts and suppressions.
+	// ---- Alerts and suppressions ----
+
 	// Alerts lists alerts, newest activity first.
 	Alerts(ctx context.Context, f AlertFilter) ([]Alert, error)
 	// Alert reads one alert.
@@ -510,7 +515,8 @@ type Store interface {
 	AddSuppression(ctx context.Context, s *Suppression) error
 	DeleteSuppression(ctx context.Context, id int64) error
 
-	// The outbox of deliveries.
+	// ---- The outbox of deliveries ----
+
 	// Enqueue adds deliveries (used by tests and the event forwarder outside evaluation).
 	Enqueue(ctx context.Context, items []OutboxItem) error
 	// ClaimOutbox leases up to n due pending rows to worker.
@@ -531,9 +537,9 @@ type Store interface {
 	// idempotency keys carry it so they are unique across installs.
 	InstallID(ctx context.Context) (string, error)
 
-	// Dashboard accounts, browser sessions, sign-in throttling, API tokens,
-	// the access audit, datasets, sealed integration keys, and the session
-	// list and overview.
+	// ---- Dashboard: accounts, browser sessions, sign-in throttling, API
+	// tokens, audit, datasets, sealed keys, session list and overview ----
+
 	// CreateAccount stores a new account and sets its ID; ErrExists when the email is taken.
 	CreateAccount(ctx context.Context, a *Account) error
 	AccountByEmail(ctx context.Context, email string) (*Account, error)
@@ -609,14 +615,16 @@ type Store interface {
 	// Overview aggregates volume, violations, users and models over [from, to).
 	Overview(ctx context.Context, integrationID int64, from, to time.Time, top int) (*Overview, error)
 
-	// Accounts' display preferences.
+	// ---- Accounts' display preferences ----
+
 	// AccountSettings reads an account's settings; the zero settings (with
 	// AccountID set) when none were saved.
 	AccountSettings(ctx context.Context, accountID int64) (AccountSettings, error)
 	// SetAccountTimeZone saves an account's time zone.
 	SetAccountTimeZone(ctx context.Context, accountID int64, zone string, at time.Time) error
 
-	// Deletion requests and integration key scopes.
+	// ---- Deletion requests and integration key scopes ----
+
 	// CreateDeletionRequest stores a pending request and sets its ID.
 	CreateDeletionRequest(ctx context.Context, d *DeletionRequest) error
 	// DeletionRequest reads one request.
@@ -640,7 +648,8 @@ type Store interface {
 	// IntegrationScopes reads them; checked is zero when never checked.
 	IntegrationScopes(ctx context.Context, integrationID int64) (scopes []string, checked time.Time, err error)
 
-	// Roles, groups, members and organization settings.
+	// ---- Roles, groups, members and organization settings ----
+
 	// SaveDirectory replaces an integration's roles, groups and members
 	// (and its settings when SettingsSynced) in one transaction, and
 	// returns the settings that changed since the previous save: none the
@@ -653,12 +662,14 @@ type Store interface {
 	// GroupUserIDs lists the members of the groups with these ids or names.
 	GroupUserIDs(ctx context.Context, integrationID int64, group string) ([]string, error)
 
-	// How busy the Activity Feed was (feed-gap alerts).
+	// ---- How busy the Activity Feed was (feed-gap alerts) ----
+
 	// CountActivities counts an integration's stored activities created in
 	// [from, to), leaving out the given types.
 	CountActivities(ctx context.Context, integrationID int64, from, to time.Time, excludeTypes []string) (int, error)
 
-	// What the asset inventory is built from.
+	// ---- What the asset inventory is built from ----
+
 	// ActivitiesOfTypes lists activities since a time whose type begins
 	// with one of the prefixes, oldest first, at most limit.
 	ActivitiesOfTypes(ctx context.Context, integrationID int64, prefixes []string, since time.Time, limit int) ([]Activity, error)
@@ -669,14 +680,17 @@ type Store interface {
 	// FileUsages lists files with their uploader and finding counts, newest first.
 	FileUsages(ctx context.Context, integrationID int64, limit int) ([]FileUsage, error)
 
-	// Report aggregates.
+	// ---- Report aggregates ----
+
 	// ReportData aggregates events in [from, to) of one integration (0 = all).
 	ReportData(ctx context.Context, from, to time.Time, integrationID int64) (ReportData, error)
 
-	// Evidence counts of a period.
+	// ---- Evidence counts of a period ----
+
 	Evidence(ctx context.Context, from, to time.Time) (Evidence, error)
 
-	// Scheduled report runs, each period sent once.
+	// ---- Scheduled report runs, each period sent once ----
+
 	// ClaimReportRun takes the sending of a schedule's period at time at:
 	// true when no run of it exists, or when the last attempt failed,
 	// happened before retryAfter and used fewer than maxAttempts.
@@ -686,7 +700,8 @@ type Store interface {
 	// ReportRuns lists the latest runs, newest period first, at most limit.
 	ReportRuns(ctx context.Context, limit int) ([]ReportRun, error)
 
-	// Risk scores of users and sessions.
+	// ---- Risk scores of users and sessions ----
+
 	// UserRisks lists the users with violations in the window, highest score first.
 	UserRisks(ctx context.Context, f RiskFilter) ([]UserRisk, error)
 	// ChatRisks lists sessions as Chats does, each with its risk score;
