@@ -21,7 +21,10 @@ func cmdReport(ctx context.Context, args []string) error {
 Summarises a period of stored activity for a compliance officer: volume by
 day, user and model (prompts, responses, estimated tokens), access events by
 type, the policies most violated, open alerts and the riskiest users (each
-violation weighs critical 10, high 5, medium 2, low 1).
+violation weighs critical 10, high 5, medium 2, low 1), then the evidence
+claudit holds for SOC 2 CC7.2, HIPAA §164.312(b), GDPR Art. 30 and 32,
+ISO/IEC 42001 and the EU AI Act (--compliance=false leaves it out); its
+links point at base_url when the config sets it.
 
 Markdown renders as tables; HTML is one self-contained file with inline SVG
 charts (no script, nothing loaded from elsewhere) that prints cleanly to PDF
@@ -39,6 +42,7 @@ Examples:
 	integration := fs.String("integration", "", "only this integration (default: all)")
 	out := fs.String("out", "", "write to this file instead of stdout")
 	title := fs.String("title", report.DefaultTitle, "heading of the report")
+	compliance := fs.Bool("compliance", true, "add the compliance sections (SOC 2, HIPAA, GDPR, ISO/IEC 42001, EU AI Act)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -74,6 +78,10 @@ Examples:
 	}
 	defer a.Close()
 	opt := report.Options{From: from, To: to, GeneratedAt: now, Title: *title}
+	if *compliance {
+		facts := a.ReportFacts()
+		opt.Compliance = &facts
+	}
 	if *integration != "" {
 		in, err := a.Store.Integration(ctx, *integration)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/claudit/claudit/internal/alert/sink"
 	"github.com/claudit/claudit/internal/mail"
+	"github.com/claudit/claudit/internal/policy"
 	"github.com/claudit/claudit/internal/report"
 	"github.com/claudit/claudit/internal/web"
 )
@@ -82,19 +83,31 @@ func mailServer(sc sink.Config) (mail.Server, error) {
 		StartTLS: ec.StartTLS, TLS: tlsCfg, Timeout: 2 * time.Minute}, nil
 }
 
-// reportFacts are the configuration facts the compliance sections cite.
+// reportFacts are the configuration facts the compliance sections cite;
+// without a pipeline the policies are read from the policies file.
 func (a *App) reportFacts(p *Pipeline) report.Facts {
 	f := report.Facts{RetentionDays: a.Config.RetentionDays, BaseURL: a.Config.BaseURL}
 	if key, err := a.SecretKey(); err == nil && key != nil {
 		f.KeysSealed = true
 	}
-	if p != nil && p.Policies != nil {
-		for _, pol := range p.Policies.Engine().Config().Policies {
+	pols := (*policy.Reloadable)(nil)
+	if p != nil {
+		pols = p.Policies
+	} else if r, err := policy.NewReloadable(a.Config.PoliciesFile, policy.WithLogger(a.Log)); err == nil {
+		pols = r
+	} else {
+		a.Log.Warn("compliance sections: policies not read", "err", err)
+	}
+	if pols != nil {
+		for _, pol := range pols.Engine().Config().Policies {
 			f.Policies = append(f.Policies, report.PolicyFact{Name: pol.Name, Enabled: pol.Enabled})
 		}
 	}
 	return f
 }
+
+// ReportFacts are the facts `claudit report` cites in its compliance sections.
+func (a *App) ReportFacts() report.Facts { return a.reportFacts(nil) }
 
 // webReportSchedules lists the schedules for the reports page.
 func (a *App) webReportSchedules() []web.ReportSchedule {
