@@ -27,8 +27,8 @@ type Alerter interface {
 
 // Pipeline evaluates what ingestion stored.
 type Pipeline struct {
-	Store   Backend
-	Engine  *policy.Reloadable
+	Store  Backend
+	Engine *policy.Reloadable
 	// Session runs the session policies of the engine's version; it is
 	// rebuilt when a reload changes the version.
 	Session *policy.SessionEvaluator
