@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -22,8 +21,6 @@ import (
 	"github.com/claudit/claudit/internal/testenv"
 	"github.com/claudit/claudit/internal/web/webtest"
 )
-
-var screenshots = flag.Bool("screenshots", false, "save PNG screenshots of the main pages to docs/screenshots")
 
 // chromiumPath is where Debian's chromium package installs the browser.
 const chromiumPath = "/usr/bin/chromium"
@@ -110,24 +107,6 @@ func eval[T any](t *testing.T, ctx context.Context, js string) T {
 	return v
 }
 
-func shot(t *testing.T, ctx context.Context, name string) {
-	t.Helper()
-	if !*screenshots {
-		return
-	}
-	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
-	dir := filepath.Join("..", "..", "docs", "screenshots")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name), buf, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // TestBrowser drives the dashboard in real headless Chromium: sign in,
 // filter, open a detail and its session, acknowledge an alert, run a
 // backfill to 100%, export CSV, and check hostile chats stay inert.
@@ -154,11 +133,9 @@ func TestBrowser(t *testing.T) {
 
 	must(t, "login", func(t *testing.T) {
 		step(t, ctx, "open login", chromedp.Navigate(ts.URL+"/"), chromedp.WaitVisible(chromedp.ID("email")))
-		shot(t, ctx, "login.png")
 		step(t, ctx, "fill login", chromedp.SendKeys(chromedp.ID("email"), webtest.AdminEmail), chromedp.SendKeys(chromedp.ID("password"), webtest.Password))
 		follow(t, ctx, "submit login", chromedp.Click(chromedp.ID("login-submit")))
 		step(t, ctx, "overview", chromedp.WaitVisible(chromedp.CSS("svg.chart")))
-		shot(t, ctx, "overview.png")
 	})
 
 	must(t, "filter by user and date", func(t *testing.T) {
@@ -191,7 +168,6 @@ func TestBrowser(t *testing.T) {
 				t.Errorf("drawer lacks %q", want)
 			}
 		}
-		shot(t, ctx, "events.png")
 	})
 
 	must(t, "session", func(t *testing.T) {
@@ -203,7 +179,6 @@ func TestBrowser(t *testing.T) {
 		if n := eval[int](t, ctx, `document.querySelectorAll('#transcript li.msg').length`); n != 2 {
 			t.Fatalf("%d messages", n)
 		}
-		shot(t, ctx, "session.png")
 	})
 
 	must(t, "hostile content is inert", func(t *testing.T) {
@@ -225,12 +200,10 @@ func TestBrowser(t *testing.T) {
 			}
 		}
 		step(t, ctx, "xss session", chromedp.Navigate(ts.URL+"/sessions/"+acme+"/chat-xss"), chromedp.WaitVisible(chromedp.ID("transcript")))
-		shot(t, ctx, "session-hostile.png")
 	})
 
 	must(t, "acknowledge alert", func(t *testing.T) {
 		step(t, ctx, "alerts", chromedp.Navigate(ts.URL+"/alerts?status=open"), chromedp.WaitVisible(chromedp.ID("alerts-table")))
-		shot(t, ctx, "alerts.png")
 		step(t, ctx, "alert", chromedp.Navigate(ts.URL+"/alerts/1"), chromedp.WaitVisible(chromedp.ID("alert-form")),
 			chromedp.SendKeys(chromedp.ID("alert-comment"), "Checked with Alice; key rotated."))
 		follow(t, ctx, "acknowledge", chromedp.Click(chromedp.ID("btn-acknowledge")))
@@ -260,12 +233,10 @@ func TestBrowser(t *testing.T) {
 		if len(bs) == 0 || bs[0].Batches != 5 {
 			t.Fatalf("backfills %+v", bs)
 		}
-		shot(t, ctx, "integration-backfill.png")
 		step(t, ctx, "jobs tab", chromedp.Navigate(ts.URL+"/integrations/"+acme+"?tab=jobs"), chromedp.WaitVisible(chromedp.ID("batches-table")))
 		if n := eval[int](t, ctx, `document.querySelectorAll('#batches-table tbody tr').length`); n != 5 {
 			t.Fatalf("%d batch rows", n)
 		}
-		shot(t, ctx, "integration-jobs.png")
 	})
 
 	must(t, "export CSV", func(t *testing.T) {
@@ -303,16 +274,15 @@ func TestBrowser(t *testing.T) {
 	})
 
 	must(t, "other pages", func(t *testing.T) {
-		for _, p := range []struct{ path, wait, file string }{
-			{"/integrations", "#integrations-table", "integrations.png"},
-			{"/policies", "#policies-table", "policies.png"},
-			{"/audit", "#audit-table", "audit.png"},
-			{"/sessions", "main table", "sessions.png"},
-			{"/users/" + acme + "/u-alice", "main dl", "user.png"},
-			{"/events?kind=access&open=access/" + acme + "/act-share", "#drawer", "access-events.png"},
+		for _, p := range []struct{ path, wait string }{
+			{"/integrations", "#integrations-table"},
+			{"/policies", "#policies-table"},
+			{"/audit", "#audit-table"},
+			{"/sessions", "main table"},
+			{"/users/" + acme + "/u-alice", "main dl"},
+			{"/events?kind=access&open=access/" + acme + "/act-share", "#drawer"},
 		} {
 			step(t, ctx, p.path, chromedp.Navigate(ts.URL+p.path), chromedp.WaitVisible(chromedp.CSS(p.wait)))
-			shot(t, ctx, p.file)
 		}
 	})
 
@@ -326,7 +296,6 @@ func TestBrowser(t *testing.T) {
 		if strings.Contains(text, webtest.SecretKey) || strings.Contains(text, webtest.PrivateMail) || !strings.Contains(text, "[REDACTED]") {
 			t.Fatalf("viewer page not redacted:\n%s", text)
 		}
-		shot(t, ctx, "session-viewer.png")
 	})
 
 	if n := dialogs.Load(); n != 0 {

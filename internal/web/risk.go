@@ -13,21 +13,18 @@ type riskScorer interface {
 	ChatRisks(ctx context.Context, f store.ChatFilter, p store.RiskParams) ([]store.ChatRisk, error)
 }
 
-// riskStore is the store's risk scoring; nil when the backend has none.
-func (s *Server) riskStore() riskScorer {
-	rs, _ := s.st.(riskScorer)
-	return rs
-}
+// riskStore is the store's risk scoring.
+func (s *Server) riskStore() riskScorer { return s.st }
 
 func (s *Server) riskParams() store.RiskParams {
 	return store.RiskParams{Now: s.now()}.OrDefault()
 }
 
 // Risk levels of a score, for colour and words (docs/DASHBOARD.md): one
-// critical violation today scores 10.
+// critical violation today scores 10, five of them this week about 50.
 const (
-	riskHighAt   = 20
-	riskMediumAt = 5
+	riskHighAt   = 50
+	riskMediumAt = 10
 )
 
 // riskLevel names a score's band: high, medium, low or none.
