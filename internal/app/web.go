@@ -61,17 +61,11 @@ type secretKeyCache struct {
 // deriveSecretKey turns the variable's value v into the sealing key and
 // re-seals what the legacy key of a passphrase sealed.
 func (a *App) deriveSecretKey(v string) ([]byte, error) {
-	var salt []byte
-	if is, ok := a.Store.(interface {
-		InstallID(context.Context) (string, error)
-	}); ok {
-		id, err := is.InstallID(context.Background())
-		if err != nil {
-			return nil, err
-		}
-		salt = []byte(id)
+	id, err := a.Store.InstallID(context.Background())
+	if err != nil {
+		return nil, err
 	}
-	k, err := secretbox.ParseKeySalted(v, salt)
+	k, err := secretbox.ParseKeySalted(v, []byte(id))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", a.Config.SecretKeyEnv, err)
 	}

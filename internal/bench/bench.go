@@ -261,15 +261,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 // newPipeline evaluates with the default policies and groups alerts as
 // serve does (no sinks).
 func newPipeline(st store.Store, log *slog.Logger) (*evaluate.Pipeline, error) {
-	backend, ok := st.(evaluate.Backend)
-	if !ok {
-		return nil, fmt.Errorf("the %s store cannot hold alerts", st.Backend())
-	}
 	pol, err := policy.NewReloadable("", policy.WithLogger(log))
 	if err != nil {
 		return nil, err
 	}
-	return evaluate.New(backend, pol, &alert.Router{}, log), nil
+	return evaluate.New(st, pol, &alert.Router{}, log), nil
 }
 
 // checkFindings compares the findings of the run with a separate

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -24,17 +23,6 @@ type ReportSchedule struct {
 // and keep its inline CSS; it has no script and loads nothing.
 const reportCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; form-action 'none'; base-uri 'none'"
 
-// reportSource is what a report with compliance sections is read from.
-type reportSource interface {
-	ReportData(ctx context.Context, from, to time.Time, integrationID int64) (store.ReportData, error)
-	Evidence(ctx context.Context, from, to time.Time) (store.Evidence, error)
-}
-
-// reportRuns lists the scheduled reports sent.
-type reportRuns interface {
-	ReportRuns(ctx context.Context, limit int) ([]store.ReportRun, error)
-}
-
 type reportsData struct {
 	Integrations []store.Integration
 	Integration  int64
@@ -53,10 +41,6 @@ type reportsData struct {
 // days, today included) and builds the report with its compliance sections.
 func (s *Server) buildReport(r *http.Request) (*reportsData, error) {
 	ctx, q := r.Context(), r.URL.Query()
-	rs, ok := s.st.(reportSource)
-	if !ok {
-		return nil, badf("reports are not available with the %s store", s.st.Backend())
-	}
 	today := s.now().UTC().Truncate(24 * time.Hour)
 	to, from := today.Add(24*time.Hour), today.AddDate(0, 0, -6)
 	var err error
@@ -97,14 +81,12 @@ func (s *Server) buildReport(r *http.Request) (*reportsData, error) {
 	d.MarkdownURL = "/reports/download?" + qset(d.Query, "format", "md")[1:]
 	facts := s.reportFacts()
 	facts.BaseURL = "" // links stay in this dashboard
-	d.Report, err = report.Build(ctx, rs, report.Options{From: from, To: to, IntegrationID: d.Integration, GeneratedAt: s.now(), Compliance: &facts})
+	d.Report, err = report.Build(ctx, s.st, report.Options{From: from, To: to, IntegrationID: d.Integration, GeneratedAt: s.now(), Compliance: &facts})
 	if err != nil {
 		return nil, err
 	}
-	if rr, ok := s.st.(reportRuns); ok {
-		if d.Runs, err = rr.ReportRuns(ctx, 20); err != nil {
-			return nil, err
-		}
+	if d.Runs, err = s.st.ReportRuns(ctx, 20); err != nil {
+		return nil, err
 	}
 	return d, nil
 }

@@ -8,17 +8,10 @@ import (
 	"strings"
 	"sync"
 	"time"
+
 	// Zone names resolve on hosts and images without a zoneinfo database.
 	_ "time/tzdata"
-
-	"github.com/claudit/claudit/internal/store"
 )
-
-// accountSettings keeps each account's display time zone.
-type accountSettings interface {
-	AccountSettings(ctx context.Context, accountID int64) (store.AccountSettings, error)
-	SetAccountTimeZone(ctx context.Context, accountID int64, zone string, at time.Time) error
-}
 
 // isoTime is how the dashboard shows a time: ISO 8601 with the offset of
 // the account's zone ("Z" in UTC).
@@ -36,11 +29,10 @@ var commonZones = []string{"UTC", "America/Los_Angeles", "America/Denver", "Amer
 // as UTC) until the account chose one or the browser's was detected.
 func (s *Server) loadZone(ctx context.Context, id *identity) {
 	id.loc = time.UTC
-	as, ok := s.ws.(accountSettings)
-	if !ok || id.Account == nil {
+	if id.Account == nil {
 		return
 	}
-	st, err := as.AccountSettings(ctx, id.Account.ID)
+	st, err := s.ws.AccountSettings(ctx, id.Account.ID)
 	if err != nil {
 		s.log.Warn("read account settings", "account", id.Account.Email, "err", err)
 		return
@@ -216,10 +208,6 @@ func (s *Server) apiAccountZone(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) setZone(r *http.Request, id *identity, zone string, onlyIfUnset bool) error {
-	as, ok := s.ws.(accountSettings)
-	if !ok {
-		return badf("account settings are not available with this store")
-	}
 	zone = strings.TrimSpace(zone)
 	if _, err := parseZone(zone); err != nil {
 		return err
@@ -227,7 +215,7 @@ func (s *Server) setZone(r *http.Request, id *identity, zone string, onlyIfUnset
 	if onlyIfUnset && id.zone != "" {
 		return nil
 	}
-	if err := as.SetAccountTimeZone(r.Context(), id.Account.ID, zone, s.now()); err != nil {
+	if err := s.ws.SetAccountTimeZone(r.Context(), id.Account.ID, zone, s.now()); err != nil {
 		return err
 	}
 	detail := "time_zone=" + zone
