@@ -1,7 +1,7 @@
 # The two commands of the README: `make demo` runs the product, `make test` runs every check.
 GO ?= go
 
-.PHONY: demo test vet fmt-check race build bench fuzz models release
+.PHONY: demo test vet fmt-check race build bench fuzz models release screenshots
 
 demo:
 	$(GO) run ./cmd/claudit demo
@@ -36,6 +36,12 @@ SHARED ?= ../shared
 models:
 	$(GO) run ./tools/train --shared $(SHARED)
 	$(GO) run ./tools/trainpii --data $(SHARED)
+
+# The README's screenshots, from the running demo: builds claudit, starts
+# `claudit demo` on a temporary folder, waits for its first evaluated sync
+# and captures the pages with headless Chromium into docs/screenshots.
+screenshots:
+	$(GO) run ./tools/screenshots
 
 vet:
 	$(GO) vet ./...

@@ -1,7 +1,7 @@
 // Package webtest builds a dashboard over a real SQLite store seeded with a
 // small organization (including hostile chat content), with in-memory fakes
-// for alerts, policies and integration control. Tests, benchmarks and the
-// screenshot tool share it.
+// for alerts, policies and integration control. Tests and benchmarks share
+// it; the README's screenshots come from the demo (tools/screenshots).
 package webtest
 
 import (
