@@ -71,11 +71,33 @@ func (c *Client) GetProjectDocumentMetadata(ctx context.Context, id string) (*Pr
 	return &d, nil
 }
 
-// CodeArtifacts yields every code artifact, in artifact-id order. Pages may
-// be short or empty while next_page is set, and has_more may be true before
-// an empty last page, so the walk follows next_page until it is absent.
+const codeArtifactsPath = "/v1/compliance/apps/code/artifacts"
+
+// CodeArtifactsPage fetches one page of code artifacts. Pages may be short
+// or empty while next_page is set, and has_more may be true before an
+// empty last page: a walk follows next_page until it is absent.
+func (c *Client) CodeArtifactsPage(ctx context.Context, p PageQuery) (*TokenPage[CodeArtifact], error) {
+	page, err := listPage[CodeArtifact](ctx, c, codeArtifactsPath, p)
+	if err != nil {
+		return nil, fmt.Errorf("list code artifacts: %w", err)
+	}
+	return page, nil
+}
+
+// ProjectAttachmentsPage fetches one page of a project's files and
+// documents.
+func (c *Client) ProjectAttachmentsPage(ctx context.Context, projectID string, p PageQuery) (*TokenPage[ProjectAttachment], error) {
+	page, err := listPage[ProjectAttachment](ctx, c, "/v1/compliance/apps/projects/"+url.PathEscape(projectID)+"/attachments", p)
+	if err != nil {
+		return nil, fmt.Errorf("list attachments of project %s: %w", projectID, err)
+	}
+	return page, nil
+}
+
+// CodeArtifacts yields every code artifact, in artifact-id order, following
+// next_page until it is absent (see CodeArtifactsPage).
 func (c *Client) CodeArtifacts(ctx context.Context, p PageQuery) iter.Seq2[CodeArtifact, error] {
-	const path = "/v1/compliance/apps/code/artifacts"
+	const path = codeArtifactsPath
 	return func(yield func(CodeArtifact, error) bool) {
 		for {
 			page, err := listPage[CodeArtifact](ctx, c, path, p)

@@ -113,8 +113,15 @@ func (s *Syncer) syncContent(ctx context.Context) error {
 	return nil
 }
 
+// Streams under which undecodable items of the content walk are quarantined.
+const (
+	StreamProjectAttachments = "project_attachments"
+	StreamCodeArtifacts      = "code_artifacts"
+)
+
 // contentRefs lists the attachments of every project and the versions of
-// every code artifact. A key without the user-data scope lists nothing.
+// every code artifact; items that cannot be decoded are quarantined. A key
+// without the user-data scope lists nothing.
 func (s *Syncer) contentRefs(ctx context.Context) ([]contentRef, error) {
 	var refs []contentRef
 	for p, err := range s.Client.Projects(ctx, compliance.PageQuery{Limit: 100}) {
@@ -124,17 +131,55 @@ func (s *Syncer) contentRefs(ctx context.Context) ([]contentRef, error) {
 		if err != nil {
 			return nil, err
 		}
-		var uid, mail string
-		if p.User != nil {
-			uid, mail = p.User.ID, email(deref(p.User.EmailAddress))
+		prefs, err := s.projectRefs(ctx, p)
+		if err != nil {
+			return nil, err
 		}
-		for a, err := range s.Client.ProjectAttachments(ctx, p.ID, compliance.PageQuery{Limit: 100}) {
-			if compliance.IsNotFound(err) {
-				break // deleted since it was listed
-			}
-			if err != nil {
-				return nil, err
-			}
+		refs = append(refs, prefs...)
+	}
+	q := compliance.PageQuery{Limit: 100}
+	for {
+		page, err := s.Client.CodeArtifactsPage(ctx, q)
+		if compliance.IsPermission(err) || compliance.IsNotFound(err) {
+			return refs, nil // scopes of this endpoint are inferred: a refusal is not a failed cycle
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := s.quarantine(ctx, StreamCodeArtifacts, page.Quarantined); err != nil {
+			return nil, err
+		}
+		for _, ca := range page.Data {
+			refs = append(refs, s.codeArtifactRefs(ca)...)
+		}
+		// Pages may be empty while next_page is set: follow it until absent.
+		if page.NextPage == nil || *page.NextPage == "" || *page.NextPage == q.Page {
+			return refs, nil
+		}
+		q.Page = *page.NextPage
+	}
+}
+
+// projectRefs lists a project's files and documents.
+func (s *Syncer) projectRefs(ctx context.Context, p compliance.Project) ([]contentRef, error) {
+	var uid, mail string
+	if p.User != nil {
+		uid, mail = p.User.ID, email(deref(p.User.EmailAddress))
+	}
+	var refs []contentRef
+	q := compliance.PageQuery{Limit: 100}
+	for {
+		page, err := s.Client.ProjectAttachmentsPage(ctx, p.ID, q)
+		if compliance.IsNotFound(err) {
+			return refs, nil // deleted since it was listed
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := s.quarantine(ctx, StreamProjectAttachments, page.Quarantined); err != nil {
+			return nil, err
+		}
+		for _, a := range page.Data {
 			r := contentRef{id: a.ID, owner: p.ID, userID: uid, email: mail, filename: a.Filename, mime: a.MimeType,
 				size: derefInt(a.SizeBytes), at: a.CreatedAt.Time}
 			switch a.Type {
@@ -155,51 +200,53 @@ func (s *Syncer) contentRefs(ctx context.Context) ([]contentRef, error) {
 			}
 			refs = append(refs, r)
 		}
+		if !page.More() {
+			return refs, nil
+		}
+		q.Page = *page.NextPage
 	}
-	for ca, err := range s.Client.CodeArtifacts(ctx, compliance.PageQuery{Limit: 100}) {
-		if compliance.IsPermission(err) || compliance.IsNotFound(err) {
-			break // scopes of this endpoint are inferred: a refusal is not a failed cycle
-		}
-		if err != nil {
-			return nil, err
-		}
-		uid, mail := deref(ca.OwnerUserID), ""
-		if ca.User != nil {
-			uid, mail = ca.User.ID, email(deref(ca.User.EmailAddress))
-		}
-		if deref(ca.ArtifactType) == "claude_docs" {
-			// Claude Docs list no versions: the document is one ZIP, fetched
-			// again when updated_at moves.
-			id := ca.ID + "@docs"
-			at := time.Time{}
-			if ca.UpdatedAt != nil && !ca.UpdatedAt.IsZero() {
-				at = ca.UpdatedAt.Time
-				id += "-" + strconv.FormatInt(at.Unix(), 10)
-			}
-			refs = append(refs, contentRef{id: id, kind: store.FileKindCodeArtifact, owner: ca.ID, userID: uid, email: mail,
-				filename: ca.ID + " Claude Docs", mime: "application/zip", at: at,
-				fetch: func(ctx context.Context) ([]byte, error) { return s.Client.CodeArtifactZip(ctx, ca.ID) }})
-		}
-		for _, v := range ca.Versions {
-			name := v.Name
-			if name == "" {
-				name = v.ID
-			}
-			at := time.Time{}
-			switch {
-			case v.CreatedAt != nil:
-				at = v.CreatedAt.Time
-			case ca.UpdatedAt != nil:
-				at = ca.UpdatedAt.Time
-			}
-			refs = append(refs, contentRef{id: ca.ID + "@" + v.ID, kind: store.FileKindCodeArtifact, owner: ca.ID, userID: uid, email: mail,
-				filename: ca.ID + " " + name, at: at,
-				fetch: func(ctx context.Context) ([]byte, error) {
-					return s.Client.CodeArtifactVersionContent(ctx, ca.ID, v.ID)
-				}})
-		}
+}
+
+// codeArtifactRefs lists a code artifact's versions, or the ZIP of a
+// Claude Docs document.
+func (s *Syncer) codeArtifactRefs(ca compliance.CodeArtifact) []contentRef {
+	var refs []contentRef
+	uid, mail := deref(ca.OwnerUserID), ""
+	if ca.User != nil {
+		uid, mail = ca.User.ID, email(deref(ca.User.EmailAddress))
 	}
-	return refs, nil
+	if deref(ca.ArtifactType) == "claude_docs" {
+		// Claude Docs list no versions: the document is one ZIP, fetched
+		// again when updated_at moves.
+		id := ca.ID + "@docs"
+		at := time.Time{}
+		if ca.UpdatedAt != nil && !ca.UpdatedAt.IsZero() {
+			at = ca.UpdatedAt.Time
+			id += "-" + strconv.FormatInt(at.Unix(), 10)
+		}
+		refs = append(refs, contentRef{id: id, kind: store.FileKindCodeArtifact, owner: ca.ID, userID: uid, email: mail,
+			filename: ca.ID + " Claude Docs", mime: "application/zip", at: at,
+			fetch: func(ctx context.Context) ([]byte, error) { return s.Client.CodeArtifactZip(ctx, ca.ID) }})
+	}
+	for _, v := range ca.Versions {
+		name := v.Name
+		if name == "" {
+			name = v.ID
+		}
+		at := time.Time{}
+		switch {
+		case v.CreatedAt != nil:
+			at = v.CreatedAt.Time
+		case ca.UpdatedAt != nil:
+			at = ca.UpdatedAt.Time
+		}
+		refs = append(refs, contentRef{id: ca.ID + "@" + v.ID, kind: store.FileKindCodeArtifact, owner: ca.ID, userID: uid, email: mail,
+			filename: ca.ID + " " + name, at: at,
+			fetch: func(ctx context.Context) ([]byte, error) {
+				return s.Client.CodeArtifactVersionContent(ctx, ca.ID, v.ID)
+			}})
+	}
+	return refs
 }
 
 // contentText fetches and extracts one file; a nil FileText means the

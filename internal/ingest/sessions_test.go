@@ -36,6 +36,10 @@ func TestSessionTranscriptTokenExpiry(t *testing.T) {
 			now = now.Add(25 * time.Hour)
 		}
 		mu.Unlock()
+		if !local {
+			h.ServeHTTP(w, r) // streamed as served: a cut-short download stays cut short
+			return
+		}
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, r)
 		if rec.Code == 400 && strings.Contains(rec.Body.String(), "page cursor has expired") {
@@ -250,5 +254,33 @@ func TestSessionWalkResumes(t *testing.T) {
 	start, _ = st.Checkpoint(context.Background(), in.ID, ingest.StreamLocalSessions)
 	if walk.Cursor != "" || start.HighWater.IsZero() {
 		t.Fatalf("after a complete walk: walk token %q, start %v", walk.Cursor, start.HighWater)
+	}
+}
+
+// TestUndecodableCodeArtifactQuarantined: a code artifact the client cannot
+// decode is quarantined with its raw JSON and the reason; the other
+// artifacts' versions are still fetched.
+func TestUndecodableCodeArtifactQuarantined(t *testing.T) {
+	e := newEnv(t, simulator.Config{Seed: 4, Users: 10, Days: 1}, "")
+	id := e.sim.AddUndecodableCodeArtifact()
+	s := e.syncer(t, ingest.Settings{SkipSessions: true})
+	if _, err := s.SyncOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	items, err := e.st.QuarantinedItems(ctx, e.in.ID, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 1 || items[0].Stream != ingest.StreamCodeArtifacts || items[0].ItemID != id ||
+		!strings.Contains(string(items[0].Raw), `"versions":"unavailable"`) || items[0].Reason == "" {
+		t.Fatalf("quarantined: %+v", items)
+	}
+	c, err := e.st.Counts(ctx, e.in.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum := e.sim.Summary(); c.FileTexts != sum.FileTexts || c.UnreadableFiles != sum.UnreadableFiles {
+		t.Fatalf("counts %d file texts, %d unreadable; ground truth %d, %d", c.FileTexts, c.UnreadableFiles, sum.FileTexts, sum.UnreadableFiles)
 	}
 }

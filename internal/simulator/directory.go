@@ -517,6 +517,9 @@ func (s *Server) listCodeArtifacts(w http.ResponseWriter, r *http.Request, q url
 		if ca.tabs != nil {
 			item["artifact_type"] = "claude_docs"
 		}
+		if ca.undecodable {
+			item["versions"] = "unavailable"
+		}
 		items = append(items, pageItem{ca.id, item})
 	}
 	s.mu.RUnlock()
@@ -571,7 +574,7 @@ func (s *Server) getCodeArtifactZip(w http.ResponseWriter, r *http.Request, q ur
 	var tabs []docTab
 	if ca != nil {
 		tabs = ca.tabs
-		if tabs == nil {
+		if tabs == nil && len(ca.versions) > 0 {
 			tabs = []docTab{{name: "Tab 1", text: ca.versions[len(ca.versions)-1].content}}
 		}
 	}

@@ -225,6 +225,18 @@ func (s *Server) addUndecodable(at time.Time) string {
 	return id
 }
 
+// AddUndecodableCodeArtifact adds a code artifact that is valid JSON but
+// cannot be decoded (its versions are a string), and returns its id.
+func (s *Server) AddUndecodableCodeArtifact() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.st.users[0]
+	ca := &codeArtifact{id: newID(s.rng, "cart_"), org: u.org, owner: u, readMode: "org", updatedAt: s.st.end, undecodable: true}
+	s.st.codeArtifacts = append(s.st.codeArtifacts, ca)
+	sort.Slice(s.st.codeArtifacts, func(i, j int) bool { return s.st.codeArtifacts[i].id < s.st.codeArtifacts[j].id })
+	return ca.id
+}
+
 // Config returns the effective configuration (defaults filled in).
 func (s *Server) Config() Config { return s.cfg }
 

@@ -218,6 +218,8 @@ type codeArtifact struct {
 	// tabs, when set, make it a Claude Docs document: no versions, served
 	// only as a ZIP with a DOCX per tab.
 	tabs []docTab
+	// undecodable lists it with versions a client cannot decode.
+	undecodable bool
 }
 
 type docTab struct{ name, text string }
