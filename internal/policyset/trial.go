@@ -17,6 +17,36 @@ import (
 type TrialStore interface {
 	PromptEvents(ctx context.Context, f store.EventFilter) ([]store.Message, string, error)
 	AccessEvents(ctx context.Context, f store.EventFilter) ([]store.Activity, string, error)
+	UserGroups(ctx context.Context, integrationID int64, userID string) ([]store.Group, error)
+}
+
+// groupsOf resolves users' directory groups (ids and names) for policies
+// scoped by group, reading each user once; as in evaluate, a user unknown
+// to the directory has none.
+type groupsOf struct {
+	st TrialStore
+	on bool
+	m  map[string][]string
+}
+
+func (g *groupsOf) of(ctx context.Context, integrationID int64, userID string) ([]string, error) {
+	if !g.on || userID == "" {
+		return nil, nil
+	}
+	k := fmt.Sprint(integrationID, "/", userID)
+	if names, ok := g.m[k]; ok {
+		return names, nil
+	}
+	groups, err := g.st.UserGroups(ctx, integrationID, userID)
+	if err != nil {
+		return nil, fmt.Errorf("trial: read the groups of user %s: %w", userID, err)
+	}
+	names := make([]string, 0, 2*len(groups))
+	for _, gr := range groups {
+		names = append(names, gr.ID, gr.Name)
+	}
+	g.m[k] = names
+	return names, nil
 }
 
 // Trial bounds a trial run.
@@ -97,13 +127,14 @@ func (t Trial) Run(ctx context.Context, st TrialStore, installed, draft *Set) (*
 		}
 	}
 	counts := map[string]*tally{}
+	groups := &groupsOf{st: st, on: installed.Config.GroupScoped() || draft.Config.GroupScoped(), m: map[string][]string{}}
 	if len(text) > 0 {
-		if err := t.runMessages(ctx, st, installed, draft, text, maxEvents, res, counts); err != nil {
+		if err := t.runMessages(ctx, st, groups, installed, draft, text, maxEvents, res, counts); err != nil {
 			return nil, err
 		}
 	}
 	if activity {
-		if err := t.runActivities(ctx, st, installed, draft, maxEvents, res, counts); err != nil {
+		if err := t.runActivities(ctx, st, groups, installed, draft, maxEvents, res, counts); err != nil {
 			return nil, err
 		}
 	}
@@ -171,7 +202,7 @@ func only(cfg *policy.Config, names []string) *policy.Config {
 	return &c
 }
 
-func (t Trial) runMessages(ctx context.Context, st TrialStore, installed, draft *Set, names []string, maxEvents int, res *TrialResult, counts map[string]*tally) error {
+func (t Trial) runMessages(ctx context.Context, st TrialStore, groups *groupsOf, installed, draft *Set, names []string, maxEvents int, res *TrialResult, counts map[string]*tally) error {
 	before, err := policy.NewEngine(only(installed.Config, names), t.Options...)
 	if err != nil {
 		return fmt.Errorf("trial: installed policies: %w", err)
@@ -196,7 +227,11 @@ func (t Trial) runMessages(ctx context.Context, st TrialStore, installed, draft 
 			}
 			m := &page[i]
 			res.Messages++
-			in := detect.Input{Text: m.Text, Role: detect.Role(m.Role), ChatID: m.ChatID, UserID: m.UserID}
+			gs, err := groups.of(ctx, m.IntegrationID, m.UserID)
+			if err != nil {
+				return err
+			}
+			in := detect.Input{Text: m.Text, Role: detect.Role(m.Role), ChatID: m.ChatID, UserID: m.UserID, Groups: gs}
 			b, a := hits(before.Evaluate(ctx, in)), hits(after.Evaluate(ctx, in))
 			for _, n := range names {
 				tallyOf(counts, n).add(b[n] != "", a[n] != "", func() Example {
@@ -227,7 +262,7 @@ func hits(r policy.Result) map[string]string {
 
 // runActivities runs both sets' activity rules over the access events in
 // time order; each starts with no history, as after a restart.
-func (t Trial) runActivities(ctx context.Context, st TrialStore, installed, draft *Set, maxEvents int, res *TrialResult, counts map[string]*tally) error {
+func (t Trial) runActivities(ctx context.Context, st TrialStore, groups *groupsOf, installed, draft *Set, maxEvents int, res *TrialResult, counts map[string]*tally) error {
 	var acts []store.Activity
 	f := store.EventFilter{Kind: "access", From: t.Since, Limit: min(500, maxEvents)}
 	for len(acts) < maxEvents {
@@ -254,8 +289,12 @@ func (t Trial) runActivities(ctx context.Context, st TrialStore, installed, draf
 		a := &acts[i]
 		var fields map[string]any
 		_ = json.Unmarshal(a.Raw, &fields) // a malformed raw event has no fields
+		gs, err := groups.of(ctx, a.IntegrationID, a.ActorUserID)
+		if err != nil {
+			return err
+		}
 		ev := policy.Activity{ID: a.ID, Type: a.Type, ActorUserID: a.ActorUserID, ActorEmail: a.ActorEmail, IP: a.IP,
-			UserAgent: a.UserAgent, CreatedAt: a.CreatedAt, Fields: fields}
+			UserAgent: a.UserAgent, CreatedAt: a.CreatedAt, Fields: fields, Groups: gs}
 		b, af := map[string]string{}, map[string]string{}
 		for _, x := range before.Evaluate(ctx, ev) {
 			b[x.Policy] = x.Detail

@@ -28,6 +28,13 @@ func (e events) PromptEvents(_ context.Context, f store.EventFilter) ([]store.Me
 	return e.msgs[i:end], next, nil
 }
 
+func (events) UserGroups(_ context.Context, _ int64, userID string) ([]store.Group, error) {
+	if userID == "u-contractor" {
+		return []store.Group{{ID: "g1", Name: "contractors"}}, nil
+	}
+	return nil, nil
+}
+
 func (events) AccessEvents(context.Context, store.EventFilter) ([]store.Activity, string, error) {
 	return nil, "", nil
 }
@@ -112,5 +119,35 @@ func TestInstallWritesTheFileAndReloads(t *testing.T) {
 	}
 	if r.Version() != next.Version() {
 		t.Fatal("a bad set changed the engine")
+	}
+}
+
+// TestTrialGroupScope: a policy scoped by group is tried on its group's
+// users only, as the evaluate pipeline runs it.
+func TestTrialGroupScope(t *testing.T) {
+	installed, err := Parse([]byte(`version: 1
+policies:
+  - name: contractor-words
+    detector: banned_substrings
+    groups: [contractors]
+    params: {substrings: [zebra]}
+`), "installed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	draft, err := installed.Edit("contractor-words", url.Values{"p.substrings": {"zebra\nhorse"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := func(id, user, text string) store.Message {
+		return store.Message{IntegrationID: 1, ID: id, Role: "user", UserID: user, Text: text}
+	}
+	st := events{msgs: []store.Message{msg("m1", "u-contractor", "a zebra"), msg("m2", "u-contractor", "a horse"), msg("m3", "u-staff", "a horse")}}
+	res, err := Trial{}.Run(context.Background(), st, installed, draft)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := res.Policies[0]; p.Before != 1 || p.After != 2 || p.Added != 1 || p.AddedExamples[0].EventID != "m2" {
+		t.Fatalf("%+v", p)
 	}
 }
