@@ -106,7 +106,7 @@ Examples:
 	if err := os.WriteFile(*out, buf.Bytes(), 0o600); err != nil {
 		return fmt.Errorf("write report: %w", err)
 	}
-	fmt.Fprintf(os.Stderr, "wrote %s report for %s to %s to %s\n", f, from.Format("2006-01-02 15:04"), to.Format("2006-01-02 15:04 MST"), *out)
+	fmt.Fprintf(os.Stderr, "wrote %s report for %s to %s to %s\n", f, from.Format(time.RFC3339), to.Format(time.RFC3339), *out)
 	return nil
 }
 

@@ -150,7 +150,7 @@ func when(t time.Time) string {
 	if t.IsZero() {
 		return "never"
 	}
-	return t.UTC().Format("2006-01-02 15:04 UTC")
+	return t.UTC().Format("2006-01-02T15:04:05Z")
 }
 
 func orNone(s []string) string {

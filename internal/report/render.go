@@ -19,9 +19,10 @@ var templates embed.FS
 var Formats = []string{"md", "html"}
 
 var funcs = map[string]any{
-	"num":      num,
-	"date":     func(t time.Time) string { return t.UTC().Format("2006-01-02") },
-	"datetime": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"num":  num,
+	"date": func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+	// ISO 8601 in UTC, as the dashboard shows times.
+	"datetime": func(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") },
 	"user":     userLabel,
 	"model":    modelLabel,
 	"sevclass": severityClass,
