@@ -286,9 +286,11 @@ type BatchProgress struct {
 
 // EventFilter selects prompt or access events.
 type EventFilter struct {
-	IntegrationID  int64
-	Kind           string // "prompt" (messages) or "access" (activities)
-	User           string // user id or email
+	IntegrationID int64
+	Kind          string // "prompt" (messages) or "access" (activities)
+	User          string // user id or email
+	// Group selects the events of the members of a directory group (id or name).
+	Group          string
 	ChatID         string
 	From, To       time.Time
 	Model          string
@@ -310,7 +312,9 @@ type EventFilter struct {
 type ChatFilter struct {
 	IntegrationID int64
 	User          string // user id or email
-	Query         string // substring of the chat name
+	// Group selects the sessions of the members of a directory group (id or name).
+	Group string
+	Query string // substring of the chat name
 	// From and To select sessions active in [From, To): created before To
 	// and updated at or after From. Zero means open-ended.
 	From, To time.Time
@@ -661,6 +665,9 @@ type Store interface {
 	UserGroups(ctx context.Context, integrationID int64, userID string) ([]Group, error)
 	// GroupUserIDs lists the members of the groups with these ids or names.
 	GroupUserIDs(ctx context.Context, integrationID int64, group string) ([]string, error)
+	// GroupNames lists the names of the synced groups of an integration
+	// (0 = all), each once, sorted: the choices of the group filters.
+	GroupNames(ctx context.Context, integrationID int64) ([]string, error)
 
 	// ---- How busy the Activity Feed was (feed-gap alerts) ----
 
@@ -836,6 +843,9 @@ type AlertFilter struct {
 	Severity      string
 	Policy        string
 	User          string
+	// Group selects the alerts of the members of a directory group (id or
+	// name); alerts of no user (settings drift, feed gaps) are left out.
+	Group string
 	// Assignee selects alerts assigned to that email; "-" selects unassigned ones.
 	Assignee string
 	From, To time.Time

@@ -45,6 +45,7 @@ func alertWhere(f store.AlertFilter) *where {
 	if f.User != "" {
 		w.add("(user_id = ? OR user_email = ?)", f.User, f.User)
 	}
+	inGroup(w, "user_id", "alerts.integration_id", f.Group)
 	switch f.Assignee {
 	case "":
 	case "-":

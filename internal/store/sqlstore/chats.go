@@ -54,6 +54,7 @@ func chatWhere(f store.ChatFilter) *where {
 	if f.User != "" {
 		w.add("(user_id = ? OR user_email = ?)", f.User, f.User)
 	}
+	inGroup(w, "user_id", "chats.integration_id", f.Group)
 	if q := strings.TrimSpace(f.Query); q != "" {
 		w.add(`LOWER(name) LIKE ? ESCAPE '\'`, containing(strings.ToLower(q)))
 	}

@@ -29,6 +29,7 @@ func (s *Store) eventWhere(f store.EventFilter, alias, kind, userCol, emailCol s
 			w.add(alias+"."+userCol+" = ?", f.User)
 		}
 	}
+	inGroup(w, alias+"."+userCol, alias+".integration_id", f.Group)
 	if !f.From.IsZero() {
 		w.add(alias+".created_at >= ?", us(f.From))
 	}

@@ -49,6 +49,7 @@ func Run(t *testing.T, open Opener) {
 		{"FileTexts", testFileTexts},
 		{"DeletionRequests", testDeletionRequests},
 		{"Directory", testDirectory},
+		{"GroupFilters", testGroupFilters},
 		{"CountActivities", testCountActivities},
 		{"InventorySources", testInventorySources},
 		{"BackendName", testBackendName},
