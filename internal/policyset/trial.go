@@ -110,7 +110,9 @@ func (t Trial) Run(ctx context.Context, st TrialStore, installed, draft *Set) (*
 	res := &TrialResult{Since: t.Since}
 	var text []string
 	activity := false
+	changed := map[string]bool{}
 	for _, c := range Diff(installed, draft) {
+		changed[c.Key] = true
 		switch c.Kind {
 		case KindText:
 			text = append(text, c.Key)
@@ -145,8 +147,8 @@ func (t Trial) Run(ctx context.Context, st TrialStore, installed, draft *Set) (*
 	sort.Strings(names)
 	for _, n := range names {
 		c := counts[n]
-		if c.before == 0 && c.after == 0 && !slices.Contains(text, n) {
-			continue // an activity rule that is the same in both sets
+		if !changed[n] && c.added == 0 && c.removed == 0 {
+			continue // a rule that is the same in both sets and finds the same
 		}
 		res.Policies = append(res.Policies, PolicyTrial{Policy: n, Before: c.before, After: c.after, Added: c.added, Removed: c.removed,
 			AddedExamples: c.addedEx, RemovedExamples: c.removedEx})

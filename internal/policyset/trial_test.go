@@ -8,12 +8,15 @@ import (
 	"time"
 
 	"github.com/claudit/claudit/internal/policy"
-
 	"github.com/claudit/claudit/internal/store"
 )
 
-// events is an in-memory TrialStore that serves pages of two.
-type events struct{ msgs []store.Message }
+// events is an in-memory TrialStore that serves prompt events in pages of
+// two and its access events (newest first) in one.
+type events struct {
+	msgs []store.Message
+	acts []store.Activity
+}
 
 func (e events) PromptEvents(_ context.Context, f store.EventFilter) ([]store.Message, string, error) {
 	i := 0
@@ -35,8 +38,8 @@ func (events) UserGroups(_ context.Context, _ int64, userID string) ([]store.Gro
 	return nil, nil
 }
 
-func (events) AccessEvents(context.Context, store.EventFilter) ([]store.Activity, string, error) {
-	return nil, "", nil
+func (e events) AccessEvents(context.Context, store.EventFilter) ([]store.Activity, string, error) {
+	return e.acts, "", nil
 }
 
 const wordsYAML = `version: 1
@@ -148,6 +151,32 @@ policies:
 		t.Fatal(err)
 	}
 	if p := res.Policies[0]; p.Before != 1 || p.After != 2 || p.Added != 1 || p.AddedExamples[0].EventID != "m2" {
+		t.Fatalf("%+v", p)
+	}
+}
+
+// TestTrialActivities: an activity rule's params change is tried over the
+// access events; rules that find the same in both sets are left out.
+func TestTrialActivities(t *testing.T) {
+	installed := defaults(t)
+	draft, err := installed.Edit("activity.off_hours_admin_change", url.Values{"p.kinds": {"role change"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	saturday := time.Date(2025, 3, 8, 3, 0, 0, 0, time.UTC)
+	act := func(id, typ string, at time.Time) store.Activity {
+		return store.Activity{IntegrationID: 1, ID: id, Type: typ, ActorUserID: "u1", CreatedAt: at, Raw: []byte(`{}`)}
+	}
+	st := events{acts: []store.Activity{act("a2", "rbac_role_created", saturday.Add(time.Hour)), act("a1", "platform_api_key_created", saturday)}}
+	res, err := Trial{}.Run(context.Background(), st, installed, draft)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Activities != 2 || res.Messages != 0 || len(res.Policies) != 1 {
+		t.Fatalf("result %+v", res)
+	}
+	if p := res.Policies[0]; p.Policy != "activity.off_hours_admin_change" || p.Before != 2 || p.After != 1 || p.Removed != 1 ||
+		p.RemovedExamples[0].EventID != "a1" || p.RemovedExamples[0].Kind != "access" {
 		t.Fatalf("%+v", p)
 	}
 }
