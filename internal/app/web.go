@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -16,7 +15,6 @@ import (
 	"github.com/claudit/claudit/internal/ingest"
 	"github.com/claudit/claudit/internal/policy"
 	"github.com/claudit/claudit/internal/policy/detect"
-	"github.com/claudit/claudit/internal/policyset"
 	"github.com/claudit/claudit/internal/store"
 	"github.com/claudit/claudit/internal/web"
 	"github.com/claudit/claudit/internal/web/secretbox"
@@ -162,41 +160,28 @@ func (a *App) Handler(ctx context.Context, p *Pipeline) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	sets, err := a.policySets(ctx, p)
+	// The reports page's "Send now": a scheduler of its own, whose sendings
+	// are not claimed, so the scheduled ones still happen.
+	reports, err := a.ReportScheduler(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	srv, err := web.New(web.Config{Store: a.Store, Alerts: a.Store, Web: a.Store, Policies: &policyAdapter{r: p.Policies}, PolicySets: sets,
+	var sendReport func(ctx context.Context, name string) (string, error)
+	if reports != nil {
+		sendReport = func(ctx context.Context, name string) (string, error) {
+			from, to, err := reports.SendNow(ctx, name)
+			return fmt.Sprintf("%s, %s to %s", name, from.Format(time.DateOnly), to.AddDate(0, 0, -1).Format(time.DateOnly)), err
+		}
+	}
+	srv, err := web.New(web.Config{Store: a.Store, Alerts: a.Store, Web: a.Store, Policies: &policyAdapter{r: p.Policies}, PolicySets: p.PolicySets,
 		Control: &control{a: a}, Deletions: a.DeletionService(), Log: a.Log, SecretKey: key, SecretKeyEnv: a.Config.SecretKeyEnv, BaseURL: a.Config.BaseURL,
 		SecureCookies: strings.HasPrefix(a.Config.BaseURL, "https://"), AllowInternalBaseURLs: a.Config.AllowInternalBaseURLs,
 		SessionTTL: a.Config.Sessions.Idle.Duration, SessionMaxAge: a.Config.Sessions.Absolute.Duration, OIDC: sso,
-		RetentionDays: a.Config.RetentionDays, ReportSchedules: a.webReportSchedules()})
+		RetentionDays: a.Config.RetentionDays, ReportSchedules: a.webReportSchedules(), SendReport: sendReport})
 	if err != nil {
 		return nil, err
 	}
 	return srv.Handler(), nil
-}
-
-// policySets installs the policies page's drafts. With a policies file it
-// writes the file; without one, the set last installed from the dashboard
-// is kept in the store and put back in effect here, at start.
-func (a *App) policySets(ctx context.Context, p *Pipeline) (*policyset.Installer, error) {
-	in := &policyset.Installer{Path: a.Config.PoliciesFile, Engines: p.Policies}
-	if in.Path != "" {
-		return in, nil
-	}
-	last, err := a.Store.PolicySet(ctx, store.PolicyInstalled)
-	if errors.Is(err, store.ErrNotFound) {
-		return in, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := in.Install([]byte(last.YAML)); err != nil {
-		a.Log.Error("the policy set installed from the dashboard does not load; using the built-in defaults",
-			"installed_at", last.UpdatedAt, "by", last.UpdatedBy, "err", err)
-	}
-	return in, nil
 }
 
 // oidcConfig turns the oidc section into the dashboard's single sign-on;

@@ -165,3 +165,22 @@ func (sc *Scheduler) send(ctx context.Context, s Schedule, from, to, now time.Ti
 	}
 	return sc.Send(ctx, s, m)
 }
+
+// SendNow sends the latest due period of one schedule at once, without
+// claiming it: the scheduled sending of that period still happens (an
+// admin's test that the mail arrives).
+func (sc *Scheduler) SendNow(ctx context.Context, name string) (from, to time.Time, err error) {
+	now := time.Now
+	if sc.Now != nil {
+		now = sc.Now
+	}
+	for _, s := range sc.Schedules {
+		if s.Name != name {
+			continue
+		}
+		t := now()
+		from, to, _ = s.Period(t)
+		return from, to, sc.send(ctx, s, from, to, t)
+	}
+	return from, to, fmt.Errorf("no scheduled report named %q", name)
+}

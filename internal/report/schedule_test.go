@@ -97,3 +97,23 @@ func TestSchedulerSendsEachPeriodOnce(t *testing.T) {
 		t.Fatalf("runs %+v %v", runs, err)
 	}
 }
+
+func TestSendNow(t *testing.T) {
+	s := openSQLite(t)
+	seed(t, s)
+	var got []report.Mail
+	sc := &report.Scheduler{Source: s, Runs: s, Now: func() time.Time { return to.Add(time.Hour) },
+		Schedules: []report.Schedule{{Name: "weekly", Every: "weekly", Weekday: time.Sunday, To: []string{"ciso@example.com"}, Format: "md"}},
+		Send: func(ctx context.Context, sch report.Schedule, m report.Mail) error { got = append(got, m); return nil }}
+	from, end, err := sc.SendNow(context.Background(), "weekly")
+	if err != nil || !end.Equal(to) || !from.Equal(to.AddDate(0, 0, -7)) || len(got) != 1 {
+		t.Fatalf("SendNow: %v %v %v, %d mails", from, end, err, len(got))
+	}
+	// Not claimed: the scheduled sending of the period still happens.
+	if n := sc.RunOnce(context.Background()); n != 1 {
+		t.Fatalf("the scheduled sending after SendNow sent %d", n)
+	}
+	if _, _, err := sc.SendNow(context.Background(), "nope"); err == nil {
+		t.Error("an unknown schedule was sent")
+	}
+}

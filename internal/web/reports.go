@@ -193,3 +193,42 @@ func (s *Server) apiReport(w http.ResponseWriter, r *http.Request) {
 		"schedules": d.Schedules, "runs": d.Runs,
 	})
 }
+
+// sendReport sends a schedule's latest period at once (a test that the
+// mail arrives); the scheduled sending of the period still happens.
+func (s *Server) sendReport(r *http.Request) (string, error) {
+	name := r.PathValue("name")
+	known := false
+	for _, sc := range s.cfg.ReportSchedules {
+		known = known || sc.Name == name
+	}
+	if !known || s.cfg.SendReport == nil {
+		return "", badf("no scheduled report named %q: schedules are under reports: in the config file", name)
+	}
+	what, err := s.cfg.SendReport(r.Context(), name)
+	if err != nil {
+		s.audit(r, "send", "report", name, "failed: "+err.Error())
+		return "", badf("report %s was not sent: %v", name, err)
+	}
+	s.audit(r, "send", "report", name, what)
+	return what, nil
+}
+
+func (s *Server) reportSendSubmit(w http.ResponseWriter, r *http.Request) {
+	what, err := s.sendReport(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.setFlash(w, "Sent: "+what+".")
+	http.Redirect(w, r, "/reports", http.StatusSeeOther)
+}
+
+func (s *Server) apiReportSend(w http.ResponseWriter, r *http.Request) {
+	what, err := s.sendReport(r)
+	if err != nil {
+		s.apiFail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"sent": what})
+}

@@ -131,6 +131,9 @@ type Config struct {
 	// ReportSchedules are the scheduled reports serve sends, listed on the
 	// reports page.
 	ReportSchedules []ReportSchedule
+	// SendReport sends a schedule's latest period now and says what was
+	// sent; nil: the reports page offers no "Send now".
+	SendReport func(ctx context.Context, schedule string) (string, error)
 	// Now replaces the clock in tests.
 	Now func() time.Time
 }
@@ -250,6 +253,7 @@ func (s *Server) routes() http.Handler {
 	page("GET /reports", store.RoleAnalyst, s.reportsPage)
 	page("GET /reports/view", store.RoleAnalyst, s.reportView)
 	page("GET /reports/download", store.RoleAnalyst, s.reportDownload)
+	page("POST /reports/schedules/{name}/send", store.RoleAdmin, s.reportSendSubmit)
 	page("GET /datasets", store.RoleAnalyst, s.datasetsPage)
 	page("POST /datasets", store.RoleAnalyst, s.datasetCreateSubmit)
 	page("POST /datasets/{id}/delete", store.RoleAnalyst, s.datasetDeleteSubmit)
@@ -308,6 +312,7 @@ func (s *Server) routes() http.Handler {
 	api("POST /api/v1/policies/{name}/test", store.RoleAnalyst, s.apiPolicyTest)
 	api("GET /api/v1/export", store.RoleViewer, s.exportEvents)
 	api("GET /api/v1/reports", store.RoleAnalyst, s.apiReport)
+	api("POST /api/v1/reports/schedules/{name}/send", store.RoleAdmin, s.apiReportSend)
 	api("GET /api/v1/datasets", store.RoleAnalyst, s.apiDatasets)
 	api("POST /api/v1/datasets", store.RoleAnalyst, s.apiDatasetCreate)
 	api("GET /api/v1/datasets/{id}", store.RoleAnalyst, s.apiDataset)
