@@ -104,7 +104,7 @@ func TestSendNow(t *testing.T) {
 	var got []report.Mail
 	sc := &report.Scheduler{Source: s, Runs: s, Now: func() time.Time { return to.Add(time.Hour) },
 		Schedules: []report.Schedule{{Name: "weekly", Every: "weekly", Weekday: time.Sunday, To: []string{"ciso@example.com"}, Format: "md"}},
-		Send: func(ctx context.Context, sch report.Schedule, m report.Mail) error { got = append(got, m); return nil }}
+		Send:      func(ctx context.Context, sch report.Schedule, m report.Mail) error { got = append(got, m); return nil }}
 	from, end, err := sc.SendNow(context.Background(), "weekly")
 	if err != nil || !end.Equal(to) || !from.Equal(to.AddDate(0, 0, -7)) || len(got) != 1 {
 		t.Fatalf("SendNow: %v %v %v, %d mails", from, end, err, len(got))
