@@ -54,6 +54,9 @@ func (s *Server) parseAlertFilter(ctx context.Context, q url.Values) (store.Aler
 		f.IntegrationID = iid
 	}
 	var err error
+	if f.Group, err = s.groupParam(ctx, q.Get("group")); err != nil {
+		return f, err
+	}
 	if f.From, err = parseWhen(locFrom(ctx), q.Get("from"), false); err != nil {
 		return f, err
 	}
@@ -282,6 +285,8 @@ type alertsData struct {
 	Asc      bool
 	Sorts    []string
 	Analysts []string
+	// Groups are the synced directory groups the group filter offers.
+	Groups []string
 	// SortURL links each sortable column to its sort (again: the other
 	// direction); SortMark is the arrow of the current one.
 	SortURL  map[string]string
@@ -308,7 +313,7 @@ func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) {
 		if len(as) > 0 {
 			d.First, d.Last = f.Offset+1, f.Offset+len(as)
 		}
-		d.Analysts = s.analysts(r.Context())
+		d.Analysts, d.Groups = s.analysts(r.Context()), s.groupChoices(r.Context())
 		d.SortURL, d.SortMark = map[string]string{}, map[string]string{}
 		for _, col := range store.AlertSorts {
 			order := "desc"

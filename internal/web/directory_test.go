@@ -57,3 +57,73 @@ func TestInventoryRoute(t *testing.T) {
 		t.Fatalf("unknown kind: %d, want 400", res.StatusCode)
 	}
 }
+
+// TestGroupFilters: events, sessions and alerts filter by directory group
+// in the JSON API and the pages, whose group pickers list the synced
+// groups; a group never synced is a 400 that says what to do.
+func TestGroupFilters(t *testing.T) {
+	e, ts := newEnv(t, webtest.Options{})
+	if _, err := e.Store.SaveDirectory(context.Background(), store.Directory{IntegrationID: e.Acme.ID, SyncedAt: time.Now(),
+		Groups: []store.Group{{ID: "rbac_group_fin", Name: "finance", SourceType: "scim", Members: []store.GroupMember{{UserID: "u-alice", Email: "alice@example.com"}}},
+			{ID: "rbac_group_con", Name: "contractors", SourceType: "direct", Members: []store.GroupMember{{UserID: "u-bob", Email: "bob@example.com"}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	c := login(t, ts, webtest.AnalystEmail)
+	type user struct {
+		UserID      string `json:"user_id"`
+		ActorUserID string `json:"actor_user_id"`
+	}
+	for _, c2 := range []struct{ group, want, other string }{{"finance", "u-alice", "u-bob"}, {"rbac_group_con", "u-bob", "u-alice"}} {
+		users := map[string]int{}
+		for _, kind := range []string{"prompt", "access"} {
+			var ev struct {
+				Events []struct {
+					Event user `json:"event"`
+				} `json:"events"`
+			}
+			if res := c.getJSON("/api/v1/events?kind="+kind+"&group="+c2.group, &ev); res.StatusCode != http.StatusOK {
+				t.Fatalf("%s events of %s: %d", kind, c2.group, res.StatusCode)
+			}
+			for _, it := range ev.Events {
+				users[it.Event.UserID+it.Event.ActorUserID]++
+			}
+		}
+		var ss struct {
+			Sessions []user `json:"sessions"`
+		}
+		if res := c.getJSON("/api/v1/sessions?group="+c2.group, &ss); res.StatusCode != http.StatusOK {
+			t.Fatalf("sessions of %s: %d", c2.group, res.StatusCode)
+		}
+		for _, s := range ss.Sessions {
+			users["session "+s.UserID]++
+		}
+		var as struct {
+			Alerts []user `json:"alerts"`
+			Total  int    `json:"total"`
+		}
+		if res := c.getJSON("/api/v1/alerts?group="+c2.group, &as); res.StatusCode != http.StatusOK || as.Total != len(as.Alerts) {
+			t.Fatalf("alerts of %s: %d %+v", c2.group, res.StatusCode, as)
+		}
+		for _, a := range as.Alerts {
+			users["alert "+a.UserID]++
+		}
+		if users[c2.want] == 0 || users["session "+c2.want] == 0 || users["alert "+c2.want] != 1 ||
+			users[c2.other]+users["session "+c2.other]+users["alert "+c2.other] != 0 {
+			t.Errorf("group %s selected %v: want only %s's events, sessions and alert", c2.group, users, c2.want)
+		}
+	}
+	for _, path := range []string{"/api/v1/events?group=astronauts", "/api/v1/sessions?group=astronauts", "/api/v1/alerts?group=astronauts"} {
+		if res, body := c.get(path); res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "not a synced directory group") {
+			t.Errorf("%s: %d %s, want 400 naming the problem", path, res.StatusCode, body)
+		}
+	}
+	for _, path := range []string{"/events?kind=access&group=finance", "/sessions?group=finance", "/alerts?group=finance"} {
+		res, body := c.get(path)
+		if res.StatusCode != http.StatusOK || !strings.Contains(body, `<option selected>finance</option>`) || !strings.Contains(body, `<option >contractors</option>`) {
+			t.Errorf("%s: %d, the group picker does not list the synced groups with finance selected", path, res.StatusCode)
+		}
+	}
+	if _, body := c.get("/users/" + itoa(e.Acme.ID) + "/u-alice"); !strings.Contains(body, "group=finance") {
+		t.Error("the user page does not link the user's group to its events")
+	}
+}

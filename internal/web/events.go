@@ -14,7 +14,7 @@ import (
 )
 
 // filterKeys are the query parameters an event filter reads, in display order.
-var filterKeys = []string{"kind", "integration", "user", "from", "to", "model", "policy", "tag", "severity", "violations", "q", "role", "type", "chat"}
+var filterKeys = []string{"kind", "integration", "user", "group", "from", "to", "model", "policy", "tag", "severity", "violations", "q", "role", "type", "chat"}
 
 // parseFilter reads an event filter from query parameters. Dates are
 // YYYY-MM-DD (a "to" date includes that whole day) or RFC 3339.
@@ -26,6 +26,9 @@ func (s *Server) parseFilter(ctx context.Context, q url.Values) (store.EventFilt
 	}
 	var err error
 	if f.Query, err = searchText(q); err != nil {
+		return f, err
+	}
+	if f.Group, err = s.groupParam(ctx, q.Get("group")); err != nil {
 		return f, err
 	}
 	switch f.Kind {

@@ -55,6 +55,8 @@ type eventsData struct {
 	NextURL      string
 	FirstURL     string
 	Export       url.Values
+	// Groups are the synced directory groups the group filter offers.
+	Groups []string
 }
 
 func (s *Server) integrationNames(ctx context.Context) (map[int64]string, []store.Integration) {
@@ -97,7 +99,7 @@ func (s *Server) eventsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	names, ins := s.integrationNames(ctx)
-	d := eventsData{Tab: f.Kind, View: view, Query: q, Integrations: ins, Policies: s.policyList(), Export: filterQuery(q)}
+	d := eventsData{Tab: f.Kind, View: view, Query: q, Integrations: ins, Groups: s.groupChoices(ctx), Policies: s.policyList(), Export: filterQuery(q)}
 	if f.Kind == "prompt" {
 		d.Export.Set("view", view)
 	} else {
@@ -330,6 +332,9 @@ func (s *Server) parseChatFilter(ctx context.Context, q url.Values) (store.ChatF
 	if f.Query, err = searchText(q); err != nil {
 		return f, err
 	}
+	if f.Group, err = s.groupParam(ctx, q.Get("group")); err != nil {
+		return f, err
+	}
 	if v := q.Get("integration"); v != "" {
 		iid, err := s.integrationParam(ctx, v)
 		if err != nil {
@@ -417,6 +422,8 @@ type sessionsData struct {
 	Query              url.Values
 	NextURL            string
 	PrevURL            string
+	// Groups are the synced directory groups the group filter offers.
+	Groups []string
 }
 
 func (s *Server) sessionsPage(w http.ResponseWriter, r *http.Request) {
@@ -427,7 +434,7 @@ func (s *Server) sessionsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	names, ins := s.integrationNames(ctx)
-	d := sessionsData{Chats: cs, Names: names, Integrations: ins, Query: q, Total: total}
+	d := sessionsData{Chats: cs, Names: names, Integrations: ins, Groups: s.groupChoices(ctx), Query: q, Total: total}
 	if len(cs) > 0 {
 		d.First, d.Last = f.Offset+1, f.Offset+len(cs)
 	}

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -87,6 +88,7 @@ func New(ctx context.Context, dir string, o Options) (*Env, error) {
 		return nil, err
 	}
 	e := &Env{Store: st, Alerts: NewAlerts(), Policies: NewPolicies()}
+	e.Alerts.Members = st.GroupUserIDs
 	e.Control = &Control{Store: st, Run: o.RunBackfills, Step: o.Step}
 	if err := e.seed(ctx, o.BulkMessages); err != nil {
 		st.Close()
@@ -227,6 +229,8 @@ type Alerts struct {
 	alerts  []store.Alert
 	sups    []store.Suppression
 	history map[int64][]store.AlertChange
+	// Members resolves the group filter as the store does (its GroupUserIDs).
+	Members func(ctx context.Context, integrationID int64, group string) ([]string, error)
 }
 
 var _ web.AlertStore = (*Alerts)(nil)
@@ -274,7 +278,8 @@ func (a *Alerts) match(f store.AlertFilter) ([]store.Alert, error) {
 			f.Assignee == "-" && al.Assignee != "",
 			f.Assignee != "" && f.Assignee != "-" && al.Assignee != f.Assignee,
 			!f.From.IsZero() && al.LastSeen.Before(f.From),
-			!f.To.IsZero() && !al.LastSeen.Before(f.To):
+			!f.To.IsZero() && !al.LastSeen.Before(f.To),
+			f.Group != "" && !a.inGroup(al, f.Group):
 			continue
 		}
 		out = append(out, al)
@@ -311,6 +316,15 @@ func (a *Alerts) match(f store.AlertFilter) ([]store.Alert, error) {
 		return c > 0
 	})
 	return out, nil
+}
+
+// inGroup reports whether an alert's user is a member of the group.
+func (a *Alerts) inGroup(al store.Alert, group string) bool {
+	if a.Members == nil || al.UserID == "" {
+		return false
+	}
+	ids, err := a.Members(context.Background(), al.IntegrationID, group)
+	return err == nil && slices.Contains(ids, al.UserID)
 }
 
 // CountAlerts counts matching alerts.
