@@ -212,11 +212,17 @@ func (p *policyAdapter) List() []web.PolicyInfo {
 	out := make([]web.PolicyInfo, 0, len(cfg.Policies))
 	for _, pol := range cfg.Policies {
 		tags := slices.Clone(pol.Tags)
-		if pol.PassTag != "" {
-			tags = append(tags, pol.PassTag)
+		// The engine tags a pass with the detector's default when the
+		// policy names none; the dashboard must know it to count it as passed.
+		pass := pol.PassTag
+		if pass == "" {
+			pass = policy.DefaultPassTag(pol.Detector)
+		}
+		if pass != "" {
+			tags = append(tags, pass)
 		}
 		out = append(out, web.PolicyInfo{Name: pol.Name, Detector: pol.Detector, Severity: string(pol.Severity),
-			Action: string(pol.Action), Enabled: pol.Enabled, Tags: tags, PassTag: pol.PassTag, Params: map[string]any(pol.Params)})
+			Action: string(pol.Action), Enabled: pol.Enabled, Tags: tags, PassTag: pass, Params: map[string]any(pol.Params)})
 	}
 	return out
 }
