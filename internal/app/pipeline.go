@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/claudit/claudit/internal/evaluate"
 	"github.com/claudit/claudit/internal/ingest"
 	"github.com/claudit/claudit/internal/policy"
+	"github.com/claudit/claudit/internal/policyset"
 	"github.com/claudit/claudit/internal/store"
 )
 
@@ -25,6 +27,9 @@ type Pipeline struct {
 	Deliverer *alert.Deliverer
 	Router    *alert.Router
 	Sinks     map[string]sink.Sink
+
+	// PolicySets installs the dashboard's policy drafts into Policies.
+	PolicySets *policyset.Installer
 }
 
 // SinkConfigs decodes the configured sinks; errors name the file and line.
@@ -68,7 +73,11 @@ func (a *App) OpenPipeline(ctx context.Context) (*Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pipeline{Policies: pol, Sinks: map[string]sink.Sink{}}
+	sets, err := a.policyInstaller(ctx, pol)
+	if err != nil {
+		return nil, err
+	}
+	p := &Pipeline{Policies: pol, PolicySets: sets, Sinks: map[string]sink.Sink{}}
 	router := &alert.Router{BaseURL: a.Config.BaseURL, Window: a.Config.AlertWindow.Duration, Integrations: map[int64]string{}}
 	ins, err := a.Store.Integrations(ctx)
 	if err != nil {
@@ -190,4 +199,27 @@ func (a *App) DeliverQueued(ctx context.Context, p *Pipeline) {
 			return
 		}
 	}
+}
+
+// policyInstaller installs the policies page's drafts. With a policies file
+// it writes the file; without one, the set last installed from the
+// dashboard is kept in the store and put back in effect here, so serve,
+// sync, backfill and reevaluate all run it.
+func (a *App) policyInstaller(ctx context.Context, pol *policy.Reloadable) (*policyset.Installer, error) {
+	in := &policyset.Installer{Path: a.Config.PoliciesFile, Engines: pol}
+	if in.Path != "" {
+		return in, nil
+	}
+	last, err := a.Store.PolicySet(ctx, store.PolicyInstalled)
+	if errors.Is(err, store.ErrNotFound) {
+		return in, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := in.Install([]byte(last.YAML)); err != nil {
+		a.Log.Error("the policy set installed from the dashboard does not load; using the built-in defaults",
+			"installed_at", last.UpdatedAt, "by", last.UpdatedBy, "err", err)
+	}
+	return in, nil
 }
