@@ -20,26 +20,12 @@ func (s *Store) EventFindings(ctx context.Context, kind string, refs []store.Eve
 			conds = append(conds, "(integration_id = ? AND event_id = ?)")
 			args = append(args, r.IntegrationID, r.ID)
 		}
-		rows, err := s.r.QueryContext(ctx, s.q(`SELECT id, integration_id, event_kind, event_id, chat_id, user_id, user_email, policy, detector, entity, severity, action, effective_action, score, span_start, span_end, excerpt, policy_version, created_at, event_time
-			FROM findings WHERE event_kind = ? AND (`+strings.Join(conds, " OR ")+`) ORDER BY event_time, id`), args...)
+		fs, err := queryRows(ctx, s.r, scanFinding, s.q(`SELECT `+findingCols+` FROM findings
+			WHERE event_kind = ? AND (`+strings.Join(conds, " OR ")+`) ORDER BY event_time, id`), args...)
 		if err != nil {
 			return nil, fmt.Errorf("list findings: %w", err)
 		}
-		for rows.Next() {
-			var f store.Finding
-			var created, evt int64
-			if err := rows.Scan(&f.ID, &f.IntegrationID, &f.EventKind, &f.EventID, &f.ChatID, &f.UserID, &f.UserEmail, &f.Policy, &f.Detector,
-				&f.Entity, &f.Severity, &f.Action, &f.EffectiveAction, &f.Score, &f.Start, &f.End, &f.Excerpt, &f.PolicyVersion, &created, &evt); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			f.CreatedAt, f.EventTime = tm(created), tm(evt)
-			out = append(out, f)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
+		out = append(out, fs...)
 	}
 	return out, nil
 }
@@ -86,6 +72,19 @@ func (s *Store) saveEvaluations(ctx context.Context, st *txStmts, evals []store.
 	return nil
 }
 
+const findingCols = `id, integration_id, event_kind, event_id, chat_id, user_id, user_email, policy, detector, entity, severity, action, effective_action, score, span_start, span_end, excerpt, policy_version, created_at, event_time`
+
+func scanFinding(row scanner) (store.Finding, error) {
+	var f store.Finding
+	var created, evt int64
+	if err := row.Scan(&f.ID, &f.IntegrationID, &f.EventKind, &f.EventID, &f.ChatID, &f.UserID, &f.UserEmail, &f.Policy, &f.Detector,
+		&f.Entity, &f.Severity, &f.Action, &f.EffectiveAction, &f.Score, &f.Start, &f.End, &f.Excerpt, &f.PolicyVersion, &created, &evt); err != nil {
+		return f, err
+	}
+	f.CreatedAt, f.EventTime = tm(created), tm(evt)
+	return f, nil
+}
+
 // Findings lists findings of an event, or of every event of a chat when eventID is "".
 func (s *Store) Findings(ctx context.Context, integrationID int64, kind, eventID, chatID string) ([]store.Finding, error) {
 	w := &where{}
@@ -99,17 +98,7 @@ func (s *Store) Findings(ctx context.Context, integrationID int64, kind, eventID
 	if chatID != "" {
 		w.add("chat_id = ?", chatID)
 	}
-	out, err := queryRows(ctx, s.r, func(rows scanner) (store.Finding, error) {
-		var f store.Finding
-		var created, evt int64
-		if err := rows.Scan(&f.ID, &f.IntegrationID, &f.EventKind, &f.EventID, &f.ChatID, &f.UserID, &f.UserEmail, &f.Policy, &f.Detector,
-			&f.Entity, &f.Severity, &f.Action, &f.EffectiveAction, &f.Score, &f.Start, &f.End, &f.Excerpt, &f.PolicyVersion, &created, &evt); err != nil {
-			return store.Finding{}, err
-		}
-		f.CreatedAt, f.EventTime = tm(created), tm(evt)
-		return f, nil
-	}, s.q(`SELECT id, integration_id, event_kind, event_id, chat_id, user_id, user_email, policy, detector, entity, severity, action, effective_action, score, span_start, span_end, excerpt, policy_version, created_at, event_time
-		FROM findings`+w.sql()+` ORDER BY event_time, id`), w.args...)
+	out, err := queryRows(ctx, s.r, scanFinding, s.q(`SELECT `+findingCols+` FROM findings`+w.sql()+` ORDER BY event_time, id`), w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list findings: %w", err)
 	}
