@@ -651,6 +651,10 @@ type Store interface {
 	SetIntegrationScopes(ctx context.Context, integrationID int64, scopes []string, at time.Time) error
 	// IntegrationScopes reads them; checked is zero when never checked.
 	IntegrationScopes(ctx context.Context, integrationID int64) (scopes []string, checked time.Time, err error)
+	// MarkObjectDeleted records that the API deleted a chat (as
+	// MarkChatHardDeleted), a file or a project (DeleteChat, DeleteFile,
+	// DeleteProject): the inventory then leaves it out.
+	MarkObjectDeleted(ctx context.Context, integrationID int64, kind, id string, at time.Time) error
 
 	// ---- Roles, groups, members and organization settings ----
 

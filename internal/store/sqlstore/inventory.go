@@ -75,7 +75,7 @@ func (s *Store) FileUsages(ctx context.Context, integrationID int64, limit int) 
 	}, s.q(`SELECT f.id, f.kind, f.filename, f.mime_type, f.size_bytes, f.md5, f.chat_id, COALESCE(m.user_id, ''), COALESCE(m.user_email, ''), f.created_at,
 		(SELECT COUNT(*) FROM findings x WHERE x.integration_id = f.integration_id AND (x.event_id = f.id OR (f.message_id <> '' AND x.event_id = f.message_id)))
 		FROM files f LEFT JOIN messages m ON m.integration_id = f.integration_id AND m.id = f.message_id
-		WHERE f.integration_id = ? ORDER BY f.created_at DESC, f.id LIMIT ?`), integrationID, limit)
+		WHERE f.integration_id = ? AND f.deleted_at IS NULL ORDER BY f.created_at DESC, f.id LIMIT ?`), integrationID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list files: %w", err)
 	}

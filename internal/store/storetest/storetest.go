@@ -48,6 +48,7 @@ func Run(t *testing.T, open Opener) {
 		{"QuarantinedItems", testQuarantined},
 		{"FileTexts", testFileTexts},
 		{"DeletionRequests", testDeletionRequests},
+		{"ObjectDeleted", testObjectDeleted},
 		{"Directory", testDirectory},
 		{"GroupFilters", testGroupFilters},
 		{"CountActivities", testCountActivities},
