@@ -251,8 +251,11 @@ func (s *Service) Approve(ctx context.Context, by Actor, id int64, comment strin
 	if err := s.Deletions.FinishDeletion(context.WithoutCancel(ctx), id, status, rc.AnsweredType, errText, fin); err != nil {
 		return d, err
 	}
-	if status == store.DeletionDeleted && d.Kind == store.DeleteChat {
-		_ = s.Store.MarkChatHardDeleted(context.WithoutCancel(ctx), in.ID, d.ObjectID, fin)
+	if status == store.DeletionDeleted {
+		// The receipt below is what counts: a failure to mark is only logged in it.
+		if err := s.Store.MarkObjectDeleted(context.WithoutCancel(ctx), in.ID, d.Kind, d.ObjectID, fin); err != nil {
+			rc.Error = "deleted, but not marked deleted in claudit: " + err.Error()
+		}
 	}
 	receipt, _ := json.Marshal(rc)
 	s.audit(ctx, by, "delete", d.Kind, d.ObjectID, string(receipt))

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -294,5 +295,75 @@ func TestRequestNeedsFindingAndReason(t *testing.T) {
 	}
 	if n := e.deletes.n.Load(); n != 0 {
 		t.Fatalf("DELETE requests sent: %d, want none", n)
+	}
+}
+
+// TestDeletedProjectAndFileMarkedDeleted: once the API deleted a project
+// (its chats gone first) or a file, claudit marks it deleted and the
+// inventory leaves it out, as it does a deleted chat.
+func TestDeletedProjectAndFileMarkedDeleted(t *testing.T) {
+	e := setup(t, nil)
+	ctx := context.Background()
+	_, project, inProject := e.chats(t)
+	e.finding(t, inProject)
+	// Detach the project: delete its chats in the simulator first.
+	for pg, err := range e.api.ChatPages(ctx, compliance.ChatQuery{UserIDs: e.sim.UserIDs(), ProjectIDs: []string{project}}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range pg.Data {
+			if _, err := e.api.DeleteChat(ctx, c.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	d, err := e.svc.Request(ctx, analyst, e.in.ID, store.DeleteProject, project, "confidential project")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := e.svc.Approve(ctx, admin, d.ID, ""); err != nil || got.Status != store.DeletionDeleted || got.ResultType != "claude_project_deleted" {
+		t.Fatalf("approve the project's deletion: %+v %v", got, err)
+	}
+	ps, err := e.st.ProjectUsages(ctx, e.in.ID, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		if p.ID == project {
+			t.Fatalf("deleted project %s is still in the inventory: %+v", project, p)
+		}
+	}
+
+	fs, err := e.st.FileUsages(ctx, e.in.ID, 1000)
+	if err != nil || len(fs) == 0 {
+		t.Fatalf("files: %d %v", len(fs), err)
+	}
+	var file string
+	for _, f := range fs {
+		if _, err := e.api.GetFile(ctx, f.ID); err == nil && f.Kind == "upload" {
+			file = f.ID
+			break
+		}
+	}
+	if file == "" {
+		t.Fatal("no stored file the simulator still has")
+	}
+	// A finding on the file's own text.
+	if err := e.st.SaveEvaluations(ctx, []store.Evaluation{{IntegrationID: e.in.ID, Kind: "prompt", EventID: file, Version: "test",
+		Findings: []store.Finding{{Policy: "pii", Detector: "pii", Severity: "high", Action: "alert", EffectiveAction: "alert", EventTime: end}}}}); err != nil {
+		t.Fatal(err)
+	}
+	d, err = e.svc.Request(ctx, analyst, e.in.ID, store.DeleteFile, file, "patient record uploaded")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := e.svc.Approve(ctx, admin2, d.ID, ""); err != nil || got.Status != store.DeletionDeleted || got.ResultType != "claude_file_deleted" {
+		t.Fatalf("approve the file's deletion: %+v %v", got, err)
+	}
+	if _, err := e.api.GetFile(ctx, file); !compliance.IsNotFound(err) {
+		t.Fatalf("deleted file read: %v, want 404", err)
+	}
+	if fs, _ = e.st.FileUsages(ctx, e.in.ID, 1000); slices.ContainsFunc(fs, func(f store.FileUsage) bool { return f.ID == file }) {
+		t.Fatalf("deleted file %s is still in the inventory", file)
 	}
 }
