@@ -1,11 +1,13 @@
 package policyset
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/claudit/claudit/internal/policy"
@@ -74,11 +76,11 @@ type TrialResult struct {
 	// Messages and Activities are the events run over; Capped says the
 	// cap cut them short (the newest were kept).
 	Messages, Activities int
-	Capped               bool
-	Policies             []PolicyTrial
-	// NotRun are changed policies a trial cannot run: session rules read
-	// whole chats with every other policy's findings.
-	NotRun []string
+	// Chats are the chats of the messages, when session rules changed;
+	// their counts are of chats, not events.
+	Chats    int
+	Capped   bool
+	Policies []PolicyTrial
 }
 
 // PolicyTrial is one changed policy's result: events with a finding of it
@@ -93,7 +95,7 @@ type PolicyTrial struct {
 
 // Example is an event whose findings would change.
 type Example struct {
-	Kind          string // prompt or access
+	Kind          string // prompt, access or session (EventID is the chat)
 	IntegrationID int64
 	EventID       string
 	Excerpt       string
@@ -109,30 +111,35 @@ func (t Trial) Run(ctx context.Context, st TrialStore, installed, draft *Set) (*
 	}
 	res := &TrialResult{Since: t.Since}
 	var text []string
-	activity := false
+	activity, sessions := false, false
 	changed := map[string]bool{}
 	for _, c := range Diff(installed, draft) {
 		changed[c.Key] = true
-		switch c.Kind {
-		case KindText:
+		switch {
+		case c.Kind == KindText:
 			text = append(text, c.Key)
-		case KindActivity:
+		case c.Kind == KindActivity || c.Key == "activity":
 			activity = true
-		case KindSettings:
-			if c.Key == "activity" {
-				activity = true
-			} else {
-				res.NotRun = append(res.NotRun, c.Key)
-			}
 		default:
-			res.NotRun = append(res.NotRun, c.Key)
+			sessions = true
 		}
 	}
 	counts := map[string]*tally{}
 	groups := &groupsOf{st: st, on: installed.Config.GroupScoped() || draft.Config.GroupScoped(), m: map[string][]string{}}
-	if len(text) > 0 {
-		if err := t.runMessages(ctx, st, groups, installed, draft, text, maxEvents, res, counts); err != nil {
+	if len(text) > 0 || sessions {
+		msgs, err := readMessages(ctx, st, t.Since, maxEvents, res)
+		if err != nil {
 			return nil, err
+		}
+		if len(text) > 0 {
+			if err := t.runMessages(ctx, groups, msgs, installed, draft, text, counts); err != nil {
+				return nil, err
+			}
+		}
+		if sessions {
+			if err := t.runSessions(ctx, groups, msgs, installed, draft, len(text) > 0, res, counts); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if activity {
@@ -204,7 +211,30 @@ func only(cfg *policy.Config, names []string) *policy.Config {
 	return &c
 }
 
-func (t Trial) runMessages(ctx context.Context, st TrialStore, groups *groupsOf, installed, draft *Set, names []string, maxEvents int, res *TrialResult, counts map[string]*tally) error {
+// readMessages reads the prompt events since since, newest first, at
+// most maxEvents.
+func readMessages(ctx context.Context, st TrialStore, since time.Time, maxEvents int, res *TrialResult) ([]store.Message, error) {
+	var msgs []store.Message
+	f := store.EventFilter{Kind: "prompt", From: since, Limit: min(500, maxEvents)}
+	for len(msgs) < maxEvents {
+		page, next, err := st.PromptEvents(ctx, f)
+		if err != nil {
+			return nil, fmt.Errorf("trial: read prompt events: %w", err)
+		}
+		msgs = append(msgs, page...)
+		if next == "" {
+			break
+		}
+		f.Cursor = next
+	}
+	if len(msgs) > maxEvents {
+		msgs, res.Capped = msgs[:maxEvents], true
+	}
+	res.Messages = len(msgs)
+	return msgs, ctx.Err()
+}
+
+func (t Trial) runMessages(ctx context.Context, groups *groupsOf, msgs []store.Message, installed, draft *Set, names []string, counts map[string]*tally) error {
 	before, err := policy.NewEngine(only(installed.Config, names), t.Options...)
 	if err != nil {
 		return fmt.Errorf("trial: installed policies: %w", err)
@@ -216,36 +246,107 @@ func (t Trial) runMessages(ctx context.Context, st TrialStore, groups *groupsOf,
 	for _, n := range names {
 		tallyOf(counts, n)
 	}
-	f := store.EventFilter{Kind: "prompt", From: t.Since, Limit: min(500, maxEvents)}
-	for {
-		page, next, err := st.PromptEvents(ctx, f)
+	for i := range msgs {
+		m := &msgs[i]
+		gs, err := groups.of(ctx, m.IntegrationID, m.UserID)
 		if err != nil {
-			return fmt.Errorf("trial: read prompt events: %w", err)
+			return err
 		}
-		for i := range page {
-			if res.Messages >= maxEvents {
-				res.Capped = true
-				return nil
-			}
-			m := &page[i]
-			res.Messages++
-			gs, err := groups.of(ctx, m.IntegrationID, m.UserID)
-			if err != nil {
-				return err
-			}
-			in := detect.Input{Text: m.Text, Role: detect.Role(m.Role), ChatID: m.ChatID, UserID: m.UserID, Groups: gs}
-			b, a := hits(before.Evaluate(ctx, in)), hits(after.Evaluate(ctx, in))
-			for _, n := range names {
-				tallyOf(counts, n).add(b[n] != "", a[n] != "", func() Example {
-					return Example{Kind: "prompt", IntegrationID: m.IntegrationID, EventID: m.ID, Excerpt: b[n] + a[n]}
-				})
-			}
+		in := detect.Input{Text: m.Text, Role: detect.Role(m.Role), ChatID: m.ChatID, UserID: m.UserID, Groups: gs}
+		b, a := hits(before.Evaluate(ctx, in)), hits(after.Evaluate(ctx, in))
+		for _, n := range names {
+			tallyOf(counts, n).add(b[n] != "", a[n] != "", func() Example {
+				return Example{Kind: "prompt", IntegrationID: m.IntegrationID, EventID: m.ID, Excerpt: b[n] + a[n]}
+			})
 		}
-		if next == "" || ctx.Err() != nil {
-			return ctx.Err()
-		}
-		f.Cursor = next
 	}
+	return ctx.Err()
+}
+
+// runSessions runs both sets' session rules over the chats of the
+// messages read, each chat with its messages in the period only. The
+// rules read the findings of every text policy, so the messages are
+// evaluated with the whole installed set, and with the whole draft when
+// its text policies differ.
+func (t Trial) runSessions(ctx context.Context, groups *groupsOf, msgs []store.Message, installed, draft *Set, textChanged bool,
+	res *TrialResult, counts map[string]*tally) error {
+	before, err := policy.NewEngine(installed.Config, t.Options...)
+	if err != nil {
+		return fmt.Errorf("trial: installed policies: %w", err)
+	}
+	after := before
+	if textChanged {
+		if after, err = policy.NewEngine(draft.Config, t.Options...); err != nil {
+			return fmt.Errorf("trial: draft policies: %w", err)
+		}
+	}
+	sb, sa := policy.NewSessionEvaluator(installed.Config.Session), policy.NewSessionEvaluator(draft.Config.Session)
+	for _, r := range draft.Config.Session.Rules {
+		tallyOf(counts, "session."+r.Name)
+	}
+	type chatKey struct {
+		integrationID int64
+		id            string
+	}
+	chats := map[chatKey][]*store.Message{}
+	var order []chatKey
+	for i := range msgs {
+		m := &msgs[i]
+		if m.ChatID == "" {
+			continue
+		}
+		k := chatKey{m.IntegrationID, m.ChatID}
+		if chats[k] == nil {
+			order = append(order, k)
+		}
+		chats[k] = append(chats[k], m)
+	}
+	for _, k := range order {
+		ms := chats[k]
+		sort.SliceStable(ms, func(i, j int) bool {
+			if !ms[i].CreatedAt.Equal(ms[j].CreatedAt) {
+				return ms[i].CreatedAt.Before(ms[j].CreatedAt)
+			}
+			return ms[i].Seq < ms[j].Seq
+		})
+		var owner string
+		for _, m := range ms {
+			if m.UserID != "" {
+				owner = m.UserID
+				break
+			}
+		}
+		gs, err := groups.of(ctx, k.integrationID, owner)
+		if err != nil {
+			return err
+		}
+		mb, ma := make([]policy.SessionMessage, len(ms)), make([]policy.SessionMessage, len(ms))
+		for i, m := range ms {
+			in := detect.Input{Text: m.Text, Role: detect.Role(m.Role), ChatID: m.ChatID, UserID: m.UserID, Groups: gs}
+			mb[i] = policy.SessionMessage{ID: m.ID, Role: in.Role, Text: m.Text, CreatedAt: m.CreatedAt, Result: before.Evaluate(ctx, in)}
+			ma[i] = mb[i]
+			if after != before {
+				ma[i].Result = after.Evaluate(ctx, in)
+			}
+		}
+		b, a := map[string]string{}, map[string]string{}
+		for _, f := range sb.EvaluateFor(ctx, k.id, gs, mb) {
+			b[f.Policy] = cmp.Or(f.Detail, f.Policy)
+		}
+		for _, f := range sa.EvaluateFor(ctx, k.id, gs, ma) {
+			a[f.Policy] = cmp.Or(f.Detail, f.Policy)
+		}
+		for n, c := range counts {
+			if !strings.HasPrefix(n, "session.") {
+				continue
+			}
+			c.add(b[n] != "", a[n] != "", func() Example {
+				return Example{Kind: "session", IntegrationID: k.integrationID, EventID: k.id, Excerpt: b[n] + a[n]}
+			})
+		}
+	}
+	res.Chats = len(order)
+	return ctx.Err()
 }
 
 // hits maps each policy with a finding to the first finding's excerpt.
@@ -253,10 +354,7 @@ func hits(r policy.Result) map[string]string {
 	out := map[string]string{}
 	for _, f := range r.Findings {
 		if _, ok := out[f.Policy]; !ok {
-			out[f.Policy] = f.Finding.Excerpt
-			if out[f.Policy] == "" {
-				out[f.Policy] = f.Finding.Entity
-			}
+			out[f.Policy] = cmp.Or(f.Finding.Excerpt, f.Finding.Entity, f.Policy) // never empty: "" is no hit
 		}
 	}
 	return out
@@ -299,13 +397,13 @@ func (t Trial) runActivities(ctx context.Context, st TrialStore, groups *groupsO
 			UserAgent: a.UserAgent, CreatedAt: a.CreatedAt, Fields: fields, Groups: gs}
 		b, af := map[string]string{}, map[string]string{}
 		for _, x := range before.Evaluate(ctx, ev) {
-			b[x.Policy] = x.Detail
+			b[x.Policy] = cmp.Or(x.Detail, x.Tag, x.Policy)
 		}
 		for _, x := range after.Evaluate(ctx, ev) {
-			af[x.Policy] = x.Detail
+			af[x.Policy] = cmp.Or(x.Detail, x.Tag, x.Policy)
 		}
 		for n, c := range counts {
-			if len(n) < 9 || n[:9] != "activity." {
+			if !strings.HasPrefix(n, "activity.") {
 				continue
 			}
 			c.add(b[n] != "", af[n] != "", func() Example {

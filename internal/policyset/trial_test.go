@@ -180,3 +180,43 @@ func TestTrialActivities(t *testing.T) {
 		t.Fatalf("%+v", p)
 	}
 }
+
+// TestTrialSessions: a session rule's change is tried over the chats of
+// the period, the rule reading the text policies' findings.
+func TestTrialSessions(t *testing.T) {
+	installed, err := Parse([]byte(`version: 1
+policies:
+  - name: words
+    detector: banned_substrings
+    params: {substrings: [zebra]}
+session:
+  attack_detectors: [banned_substrings]
+  repeated_attempts: {count: 3, window: 30m}
+`), "installed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	draft, err := installed.Edit("session.repeated_attempts", url.Values{"count": {"2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2025, 3, 10, 12, 0, 0, 0, time.UTC)
+	msg := func(id, chat string, seq int, text string) store.Message {
+		return store.Message{IntegrationID: 1, ID: id, ChatID: chat, Seq: seq, Role: "user", UserID: "u1", Text: text, CreatedAt: at.Add(time.Duration(seq) * time.Minute)}
+	}
+	// Newest first, as the store pages them.
+	st := events{msgs: []store.Message{msg("c1-2", "c1", 2, "zebra again"), msg("c2-1", "c2", 1, "a zebra"), msg("c1-1", "c1", 1, "a zebra"),
+		msg("c2-0", "c2", 0, "hello")}}
+	res, err := Trial{}.Run(context.Background(), st, installed, draft)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Chats != 2 || len(res.Policies) != 1 {
+		t.Fatalf("result %+v", res)
+	}
+	p := res.Policies[0]
+	if p.Policy != "session.repeated_attempts" || p.Before != 0 || p.After != 1 || p.Added != 1 ||
+		p.AddedExamples[0] != (Example{Kind: "session", IntegrationID: 1, EventID: "c1", Excerpt: p.AddedExamples[0].Excerpt}) {
+		t.Fatalf("%+v", p)
+	}
+}
