@@ -340,6 +340,8 @@ type alertData struct {
 	Integration string
 	EventLink   string
 	ChatLink    string
+	// Links are where a settings-drift or feed-gap alert points instead of an event.
+	Links []alertLink
 }
 
 func (s *Server) alertPage(w http.ResponseWriter, r *http.Request) {
@@ -359,6 +361,7 @@ func (s *Server) alertPage(w http.ResponseWriter, r *http.Request) {
 	if a.EventID != "" && (a.EventKind == "prompt" || a.EventKind == "access") {
 		d.EventLink = "/events/" + a.EventKind + "/" + strconv.FormatInt(a.IntegrationID, 10) + "/" + url.PathEscape(a.EventID)
 	}
+	d.Links = oversightLinks(a)
 	if a.ChatID != "" {
 		d.ChatLink = "/sessions/" + strconv.FormatInt(a.IntegrationID, 10) + "/" + url.PathEscape(a.ChatID)
 	}

@@ -2,11 +2,16 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
+	"html"
 	"net/http"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/claudit/claudit/internal/oversight"
 	"github.com/claudit/claudit/internal/store"
 	"github.com/claudit/claudit/internal/web/webtest"
 )
@@ -125,5 +130,63 @@ func TestGroupFilters(t *testing.T) {
 	}
 	if _, body := c.get("/users/" + itoa(e.Acme.ID) + "/u-alice"); !strings.Contains(body, "group=finance") {
 		t.Error("the user page does not link the user's group to its events")
+	}
+}
+
+var localHref = regexp.MustCompile(`href="(/[^"]*)"`)
+
+// TestOversightAlertsLinkSomewhereReal: a settings-drift or feed-gap alert
+// names no stored event, so its page links to the setting on the
+// integration's directory tab and to the integration's sync state and the
+// silent hour's access events; every link on the page answers 200.
+func TestOversightAlertsLinkSomewhereReal(t *testing.T) {
+	e, ts := newEnv(t, webtest.Options{})
+	ctx := context.Background()
+	org := "91012d09-e48b-438e-a489-1bebfd8fa6f9"
+	d := store.Directory{IntegrationID: e.Acme.ID, SettingsSynced: true, SyncedAt: webtest.Base,
+		Settings: []store.OrgSetting{{OrganizationUUID: org, Name: "ip_allowlist_enabled", Type: "boolean", Value: json.RawMessage(`true`)}}}
+	if _, err := e.Store.SaveDirectory(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	d.Settings[0].Value = json.RawMessage(`false`)
+	changes, err := e.Store.SaveDirectory(ctx, d)
+	if err != nil || len(changes) != 1 {
+		t.Fatalf("drift: %+v %v", changes, err)
+	}
+	evals := oversight.DriftEvaluations(e.Acme.ID, changes, webtest.Base, "v1")
+	gap := oversight.GapEvaluation(e.Acme.ID, oversight.Gap{From: webtest.Base.Add(-time.Hour), To: webtest.Base, Expected: 12, Silent: true}, "v1")
+	var ids []int64
+	for _, ev := range append(evals, gap) {
+		f := ev.Findings[0]
+		ids = append(ids, e.Alerts.Add(store.Alert{IntegrationID: e.Acme.ID, Policy: f.Policy, Detector: f.Detector, Severity: f.Severity, Action: f.Action,
+			Status: store.AlertOpen, EventKind: ev.Kind, EventID: ev.EventID, Entity: f.Entity, Excerpt: f.Excerpt, Count: 1, FirstSeen: f.EventTime, LastSeen: f.EventTime}))
+	}
+	c := login(t, ts, webtest.ViewerEmail)
+	settingShown := false
+	for i, want := range []string{`id="alert-setting"`, `id="alert-feed-events"`} {
+		res, body := c.get("/alerts/" + strconv.FormatInt(ids[i], 10))
+		if res.StatusCode != http.StatusOK || !strings.Contains(body, want) || strings.Contains(body, "/events/setting/") || strings.Contains(body, "/events/feed/") {
+			t.Fatalf("alert %d page: %d, %s shown %v", ids[i], res.StatusCode, want, strings.Contains(body, want))
+		}
+		for _, m := range localHref.FindAllStringSubmatch(body, -1) {
+			link := html.UnescapeString(m[1])
+			if strings.HasPrefix(link, "/static/") {
+				continue
+			}
+			res, page := c.get(link)
+			if res.StatusCode != http.StatusOK {
+				t.Errorf("alert %d links to %s: %d", ids[i], link, res.StatusCode)
+			}
+			if strings.Contains(link, "tab=directory") {
+				settingShown = true
+				anchor := "setting-" + org + "-ip_allowlist_enabled"
+				if !strings.Contains(link, "#"+anchor) || !strings.Contains(page, `id="`+anchor+`" class="target-row"`) || !strings.Contains(page, "false") {
+					t.Errorf("the setting's link %s does not lead to its highlighted row", link)
+				}
+			}
+		}
+	}
+	if !settingShown {
+		t.Error("the drift alert does not link to the integration's directory tab")
 	}
 }

@@ -608,6 +608,10 @@ type integrationData struct {
 	MonthAgo     string
 	// Quarantined are API items that could not be decoded.
 	Quarantined []store.Quarantined
+	// Directory is the last directory sync's groups and organization
+	// settings (the directory tab); Setting the setting to highlight.
+	Directory *store.Directory
+	Setting   string
 }
 
 func (s *Server) integrationPage(w http.ResponseWriter, r *http.Request) {
@@ -623,7 +627,7 @@ func (s *Server) integrationPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	tab := r.URL.Query().Get("tab")
-	if tab != "backfill" && tab != "jobs" {
+	if tab != "backfill" && tab != "jobs" && tab != "directory" {
 		tab = "config"
 	}
 	// The backfill form's defaults: a month ago at midnight to now, in the account's zone.
@@ -640,6 +644,13 @@ func (s *Server) integrationPage(w http.ResponseWriter, r *http.Request) {
 	if d.Quarantined, err = s.st.QuarantinedItems(ctx, iid, 50); err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if tab == "directory" {
+		if d.Directory, err = s.st.Directory(ctx, iid); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		d.Setting = r.URL.Query().Get("setting")
 	}
 	bs, err := s.st.Backfills(ctx, iid)
 	if err != nil {
