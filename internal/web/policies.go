@@ -209,7 +209,8 @@ func (s *Server) policySets(ctx context.Context) (installed, draft *policyset.Se
 	}
 	draft, err = policyset.Parse([]byte(rec.YAML), "draft")
 	if err != nil {
-		return installed, nil, rec, source, err
+		// A detector or rule the draft names may be gone from this build.
+		return installed, nil, rec, source, badf("the draft no longer loads (%v): reset it to start again from the installed set", err)
 	}
 	return installed, draft, rec, source, nil
 }
@@ -245,7 +246,7 @@ func (s *Server) renderPolicies(w http.ResponseWriter, r *http.Request, status i
 	}
 	d.Draft, d.Source = rec, source
 	if err != nil {
-		d.DraftError = err.Error() + " — reset the draft to start again from the installed set."
+		d.DraftError = err.Error()
 		draft = installed
 	}
 	if last, err := s.st.PolicySet(ctx, store.PolicyInstalled); err == nil {

@@ -158,3 +158,25 @@ func excerpt(s, want string) string {
 	}
 	return s[i:min(len(s), i+1200)]
 }
+
+// TestPoliciesBrokenDraft: a stored draft that no longer loads is named
+// on the page, refuses install with what to do, and can be reset.
+func TestPoliciesBrokenDraft(t *testing.T) {
+	e, ts := newEnv(t, webtest.Options{})
+	admin := login(t, ts, webtest.AdminEmail)
+	if err := e.Store.SavePolicySet(context.Background(), &store.PolicySet{Name: store.PolicyDraft,
+		YAML: "version: 1\npolicies:\n  - {name: gone, detector: no_such_detector}\n", UpdatedBy: webtest.AdminEmail}); err != nil {
+		t.Fatal(err)
+	}
+	if page := policiesPage(t, admin); !strings.Contains(page, "the draft no longer loads") || !strings.Contains(page, "no_such_detector") {
+		t.Fatalf("page:\n%s", excerpt(page, "<main"))
+	}
+	body := mustPost(t, admin, "/policies/draft/install", http.StatusBadRequest, policyForm(admin))
+	if !strings.Contains(body, "reset it") {
+		t.Fatalf("install of a broken draft:\n%s", excerpt(body, "<main"))
+	}
+	mustPost(t, admin, "/policies/draft/reset", http.StatusSeeOther, policyForm(admin))
+	if page := policiesPage(t, admin); !strings.Contains(page, `id="no-pending"`) {
+		t.Fatal("reset kept the broken draft")
+	}
+}
