@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
@@ -55,6 +56,12 @@ func browserCtx(t *testing.T) context.Context {
 	})
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start chromium: %v", err)
+	}
+	// The browser's zone is UTC whatever the machine's: a new account takes
+	// the browser's zone at its first page, and app.js reloads the page
+	// when that zone is not UTC, which would race the tests' next step.
+	if _, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "UTC"}); err != nil {
+		t.Fatalf("browser time zone: %v", err)
 	}
 	return ctx
 }
