@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -235,12 +236,21 @@ type sessionMessageJSON struct {
 
 func (s *Server) loadSession(ctx context.Context, id *identity, iid int64, chatID string) (*sessionData, error) {
 	c, err := s.st.Chat(ctx, iid, chatID)
-	if err != nil {
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
 	ms, err := s.st.ChatMessages(ctx, iid, chatID)
 	if err != nil {
 		return nil, err
+	}
+	if c == nil {
+		// Project files and documents and code artifacts are stored as
+		// file messages under their project's or artifact's id, with no
+		// chat record: show them as a session of their own.
+		if len(ms) == 0 {
+			return nil, store.ErrNotFound
+		}
+		c = contentChat(iid, chatID, ms)
 	}
 	fs, err := s.st.Findings(ctx, iid, "", "", chatID)
 	if err != nil {
@@ -292,6 +302,21 @@ func nonNil(fs []store.Finding) []store.Finding {
 		return []store.Finding{}
 	}
 	return fs
+}
+
+// contentChat stands in for the chat record of content that belongs to no
+// chat: named after its kind, owned by its first message's user.
+func contentChat(iid int64, id string, ms []store.Message) *store.Chat {
+	name := "Content " + id
+	switch {
+	case strings.HasPrefix(id, "claude_proj_"):
+		name = "Project files " + id
+	case strings.HasPrefix(id, "cart_"):
+		name = "Code artifact " + id
+	}
+	first, last := ms[0], ms[len(ms)-1]
+	return &store.Chat{IntegrationID: iid, ID: id, Name: name, UserID: first.UserID, UserEmail: first.UserEmail,
+		CreatedAt: first.CreatedAt, UpdatedAt: last.CreatedAt, MessageCount: len(ms)}
 }
 
 func (s *Server) sessionFromPath(r *http.Request) (*sessionData, error) {
