@@ -29,14 +29,16 @@ type regions struct {
 	embedded, edges []span
 }
 
-func (r regions) allow(context string, start, end int) bool {
+// spans returns the spans where a rule of context may match, sorted and
+// merged.
+func (r regions) spans(context string) []span {
 	switch context {
 	case ContextEmbedded:
-		return within(r.embedded, start, end)
+		return r.embedded
 	case ContextTableEdge:
-		return within(r.edges, start, end)
+		return r.edges
 	}
-	return true
+	return nil
 }
 
 // maxEdgeLine is the longest single line taken as a table's edge: planted
@@ -53,7 +55,7 @@ func findRegions(text string, role detect.Role) regions {
 	paras := paragraphs(text)
 	out, edges := tableRegions(text, paras)
 	if role == detect.RoleTool || role == detect.RoleFile {
-		return regions{embedded: []span{{0, len(text)}}, edges: edges}
+		return regions{embedded: []span{{0, len(text)}}, edges: mergeSpans(edges)}
 	}
 	if loc := framing.FindStringIndex(text); loc != nil {
 		// The framed body runs to the last paragraph, the user's question.
@@ -63,7 +65,7 @@ func findRegions(text string, role detect.Role) regions {
 		}
 		out = append(out, body)
 	}
-	return regions{embedded: out, edges: edges}
+	return regions{embedded: mergeSpans(out), edges: mergeSpans(edges)}
 }
 
 // tableRegions returns the rows of pasted tables plus their edges, and the
@@ -156,6 +158,33 @@ func trimSpan(text string, s span) span {
 		s.end--
 	}
 	return s
+}
+
+// intersectSpans returns the parts of the sorted, disjoint spans a that lie
+// in the sorted, disjoint spans b.
+func intersectSpans(a, b []span) []span {
+	var out []span
+	for i, j := 0, 0; i < len(a) && j < len(b); {
+		if s, e := max(a[i].start, b[j].start), min(a[i].end, b[j].end); s < e {
+			out = append(out, span{s, e})
+		}
+		if a[i].end < b[j].end {
+			i++
+		} else {
+			j++
+		}
+	}
+	return out
+}
+
+// isSpanEdge reports whether pos is where one of spans starts or ends.
+func isSpanEdge(spans []span, pos int) bool {
+	for _, s := range spans {
+		if s.start == pos || s.end == pos {
+			return true
+		}
+	}
+	return false
 }
 
 func within(spans []span, start, end int) bool {

@@ -196,31 +196,40 @@ func (rs *RuleSet) MatchInput(in detect.Input) []RuleMatch {
 	var regs regions
 	regsDone := false
 	for ri, ws := range hits {
+		if ws == nil {
+			continue
+		}
 		r := &rs.Rules[ri]
+		windows := mergeSpans(ws)
+		var allowed []span
+		if r.Context != ContextAny || r.WeightInData > 0 {
+			if !regsDone {
+				regs, regsDone = findRegions(text, in.Role), true
+			}
+			if r.Context != ContextAny {
+				// A context rule runs only where it can count.
+				allowed = regs.spans(r.Context)
+				windows = intersectSpans(windows, allowed)
+			}
+		}
+		// A match touching a window edge cut inside a line may owe its \b,
+		// ^ or $ to the cut; drop it rather than guess. The edge of a
+		// context rule's span is a real boundary.
+		cutStart := func(pos int) bool { return pos > 0 && text[pos-1] != '\n' && !isSpanEdge(allowed, pos) }
+		cutEnd := func(pos int) bool { return pos < len(text) && text[pos] != '\n' && !isSpanEdge(allowed, pos) }
 		n := 0
-		for _, w := range mergeSpans(ws) {
+		for _, w := range windows {
 			if r.required != nil && !containsAny(lower[w.start:w.end], r.required) {
 				continue
 			}
 			for _, loc := range r.re.FindAllStringIndex(text[w.start:w.end], maxMatchesPerRule) {
 				start, end := w.start+loc[0], w.start+loc[1]
-				// A match touching a window edge cut inside a line may owe
-				// its \b, ^ or $ to the cut; drop it rather than guess.
-				if start == w.start && w.start > 0 && text[w.start-1] != '\n' ||
-					end == w.end && w.end < len(text) && text[w.end] != '\n' {
+				if start == w.start && cutStart(w.start) || end == w.end && cutEnd(w.end) {
 					continue
 				}
 				weight := r.Weight
-				if r.Context != ContextAny || r.WeightInData > 0 {
-					if !regsDone {
-						regs, regsDone = findRegions(text, in.Role), true
-					}
-					if !regs.allow(r.Context, start, end) {
-						continue
-					}
-					if r.WeightInData > 0 && within(regs.embedded, start, end) {
-						weight = r.WeightInData
-					}
+				if r.WeightInData > 0 && within(regs.embedded, start, end) {
+					weight = r.WeightInData
 				}
 				if n < maxMatchesPerRule {
 					out = append(out, RuleMatch{Rule: r, Start: start, End: end, Weight: weight})
