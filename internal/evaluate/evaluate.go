@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/claudit/claudit/internal/policy"
@@ -174,6 +175,7 @@ func (p *Pipeline) evaluateMessages(ctx context.Context, msgs []store.Message) e
 	}
 	var chats []chatKey
 	seen := map[chatKey]bool{}
+	found := map[chatKey]bool{} // chats this batch made a finding in
 	for i := range evals {
 		inBatch[evals[i].EventID] = &evals[i]
 		k := chatKey{msgs[i].IntegrationID, msgs[i].ChatID}
@@ -181,12 +183,13 @@ func (p *Pipeline) evaluateMessages(ctx context.Context, msgs []store.Message) e
 			seen[k] = true
 			chats = append(chats, k)
 		}
+		found[k] = found[k] || len(evals[i].Findings) > 0
 	}
 	if p.Session == nil || p.sessionVersion != version {
 		p.Session, p.sessionVersion = policy.NewSessionEvaluator(eng.Config().Session), version
 	}
 	for _, k := range chats {
-		e, err := p.evaluateSession(ctx, k.integrationID, k.chatID, version, inBatch, groups)
+		e, err := p.evaluateSession(ctx, k.integrationID, k.chatID, version, inBatch, found[k], groups)
 		if err != nil {
 			return err
 		}
@@ -213,15 +216,21 @@ func (p *Pipeline) evaluateMessage(ctx context.Context, eng *policy.Engine, vers
 
 // evaluateSession runs the session policies over a whole chat, rebuilt from
 // stored messages and their findings (no re-scan of the text); the findings
-// of messages evaluated in this batch (not saved yet) come from inBatch.
+// of messages evaluated in this batch (not saved yet) come from inBatch;
+// batchFound says whether this batch made a finding in the chat.
 func (p *Pipeline) evaluateSession(ctx context.Context, integrationID int64, chatID, version string, inBatch map[string]*store.Evaluation,
-	groups *userGroups) (store.Evaluation, error) {
+	batchFound bool, groups *userGroups) (store.Evaluation, error) {
 	e := store.Evaluation{IntegrationID: integrationID, Kind: "session", EventID: chatID, Version: version}
-	msgs, err := p.Store.ChatMessages(ctx, integrationID, chatID)
+	findings, err := p.Store.Findings(ctx, integrationID, "prompt", "", chatID)
 	if err != nil {
 		return e, err
 	}
-	findings, err := p.Store.Findings(ctx, integrationID, "prompt", "", chatID)
+	if !batchFound && !slices.ContainsFunc(findings, func(f store.Finding) bool { return inBatch[f.EventID] == nil }) {
+		// Session rules read findings: a chat without any gives none
+		// (session.Check), so its messages need not be read.
+		return e, nil
+	}
+	msgs, err := p.Store.ChatMessages(ctx, integrationID, chatID)
 	if err != nil {
 		return e, err
 	}

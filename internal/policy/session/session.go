@@ -129,7 +129,10 @@ type Limits struct {
 	Window time.Duration
 }
 
-// Check is a rule built from its settings: it looks at a whole chat.
+// Check is a rule built from its settings: it looks at a whole chat. A
+// rule reads the findings the text detectors made; a chat with no finding
+// on any message gives no hit, whatever its texts (TestNoFindingsNoHit),
+// so evaluation may skip reading such a chat's messages.
 type Check func(c *Chat) (Hit, bool)
 
 // Defaults are a rule's settings when the policy file leaves them out.
