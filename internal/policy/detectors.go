@@ -15,6 +15,7 @@ import (
 	_ "github.com/claudit/claudit/internal/policy/detect/grounding"
 	_ "github.com/claudit/claudit/internal/policy/detect/language"
 	_ "github.com/claudit/claudit/internal/policy/detect/llmjudge"
+	_ "github.com/claudit/claudit/internal/policy/detect/markings"
 	_ "github.com/claudit/claudit/internal/policy/detect/pii"
 	_ "github.com/claudit/claudit/internal/policy/detect/promptattack"
 	_ "github.com/claudit/claudit/internal/policy/detect/secrets"

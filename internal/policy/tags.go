@@ -24,6 +24,8 @@ var detectorTags = map[string]struct{ title, pass string }{
 	"ai_generated":      {"AI Generated", ""},
 	// Most messages carry no tool call: a pass tag on each would be noise.
 	"agent": {"Agent Action", ""},
+	// Nor a marking.
+	"markings": {"Marked", ""},
 }
 
 // DefaultPassTag returns the tag for an input a detector found nothing in,
