@@ -30,7 +30,8 @@ const (
 // Type picks the sink and the matching sub-struct holds its settings; the
 // sub-structs of other types must be empty.
 type Config struct {
-	// Type is one of Types(): webhook, slack, splunk_hec, syslog, ocsf, email.
+	// Type is one of Types(): webhook, slack, splunk_hec, syslog, ocsf,
+	// email, pagerduty.
 	Type string `yaml:"type"`
 	// Name identifies the sink in logs and the outbox; defaults to Type.
 	Name   string `yaml:"name"`
@@ -50,6 +51,8 @@ type Config struct {
 	Syslog  *SyslogConfig  `yaml:"syslog"`
 	OCSF    *OCSFConfig    `yaml:"ocsf"`
 	Email   *EmailConfig   `yaml:"email"`
+	// PagerDuty is set for type "pagerduty".
+	PagerDuty *PagerDutyConfig `yaml:"pagerduty"`
 }
 
 // TextLimit returns MaxTextBytes or def when unset.
@@ -88,6 +91,16 @@ type WebhookConfig struct {
 	// Headers are added to every request (e.g. Authorization).
 	Headers map[string]string `yaml:"headers"`
 	TLS     TLSConfig         `yaml:"tls"`
+}
+
+// PagerDutyConfig configures the PagerDuty Events API v2 (type "pagerduty").
+type PagerDutyConfig struct {
+	// RoutingKey is the integration key of an Events API v2 service.
+	RoutingKey string `yaml:"routing_key"`
+	// URL is the enqueue endpoint; empty means
+	// https://events.pagerduty.com/v2/enqueue.
+	URL string    `yaml:"url"`
+	TLS TLSConfig `yaml:"tls"`
 }
 
 // SlackConfig configures a Slack incoming webhook (type "slack").
@@ -277,7 +290,7 @@ func New(cfg Config) (Sink, error) {
 func (c Config) checkSettings() error {
 	given := map[string]bool{
 		"webhook": c.Webhook != nil, "slack": c.Slack != nil, "splunk_hec": c.Splunk != nil,
-		"syslog": c.Syslog != nil, "ocsf": c.OCSF != nil, "email": c.Email != nil,
+		"syslog": c.Syslog != nil, "ocsf": c.OCSF != nil, "email": c.Email != nil, "pagerduty": c.PagerDuty != nil,
 	}
 	for _, typ := range slices.Sorted(maps.Keys(given)) {
 		if given[typ] && typ != c.Type {
