@@ -17,7 +17,7 @@ import (
 )
 
 func TestTypesRegistered(t *testing.T) {
-	want := []string{"email", "ocsf", "slack", "splunk_hec", "syslog", "webhook"}
+	want := []string{"email", "ocsf", "pagerduty", "slack", "splunk_hec", "syslog", "webhook"}
 	if got := sink.Types(); !slices.Equal(got, want) {
 		t.Errorf("Types() = %v, want %v", got, want)
 	}
@@ -30,7 +30,7 @@ func TestNew(t *testing.T) {
 		wantErr string
 	}{
 		{"webhook", sink.Config{Type: "webhook", Webhook: &sink.WebhookConfig{URL: "https://x.example/h"}}, ""},
-		{"unknown type names the valid ones", sink.Config{Type: "pagerduty", Name: "pd"}, `unknown type "pagerduty" (valid types: email, ocsf, slack, splunk_hec, syslog, webhook)`},
+		{"unknown type names the valid ones", sink.Config{Type: "opsgenie", Name: "og"}, `unknown type "opsgenie" (valid types: email, ocsf, pagerduty, slack, splunk_hec, syslog, webhook)`},
 		{"settings of another type", sink.Config{Type: "webhook", Webhook: &sink.WebhookConfig{URL: "https://x.example/h"}, Slack: &sink.SlackConfig{}}, "has slack settings"},
 		{"missing settings", sink.Config{Type: "slack"}, "needs a slack: block"},
 		{"bad filter", sink.Config{Type: "webhook", Webhook: &sink.WebhookConfig{URL: "https://x.example/h"}, Filter: sink.Filter{MinSeverity: "severe"}}, "unknown min_severity"},
