@@ -9,6 +9,29 @@ import (
 	"github.com/claudit/claudit/internal/policy/detect"
 )
 
+// New builds a detector with factory and params p, failing the test when
+// the factory refuses them.
+func New(t testing.TB, factory detect.Factory, p detect.Params) detect.Detector {
+	t.Helper()
+	d, err := factory(p)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return d
+}
+
+// Reported returns the entities of the findings scored at least threshold
+// (the policy threshold a test stands for).
+func Reported(findings []detect.Finding, threshold float64) map[string]bool {
+	out := map[string]bool{}
+	for _, f := range findings {
+		if f.Score >= threshold {
+			out[f.Entity] = true
+		}
+	}
+	return out
+}
+
 // CheckSpans fails the test when a finding's span is not a valid byte range of text.
 func CheckSpans(t testing.TB, text string, findings []detect.Finding) {
 	t.Helper()

@@ -6,27 +6,13 @@ import (
 	"testing"
 
 	"github.com/claudit/claudit/internal/policy/detect"
+	"github.com/claudit/claudit/internal/policy/detect/detecttest"
 )
 
-func newDetector(t testing.TB, p detect.Params) detect.Detector {
-	t.Helper()
-	d, err := New(p)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	return d
-}
+func newDetector(t testing.TB, p detect.Params) detect.Detector { return detecttest.New(t, New, p) }
 
 // reported returns the entities scored at or above the usual threshold.
-func reported(fs []detect.Finding) map[string]bool {
-	m := map[string]bool{}
-	for _, f := range fs {
-		if f.Score >= 0.5 {
-			m[f.Entity] = true
-		}
-	}
-	return m
-}
+func reported(fs []detect.Finding) map[string]bool { return detecttest.Reported(fs, 0.5) }
 
 func TestDetect(t *testing.T) {
 	d := newDetector(t, detect.Params{"markings": []any{"Northwind Restricted"}})
@@ -87,10 +73,6 @@ func TestKeywordsCoverEveryMarking(t *testing.T) {
 }
 
 func BenchmarkDetect(b *testing.B) {
-	d := newDetector(b, detect.Params{})
 	text := strings.Repeat("The quarterly numbers look fine and the team is on track for the launch. ", 14) + "\nCONFIDENTIAL\n"
-	b.SetBytes(int64(len(text)))
-	for b.Loop() {
-		d.Detect(context.Background(), detect.Input{Text: text})
-	}
+	detecttest.Bench(b, newDetector(b, detect.Params{}), detect.Input{Text: text})
 }

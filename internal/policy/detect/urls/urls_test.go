@@ -9,26 +9,12 @@ import (
 	"time"
 
 	"github.com/claudit/claudit/internal/policy/detect"
+	"github.com/claudit/claudit/internal/policy/detect/detecttest"
 )
 
-func newDetector(t testing.TB, p detect.Params) detect.Detector {
-	t.Helper()
-	d, err := New(p)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
-	return d
-}
+func newDetector(t testing.TB, p detect.Params) detect.Detector { return detecttest.New(t, New, p) }
 
-func entitySet(fs []detect.Finding) map[string]bool {
-	m := map[string]bool{}
-	for _, f := range fs {
-		if f.Score >= 0.5 {
-			m[f.Entity] = true
-		}
-	}
-	return m
-}
+func entitySet(fs []detect.Finding) map[string]bool { return detecttest.Reported(fs, 0.5) }
 
 func TestDetect(t *testing.T) {
 	d := newDetector(t, detect.Params{"brands": []any{"paypal.com", "acme.com"}})
