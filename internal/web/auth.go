@@ -494,3 +494,8 @@ func EnsureAdmin(ctx context.Context, ws store.Store, email string, w io.Writer)
 	fmt.Fprintf(w, "created the first dashboard account: %s with password %s\n(shown once: sign in and keep it safe, or add accounts with `claudit user add`)\n", email, pw)
 	return nil
 }
+
+func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
+	id := identityFrom(r)
+	writeJSON(w, http.StatusOK, map[string]any{"account": id.Account, "csrf_token": id.csrf(), "token": id.Token, "redacted": id.redacted()})
+}

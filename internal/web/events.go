@@ -3,10 +3,12 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -623,4 +625,179 @@ func (s *Server) chatSecrets(ctx context.Context, ms []store.Message) ([]secret,
 		out = append(out, secretsOf(texts, fs)...)
 	}
 	return out, nil
+}
+
+// eventRow is one line of the events table.
+type eventRow struct {
+	Kind        string
+	ID          string
+	Integration string
+	Time        time.Time
+	User        string
+	Role        string
+	Input       string
+	Output      string
+	Model       string
+	Type        string
+	IP          string
+	ChatID      string
+	Tags        []string
+	Policies    []string
+	Violations  int
+	Link        string // opens the drawer on this page
+	Open        bool
+	// InTags and OutTags are the prompt's and the response's tags, failing
+	// ones first, for the collapsed tags cell.
+	InTags, OutTags *tagSummary
+	// Files and Tools count the attachments and tool calls of an interaction.
+	Files, Tools int
+}
+
+type eventsData struct {
+	Tab string
+	// View is "interactions" or "messages" on the prompt tab.
+	View string
+	// Total counts the events the filter selects (-1: not told), TotalMore
+	// when it reached the cap.
+	Total        int
+	TotalMore    bool
+	Query        url.Values
+	Rows         []eventRow
+	Integrations []store.Integration
+	Policies     []PolicyInfo
+	Open         *eventDetail
+	CloseURL     string
+	NextURL      string
+	FirstURL     string
+	Export       url.Values
+	// Groups are the synced directory groups the group filter offers.
+	Groups []string
+}
+
+func (s *Server) eventsPage(w http.ResponseWriter, r *http.Request) {
+	ctx, id, q := r.Context(), identityFrom(r), r.URL.Query()
+	if q.Get("kind") == "" {
+		q.Set("kind", "prompt")
+	}
+	f, err := s.parseFilter(ctx, q)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	view, err := eventView(q, "interactions")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	l, err := s.listEvents(ctx, id, f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	names, ins := s.integrationNames(ctx)
+	d := eventsData{Tab: f.Kind, View: view, Query: q, Integrations: ins, Groups: s.groupChoices(ctx), Policies: s.policyList(), Export: filterQuery(q)}
+	if f.Kind == "prompt" {
+		d.Export.Set("view", view)
+	} else {
+		d.View = ""
+	}
+	pass := passTags(d.Policies)
+	open := q.Get("open")
+	base := url.Values{}
+	for k, v := range q {
+		if k != "open" {
+			base[k] = v
+		}
+	}
+	if f.Kind == "prompt" && view == "interactions" {
+		its, fs, err := s.interactionsOf(ctx, id, l.Prompts)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		l.Prompts = nil
+		for _, it := range its {
+			row := eventRow{Kind: "interaction", ID: it.ID, Integration: names[it.IntegrationID], Time: it.CreatedAt, User: firstNonEmpty(it.UserEmail, it.UserID),
+				Model: it.Model, ChatID: it.ChatID, Policies: policyNames(fs[it.ID]), Violations: it.Violations}
+			if p := it.Prompt; p != nil {
+				row.Input, row.InTags = shorten(p.Text, 160), summarizeTags(p.Tags, pass)
+				row.Files, row.Tools = len(p.Files), len(p.ToolCalls)
+			}
+			if a := it.Response; a != nil {
+				row.Output, row.OutTags = shorten(a.Text, 160), summarizeTags(a.Tags, pass)
+				row.Files, row.Tools = row.Files+len(a.Files), row.Tools+len(a.ToolCalls)
+			}
+			key := fmt.Sprintf("interaction/%d/%s", it.IntegrationID, it.ID)
+			row.Link, row.Open = qset(base, "open", key), key == open
+			d.Rows = append(d.Rows, row)
+		}
+	}
+	for _, m := range l.Prompts {
+		row := eventRow{Kind: "prompt", ID: m.ID, Integration: names[m.IntegrationID], Time: m.CreatedAt, User: firstNonEmpty(m.UserEmail, m.UserID),
+			Role: m.Role, Model: m.Model, ChatID: m.ChatID, Tags: m.Tags, Policies: policyNames(l.Findings[m.ID]), Violations: m.Violations}
+		if m.Role == "assistant" {
+			row.Output, row.OutTags = shorten(m.Text, 160), summarizeTags(m.Tags, pass)
+		} else {
+			row.Input, row.InTags = shorten(m.Text, 160), summarizeTags(m.Tags, pass)
+		}
+		row.Files, row.Tools = len(m.Files), len(m.ToolCalls)
+		key := fmt.Sprintf("prompt/%d/%s", m.IntegrationID, m.ID)
+		row.Link, row.Open = qset(base, "open", key), key == open
+		d.Rows = append(d.Rows, row)
+	}
+	for _, a := range l.Access {
+		row := eventRow{Kind: "access", ID: a.ID, Integration: names[a.IntegrationID], Time: a.CreatedAt, User: firstNonEmpty(a.ActorEmail, a.ActorUserID, a.ActorType),
+			Type: a.Type, IP: a.IP, ChatID: a.ChatID, Tags: a.Tags, Policies: policyNames(l.Findings[a.ID])}
+		key := fmt.Sprintf("access/%d/%s", a.IntegrationID, a.ID)
+		row.Link, row.Open = qset(base, "open", key), key == open
+		d.Rows = append(d.Rows, row)
+	}
+	if d.Total, d.TotalMore, err = s.eventTotal(ctx, id, f); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if l.Next != "" {
+		d.NextURL = qset(base, "cursor", l.Next)
+	}
+	if q.Get("cursor") != "" {
+		d.FirstURL = qset(base, "cursor", "")
+	}
+	d.CloseURL = qset(base)
+	if open != "" {
+		parts := strings.SplitN(open, "/", 3)
+		if len(parts) == 3 {
+			if iid, err := strconv.ParseInt(parts[1], 10, 64); err == nil {
+				if ev, err := s.loadEvent(ctx, id, parts[0], iid, parts[2]); err == nil {
+					d.Open = ev
+					s.audit(r, "view", "event", open, "")
+				}
+			}
+		}
+	}
+	s.audit(r, "list", "events", "", filterQuery(q).Encode())
+	title := "Prompt events"
+	if f.Kind == "access" {
+		title = "Access events"
+	}
+	s.render(w, r, http.StatusOK, "events.html", &pageData{Title: title, Nav: "events", Data: d})
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// eventPage is the drawer's content as a page of its own (links, no JS).
+func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) {
+	d, err := s.eventFromPath(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.audit(r, "view", "event", r.PathValue("kind")+"/"+r.PathValue("iid")+"/"+r.PathValue("id"), "")
+	s.render(w, r, http.StatusOK, "event.html", &pageData{Title: "Event " + r.PathValue("id"), Nav: "events", Data: d})
 }

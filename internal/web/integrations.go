@@ -757,3 +757,15 @@ func (s *Server) backfillActionSubmit(w http.ResponseWriter, r *http.Request) {
 	s.setFlash(w, fmt.Sprintf("Backfill %d is %s.", b.ID, b.Status))
 	http.Redirect(w, r, fmt.Sprintf("/integrations/%d?tab=backfill", b.IntegrationID), http.StatusSeeOther)
 }
+
+func (s *Server) integrationNames(ctx context.Context) (map[int64]string, []store.Integration) {
+	ins, err := s.st.Integrations(ctx)
+	if err != nil {
+		s.log.Warn("list integrations", "err", err)
+	}
+	names := make(map[int64]string, len(ins))
+	for _, in := range ins {
+		names[in.ID] = in.Name
+	}
+	return names, ins
+}

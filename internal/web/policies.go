@@ -443,3 +443,10 @@ func (s *Server) policyActionSubmit(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, badf("action %q: use test, enable or disable", action))
 	}
 }
+
+func (s *Server) policyList() []PolicyInfo {
+	if s.cfg.Policies == nil {
+		return nil
+	}
+	return s.cfg.Policies.List()
+}
