@@ -3,6 +3,7 @@ package simulator_test
 import (
 	"encoding/json"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -230,4 +231,37 @@ func TestFaultsConfig(t *testing.T) {
 			t.Errorf("faults %v: want an error", share)
 		}
 	}
+}
+
+// TestFaultedDeleteChangesNothing checks that a delete answered with an
+// injected fault leaves the organization as it was, so a client may retry
+// it; the slow fault is served, and then the chat is gone.
+func TestFaultedDeleteChangesNothing(t *testing.T) {
+	s, ts, _ := start(t, simulator.Config{Seed: 5, Users: 12, Days: 3, Faults: 1, FaultDelay: time.Millisecond})
+	id := s.ChatIDs()[0]
+	failed := 0
+	for range 60 {
+		before := s.Summary()
+		status, _, body := get(t, "DELETE", ts.URL+"/v1/compliance/apps/chats/"+id, simulator.DefaultKey)
+		if status == 200 {
+			if _, ok := s.ChatMessages(id); ok {
+				t.Fatalf("delete answered 200 but the chat is still there: %s", body)
+			}
+			if failed == 0 {
+				t.Fatal("no delete failed before one was served; the seed no longer tests anything")
+			}
+			return
+		}
+		failed++
+		if !slices.Contains(faultStatuses, status) {
+			t.Fatalf("delete under faults: status %d: %s", status, body)
+		}
+		if after := s.Summary(); !reflect.DeepEqual(before, after) {
+			t.Fatalf("delete failed with %d but changed the organization:\n%+v\n%+v", status, before, after)
+		}
+		if _, ok := s.ChatMessages(id); !ok {
+			t.Fatalf("delete failed with %d but the chat is gone", status)
+		}
+	}
+	t.Fatal("60 deletes under faults: none served")
 }
