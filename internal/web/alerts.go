@@ -99,16 +99,16 @@ func (s *Server) listAlerts(r *http.Request) ([]store.Alert, store.AlertFilter, 
 	return as, f, total, nil
 }
 
-func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiAlerts(w http.ResponseWriter, r *http.Request) error {
 	as, f, total, err := s.listAlerts(r)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	if as == nil {
 		as = []store.Alert{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"alerts": as, "total": total, "offset": f.Offset, "limit": f.Limit})
+	return nil
 }
 
 // checkAssignee accepts "" (nobody) or the email of an active analyst or admin.
@@ -223,14 +223,14 @@ func (s *Server) loadAlert(r *http.Request) (*store.Alert, error) {
 	return a, nil
 }
 
-func (s *Server) apiAlert(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiAlert(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.loadAlert(r)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, "view", "alert", r.PathValue("id"), "")
 	writeJSON(w, http.StatusOK, a)
+	return nil
 }
 
 // setAlertStatus moves an alert through its lifecycle on behalf of the request's account.
@@ -258,22 +258,21 @@ func (s *Server) setAlertStatus(r *http.Request, action, comment string) (*store
 	return s.alerts.AlertByID(r.Context(), aid)
 }
 
-func (s *Server) apiAlertAction(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiAlertAction(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		Comment string `json:"comment"`
 	}
 	if r.ContentLength != 0 {
 		if err := decodeJSON(r, &body); err != nil {
-			s.apiFail(w, r, err)
-			return
+			return err
 		}
 	}
 	a, err := s.setAlertStatus(r, r.PathValue("action"), body.Comment)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, a)
+	return nil
 }
 
 type alertsData struct {
@@ -299,15 +298,14 @@ type alertsData struct {
 	PrevURL  string
 }
 
-func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) error {
 	names, _ := s.integrationNames(r.Context())
 	d := alertsData{Query: r.URL.Query(), Enabled: s.alerts != nil, Names: names,
 		Statuses: []string{store.AlertOpen, store.AlertAcknowledged, store.AlertResolved, store.AlertFalsePositive}}
 	if s.alerts != nil {
 		as, f, total, err := s.listAlerts(r)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		d.Alerts, d.Total, d.Sort, d.Asc, d.Sorts = as, total, or(f.Sort, "last_seen"), f.Asc, store.AlertSorts
 		if len(as) > 0 {
@@ -331,6 +329,7 @@ func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.render(w, r, http.StatusOK, "alerts.html", &pageData{Title: "Alerts", Nav: "alerts", Data: d})
+	return nil
 }
 
 type alertData struct {
@@ -344,16 +343,14 @@ type alertData struct {
 	Links []alertLink
 }
 
-func (s *Server) alertPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) alertPage(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.loadAlert(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d := alertData{Alert: a, Analysts: s.analysts(r.Context())}
 	if d.History, err = s.alerts.AlertHistory(r.Context(), a.ID); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if in, err := s.st.IntegrationByID(r.Context(), a.IntegrationID); err == nil {
 		d.Integration = in.Name
@@ -367,13 +364,13 @@ func (s *Server) alertPage(w http.ResponseWriter, r *http.Request) {
 	}
 	s.audit(r, "view", "alert", r.PathValue("id"), "")
 	s.render(w, r, http.StatusOK, "alert.html", &pageData{Title: "Alert " + r.PathValue("id"), Nav: "alerts", Data: d})
+	return nil
 }
 
-func (s *Server) alertStatusSubmit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) alertStatusSubmit(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.setAlertStatus(r, r.PostFormValue("action"), r.PostFormValue("comment"))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.setFlash(w, "Alert "+r.PathValue("id")+" is now "+strings.ReplaceAll(a.Status, "_", " ")+".")
 	next := r.PostFormValue("next")
@@ -381,6 +378,7 @@ func (s *Server) alertStatusSubmit(w http.ResponseWriter, r *http.Request) {
 		next = "/alerts/" + r.PathValue("id")
 	}
 	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
+	return nil
 }
 
 // analysts lists the emails an alert can be assigned to.
@@ -399,49 +397,45 @@ func (s *Server) analysts(ctx context.Context) []string {
 	return out
 }
 
-func (s *Server) apiAlertHistory(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiAlertHistory(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.loadAlert(r)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	h, err := s.alerts.AlertHistory(r.Context(), a.ID)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	if h == nil {
 		h = []store.AlertChange{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"history": h})
+	return nil
 }
 
-func (s *Server) apiAlertAssign(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiAlertAssign(w http.ResponseWriter, r *http.Request) error {
 	aid, err := parseID(r.PathValue("id"))
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	var body struct {
 		Assignee string `json:"assignee"`
 	}
 	if err := decodeJSON(r, &body); err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	if err := s.assignAlert(r, aid, body.Assignee); err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	a, err := s.alerts.AlertByID(r.Context(), aid)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, a)
+	return nil
 }
 
-func (s *Server) apiAlertsBulk(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiAlertsBulk(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		IDs      []int64 `json:"ids"`
 		Action   string  `json:"action"`
@@ -449,49 +443,44 @@ func (s *Server) apiAlertsBulk(w http.ResponseWriter, r *http.Request) {
 		Comment  string  `json:"comment"`
 	}
 	if err := decodeJSON(r, &body); err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	n, err := s.bulkAlerts(r, body.IDs, body.Action, body.Assignee, body.Comment)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"updated": n})
+	return nil
 }
 
-func (s *Server) alertAssignSubmit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) alertAssignSubmit(w http.ResponseWriter, r *http.Request) error {
 	aid, err := parseID(r.PathValue("id"))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if err := s.assignAlert(r, aid, r.PostFormValue("assignee")); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.setFlash(w, "Alert "+r.PathValue("id")+" is assigned to "+or(strings.TrimSpace(r.PostFormValue("assignee")), "nobody")+".")
 	http.Redirect(w, r, "/alerts/"+r.PathValue("id"), http.StatusSeeOther)
+	return nil
 }
 
-func (s *Server) alertsBulkSubmit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) alertsBulkSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, badf("cannot read the form: %v", err))
-		return
+		return badf("cannot read the form: %v", err)
 	}
 	var ids []int64
 	for _, v := range r.PostForm["id"] {
 		id, err := parseID(v)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		ids = append(ids, id)
 	}
 	n, err := s.bulkAlerts(r, ids, r.PostFormValue("action"), r.PostFormValue("assignee"), r.PostFormValue("comment"))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.setFlash(w, fmt.Sprintf("%d alert%s updated.", n, map[bool]string{true: "", false: "s"}[n == 1]))
 	next := r.PostFormValue("next")
@@ -499,4 +488,5 @@ func (s *Server) alertsBulkSubmit(w http.ResponseWriter, r *http.Request) {
 		next = "/alerts"
 	}
 	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
+	return nil
 }

@@ -57,16 +57,14 @@ func parseAuditFilter(loc *time.Location, q url.Values) (store.AuditFilter, erro
 	return f, nil
 }
 
-func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) error {
 	f, err := parseAuditFilter(locFrom(r.Context()), r.URL.Query())
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	es, err := s.ws.AuditLog(r.Context(), f)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	next := ""
 	if len(es) == f.Limit {
@@ -77,6 +75,7 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
 	}
 	s.audit(r, "view", "audit", "", r.URL.RawQuery)
 	writeJSON(w, http.StatusOK, map[string]any{"entries": es, "next_before": next})
+	return nil
 }
 
 type auditData struct {
@@ -85,17 +84,15 @@ type auditData struct {
 	Next    string
 }
 
-func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f, err := parseAuditFilter(locFrom(r.Context()), q)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	es, err := s.ws.AuditLog(r.Context(), f)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d := auditData{Entries: es, Query: q}
 	if len(es) == f.Limit {
@@ -103,15 +100,15 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 	}
 	s.audit(r, "view", "audit", "", r.URL.RawQuery)
 	s.render(w, r, http.StatusOK, "audit.html", &pageData{Title: "Access audit", Nav: "audit", Data: d})
+	return nil
 }
 
 // auditExport streams the matching audit entries as CSV, JSON or JSONL.
-func (s *Server) auditExport(w http.ResponseWriter, r *http.Request) {
+func (s *Server) auditExport(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f, err := parseAuditFilter(locFrom(r.Context()), q)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	format := q.Get("format")
 	if format == "" {
@@ -120,7 +117,7 @@ func (s *Server) auditExport(w http.ResponseWriter, r *http.Request) {
 	ct := map[string]string{"csv": "text/csv; charset=utf-8", "json": "application/json", "jsonl": "application/x-ndjson"}[format]
 	if ct == "" {
 		writeError(w, http.StatusBadRequest, "format: use csv, json or jsonl")
-		return
+		return nil
 	}
 	s.audit(r, "export", "audit", "", r.URL.RawQuery)
 	w.Header().Set("Content-Type", ct)
@@ -138,7 +135,7 @@ func (s *Server) auditExport(w http.ResponseWriter, r *http.Request) {
 		es, err := s.ws.AuditLog(r.Context(), f)
 		if err != nil {
 			s.log.Error("export audit", "err", err)
-			return
+			return nil
 		}
 		for _, e := range es {
 			switch format {
@@ -164,6 +161,7 @@ func (s *Server) auditExport(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("]\n"))
 	}
 	cw.Flush()
+	return nil
 }
 
 // csvCell defuses spreadsheet formulas in user-controlled cells.

@@ -495,7 +495,8 @@ func EnsureAdmin(ctx context.Context, ws store.Store, email string, w io.Writer)
 	return nil
 }
 
-func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) error {
 	id := identityFrom(r)
 	writeJSON(w, http.StatusOK, map[string]any{"account": id.Account, "csrf_token": id.csrf(), "token": id.Token, "redacted": id.redacted()})
+	return nil
 }

@@ -84,7 +84,7 @@ type deletionsData struct {
 
 // deletionsPage lists deletion requests, with approve and reject for
 // admins and a form to file one for analysts.
-func (s *Server) deletionsPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) deletionsPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	d := deletionsData{Enabled: s.cfg.Deletions != nil, Status: q.Get("status"),
 		Statuses: []string{"", store.DeletionPending, store.DeletionDeleted, store.DeletionFailed, store.DeletionRejected},
@@ -93,38 +93,36 @@ func (s *Server) deletionsPage(w http.ResponseWriter, r *http.Request) {
 	if d.Enabled {
 		var err error
 		if d.Requests, err = s.cfg.Deletions.Deletions.DeletionRequests(r.Context(), d.Status, 200); err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		if d.Integrations, err = s.st.Integrations(r.Context()); err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	s.audit(r, "view", "deletion_request", "", r.URL.RawQuery)
 	s.render(w, r, http.StatusOK, "deletions.html", &pageData{Title: "Deletion requests", Nav: "deletions", Data: d})
+	return nil
 }
 
-func (s *Server) deletionCreateSubmit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) deletionCreateSubmit(w http.ResponseWriter, r *http.Request) error {
 	d, err := s.requestDeletion(r, deletionForm{Integration: r.PostFormValue("integration"), Kind: r.PostFormValue("kind"),
 		ObjectID: r.PostFormValue("object_id"), Reason: r.PostFormValue("reason")})
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.setFlash(w, "Deletion request "+strconv.FormatInt(d.ID, 10)+" filed: another admin must approve it.")
 	http.Redirect(w, r, "/deletions?status=pending", http.StatusSeeOther)
+	return nil
 }
 
-func (s *Server) deletionActionSubmit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) deletionActionSubmit(w http.ResponseWriter, r *http.Request) error {
 	action := r.PathValue("action")
 	d, err := s.decideDeletion(r, action, r.PostFormValue("comment"))
 	if err != nil && d != nil && d.Status == store.DeletionFailed {
 		err = badf("deletion request %d failed: %v", d.ID, err)
 	}
 	if err != nil {
-		s.fail(w, r, deletionError(err))
-		return
+		return deletionError(err)
 	}
 	msg := "Deletion request " + strconv.FormatInt(d.ID, 10) + " " + d.Status + "."
 	if d.Status == store.DeletionDeleted {
@@ -132,47 +130,45 @@ func (s *Server) deletionActionSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	s.setFlash(w, msg)
 	http.Redirect(w, r, "/deletions", http.StatusSeeOther)
+	return nil
 }
 
-func (s *Server) apiDeletions(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiDeletions(w http.ResponseWriter, r *http.Request) error {
 	if s.cfg.Deletions == nil {
-		s.apiFail(w, r, errNoDeletions)
-		return
+		return errNoDeletions
 	}
 	ds, err := s.cfg.Deletions.Deletions.DeletionRequests(r.Context(), r.URL.Query().Get("status"), 500)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	if ds == nil {
 		ds = []store.DeletionRequest{}
 	}
 	s.audit(r, "view", "deletion_request", "", r.URL.RawQuery)
 	writeJSON(w, http.StatusOK, map[string]any{"deletion_requests": ds})
+	return nil
 }
 
-func (s *Server) apiDeletionCreate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiDeletionCreate(w http.ResponseWriter, r *http.Request) error {
 	var f deletionForm
 	if err := decodeJSON(r, &f); err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	d, err := s.requestDeletion(r, f)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusCreated, d)
+	return nil
 }
 
-func (s *Server) apiDeletionAction(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiDeletionAction(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		Comment string `json:"comment"`
 	}
 	if r.ContentLength != 0 {
 		if err := decodeJSON(r, &body); err != nil {
-			s.apiFail(w, r, err)
-			return
+			return err
 		}
 	}
 	d, err := s.decideDeletion(r, r.PathValue("action"), body.Comment)
@@ -180,14 +176,14 @@ func (s *Server) apiDeletionAction(w http.ResponseWriter, r *http.Request) {
 	case err == nil:
 	case errors.Is(err, deletion.ErrSelfApproval), errors.Is(err, deletion.ErrNotAdmin):
 		writeError(w, http.StatusForbidden, err.Error())
-		return
+		return nil
 	case errors.Is(err, deletion.ErrMissingScope), errors.Is(err, store.ErrConflict), d != nil && d.Status == store.DeletionFailed:
 		// Refused before sending, decided already, or sent and failed: the request says which.
 		writeJSON(w, http.StatusConflict, map[string]any{"error": err.Error(), "deletion_request": d})
-		return
+		return nil
 	default:
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, d)
+	return nil
 }

@@ -225,28 +225,24 @@ type eventItem struct {
 	Policies []string `json:"policies,omitempty"`
 }
 
-func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) error {
 	id := identityFrom(r)
 	f, err := s.parseFilter(r.Context(), r.URL.Query())
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	view, err := eventView(r.URL.Query(), "messages")
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	l, err := s.listEvents(r.Context(), id, f)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	if l.Kind == "prompt" && view == "interactions" {
 		its, fs, err := s.interactionsOf(r.Context(), id, l.Prompts)
 		if err != nil {
-			s.apiFail(w, r, err)
-			return
+			return err
 		}
 		items := make([]eventItem, 0, len(its))
 		for i := range its {
@@ -255,11 +251,10 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
 		s.audit(r, "list", "events", "", filterQuery(r.URL.Query()).Encode())
 		out := map[string]any{"kind": l.Kind, "view": view, "events": items, "next_cursor": l.Next}
 		if err := s.addEventTotal(r.Context(), id, f, out); err != nil {
-			s.apiFail(w, r, err)
-			return
+			return err
 		}
 		writeJSON(w, http.StatusOK, out)
-		return
+		return nil
 	}
 	items := make([]eventItem, 0, len(l.Prompts)+len(l.Access))
 	for i := range l.Prompts {
@@ -271,10 +266,10 @@ func (s *Server) apiEvents(w http.ResponseWriter, r *http.Request) {
 	s.audit(r, "list", "events", "", filterQuery(r.URL.Query()).Encode())
 	out := map[string]any{"kind": l.Kind, "events": items, "next_cursor": l.Next}
 	if err := s.addEventTotal(r.Context(), id, f, out); err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
 // addEventTotal puts total (and total_more when capped) into an answer.
@@ -582,14 +577,14 @@ func (s *Server) eventFromPath(r *http.Request) (*eventDetail, error) {
 	return s.loadEvent(r.Context(), identityFrom(r), r.PathValue("kind"), iid, r.PathValue("id"))
 }
 
-func (s *Server) apiEvent(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiEvent(w http.ResponseWriter, r *http.Request) error {
 	d, err := s.eventFromPath(r)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, "view", "event", r.PathValue("kind")+"/"+r.PathValue("iid")+"/"+r.PathValue("id"), "")
 	writeJSON(w, http.StatusOK, d)
+	return nil
 }
 
 // chatSecrets collects, for viewers, the values findings matched in the
@@ -674,25 +669,22 @@ type eventsData struct {
 	Groups []string
 }
 
-func (s *Server) eventsPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) eventsPage(w http.ResponseWriter, r *http.Request) error {
 	ctx, id, q := r.Context(), identityFrom(r), r.URL.Query()
 	if q.Get("kind") == "" {
 		q.Set("kind", "prompt")
 	}
 	f, err := s.parseFilter(ctx, q)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	view, err := eventView(q, "interactions")
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	l, err := s.listEvents(ctx, id, f)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	names, ins := s.integrationNames(ctx)
 	d := eventsData{Tab: f.Kind, View: view, Query: q, Integrations: ins, Groups: s.groupChoices(ctx), Policies: s.policyList(), Export: filterQuery(q)}
@@ -712,8 +704,7 @@ func (s *Server) eventsPage(w http.ResponseWriter, r *http.Request) {
 	if f.Kind == "prompt" && view == "interactions" {
 		its, fs, err := s.interactionsOf(ctx, id, l.Prompts)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		l.Prompts = nil
 		for _, it := range its {
@@ -753,8 +744,7 @@ func (s *Server) eventsPage(w http.ResponseWriter, r *http.Request) {
 		d.Rows = append(d.Rows, row)
 	}
 	if d.Total, d.TotalMore, err = s.eventTotal(ctx, id, f); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if l.Next != "" {
 		d.NextURL = qset(base, "cursor", l.Next)
@@ -780,6 +770,7 @@ func (s *Server) eventsPage(w http.ResponseWriter, r *http.Request) {
 		title = "Access events"
 	}
 	s.render(w, r, http.StatusOK, "events.html", &pageData{Title: title, Nav: "events", Data: d})
+	return nil
 }
 
 func firstNonEmpty(vs ...string) string {
@@ -792,12 +783,12 @@ func firstNonEmpty(vs ...string) string {
 }
 
 // eventPage is the drawer's content as a page of its own (links, no JS).
-func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) eventPage(w http.ResponseWriter, r *http.Request) error {
 	d, err := s.eventFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, "view", "event", r.PathValue("kind")+"/"+r.PathValue("iid")+"/"+r.PathValue("id"), "")
 	s.render(w, r, http.StatusOK, "event.html", &pageData{Title: "Event " + r.PathValue("id"), Nav: "events", Data: d})
+	return nil
 }

@@ -17,7 +17,7 @@ var exportTypes = map[string]string{"csv": "text/csv; charset=utf-8", "json": "a
 
 // exportEvents streams the events matching the filter as CSV, JSON or JSONL
 // (format=…), page by page; viewers get the redacted text.
-func (s *Server) exportEvents(w http.ResponseWriter, r *http.Request) {
+func (s *Server) exportEvents(w http.ResponseWriter, r *http.Request) error {
 	id := identityFrom(r)
 	q := r.URL.Query()
 	format := q.Get("format")
@@ -27,17 +27,15 @@ func (s *Server) exportEvents(w http.ResponseWriter, r *http.Request) {
 	ct, ok := exportTypes[format]
 	if !ok {
 		writeError(w, http.StatusBadRequest, "format: use csv, json or jsonl")
-		return
+		return nil
 	}
 	f, err := s.parseFilter(r.Context(), q)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	view, err := eventView(q, "messages")
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	f.Cursor, f.Limit = "", 500
 	s.audit(r, "export", "events", "", "format="+format+" view="+view+" "+filterQuery(q).Encode())
@@ -49,8 +47,7 @@ func (s *Server) exportEvents(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="claudit-%s-%s.%s"`, kind, s.now().UTC().Format("20060102-150405"), format))
 	enc, err := export.NewEncoder(w, format)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	switch {
 	case view == "interactions" && (f.Kind == "" || f.Kind == "prompt"):
@@ -64,11 +61,12 @@ func (s *Server) exportEvents(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		// Headers are gone: the truncated file is the signal; log the cause.
 		s.log.Error("export events", "err", err)
-		return
+		return nil
 	}
 	if err := enc.Close(); err != nil {
 		s.log.Warn("export events: client went away", "err", err)
 	}
+	return nil
 }
 
 // streamInteractions exports prompt events as interactions, oldest first,
@@ -239,17 +237,15 @@ type DatasetRecord struct {
 }
 
 // datasetDownload streams a dataset as JSON Lines.
-func (s *Server) datasetDownload(w http.ResponseWriter, r *http.Request) {
+func (s *Server) datasetDownload(w http.ResponseWriter, r *http.Request) error {
 	dsID, err := parseID(r.PathValue("id"))
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	ctx := r.Context()
 	d, err := s.ws.Dataset(ctx, dsID)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, "download", "dataset", r.PathValue("id"), d.Name)
 	w.Header().Set("Content-Type", "application/x-ndjson")
@@ -260,7 +256,7 @@ func (s *Server) datasetDownload(w http.ResponseWriter, r *http.Request) {
 		ms, err := s.ws.DatasetMessages(ctx, d.ID, off, page)
 		if err != nil {
 			s.log.Error("download dataset", "dataset", d.ID, "err", err)
-			return
+			return nil
 		}
 		refs := make([]store.EventRef, len(ms))
 		for i, m := range ms {
@@ -269,54 +265,53 @@ func (s *Server) datasetDownload(w http.ResponseWriter, r *http.Request) {
 		fs, err := s.ws.EventFindings(ctx, "prompt", refs)
 		if err != nil {
 			s.log.Error("download dataset", "dataset", d.ID, "err", err)
-			return
+			return nil
 		}
 		by := findingsByEvent(fs)
 		for _, m := range ms {
 			if err := enc.Encode(DatasetRecord{ID: m.ID, IntegrationID: m.IntegrationID, ChatID: m.ChatID, Role: m.Role, Model: m.Model,
 				UserEmail: m.UserEmail, Time: m.CreatedAt.UTC().Format("2006-01-02T15:04:05.999999Z07:00"), Text: m.Text, Tags: m.Tags,
 				Policies: policyNames(by[m.ID])}); err != nil {
-				return
+				return nil
 			}
 		}
 	}
+	return nil
 }
 
-func (s *Server) apiDatasets(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiDatasets(w http.ResponseWriter, r *http.Request) error {
 	ds, err := s.ws.Datasets(r.Context())
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	if ds == nil {
 		ds = []store.Dataset{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"datasets": ds})
+	return nil
 }
 
-func (s *Server) apiDataset(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiDataset(w http.ResponseWriter, r *http.Request) error {
 	dsID, err := parseID(r.PathValue("id"))
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	d, err := s.ws.Dataset(r.Context(), dsID)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, d)
+	return nil
 }
 
-func (s *Server) apiDatasetCreate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiDatasetCreate(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		Name        string            `json:"name"`
 		Description string            `json:"description"`
 		Filter      map[string]string `json:"filter"`
 	}
 	if err := decodeJSON(r, &body); err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	q := url.Values{}
 	for k, v := range body.Filter {
@@ -324,60 +319,58 @@ func (s *Server) apiDatasetCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	d, err := s.createDataset(r.Context(), identityFrom(r), body.Name, body.Description, q)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, "create", "dataset", fmt.Sprint(d.ID), d.Name)
 	writeJSON(w, http.StatusCreated, d)
+	return nil
 }
 
-func (s *Server) apiDatasetDelete(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiDatasetDelete(w http.ResponseWriter, r *http.Request) error {
 	dsID, err := parseID(r.PathValue("id"))
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	if err := s.ws.DeleteDataset(r.Context(), dsID); err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, "delete", "dataset", r.PathValue("id"), "")
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
-func (s *Server) datasetsPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) datasetsPage(w http.ResponseWriter, r *http.Request) error {
 	ds, err := s.ws.Datasets(r.Context())
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.render(w, r, http.StatusOK, "datasets.html", &pageData{Title: "Datasets", Nav: "datasets", Data: ds})
+	return nil
 }
 
-func (s *Server) datasetCreateSubmit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) datasetCreateSubmit(w http.ResponseWriter, r *http.Request) error {
 	d, err := s.createDataset(r.Context(), identityFrom(r), r.PostFormValue("name"), r.PostFormValue("description"), r.PostForm)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, "create", "dataset", fmt.Sprint(d.ID), d.Name)
 	s.setFlash(w, fmt.Sprintf("Saved dataset %q with %d prompts.", d.Name, d.Items))
 	http.Redirect(w, r, "/datasets", http.StatusSeeOther)
+	return nil
 }
 
-func (s *Server) datasetDeleteSubmit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) datasetDeleteSubmit(w http.ResponseWriter, r *http.Request) error {
 	dsID, err := parseID(r.PathValue("id"))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if err := s.ws.DeleteDataset(r.Context(), dsID); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, "delete", "dataset", r.PathValue("id"), "")
 	s.setFlash(w, "Dataset deleted.")
 	http.Redirect(w, r, "/datasets", http.StatusSeeOther)
+	return nil
 }
 
 // decodeJSON reads a JSON body of at most 1 MiB, rejecting unknown fields.

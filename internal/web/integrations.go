@@ -381,198 +381,184 @@ func (s *Server) backfillAction(ctx context.Context, bid int64, action string) (
 
 // ---- API ----
 
-func (s *Server) apiIntegrations(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiIntegrations(w http.ResponseWriter, r *http.Request) error {
 	ins, err := s.st.Integrations(r.Context())
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"integrations": viewIntegrations(ins)})
+	return nil
 }
 
-func (s *Server) apiIntegration(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiIntegration(w http.ResponseWriter, r *http.Request) error {
 	iid, err := parseID(r.PathValue("id"))
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	it, err := s.st.IntegrationByID(r.Context(), iid)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	runs, err := s.st.Runs(r.Context(), iid, 10)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	quarantined, err := s.st.QuarantinedItems(r.Context(), iid, 50)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"integration": IntegrationView{Integration: *it, Health: healthOf(it)}, "runs": runs, "quarantined": quarantined})
+	return nil
 }
 
-func (s *Server) apiIntegrationCreate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiIntegrationCreate(w http.ResponseWriter, r *http.Request) error {
 	var in integrationInput
 	if err := decodeJSON(r, &in); err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	it, err := s.createIntegration(r.Context(), in)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, "create", "integration", strconv.FormatInt(it.ID, 10), it.Name)
 	writeJSON(w, http.StatusCreated, it)
+	return nil
 }
 
-func (s *Server) apiIntegrationEdit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiIntegrationEdit(w http.ResponseWriter, r *http.Request) error {
 	iid, err := parseID(r.PathValue("id"))
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	var in integrationInput
 	if err := decodeJSON(r, &in); err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	it, err := s.editIntegration(r.Context(), iid, in)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, "update", "integration", r.PathValue("id"), it.Name)
 	writeJSON(w, http.StatusOK, it)
+	return nil
 }
 
-func (s *Server) apiIntegrationDelete(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiIntegrationDelete(w http.ResponseWriter, r *http.Request) error {
 	iid, err := parseID(r.PathValue("id"))
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	msg, err := s.integrationAction(r.Context(), iid, "delete")
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, "delete", "integration", r.PathValue("id"), msg)
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
-func (s *Server) apiIntegrationAction(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiIntegrationAction(w http.ResponseWriter, r *http.Request) error {
 	iid, err := parseID(r.PathValue("id"))
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	action := r.PathValue("action")
 	if action == "delete" {
 		writeError(w, http.StatusMethodNotAllowed, "use DELETE /api/v1/integrations/{id}")
-		return
+		return nil
 	}
 	msg, err := s.integrationAction(r.Context(), iid, action)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, action, "integration", r.PathValue("id"), msg)
 	it, err := s.st.IntegrationByID(r.Context(), iid)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"message": msg, "integration": IntegrationView{Integration: *it, Health: healthOf(it)}})
+	return nil
 }
 
-func (s *Server) apiBackfills(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiBackfills(w http.ResponseWriter, r *http.Request) error {
 	var iid int64
 	if v := r.URL.Query().Get("integration"); v != "" {
 		var err error
 		if iid, err = s.integrationParam(r.Context(), v); err != nil {
-			s.apiFail(w, r, err)
-			return
+			return err
 		}
 	}
 	bs, err := s.st.Backfills(r.Context(), iid)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	out := make([]BackfillView, 0, len(bs))
 	for _, b := range bs {
 		out = append(out, viewBackfill(b))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"backfills": out})
+	return nil
 }
 
-func (s *Server) apiBackfill(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiBackfill(w http.ResponseWriter, r *http.Request) error {
 	bid, err := parseID(r.PathValue("id"))
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	b, err := s.st.Backfill(r.Context(), bid)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, viewBackfill(*b))
+	return nil
 }
 
-func (s *Server) apiBatches(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiBatches(w http.ResponseWriter, r *http.Request) error {
 	bid, err := parseID(r.PathValue("id"))
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	bs, err := s.st.Batches(r.Context(), bid)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	if bs == nil {
 		bs = []store.Batch{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"batches": bs})
+	return nil
 }
 
-func (s *Server) apiBackfillCreate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiBackfillCreate(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		IntegrationID int64  `json:"integration_id"`
 		From          string `json:"from"`
 		To            string `json:"to"`
 	}
 	if err := decodeJSON(r, &body); err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	b, err := s.startBackfill(r.Context(), body.IntegrationID, body.From, body.To)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, "create", "backfill", strconv.FormatInt(b.ID, 10), fmt.Sprintf("integration %d %s..%s", body.IntegrationID, body.From, body.To))
 	writeJSON(w, http.StatusCreated, viewBackfill(*b))
+	return nil
 }
 
-func (s *Server) apiBackfillAction(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiBackfillAction(w http.ResponseWriter, r *http.Request) error {
 	bid, err := parseID(r.PathValue("id"))
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	b, err := s.backfillAction(r.Context(), bid, r.PathValue("action"))
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, r.PathValue("action"), "backfill", r.PathValue("id"), "")
 	writeJSON(w, http.StatusOK, viewBackfill(*b))
+	return nil
 }
 
 // ---- pages ----
@@ -583,14 +569,14 @@ type integrationsData struct {
 	KeyEnv       string
 }
 
-func (s *Server) integrationsPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) integrationsPage(w http.ResponseWriter, r *http.Request) error {
 	ins, err := s.st.Integrations(r.Context())
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.render(w, r, http.StatusOK, "integrations.html", &pageData{Title: "Integrations", Nav: "integrations",
 		Data: integrationsData{Integrations: viewIntegrations(ins), CanStoreKeys: len(s.cfg.SecretKey) > 0, KeyEnv: s.cfg.SecretKeyEnv}})
+	return nil
 }
 
 type integrationData struct {
@@ -614,17 +600,15 @@ type integrationData struct {
 	Setting   string
 }
 
-func (s *Server) integrationPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) integrationPage(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	iid, err := parseID(r.PathValue("id"))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	it, err := s.st.IntegrationByID(ctx, iid)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	tab := r.URL.Query().Get("tab")
 	if tab != "backfill" && tab != "jobs" && tab != "directory" {
@@ -638,24 +622,20 @@ func (s *Server) integrationPage(w http.ResponseWriter, r *http.Request) {
 		d.HasKey = true
 	}
 	if d.Runs, err = s.st.Runs(ctx, iid, 10); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if d.Quarantined, err = s.st.QuarantinedItems(ctx, iid, 50); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if tab == "directory" {
 		if d.Directory, err = s.st.Directory(ctx, iid); err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		d.Setting = r.URL.Query().Get("setting")
 	}
 	bs, err := s.st.Backfills(ctx, iid)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	for _, b := range bs {
 		d.Backfills = append(d.Backfills, viewBackfill(b))
@@ -671,91 +651,87 @@ func (s *Server) integrationPage(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Job = &job
 		if d.Batches, err = s.st.Batches(ctx, job.ID); err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 	}
 	s.render(w, r, http.StatusOK, "integration.html", &pageData{Title: "Integration " + it.Name, Nav: "integrations", Data: d})
+	return nil
 }
 
-func (s *Server) integrationCreateSubmit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) integrationCreateSubmit(w http.ResponseWriter, r *http.Request) error {
 	it, err := s.createIntegration(r.Context(), formIntegration(r))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, "create", "integration", strconv.FormatInt(it.ID, 10), it.Name)
 	s.setFlash(w, "Integration "+it.Name+" added; its API key is stored encrypted.")
 	http.Redirect(w, r, "/integrations/"+strconv.FormatInt(it.ID, 10), http.StatusSeeOther)
+	return nil
 }
 
-func (s *Server) integrationEditSubmit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) integrationEditSubmit(w http.ResponseWriter, r *http.Request) error {
 	iid, err := parseID(r.PathValue("id"))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	it, err := s.editIntegration(r.Context(), iid, formIntegration(r))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, "update", "integration", r.PathValue("id"), it.Name)
 	s.setFlash(w, "Saved "+it.Name+".")
 	http.Redirect(w, r, "/integrations/"+r.PathValue("id"), http.StatusSeeOther)
+	return nil
 }
 
-func (s *Server) integrationActionSubmit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) integrationActionSubmit(w http.ResponseWriter, r *http.Request) error {
 	iid, err := parseID(r.PathValue("id"))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	action := r.PathValue("action")
 	msg, err := s.integrationAction(r.Context(), iid, action)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, action, "integration", r.PathValue("id"), msg)
 	s.setFlash(w, msg)
 	if action == "delete" {
 		http.Redirect(w, r, "/integrations", http.StatusSeeOther)
-		return
+		return nil
 	}
 	http.Redirect(w, r, "/integrations/"+r.PathValue("id"), http.StatusSeeOther)
+	return nil
 }
 
-func (s *Server) backfillCreateSubmit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) backfillCreateSubmit(w http.ResponseWriter, r *http.Request) error {
 	iid, err := parseID(r.PostFormValue("integration_id"))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	b, err := s.startBackfill(r.Context(), iid, r.PostFormValue("from"), r.PostFormValue("to"))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, "create", "backfill", strconv.FormatInt(b.ID, 10), fmt.Sprintf("integration %d %s..%s", iid, r.PostFormValue("from"), r.PostFormValue("to")))
 	s.setFlash(w, fmt.Sprintf("Backfill %d started: %d batches.", b.ID, b.Batches))
 	http.Redirect(w, r, fmt.Sprintf("/integrations/%d?tab=backfill", iid), http.StatusSeeOther)
+	return nil
 }
 
-func (s *Server) backfillActionSubmit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) backfillActionSubmit(w http.ResponseWriter, r *http.Request) error {
 	bid, err := parseID(r.PathValue("id"))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	b, err := s.backfillAction(r.Context(), bid, r.PathValue("action"))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, r.PathValue("action"), "backfill", r.PathValue("id"), "")
 	s.setFlash(w, fmt.Sprintf("Backfill %d is %s.", b.ID, b.Status))
 	http.Redirect(w, r, fmt.Sprintf("/integrations/%d?tab=backfill", b.IntegrationID), http.StatusSeeOther)
+	return nil
 }
 
 func (s *Server) integrationNames(ctx context.Context) (map[int64]string, []store.Integration) {

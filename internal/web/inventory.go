@@ -54,22 +54,22 @@ func (s *Server) loadInventory(r *http.Request, q url.Values) (*inventoryData, e
 	return d, nil
 }
 
-func (s *Server) inventoryPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) inventoryPage(w http.ResponseWriter, r *http.Request) error {
 	d, err := s.loadInventory(r, r.URL.Query())
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, "view", "inventory", "", r.URL.RawQuery)
 	s.render(w, r, http.StatusOK, "inventory.html", &pageData{Title: "Asset inventory", Nav: "inventory", Data: d})
+	return nil
 }
 
-func (s *Server) apiInventory(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiInventory(w http.ResponseWriter, r *http.Request) error {
 	d, err := s.loadInventory(r, r.URL.Query())
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, "view", "inventory", "", r.URL.RawQuery)
 	writeJSON(w, http.StatusOK, map[string]any{"integration_id": d.Integration, "assets": d.Assets})
+	return nil
 }

@@ -135,20 +135,19 @@ func (s *Server) loadOverview(r *http.Request) (*overviewData, error) {
 	return d, nil
 }
 
-func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) error {
 	d, err := s.loadOverview(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.render(w, r, http.StatusOK, "overview.html", &pageData{Title: "Overview", Nav: "overview", Data: d})
+	return nil
 }
 
-func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request) error {
 	d, err := s.loadOverview(r)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	type syncInfo struct {
 		ID           int64     `json:"id"`
@@ -169,4 +168,5 @@ func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request) {
 		d.RiskyUsers = []store.UserRisk{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"overview": d.Overview, "open_alerts": d.OpenAlerts, "integrations": syncs, "risky_users": d.RiskyUsers})
+	return nil
 }

@@ -18,12 +18,13 @@ import (
 
 var errNoPolicies = badf("the policy engine is not connected in this build")
 
-func (s *Server) apiPolicies(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiPolicies(w http.ResponseWriter, r *http.Request) error {
 	ps := s.policyList()
 	if ps == nil {
 		ps = []PolicyInfo{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"policies": ps})
+	return nil
 }
 
 func (s *Server) setPolicyEnabled(r *http.Request, on bool) error {
@@ -42,20 +43,18 @@ func (s *Server) setPolicyEnabled(r *http.Request, on bool) error {
 	return nil
 }
 
-func (s *Server) apiPolicyEnable(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiPolicyEnable(w http.ResponseWriter, r *http.Request) error {
 	if err := s.setPolicyEnabled(r, true); err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
-	s.apiPolicies(w, r)
+	return s.apiPolicies(w, r)
 }
 
-func (s *Server) apiPolicyDisable(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiPolicyDisable(w http.ResponseWriter, r *http.Request) error {
 	if err := s.setPolicyEnabled(r, false); err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
-	s.apiPolicies(w, r)
+	return s.apiPolicies(w, r)
 }
 
 func (s *Server) setPolicyParams(r *http.Request, params map[string]any) error {
@@ -72,19 +71,17 @@ func (s *Server) setPolicyParams(r *http.Request, params map[string]any) error {
 	return nil
 }
 
-func (s *Server) apiPolicyParams(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiPolicyParams(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		Params map[string]any `json:"params"`
 	}
 	if err := decodeJSON(r, &body); err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	if err := s.setPolicyParams(r, body.Params); err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
-	s.apiPolicies(w, r)
+	return s.apiPolicies(w, r)
 }
 
 // PolicyTestResult is what testing a text against a policy found.
@@ -119,20 +116,19 @@ func (s *Server) testPolicy(r *http.Request, text string) (*PolicyTestResult, er
 	return &PolicyTestResult{Policy: name, Findings: fs, Tags: tags}, nil
 }
 
-func (s *Server) apiPolicyTest(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiPolicyTest(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		Text string `json:"text"`
 	}
 	if err := decodeJSON(r, &body); err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	res, err := s.testPolicy(r, body.Text)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, res)
+	return nil
 }
 
 // The policies page edits a draft of the policy set: edits, toggles and
@@ -215,8 +211,8 @@ func (s *Server) policySets(ctx context.Context) (installed, draft *policyset.Se
 	return installed, draft, rec, source, nil
 }
 
-func (s *Server) policiesPage(w http.ResponseWriter, r *http.Request) {
-	s.renderPolicies(w, r, http.StatusOK, pageState{})
+func (s *Server) policiesPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderPolicies(w, r, http.StatusOK, pageState{})
 }
 
 // pageState is what a POST adds to the page it answers with.
@@ -231,7 +227,7 @@ type pageState struct {
 	trialErr error
 }
 
-func (s *Server) renderPolicies(w http.ResponseWriter, r *http.Request, status int, st pageState) {
+func (s *Server) renderPolicies(w http.ResponseWriter, r *http.Request, status int, st pageState) error {
 	ctx := r.Context()
 	d := policiesData{Connected: s.cfg.Policies != nil, Test: st.test, TestText: st.text, Policies: s.policyList(),
 		Templates: policyset.Templates, Severities: policyset.Severities, Actions: policyset.Actions, Roles: policyset.Roles,
@@ -241,8 +237,7 @@ func (s *Server) renderPolicies(w http.ResponseWriter, r *http.Request, status i
 	}
 	installed, draft, rec, source, err := s.policySets(ctx)
 	if err != nil && installed == nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	d.Draft, d.Source = rec, source
 	if err != nil {
@@ -273,6 +268,7 @@ func (s *Server) renderPolicies(w http.ResponseWriter, r *http.Request, status i
 		d.Segments = segmentsOf(st.text, hitsOf(st.text, st.test.Findings, nil), false)
 	}
 	s.render(w, r, status, "policies.html", &pageData{Title: "Policies", Nav: "policies", Data: d})
+	return nil
 }
 
 // saveDraft stores next as the draft, or drops the draft when next is the
@@ -288,21 +284,18 @@ func (s *Server) saveDraft(ctx context.Context, r *http.Request, installed, next
 // policyUnitSubmit edits one policy of the draft: "toggle" (enabled=true
 // or false) or "edit" (the whole form). A value the policy loader refuses
 // shows the page again with its messages beside the fields (422).
-func (s *Server) policyUnitSubmit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) policyUnitSubmit(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	key, action := r.PathValue("key"), r.PathValue("action")
 	if action != "toggle" && action != "edit" {
-		s.fail(w, r, badf("action %q: use toggle or edit", action))
-		return
+		return badf("action %q: use toggle or edit", action)
 	}
 	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, badf("read the form: %v", err))
-		return
+		return badf("read the form: %v", err)
 	}
 	installed, draft, _, _, err := s.policySets(ctx)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	form := url.Values{}
 	for k, v := range r.PostForm {
@@ -316,64 +309,56 @@ func (s *Server) policyUnitSubmit(w http.ResponseWriter, r *http.Request) {
 	next, err := draft.Edit(key, form)
 	var fe policyset.FieldErrors
 	if errors.As(err, &fe) {
-		s.renderPolicies(w, r, http.StatusUnprocessableEntity, pageState{errKey: key, errs: fe, form: form})
-		return
+		return s.renderPolicies(w, r, http.StatusUnprocessableEntity, pageState{errKey: key, errs: fe, form: form})
 	}
 	if err != nil {
-		s.fail(w, r, badf("%v", err))
-		return
+		return badf("%v", err)
 	}
 	if err := s.saveDraft(ctx, r, installed, next); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, "edit draft", "policy", key, "")
 	s.setFlash(w, "Draft: "+key+" changed. Install the draft to apply it.")
 	http.Redirect(w, r, "/policies#unit-"+key, http.StatusSeeOther)
+	return nil
 }
 
 // policyDraftSubmit acts on the whole draft: install, reset and template
 // need an admin; trial (which saves nothing) is open to analysts.
-func (s *Server) policyDraftSubmit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) policyDraftSubmit(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	id := identityFrom(r)
 	action := r.PathValue("action")
 	if action != "trial" && !id.can(store.RoleAdmin) {
 		s.renderStatus(w, r, id, http.StatusForbidden, "Only admins change policies.")
-		return
+		return nil
 	}
 	installed, draft, _, _, err := s.policySets(ctx)
 	if err != nil && !(action == "reset" && installed != nil) {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	switch action {
 	case "install":
 		changes := policyset.Diff(installed, draft)
 		if len(changes) == 0 {
-			s.fail(w, r, badf("there are no pending changes to install"))
-			return
+			return badf("there are no pending changes to install")
 		}
 		if err := s.cfg.PolicySets.Install(draft.YAML); err != nil {
-			s.fail(w, r, badf("install: %v", err))
-			return
+			return badf("install: %v", err)
 		}
 		rec := &store.PolicySet{Name: store.PolicyInstalled, YAML: string(draft.YAML), Version: draft.Version(),
 			UpdatedBy: id.Account.Email, UpdatedAt: s.now()}
 		if err := s.st.SavePolicySet(ctx, rec); err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		if err := s.st.DeletePolicySet(ctx, store.PolicyDraft); err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		s.audit(r, "install", "policy set", draft.Version(), "changed: "+strings.Join(policyset.ChangedKeys(changes), ", "))
 		s.setFlash(w, fmt.Sprintf("Installed policy version %s (%d changed).", draft.Version(), len(changes)))
 	case "reset":
 		if err := s.st.DeletePolicySet(ctx, store.PolicyDraft); err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		s.audit(r, "reset draft", "policy set", "", "")
 		s.setFlash(w, "Draft reset: the page shows the installed policies.")
@@ -381,40 +366,35 @@ func (s *Server) policyDraftSubmit(w http.ResponseWriter, r *http.Request) {
 		tid := r.PostFormValue("template")
 		next, err := policyset.LoadTemplate(tid)
 		if err != nil {
-			s.fail(w, r, badf("%v", err))
-			return
+			return badf("%v", err)
 		}
 		if err := s.saveDraft(ctx, r, installed, next); err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		s.audit(r, "load template", "policy set", tid, "")
 		s.setFlash(w, "Draft: template "+tid+" loaded. Review the changes, run a trial, then install.")
 	case "trial":
 		days, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("days")))
 		if err != nil || days < 1 || days > 90 {
-			s.fail(w, r, badf("days must be a whole number from 1 to 90"))
-			return
+			return badf("days must be a whole number from 1 to 90")
 		}
 		t := policyset.Trial{Since: s.now().Add(-time.Duration(days) * 24 * time.Hour), Options: s.cfg.PolicySets.Options()}
 		res, err := t.Run(ctx, s.st, installed, draft)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		s.audit(r, "trial", "policy set", draft.Version(), fmt.Sprintf("%d days, %d messages, %d activities", days, res.Messages, res.Activities))
-		s.renderPolicies(w, r, http.StatusOK, pageState{trial: res, days: days})
-		return
+		return s.renderPolicies(w, r, http.StatusOK, pageState{trial: res, days: days})
 	default:
-		s.fail(w, r, badf("action %q: use install, reset, template or trial", action))
-		return
+		return badf("action %q: use install, reset, template or trial", action)
 	}
 	http.Redirect(w, r, "/policies", http.StatusSeeOther)
+	return nil
 }
 
 // policyActionSubmit handles the test form and the older per-policy
 // forms: enable and disable change the draft, as the toggles do.
-func (s *Server) policyActionSubmit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) policyActionSubmit(w http.ResponseWriter, r *http.Request) error {
 	id := identityFrom(r)
 	action := r.PathValue("action")
 	switch action {
@@ -422,25 +402,23 @@ func (s *Server) policyActionSubmit(w http.ResponseWriter, r *http.Request) {
 		text := r.PostFormValue("text")
 		res, err := s.testPolicy(r, text)
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
-		s.renderPolicies(w, r, http.StatusOK, pageState{test: res, text: text})
+		return s.renderPolicies(w, r, http.StatusOK, pageState{test: res, text: text})
 	case "enable", "disable":
 		if !id.can(store.RoleAdmin) {
 			s.renderStatus(w, r, id, http.StatusForbidden, "Only admins change policies.")
-			return
+			return nil
 		}
 		if err := r.ParseForm(); err != nil {
-			s.fail(w, r, badf("read the form: %v", err))
-			return
+			return badf("read the form: %v", err)
 		}
 		r.SetPathValue("key", r.PathValue("name"))
 		r.SetPathValue("action", "toggle")
 		r.PostForm.Set("enabled", strconv.FormatBool(action == "enable"))
-		s.policyUnitSubmit(w, r)
+		return s.policyUnitSubmit(w, r)
 	default:
-		s.fail(w, r, badf("action %q: use test, enable or disable", action))
+		return badf("action %q: use test, enable or disable", action)
 	}
 }
 

@@ -152,6 +152,41 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, id *identi
 }
 
 // fail maps an error to a page: not found is 404, anything else 500 (logged).
+// handler is a page or API handler. It writes the response, or returns
+// the error for the wrapper its route was registered with to answer:
+// pageErrors for pages, apiErrors for the JSON API. A handler never
+// answers its own errors, so each is answered (and logged) once.
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+// pageErrors answers h's error with the HTML error page (s.fail).
+func (s *Server) pageErrors(h handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.fail(w, r, err)
+		}
+	}
+}
+
+// apiErrors answers h's error with the JSON error (s.apiFail).
+func (s *Server) apiErrors(h handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.apiFail(w, r, err)
+		}
+	}
+}
+
+// jsonErrors makes a download served under a page route answer errors in
+// JSON, as it does under /api/v1: the page wrapper then sees none.
+func (s *Server) jsonErrors(h handler) handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		s.apiErrors(h)(w, r)
+		return nil
+	}
+}
+
+// fail answers a page handler's error with the HTML error page: 404 for
+// what is not found, 400 with the message of a badRequest, else 500.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, store.ErrNotFound) {
 		s.renderStatus(w, r, identityFrom(r), http.StatusNotFound, "Not found: it may have been deleted.")

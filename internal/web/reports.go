@@ -108,44 +108,41 @@ func parseReportDay(name, v string) (time.Time, error) {
 	return t, nil
 }
 
-func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request) error {
 	d, err := s.buildReport(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, "view", "report", d.From+"/"+d.To, d.Query.Encode())
 	s.render(w, r, http.StatusOK, "reports.html", &pageData{Title: "Reports", Nav: "reports", Data: d})
+	return nil
 }
 
 // reportView serves the standalone HTML report the reports page frames.
-func (s *Server) reportView(w http.ResponseWriter, r *http.Request) {
-	s.reportFile(w, r, false)
+func (s *Server) reportView(w http.ResponseWriter, r *http.Request) error {
+	return s.reportFile(w, r, false)
 }
 
 // reportDownload serves the report as an attachment: format md or html.
-func (s *Server) reportDownload(w http.ResponseWriter, r *http.Request) {
-	s.reportFile(w, r, true)
+func (s *Server) reportDownload(w http.ResponseWriter, r *http.Request) error {
+	return s.reportFile(w, r, true)
 }
 
-func (s *Server) reportFile(w http.ResponseWriter, r *http.Request, attach bool) {
+func (s *Server) reportFile(w http.ResponseWriter, r *http.Request, attach bool) error {
 	d, err := s.buildReport(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	format := r.URL.Query().Get("format")
 	if format == "" {
 		format = "html"
 	}
 	if format != "html" && format != "md" {
-		s.fail(w, r, badf("format %q: use html or md", format))
-		return
+		return badf("format %q: use html or md", format)
 	}
 	var buf bytes.Buffer
 	if err := report.Render(&buf, d.Report, format); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	action := "view"
 	if attach {
@@ -165,24 +162,27 @@ func (s *Server) reportFile(w http.ResponseWriter, r *http.Request, attach bool)
 		h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="claudit-report-%s-to-%s.%s"`, d.From, d.To, format))
 	}
 	w.Write(buf.Bytes())
+	return nil
 }
 
 // apiReport returns the report as JSON (totals, tables and compliance
 // sections), or rendered with format=md or html.
-func (s *Server) apiReport(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiReport(w http.ResponseWriter, r *http.Request) error {
 	switch f := r.URL.Query().Get("format"); f {
 	case "md", "html":
-		s.reportFile(w, r, false)
-		return
+		// The rendered report answers its errors as the reports page
+		// does, with the HTML error page.
+		if err := s.reportFile(w, r, false); err != nil {
+			s.fail(w, r, err)
+		}
+		return nil
 	case "", "json":
 	default:
-		s.apiFail(w, r, badf("format %q: use json, md or html", f))
-		return
+		return badf("format %q: use json, md or html", f)
 	}
 	d, err := s.buildReport(r)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, "view", "report", d.From+"/"+d.To, d.Query.Encode())
 	rep := d.Report
@@ -192,6 +192,7 @@ func (s *Server) apiReport(w http.ResponseWriter, r *http.Request) {
 		"open_alerts": rep.OpenAlerts, "risky_users": rep.RiskyUsers, "compliance": rep.Compliance,
 		"schedules": d.Schedules, "runs": d.Runs,
 	})
+	return nil
 }
 
 // sendReport sends a schedule's latest period at once (a test that the
@@ -214,21 +215,21 @@ func (s *Server) sendReport(r *http.Request) (string, error) {
 	return what, nil
 }
 
-func (s *Server) reportSendSubmit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) reportSendSubmit(w http.ResponseWriter, r *http.Request) error {
 	what, err := s.sendReport(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.setFlash(w, "Sent: "+what+".")
 	http.Redirect(w, r, "/reports", http.StatusSeeOther)
+	return nil
 }
 
-func (s *Server) apiReportSend(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiReportSend(w http.ResponseWriter, r *http.Request) error {
 	what, err := s.sendReport(r)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"sent": what})
+	return nil
 }

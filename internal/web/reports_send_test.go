@@ -40,7 +40,7 @@ func TestReportSendNow(t *testing.T) {
 		r.SetPathValue("name", name)
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, admin))
 		w := httptest.NewRecorder()
-		s.apiReportSend(w, r)
+		s.apiErrors(s.apiReportSend)(w, r)
 		return w
 	}
 	if w := send("weekly"); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "2026-11-02 to 2026-11-08") || len(sent) != 1 {

@@ -129,28 +129,27 @@ func (s *Server) sessionFromPath(r *http.Request) (*sessionData, error) {
 	return s.loadSession(r.Context(), identityFrom(r), iid, r.PathValue("id"))
 }
 
-func (s *Server) sessionPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) sessionPage(w http.ResponseWriter, r *http.Request) error {
 	d, err := s.sessionFromPath(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if d.Files, err = s.st.ChatFileTexts(r.Context(), d.Chat.IntegrationID, d.Chat.ID); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, "view", "session", r.PathValue("iid")+"/"+r.PathValue("id"), "")
 	s.render(w, r, http.StatusOK, "session.html", &pageData{Title: "Session " + d.Chat.Name, Nav: "sessions", Data: d})
+	return nil
 }
 
-func (s *Server) apiSession(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiSession(w http.ResponseWriter, r *http.Request) error {
 	d, err := s.sessionFromPath(r)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, "view", "session", r.PathValue("iid")+"/"+r.PathValue("id"), "")
 	writeJSON(w, http.StatusOK, d)
+	return nil
 }
 
 func (s *Server) parseChatFilter(ctx context.Context, q url.Values) (store.ChatFilter, error) {
@@ -253,12 +252,11 @@ type sessionsData struct {
 	Groups []string
 }
 
-func (s *Server) sessionsPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) sessionsPage(w http.ResponseWriter, r *http.Request) error {
 	ctx, q := r.Context(), r.URL.Query()
 	cs, f, total, err := s.listSessions(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	names, ins := s.integrationNames(ctx)
 	d := sessionsData{Chats: cs, Names: names, Integrations: ins, Groups: s.groupChoices(ctx), Query: q, Total: total}
@@ -272,13 +270,13 @@ func (s *Server) sessionsPage(w http.ResponseWriter, r *http.Request) {
 		d.PrevURL = qset(q, "offset", strconv.Itoa(max(0, f.Offset-f.Limit)))
 	}
 	s.render(w, r, http.StatusOK, "sessions.html", &pageData{Title: "Sessions", Nav: "sessions", Data: d})
+	return nil
 }
 
-func (s *Server) apiSessions(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiSessions(w http.ResponseWriter, r *http.Request) error {
 	cs, f, total, err := s.listSessions(r)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	if cs == nil {
 		cs = []store.ChatRisk{}
@@ -288,6 +286,7 @@ func (s *Server) apiSessions(w http.ResponseWriter, r *http.Request) {
 		out["total"] = total
 	}
 	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
 // redactChats masks, for a viewer, the values findings matched in each

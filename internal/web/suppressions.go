@@ -10,25 +10,24 @@ import (
 )
 
 // apiSuppressions lists the rules that silence matching alerts.
-func (s *Server) apiSuppressions(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiSuppressions(w http.ResponseWriter, r *http.Request) error {
 	if s.alerts == nil {
-		s.apiFail(w, r, errNoAlerts)
-		return
+		return errNoAlerts
 	}
 	sups, err := s.alerts.Suppressions(r.Context())
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	if sups == nil {
 		sups = []store.Suppression{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"suppressions": sups})
+	return nil
 }
 
 // apiAddSuppression adds a rule: policy, user (id or email) and/or a pattern
 // of the excerpt or entity, until a date.
-func (s *Server) apiAddSuppression(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiAddSuppression(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		Policy  string    `json:"policy"`
 		User    string    `json:"user"`
@@ -37,15 +36,14 @@ func (s *Server) apiAddSuppression(w http.ResponseWriter, r *http.Request) {
 		Reason  string    `json:"reason"`
 	}
 	if err := decodeJSON(r, &body); err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	sp, err := s.addSuppression(r, store.Suppression{Policy: body.Policy, User: body.User, Pattern: body.Pattern, Until: body.Until, Reason: body.Reason})
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusCreated, sp)
+	return nil
 }
 
 // addSuppression validates and stores a rule for the API and the page, and
@@ -82,13 +80,12 @@ type suppressionsData struct {
 
 // suppressionsPage lists the rules that silence matching alerts, with a
 // form to add one and a button to remove each (analysts and admins).
-func (s *Server) suppressionsPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) suppressionsPage(w http.ResponseWriter, r *http.Request) error {
 	d := suppressionsData{Enabled: s.alerts != nil, DefaultUntil: s.now().In(locFrom(r.Context())).AddDate(0, 0, 7).Format(time.DateOnly)}
 	if s.alerts != nil {
 		sups, err := s.alerts.Suppressions(r.Context())
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return err
 		}
 		d.Suppressions = sups
 	}
@@ -98,35 +95,35 @@ func (s *Server) suppressionsPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.render(w, r, http.StatusOK, "suppressions.html", &pageData{Title: "Suppressions", Nav: "suppressions", Data: d})
+	return nil
 }
 
 // suppressionCreateSubmit adds a rule from the page's form; until is a
 // date, and the rule lasts to the end of that day in the account's zone.
-func (s *Server) suppressionCreateSubmit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) suppressionCreateSubmit(w http.ResponseWriter, r *http.Request) error {
 	loc := locFrom(r.Context())
 	until, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(r.PostFormValue("until")), loc)
 	if err != nil {
-		s.fail(w, r, badf("until %q: use a date like %s", r.PostFormValue("until"), s.now().In(loc).Format(time.DateOnly)))
-		return
+		return badf("until %q: use a date like %s", r.PostFormValue("until"), s.now().In(loc).Format(time.DateOnly))
 	}
 	sp, err := s.addSuppression(r, store.Suppression{Policy: r.PostFormValue("policy"), User: r.PostFormValue("user"),
 		Pattern: r.PostFormValue("pattern"), Until: until.AddDate(0, 0, 1).Add(-time.Second).UTC(), Reason: r.PostFormValue("reason")})
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.setFlash(w, "Suppression "+strconv.FormatInt(sp.ID, 10)+" added.")
 	http.Redirect(w, r, "/suppressions", http.StatusSeeOther)
+	return nil
 }
 
 // suppressionDeleteSubmit removes a rule from the page.
-func (s *Server) suppressionDeleteSubmit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) suppressionDeleteSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err := s.deleteSuppression(r); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.setFlash(w, "Suppression "+r.PathValue("id")+" removed.")
 	http.Redirect(w, r, "/suppressions", http.StatusSeeOther)
+	return nil
 }
 
 // deleteSuppression removes the rule named by the path's id and records it
@@ -147,10 +144,10 @@ func (s *Server) deleteSuppression(r *http.Request) error {
 }
 
 // apiDeleteSuppression removes a rule.
-func (s *Server) apiDeleteSuppression(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiDeleteSuppression(w http.ResponseWriter, r *http.Request) error {
 	if err := s.deleteSuppression(r); err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

@@ -116,34 +116,34 @@ func (s *Server) lockouts(ctx context.Context) ([]store.LoginThrottle, error) {
 	return ls, err
 }
 
-func (s *Server) apiLockouts(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiLockouts(w http.ResponseWriter, r *http.Request) error {
 	ls, err := s.lockouts(r.Context())
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"lockouts": ls})
+	return nil
 }
 
 // apiUnlock lifts a sign-in lock (an account or an address) and forgets its failures.
-func (s *Server) apiUnlock(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiUnlock(w http.ResponseWriter, r *http.Request) error {
 	key := r.PathValue("key")
 	if err := s.ws.ClearLoginThrottle(r.Context(), key); err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, "unlock", "login", key, "")
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // unlockSubmit is the accounts page's "Lift" button.
-func (s *Server) unlockSubmit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) unlockSubmit(w http.ResponseWriter, r *http.Request) error {
 	key := r.PostFormValue("key")
 	if err := s.ws.ClearLoginThrottle(r.Context(), key); err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, "unlock", "login", key, "")
 	s.setFlash(w, "Lifted the sign-in lock on "+key+".")
 	http.Redirect(w, r, "/accounts", http.StatusSeeOther)
+	return nil
 }

@@ -164,47 +164,47 @@ type accountData struct {
 	Effective string
 }
 
-func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) error {
 	id := identityFrom(r)
 	d := accountData{Zone: id.zone, Zones: commonZones, Effective: id.loc.String()}
 	s.render(w, r, http.StatusOK, "account.html", &pageData{Title: "Your account", Nav: "account", Data: d})
+	return nil
 }
 
 // accountZoneSubmit saves the account's display zone. With detected=1 (the
 // browser's zone, sent by app.js) it only fills a zone not chosen yet.
-func (s *Server) accountZoneSubmit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) accountZoneSubmit(w http.ResponseWriter, r *http.Request) error {
 	id := identityFrom(r)
 	detected := r.PostFormValue("detected") == "1"
 	if err := s.setZone(r, id, r.PostFormValue("time_zone"), detected); err != nil {
 		if detected {
 			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
+			return nil
 		}
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	if detected {
 		w.WriteHeader(http.StatusNoContent)
-		return
+		return nil
 	}
 	s.setFlash(w, "Times are shown in "+strings.TrimSpace(r.PostFormValue("time_zone"))+".")
 	http.Redirect(w, r, "/account", http.StatusSeeOther)
+	return nil
 }
 
 // apiAccountZone sets the display zone: {"time_zone": "Europe/Paris"}.
-func (s *Server) apiAccountZone(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiAccountZone(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		TimeZone string `json:"time_zone"`
 	}
 	if err := decodeJSON(r, &in); err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	if err := s.setZone(r, identityFrom(r), in.TimeZone, false); err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"time_zone": strings.TrimSpace(in.TimeZone)})
+	return nil
 }
 
 func (s *Server) setZone(r *http.Request, id *identity, zone string, onlyIfUnset bool) error {

@@ -195,41 +195,41 @@ func (s *Server) revokeToken(r *http.Request, raw string) (*store.APIToken, erro
 	return t, nil
 }
 
-func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request) error {
 	ts, err := s.visibleTokens(r)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	if ts == nil {
 		ts = []store.APIToken{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"tokens": ts})
+	return nil
 }
 
-func (s *Server) apiTokenCreate(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiTokenCreate(w http.ResponseWriter, r *http.Request) error {
 	var req tokenRequest
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&req); err != nil {
 		writeError(w, http.StatusBadRequest, "body: send JSON like {\"name\": \"siem\", \"role\": \"viewer\", \"expires_in_days\": 90}")
-		return
+		return nil
 	}
 	t, text, err := s.createToken(r, req)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"token": text, "api_token": t,
 		"note": "the token is shown once: store it in your secret manager now"})
+	return nil
 }
 
-func (s *Server) apiTokenRevoke(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiTokenRevoke(w http.ResponseWriter, r *http.Request) error {
 	t, err := s.revokeToken(r, r.PathValue("id"))
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	t.RevokedAt = s.now()
 	writeJSON(w, http.StatusOK, map[string]any{"api_token": t})
+	return nil
 }
 
 type tokensData struct {
@@ -242,15 +242,14 @@ type tokensData struct {
 	MaxDays     int
 }
 
-func (s *Server) tokensPage(w http.ResponseWriter, r *http.Request) {
-	s.renderTokens(w, r, nil, "")
+func (s *Server) tokensPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderTokens(w, r, nil, "")
 }
 
-func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, created *store.APIToken, text string) {
+func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, created *store.APIToken, text string) error {
 	ts, err := s.visibleTokens(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	me := identityFrom(r).Account
 	var roles []string
@@ -261,32 +260,31 @@ func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, created *s
 	}
 	s.render(w, r, http.StatusOK, "tokens.html", &pageData{Title: "API tokens", Nav: "tokens",
 		Data: tokensData{Tokens: ts, Roles: roles, Created: created, CreatedText: text, DefaultDays: DefaultTokenDays, MaxDays: MaxTokenDays}})
+	return nil
 }
 
-func (s *Server) tokenCreateSubmit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) tokenCreateSubmit(w http.ResponseWriter, r *http.Request) error {
 	req := tokenRequest{Name: r.PostFormValue("name"), Role: r.PostFormValue("role")}
 	if v := r.PostFormValue("expires_in_days"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			s.fail(w, r, badf("expires in %q: use a number of days", v))
-			return
+			return badf("expires in %q: use a number of days", v)
 		}
 		req.ExpiresInDays = n
 	}
 	t, text, err := s.createToken(r, req)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
-	s.renderTokens(w, r, t, text)
+	return s.renderTokens(w, r, t, text)
 }
 
-func (s *Server) tokenRevokeSubmit(w http.ResponseWriter, r *http.Request) {
+func (s *Server) tokenRevokeSubmit(w http.ResponseWriter, r *http.Request) error {
 	t, err := s.revokeToken(r, r.PathValue("id"))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.setFlash(w, fmt.Sprintf("Revoked the API token %q (%s…).", t.Name, t.Prefix))
 	http.Redirect(w, r, "/tokens", http.StatusSeeOther)
+	return nil
 }

@@ -70,23 +70,23 @@ func (s *Server) listUsers(r *http.Request) ([]userRow, error) {
 	return out, nil
 }
 
-func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) error {
 	us, err := s.listUsers(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	names, ins := s.integrationNames(r.Context())
 	s.render(w, r, http.StatusOK, "users.html", &pageData{Title: "Users", Nav: "users", Data: usersData{Users: us, Names: names, Integrations: ins, Query: r.URL.Query()}})
+	return nil
 }
 
-func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) error {
 	us, err := s.listUsers(r)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"users": us})
+	return nil
 }
 
 type userData struct {
@@ -175,22 +175,22 @@ func withKind(f store.EventFilter, kind string) store.EventFilter {
 	return f
 }
 
-func (s *Server) userPage(w http.ResponseWriter, r *http.Request) {
+func (s *Server) userPage(w http.ResponseWriter, r *http.Request) error {
 	d, err := s.loadUser(r)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, "view", "user", r.PathValue("iid")+"/"+r.PathValue("id"), "")
 	s.render(w, r, http.StatusOK, "user.html", &pageData{Title: "User " + firstNonEmpty(d.User.Email, d.User.ID), Nav: "users", Data: d})
+	return nil
 }
 
-func (s *Server) apiUser(w http.ResponseWriter, r *http.Request) {
+func (s *Server) apiUser(w http.ResponseWriter, r *http.Request) error {
 	d, err := s.loadUser(r)
 	if err != nil {
-		s.apiFail(w, r, err)
-		return
+		return err
 	}
 	s.audit(r, "view", "user", r.PathValue("iid")+"/"+r.PathValue("id"), "")
 	writeJSON(w, http.StatusOK, d)
+	return nil
 }

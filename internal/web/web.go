@@ -219,7 +219,11 @@ func (s *Server) routes() http.Handler {
 	}
 
 	// Pages.
-	page := func(pattern string, role string, h http.HandlerFunc) { mux.Handle(pattern, s.requirePage(role, h)) }
+	// A handler returns its error; the page wrapper answers it with the
+	// HTML error page, the API wrapper with the JSON error (render.go).
+	page := func(pattern string, role string, h handler) {
+		mux.Handle(pattern, s.requirePage(role, s.pageErrors(h)))
+	}
 	page("GET /{$}", store.RoleViewer, s.overviewPage)
 	page("GET /events", store.RoleViewer, s.eventsPage)
 	page("GET /events/{kind}/{iid}/{id}", store.RoleViewer, s.eventPage)
@@ -257,10 +261,10 @@ func (s *Server) routes() http.Handler {
 	page("GET /datasets", store.RoleAnalyst, s.datasetsPage)
 	page("POST /datasets", store.RoleAnalyst, s.datasetCreateSubmit)
 	page("POST /datasets/{id}/delete", store.RoleAnalyst, s.datasetDeleteSubmit)
-	page("GET /datasets/{id}/download", store.RoleAnalyst, s.datasetDownload)
-	page("GET /export", store.RoleViewer, s.exportEvents)
+	page("GET /datasets/{id}/download", store.RoleAnalyst, s.jsonErrors(s.datasetDownload))
+	page("GET /export", store.RoleViewer, s.jsonErrors(s.exportEvents))
 	page("GET /audit", store.RoleAdmin, s.auditPage)
-	page("GET /audit/export", store.RoleAdmin, s.auditExport)
+	page("GET /audit/export", store.RoleAdmin, s.jsonErrors(s.auditExport))
 	page("GET /accounts", store.RoleAdmin, s.accountsPage)
 	page("POST /accounts", store.RoleAdmin, s.accountCreateSubmit)
 	page("POST /accounts/{id}", store.RoleAdmin, s.accountEditSubmit)
@@ -272,7 +276,7 @@ func (s *Server) routes() http.Handler {
 	page("POST /tokens/{id}/revoke", store.RoleViewer, s.tokenRevokeSubmit)
 
 	// JSON API.
-	api := func(pattern string, role string, h http.HandlerFunc) { mux.Handle(pattern, s.requireAPI(role, h)) }
+	api := func(pattern string, role string, h handler) { mux.Handle(pattern, s.requireAPI(role, s.apiErrors(h))) }
 	api("GET /api/v1/me", store.RoleViewer, s.apiMe)
 	api("GET /api/v1/overview", store.RoleViewer, s.apiOverview)
 	api("GET /api/v1/events", store.RoleViewer, s.apiEvents)
