@@ -54,6 +54,8 @@ func TestDecoders(t *testing.T) {
 		{"hex of binary", "key " + hex.EncodeToString([]byte{0x8f, 0x01, 0x9a, 0xff, 0x00, 0x13, 0x37, 0xc4, 0x5e, 0x02}), Hex, ""},
 		{"hex odd length", "val " + hex.EncodeToString([]byte(secret))[1:], Hex, ""},
 		{"mac address", "mac 3c:22:fb:91:0a:7e", Hex, ""},
+		{"hex bytes with spaces", "decode " + byteSep(hex.EncodeToString([]byte(secret)), " ", ""), Hex, secret},
+		{"hex bytes with colons", "decode " + byteSep(hex.EncodeToString([]byte(secret)), ":", ""), Hex, secret},
 
 		// URL
 		{"percent all", "/q?x=" + pct("drop table users"), URLEncoded, "drop table users"},

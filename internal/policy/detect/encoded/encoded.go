@@ -328,8 +328,6 @@ func scanGates(text string) gates {
 		nonASCII:  !detect.IsASCII(text),
 		lines3:    hasLineOfWords(text, 3),
 	}
-	// Consecutive two-hex-digit groups, each followed by one space or colon.
-	pairs, lastSep := 0, -2
 	for i := 0; i < len(text); {
 		// Runs of bytes of any class (letters, digits, base64 and leet
 		// symbols); their classes ORed tell what they can hold.
@@ -357,30 +355,37 @@ func scanGates(text string) gates {
 			g.base64 = g.base64 || hasRun(text[start:i], classBase64, 16)
 			g.hex = g.hex || hasRun(text[start:i], classHex, 16)
 		}
-		// A group is two hex digits after a non-hex byte, before a
-		// separator ("0xde ad be ef" has four).
-		if i < len(text) && (text[i] == ' ' || text[i] == ':') && isHexGroupEnd(text[start:i]) {
-			if start != lastSep+1 || !isHexGroup(text[start:i]) {
-				pairs = 0
-			}
-			if pairs++; pairs >= 8 {
-				g.hex = true
-			}
-			lastSep = i
-		}
 	}
+	g.hex = g.hex || hexGroups(text)
 	return g
 }
 
-// isHexGroupEnd reports whether run ends in exactly two hex digits.
-func isHexGroupEnd(run string) bool {
-	n := len(run)
-	return n >= 2 && class[run[n-1]]&classHex != 0 && class[run[n-2]]&classHex != 0 &&
-		(n == 2 || class[run[n-3]]&classHex == 0)
+// hexGroups reports whether text holds eight or more groups of exactly two
+// hex digits in a row, each but the last followed by one space or colon:
+// "6f 70 65 6e …", "de:ad:be:ef:…", the separated form findHex decodes.
+// (Space and colon belong to classHexRegion, so the runs above span them
+// and cannot count the groups.)
+func hexGroups(text string) bool {
+	hexAt := func(k int) bool { return k >= 0 && k < len(text) && class[text[k]]&classHex != 0 }
+	pairs := 0
+	for i := 0; i+1 < len(text); {
+		if !hexAt(i) || !hexAt(i+1) || hexAt(i+2) || hexAt(i-1) {
+			pairs = 0
+			i++
+			continue
+		}
+		if pairs++; pairs >= 8 {
+			return true
+		}
+		if i+2 < len(text) && (text[i+2] == ' ' || text[i+2] == ':') {
+			i += 3
+			continue
+		}
+		pairs = 0
+		i += 2
+	}
+	return false
 }
-
-// isHexGroup reports whether run is exactly two hex digits.
-func isHexGroup(run string) bool { return len(run) == 2 && isHexGroupEnd(run) }
 
 // hasRun reports whether s has n bytes in a row of class cl.
 func hasRun(s string, cl uint8, n int) bool {
