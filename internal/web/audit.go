@@ -116,8 +116,7 @@ func (s *Server) auditExport(w http.ResponseWriter, r *http.Request) error {
 	}
 	ct := map[string]string{"csv": "text/csv; charset=utf-8", "json": "application/json", "jsonl": "application/x-ndjson"}[format]
 	if ct == "" {
-		writeError(w, http.StatusBadRequest, "format: use csv, json or jsonl")
-		return nil
+		return errFormat
 	}
 	s.audit(r, "export", "audit", "", r.URL.RawQuery)
 	w.Header().Set("Content-Type", ct)

@@ -175,8 +175,7 @@ func (s *Server) apiDeletionAction(w http.ResponseWriter, r *http.Request) error
 	switch {
 	case err == nil:
 	case errors.Is(err, deletion.ErrSelfApproval), errors.Is(err, deletion.ErrNotAdmin):
-		writeError(w, http.StatusForbidden, err.Error())
-		return nil
+		return errStatus(http.StatusForbidden, err.Error())
 	case errors.Is(err, deletion.ErrMissingScope), errors.Is(err, store.ErrConflict), d != nil && d.Status == store.DeletionFailed:
 		// Refused before sending, decided already, or sent and failed: the request says which.
 		writeJSON(w, http.StatusConflict, map[string]any{"error": err.Error(), "deletion_request": d})

@@ -26,8 +26,7 @@ func (s *Server) exportEvents(w http.ResponseWriter, r *http.Request) error {
 	}
 	ct, ok := exportTypes[format]
 	if !ok {
-		writeError(w, http.StatusBadRequest, "format: use csv, json or jsonl")
-		return nil
+		return errFormat
 	}
 	f, err := s.parseFilter(r.Context(), q)
 	if err != nil {

@@ -464,8 +464,7 @@ func (s *Server) apiIntegrationAction(w http.ResponseWriter, r *http.Request) er
 	}
 	action := r.PathValue("action")
 	if action == "delete" {
-		writeError(w, http.StatusMethodNotAllowed, "use DELETE /api/v1/integrations/{id}")
-		return nil
+		return errStatus(http.StatusMethodNotAllowed, "use DELETE /api/v1/integrations/{id}")
 	}
 	msg, err := s.integrationAction(r.Context(), iid, action)
 	if err != nil {

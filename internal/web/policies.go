@@ -330,8 +330,7 @@ func (s *Server) policyDraftSubmit(w http.ResponseWriter, r *http.Request) error
 	id := identityFrom(r)
 	action := r.PathValue("action")
 	if action != "trial" && !id.can(store.RoleAdmin) {
-		s.renderStatus(w, r, id, http.StatusForbidden, "Only admins change policies.")
-		return nil
+		return errPoliciesAdminOnly
 	}
 	installed, draft, _, _, err := s.policySets(ctx)
 	if err != nil && !(action == "reset" && installed != nil) {
@@ -407,8 +406,7 @@ func (s *Server) policyActionSubmit(w http.ResponseWriter, r *http.Request) erro
 		return s.renderPolicies(w, r, http.StatusOK, pageState{test: res, text: text})
 	case "enable", "disable":
 		if !id.can(store.RoleAdmin) {
-			s.renderStatus(w, r, id, http.StatusForbidden, "Only admins change policies.")
-			return nil
+			return errPoliciesAdminOnly
 		}
 		if err := r.ParseForm(); err != nil {
 			return badf("read the form: %v", err)

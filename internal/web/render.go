@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -152,62 +151,6 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, id *identi
 }
 
 // fail maps an error to a page: not found is 404, anything else 500 (logged).
-// handler is a page or API handler. It writes the response, or returns
-// the error for the wrapper its route was registered with to answer:
-// pageErrors for pages, apiErrors for the JSON API. A handler never
-// answers its own errors, so each is answered (and logged) once.
-type handler func(w http.ResponseWriter, r *http.Request) error
-
-// pageErrors answers h's error with the HTML error page (s.fail).
-func (s *Server) pageErrors(h handler) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
-			s.fail(w, r, err)
-		}
-	}
-}
-
-// apiErrors answers h's error with the JSON error (s.apiFail).
-func (s *Server) apiErrors(h handler) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
-			s.apiFail(w, r, err)
-		}
-	}
-}
-
-// jsonErrors makes a download served under a page route answer errors in
-// JSON, as it does under /api/v1: the page wrapper then sees none.
-func (s *Server) jsonErrors(h handler) handler {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		s.apiErrors(h)(w, r)
-		return nil
-	}
-}
-
-// fail answers a page handler's error with the HTML error page: 404 for
-// what is not found, 400 with the message of a badRequest, else 500.
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, store.ErrNotFound) {
-		s.renderStatus(w, r, identityFrom(r), http.StatusNotFound, "Not found: it may have been deleted.")
-		return
-	}
-	var be badRequest
-	if errors.As(err, &be) {
-		s.renderStatus(w, r, identityFrom(r), http.StatusBadRequest, be.Error())
-		return
-	}
-	s.log.Error("request failed", "path", r.URL.Path, "err", err)
-	s.renderStatus(w, r, identityFrom(r), http.StatusInternalServerError, "Something went wrong; the error was logged.")
-}
-
-// badRequest is an error the user can fix; its message is shown as is.
-type badRequest struct{ msg string }
-
-func (e badRequest) Error() string { return e.msg }
-
-func badf(format string, args ...any) error { return badRequest{fmt.Sprintf(format, args...)} }
-
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
@@ -215,26 +158,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v)
-}
-
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]string{"error": msg})
-}
-
-// apiFail maps an error to a JSON error response.
-func (s *Server) apiFail(w http.ResponseWriter, r *http.Request, err error) {
-	var be badRequest
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		writeError(w, http.StatusNotFound, "not found")
-	case errors.Is(err, store.ErrExists):
-		writeError(w, http.StatusConflict, err.Error())
-	case errors.As(err, &be):
-		writeError(w, http.StatusBadRequest, be.Error())
-	default:
-		s.log.Error("api request failed", "path", r.URL.Path, "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error; it was logged")
-	}
 }
 
 func ago(now, t time.Time) string {

@@ -210,8 +210,7 @@ func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) apiTokenCreate(w http.ResponseWriter, r *http.Request) error {
 	var req tokenRequest
 	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&req); err != nil {
-		writeError(w, http.StatusBadRequest, "body: send JSON like {\"name\": \"siem\", \"role\": \"viewer\", \"expires_in_days\": 90}")
-		return nil
+		return errStatus(http.StatusBadRequest, "body: send JSON like {\"name\": \"siem\", \"role\": \"viewer\", \"expires_in_days\": 90}")
 	}
 	t, text, err := s.createToken(r, req)
 	if err != nil {
