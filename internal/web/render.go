@@ -243,3 +243,13 @@ func prettyJSON(raw []byte) string {
 	}
 	return buf.String()
 }
+
+// decodeJSON reads a JSON body of at most 1 MiB, rejecting unknown fields.
+func decodeJSON(r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return badf("invalid JSON body: %v", err)
+	}
+	return nil
+}
