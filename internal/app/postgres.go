@@ -24,11 +24,6 @@ func openPostgres(ctx context.Context, cfg *config.Config) (store.Store, error) 
 	return postgres.OpenWith(ctx, cfg.Database, postgres.Options{ApplicationName: name, MaxConns: cfg.DatabasePool})
 }
 
-// leaderElector is implemented by stores that several processes share.
-type leaderElector interface {
-	TryLeader(ctx context.Context, key int64) (*postgres.Leadership, bool, error)
-}
-
 // leaseCheck is how often a leader confirms its lease between cycles.
 const leaseCheck = time.Second
 

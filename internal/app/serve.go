@@ -11,7 +11,6 @@ import (
 
 	"github.com/claudit/claudit/internal/ingest"
 	"github.com/claudit/claudit/internal/store"
-	"github.com/claudit/claudit/internal/store/postgres"
 )
 
 // Workers runs everything `serve` does besides HTTP: scheduled syncs,
@@ -84,15 +83,14 @@ func (a *App) retentionLoop(ctx context.Context, keep time.Duration) {
 // between; the moment it cannot, fn's context ends and this process goes
 // back to waiting for the lease, so two processes never sync at once.
 func (a *App) lead(ctx context.Context, fn func(context.Context)) {
-	le, ok := a.Store.(leaderElector)
-	if !ok {
-		fn(ctx)
-		return
-	}
 	for ctx.Err() == nil {
-		l, ok, err := le.TryLeader(ctx, leaderKey)
+		l, ok, err := a.Store.TryLeader(ctx, leaderKey)
 		if err != nil && ctx.Err() == nil {
 			a.Log.Error("leader election", "err", err)
+		}
+		if ok && l == nil { // one process owns the store: nothing to elect
+			fn(ctx)
+			return
 		}
 		if ok {
 			a.Log.Info("this process is the scheduling leader")
@@ -110,7 +108,7 @@ func (a *App) lead(ctx context.Context, fn func(context.Context)) {
 }
 
 // holdLease runs fn under lease l until fn returns or the lease is lost.
-func (a *App) holdLease(ctx context.Context, l *postgres.Leadership, fn func(context.Context)) {
+func (a *App) holdLease(ctx context.Context, l store.Lease, fn func(context.Context)) {
 	lctx, lose := context.WithCancel(ctx)
 	defer lose()
 	var once sync.Once

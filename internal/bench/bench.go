@@ -6,7 +6,6 @@ package bench
 import (
 	"bufio"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -235,10 +234,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		if fi, err := os.Stat(dbPath + "-wal"); err == nil {
 			r.WALBytes = fi.Size()
 		}
-		if db, ok := st.(interface{ DB() *sql.DB }); ok {
-			if _, err := db.DB().ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
-				return nil, fmt.Errorf("checkpoint before measuring the database: %w", err)
-			}
+		if err := st.CompactLog(ctx); err != nil {
+			return nil, fmt.Errorf("checkpoint before measuring the database: %w", err)
 		}
 		r.DBBytes = dirSize(filepath.Dir(dbPath))
 		if r.Messages > 0 {

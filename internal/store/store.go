@@ -367,6 +367,14 @@ type Evaluation struct {
 	Activity *Activity `json:"-"`
 }
 
+// Lease is a held scheduling lease (see Store.TryLeader).
+type Lease interface {
+	// Confirm fails once the lease is no longer this process's.
+	Confirm(ctx context.Context) error
+	// Release gives the lease up; safe to call more than once.
+	Release()
+}
+
 // Store is claudit's persistence, the one store type every caller uses;
 // sqlstore.Store implements it for both backends and storetest runs each
 // method on both. It stores and reads: decisions such as alert grouping
@@ -381,6 +389,13 @@ type Store interface {
 	// (SQLite), so that concurrent writers gain nothing over one that
 	// groups their pages.
 	SingleWriter() bool
+	// TryLeader takes the scheduling lease key for this process if no live
+	// process holds it. A store only one process uses (SQLite) needs no
+	// election: it answers a nil Lease with ok true.
+	TryLeader(ctx context.Context, key int64) (lease Lease, ok bool, err error)
+	// CompactLog folds SQLite's write-ahead log into the database file, so
+	// its size can be measured; other backends have nothing to do.
+	CompactLog(ctx context.Context) error
 	// WithTx runs fn in one write transaction, committed when fn returns nil
 	// and rolled back otherwise. fn may run again when the backend reports a
 	// conflict, so it must not act outside the transaction.

@@ -23,6 +23,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib" // also registers the "pgx" driver
 
+	"github.com/claudit/claudit/internal/store"
 	"github.com/claudit/claudit/internal/store/sqlstore"
 )
 
@@ -305,7 +306,7 @@ type Leadership struct {
 }
 
 // TryLeader takes the leadership lease key if no live process holds it.
-func (s *Store) TryLeader(ctx context.Context, key int64) (*Leadership, bool, error) {
+func (s *Store) TryLeader(ctx context.Context, key int64) (store.Lease, bool, error) {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
 		return nil, false, err

@@ -130,6 +130,21 @@ func (s *Store) SingleWriter() bool { return s.w.Stats().MaxOpenConnections == 1
 // Backend names the dialect.
 func (s *Store) Backend() string { return s.d.Name }
 
+// TryLeader implements store.Store for a store one process owns: no
+// election, a nil lease (PostgreSQL overrides it).
+func (s *Store) TryLeader(context.Context, int64) (store.Lease, bool, error) { return nil, true, nil }
+
+// CompactLog truncates SQLite's write-ahead log into the database file.
+func (s *Store) CompactLog(ctx context.Context) error {
+	if s.d.Name != "sqlite" {
+		return nil
+	}
+	if _, err := s.w.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		return fmt.Errorf("checkpoint the write-ahead log: %w", err)
+	}
+	return nil
+}
+
 // DB exposes the writer pool for backend-specific maintenance (retention, VACUUM).
 func (s *Store) DB() *sql.DB { return s.w }
 

@@ -62,6 +62,7 @@ func Run(t *testing.T, open Opener) {
 		{"ReportData", testReportData},
 		{"EventFindings", testEventFindings},
 		{"Suppressions", testSuppressions},
+		{"LeaseAndCompactLog", testLeaseAndCompactLog},
 	}
 	// Each test has a store of its own, so they run side by side: the
 	// PostgreSQL ones spend most of their time waiting on the server.
