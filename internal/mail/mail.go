@@ -87,12 +87,21 @@ func (s Server) Send(ctx context.Context, m Message, now time.Time) error {
 		return err
 	}
 	defer c.Close()
-	if err := c.Mail(from.Address); err != nil {
+	if err := Deliver(c, from.Address, rcpts, msg); err != nil {
+		return err
+	}
+	return c.Quit()
+}
+
+// Deliver sends one message over an open SMTP session: MAIL FROM, a RCPT
+// TO per recipient, DATA. The email alert sink uses it too.
+func Deliver(c *smtp.Client, from string, to []string, msg []byte) error {
+	if err := c.Mail(from); err != nil {
 		return fmt.Errorf("MAIL FROM: %w", err)
 	}
-	for _, to := range rcpts {
-		if err := c.Rcpt(to); err != nil {
-			return fmt.Errorf("RCPT TO %s: %w", to, err)
+	for _, rcpt := range to {
+		if err := c.Rcpt(rcpt); err != nil {
+			return fmt.Errorf("RCPT TO %s: %w", rcpt, err)
 		}
 	}
 	w, err := c.Data()
@@ -106,7 +115,7 @@ func (s Server) Send(ctx context.Context, m Message, now time.Time) error {
 	if err := w.Close(); err != nil {
 		return fmt.Errorf("end of DATA: %w", err)
 	}
-	return c.Quit()
+	return nil
 }
 
 func (s Server) addr() string {

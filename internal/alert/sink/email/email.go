@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/claudit/claudit/internal/alert/sink"
+	clmail "github.com/claudit/claudit/internal/mail"
 )
 
 // Type is the sink type name in the configuration.
@@ -242,26 +243,7 @@ func (s *Sink) secure(c *smtp.Client) error {
 }
 
 func (s *Sink) deliver(c *smtp.Client, msg []byte) error {
-	if err := c.Mail(s.envFrom); err != nil {
-		return fmt.Errorf("MAIL FROM: %w", err)
-	}
-	for _, to := range s.envTo {
-		if err := c.Rcpt(to); err != nil {
-			return fmt.Errorf("RCPT TO %s: %w", to, err)
-		}
-	}
-	w, err := c.Data()
-	if err != nil {
-		return fmt.Errorf("DATA: %w", err)
-	}
-	if _, err := w.Write(msg); err != nil {
-		w.Close()
-		return fmt.Errorf("write message: %w", err)
-	}
-	if err := w.Close(); err != nil {
-		return fmt.Errorf("end of DATA: %w", err)
-	}
-	return nil
+	return clmail.Deliver(c, s.envFrom, s.envTo, msg)
 }
 
 // item is one delivery as the templates show it.
