@@ -13,8 +13,9 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/claudit/claudit/internal/policy/detect"
 )
 
 // Event is one access event from the Compliance API's activity feed.
@@ -128,11 +129,8 @@ func (u Unit) Build(params any, lim Limits, org Org) (Check, error) {
 	return u.build(params, lim, org)
 }
 
-// registry is written only from init functions and read afterwards.
-var registry = struct {
-	sync.RWMutex
-	m map[string]Unit
-}{m: map[string]Unit{}}
+// rules holds the registered rules by name.
+var rules = detect.NewRegistry[Unit]("activity: rule")
 
 // Register adds a rule; call it from the rule's init. A second rule of the
 // same name panics.
@@ -141,40 +139,20 @@ func Register[P any](r Rule[P]) {
 	if r.Name == "" || r.New == nil || t == nil || t.Kind() != reflect.Struct {
 		panic(fmt.Sprintf("activity: rule %q needs a name, a New function and a struct of params", r.Name))
 	}
-	registry.Lock()
-	defer registry.Unlock()
-	if _, dup := registry.m[r.Name]; dup {
-		panic("activity: rule registered twice: " + r.Name)
-	}
-	registry.m[r.Name] = Unit{Name: r.Name, Tag: r.Tag, PerActor: r.PerActor, Defaults: r.Defaults,
+	rules.Add(r.Name, Unit{Name: r.Name, Tag: r.Tag, PerActor: r.PerActor, Defaults: r.Defaults,
 		Params: t, DefaultParams: r.Params,
-		build: func(p any, lim Limits, org Org) (Check, error) { return r.New(p.(P), lim, org) }}
+		build: func(p any, lim Limits, org Org) (Check, error) { return r.New(p.(P), lim, org) }})
 }
 
 // Lookup returns the rule registered under name.
-func Lookup(name string) (Unit, bool) {
-	registry.RLock()
-	defer registry.RUnlock()
-	u, ok := registry.m[name]
-	return u, ok
-}
+func Lookup(name string) (Unit, bool) { return rules.Lookup(name) }
 
 // Units returns every registered rule: the ones that see events alone
 // first, then the per-actor ones, each by name. Rules run, and their
 // findings on one event come, in this order.
 func Units() []Unit {
-	registry.RLock()
-	out := make([]Unit, 0, len(registry.m))
-	for _, u := range registry.m {
-		out = append(out, u)
-	}
-	registry.RUnlock()
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].PerActor != out[j].PerActor {
-			return !out[i].PerActor
-		}
-		return out[i].Name < out[j].Name
-	})
+	out := rules.Values()
+	sort.SliceStable(out, func(i, j int) bool { return !out[i].PerActor && out[j].PerActor })
 	return out
 }
 

@@ -10,9 +10,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"sort"
 	"strings"
-	"sync"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -229,44 +227,19 @@ type Params map[string]any
 // Factory builds a detector from params; registered detectors are looked up by ID.
 type Factory func(Params) (Detector, error)
 
-// registry is written only from init functions and read afterwards; the
-// mutex makes late registration (tests, plugins) safe too.
-var registry = struct {
-	sync.RWMutex
-	m map[string]Factory
-}{m: map[string]Factory{}}
+// detectors maps detector ids to their factories.
+var detectors = NewRegistry[Factory]("detect: detector")
 
 // Register makes a detector factory available under id. It is called from
 // the init function of each detector package. Registering the same id twice
 // panics, as it is a programming error.
-func Register(id string, f Factory) {
-	registry.Lock()
-	defer registry.Unlock()
-	if _, dup := registry.m[id]; dup {
-		panic(fmt.Sprintf("detect: detector %q registered twice", id))
-	}
-	registry.m[id] = f
-}
+func Register(id string, f Factory) { detectors.Add(id, f) }
 
 // Lookup returns the factory registered under id.
-func Lookup(id string) (Factory, bool) {
-	registry.RLock()
-	defer registry.RUnlock()
-	f, ok := registry.m[id]
-	return f, ok
-}
+func Lookup(id string) (Factory, bool) { return detectors.Lookup(id) }
 
 // IDs returns the registered detector ids, sorted.
-func IDs() []string {
-	registry.RLock()
-	defer registry.RUnlock()
-	ids := make([]string, 0, len(registry.m))
-	for id := range registry.m {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	return ids
-}
+func IDs() []string { return detectors.Names() }
 
 // MaxMask bounds the stars Redact writes for the hidden middle of a span.
 const MaxMask = 32

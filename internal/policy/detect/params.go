@@ -6,12 +6,14 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
 
 // paramTypes maps a detector id to the struct type of its parameters.
 var paramTypes = struct {
+	sync.RWMutex
 	m map[string]reflect.Type
 }{m: map[string]reflect.Type{}}
 
@@ -25,8 +27,8 @@ func RegisterParams(id string, params any) {
 	if t == nil || t.Kind() != reflect.Struct {
 		panic(fmt.Sprintf("detect: params of %q must be a struct, got %T", id, params))
 	}
-	registry.Lock()
-	defer registry.Unlock()
+	paramTypes.Lock()
+	defer paramTypes.Unlock()
 	paramTypes.m[id] = t
 }
 
@@ -46,9 +48,9 @@ func (e *ParamError) Error() string { return "params." + e.Field + ": " + e.Msg 
 // are errors, each with its line. A detector without registered params is
 // not checked.
 func CheckParamsNode(id string, n *yaml.Node) []*ParamError {
-	registry.RLock()
+	paramTypes.RLock()
 	t, ok := paramTypes.m[id]
-	registry.RUnlock()
+	paramTypes.RUnlock()
 	if !ok || n == nil {
 		return nil
 	}

@@ -6,8 +6,8 @@ import "reflect"
 // RegisterParams, for tools that build a form or a document from it (the
 // dashboard's policy editor); false when the detector registered none.
 func ParamsType(id string) (reflect.Type, bool) {
-	registry.RLock()
-	defer registry.RUnlock()
+	paramTypes.RLock()
+	defer paramTypes.RUnlock()
 	t, ok := paramTypes.m[id]
 	return t, ok
 }

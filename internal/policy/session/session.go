@@ -12,7 +12,6 @@ import (
 	_ "embed"
 	"fmt"
 	"reflect"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -187,11 +186,8 @@ func (u Unit) Build(params any, lim Limits) (Check, error) {
 	return u.build(params, lim)
 }
 
-// registry is written only from init functions and read afterwards.
-var registry = struct {
-	sync.RWMutex
-	m map[string]Unit
-}{m: map[string]Unit{}}
+// rules holds the registered rules by name.
+var rules = detect.NewRegistry[Unit]("session: rule")
 
 // Register adds a rule; call it from the rule's init. A second rule of the
 // same name panics.
@@ -200,31 +196,12 @@ func Register[P any](r Rule[P]) {
 	if r.Name == "" || r.New == nil || t == nil || t.Kind() != reflect.Struct {
 		panic(fmt.Sprintf("session: rule %q needs a name, a New function and a struct of params", r.Name))
 	}
-	registry.Lock()
-	defer registry.Unlock()
-	if _, dup := registry.m[r.Name]; dup {
-		panic("session: rule registered twice: " + r.Name)
-	}
-	registry.m[r.Name] = Unit{Name: r.Name, Tag: r.Tag, Defaults: r.Defaults, Params: t, DefaultParams: r.Params,
-		build: func(p any, lim Limits) (Check, error) { return r.New(p.(P), lim) }}
+	rules.Add(r.Name, Unit{Name: r.Name, Tag: r.Tag, Defaults: r.Defaults, Params: t, DefaultParams: r.Params,
+		build: func(p any, lim Limits) (Check, error) { return r.New(p.(P), lim) }})
 }
 
 // Lookup returns the rule registered under name.
-func Lookup(name string) (Unit, bool) {
-	registry.RLock()
-	defer registry.RUnlock()
-	u, ok := registry.m[name]
-	return u, ok
-}
+func Lookup(name string) (Unit, bool) { return rules.Lookup(name) }
 
 // Units returns every registered rule by name, the order they run in.
-func Units() []Unit {
-	registry.RLock()
-	out := make([]Unit, 0, len(registry.m))
-	for _, u := range registry.m {
-		out = append(out, u)
-	}
-	registry.RUnlock()
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
-}
+func Units() []Unit { return rules.Values() }
