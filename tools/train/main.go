@@ -79,6 +79,7 @@ var (
 	evalRepeat int
 	evalOnly   bool
 	devMode    bool
+	devShow    int
 	l2Set      bool
 )
 
@@ -100,6 +101,7 @@ func run(args []string, stdout io.Writer) error {
 	fs.IntVar(&evalRepeat, "eval-repeat", evalRepeat, "times each eval train-split row is repeated in the fitting data (0: the category's setting)")
 	fs.BoolVar(&evalOnly, "eval-only", false, "fit on eval train-split rows only (for comparison)")
 	fs.BoolVar(&devMode, "dev", false, "hold a quarter of the eval train-split rows out and report on them per source (for model selection; implies --dry-run)")
+	fs.IntVar(&devShow, "dev-show", 0, "with --dev, print up to this many missed positives and false positives of the held-out rows")
 	fs.Float64Var(&maxCalFPR, "max-fpr", maxCalFPR, "largest false-positive rate of the operating point on calibration rows (0: the category's setting)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -477,6 +479,20 @@ func reportDev(score func(string) float64, dev []classifier.Row, stdout io.Write
 			if s >= Anchor {
 				c.fp++
 			}
+		}
+	}
+	for _, want := range []bool{true, false} {
+		shown := 0
+		for i, r := range dev {
+			if shown >= devShow || r.Label != want || (scores[i] >= Anchor) == want {
+				continue
+			}
+			shown++
+			kind := "missed"
+			if !want {
+				kind = "false positive"
+			}
+			fmt.Fprintf(stdout, "  %s %.2f: %.160q\n", kind, scores[i], r.Text)
 		}
 	}
 	mt := classifier.MetricsOf(scores, labels, Anchor)

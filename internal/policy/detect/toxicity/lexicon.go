@@ -43,6 +43,9 @@ type Lexicon struct {
 	phrasesOf  [][]int
 	sharedKeys bool
 	directed   directed
+	// reportedBefore and reportedAfter recognize reported or denounced
+	// speech around a phrase match (see reported).
+	reportedBefore, reportedAfter *regexp.Regexp
 }
 
 type term struct {
@@ -98,6 +101,13 @@ type lexiconFile struct {
 		Weight    float64  `yaml:"weight"`
 		Entity    string   `yaml:"entity"`
 	} `yaml:"directed"`
+	// Reported holds two patterns over the normalized stream: Before must
+	// match the words right before a phrase match (anchored with $), After
+	// the words right after it (anchored with ^); either one drops it.
+	Reported struct {
+		Before string `yaml:"before"`
+		After  string `yaml:"after"`
+	} `yaml:"reported"`
 }
 
 // ParseLexicon reads a YAML lexicon. Words are normalized the same way as
@@ -155,6 +165,19 @@ func ParseLexicon(data []byte) (*Lexicon, error) {
 			radius = phraseRadius
 		}
 		l.phrases = append(l.phrases, phrase{entity: p.Entity, weight: p.Weight, firm: p.Firm, keywords: p.Keywords, re: re, radius: radius})
+	}
+	for _, r := range []struct {
+		src string
+		dst **regexp.Regexp
+	}{{f.Reported.Before, &l.reportedBefore}, {f.Reported.After, &l.reportedAfter}} {
+		if r.src == "" {
+			continue
+		}
+		re, err := regexp.Compile(r.src)
+		if err != nil {
+			return nil, fmt.Errorf("parse lexicon: reported: %w", err)
+		}
+		*r.dst = re
 	}
 	if err := l.indexPhraseKeywords(); err != nil {
 		return nil, err
@@ -863,9 +886,11 @@ func (l *Lexicon) phraseMatches(toks []token, shared *tokenized) []match {
 				if end <= start || start == w[0] && w[0] > 0 || end == w[1] && w[1] < len(stream) {
 					continue
 				}
+				if n++; l.reported(stream, start, end) {
+					continue
+				}
 				first, last := tokenAt(start), tokenAt(end-1)
 				out = append(out, match{entity: p.entity, weight: p.weight, start: toks[first].start, end: toks[last].end, firm: p.firm})
-				n++
 			}
 			if n >= maxPhraseMatches {
 				break
@@ -874,6 +899,21 @@ func (l *Lexicon) phraseMatches(toks []token, shared *tokenized) []match {
 	}
 	return out
 }
+
+// reported tells whether the phrase match stream[start:end] is reported or
+// denounced speech rather than said: a reporting verb right before it
+// ("saying …", "statements like …") or a judgment right after it ("… is a
+// hateful thing to say"). Counter-speech quotes the abuse it answers.
+func (l *Lexicon) reported(stream []byte, start, end int) bool {
+	if l.reportedBefore != nil && l.reportedBefore.Match(stream[max(0, start-reportedReach):start]) {
+		return true
+	}
+	return l.reportedAfter != nil && l.reportedAfter.Match(stream[end:min(len(stream), end+reportedReach)])
+}
+
+// reportedReach is how many stream bytes around a phrase match the
+// reported-speech patterns see.
+const reportedReach = 64
 
 const (
 	// maxPhraseMatches bounds the matches of one phrase pattern in a text.

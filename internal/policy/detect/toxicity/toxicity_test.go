@@ -267,6 +267,9 @@ func wholeStreamPhrases(l *Lexicon, toks []token) []match {
 			continue
 		}
 		for _, loc := range p.re.FindAllIndex(ts.text, maxPhraseMatches) {
+			if l.reported(ts.text, loc[0], loc[1]) {
+				continue
+			}
 			first, _ := slices.BinarySearch(ts.starts, loc[0])
 			last, found := slices.BinarySearch(ts.starts, loc[1]-1)
 			if !found {
