@@ -40,23 +40,47 @@ func (r *Router) Raise(ctx context.Context, tx store.Tx, evals []store.Evaluatio
 	if err != nil {
 		return err
 	}
+	open := map[groupKey]openAlert{}
 	var items []store.OutboxItem
 	for _, e := range evals {
 		for _, f := range e.Findings {
 			if f.EffectiveAction != "alert" {
 				continue
 			}
-			al, isNew, counted, err := r.group(ctx, tx, e, f, sups)
+			id, isNew, counted, err := r.group(ctx, tx, e, f, sups, open)
 			if err != nil {
 				return err
 			}
-			if counted && !al.Suppressed {
+			// Without sinks nothing is delivered, and the alert need not
+			// be read back (it was a sixth of the evaluation's writes).
+			if !counted || len(r.Sinks) == 0 {
+				continue
+			}
+			al, err := tx.AlertByID(ctx, id)
+			if err != nil {
+				return err
+			}
+			if !al.Suppressed {
 				items = append(items, r.onAlert(*al, isNew)...)
 			}
 		}
 		items = append(items, r.onEvent(e)...)
 	}
 	return tx.Enqueue(ctx, items)
+}
+
+// groupKey names the alerts a finding may join: its policy, user and chat.
+type groupKey struct {
+	integrationID        int64
+	policy, user, chatID string
+}
+
+// openAlert is the open alert of a group that the newest finding of the
+// group in this transaction joined: the group's alert last seen latest,
+// last seen at or after seenBy.
+type openAlert struct {
+	id     int64
+	seenBy time.Time
 }
 
 // window is how far back a finding looks for an alert to join (default 1h).
@@ -68,34 +92,46 @@ func (r *Router) window() time.Duration {
 }
 
 // group adds a finding to the open alert of its policy, user and chat
-// within the window, or opens one. counted is false when the event was
-// already counted (re-evaluation).
-func (r *Router) group(ctx context.Context, tx store.Tx, e store.Evaluation, f store.Finding, sups []store.Suppression) (al *store.Alert, isNew, counted bool, err error) {
+// within the window, or opens one, and returns the alert's id. counted is
+// false when the event was already counted (re-evaluation). open remembers,
+// for this transaction, each group's latest alert, so a finding whose window
+// reaches back to it joins it without a lookup (the lookup's answer: the
+// group's open alert last seen latest, if within the window).
+func (r *Router) group(ctx context.Context, tx store.Tx, e store.Evaluation, f store.Finding, sups []store.Suppression,
+	open map[groupKey]openAlert) (id int64, isNew, counted bool, err error) {
 	at := f.EventTime
 	if at.IsZero() {
 		at = tx.Now()
 	}
-	id, err := tx.OpenAlertID(ctx, e.IntegrationID, f.Policy, f.UserID, f.ChatID, at.Add(-r.window()))
-	isNew = errors.Is(err, store.ErrNotFound)
-	if err != nil && !isNew {
-		return nil, false, false, err
+	since := at.Add(-r.window())
+	k := groupKey{e.IntegrationID, f.Policy, f.UserID, f.ChatID}
+	if o, ok := open[k]; ok && !o.seenBy.Before(since) {
+		id = o.id
+	} else {
+		id, err = tx.OpenAlertID(ctx, e.IntegrationID, f.Policy, f.UserID, f.ChatID, since)
+		isNew = errors.Is(err, store.ErrNotFound)
+		if err != nil && !isNew {
+			return 0, false, false, err
+		}
+		open[k] = openAlert{id: id, seenBy: since}
 	}
 	if isNew {
 		a := &store.Alert{IntegrationID: e.IntegrationID, Policy: f.Policy, Detector: f.Detector, Severity: f.Severity, Action: f.Action,
 			UserID: f.UserID, UserEmail: f.UserEmail, ChatID: f.ChatID, EventKind: e.Kind, EventID: e.EventID, Entity: f.Entity,
 			Excerpt: f.Excerpt, FirstSeen: at, Suppressed: suppressed(sups, f)}
 		if err := tx.InsertAlert(ctx, a); err != nil {
-			return nil, false, false, err
+			return 0, false, false, err
 		}
 		id = a.ID
+		open[k] = openAlert{id: id, seenBy: at}
 	}
 	if counted, err = tx.AddAlertEvent(ctx, id, e.Kind, e.EventID, at, f.Excerpt, f.Entity); err != nil {
-		return nil, false, false, err
+		return 0, false, false, err
 	}
-	if al, err = tx.AlertByID(ctx, id); err != nil {
-		return nil, false, false, err
+	if o := open[k]; counted && at.After(o.seenBy) {
+		open[k] = openAlert{id: id, seenBy: at}
 	}
-	return al, isNew, counted, nil
+	return id, isNew, counted, nil
 }
 
 // suppressed reports whether a rule matches the finding: every criterion

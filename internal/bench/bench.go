@@ -93,12 +93,14 @@ type Result struct {
 	// they raised, messages per second from start to every event
 	// evaluated, and the rate of the separate re-evaluation that checked
 	// the findings (a backlog evaluated in one pass).
-	Policies                  bool    `json:"policies"`
-	EvaluatedEvents           int     `json:"evaluated_events,omitempty"`
-	Findings                  int     `json:"findings,omitempty"`
-	EndToEndMessagesPerS      float64 `json:"end_to_end_messages_per_second,omitempty"`
-	ReevaluateSeconds         float64 `json:"reevaluate_seconds,omitempty"`
-	ReevaluateEventsPerS      float64 `json:"reevaluate_events_per_second,omitempty"`
+	Policies             bool    `json:"policies"`
+	EvaluatedEvents      int     `json:"evaluated_events,omitempty"`
+	Findings             int     `json:"findings,omitempty"`
+	EndToEndMessagesPerS float64 `json:"end_to_end_messages_per_second,omitempty"`
+	ReevaluateSeconds    float64 `json:"reevaluate_seconds,omitempty"`
+	ReevaluateEventsPerS float64 `json:"reevaluate_events_per_second,omitempty"`
+	// ReevaluateCPUSeconds is this process's CPU during the re-evaluation.
+	ReevaluateCPUSeconds      float64 `json:"reevaluate_cpu_seconds,omitempty"`
 	ReevaluatePeakRSSMB       float64 `json:"reevaluate_peak_rss_mb,omitempty"`
 	FindingsMatchReevaluation bool    `json:"findings_match_reevaluation,omitempty"`
 }
@@ -283,12 +285,12 @@ func checkFindings(ctx context.Context, st store.Store, integrationID int64, r *
 	if err != nil {
 		return err
 	}
-	start := time.Now()
+	start, cpuStart := time.Now(), cpuSeconds()
 	n, err := p.Drain(ctx)
 	if err != nil {
 		return fmt.Errorf("re-evaluate: %w", err)
 	}
-	r.ReevaluateSeconds = time.Since(start).Seconds()
+	r.ReevaluateSeconds, r.ReevaluateCPUSeconds = time.Since(start).Seconds(), cpuSeconds()-cpuStart
 	r.ReevaluateEventsPerS = float64(n) / r.ReevaluateSeconds
 	r.ReevaluatePeakRSSMB = peakRSSMB()
 	again, err := findingKeys(ctx, st, integrationID)

@@ -169,10 +169,6 @@ func (p *Pipeline) evaluateMessages(ctx context.Context, msgs []store.Message) e
 	// messages: a crash between two saves would leave messages evaluated
 	// and their sessions never looked at again.
 	inBatch := make(map[string]*store.Evaluation, len(evals))
-	type chatKey struct {
-		integrationID int64
-		chatID        string
-	}
 	var chats []chatKey
 	seen := map[chatKey]bool{}
 	found := map[chatKey]bool{} // chats this batch made a finding in
@@ -188,13 +184,11 @@ func (p *Pipeline) evaluateMessages(ctx context.Context, msgs []store.Message) e
 	if p.Session == nil || p.sessionVersion != version {
 		p.Session, p.sessionVersion = policy.NewSessionEvaluator(eng.Config().Session), version
 	}
-	for _, k := range chats {
-		e, err := p.evaluateSession(ctx, k.integrationID, k.chatID, version, inBatch, found[k], groups)
-		if err != nil {
-			return err
-		}
-		evals = append(evals, e)
+	sessions, err := p.evaluateSessions(ctx, chats, version, inBatch, found, groups)
+	if err != nil {
+		return err
 	}
+	evals = append(evals, sessions...)
 	if err := p.Save(ctx, evals); err != nil {
 		return fmt.Errorf("save evaluations: %w", err)
 	}
@@ -214,25 +208,74 @@ func (p *Pipeline) evaluateMessage(ctx context.Context, eng *policy.Engine, vers
 	return e
 }
 
-// evaluateSession runs the session policies over a whole chat, rebuilt from
-// stored messages and their findings (no re-scan of the text); the findings
-// of messages evaluated in this batch (not saved yet) come from inBatch;
-// batchFound says whether this batch made a finding in the chat.
-func (p *Pipeline) evaluateSession(ctx context.Context, integrationID int64, chatID, version string, inBatch map[string]*store.Evaluation,
-	batchFound bool, groups *userGroups) (store.Evaluation, error) {
-	e := store.Evaluation{IntegrationID: integrationID, Kind: "session", EventID: chatID, Version: version}
-	findings, err := p.Store.Findings(ctx, integrationID, "prompt", "", chatID)
-	if err != nil {
-		return e, err
+// chatKey names one chat of one integration.
+type chatKey struct {
+	integrationID int64
+	chatID        string
+}
+
+// evaluateSessions runs the session policies over each chat a batch
+// touched, reading the chats' stored findings and, for chats with any, their
+// messages, a few queries per batch.
+func (p *Pipeline) evaluateSessions(ctx context.Context, chats []chatKey, version string, inBatch map[string]*store.Evaluation,
+	found map[chatKey]bool, groups *userGroups) ([]store.Evaluation, error) {
+	var integrations []int64
+	ids := map[int64][]string{}
+	for _, k := range chats {
+		if _, ok := ids[k.integrationID]; !ok {
+			integrations = append(integrations, k.integrationID)
+		}
+		ids[k.integrationID] = append(ids[k.integrationID], k.chatID)
 	}
-	if !batchFound && !slices.ContainsFunc(findings, func(f store.Finding) bool { return inBatch[f.EventID] == nil }) {
+	stored := map[chatKey][]store.Finding{}
+	msgs := map[chatKey][]store.Message{}
+	for _, in := range integrations {
+		fs, err := p.Store.SessionFindings(ctx, in, ids[in])
+		if err != nil {
+			return nil, err
+		}
 		// Session rules read findings: a chat without any gives none
 		// (session.Check), so its messages need not be read.
-		return e, nil
+		var read []string
+		for _, chatID := range ids[in] {
+			k := chatKey{in, chatID}
+			stored[k] = fs[chatID]
+			if found[k] || slices.ContainsFunc(fs[chatID], func(f store.Finding) bool { return inBatch[f.EventID] == nil }) {
+				read = append(read, chatID)
+			}
+		}
+		if len(read) == 0 {
+			continue
+		}
+		ms, err := p.Store.SessionMessages(ctx, in, read)
+		if err != nil {
+			return nil, err
+		}
+		for _, chatID := range read {
+			msgs[chatKey{in, chatID}] = ms[chatID]
+		}
 	}
-	msgs, err := p.Store.ChatMessages(ctx, integrationID, chatID)
-	if err != nil {
-		return e, err
+	out := make([]store.Evaluation, 0, len(chats))
+	for _, k := range chats {
+		e, err := p.evaluateSession(ctx, k, version, inBatch, stored[k], msgs[k], groups)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// evaluateSession runs the session policies over a whole chat, rebuilt from
+// its stored messages (msgs, in chat order; none when it has no finding)
+// and their findings (no re-scan of the text); the findings of messages
+// evaluated in this batch (not saved yet) come from inBatch, and replace
+// those stored for them.
+func (p *Pipeline) evaluateSession(ctx context.Context, k chatKey, version string, inBatch map[string]*store.Evaluation,
+	findings []store.Finding, msgs []store.Message, groups *userGroups) (store.Evaluation, error) {
+	e := store.Evaluation{IntegrationID: k.integrationID, Kind: "session", EventID: k.chatID, Version: version}
+	if len(msgs) == 0 {
+		return e, nil
 	}
 	byEvent := map[string][]policy.PolicyFinding{}
 	add := func(eventID string, f *store.Finding) {
@@ -259,14 +302,14 @@ func (p *Pipeline) evaluateSession(ctx context.Context, integrationID int64, cha
 			Result: policy.Result{Findings: byEvent[m.ID]}})
 		user, email = m.UserID, m.UserEmail
 	}
-	ownerGroups, err := groups.of(ctx, integrationID, user)
+	ownerGroups, err := groups.of(ctx, k.integrationID, user)
 	if err != nil {
 		return e, err
 	}
-	for _, f := range p.Session.EvaluateFor(ctx, chatID, ownerGroups, sm) {
+	for _, f := range p.Session.EvaluateFor(ctx, k.chatID, ownerGroups, sm) {
 		at := msgs[len(msgs)-1].CreatedAt
 		e.Findings = append(e.Findings, store.Finding{Policy: f.Policy, Detector: "session", Entity: f.Tag, Severity: string(f.Severity),
-			Action: string(f.Action), EffectiveAction: string(f.EffectiveAction), Score: 1, Excerpt: f.Detail, ChatID: chatID,
+			Action: string(f.Action), EffectiveAction: string(f.EffectiveAction), Score: 1, Excerpt: f.Detail, ChatID: k.chatID,
 			UserID: user, UserEmail: email, EventTime: at})
 	}
 	return e, nil

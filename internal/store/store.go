@@ -497,6 +497,13 @@ type Store interface {
 	SaveEvaluations(ctx context.Context, evals []Evaluation) error
 	// Findings lists findings of one event (or a chat when eventID is "").
 	Findings(ctx context.Context, integrationID int64, kind, eventID, chatID string) ([]Finding, error)
+	// SessionFindings lists the prompt-event findings of chats, by chat,
+	// each chat's in (event_time, id) order, for the session policies.
+	SessionFindings(ctx context.Context, integrationID int64, chatIDs []string) (map[string][]Finding, error)
+	// SessionMessages reads the messages of chats, by chat and in chat
+	// order, with only what the session policies read: id, chat, role,
+	// text, user and time.
+	SessionMessages(ctx context.Context, integrationID int64, chatIDs []string) (map[string][]Message, error)
 	// ResetEvaluations clears evaluation marks of events evaluated under another
 	// version than keep, so history is evaluated again under the current policies.
 	ResetEvaluations(ctx context.Context, keep string) (int64, error)

@@ -36,6 +36,7 @@ func Run(t *testing.T, open Opener) {
 		{"BackfillClaims", testBackfillClaims},
 		{"Evaluations", testEvaluations},
 		{"PendingEventsAndUserPlaces", testPendingAndPlaces},
+		{"EvaluationsInBatches", testEvaluationsBatch},
 		{"Runs", testRuns},
 		{"HostileText", testHostileText},
 		{"AlertTransaction", testAlertTx},

@@ -1,0 +1,86 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/claudit/claudit/internal/store"
+)
+
+// chatsPerQuery is how many chats one session read asks for.
+const chatsPerQuery = 200
+
+// SessionFindings lists the prompt-event findings of chats of one
+// integration by chat, each chat's in (event_time, id) order: what the
+// session policies read of a chat's earlier evaluations. One query per
+// chatsPerQuery chats, where reading chat by chat was a tenth of the
+// evaluation's CPU.
+func (s *Store) SessionFindings(ctx context.Context, integrationID int64, chatIDs []string) (map[string][]store.Finding, error) {
+	out := make(map[string][]store.Finding, len(chatIDs))
+	for start := 0; start < len(chatIDs); start += chatsPerQuery {
+		part := chatIDs[start:min(start+chatsPerQuery, len(chatIDs))]
+		args := make([]any, 0, len(part)+1)
+		args = append(args, integrationID)
+		for _, id := range part {
+			args = append(args, id)
+		}
+		fs, err := queryRows(ctx, s.r, scanSessionFinding, s.q(`SELECT chat_id, event_id, policy, detector, entity, severity, action, effective_action, score, span_start, span_end, excerpt
+			FROM findings WHERE integration_id = ? AND event_kind = 'prompt' AND chat_id IN (`+placeholders(len(part))+`) ORDER BY event_time, id`), args...)
+		if err != nil {
+			return nil, fmt.Errorf("list the findings of %d chats: %w", len(part), err)
+		}
+		for _, f := range fs {
+			out[f.ChatID] = append(out[f.ChatID], f)
+		}
+	}
+	return out, nil
+}
+
+func scanSessionFinding(row scanner) (store.Finding, error) {
+	f := store.Finding{EventKind: "prompt"}
+	err := row.Scan(&f.ChatID, &f.EventID, &f.Policy, &f.Detector, &f.Entity, &f.Severity, &f.Action, &f.EffectiveAction, &f.Score,
+		&f.Start, &f.End, &f.Excerpt)
+	return f, err
+}
+
+// SessionMessages reads the messages of chats of one integration as the
+// session policies read them (id, chat, role, text, user and time; no
+// files, tool calls or marks), by chat, each chat's in order.
+func (s *Store) SessionMessages(ctx context.Context, integrationID int64, chatIDs []string) (map[string][]store.Message, error) {
+	out := make(map[string][]store.Message, len(chatIDs))
+	for start := 0; start < len(chatIDs); start += chatsPerQuery {
+		part := chatIDs[start:min(start+chatsPerQuery, len(chatIDs))]
+		args := make([]any, 0, len(part)+1)
+		args = append(args, integrationID)
+		for _, id := range part {
+			args = append(args, id)
+		}
+		ms, err := queryRows(ctx, s.r, scanSessionMessage, s.q(`SELECT m.chat_id, m.id, m.role, m.text, m.user_id, m.user_email, m.created_at
+			FROM messages m WHERE m.integration_id = ? AND m.chat_id IN (`+placeholders(len(part))+`) ORDER BY m.chat_id, m.seq, m.created_at, m.id`), args...)
+		if err != nil {
+			return nil, fmt.Errorf("read the messages of %d chats: %w", len(part), err)
+		}
+		for _, m := range ms {
+			m.IntegrationID = integrationID
+			out[m.ChatID] = append(out[m.ChatID], m)
+		}
+	}
+	return out, nil
+}
+
+func scanSessionMessage(row scanner) (store.Message, error) {
+	var m store.Message
+	var created int64
+	err := row.Scan(&m.ChatID, &m.ID, &m.Role, &m.Text, &m.UserID, &m.UserEmail, &created)
+	m.CreatedAt = tm(created)
+	return m, err
+}
+
+// placeholders is n comma-separated parameters, for an IN list.
+func placeholders(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}
