@@ -20,12 +20,13 @@
 package policy
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
 	"slices"
-	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/coregx/ahocorasick"
@@ -235,10 +236,22 @@ func (e *Engine) Policies() []Policy {
 	return out
 }
 
+// evaluation is the per-call working memory of Evaluate, pooled because
+// it runs once per message: which policies apply, which the prefilter lets
+// run, and the memo of the top-level text.
+type evaluation struct {
+	applicable, run, hit []bool
+	memo                 detect.Memo
+}
+
+var evaluationPool = sync.Pool{New: func() any { return new(evaluation) }}
+
 // Evaluate runs every applicable policy over in and returns the findings and tags.
 func (e *Engine) Evaluate(ctx context.Context, in detect.Input) Result {
 	res := Result{Version: e.version}
-	applicable := make([]bool, len(e.policies))
+	ev := evaluationPool.Get().(*evaluation)
+	defer evaluationPool.Put(ev)
+	applicable := resetBools(&ev.applicable, len(e.policies))
 	anyApplies := false
 	for i := range e.policies {
 		applicable[i] = e.policies[i].AppliesTo(in.Role, in.Groups)
@@ -249,16 +262,26 @@ func (e *Engine) Evaluate(ctx context.Context, in detect.Input) Result {
 	}
 	// One memo for the whole input when it is scanned in one chunk, so the
 	// detectors reuse what the decode stage found (the encoded spans).
-	in.Memo = new(detect.Memo)
+	in.Memo = &ev.memo
 	decoded := e.decode(in)
-	res.Findings = e.scan(ctx, in, applicable)
+	res.Findings = e.scan(ctx, in, applicable, ev)
 	if ctx.Err() == nil {
-		res.Findings = append(res.Findings, e.scanDecoded(ctx, in, decoded, applicable)...)
+		res.Findings = append(res.Findings, e.scanDecoded(ctx, in, decoded, applicable, ev)...)
 	}
 	in.Memo.Release()
 	res.Findings = dedupe(res.Findings)
-	res.Tags = e.tags(applicable, res.Findings)
+	res.Tags = e.tags(applicable, res.Findings, ev)
 	return res
+}
+
+// resetBools returns (*b)[:n] all false, growing *b when it is too short.
+func resetBools(b *[]bool, n int) []bool {
+	if cap(*b) < n {
+		*b = make([]bool, n)
+	}
+	s := (*b)[:n]
+	clear(s)
+	return s
 }
 
 // decode is the stage before the detectors: the texts the registered
@@ -276,7 +299,7 @@ func (e *Engine) decode(in detect.Input) []detect.Decoded {
 
 // scan runs the applicable policies over in.Text, in chunks when it is
 // large; findings are marked with in.Decoded.
-func (e *Engine) scan(ctx context.Context, in detect.Input, applicable []bool) []PolicyFinding {
+func (e *Engine) scan(ctx context.Context, in detect.Input, applicable []bool, ev *evaluation) []PolicyFinding {
 	text := in.Text
 	var out []PolicyFinding
 	for start := 0; start < len(text); {
@@ -289,7 +312,7 @@ func (e *Engine) scan(ctx context.Context, in detect.Input, applicable []bool) [
 		if start > 0 || end < len(text) || sub.Memo == nil {
 			sub.Memo = new(detect.Memo)
 		}
-		for _, f := range e.scanChunk(ctx, sub, applicable) {
+		for _, f := range e.scanChunk(ctx, sub, applicable, ev) {
 			f.Finding.Start += start
 			f.Finding.End += start
 			f.Decoded = in.Decoded
@@ -337,9 +360,9 @@ func chunkStart(text string, i int) int {
 
 // scanChunk runs the policies whose keywords occur in the chunk. The chunk
 // is lower-cased once here and handed to every detector in in.Lower.
-func (e *Engine) scanChunk(ctx context.Context, in detect.Input, applicable []bool) []PolicyFinding {
+func (e *Engine) scanChunk(ctx context.Context, in detect.Input, applicable []bool, ev *evaluation) []PolicyFinding {
 	in.Lower = detect.LowerASCII(in.Text)
-	run := e.prefilter(&in, applicable)
+	run := e.prefilter(&in, applicable, resetBools(&ev.run, len(e.policies)))
 	var out []PolicyFinding
 	for i := range e.policies {
 		if !run[i] || ctx.Err() != nil {
@@ -381,9 +404,8 @@ func (e *Engine) detect(ctx context.Context, p *compiledPolicy, in detect.Input)
 // either have no keywords or whose keyword occurs. The same pass over the
 // text fills in.Index with the detectors' KeywordSets, unless the keywords
 // need Unicode lower-casing, whose offsets differ from the text's.
-func (e *Engine) prefilter(in *detect.Input, applicable []bool) []bool {
+func (e *Engine) prefilter(in *detect.Input, applicable, run []bool) []bool {
 	in.Index = nil // an index of another text (the parent of a decoded one) does not apply
-	run := make([]bool, len(e.policies))
 	need := false
 	for i, p := range e.policies {
 		if applicable[i] {
@@ -430,7 +452,7 @@ func (e *Engine) prefilter(in *detect.Input, applicable []bool) []bool {
 
 // scanDecoded scans the texts the decode stage recovered from in, mapping
 // findings onto the encoded span.
-func (e *Engine) scanDecoded(ctx context.Context, in detect.Input, decoded []detect.Decoded, applicable []bool) []PolicyFinding {
+func (e *Engine) scanDecoded(ctx context.Context, in detect.Input, decoded []detect.Decoded, applicable []bool, ev *evaluation) []PolicyFinding {
 	var out []PolicyFinding
 	for _, d := range decoded {
 		if ctx.Err() != nil {
@@ -438,7 +460,7 @@ func (e *Engine) scanDecoded(ctx context.Context, in detect.Input, decoded []det
 		}
 		sub := in
 		sub.Text, sub.Memo, sub.Decoded = d.Text, nil, d.Kind
-		for _, f := range e.scan(ctx, sub, applicable) {
+		for _, f := range e.scan(ctx, sub, applicable, ev) {
 			f.Finding.Start, f.Finding.End = d.Start, d.End
 			f.Finding.Excerpt = detect.Excerpt(in.Text, d.Start, d.End)
 			out = append(out, f)
@@ -453,15 +475,14 @@ func dedupe(fs []PolicyFinding) []PolicyFinding {
 	if len(fs) < 2 {
 		return fs
 	}
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		if a.Policy != b.Policy {
-			return a.Policy < b.Policy
+	slices.SortStableFunc(fs, func(a, b PolicyFinding) int {
+		if c := strings.Compare(a.Policy, b.Policy); c != 0 {
+			return c
 		}
-		if a.Finding.Entity != b.Finding.Entity {
-			return a.Finding.Entity < b.Finding.Entity
+		if c := strings.Compare(a.Finding.Entity, b.Finding.Entity); c != 0 {
+			return c
 		}
-		return a.Finding.Start < b.Finding.Start
+		return cmp.Compare(a.Finding.Start, b.Finding.Start)
 	})
 	out := fs[:1]
 	for _, f := range fs[1:] {
@@ -474,16 +495,16 @@ func dedupe(fs []PolicyFinding) []PolicyFinding {
 		}
 		out = append(out, f)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Finding.Start < out[j].Finding.Start })
+	slices.SortStableFunc(out, func(a, b PolicyFinding) int { return cmp.Compare(a.Finding.Start, b.Finding.Start) })
 	return out
 }
 
 // tags returns fail tags of the findings and pass tags of applicable
 // policies without a hit; a pass tag is dropped if another policy sharing
 // it failed.
-func (e *Engine) tags(applicable []bool, fs []PolicyFinding) []string {
+func (e *Engine) tags(applicable []bool, fs []PolicyFinding, ev *evaluation) []string {
 	// A handful of policies and findings per message: slices, not maps.
-	hit := make([]bool, len(e.policies))
+	hit := resetBools(&ev.hit, len(e.policies))
 	out := make([]string, 0, len(e.policies)+len(fs))
 	for _, f := range fs {
 		for i := range e.policies {
@@ -507,6 +528,6 @@ func (e *Engine) tags(applicable []bool, fs []PolicyFinding) []string {
 			out = append(out, p.passTag)
 		}
 	}
-	sort.Strings(out)
+	slices.Sort(out)
 	return slices.Compact(out)
 }

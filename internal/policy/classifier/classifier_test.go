@@ -588,8 +588,9 @@ func benchText(n int) string {
 	return b.String()[:n]
 }
 
-// TestWordPathsAgree checks that the ASCII fast path for word-only features
-// gives the vector the general path gives.
+// TestWordPathsAgree checks that the ASCII fast paths (word-only features,
+// and character n-grams read as bytes) give the vectors the general path
+// gives.
 func TestWordPathsAgree(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	pieces := []string{"Ignore", "the", "PREVIOUS", "rules", "don't", "user_id", "a1b2", "h3ll0", "  ", "\n\n", "\t", ".", "!", "--", "é", "x\x00y", "1234", "$5", "@home"}
@@ -597,6 +598,8 @@ func TestWordPathsAgree(t *testing.T) {
 		{Bits: 16, WordNgrams: 2, Flags: FlagNormalize},
 		{Bits: 16, WordNgrams: 3},
 		{Bits: 16, WordNgrams: 1, Flags: FlagNormalize | FlagStructure},
+		{Bits: 18, CharMin: 4, CharMax: 4, WordNgrams: 2, Flags: FlagNormalize | FlagStructure},
+		{Bits: 16, CharMin: 3, CharMax: 5, WordNgrams: 2},
 	} {
 		for range 300 {
 			var b strings.Builder

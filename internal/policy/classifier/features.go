@@ -161,6 +161,7 @@ func isNgramWordRune(r rune) bool {
 // runs once per scanned text.
 type scratch struct {
 	runes []rune
+	bytes []byte
 	raw   []uint32
 }
 
@@ -174,57 +175,31 @@ func (c FeatureConfig) Vectorize(text string) Vector {
 
 // appendVector is Vectorize, building the vector in dst's storage.
 func (c FeatureConfig) appendVector(dst Vector, text string) Vector {
-	if c.Flags&FlagNormalize != 0 {
-		text = NormalizeText(text)
-	}
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
 	shift := 32 - uint32(c.Bits)
 	raw := sc.raw[:0]
 	defer func() { sc.raw = raw[:0] }()
 	words := wordNgrams{n: c.WordNgrams}
-	if asciiWordPath && c.CharMax == 0 && len(text) < MaxFeatureRunes-2 && detect.IsASCII(text) {
-		// Word n-grams only, straight from the bytes: what normalize and
-		// the rune loop below give for short ASCII text.
-		h, inWord := uint32(fnvOffset), false
-		for i := 0; i < len(text); i++ {
-			if b := text[i]; asciiWord[b] {
-				h = fnvRune(h, rune(asciiLower[b]))
-				inWord = true
-			} else if inWord {
-				raw = words.add(raw, h)
-				h, inWord = fnvOffset, false
-			}
+	fast := false
+	if asciiWordPath && c.CharMax == 0 && len(text) < MaxFeatureRunes-2 {
+		// The common case of a word-only model (the gate): ASCII text that
+		// NormalizeText returns as it is, checked and hashed in one pass.
+		raw, fast = plainASCIIWords(raw, &words, text, c.Flags&FlagNormalize != 0)
+	}
+	if !fast {
+		if c.Flags&FlagNormalize != 0 {
+			text = NormalizeText(text)
 		}
-		if inWord {
-			raw = words.add(raw, h)
-		}
-	} else {
-		runes := normalize(sc.runes[:0], text)
-		sc.runes = runes
-		// Character n-grams, hashed incrementally per start position.
-		for i := range runes {
-			h := uint32(fnvOffset ^ seedChar)
-			for n := 1; n <= int(c.CharMax) && i+n <= len(runes); n++ {
-				h = fnvRune(h, runes[i+n-1])
-				if n >= int(c.CharMin) {
-					raw = append(raw, fmix32(h^uint32(n)))
-				}
-			}
-		}
-		// Word n-grams over runs of letters and digits.
-		h, inWord := uint32(fnvOffset), false
-		for _, r := range runes {
-			if isNgramWordRune(r) {
-				h = fnvRune(h, r)
-				inWord = true
-			} else if inWord {
-				raw = words.add(raw, h)
-				h, inWord = fnvOffset, false
-			}
-		}
-		if inWord {
-			raw = words.add(raw, h)
+		raw, words = raw[:0], wordNgrams{n: c.WordNgrams}
+		if asciiWordPath && c.CharMax == 0 && len(text) < MaxFeatureRunes-2 && detect.IsASCII(text) {
+			// Word n-grams only, straight from the bytes: what normalize
+			// and the rune loop give for short ASCII text.
+			raw, _ = plainASCIIWords(raw, &words, text, false)
+		} else if asciiWordPath && detect.IsASCII(text) {
+			raw = c.appendASCIINgrams(raw, &words, sc, text)
+		} else {
+			raw = c.appendRuneNgrams(raw, &words, sc, text)
 		}
 	}
 	if c.Flags&FlagStructure != 0 {
@@ -237,9 +212,156 @@ func (c FeatureConfig) appendVector(dst Vector, text string) Vector {
 	return toVector(dst, raw, shift)
 }
 
-// asciiWordPath enables appendVector's fast path; tests turn it off to
-// compare both paths.
+// appendRuneNgrams appends the character and word n-grams of text, read
+// as normalize's runes.
+func (c FeatureConfig) appendRuneNgrams(raw []uint32, words *wordNgrams, sc *scratch, text string) []uint32 {
+	runes := normalize(sc.runes[:0], text)
+	sc.runes = runes
+	// Character n-grams, hashed incrementally per start position.
+	for i := range runes {
+		h := uint32(fnvOffset ^ seedChar)
+		for n := 1; n <= int(c.CharMax) && i+n <= len(runes); n++ {
+			h = fnvRune(h, runes[i+n-1])
+			if n >= int(c.CharMin) {
+				raw = append(raw, fmix32(h^uint32(n)))
+			}
+		}
+	}
+	// Word n-grams over runs of letters and digits.
+	h, inWord := uint32(fnvOffset), false
+	for _, r := range runes {
+		if isNgramWordRune(r) {
+			h = fnvRune(h, r)
+			inWord = true
+		} else if inWord {
+			raw = words.add(raw, h)
+			h, inWord = fnvOffset, false
+		}
+	}
+	if inWord {
+		raw = words.add(raw, h)
+	}
+	return raw
+}
+
+// appendASCIINgrams is appendRuneNgrams for ASCII text, on bytes: an
+// ASCII byte is its rune, so the hashes are the same.
+func (c FeatureConfig) appendASCIINgrams(raw []uint32, words *wordNgrams, sc *scratch, text string) []uint32 {
+	b := normalizeASCII(sc.bytes[:0], text)
+	sc.bytes = b
+	for i := range b {
+		h := uint32(fnvOffset ^ seedChar)
+		for n := 1; n <= int(c.CharMax) && i+n <= len(b); n++ {
+			h = fnvRune(h, rune(b[i+n-1]))
+			if n >= int(c.CharMin) {
+				raw = append(raw, fmix32(h^uint32(n)))
+			}
+		}
+	}
+	h, inWord := uint32(fnvOffset), false
+	for _, r := range b {
+		if asciiWord[r] {
+			h = fnvRune(h, rune(r))
+			inWord = true
+		} else if inWord {
+			raw = words.add(raw, h)
+			h, inWord = fnvOffset, false
+		}
+	}
+	if inWord {
+		raw = words.add(raw, h)
+	}
+	return raw
+}
+
+// normalizeASCII is normalize for ASCII text, into bytes.
+func normalizeASCII(out []byte, text string) []byte {
+	out = append(out, ' ')
+	space := true
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		if asciiSpace[c] {
+			if !space {
+				out = append(out, ' ')
+				space = true
+			}
+			continue
+		}
+		if len(out) >= MaxFeatureRunes {
+			break
+		}
+		out = append(out, asciiLower[c])
+		space = false
+	}
+	if !space {
+		out = append(out, ' ')
+	}
+	return out
+}
+
+// asciiWordPath enables appendVector's fast paths; tests turn it off to
+// compare them with the general one.
 var asciiWordPath = true
+
+// Byte classes of plainASCIIWords: isPlain's letters and leet characters,
+// and the bytes outside ASCII.
+const (
+	plainLetter = 1 << iota
+	plainLeet
+	plainHigh
+)
+
+var plainClass = func() (t [256]uint8) {
+	for c := range 256 {
+		switch {
+		case c >= utf8.RuneSelf:
+			t[c] = plainHigh
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			t[c] = plainLetter
+		case c >= '0' && c <= '9' || c == '@' || c == '$':
+			t[c] = plainLeet
+		}
+	}
+	return t
+}()
+
+// plainASCIIWords appends the word n-grams of text to raw, as the byte
+// loop of appendVector does, when text is ASCII and, if normalized is
+// set, plain (see isPlain: NormalizeText returns it unchanged). Otherwise
+// it reports false and raw and w hold partial work to discard.
+func plainASCIIWords(raw []uint32, w *wordNgrams, text string, normalized bool) ([]uint32, bool) {
+	h, inWord := uint32(fnvOffset), false
+	var seen uint8 // the plainLetter and plainLeet bits of isPlain's current word
+	for i := 0; i < len(text); i++ {
+		b := text[i]
+		k := plainClass[b]
+		if k == plainHigh {
+			return raw, false
+		}
+		if k != 0 {
+			seen |= k
+		} else {
+			if seen == plainLetter|plainLeet && normalized {
+				return raw, false
+			}
+			seen = 0
+		}
+		if asciiWord[b] {
+			h = fnvRune(h, rune(asciiLower[b]))
+			inWord = true
+		} else if inWord {
+			raw = w.add(raw, h)
+			h, inWord = fnvOffset, false
+		}
+	}
+	if seen == plainLetter|plainLeet && normalized {
+		return raw, false
+	}
+	if inWord {
+		raw = w.add(raw, h)
+	}
+	return raw, true
+}
 
 // wordNgrams hashes word uni-, bi- and trigrams (up to n) from the stream
 // of word hashes.
@@ -280,12 +402,7 @@ func toVector(dst Vector, raw []uint32, shift uint32) Vector {
 	}
 	tab := tablePool.Get().(*countTable)
 	defer tablePool.Put(tab)
-	if cap(tab.keys) < size {
-		tab.keys = make([]uint32, size)
-		tab.slot = make([]int32, size)
-	}
-	keys, slot := tab.keys[:size], tab.slot[:size]
-	clear(keys)
+	slots, gen := tab.next(size)
 	mask := uint32(size - 1)
 	if cap(dst) < len(raw) {
 		dst = make(Vector, 0, len(raw))
@@ -294,16 +411,16 @@ func toVector(dst Vector, raw []uint32, shift uint32) Vector {
 	for _, h := range raw {
 		idx := h >> shift
 		sign := float32(1 - 2*int32(h&1))
-		// keys hold idx+1 so that zero marks an empty slot; idx is already
-		// the top bits of a mixed hash, so its low bits pick the slot.
+		// A slot holds gen and idx+1 in key; idx is already the top bits of
+		// a mixed hash, so its low bits pick the slot.
+		key := gen | (idx + 1)
 		for i := idx & mask; ; i = (i + 1) & mask {
-			if k := keys[i]; k == 0 {
-				keys[i] = idx + 1
-				slot[i] = int32(len(v))
+			if k := slots[i].key; k&genMask != gen {
+				slots[i] = countSlot{key: key, at: int32(len(v))}
 				v = append(v, Feature{Index: idx, Value: sign})
 				break
-			} else if k == idx+1 {
-				v[slot[i]].Value += sign
+			} else if k == key {
+				v[slots[i].at].Value += sign
 				break
 			}
 		}
@@ -311,10 +428,18 @@ func toVector(dst Vector, raw []uint32, shift uint32) Vector {
 	var norm float64
 	out := v[:0]
 	for _, f := range v {
-		if f.Value == 0 {
+		var s float64
+		// Almost every feature occurs once.
+		switch f.Value {
+		case 0:
 			continue
+		case 1:
+			s = logTable[1]
+		case -1:
+			s = -logTable[1]
+		default:
+			s = logCount(f.Value)
 		}
-		s := logCount(f.Value)
 		f.Value = float32(s)
 		norm += s * s
 		out = append(out, f)
@@ -329,9 +454,41 @@ func toVector(dst Vector, raw []uint32, shift uint32) Vector {
 	return out
 }
 
+// countSlot is one slot of a countTable: key is the table's generation in
+// the bits of genMask and a bucket index plus one below them; at is where
+// the bucket's feature stands in the vector being built.
+type countSlot struct {
+	key uint32
+	at  int32
+}
+
+// Bucket indexes take at most maxBits bits (plus one for the +1), the
+// generation the bits above.
+const (
+	genShift = maxBits + 1
+	genMask  = uint32(1<<32 - 1<<genShift)
+)
+
+// countTable is toVector's pooled hash table. Slots of an older generation
+// count as empty, so a table is cleared only when its generation wraps.
 type countTable struct {
-	keys []uint32
-	slot []int32
+	slots []countSlot
+	gen   uint32
+}
+
+// next starts a count over size slots and returns them with the new
+// generation's key bits.
+func (t *countTable) next(size int) ([]countSlot, uint32) {
+	if len(t.slots) < size {
+		t.slots = make([]countSlot, size)
+		t.gen = 0
+	}
+	t.gen++
+	if t.gen<<genShift == 0 {
+		clear(t.slots)
+		t.gen = 1
+	}
+	return t.slots[:size], t.gen << genShift
 }
 
 var tablePool = sync.Pool{New: func() any { return &countTable{} }}

@@ -81,7 +81,11 @@ func (m *Memo) Release() {
 	for _, f := range m.release {
 		f()
 	}
-	*m = Memo{}
+	// Keep the storage for the engine's next scan, not what it refers to.
+	clear(m.keys)
+	clear(m.vals)
+	clear(m.release)
+	m.keys, m.vals, m.release = m.keys[:0], m.vals[:0], m.release[:0]
 }
 
 // Memoize returns the value stored under key in in.Memo, computing and
