@@ -58,9 +58,11 @@ func findRegions(text string, role detect.Role) regions {
 		return regions{embedded: []span{{0, len(text)}}, edges: mergeSpans(edges)}
 	}
 	if loc := framing.FindStringIndex(text); loc != nil {
-		// The framed body runs to the last paragraph, the user's question.
+		// The framed body runs to the last paragraph, the user's question,
+		// when there is one: a body of one paragraph is the pasted content
+		// itself ("Summarize this page:" then the page).
 		body := span{loc[1], len(text)}
-		if n := len(paras); n > 0 && paras[n-1].start > body.start {
+		if n := len(paras); n > 1 && paras[n-1].start > body.start && paras[n-2].end > body.start {
 			body.end = paras[n-1].start
 		}
 		out = append(out, body)
