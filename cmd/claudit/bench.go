@@ -43,6 +43,7 @@ the same store. These are the figures in docs/PERFORMANCE.md.`)
 	dur := fs.Duration("duration", 0, "stop after this long (for --rpm measurements)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	simProfile := fs.String("sim-cpuprofile", "", "make the simulator process write a CPU profile of its serving to this file")
+	only := fs.String("only", "", "queries mode: run only the queries whose name contains this")
 	policies := fs.Bool("policies", false, "evaluate with the default policies while ingesting, and check the findings")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -53,7 +54,7 @@ the same store. These are the figures in docs/PERFORMANCE.md.`)
 	}
 	defer stop()
 	if *mode == "queries" {
-		return benchQueries(ctx, *db, *messages)
+		return benchQueries(ctx, *db, *messages, *only)
 	}
 	r, err := bench.Run(ctx, bench.Options{Mode: *mode, Users: *users, Days: *days, Seed: *seed, Database: *db, RequestsPerMinute: *rpm,
 		Concurrency: *conc, BatchWindow: *window, Duration: *dur, SimulatorCPUProfile: *simProfile, Policies: *policies,
@@ -73,7 +74,7 @@ the same store. These are the figures in docs/PERFORMANCE.md.`)
 }
 
 // benchQueries seeds a store and prints dashboard query latencies.
-func benchQueries(ctx context.Context, db string, messages int) error {
+func benchQueries(ctx context.Context, db string, messages int, only string) error {
 	var st store.Store
 	var err error
 	switch {
@@ -89,7 +90,7 @@ func benchQueries(ctx context.Context, db string, messages int) error {
 	}
 	defer st.Close()
 	start := time.Now()
-	res, err := bench.Queries(ctx, st, bench.QueryOptions{Messages: messages,
+	res, err := bench.Queries(ctx, st, bench.QueryOptions{Messages: messages, Only: only,
 		Log: func(f string, a ...any) {
 			fmt.Fprintf(os.Stderr, f+" (%s)\n", append(a, time.Since(start).Round(time.Second))...)
 		}})

@@ -16,7 +16,9 @@ type QueryOptions struct {
 	Messages int // messages to seed (skipped when the store already holds them)
 	Users    int
 	Samples  int // queries per kind
-	Log      func(format string, args ...any)
+	// Only, when set, runs the queries whose name contains it.
+	Only string
+	Log  func(format string, args ...any)
 }
 
 // QueryResult is the latency of one kind of dashboard query.
@@ -25,6 +27,9 @@ type QueryResult struct {
 	P50ms float64 `json:"p50_ms"`
 	P95ms float64 `json:"p95_ms"`
 	P99ms float64 `json:"p99_ms"`
+	// CPUms is this process's CPU time per query: the whole cost on SQLite,
+	// the client's share on PostgreSQL. Less noisy than latency on a busy machine.
+	CPUms float64 `json:"cpu_ms"`
 	Rows  int     `json:"rows_last"`
 }
 
@@ -36,11 +41,23 @@ var words = strings.Fields(`invoice budget quarterly roadmap migration kubernete
 // common, most are rare), like the names, products and systems people write about.
 func term(z *rand.Zipf) string { return fmt.Sprintf("topic%04d", z.Uint64()) }
 
+// heavyUsers is how many users own a quarter of the seeded chats between
+// them, like the automation accounts and power users of a real organization:
+// their session lists are the long ones.
+const heavyUsers = 20
+
 // SeedMessages writes n synthetic messages in chats of 10, over 90 days: filler
 // words from a 40-word list plus about one Zipf-distributed topic term in four.
+// A quarter of the chats belong to heavyUsers users, and one message in 20
+// has an alerting finding, so that session lists have violations to count
+// and risk to score.
 func SeedMessages(ctx context.Context, st store.Store, integrationID int64, n, users int, logf func(string, ...any)) error {
 	rng := rand.New(rand.NewPCG(1, 2))
 	zipf := rand.NewZipf(rng, 1.1, 1, 4999)
+	// A second source, so the text stays that of the seed before users were
+	// skewed and findings added.
+	aux := rand.New(rand.NewPCG(5, 6))
+	var evals []store.Evaluation
 	start := time.Now().UTC().Add(-90 * 24 * time.Hour)
 	span := int64(90 * 24 * time.Hour)
 	const perChat, chatsPerPage = 10, 200
@@ -49,6 +66,9 @@ func SeedMessages(ctx context.Context, st store.Store, integrationID int64, n, u
 	written := 0
 	for c := 0; written < n; c++ {
 		u := rng.IntN(users)
+		if aux.IntN(4) == 0 {
+			u %= min(heavyUsers, users)
+		}
 		email := fmt.Sprintf("user%04d@acme-corp.example", u)
 		at := start.Add(time.Duration(rng.Int64N(span)))
 		chat := store.Chat{ID: fmt.Sprintf("claude_chat_bench_%08d", c), Name: "bench", UserID: fmt.Sprintf("user_%04d", u), UserEmail: email,
@@ -70,6 +90,12 @@ func SeedMessages(ctx context.Context, st store.Store, integrationID int64, n, u
 			}
 			hc.Messages = append(hc.Messages, store.Message{ID: fmt.Sprintf("%s_m%02d", chat.ID, i), ChatID: chat.ID, Seq: i, Role: role,
 				Text: b.String(), Model: chat.Model, UserID: chat.UserID, UserEmail: email, CreatedAt: at.Add(time.Duration(i) * time.Minute), Tokens: b.Len() / 4})
+			if aux.IntN(20) == 0 {
+				m := hc.Messages[len(hc.Messages)-1]
+				evals = append(evals, store.Evaluation{IntegrationID: integrationID, Kind: "prompt", EventID: m.ID, Version: "bench",
+					Findings: []store.Finding{{ChatID: chat.ID, UserID: m.UserID, UserEmail: email, Policy: "bench", Detector: "bench", Entity: "bench",
+						Severity: []string{"low", "medium", "high", "critical"}[aux.IntN(4)], Action: "alert", EffectiveAction: "alert", EventTime: m.CreatedAt}}})
+			}
 			written++
 		}
 		page.Chats = append(page.Chats, hc)
@@ -77,7 +103,10 @@ func SeedMessages(ctx context.Context, st store.Store, integrationID int64, n, u
 			if _, err := st.SaveChatPage(ctx, page); err != nil {
 				return err
 			}
-			page.Chats = page.Chats[:0]
+			if err := st.SaveEvaluations(ctx, evals); err != nil {
+				return err
+			}
+			page.Chats, evals = page.Chats[:0], evals[:0]
 			if logf != nil && written%100000 < perChat*chatsPerPage {
 				logf("seeded %d messages", written)
 			}
@@ -111,6 +140,25 @@ func Queries(ctx context.Context, st store.Store, o QueryOptions) ([]QueryResult
 	zipf := rand.NewZipf(rng, 1.1, 1, 4999)
 	now := time.Now().UTC()
 	user := func() string { return fmt.Sprintf("user%04d@acme-corp.example", rng.IntN(o.Users)) }
+	// sessionUser is a heavy user half of the time: their lists are the long ones.
+	sessionUser := func() string {
+		if rng.IntN(2) == 0 {
+			return fmt.Sprintf("user%04d@acme-corp.example", rng.IntN(min(heavyUsers, o.Users)))
+		}
+		return user()
+	}
+	common := func() string { return words[rng.IntN(len(words))] }
+	// sessions is the /sessions page's reads: a page of sessions with their
+	// violations and risk, and the count the filter selects.
+	sessions := func(f store.ChatFilter) (int, error) {
+		f.Limit = 50
+		cs, err := st.ChatRisks(ctx, f, store.RiskParams{Now: now})
+		if err != nil {
+			return 0, err
+		}
+		_, err = st.CountChats(ctx, f)
+		return len(cs), err
+	}
 	kinds := []struct {
 		name string
 		run  func() (int, error)
@@ -149,6 +197,21 @@ func Queries(ctx context.Context, st store.Store, o QueryOptions) ([]QueryResult
 			ev, _, err := st.PromptEvents(ctx, store.EventFilter{Query: term(zipf), User: user(), Limit: 50})
 			return len(ev), err
 		}},
+		{"full-text search (2 common words)", func() (int, error) {
+			ev, _, err := st.PromptEvents(ctx, store.EventFilter{Query: common() + " " + common(), Limit: 50})
+			return len(ev), err
+		}},
+		{"full-text search (1 common word) + user", func() (int, error) {
+			ev, _, err := st.PromptEvents(ctx, store.EventFilter{Query: common(), User: user(), Limit: 50})
+			return len(ev), err
+		}},
+		{"full-text search (common word + topic term) + user", func() (int, error) {
+			ev, _, err := st.PromptEvents(ctx, store.EventFilter{Query: common() + " " + term(zipf), User: user(), Limit: 50})
+			return len(ev), err
+		}},
+		{"sessions: newest page", func() (int, error) { return sessions(store.ChatFilter{}) }},
+		{"sessions: one user", func() (int, error) { return sessions(store.ChatFilter{User: sessionUser()}) }},
+		{"sessions: one user, by risk", func() (int, error) { return sessions(store.ChatFilter{User: sessionUser(), Sort: "risk"}) }},
 		{"session page (chat + messages)", func() (int, error) {
 			id := fmt.Sprintf("claude_chat_bench_%08d", rng.IntN(max(1, o.Messages/10)))
 			if _, err := st.Chat(ctx, in.ID, id); err != nil {
@@ -164,7 +227,11 @@ func Queries(ctx context.Context, st store.Store, o QueryOptions) ([]QueryResult
 	}
 	var out []QueryResult
 	for _, k := range kinds {
+		if !strings.Contains(k.name, o.Only) {
+			continue
+		}
 		lat := make([]time.Duration, 0, o.Samples)
+		cpu := cpuSeconds()
 		rows := 0
 		for i := 0; i < o.Samples; i++ {
 			t := time.Now()
@@ -177,7 +244,8 @@ func Queries(ctx context.Context, st store.Store, o QueryOptions) ([]QueryResult
 		}
 		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 		pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
-		out = append(out, QueryResult{Query: k.name, P50ms: pct(0.50), P95ms: pct(0.95), P99ms: pct(0.99), Rows: rows})
+		cpuMS := (cpuSeconds() - cpu) * 1000 / float64(o.Samples)
+		out = append(out, QueryResult{Query: k.name, P50ms: pct(0.50), P95ms: pct(0.95), P99ms: pct(0.99), CPUms: float64(int(cpuMS*100)) / 100, Rows: rows})
 	}
 	return out, nil
 }

@@ -37,13 +37,27 @@ func (s *Store) Chats(ctx context.Context, f store.ChatFilter) ([]store.Chat, er
 		}
 		c.CreatedAt, c.UpdatedAt, c.DeletedAt, c.HardDeleted = tm(created), tm(updated), tmPtr(deleted), hard != 0
 		return c, nil
-	}, s.q(`SELECT integration_id, id, name, user_id, user_email, model, project_id, organization_uuid, href, created_at, updated_at, deleted_at, hard_deleted, message_count,
+	}, s.q(`SELECT `+chatCols+`,
 		(SELECT COUNT(*) FROM findings f WHERE f.integration_id = chats.integration_id AND f.chat_id = chats.id AND f.effective_action = 'alert') AS violations
-		FROM chats`+w.sql()+` ORDER BY `+order+` LIMIT ? OFFSET ?`), append(w.args, limit, max(f.Offset, 0))...)
+		FROM `+chatPage(w, order)), append(w.args, limit, max(f.Offset, 0))...)
 	if err != nil {
 		return nil, fmt.Errorf("list chats: %w", err)
 	}
 	return out, nil
+}
+
+const chatCols = `integration_id, id, name, user_id, user_email, model, project_id, organization_uuid, href, created_at, updated_at, deleted_at, hard_deleted, message_count`
+
+// chatPage is the FROM clause, ORDER BY and paging (LIMIT ? OFFSET ?) of a
+// session list, as a table named chats. When the order is by stored columns
+// the page is cut first, so that the counts and scores in the select list
+// are computed for its rows alone, not for every session the filter
+// selects (SQLite computes a row's select list before sorting it).
+func chatPage(w *where, order string) string {
+	if !strings.HasPrefix(order, "updated_at") {
+		return `chats` + w.sql() + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
+	}
+	return `(SELECT ` + chatCols + ` FROM chats` + w.sql() + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?) chats ORDER BY ` + order
 }
 
 func chatWhere(f store.ChatFilter) *where {

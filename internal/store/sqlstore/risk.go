@@ -122,11 +122,11 @@ func (s *Store) ChatRisks(ctx context.Context, f store.ChatFilter, p store.RiskP
 		}
 		c.CreatedAt, c.UpdatedAt, c.DeletedAt, c.HardDeleted = tm(created), tm(updated), tmPtr(deleted), hard != 0
 		return c, nil
-	}, s.q(`SELECT integration_id, id, name, user_id, user_email, model, project_id, organization_uuid, href, created_at, updated_at, deleted_at, hard_deleted, message_count,
+	}, s.q(`SELECT `+chatCols+`,
 		(SELECT COUNT(*) FROM findings f WHERE f.integration_id = chats.integration_id AND f.chat_id = chats.id AND f.effective_action = 'alert') AS violations,
 		COALESCE((SELECT SUM(`+riskTerm+`) FROM findings f WHERE f.integration_id = chats.integration_id AND f.chat_id = chats.id
 			AND f.effective_action = 'alert' AND f.event_time >= ?), 0) AS risk
-		FROM chats`+w.sql()+` ORDER BY `+order+` LIMIT ? OFFSET ?`), args...)
+		FROM `+chatPage(w, order)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list chats by risk: %w", err)
 	}

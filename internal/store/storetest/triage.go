@@ -144,6 +144,12 @@ func testSessionList(t *testing.T, s store.Store) {
 		{store.ChatFilter{From: day(1)}, "claude_chat_2:1 claude_chat_1:2 "},
 		{store.ChatFilter{From: day(1), To: day(2)}, "claude_chat_1:2 "},
 		{store.ChatFilter{To: day(1)}, "claude_chat_0:0 "},
+		// By user id or email, one page at a time: the page is cut before
+		// its violations are counted.
+		{store.ChatFilter{User: "user_a"}, "claude_chat_2:1 claude_chat_1:2 claude_chat_0:0 "},
+		{store.ChatFilter{User: "a@example.com", Limit: 1, Offset: 1}, "claude_chat_1:2 "},
+		{store.ChatFilter{User: "a@example.com", Sort: "violations", Limit: 1, Offset: 1}, "claude_chat_2:1 "},
+		{store.ChatFilter{User: "nobody@example.com"}, ""},
 	} {
 		if got := list(c.f); got != c.want {
 			t.Errorf("chats %+v: %q, want %q", c.f, got, c.want)
@@ -151,6 +157,15 @@ func testSessionList(t *testing.T, s store.Store) {
 	}
 	if _, err := s.Chats(ctx, store.ChatFilter{Sort: "name"}); err == nil {
 		t.Error("unknown sort accepted")
+	}
+	// The risk list pages the same way and scores the page's sessions.
+	rp := store.RiskParams{Now: day(3)}
+	if rs, err := s.ChatRisks(ctx, store.ChatFilter{User: "a@example.com", Limit: 1, Offset: 1}, rp); err != nil || len(rs) != 1 ||
+		rs[0].ID != "claude_chat_1" || rs[0].Violations != 2 || rs[0].Risk <= 0 {
+		t.Fatalf("risk page: %+v %v", rs, err)
+	}
+	if n, err := s.CountChats(ctx, store.ChatFilter{User: "a@example.com"}); err != nil || n != 3 {
+		t.Fatalf("count by email: %d %v", n, err)
 	}
 	if n, err := s.CountChats(ctx, store.ChatFilter{From: day(1), Limit: 1}); err != nil || n != 2 {
 		t.Fatalf("count: %d %v", n, err)
