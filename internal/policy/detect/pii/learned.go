@@ -183,6 +183,9 @@ type Featurizer struct {
 	bits     uint8
 	common   *hashSet
 	suffixes map[featureHash]bool
+	// numbered holds words that number things other than houses ("Python
+	// 3", "Chapter 5"): a number right after one is no house number.
+	numbered map[featureHash]bool
 	region   string
 }
 
@@ -227,7 +230,7 @@ func (s *hashSet) has(h featureHash) bool {
 // NewFeaturizer returns a featurizer hashing into 2^bits buckets, with the
 // given common lower-case words and the embedded street-type words.
 func NewFeaturizer(bits uint8, commonWords []string) (*Featurizer, error) {
-	f := &Featurizer{bits: bits, suffixes: map[featureHash]bool{}, region: "US"}
+	f := &Featurizer{bits: bits, suffixes: map[featureHash]bool{}, numbered: map[featureHash]bool{}, region: "US"}
 	var common []featureHash
 	for _, w := range commonWords {
 		common = append(common, newHash("").add(w))
@@ -248,6 +251,13 @@ func NewFeaturizer(bits uint8, commonWords []string) (*Featurizer, error) {
 	}
 	for s := range suffixes {
 		f.suffixes[newHash("").add(s)] = true
+	}
+	numbered, err := loadSet("data/numbered_nouns.txt", true)
+	if err != nil {
+		return nil, err
+	}
+	for s := range numbered {
+		f.numbered[newHash("").add(s)] = true
 	}
 	return f, nil
 }
@@ -551,6 +561,11 @@ func (tf *textFeatures) person(idx []int, a, b int) {
 		if t.end-t.start == 1 && tf.text[t.start] == 'I' || tf.common[first] && tf.isBreak(first-1) {
 			return
 		}
+		// Nor is a lone word in capitals: an acronym ("JSON", "NASA")
+		// far more often than a surname.
+		if t.upper && t.end-t.start > 1 {
+			return
+		}
 	}
 	// Nor is a span of common words only, inside a longer run ("Lane" in
 	// "Harbour Lane"): the run's other spans cover the name in it.
@@ -650,6 +665,9 @@ func (tf *textFeatures) streets() {
 		// Glued to a word before it (Q3, a key, an id, %2F): not a house
 		// number.
 		if t.start > 0 && (isAlnum(tf.text[t.start-1]) || tf.text[t.start-1] == '%') {
+			continue
+		}
+		if i > 0 && toks[i-1].kind == tokWord && tf.f.numbered[tf.wordHash[i-1]] {
 			continue
 		}
 		if tf.gluedNumber(i) || tf.afterExtension(i) || !tf.addressWordNear(i) {
