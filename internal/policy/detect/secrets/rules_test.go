@@ -46,6 +46,8 @@ func TestRules(t *testing.T) {
 		{"url-credentials", "ftp", "get it from ftp://deploy:" + tok[:14] + "@files.internal.test/pub", tok[:14]},
 		{"url-credentials", "https", "git clone https://bot:" + tok + "@git.internal.test/team/repo.git", tok},
 		{"url-credentials", "placeholder", "https://user:password@host.test/path", ""},
+		{"connection-string-url", "inline password", "DATABASE_URL=postgres://app:" + tok[:16] + "@db.internal.test:5432/orders", tok[:16]},
+		{"connection-string-url", "placeholder", "DATABASE_URL=postgres://user:password@localhost:5432/db", ""},
 		{"url-credentials", "variable", "amqps://user:$PASSWORD@broker.test:5671", ""},
 		{"url-credentials", "port only", "see https://host.test:8443/path@v2", ""},
 

@@ -475,7 +475,7 @@ var loadRules = sync.OnceValues(func() (*ruleSet, error) {
 			allowlists = append(allowlists, list)
 		}
 		rs.rules = append(rs.rules, rule{id: r.ID, re: re, secretGroup: r.SecretGroup, secretGroups: r.SecretGroups,
-			entropy: r.Entropy, keywords: kws, generic: r.Generic, placeholders: r.Generic,
+			entropy: r.Entropy, keywords: kws, generic: r.Generic, placeholders: r.Generic || slices.Contains(extra.PlaceholderRules, r.ID),
 			shape: r.shape, shapes: r.Shapes, tokenGate: r.TokenGate, allowlists: allowlists}.withBounds())
 	}
 	for _, p := range extra.Placeholders {
