@@ -356,8 +356,20 @@ func scanGates(text string) gates {
 			g.hex = g.hex || hasRun(text[start:i], classHex, 16)
 		}
 	}
-	g.hex = g.hex || hexGroups(text)
+	g.hex = g.hex || hexGroupRuns(text)
 	return g
+}
+
+// hexGroupRuns is hexGroups of text, read only inside the runs of
+// classHexRegion bytes long enough to hold its eight groups (23 bytes):
+// the bytes around a run are not hex digits, so each run decides alone.
+func hexGroupRuns(text string) bool {
+	found := false
+	detect.LongRuns(text, classSet(classHexRegion), 23, func(start, end int) bool {
+		found = hexGroups(text[start:end])
+		return !found
+	})
+	return found
 }
 
 // hexGroups reports whether text holds eight or more groups of exactly two
@@ -766,16 +778,15 @@ func plainWords(dict *wordSet, line string, limit int) bool {
 
 // countWords counts runs of ASCII letters.
 func countWords(s string) int {
+	// Without branches: a word starts where the letter bit rises.
 	n := 0
-	in := false
+	var prev uint8
 	for i := 0; i < len(s); i++ {
-		l := isLetter(s[i])
-		if l && !in {
-			n++
-		}
-		in = l
+		l := class[s[i]] & classLetter
+		n += int(l &^ prev)
+		prev = l
 	}
-	return n
+	return n / classLetter
 }
 
 func isLetter(c byte) bool { return class[c]&classLetter != 0 }

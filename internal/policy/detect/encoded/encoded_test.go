@@ -167,3 +167,41 @@ func TestPercentMatchesWholeText(t *testing.T) {
 	pieces := []string{"%41", "%4", "%zz", "%", "a", "b/c", " ", "\n", "\t", "%2F", "%e2%80%8b", "\v", "é"}
 	detecttest.SameMatches(t, 8, pieces, 20000, 16, 2000, percentMatches, func(s string) [][]int { return pctRe.FindAllStringIndex(s, -1) })
 }
+
+// TestHexGroupRunsAgree checks that looking for separated hex bytes only
+// inside long runs of hex-region bytes finds what a scan of the whole text
+// finds.
+func TestHexGroupRunsAgree(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	pieces := []string{"6f", "70", "de", "AD", "be", "ef", "0", "abc", " ", ":", "x", "\n", "g", "word", "  ", "e9 ", "1:2",
+		"6f 70 65 6e ", "de:ad:be:ef:", "20 74 68 65", "6f 70 65 6e 20 74 68"}
+	seen := map[bool]int{}
+	for range 3000 {
+		var b strings.Builder
+		for range rng.IntN(80) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		text := b.String()
+		got, want := hexGroupRuns(text), hexGroups(text)
+		if got != want {
+			t.Fatalf("hexGroupRuns(%q) = %v, hexGroups = %v", text, got, want)
+		}
+		seen[want]++
+	}
+	if seen[true] == 0 || seen[false] == 0 {
+		t.Fatalf("cases cover one outcome only: %v", seen)
+	}
+}
+
+func TestCountWords(t *testing.T) {
+	for _, tt := range []struct {
+		text string
+		want int
+	}{
+		{"", 0}, {"a", 1}, {"  ", 0}, {"hello world", 2}, {"a1b c_d", 4}, {"über alles", 2}, {"x\ny\tz!", 3},
+	} {
+		if got := countWords(tt.text); got != tt.want {
+			t.Errorf("countWords(%q) = %d, want %d", tt.text, got, tt.want)
+		}
+	}
+}

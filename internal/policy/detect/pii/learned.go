@@ -87,13 +87,18 @@ func tokenize(text string, buf []token) []token {
 			t := token{start: i, kind: tokWord, cap: unicode.IsUpper(r), upper: true, ascii: true}
 			j := i
 			for j < len(text) {
-				if c := text[j]; c < utf8.RuneSelf && isLetterByte(c) {
+				if c := text[j]; c < utf8.RuneSelf {
 					// ASCII fast path.
-					if c >= 'a' {
-						t.upper = false
+					if isLetterByte(c) {
+						if c >= 'a' {
+							t.upper = false
+						}
+						j++
+						continue
 					}
-					j++
-					continue
+					if c != '\'' && c != '-' {
+						break // no ASCII byte else is a letter or a mark
+					}
 				}
 				r, n := utf8.DecodeRuneInString(text[j:])
 				if unicode.IsLetter(r) || unicode.Is(unicode.Mn, r) {
