@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/claudit/claudit/internal/policy"
 	"github.com/claudit/claudit/internal/policy/detect"
@@ -102,19 +103,9 @@ func (p *Pipeline) drain(ctx context.Context, activities bool) (int, error) {
 	if batch <= 0 {
 		batch = 500
 	}
-	total := 0
-	for {
-		msgs, err := p.Store.UnevaluatedMessages(ctx, batch)
-		if err != nil {
-			return total, err
-		}
-		if len(msgs) == 0 {
-			break
-		}
-		if err := p.evaluateMessages(ctx, msgs); err != nil {
-			return total, err
-		}
-		total += len(msgs)
+	total, err := p.drainMessages(ctx, batch)
+	if err != nil {
+		return total, err
 	}
 	for activities {
 		acts, err := p.Store.UnevaluatedActivities(ctx, batch)
@@ -132,7 +123,102 @@ func (p *Pipeline) drain(ctx context.Context, activities bool) (int, error) {
 	return total, nil
 }
 
-func (p *Pipeline) evaluateMessages(ctx context.Context, msgs []store.Message) error {
+// scored is a batch of messages the engine has evaluated, waiting for its
+// chats' session evaluation and its save.
+type scored struct {
+	msgs   []store.Message
+	evals  []store.Evaluation
+	eng    *policy.Engine
+	groups *userGroups
+}
+
+// drainMessages evaluates pending messages in two overlapping stages: the
+// engine scores the next batch while the previous one's sessions are
+// evaluated and saved, which is one writer's work. Batches are read in
+// (created_at, id) order after the last one read, so no message is in two
+// batches at once; when none is left after it, the batches in flight are
+// waited for and reading starts over from the oldest pending message, which
+// picks up messages stored meanwhile with earlier times. Sessions are
+// evaluated and batches saved one at a time, in order, each after the
+// previous one's commit, as when the stages ran one after the other.
+func (p *Pipeline) drainMessages(ctx context.Context, batch int) (int, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ready := make(chan *scored, 1)
+	var inFlight atomic.Int64
+	saved := make(chan struct{}, 1)
+	var scoreErr error
+	go func() {
+		defer close(ready)
+		scoreErr = p.scoreBatches(ctx, batch, ready, &inFlight, saved)
+	}()
+	total := 0
+	var saveErr error
+	for b := range ready {
+		if saveErr == nil {
+			if saveErr = p.finishBatch(ctx, b); saveErr != nil {
+				cancel() // the scorer stops; batches it already sent are dropped
+			} else {
+				total += len(b.msgs)
+			}
+		}
+		inFlight.Add(-1)
+		select {
+		case saved <- struct{}{}:
+		default:
+		}
+	}
+	if saveErr != nil {
+		return total, saveErr
+	}
+	return total, scoreErr
+}
+
+// scoreBatches reads pending batches and runs the engine over them,
+// handing each to ready.
+func (p *Pipeline) scoreBatches(ctx context.Context, batch int, ready chan<- *scored, inFlight *atomic.Int64, saved <-chan struct{}) error {
+	var after *store.Message // the last message read, while batches are in flight
+	for {
+		var msgs []store.Message
+		var err error
+		if after == nil {
+			msgs, err = p.Store.UnevaluatedMessages(ctx, batch)
+		} else {
+			msgs, err = p.Store.UnevaluatedMessagesAfter(ctx, after.CreatedAt, after.ID, batch)
+		}
+		if err != nil {
+			return err
+		}
+		if len(msgs) == 0 {
+			if after == nil {
+				return nil
+			}
+			for inFlight.Load() > 0 {
+				select {
+				case <-saved:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			after = nil
+			continue
+		}
+		after = &msgs[len(msgs)-1]
+		b, err := p.scoreMessages(ctx, msgs)
+		if err != nil {
+			return err
+		}
+		inFlight.Add(1)
+		select {
+		case ready <- b:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// scoreMessages runs the engine over a batch of messages.
+func (p *Pipeline) scoreMessages(ctx context.Context, msgs []store.Message) (*scored, error) {
 	eng := p.Engine.Engine()
 	version := eng.Version()
 	evals := make([]store.Evaluation, len(msgs))
@@ -142,7 +228,7 @@ func (p *Pipeline) evaluateMessages(ctx context.Context, msgs []store.Message) e
 	for i := range msgs {
 		var err error
 		if msgGroups[i], err = groups.of(ctx, msgs[i].IntegrationID, msgs[i].UserID); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	workers := p.Workers
@@ -165,9 +251,15 @@ func (p *Pipeline) evaluateMessages(ctx context.Context, msgs []store.Message) e
 	}
 	close(next)
 	wg.Wait()
-	// The chats' session evaluations go into the same transaction as the
-	// messages: a crash between two saves would leave messages evaluated
-	// and their sessions never looked at again.
+	return &scored{msgs: msgs, evals: evals, eng: eng, groups: groups}, nil
+}
+
+// finishBatch evaluates the sessions of the chats a scored batch touched
+// and saves the batch. The chats' session evaluations go into the same
+// transaction as the messages: a crash between two saves would leave
+// messages evaluated and their sessions never looked at again.
+func (p *Pipeline) finishBatch(ctx context.Context, b *scored) error {
+	msgs, evals, version := b.msgs, b.evals, b.eng.Version()
 	inBatch := make(map[string]*store.Evaluation, len(evals))
 	var chats []chatKey
 	seen := map[chatKey]bool{}
@@ -182,14 +274,13 @@ func (p *Pipeline) evaluateMessages(ctx context.Context, msgs []store.Message) e
 		found[k] = found[k] || len(evals[i].Findings) > 0
 	}
 	if p.Session == nil || p.sessionVersion != version {
-		p.Session, p.sessionVersion = policy.NewSessionEvaluator(eng.Config().Session), version
+		p.Session, p.sessionVersion = policy.NewSessionEvaluator(b.eng.Config().Session), version
 	}
-	sessions, err := p.evaluateSessions(ctx, chats, version, inBatch, found, groups)
+	sessions, err := p.evaluateSessions(ctx, chats, version, inBatch, found, b.groups)
 	if err != nil {
 		return err
 	}
-	evals = append(evals, sessions...)
-	if err := p.Save(ctx, evals); err != nil {
+	if err := p.Save(ctx, append(evals, sessions...)); err != nil {
 		return fmt.Errorf("save evaluations: %w", err)
 	}
 	return nil

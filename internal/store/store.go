@@ -487,6 +487,10 @@ type Store interface {
 
 	// UnevaluatedMessages returns up to n messages not evaluated yet (oldest first).
 	UnevaluatedMessages(ctx context.Context, n int) ([]Message, error)
+	// UnevaluatedMessagesAfter returns up to n messages not evaluated yet
+	// that come after (at, id) in that order: the next batch while earlier
+	// ones are still being evaluated.
+	UnevaluatedMessagesAfter(ctx context.Context, at time.Time, id string, n int) ([]Message, error)
 	// UnevaluatedActivities returns up to n activities not evaluated yet (oldest first).
 	UnevaluatedActivities(ctx context.Context, n int) ([]Activity, error)
 	// UserPlaces returns the distinct IPs and user agents of a user's

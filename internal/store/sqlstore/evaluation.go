@@ -4,9 +4,22 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/claudit/claudit/internal/store"
 )
+
+// UnevaluatedMessagesAfter returns messages never evaluated that come
+// after (at, id) in (created_at, id) order, oldest first, through the
+// pending index.
+func (s *Store) UnevaluatedMessagesAfter(ctx context.Context, at time.Time, id string, n int) ([]store.Message, error) {
+	out, err := queryRows(ctx, s.r, scanMessage, s.q(`SELECT `+messageCols+` FROM messages m WHERE m.eval_version = ''
+		AND (m.created_at, m.id) > (?, ?) ORDER BY m.created_at, m.id LIMIT ?`), us(at), id, n)
+	if err != nil {
+		return nil, fmt.Errorf("list unevaluated messages: %w", err)
+	}
+	return out, nil
+}
 
 // chatsPerQuery is how many chats one session read asks for.
 const chatsPerQuery = 200

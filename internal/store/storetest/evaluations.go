@@ -14,7 +14,8 @@ import (
 // pipeline does: an event's findings are replaced, never added to; an
 // event listed twice keeps its last evaluation; each event gets its own
 // marks; and the session reads return chats' findings and messages by
-// chat, in chat order, across more chats than one query carries.
+// chat, in chat order, across more chats than one query carries. Pending
+// messages are listed after a position in (created_at, id) order.
 func testEvaluationsBatch(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	in := integration(t, s, "acme")
@@ -32,6 +33,28 @@ func testEvaluationsBatch(t *testing.T, s store.Store) {
 			e.Tags = append(e.Tags, p)
 		}
 		return e
+	}
+	for _, tc := range []struct {
+		at   time.Time
+		id   string
+		want []string
+	}{
+		{t0.Add(3 * time.Minute), msgID(1, 1), []string{msgID(2, 0), msgID(2, 1), msgID(3, 0)}},
+		{t0.Add(4 * time.Minute), msgID(2, 0), []string{msgID(2, 1), msgID(3, 0), msgID(3, 1)}},
+		{t0.Add(4 * time.Minute), "", []string{msgID(2, 0), msgID(2, 1), msgID(3, 0)}},
+		{t0.Add(time.Duration(2*chats) * time.Minute), "", nil},
+	} {
+		ms, err := s.UnevaluatedMessagesAfter(ctx, tc.at, tc.id, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, m := range ms {
+			got = append(got, m.ID)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("pending after %s %q: %v, want %v", tc.at.Format(time.TimeOnly), tc.id, got, tc.want)
+		}
 	}
 	var first []store.Evaluation
 	for c := range chats {
