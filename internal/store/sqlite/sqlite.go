@@ -64,11 +64,19 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 		FTS:        func() string { return "m.rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)" },
 		FTSQuery:   ftsQuery,
 		FTSProbe:   "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?",
+		FTSCount:   "SELECT COUNT(*) FROM (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?) AS matched",
+		// The unary + keeps the planner from driving the query by rowid
+		// from the set: it walks the time or user index and tests each row.
+		FTSSet: func() string { return "+m.rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)" },
 		FTSDense: func() string {
 			return "EXISTS (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? AND rowid = m.rowid)"
 		},
-		FTSDenseAt:         100000,
-		FTSInlineMax:       5000,
+		// Measured at 1 M messages (docs/PERFORMANCE.md): fetching and sorting
+		// the matches wins below about a thousand; building the set costs
+		// about 0.4 µs a match and a row-by-row look-up about 100 µs, so the
+		// set wins until some 15 % of messages match.
+		FTSDenseAt:         150000,
+		FTSInlineMax:       1000,
 		IndexMessagesAfter: indexMessagesAfter,
 		LastMessageRowID:   lastMessageRowID,
 		AfterCommit:        cp.wake,

@@ -16,14 +16,12 @@ func (s *Store) eventWhere(f store.EventFilter, alias, kind, userCol, emailCol s
 		w.add(alias+".integration_id = ?", f.IntegrationID)
 	}
 	// One column per lookup keeps the user indexes usable (an OR would not).
-	// With no email column indexed (messages), an email is looked up in the
-	// users table and matched by user id: every message's user is stored
-	// there, and one index less makes ingest about 4% faster.
+	// With no email column indexed (messages), promptWhere has resolved an
+	// email to user ids already: every message's user is in the users
+	// table, and one index less makes ingest about 4% faster.
 	if f.User != "" {
 		switch {
-		case strings.Contains(f.User, "@") && emailCol == "":
-			w.add(alias+"."+userCol+" IN (SELECT id FROM users WHERE email = ?)", strings.ToLower(f.User))
-		case strings.Contains(f.User, "@"):
+		case strings.Contains(f.User, "@") && emailCol != "":
 			w.add(alias+"."+emailCol+" = ?", strings.ToLower(f.User))
 		default:
 			w.add(alias+"."+userCol+" = ?", f.User)
@@ -71,52 +69,79 @@ func (s *Store) eventWhere(f store.EventFilter, alias, kind, userCol, emailCol s
 
 // ftsClause picks the full-text strategy and returns the clause with its
 // arguments. A selective query uses the rows the probe found (inlined, the
-// index is searched once); a medium one fetches its matches by rowid and
-// sorts them; one matching a large share of messages is checked row by row
-// while walking the time index, which stops after a page. sparse asks the
-// caller to sort instead of walking the time index.
-func (s *Store) ftsClause(ctx context.Context, fq string) (clause string, args []any, sparse bool, err error) {
+// index is searched once); otherwise, for a page (walk), the rows are
+// walked in order through an index and each one tested: against the set of
+// matches, built once, or, when a large share of messages match, by a
+// look-up in the full-text index, so that the walk stops after a page.
+// sparse asks the caller to sort the few rows instead of walking an index.
+// A count (walk false) is driven by the full-text matches instead.
+func (s *Store) ftsClause(ctx context.Context, fq string, walk bool) (clause string, args []any, sparse bool, err error) {
 	if s.d.FTSProbe == "" {
 		return s.d.FTS(), []any{fq}, false, nil
 	}
-	rows, err := s.r.QueryContext(ctx, s.q(s.d.FTSProbe), fq, s.d.FTSDenseAt)
+	rows, err := s.r.QueryContext(ctx, s.q(s.d.FTSProbe), fq, s.d.FTSInlineMax+1)
 	if err != nil {
 		return "", nil, false, err
 	}
 	defer rows.Close()
 	ids := make([]string, 0, 64)
-	n := 0
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
 			return "", nil, false, err
 		}
-		if n++; n <= s.d.FTSInlineMax {
-			ids = append(ids, strconv.FormatInt(id, 10))
-		}
+		ids = append(ids, strconv.FormatInt(id, 10))
 	}
 	if err := rows.Err(); err != nil {
 		return "", nil, false, err
 	}
 	switch {
-	case n >= s.d.FTSDenseAt:
-		return s.d.FTSDense(), []any{fq}, false, nil
-	case n == 0:
+	case len(ids) == 0:
 		return "1 = 0", nil, true, nil
-	case n > s.d.FTSInlineMax:
+	case len(ids) <= s.d.FTSInlineMax:
+		// Row ids are integers read from the database, safe to inline.
+		return "m.rowid IN (" + strings.Join(ids, ",") + ")", nil, true, nil
+	case !walk:
 		return s.d.FTS(), []any{fq}, true, nil
 	}
-	// Row ids are integers read from the database, safe to inline.
-	return "m.rowid IN (" + strings.Join(ids, ",") + ")", nil, true, nil
+	// Counting in SQL up to the threshold costs a tenth of reading the ids.
+	var n int
+	if err := s.r.QueryRowContext(ctx, s.q(s.d.FTSCount), fq, s.d.FTSDenseAt).Scan(&n); err != nil {
+		return "", nil, false, err
+	}
+	if n >= s.d.FTSDenseAt {
+		return s.d.FTSDense(), []any{fq}, false, nil
+	}
+	return s.d.FTSSet(), []any{fq}, false, nil
 }
 
 // promptWhere is the WHERE clause of a prompt event filter; none is set
-// when the search has no words to look for (nothing matches), sparse when
-// the search matches few rows.
-func (s *Store) promptWhere(ctx context.Context, f store.EventFilter) (w *where, none, sparse bool, err error) {
+// when nothing can match (a search with no words to look for, a user
+// email no user has), sparse when the search matches few rows. walk is
+// false for a count.
+func (s *Store) promptWhere(ctx context.Context, f store.EventFilter, walk bool) (w *where, none, sparse bool, err error) {
+	// An email is resolved to its user ids first: a single id lets the
+	// user index give the rows in time order, so a walk stops after a page.
+	var ids []any
+	if strings.Contains(f.User, "@") {
+		if ids, err = s.userIDsByEmail(ctx, f.User); err != nil {
+			return nil, false, false, err
+		}
+		if len(ids) == 0 {
+			return nil, true, false, nil
+		}
+		f.User = ""
+	}
 	w, err = s.eventWhere(f, "m", "prompt", "user_id", "")
 	if err != nil {
 		return nil, false, false, err
+	}
+	switch len(ids) {
+	case 0:
+	case 1:
+		w.add("m.user_id = ?", ids[0])
+	default:
+		w.add("m.user_id IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+")", ids...)
 	}
 	if f.ChatID != "" {
 		w.add("m.chat_id = ?", f.ChatID)
@@ -132,7 +157,7 @@ func (s *Store) promptWhere(ctx context.Context, f store.EventFilter) (w *where,
 		if fq == "" {
 			return nil, true, false, nil
 		}
-		clause, args, sp, err := s.ftsClause(ctx, fq)
+		clause, args, sp, err := s.ftsClause(ctx, fq, walk)
 		if err != nil {
 			return nil, false, false, fmt.Errorf("full-text search: %w", err)
 		}
@@ -140,6 +165,20 @@ func (s *Store) promptWhere(ctx context.Context, f store.EventFilter) (w *where,
 		sparse = sp
 	}
 	return w, false, sparse, nil
+}
+
+// userIDsByEmail lists the distinct ids of the users with this email (the
+// users table knows every message's user).
+func (s *Store) userIDsByEmail(ctx context.Context, email string) ([]any, error) {
+	ids, err := queryRows(ctx, s.r, func(rows scanner) (any, error) {
+		var id string
+		err := rows.Scan(&id)
+		return id, err
+	}, s.q(`SELECT DISTINCT id FROM users WHERE email = ? ORDER BY id`), strings.ToLower(email))
+	if err != nil {
+		return nil, fmt.Errorf("look up user %s: %w", email, err)
+	}
+	return ids, nil
 }
 
 // accessWhere is the WHERE clause of an access event filter.
@@ -173,7 +212,7 @@ func (s *Store) CountEvents(ctx context.Context, f store.EventFilter, upTo int) 
 		w, err = s.accessWhere(f)
 	} else {
 		var none bool
-		w, none, _, err = s.promptWhere(ctx, f)
+		w, none, _, err = s.promptWhere(ctx, f, false)
 		if none {
 			return 0, nil
 		}
@@ -190,7 +229,7 @@ func (s *Store) CountEvents(ctx context.Context, f store.EventFilter, upTo int) 
 
 // PromptEvents lists messages matching the filter, one page at a time.
 func (s *Store) PromptEvents(ctx context.Context, f store.EventFilter) ([]store.Message, string, error) {
-	w, none, sparse, err := s.promptWhere(ctx, f)
+	w, none, sparse, err := s.promptWhere(ctx, f, true)
 	if err != nil {
 		return nil, "", err
 	}

@@ -35,10 +35,15 @@ type Dialect struct {
 	// FTSQuery turns user input into the backend's query syntax.
 	FTSQuery func(q string) string
 	// FTSProbe, when set, selects matching row ids (placeholders: query,
-	// limit FTSDenseAt). Up to FTSInlineMax matches, those ids are the filter;
-	// up to FTSDenseAt, FTS fetches the matches to be sorted; past it FTSDense
-	// is used: a clause checked row by row while walking the time index.
+	// limit); FTSCount counts them up to a limit. Up to FTSInlineMax
+	// matches, those ids are the filter; below FTSDenseAt, FTSSet, a
+	// membership test in the set of matches built once, is checked while an
+	// index walks the rows in order; from FTSDenseAt on, FTSDense, a clause
+	// that looks each row up in the full-text index, is checked instead (the
+	// walk stops after a page, before the set of matches could be built).
 	FTSProbe     string
+	FTSCount     string
+	FTSSet       func() string
 	FTSDense     func() string
 	FTSDenseAt   int
 	FTSInlineMax int

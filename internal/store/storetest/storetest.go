@@ -29,6 +29,7 @@ func Run(t *testing.T, open Opener) {
 		{"SavePagesInOneTransaction", testSavePages},
 		{"PromptEventFiltersAndCursor", testPromptEvents},
 		{"FullTextSearchIsSafe", testFullText},
+		{"FullTextSearchStrategies", testSearchStrategies},
 		{"SearchMatchesWildcardsLiterally", testSearchWildcards},
 		{"LoginThrottleCountsEveryFailure", testLoginThrottle},
 		{"APITokens", testAPITokens},
