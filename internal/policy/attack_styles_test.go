@@ -164,6 +164,14 @@ func TestToxicityStyles(t *testing.T) {
 		{"counter-speech quote", detect.RoleUser, "I reported the account for posting that deaf people are nothing but vermin.", false},
 		{"denounced statement", detect.RoleUser, "\"Hindu men should all be exterminated\" is a hateful thing to say, and moderators removed it.", false},
 		{"negated claim", detect.RoleUser, "Deaf people are not vermin, and our accessibility team wants the docs captioned.", false},
+		{"directed superlative", detect.RoleUser, "Honestly you are the laziest colleague this company has ever hired.", true},
+		{"nobody can stand you", detect.RoleUser, "Nobody here can stand you anymore, do everyone a favour and leave.", true},
+		{"promise of revenge", detect.RoleUser, "Try that again and I'll make you pay for it.", true},
+		{"echo insult", detect.RoleUser, "Your essay is trash and so are you.", true},
+		{"go back", detect.RoleUser, "Go back where you came from, nobody voted for you.", true},
+		{"threat deep in a long message", detect.RoleUser, strings.Repeat("The quarterly numbers are in and the team did well overall. ", 20) + "But you, I will break your legs if you touch my parking spot again.", true},
+		{"heat in the kitchen", detect.RoleUser, "Nobody could stand the heat in that kitchen, so we opened the windows.", false},
+		{"trope explained", detect.RoleUser, "Explain why \"go back to your country\" is considered a racist trope.", false},
 	})
 }
 

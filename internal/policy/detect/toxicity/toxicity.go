@@ -219,8 +219,10 @@ func (d *Detector) RuleScores(in detect.Input) (tempered, firm float64) {
 	return scores(kept, words)
 }
 
-// scores is Score of the matches from terms and plain phrases, and Score
-// of those from firm phrases, each with the density of all matches.
+// scores is Score of the matches from terms and plain phrases, with the
+// density of all matches, and the noisy-OR of those from firm phrases,
+// which density does not scale: an explicit threat is one in a long
+// message too.
 func scores(ms []match, words int) (soft, firm float64) {
 	if len(ms) == 0 || words == 0 {
 		return 0, 0
@@ -234,7 +236,7 @@ func scores(ms []match, words int) (soft, firm float64) {
 		}
 	}
 	density := 0.6 + 0.4*math.Min(1, 5*float64(len(ms))/float64(words))
-	return (1 - missSoft) * density, (1 - missFirm) * density
+	return (1 - missSoft) * density, 1 - missFirm
 }
 
 // Score combines match weights by noisy-OR, scaled by density: the factor
