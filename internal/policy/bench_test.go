@@ -49,19 +49,32 @@ func BenchmarkEngineP99(b *testing.B) {
 	b.ReportAllocs()
 	ctx := context.Background()
 	var lat []time.Duration
+	// best is each message's fastest pass: on a shared machine, where
+	// other processes preempt a pass now and then, its percentiles say
+	// what a message costs, those of lat what a caller waited.
+	best := make([]time.Duration, len(msgs))
 	cpu := processCPU()
 	for b.Loop() {
-		for _, m := range msgs {
+		for i, m := range msgs {
 			start := time.Now()
 			e.Evaluate(ctx, m)
-			lat = append(lat, time.Since(start))
+			d := time.Since(start)
+			lat = append(lat, d)
+			if best[i] == 0 || d < best[i] {
+				best[i] = d
+			}
 		}
 	}
 	reportCPU(b, cpu, size)
+	p := func(ds []time.Duration, q float64) float64 {
+		return float64(ds[int(q*float64(len(ds)-1))].Nanoseconds()) / 1e3
+	}
 	slices.Sort(lat)
-	p := func(q float64) float64 { return float64(lat[int(q*float64(len(lat)-1))].Nanoseconds()) / 1e3 }
-	b.ReportMetric(p(0.5), "p50-µs/msg")
-	b.ReportMetric(p(0.99), "p99-µs/msg")
+	slices.Sort(best)
+	b.ReportMetric(p(lat, 0.5), "p50-µs/msg")
+	b.ReportMetric(p(lat, 0.99), "p99-µs/msg")
+	b.ReportMetric(p(best, 0.5), "best-p50-µs/msg")
+	b.ReportMetric(p(best, 0.99), "best-p99-µs/msg")
 }
 
 // processCPU is the CPU time this process has used, user and system.
