@@ -624,6 +624,15 @@ func TestWordPathsAgree(t *testing.T) {
 				t.Fatalf("config %+v, text %q:\nfast %v\nslow %v", cfg, text, fast, slow)
 			}
 		}
+		// Past MaxFeatureRunes a word-only text takes the byte path.
+		long := benchText(3 * MaxFeatureRunes)
+		fast := cfg.Vectorize(long)
+		asciiWordPath = false
+		slow := cfg.Vectorize(long)
+		asciiWordPath = true
+		if !slices.Equal(fast, slow) {
+			t.Fatalf("config %+v, a text of %d bytes: the paths differ", cfg, len(long))
+		}
 	}
 }
 

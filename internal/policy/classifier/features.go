@@ -249,12 +249,23 @@ func (c FeatureConfig) appendRuneNgrams(raw []uint32, words *wordNgrams, sc *scr
 func (c FeatureConfig) appendASCIINgrams(raw []uint32, words *wordNgrams, sc *scratch, text string) []uint32 {
 	b := normalizeASCII(sc.bytes[:0], text)
 	sc.bytes = b
-	for i := range b {
-		h := uint32(fnvOffset ^ seedChar)
-		for n := 1; n <= int(c.CharMax) && i+n <= len(b); n++ {
-			h = fnvRune(h, rune(b[i+n-1]))
-			if n >= int(c.CharMin) {
-				raw = append(raw, fmix32(h^uint32(n)))
+	if n := int(c.CharMax); n > 0 && c.CharMin == c.CharMax {
+		// One length (the embedded models' 4-grams): no branch per length.
+		for i := 0; i+n <= len(b); i++ {
+			h := uint32(fnvOffset ^ seedChar)
+			for _, r := range b[i : i+n] {
+				h = fnvRune(h, rune(r))
+			}
+			raw = append(raw, fmix32(h^uint32(n)))
+		}
+	} else {
+		for i := range b {
+			h := uint32(fnvOffset ^ seedChar)
+			for n := 1; n <= int(c.CharMax) && i+n <= len(b); n++ {
+				h = fnvRune(h, rune(b[i+n-1]))
+				if n >= int(c.CharMin) {
+					raw = append(raw, fmix32(h^uint32(n)))
+				}
 			}
 		}
 	}
