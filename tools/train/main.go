@@ -80,6 +80,10 @@ var (
 	evalOnly   bool
 	devMode    bool
 	devShow    int
+	mlpHidden  int
+	mlpEpochs  int
+	mlpMix     float64
+	mlpL2      float64
 	l2Set      bool
 )
 
@@ -101,6 +105,10 @@ func run(args []string, stdout io.Writer) error {
 	fs.IntVar(&evalRepeat, "eval-repeat", evalRepeat, "times each eval train-split row is repeated in the fitting data (0: the category's setting)")
 	fs.BoolVar(&evalOnly, "eval-only", false, "fit on eval train-split rows only (for comparison)")
 	fs.BoolVar(&devMode, "dev", false, "hold a quarter of the eval train-split rows out and report on them per source (for model selection; implies --dry-run)")
+	fs.IntVar(&mlpHidden, "mlp", 0, "with --dev: also fit an experimental one-hidden-layer network with this many units and mix its margin in")
+	fs.IntVar(&mlpEpochs, "mlp-epochs", 6, "with --mlp: epochs")
+	fs.Float64Var(&mlpMix, "mlp-mix", 1, "with --mlp: weight of the network's margin against the linear model's (1: network only)")
+	fs.Float64Var(&mlpL2, "mlp-l2", 1e-6, "with --mlp: L2 strength")
 	fs.IntVar(&devShow, "dev-show", 0, "with --dev, print up to this many missed positives and false positives of the held-out rows")
 	fs.Float64Var(&maxCalFPR, "max-fpr", maxCalFPR, "largest false-positive rate of the operating point on calibration rows (0: the category's setting)")
 	if err := fs.Parse(args); err != nil {
@@ -252,6 +260,23 @@ func trainOne(c Category, shared, root string, cfg classifier.TrainConfig, dry b
 	for i, e := range held {
 		labels[i] = e.Label
 	}
+	var net *mlp
+	if devMode && mlpHidden > 0 {
+		cache := &vecCache{feats: cfg.Features, m: map[string]classifier.Vector{}}
+		netFit := func(part []classifier.Example) *mlp {
+			data := make([]classifier.Example, 0, repeat*len(part)+len(extraEx))
+			for range repeat {
+				data = append(data, part...)
+			}
+			return trainMLP(append(data, extraEx...), cache, mlpHidden, mlpEpochs, cfg.Seed, mlpL2)
+		}
+		nm := mlpOutOfFold(pool, netFit)
+		fmt.Fprintf(stdout, "  mlp out-of-fold auc=%.4f, linear auc=%.4f\n", classifier.MetricsOf(sigmoids(nm), labels, 0.5).AUC, classifier.MetricsOf(sigmoids(margins), labels, 0.5).AUC)
+		for i := range margins {
+			margins[i] = (1-mlpMix)*margins[i] + mlpMix*nm[i]
+		}
+		net = netFit(pool)
+	}
 	a, _, ok := classifier.FitPlatt(margins, labels)
 	if !ok {
 		return errors.New("calibration did not converge")
@@ -288,6 +313,15 @@ func trainOne(c Category, shared, root string, cfg classifier.TrainConfig, dry b
 	combined := func(text string) float64 {
 		r := rule(text)
 		return m.CombineFirm(r.tempered, r.firm, m.Score(text))
+	}
+	if net != nil {
+		act := make([]float32, net.hidden)
+		combined = func(text string) float64 {
+			r := rule(text)
+			x := m.Features.Vectorize(text)
+			mg := (1-mlpMix)*m.Margin(x) + mlpMix*net.margin(x, act)
+			return m.CombineFirm(r.tempered, r.firm, m.Calibrate(mg))
+		}
 	}
 	var testScores []float64
 	var testLabels []bool
@@ -506,4 +540,12 @@ func reportDev(score func(string) float64, dev []classifier.Row, stdout io.Write
 		c := by[k]
 		fmt.Fprintf(stdout, "    %-70.70s pos %4d recall %.2f | neg %4d fp %d\n", k, c.pos, float64(c.hit)/math.Max(1, float64(c.pos)), c.neg, c.fp)
 	}
+}
+
+func sigmoids(xs []float64) []float64 {
+	out := make([]float64, len(xs))
+	for i, x := range xs {
+		out[i] = 1 / (1 + math.Exp(-x))
+	}
+	return out
 }
