@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -100,7 +101,9 @@ type Result struct {
 	ReevaluateSeconds    float64 `json:"reevaluate_seconds,omitempty"`
 	ReevaluateEventsPerS float64 `json:"reevaluate_events_per_second,omitempty"`
 	// ReevaluateCPUSeconds is this process's CPU during the re-evaluation.
-	ReevaluateCPUSeconds      float64 `json:"reevaluate_cpu_seconds,omitempty"`
+	ReevaluateCPUSeconds float64 `json:"reevaluate_cpu_seconds,omitempty"`
+	// ReevaluatePeakRSSMB is the re-evaluation's own peak RSS: the
+	// high-water mark is reset when it starts.
 	ReevaluatePeakRSSMB       float64 `json:"reevaluate_peak_rss_mb,omitempty"`
 	FindingsMatchReevaluation bool    `json:"findings_match_reevaluation,omitempty"`
 }
@@ -285,6 +288,10 @@ func checkFindings(ctx context.Context, st store.Store, integrationID int64, r *
 	if err != nil {
 		return err
 	}
+	// The re-evaluation's peak RSS is its own: the memory the check itself
+	// took to list every finding is returned and the high-water mark reset.
+	debug.FreeOSMemory()
+	resetPeakRSS()
 	start, cpuStart := time.Now(), cpuSeconds()
 	n, err := p.Drain(ctx)
 	if err != nil {
@@ -449,6 +456,12 @@ func cpuSeconds() float64 {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// resetPeakRSS sets this process's peak RSS (Linux VmHWM) to its current
+// RSS, so peakRSSMB measures from now on.
+func resetPeakRSS() {
+	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
 }
 
 // peakRSSMB reads this process's peak resident set size (Linux VmHWM).
