@@ -77,9 +77,18 @@ the same store. These are the figures in docs/PERFORMANCE.md.`)
 func benchQueries(ctx context.Context, db string, messages int, only string) error {
 	var st store.Store
 	var err error
+	var serverCPU func() float64
 	switch {
 	case strings.HasPrefix(db, "postgres"):
 		st, err = postgres.Open(ctx, db)
+		if err == nil {
+			read, closeCPU, cerr := bench.PostgresCPU(ctx, db)
+			if cerr != nil {
+				return cerr
+			}
+			defer closeCPU()
+			serverCPU = read
+		}
 	case db == "sqlite":
 		return fmt.Errorf("queries mode keeps its seeded database: give --database a file path, e.g. /tmp/bench.db")
 	default:
@@ -90,7 +99,7 @@ func benchQueries(ctx context.Context, db string, messages int, only string) err
 	}
 	defer st.Close()
 	start := time.Now()
-	res, err := bench.Queries(ctx, st, bench.QueryOptions{Messages: messages, Only: only,
+	res, err := bench.Queries(ctx, st, bench.QueryOptions{Messages: messages, Only: only, ServerCPU: serverCPU,
 		Log: func(f string, a ...any) {
 			fmt.Fprintf(os.Stderr, f+" (%s)\n", append(a, time.Since(start).Round(time.Second))...)
 		}})

@@ -2,9 +2,12 @@ package bench
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,7 +21,10 @@ type QueryOptions struct {
 	Samples  int // queries per kind
 	// Only, when set, runs the queries whose name contains it.
 	Only string
-	Log  func(format string, args ...any)
+	// ServerCPU, when set, reads the database server's CPU seconds so far
+	// (see PostgresCPU).
+	ServerCPU func() float64
+	Log       func(format string, args ...any)
 }
 
 // QueryResult is the latency of one kind of dashboard query.
@@ -30,7 +36,9 @@ type QueryResult struct {
 	// CPUms is this process's CPU time per query: the whole cost on SQLite,
 	// the client's share on PostgreSQL. Less noisy than latency on a busy machine.
 	CPUms float64 `json:"cpu_ms"`
-	Rows  int     `json:"rows_last"`
+	// ServerCPUms is the database server's CPU time per query, when known.
+	ServerCPUms float64 `json:"server_cpu_ms,omitempty"`
+	Rows        int     `json:"rows_last"`
 }
 
 var words = strings.Fields(`invoice budget quarterly roadmap migration kubernetes postgres latency customer contract renewal
@@ -231,7 +239,10 @@ func Queries(ctx context.Context, st store.Store, o QueryOptions) ([]QueryResult
 			continue
 		}
 		lat := make([]time.Duration, 0, o.Samples)
-		cpu := cpuSeconds()
+		cpu, server := cpuSeconds(), 0.0
+		if o.ServerCPU != nil {
+			server = o.ServerCPU()
+		}
 		rows := 0
 		for i := 0; i < o.Samples; i++ {
 			t := time.Now()
@@ -244,8 +255,61 @@ func Queries(ctx context.Context, st store.Store, o QueryOptions) ([]QueryResult
 		}
 		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 		pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
-		cpuMS := (cpuSeconds() - cpu) * 1000 / float64(o.Samples)
-		out = append(out, QueryResult{Query: k.name, P50ms: pct(0.50), P95ms: pct(0.95), P99ms: pct(0.99), CPUms: float64(int(cpuMS*100)) / 100, Rows: rows})
+		perQuery := func(s float64) float64 { return float64(int(s*1000/float64(o.Samples)*100)) / 100 }
+		r := QueryResult{Query: k.name, P50ms: pct(0.50), P95ms: pct(0.95), P99ms: pct(0.99), CPUms: perQuery(cpuSeconds() - cpu), Rows: rows}
+		if o.ServerCPU != nil {
+			r.ServerCPUms = perQuery(o.ServerCPU() - server)
+		}
+		out = append(out, r)
 	}
 	return out, nil
+}
+
+// PostgresCPU returns a reader of the CPU seconds used so far by the
+// PostgreSQL backends serving the database at dsn, other than its own
+// connection; the server must run on this machine, for /proc. On a busy
+// machine a query's CPU time varies less than its latency.
+func PostgresCPU(ctx context.Context, dsn string) (read func() float64, closeFn func() error, err error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, nil, err
+	}
+	db.SetMaxOpenConns(1)
+	read = func() float64 {
+		rows, err := db.QueryContext(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)
+		if err != nil {
+			return 0
+		}
+		defer rows.Close()
+		total := 0.0
+		for rows.Next() {
+			var pid int
+			if rows.Scan(&pid) == nil {
+				total += procCPUSeconds(pid)
+			}
+		}
+		return total
+	}
+	return read, db.Close, nil
+}
+
+// procCPUSeconds is a process's user plus system CPU time, from
+// /proc/PID/stat (fields 14 and 15, in ticks of 1/100 s).
+func procCPUSeconds(pid int) float64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) is in parentheses and may hold spaces.
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseFloat(f[11], 64)
+	st, _ := strconv.ParseFloat(f[12], 64)
+	return (ut + st) / 100
 }

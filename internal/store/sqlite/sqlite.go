@@ -77,6 +77,7 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 		// set wins until some 15 % of messages match.
 		FTSDenseAt:         150000,
 		FTSInlineMax:       1000,
+		UserIDsFirst:       true,
 		IndexMessagesAfter: indexMessagesAfter,
 		LastMessageRowID:   lastMessageRowID,
 		AfterCommit:        cp.wake,

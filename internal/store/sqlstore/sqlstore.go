@@ -47,6 +47,11 @@ type Dialect struct {
 	FTSDense     func() string
 	FTSDenseAt   int
 	FTSInlineMax int
+	// UserIDsFirst resolves a prompt filter's email to user ids before the
+	// query: on SQLite a single id lets the user index give rows in time
+	// order. PostgreSQL keeps the subquery, with which its planner reads the
+	// user's rows instead of intersecting them with the full-text index.
+	UserIDsFirst bool
 	// SkipLocked is appended to claim selects ("FOR UPDATE SKIP LOCKED" on PostgreSQL).
 	SkipLocked string
 	// EnsurePartition, when set, makes sure rows of table at these times have
