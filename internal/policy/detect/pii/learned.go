@@ -1,8 +1,10 @@
 package pii
 
 import (
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -323,10 +325,22 @@ func (f *Featurizer) Candidates(text string, want [numModelEntities]bool) []Mode
 
 // newText tokenizes text once for any number of candidates calls.
 func (f *Featurizer) newText(text string) *textFeatures {
-	tf := &textFeatures{f: f, text: text}
-	tf.toks = tokenize(text, make([]token, 0, min(len(text)/4+4, maxTokens)))
-	tf.wordHash = make([]featureHash, len(tf.toks))
-	tf.common = make([]bool, len(tf.toks))
+	return f.fillText(&textFeatures{toks: make([]token, 0, min(len(text)/4+4, maxTokens))}, text)
+}
+
+// textFeaturesPool recycles the buffers of the detector's textFeatures
+// once the scan that made them ends (see scan.recycle).
+var textFeaturesPool = sync.Pool{New: func() any { return new(textFeatures) }}
+
+// fillText is newText in tf, reusing its token, hash and feature buffers.
+func (f *Featurizer) fillText(tf *textFeatures, text string) *textFeatures {
+	toks, wordHash, common, feats := tf.toks[:0], tf.wordHash[:0], tf.common[:0], tf.feats[:0]
+	*tf = textFeatures{f: f, text: text, feats: feats}
+	tf.toks = tokenize(text, toks)
+	tf.wordHash = slices.Grow(wordHash, len(tf.toks))[:len(tf.toks)]
+	clear(tf.wordHash)
+	tf.common = slices.Grow(common, len(tf.toks))[:len(tf.toks)]
+	clear(tf.common)
 	for i, t := range tf.toks {
 		if t.kind != tokWord {
 			continue
@@ -1070,7 +1084,11 @@ func hasCapital(text string) bool {
 // embedded model.
 func (d *Detector) modelCandidates(sc *scan, e int) []candidate {
 	if sc.model == nil {
-		sc.model = d.learned.feat.newText(sc.text)
+		if sc.pooled {
+			sc.model = d.learned.feat.fillText(textFeaturesPool.Get().(*textFeatures), sc.text)
+		} else {
+			sc.model = d.learned.feat.newText(sc.text)
+		}
 		sc.model.weights = d.learned.model.Weights
 		sc.model.phoneChecks = &sc.phoneChecks
 	}

@@ -311,6 +311,20 @@ type scan struct {
 	// phoneChecks memoizes libphonenumber's verdicts for the text, shared
 	// by the phone rule and the model's phone features.
 	phoneChecks phoneChecks
+	// pooled: model comes from textFeaturesPool and goes back when the
+	// input's memo is released.
+	pooled bool
+}
+
+// recycle returns the scan's textFeatures buffers to their pool.
+func (sc *scan) recycle() {
+	tf := sc.model
+	if tf == nil || !sc.pooled {
+		return
+	}
+	sc.model = nil
+	*tf = textFeatures{toks: tf.toks[:0], wordHash: tf.wordHash[:0], common: tf.common[:0], feats: tf.feats[:0]}
+	textFeaturesPool.Put(tf)
 }
 
 // recognizer finds one entity's candidates where its gate lets it run.
@@ -348,6 +362,10 @@ var recognizers = [numRecognizers]recognizer{
 func (d *Detector) newScan(in detect.Input) *scan {
 	text := in.Text
 	sc := &scan{text: text, lower: in.LowerText()}
+	if in.Memo != nil {
+		sc.pooled = true
+		in.Memo.OnRelease(sc.recycle)
+	}
 	sc.cues = d.findCues(in)
 	nums := digitWindows(text)
 	sc.gates = gates{
