@@ -152,6 +152,7 @@ func TestGatesNeverHideFindings(t *testing.T) {
 		check("percent", g.percent >= 3, findPercent(text))
 		check("rot13", g.lines3, findROT13(text))
 		check("leet", g.leet, findLeet(text))
+		check("spaced", g.spaced, findSpaced(text))
 		check("unicode", g.nonASCII, findUnicode(text, true))
 	}
 	for _, name := range []string{"base64", "hex", "hex escape", "percent", "rot13", "leet", "unicode"} {
