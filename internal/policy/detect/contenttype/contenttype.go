@@ -379,14 +379,62 @@ func lineRuns(lines []line, typ string, match func(string) bool, minHits int, sc
 
 var (
 	secretKey   = regexp.MustCompile(`(?i)^\s*(export\s+)?["']?[\w.-]*(password|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|auth|credential|conn(ection)?[_-]?string|dsn)[\w.-]*["']?\s*[:=]\s*["']?([^\s"']{4,})`)
-	keyValue    = regexp.MustCompile(`^\s*(export\s+)?["']?[A-Za-z_][\w.-]*["']?\s*[:=]\s*\S`)
 	placeholder = regexp.MustCompile(`(?i)^(<.*>|\$\{?\w+\}?|x{3,}|\*{3,}|\.{3,}|changeme|your[_-].*|example.*|null|none|true|false|\{\{.*\}\})$`)
 )
 
-// isKeyValue reports whether s is a key/value line; the regex needs a ':'
-// or '=', so lines without one are rejected without running it.
+// isKeyValue reports whether s is a key/value line, as the pattern
+// ^\s*(export\s+)?["']?[A-Za-z_][\w.-]*["']?\s*[:=]\s*\S would
+// (keyValueRe in the tests), read by hand: each optional part has one way
+// to match (a quote that is there must be taken, a key runs as far as it
+// can), so nothing needs backtracking but the "export" prefix, which can
+// also be a key.
 func isKeyValue(s string) bool {
-	return strings.ContainsAny(s, ":=") && keyValue.MatchString(s)
+	if !strings.ContainsAny(s, ":=") {
+		return false
+	}
+	i := skipRegexSpace(s, 0)
+	if rest, ok := strings.CutPrefix(s[i:], "export"); ok {
+		j := len(s) - len(rest)
+		if k := skipRegexSpace(s, j); k > j && keyValueAt(s, k) {
+			return true
+		}
+	}
+	return keyValueAt(s, i)
+}
+
+// keyValueAt matches ["']?[A-Za-z_][\w.-]*["']?\s*[:=]\s*\S at s[i:].
+func keyValueAt(s string, i int) bool {
+	if i < len(s) && (s[i] == '"' || s[i] == '\'') {
+		i++
+	}
+	if i >= len(s) || !(s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z' || s[i] == '_') {
+		return false
+	}
+	i++
+	for i < len(s) && (isRegexWord(s[i]) || s[i] == '.' || s[i] == '-') {
+		i++
+	}
+	if i < len(s) && (s[i] == '"' || s[i] == '\'') {
+		i++
+	}
+	i = skipRegexSpace(s, i)
+	if i >= len(s) || s[i] != ':' && s[i] != '=' {
+		return false
+	}
+	return skipRegexSpace(s, i+1) < len(s)
+}
+
+// skipRegexSpace returns the index of the first byte at or after i that is
+// not RE2's \s ([\t\n\f\r ]).
+func skipRegexSpace(s string, i int) int {
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\f' || s[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+func isRegexWord(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
 }
 
 // credentials finds runs of key/value lines that include at least one

@@ -2,6 +2,7 @@ package contenttype
 
 import (
 	"context"
+	"math/rand/v2"
 	"regexp"
 	"slices"
 	"strings"
@@ -125,4 +126,29 @@ var fenceRe = regexp.MustCompile("(?m)^[ \t]*```[ \t]*([\\w+#.-]*)[^\n]*\n((?s:.
 func TestFencesMatchRegex(t *testing.T) {
 	pieces := []string{"```", "```go", "``` js", "````", "```python title", "\n", "\n", " ", "\t", "x", "code()", "\r", "#", "c++", "``", "` "}
 	detecttest.SameMatches(t, 5, pieces, 20000, 20, 2000, fences, func(s string) [][]int { return fenceRe.FindAllStringSubmatchIndex(s, -1) })
+}
+
+var keyValueRe = regexp.MustCompile(`^\s*(export\s+)?["']?[A-Za-z_][\w.-]*["']?\s*[:=]\s*\S`)
+
+// TestIsKeyValueAgrees checks the hand-written key/value test against the
+// pattern it stands for, on random lines built from its parts.
+func TestIsKeyValueAgrees(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	pieces := []string{" ", "\t", "\v", "\f", "export", "export ", "exports", "\"", "'", "A", "z", "_", "9", ".", "-", ":", "=", "x", "é", "\xff", "key", "DB_URL", " = ", ": ", "value", "#"}
+	seen := map[bool]int{}
+	for range 20000 {
+		var b strings.Builder
+		for range rng.IntN(10) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		s := b.String()
+		got, want := isKeyValue(s), keyValueRe.MatchString(s)
+		if got != want {
+			t.Fatalf("isKeyValue(%q) = %v, the pattern says %v", s, got, want)
+		}
+		seen[want]++
+	}
+	if seen[true] < 100 || seen[false] < 100 {
+		t.Fatalf("cases cover one outcome mostly: %v", seen)
+	}
 }
