@@ -108,6 +108,10 @@ type Detector struct {
 	// pattern id.
 	cues   *detect.KeywordSet
 	cueIDs map[string]int
+	// The word lists the gates and the person recognizer ask a scan's
+	// cueSet about, as pattern ids, so that asking hashes nothing.
+	personCueIDs, dobCueIDs, passportCueIDs, licenceCueIDs cueList
+	nameCueIDs, honorificIDs                               cueList
 	// learned is the embedded model for PERSON, STREET_ADDRESS and PHONE.
 	learned *learned
 }
@@ -211,17 +215,43 @@ func (d *Detector) buildCues() error {
 		return fmt.Errorf("pii: cue words: %w", err)
 	}
 	d.cues = cues
+	d.personCueIDs = d.cueList(personCues)
+	d.dobCueIDs = d.cueList(d.context[DateOfBirth])
+	d.passportCueIDs = d.cueList(d.context[Passport])
+	d.licenceCueIDs = d.cueList(d.context[DriverLicense])
+	d.nameCueIDs = d.cueList(nameCues)
+	lower := make([]string, len(honorifics))
+	for i, h := range honorifics {
+		lower[i] = strings.ToLower(h)
+	}
+	d.honorificIDs = d.cueList(lower)
 	return nil
+}
+
+// cueList is a word list as cue pattern ids, -1 for a word that is not
+// indexed (which cueSet.hasID reports present).
+type cueList []int
+
+// cueList looks words up in the cue index once, at construction.
+func (d *Detector) cueList(words []string) cueList {
+	l := make(cueList, len(words))
+	for i, w := range words {
+		id, ok := d.cueIDs[w]
+		if !ok {
+			id = -1
+		}
+		l[i] = id
+	}
+	return l
 }
 
 // cueSet records which indexed cue words occur in a lower-cased text.
 type cueSet struct {
-	ids     map[string]int
 	present []bool
 }
 
 func (d *Detector) findCues(in detect.Input) cueSet {
-	cs := cueSet{ids: d.cueIDs, present: make([]bool, len(d.cueIDs))}
+	cs := cueSet{present: make([]bool, len(d.cueIDs))}
 	for _, m := range d.cues.Find(in) {
 		cs.present[m.Word] = true
 	}
@@ -231,16 +261,17 @@ func (d *Detector) findCues(in detect.Input) cueSet {
 // KeywordSets implements detect.KeywordUser: the cue words.
 func (d *Detector) KeywordSets() []*detect.KeywordSet { return []*detect.KeywordSet{d.cues} }
 
-// has reports whether w (lower case) occurs; words that were not indexed
-// are reported present, so callers fall back to searching.
-func (cs cueSet) has(w string) bool {
-	id, ok := cs.ids[w]
-	return !ok || cs.present[id]
+// hasID reports whether the cue word with pattern id id occurs; a word
+// that is not indexed (-1, see cueList) counts as present, so callers fall
+// back to searching.
+func (cs cueSet) hasID(id int) bool {
+	return id < 0 || cs.present[id]
 }
 
-func (cs cueSet) hasAny(words []string) bool {
-	for _, w := range words {
-		if cs.has(w) {
+// hasAnyID reports whether any word of l occurs.
+func (cs cueSet) hasAnyID(l cueList) bool {
+	for _, id := range l {
+		if cs.hasID(id) {
 			return true
 		}
 	}
@@ -376,10 +407,10 @@ func (d *Detector) newScan(in detect.Input) *scan {
 		ibanStarts: nums.ibanStarts,
 		colon:      strings.Count(text, ":") >= 2,
 		capital:    hasCapital(text),
-		person:     sc.cues.hasAny(personCues),
-		dob:        sc.cues.hasAny(d.context[DateOfBirth]),
-		passport:   sc.cues.hasAny(d.context[Passport]),
-		licence:    sc.cues.hasAny(d.context[DriverLicense]),
+		person:     sc.cues.hasAnyID(d.personCueIDs),
+		dob:        sc.cues.hasAnyID(d.dobCueIDs),
+		passport:   sc.cues.hasAnyID(d.passportCueIDs),
+		licence:    sc.cues.hasAnyID(d.licenceCueIDs),
 	}
 	return sc
 }
@@ -1146,8 +1177,8 @@ func (d *Detector) persons(text, lower string, cues cueSet) []candidate {
 		}
 		out = append(out, candidate{entity: Person, start: start, end: end, score: score})
 	}
-	for _, cue := range nameCues {
-		if !cues.has(cue) {
+	for k, cue := range nameCues {
+		if !cues.hasID(d.nameCueIDs[k]) {
 			continue
 		}
 		for i := 0; ; {
@@ -1162,8 +1193,8 @@ func (d *Detector) persons(text, lower string, cues cueSet) []candidate {
 			i = j + len(cue)
 		}
 	}
-	for _, h := range honorifics {
-		if !cues.has(strings.ToLower(h)) {
+	for k, h := range honorifics {
+		if !cues.hasID(d.honorificIDs[k]) {
 			continue
 		}
 		for i := 0; ; {
