@@ -84,9 +84,12 @@ type Engine struct {
 	cfg      *Config
 	version  string
 	policies []compiledPolicy
-	ac       *ahocorasick.Automaton
-	owners   [][]int // keyword pattern id -> policy indices
-	nonASCII bool    // some keyword is not ASCII: lower-case with Unicode rules
+	// passOrder lists the policies with a pass tag, sorted by it, so a
+	// message's pass tags come out sorted.
+	passOrder []int
+	ac        *ahocorasick.Automaton
+	owners    [][]int // keyword pattern id -> policy indices
+	nonASCII  bool    // some keyword is not ASCII: lower-case with Unicode rules
 	// sets are the detectors' KeywordSets, searched in the same pass as the
 	// prefilter keywords; setWords maps a pattern id to its (set, word) pairs.
 	sets     []*detect.KeywordSet
@@ -211,6 +214,14 @@ func NewEngine(cfg *Config, opts ...Option) (*Engine, error) {
 			}
 		}
 	}
+	for i, p := range e.policies {
+		if p.passTag != "" {
+			e.passOrder = append(e.passOrder, i)
+		}
+	}
+	slices.SortStableFunc(e.passOrder, func(a, b int) int {
+		return strings.Compare(e.policies[a].passTag, e.policies[b].passTag)
+	})
 	if len(keywords) > 0 {
 		ac, err := ahocorasick.NewBuilder().AddStrings(keywords).Build()
 		if err != nil {
@@ -407,10 +418,11 @@ func (e *Engine) detect(ctx context.Context, p *compiledPolicy, in detect.Input)
 func (e *Engine) prefilter(in *detect.Input, applicable, run []bool) []bool {
 	in.Index = nil // an index of another text (the parent of a decoded one) does not apply
 	need := false
-	for i, p := range e.policies {
+	for i := range e.policies {
 		if applicable[i] {
-			run[i] = p.always
-			need = need || !p.always
+			always := e.policies[i].always
+			run[i] = always
+			need = need || !always
 		}
 	}
 	if !need && len(e.sets) == 0 || e.ac == nil {
@@ -517,17 +529,22 @@ func (e *Engine) tags(applicable []bool, fs []PolicyFinding, ev *evaluation) []s
 		}
 	}
 	var failedPass []string
-	for i, p := range e.policies {
-		if applicable[i] && hit[i] {
+	for i := range e.policies {
+		if p := &e.policies[i]; applicable[i] && hit[i] {
 			failedPass = append(failedPass, p.passTag)
 			out = append(out, p.Tags...)
 		}
 	}
-	for i, p := range e.policies {
-		if applicable[i] && !hit[i] && p.passTag != "" && !slices.Contains(failedPass, p.passTag) {
+	failed := len(out)
+	for _, i := range e.passOrder {
+		if p := &e.policies[i]; applicable[i] && !hit[i] && !slices.Contains(failedPass, p.passTag) {
 			out = append(out, p.passTag)
 		}
 	}
-	slices.Sort(out)
+	// Without findings (most messages) the pass tags are all there is, and
+	// passOrder has them sorted already.
+	if failed > 0 {
+		slices.Sort(out)
+	}
 	return slices.Compact(out)
 }
