@@ -381,14 +381,7 @@ func outOfFold(pool []classifier.Example, fit func([]classifier.Example) (*class
 	var held []classifier.Example
 	var margins []float64
 	for k := range folds {
-		var in, out []classifier.Example
-		for _, e := range pool {
-			if foldOf(e.Text) == k {
-				out = append(out, e)
-			} else {
-				in = append(in, e)
-			}
-		}
+		in, out := foldParts(pool, k)
 		mk, err := fit(in)
 		if err != nil {
 			return nil, nil, err
@@ -399,6 +392,18 @@ func outOfFold(pool []classifier.Example, fit func([]classifier.Example) (*class
 		held = append(held, out...)
 	}
 	return held, margins, nil
+}
+
+// foldParts splits pool into the rows outside fold k and the rows in it.
+func foldParts(pool []classifier.Example, k int) (in, out []classifier.Example) {
+	for _, e := range pool {
+		if foldOf(e.Text) == k {
+			out = append(out, e)
+		} else {
+			in = append(in, e)
+		}
+	}
+	return in, out
 }
 
 func foldOf(text string) int { return int(classifier.HashBytes([]byte("fold\x00" + text))[0]) % folds }

@@ -119,14 +119,7 @@ func trainMLP(data []classifier.Example, cache *vecCache, hidden, epochs int, se
 func mlpOutOfFold(pool []classifier.Example, fit func([]classifier.Example) *mlp) []float64 {
 	var margins []float64
 	for k := range folds {
-		var in, out []classifier.Example
-		for _, e := range pool {
-			if foldOf(e.Text) == k {
-				out = append(out, e)
-			} else {
-				in = append(in, e)
-			}
-		}
+		in, out := foldParts(pool, k)
 		n := fit(in)
 		act := make([]float32, n.hidden)
 		for _, e := range out {
