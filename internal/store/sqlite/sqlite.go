@@ -59,12 +59,14 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 	}
 	sub, _ := fs.Sub(migrations, "migrations")
 	s, err := sqlstore.New(ctx, w, r, sqlstore.Dialect{
-		Name:       "sqlite",
-		Migrations: sub,
-		FTS:        func() string { return "m.rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)" },
-		FTSQuery:   ftsQuery,
-		FTSProbe:   "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?",
-		FTSCount:   "SELECT COUNT(*) FROM (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?) AS matched",
+		Name:          "sqlite",
+		Migrations:    sub,
+		FTS:           func() string { return "m.rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)" },
+		FTSQuery:      ftsQuery,
+		FTSProbe:      "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?",
+		FTSProbeLast:  "SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
+		FTSDenseShare: 0.25,
+		FTSCount:      "SELECT COUNT(*) FROM (SELECT 1 FROM messages_fts WHERE messages_fts MATCH ? LIMIT ?) AS matched",
 		// The unary + keeps the planner from driving the query by rowid
 		// from the set: it walks the time or user index and tests each row.
 		FTSSet: func() string { return "+m.rowid IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)" },

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -86,25 +87,38 @@ func (s *Store) ftsClause(ctx context.Context, fq string, walk bool) (clause str
 		return "", nil, false, err
 	}
 	defer rows.Close()
-	ids := make([]string, 0, 64)
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return "", nil, false, err
-		}
-		ids = append(ids, strconv.FormatInt(id, 10))
-	}
-	if err := rows.Err(); err != nil {
+	ids, err := scanRowIDs(rows)
+	if err != nil {
 		return "", nil, false, err
 	}
 	switch {
 	case len(ids) == 0:
 		return "1 = 0", nil, true, nil
 	case len(ids) <= s.d.FTSInlineMax:
+		strs := make([]string, len(ids))
+		for i, id := range ids {
+			strs[i] = strconv.FormatInt(id, 10)
+		}
 		// Row ids are integers read from the database, safe to inline.
-		return "m.rowid IN (" + strings.Join(ids, ",") + ")", nil, true, nil
+		return "m.rowid IN (" + strings.Join(strs, ",") + ")", nil, true, nil
 	case !walk:
 		return s.d.FTS(), []any{fq}, true, nil
+	}
+	// A word in most messages is told without counting them: the first
+	// matches lie close together at both ends of the row ids.
+	if s.d.FTSProbeLast != "" && share(ids) >= s.d.FTSDenseShare {
+		last, err := s.r.QueryContext(ctx, s.q(s.d.FTSProbeLast), fq, s.d.FTSInlineMax+1)
+		if err != nil {
+			return "", nil, false, err
+		}
+		defer last.Close()
+		lastIDs, err := scanRowIDs(last)
+		if err != nil {
+			return "", nil, false, err
+		}
+		if share(lastIDs) >= s.d.FTSDenseShare {
+			return s.d.FTSDense(), []any{fq}, false, nil
+		}
 	}
 	// Counting in SQL up to the threshold costs a tenth of reading the ids.
 	var n int
@@ -115,6 +129,29 @@ func (s *Store) ftsClause(ctx context.Context, fq string, walk bool) (clause str
 		return s.d.FTSDense(), []any{fq}, false, nil
 	}
 	return s.d.FTSSet(), []any{fq}, false, nil
+}
+
+// scanRowIDs reads a column of row ids.
+func scanRowIDs(rows *sql.Rows) ([]int64, error) {
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// share is the part of the row ids between the first and last of ids
+// (in either order) that ids holds: the local share of messages matching.
+func share(ids []int64) float64 {
+	if len(ids) < 2 {
+		return 0
+	}
+	lo, hi := min(ids[0], ids[len(ids)-1]), max(ids[0], ids[len(ids)-1])
+	return float64(len(ids)) / float64(hi-lo+1)
 }
 
 // promptWhere is the WHERE clause of a prompt event filter; none is set

@@ -41,12 +41,18 @@ type Dialect struct {
 	// index walks the rows in order; from FTSDenseAt on, FTSDense, a clause
 	// that looks each row up in the full-text index, is checked instead (the
 	// walk stops after a page, before the set of matches could be built).
-	FTSProbe     string
-	FTSCount     string
-	FTSSet       func() string
-	FTSDense     func() string
-	FTSDenseAt   int
-	FTSInlineMax int
+	FTSProbe string
+	// FTSProbeLast selects the matching row ids from the largest down
+	// (placeholders: query, limit). When the probe's ids and these both
+	// hold at least FTSDenseShare of the row ids they span, the search is
+	// taken as dense without counting.
+	FTSProbeLast  string
+	FTSDenseShare float64
+	FTSCount      string
+	FTSSet        func() string
+	FTSDense      func() string
+	FTSDenseAt    int
+	FTSInlineMax  int
 	// UserIDsFirst resolves a prompt filter's email to user ids before the
 	// query: on SQLite a single id lets the user index give rows in time
 	// order. PostgreSQL keeps the subquery, with which its planner reads the
