@@ -253,6 +253,10 @@ func (e *Engine) Policies() []Policy {
 type evaluation struct {
 	applicable, run, hit []bool
 	memo                 detect.Memo
+	// index holds a chunk's keyword matches; chunks and decoded texts are
+	// scanned one after another, each done with it before the next.
+	index  detect.KeywordIndex
+	counts []int
 }
 
 var evaluationPool = sync.Pool{New: func() any { return new(evaluation) }}
@@ -373,7 +377,7 @@ func chunkStart(text string, i int) int {
 // is lower-cased once here and handed to every detector in in.Lower.
 func (e *Engine) scanChunk(ctx context.Context, in detect.Input, applicable []bool, ev *evaluation) []PolicyFinding {
 	in.Lower = detect.LowerASCII(in.Text)
-	run := e.prefilter(&in, applicable, resetBools(&ev.run, len(e.policies)))
+	run := e.prefilter(&in, applicable, resetBools(&ev.run, len(e.policies)), ev)
 	var out []PolicyFinding
 	for i := range e.policies {
 		if !run[i] || ctx.Err() != nil {
@@ -415,7 +419,7 @@ func (e *Engine) detect(ctx context.Context, p *compiledPolicy, in detect.Input)
 // either have no keywords or whose keyword occurs. The same pass over the
 // text fills in.Index with the detectors' KeywordSets, unless the keywords
 // need Unicode lower-casing, whose offsets differ from the text's.
-func (e *Engine) prefilter(in *detect.Input, applicable, run []bool) []bool {
+func (e *Engine) prefilter(in *detect.Input, applicable, run []bool, ev *evaluation) []bool {
 	in.Index = nil // an index of another text (the parent of a decoded one) does not apply
 	need := false
 	for i := range e.policies {
@@ -438,12 +442,17 @@ func (e *Engine) prefilter(in *detect.Input, applicable, run []bool) []bool {
 	}
 	var index *detect.KeywordIndex
 	if len(e.sets) > 0 {
-		index = detect.NewKeywordIndex(e.sets)
+		index = &ev.index
+		index.Reset(e.sets)
 		in.Index = index
 	}
 	hits := e.ac.FindAllOverlapping(detect.Bytes(in.LowerText()))
 	if index != nil {
-		counts := make([]int, len(e.sets))
+		if cap(ev.counts) < len(e.sets) {
+			ev.counts = make([]int, len(e.sets))
+		}
+		counts := ev.counts[:len(e.sets)]
+		clear(counts)
 		for _, m := range hits {
 			for _, sw := range e.setWords[m.PatternID] {
 				counts[sw[0]]++

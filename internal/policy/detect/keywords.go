@@ -85,6 +85,7 @@ type KeywordUser interface {
 type KeywordIndex struct {
 	sets    []*KeywordSet
 	matches [][]Match
+	buf     []Match // the storage Reserve hands out
 }
 
 // NewKeywordIndex returns an index for sets with no matches yet.
@@ -92,14 +93,29 @@ func NewKeywordIndex(sets []*KeywordSet) *KeywordIndex {
 	return &KeywordIndex{sets: sets, matches: make([][]Match, len(sets))}
 }
 
+// Reset empties x for another text over sets, keeping its storage for the
+// engine's next scan; the matches of the previous text are gone.
+func (x *KeywordIndex) Reset(sets []*KeywordSet) {
+	x.sets = sets
+	if cap(x.matches) < len(sets) {
+		x.matches = make([][]Match, len(sets))
+	}
+	x.matches = x.matches[:len(sets)]
+	clear(x.matches)
+}
+
 // Reserve makes room for counts[i] matches of the i-th set, all in one
-// allocation, so that the Adds that follow do not grow slices one by one.
+// allocation (none when x's storage is large enough), so that the Adds
+// that follow do not grow slices one by one.
 func (x *KeywordIndex) Reserve(counts []int) {
 	total := 0
 	for _, n := range counts {
 		total += n
 	}
-	buf := make([]Match, total)
+	if cap(x.buf) < total {
+		x.buf = make([]Match, total)
+	}
+	buf := x.buf[:total]
 	for i, n := range counts {
 		x.matches[i], buf = buf[:0:n], buf[n:]
 	}

@@ -43,6 +43,17 @@ func TestKeywordSet(t *testing.T) {
 	if got := other.Find(in); !slices.Equal(got, []Match{{Word: 0, Start: 0, End: 3}}) {
 		t.Fatalf("other set with reserved index = %v", got)
 	}
+	// Reset starts another text: the previous matches are gone, the
+	// storage is reused.
+	in.Index.Reset([]*KeywordSet{ks, other})
+	if got := ks.Find(in); len(got) != 0 {
+		t.Fatalf("Find after Reset = %v", got)
+	}
+	in.Index.Reserve([]int{1, 0})
+	in.Index.Add(0, 1, 4, 7)
+	if got := ks.Find(in); !slices.Equal(got, []Match{{Word: 1, Start: 4, End: 7}}) {
+		t.Fatalf("Find after Reset and Add = %v", got)
+	}
 	// A set the index does not cover is searched directly.
 	if got := other.Find(Input{Text: "zzz", Index: NewKeywordIndex([]*KeywordSet{ks})}); len(got) != 1 {
 		t.Fatalf("Find outside the index = %v", got)
