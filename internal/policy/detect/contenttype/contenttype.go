@@ -48,7 +48,8 @@ func init() {
 
 // Detector reports denied content types.
 type Detector struct {
-	deny map[string]bool
+	deny   map[string]bool
+	wanted wanted // deny as classify's flags
 }
 
 // New builds the detector. Params:
@@ -68,6 +69,7 @@ func New(p detect.Params) (*Detector, error) {
 		}
 		d.deny[t] = true
 	}
+	d.wanted = wantedOf(d.deny)
 	return d, nil
 }
 
@@ -85,7 +87,7 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 	}
 	var out []detect.Finding
 	// Only the denied types are worked out: the others would be dropped.
-	for _, b := range classify(in.Text, d.deny) {
+	for _, b := range classify(in.Text, d.wanted) {
 		if !d.deny[b.Type] {
 			continue
 		}
@@ -216,15 +218,26 @@ var allTypes = func() map[string]bool {
 // Classify returns the typed blocks of text: fenced blocks by their tag (and
 // also by content), the rest by line heuristics.
 func Classify(text string) []Block {
-	return classify(text, allTypes)
+	return classify(text, wantedOf(allTypes))
+}
+
+// wanted is a set of types as the flags classifyRegion reads, so a scan
+// looks nothing up in a map.
+type wanted struct {
+	any, json, csv, personal, credentials, shell, code, sql bool
+}
+
+func wantedOf(types map[string]bool) wanted {
+	return wanted{any: len(types) > 0, json: types[JSON], csv: types[CSV], personal: types[PersonalData],
+		credentials: types[Credentials], shell: types[Shell], code: types[Code], sql: types[SQL]}
 }
 
 // classify is Classify restricted to the types in want; blocks of other
 // types may or may not be returned. Skipping the heuristics for unwanted
 // types does not change the wanted blocks: blocks are only ever compared
 // with blocks of their own type.
-func classify(text string, want map[string]bool) []Block {
-	if len(want) == 0 {
+func classify(text string, want wanted) []Block {
+	if !want.any {
 		return nil
 	}
 	var out []Block
@@ -254,39 +267,39 @@ func classify(text string, want map[string]bool) []Block {
 
 // classifyRegion applies the heuristics for the wanted types to unfenced
 // text at offset base.
-func classifyRegion(text string, base int, want map[string]bool) []Block {
+func classifyRegion(text string, base int, want wanted) []Block {
 	if strings.TrimSpace(text) == "" {
 		return nil
 	}
 	var out []Block
-	if want[JSON] {
+	if want.json {
 		if b, ok := jsonBlock(text, base); ok {
 			out = append(out, b)
 		}
 	}
-	tabular := want[CSV] || want[PersonalData]
-	if !tabular && !want[Credentials] && !want[Shell] && !want[Code] && !want[SQL] {
+	tabular := want.csv || want.personal
+	if !tabular && !want.credentials && !want.shell && !want.code && !want.sql {
 		return out
 	}
 	var lines []line
-	if tabular || want[Credentials] || want[Shell] || want[Code] {
+	if tabular || want.credentials || want.shell || want.code {
 		lines = splitLines(text, base)
 	}
 	if tabular {
 		out = append(out, tables(lines)...)
 	}
-	if want[Credentials] {
+	if want.credentials {
 		out = append(out, credentials(lines)...)
 	}
-	if want[SQL] {
+	if want.sql {
 		if b, ok := sqlBlock(text, base); ok {
 			out = append(out, b)
 		}
 	}
-	if want[Shell] {
+	if want.shell {
 		out = append(out, lineRuns(lines, Shell, shellLine, 2, 0.7)...)
 	}
-	if want[Code] {
+	if want.code {
 		out = append(out, lineRuns(lines, Code, codeLine, 3, 0.6)...)
 	}
 	return out

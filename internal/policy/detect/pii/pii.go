@@ -91,7 +91,9 @@ func init() {
 
 // Detector finds personal data. It is safe for concurrent use.
 type Detector struct {
-	enabled       map[string]bool
+	enabled map[string]bool
+	// runs[i] is enabled[recognizers[i].entity], looked up once.
+	runs          [numRecognizers]bool
 	thresholds    map[string]float64
 	region        string
 	contextWindow int
@@ -144,6 +146,9 @@ func New(p detect.Params) (detect.Detector, error) {
 			return nil, fmt.Errorf("pii: unknown entity %q (known: %s)", e, strings.Join(Entities, ", "))
 		}
 		d.enabled[e] = true
+	}
+	for i, r := range recognizers {
+		d.runs[i] = d.enabled[r.entity]
 	}
 	def := p.Float("threshold", 0.5)
 	for _, e := range Entities {
@@ -308,7 +313,7 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 		if ctx.Err() != nil {
 			return nil
 		}
-		if !d.enabled[r.entity] || !r.gate(&sc.gates) {
+		if !d.runs[i] || !r.gate(&sc.gates) {
 			continue
 		}
 		for _, f := range sc.scored(d, i) {
