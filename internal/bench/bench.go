@@ -5,7 +5,9 @@ package bench
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -306,44 +308,75 @@ func checkFindings(ctx context.Context, st store.Store, integrationID int64, r *
 	}
 	r.FindingsMatchReevaluation = slices.Equal(during, again)
 	if !r.FindingsMatchReevaluation {
+		lines, err := findingLines(ctx, st, integrationID)
+		if err != nil {
+			return err
+		}
 		r.GroundTruthOK = false
-		r.GroundTruthNote = strings.TrimPrefix(r.GroundTruthNote+"; ", "; ") + findingsDiff(during, again)
+		r.GroundTruthNote = strings.TrimPrefix(r.GroundTruthNote+"; ", "; ") + findingsDiff(during, again, lines)
 	}
 	return nil
 }
 
-// findingKeys lists an integration's findings as sorted comparable lines.
-func findingKeys(ctx context.Context, st store.Store, integrationID int64) ([]string, error) {
-	var out []string
-	for _, kind := range []string{"prompt", "access", "session"} {
-		fs, err := st.Findings(ctx, integrationID, kind, "", "")
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range fs {
-			out = append(out, fmt.Sprintf("%s %s %s %s %s %d-%d", f.EventKind, f.EventID, f.Policy, f.Detector, f.Entity, f.Start, f.End))
-		}
+// findingKey is a digest of one finding's comparable line: the run's
+// findings are held through the whole re-evaluation, and at a million
+// events their lines alone would be tens of megabytes of its peak RSS.
+type findingKey [16]byte
+
+// findingKeys lists the digests of an integration's findings, sorted.
+func findingKeys(ctx context.Context, st store.Store, integrationID int64) ([]findingKey, error) {
+	var out []findingKey
+	err := eachFindingLine(ctx, st, integrationID, func(line string) {
+		sum := sha256.Sum256([]byte(line))
+		out = append(out, findingKey(sum[:16]))
+	})
+	if err != nil {
+		return nil, err
 	}
-	slices.Sort(out)
+	slices.SortFunc(out, func(a, b findingKey) int { return bytes.Compare(a[:], b[:]) })
 	return out, nil
 }
 
-// findingsDiff says how two sorted finding lists differ, with an example.
-func findingsDiff(during, again []string) string {
+// findingLines maps the digests of an integration's findings to their
+// lines, to name an example when two lists differ.
+func findingLines(ctx context.Context, st store.Store, integrationID int64) (map[findingKey]string, error) {
+	out := map[findingKey]string{}
+	err := eachFindingLine(ctx, st, integrationID, func(line string) {
+		sum := sha256.Sum256([]byte(line))
+		out[findingKey(sum[:16])] = line
+	})
+	return out, err
+}
+
+// eachFindingLine calls fn with each finding of an integration as a
+// comparable line, one kind of event at a time.
+func eachFindingLine(ctx context.Context, st store.Store, integrationID int64, fn func(string)) error {
+	for _, kind := range []string{"prompt", "access", "session"} {
+		fs, err := st.Findings(ctx, integrationID, kind, "", "")
+		if err != nil {
+			return err
+		}
+		for _, f := range fs {
+			fn(fmt.Sprintf("%s %s %s %s %s %d-%d", f.EventKind, f.EventID, f.Policy, f.Detector, f.Entity, f.Start, f.End))
+		}
+	}
+	return nil
+}
+
+// findingsDiff says how two sorted finding lists differ, with an example
+// from the re-evaluation's lines where it has one the run lacks.
+func findingsDiff(during, again []findingKey, againLines map[findingKey]string) string {
 	onlyDuring, onlyAgain := 0, 0
 	var example string
 	i, j := 0, 0
 	for i < len(during) || j < len(again) {
 		switch {
-		case j == len(again) || i < len(during) && during[i] < again[j]:
-			if example == "" {
-				example = "only in the run: " + during[i]
-			}
+		case j == len(again) || i < len(during) && bytes.Compare(during[i][:], again[j][:]) < 0:
 			onlyDuring++
 			i++
-		case i == len(during) || again[j] < during[i]:
+		case i == len(during) || bytes.Compare(again[j][:], during[i][:]) < 0:
 			if example == "" {
-				example = "only in the re-evaluation: " + again[j]
+				example = "only in the re-evaluation: " + againLines[again[j]]
 			}
 			onlyAgain++
 			j++
@@ -351,6 +384,9 @@ func findingsDiff(during, again []string) string {
 			i++
 			j++
 		}
+	}
+	if example == "" {
+		example = "the run has findings the re-evaluation lacks"
 	}
 	return fmt.Sprintf("findings differ from a re-evaluation of the same store: %d only in the run, %d only in the re-evaluation (%s)", onlyDuring, onlyAgain, example)
 }
