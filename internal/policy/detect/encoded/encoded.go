@@ -264,7 +264,7 @@ func find(text string, report bool) []segment {
 	}
 	if g.lines3 {
 		out = append(out, findROT13(text)...)
-		if containsFold(text, "revers") || containsFold(text, "backward") {
+		if containsFold(text, "revers", "backward") {
 			out = append(out, findReversed(text)...)
 		}
 	}
@@ -696,7 +696,7 @@ func rot13(s string) string {
 // line after its last colon counts too ("Decode this ROT13: Vtaber …").
 func findROT13(text string) []segment {
 	dict := dictionary()
-	named := containsFold(text, "rot13") || containsFold(text, "rot-13") || containsFold(text, "rot 13")
+	named := containsFold(text, "rot13", "rot-13", "rot 13")
 	var out []segment
 	for start, end := range lines(text) {
 		// Count the words first so the lookups can stop as soon as the
@@ -831,22 +831,42 @@ func findSpaced(text string) []segment {
 	return out
 }
 
-// containsFold reports whether text contains the lower-case ASCII word w
-// in any letter case.
-func containsFold(text, w string) bool {
-	for i := 0; i+len(w) <= len(text); i++ {
-		if text[i]|0x20 != w[0] {
+// containsFold reports whether text contains one of the lower-case ASCII
+// words ws in any letter case (a byte matches when it equals the word's
+// byte with bit 0x20 set). It reads text once for all the words: a table
+// of the bytes that can start one skips the rest.
+func containsFold(text string, ws ...string) bool {
+	var first [256]bool
+	for _, w := range ws {
+		// The bytes b with b|0x20 == w[0]: none unless w[0] has the bit.
+		if w[0]&0x20 != 0 {
+			first[w[0]], first[w[0]&^0x20] = true, true
+		}
+	}
+	for i := 0; i < len(text); i++ {
+		if !first[text[i]] {
 			continue
 		}
-		k := 1
-		for k < len(w) && text[i+k]|0x20 == w[k] {
-			k++
-		}
-		if k == len(w) {
-			return true
+		for _, w := range ws {
+			if hasFoldAt(text[i:], w) {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+// hasFoldAt reports whether s starts with w as containsFold matches it.
+func hasFoldAt(s, w string) bool {
+	if len(s) < len(w) {
+		return false
+	}
+	for k := 0; k < len(w); k++ {
+		if s[k]|0x20 != w[k] {
+			return false
+		}
+	}
+	return true
 }
 
 // isROT13Line reports whether at most a fifth of line's words (runs of

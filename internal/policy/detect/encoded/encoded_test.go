@@ -206,3 +206,43 @@ func TestCountWords(t *testing.T) {
 		}
 	}
 }
+
+// TestContainsFoldAgrees checks the one-pass search for several words
+// against a search for each word at every position.
+func TestContainsFoldAgrees(t *testing.T) {
+	each := func(text, w string) bool {
+		for i := 0; i+len(w) <= len(text); i++ {
+			k := 0
+			for k < len(w) && text[i+k]|0x20 == w[k] {
+				k++
+			}
+			if k == len(w) {
+				return true
+			}
+		}
+		return false
+	}
+	rng := rand.New(rand.NewPCG(11, 12))
+	pieces := []string{"rot", "ROT", "Rot", "13", "-", " ", "\r", "1", "\x11", "revers", "REVERSE", "back", "Ward", "ward", "x", "r", "b", "\x00"}
+	seen := map[bool]int{}
+	for range 5000 {
+		var b strings.Builder
+		for range rng.IntN(12) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		text := b.String()
+		for _, ws := range [][]string{{"rot13", "rot-13", "rot 13"}, {"revers", "backward"}} {
+			want := false
+			for _, w := range ws {
+				want = want || each(text, w)
+			}
+			if got := containsFold(text, ws...); got != want {
+				t.Fatalf("containsFold(%q, %q) = %v, want %v", text, ws, got, want)
+			}
+			seen[want]++
+		}
+	}
+	if seen[true] < 100 || seen[false] < 100 {
+		t.Fatalf("cases cover one outcome mostly: %v", seen)
+	}
+}
