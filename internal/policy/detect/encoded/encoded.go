@@ -263,8 +263,9 @@ func find(text string, report bool) []segment {
 		out = append(out, findPercent(text)...)
 	}
 	if g.lines3 {
-		out = append(out, findROT13(text)...)
-		if containsFold(text, "revers", "backward") {
+		named, reversed := namedCodecs(text)
+		out = append(out, findROT13(text, named)...)
+		if reversed {
 			out = append(out, findReversed(text)...)
 		}
 	}
@@ -694,9 +695,8 @@ func rot13(s string) string {
 // findROT13 reports lines whose words are mostly dictionary words after
 // ROT13 and mostly not before. When the text names ROT13, the part of a
 // line after its last colon counts too ("Decode this ROT13: Vtaber …").
-func findROT13(text string) []segment {
+func findROT13(text string, named bool) []segment {
 	dict := dictionary()
-	named := containsFold(text, "rot13", "rot-13", "rot 13")
 	var out []segment
 	for start, end := range lines(text) {
 		// Count the words first so the lookups can stop as soon as the
@@ -831,32 +831,47 @@ func findSpaced(text string) []segment {
 	return out
 }
 
-// containsFold reports whether text contains one of the lower-case ASCII
-// words ws in any letter case (a byte matches when it equals the word's
-// byte with bit 0x20 set). It reads text once for all the words: a table
-// of the bytes that can start one skips the rest.
-func containsFold(text string, ws ...string) bool {
-	var first [256]bool
-	for _, w := range ws {
-		// The bytes b with b|0x20 == w[0]: none unless w[0] has the bit.
-		if w[0]&0x20 != 0 {
-			first[w[0]], first[w[0]&^0x20] = true, true
-		}
-	}
-	for i := 0; i < len(text); i++ {
-		if !first[text[i]] {
-			continue
-		}
+// namedCodecs reports whether text names ROT13 ("rot13", "rot-13", "rot 13")
+// and reversed text ("revers", "backward"), in any letter case, in one
+// pass.
+func namedCodecs(text string) (rot13, reversed bool) {
+	return containsFold2(text, []string{"rot13", "rot-13", "rot 13"}, []string{"revers", "backward"})
+}
+
+// containsFold2 reports whether text contains a word of a and a word of b,
+// the words lower-case ASCII in any letter case (a byte matches when it
+// equals the word's byte with bit 0x20 set), in one pass that skips the
+// bytes no word can start with and stops once both are known.
+func containsFold2(text string, a, b []string) (inA, inB bool) {
+	var first [256]uint8 // bit 1: a word of a can start here, bit 2: of b
+	for bit, ws := range [2][]string{a, b} {
 		for _, w := range ws {
-			if hasFoldAt(text[i:], w) {
-				return true
+			if w[0]&0x20 != 0 {
+				first[w[0]] |= 1 << bit
+				first[w[0]&^0x20] |= 1 << bit
 			}
 		}
 	}
-	return false
+	for i := 0; i < len(text) && !(inA && inB); i++ {
+		f := first[text[i]]
+		if f == 0 {
+			continue
+		}
+		if f&1 != 0 && !inA {
+			for _, w := range a {
+				inA = inA || hasFoldAt(text[i:], w)
+			}
+		}
+		if f&2 != 0 && !inB {
+			for _, w := range b {
+				inB = inB || hasFoldAt(text[i:], w)
+			}
+		}
+	}
+	return inA, inB
 }
 
-// hasFoldAt reports whether s starts with w as containsFold matches it.
+// hasFoldAt reports whether s starts with w as containsFold2 matches it.
 func hasFoldAt(s, w string) bool {
 	if len(s) < len(w) {
 		return false

@@ -150,7 +150,8 @@ func TestGatesNeverHideFindings(t *testing.T) {
 		check("hex", g.hex, findHex(text))
 		check("hex escape", g.hexEscape, findHexEscapes(text))
 		check("percent", g.percent >= 3, findPercent(text))
-		check("rot13", g.lines3, findROT13(text))
+		named, _ := namedCodecs(text)
+		check("rot13", g.lines3, findROT13(text, named))
 		check("leet", g.leet, findLeet(text))
 		check("spaced", g.spaced, findSpaced(text))
 		check("unicode", g.nonASCII, findUnicode(text, true))
@@ -207,9 +208,10 @@ func TestCountWords(t *testing.T) {
 	}
 }
 
-// TestContainsFoldAgrees checks the one-pass search for several words
-// against a search for each word at every position.
-func TestContainsFoldAgrees(t *testing.T) {
+// TestNamedCodecsAgrees checks the one-pass search for the words that
+// name ROT13 and reversed text against a search for each word at every
+// position.
+func TestNamedCodecsAgrees(t *testing.T) {
 	each := func(text, w string) bool {
 		for i := 0; i+len(w) <= len(text); i++ {
 			k := 0
@@ -231,15 +233,15 @@ func TestContainsFoldAgrees(t *testing.T) {
 			b.WriteString(pieces[rng.IntN(len(pieces))])
 		}
 		text := b.String()
-		for _, ws := range [][]string{{"rot13", "rot-13", "rot 13"}, {"revers", "backward"}} {
-			want := false
+		var want [2]bool
+		for k, ws := range [][]string{{"rot13", "rot-13", "rot 13"}, {"revers", "backward"}} {
 			for _, w := range ws {
-				want = want || each(text, w)
+				want[k] = want[k] || each(text, w)
 			}
-			if got := containsFold(text, ws...); got != want {
-				t.Fatalf("containsFold(%q, %q) = %v, want %v", text, ws, got, want)
-			}
-			seen[want]++
+			seen[want[k]]++
+		}
+		if rot, rev := namedCodecs(text); rot != want[0] || rev != want[1] {
+			t.Fatalf("namedCodecs(%q) = %v, %v, want %v", text, rot, rev, want)
 		}
 	}
 	if seen[true] < 100 || seen[false] < 100 {
