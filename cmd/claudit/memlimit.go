@@ -12,8 +12,8 @@ import (
 // being stored while batches are evaluated): 300 MB and more of RSS with
 // SQLite's caches and the binary. Under the limit the collector runs
 // earlier only while the heap nears it, which kept the peak of the
-// end-to-end bench at 245-264 MB for a few percent more GC
-// (docs/PERFORMANCE.md). GOMEMLIMIT=off (or any value) replaces it, for a
+// end-to-end bench at 245-264 MB with the collector's share of the CPU
+// profile unchanged (2.3-2.5 %; docs/PERFORMANCE.md). GOMEMLIMIT=off (or any value) replaces it, for a
 // deployment whose live heap is larger.
 const defaultMemoryLimit = 200 << 20
 
