@@ -464,26 +464,8 @@ func (p *simProcess) stop() {
 	}
 }
 
-// cpuSeconds is the simulator's user plus system CPU time so far, from
-// /proc/PID/stat (fields 14 and 15, in USER_HZ ticks of 1/100 s on Linux).
-func (p *simProcess) cpuSeconds() float64 {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(p.cmd.Process.Pid) + "/stat")
-	if err != nil {
-		return 0
-	}
-	// The command name (field 2) is in parentheses and may hold spaces.
-	i := strings.LastIndexByte(string(b), ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 {
-		return 0
-	}
-	ut, _ := strconv.ParseFloat(f[11], 64)
-	st, _ := strconv.ParseFloat(f[12], 64)
-	return (ut + st) / 100
-}
+// cpuSeconds is the simulator's user plus system CPU time so far.
+func (p *simProcess) cpuSeconds() float64 { return procCPUSeconds(p.cmd.Process.Pid) }
 
 // cpuSeconds is this process's user plus system CPU time so far.
 func cpuSeconds() float64 {

@@ -30,24 +30,11 @@ const chatsPerQuery = 200
 // chatsPerQuery chats, where reading chat by chat was a tenth of the
 // evaluation's CPU.
 func (s *Store) SessionFindings(ctx context.Context, integrationID int64, chatIDs []string) (map[string][]store.Finding, error) {
-	out := make(map[string][]store.Finding, len(chatIDs))
-	for start := 0; start < len(chatIDs); start += chatsPerQuery {
-		part := chatIDs[start:min(start+chatsPerQuery, len(chatIDs))]
-		args := make([]any, 0, len(part)+1)
-		args = append(args, integrationID)
-		for _, id := range part {
-			args = append(args, id)
-		}
-		fs, err := queryRows(ctx, s.r, scanSessionFinding, s.q(`SELECT chat_id, event_id, policy, detector, entity, severity, action, effective_action, score, span_start, span_end, excerpt
-			FROM findings WHERE integration_id = ? AND event_kind = 'prompt' AND chat_id IN (`+placeholders(len(part))+`) ORDER BY event_time, id`), args...)
-		if err != nil {
-			return nil, fmt.Errorf("list the findings of %d chats: %w", len(part), err)
-		}
-		for _, f := range fs {
-			out[f.ChatID] = append(out[f.ChatID], f)
-		}
-	}
-	return out, nil
+	return byChats(ctx, s, integrationID, chatIDs, "list the findings", scanSessionFinding, func(f store.Finding) string { return f.ChatID },
+		func(in string) string {
+			return `SELECT chat_id, event_id, policy, detector, entity, severity, action, effective_action, score, span_start, span_end, excerpt
+			FROM findings WHERE integration_id = ? AND event_kind = 'prompt' AND chat_id IN (` + in + `) ORDER BY event_time, id`
+		})
 }
 
 func scanSessionFinding(row scanner) (store.Finding, error) {
@@ -61,7 +48,24 @@ func scanSessionFinding(row scanner) (store.Finding, error) {
 // session policies read them (id, chat, role, text, user and time; no
 // files, tool calls or marks), by chat, each chat's in order.
 func (s *Store) SessionMessages(ctx context.Context, integrationID int64, chatIDs []string) (map[string][]store.Message, error) {
-	out := make(map[string][]store.Message, len(chatIDs))
+	out, err := byChats(ctx, s, integrationID, chatIDs, "read the messages", scanSessionMessage, func(m store.Message) string { return m.ChatID },
+		func(in string) string {
+			return `SELECT m.chat_id, m.id, m.role, m.text, m.user_id, m.user_email, m.created_at
+			FROM messages m WHERE m.integration_id = ? AND m.chat_id IN (` + in + `) ORDER BY m.chat_id, m.seq, m.created_at, m.id`
+		})
+	for _, ms := range out {
+		for i := range ms {
+			ms[i].IntegrationID = integrationID
+		}
+	}
+	return out, err
+}
+
+// byChats runs query (given the IN list's placeholders; the integration id
+// is its first parameter) once per chatsPerQuery chats and groups the rows
+// by chat, keeping their order.
+func byChats[T any](ctx context.Context, s *Store, integrationID int64, chatIDs []string, what string, scan func(scanner) (T, error), chatOf func(T) string, query func(in string) string) (map[string][]T, error) {
+	out := make(map[string][]T, len(chatIDs))
 	for start := 0; start < len(chatIDs); start += chatsPerQuery {
 		part := chatIDs[start:min(start+chatsPerQuery, len(chatIDs))]
 		args := make([]any, 0, len(part)+1)
@@ -69,14 +73,12 @@ func (s *Store) SessionMessages(ctx context.Context, integrationID int64, chatID
 		for _, id := range part {
 			args = append(args, id)
 		}
-		ms, err := queryRows(ctx, s.r, scanSessionMessage, s.q(`SELECT m.chat_id, m.id, m.role, m.text, m.user_id, m.user_email, m.created_at
-			FROM messages m WHERE m.integration_id = ? AND m.chat_id IN (`+placeholders(len(part))+`) ORDER BY m.chat_id, m.seq, m.created_at, m.id`), args...)
+		rows, err := queryRows(ctx, s.r, scan, s.q(query(placeholders(len(part)))), args...)
 		if err != nil {
-			return nil, fmt.Errorf("read the messages of %d chats: %w", len(part), err)
+			return nil, fmt.Errorf("%s of %d chats: %w", what, len(part), err)
 		}
-		for _, m := range ms {
-			m.IntegrationID = integrationID
-			out[m.ChatID] = append(out[m.ChatID], m)
+		for _, r := range rows {
+			out[chatOf(r)] = append(out[chatOf(r)], r)
 		}
 	}
 	return out, nil
