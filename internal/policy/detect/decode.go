@@ -1,10 +1,5 @@
 package detect
 
-import (
-	"sort"
-	"sync"
-)
-
 // Decoded is text recovered from an encoded span of an input. The engine's
 // decode stage, which runs before the detectors, hands each one to the
 // detectors as one more text to scan, and maps their findings back onto
@@ -24,35 +19,12 @@ type Decoded struct {
 // in.Memo.
 type Decoder func(in Input, maxDepth, maxBytes int) []Decoded
 
-// decoders is written only from init functions and read afterwards.
-var decoders = struct {
-	sync.RWMutex
-	m map[string]Decoder
-}{m: map[string]Decoder{}}
+// decoders is filled from init functions and read afterwards.
+var decoders = NewRegistry[Decoder]("detect: decoder")
 
 // RegisterDecoder adds a decoder to the decode stage (gitleaks' codec);
 // call it from the decoding package's init.
-func RegisterDecoder(name string, d Decoder) {
-	decoders.Lock()
-	defer decoders.Unlock()
-	if _, dup := decoders.m[name]; dup {
-		panic("detect: decoder registered twice: " + name)
-	}
-	decoders.m[name] = d
-}
+func RegisterDecoder(name string, d Decoder) { decoders.Add(name, d) }
 
 // Decoders returns the registered decoders, by name.
-func Decoders() []Decoder {
-	decoders.RLock()
-	defer decoders.RUnlock()
-	names := make([]string, 0, len(decoders.m))
-	for n := range decoders.m {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	out := make([]Decoder, len(names))
-	for i, n := range names {
-		out[i] = decoders.m[n]
-	}
-	return out
-}
+func Decoders() []Decoder { return decoders.Values() }

@@ -43,6 +43,11 @@ func (r *Registry[T]) Lookup(name string) (T, bool) {
 func (r *Registry[T]) Names() []string {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
+	return r.sortedNames()
+}
+
+// sortedNames is Names for a caller holding the lock.
+func (r *Registry[T]) sortedNames() []string {
 	names := make([]string, 0, len(r.m))
 	for n := range r.m {
 		names = append(names, n)
@@ -55,11 +60,7 @@ func (r *Registry[T]) Names() []string {
 func (r *Registry[T]) Values() []T {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	names := make([]string, 0, len(r.m))
-	for n := range r.m {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := r.sortedNames()
 	out := make([]T, len(names))
 	for i, n := range names {
 		out[i] = r.m[n]
