@@ -61,30 +61,23 @@ func (s *Store) saveEvaluations(ctx context.Context, st *txStmts, evals []store.
 	for i := range evals {
 		last[eventKey{evals[i].IntegrationID, evals[i].Kind, evals[i].EventID}] = i
 	}
+	keep := func(i int) bool { return last[eventKey{evals[i].IntegrationID, evals[i].Kind, evals[i].EventID}] == i }
 	type group struct {
 		integrationID int64
 		kind          string
 	}
 	// Events by integration and kind, for the deletes.
-	var groups []group
-	ids := map[group][]any{}
+	var byGroup idsByKey[group]
 	for i := range evals {
-		e := &evals[i]
-		if last[eventKey{e.IntegrationID, e.Kind, e.EventID}] != i {
-			continue
+		if keep(i) {
+			byGroup.add(group{evals[i].IntegrationID, evals[i].Kind}, evals[i].EventID)
 		}
-		g := group{e.IntegrationID, e.Kind}
-		if _, ok := ids[g]; !ok {
-			groups = append(groups, g)
-		}
-		ids[g] = append(ids[g], e.EventID)
 	}
-	for _, g := range groups {
-		if err := execIn(ctx, st, `DELETE FROM findings WHERE integration_id = ? AND event_kind = ? AND event_id IN `, []any{g.integrationID, g.kind}, ids[g]); err != nil {
+	for _, g := range byGroup.keys {
+		if err := execIn(ctx, st, `DELETE FROM findings WHERE integration_id = ? AND event_kind = ? AND event_id IN `, []any{g.integrationID, g.kind}, byGroup.ids[g]); err != nil {
 			return fmt.Errorf("clear findings: %w", err)
 		}
 	}
-	keep := func(i int) bool { return last[eventKey{evals[i].IntegrationID, evals[i].Kind, evals[i].EventID}] == i }
 	if err := s.insertFindings(ctx, st, evals, keep); err != nil {
 		return err
 	}
@@ -141,8 +134,7 @@ func markEvaluated(ctx context.Context, st *txStmts, evals []store.Evaluation, k
 		integrationID        int64
 		violations           int
 	}
-	var order []marks
-	ids := map[marks][]any{}
+	var byMarks idsByKey[marks]
 	for i := range evals {
 		e := &evals[i]
 		if e.Kind == "session" || !keep(i) {
@@ -157,18 +149,31 @@ func markEvaluated(ctx context.Context, st *txStmts, evals []store.Evaluation, k
 				m.violations++
 			}
 		}
-		if _, ok := ids[m]; !ok {
-			order = append(order, m)
-		}
-		ids[m] = append(ids[m], e.EventID)
+		byMarks.add(m, e.EventID)
 	}
-	for _, m := range order {
+	for _, m := range byMarks.keys {
 		if err := execIn(ctx, st, `UPDATE `+m.table+` SET tags = ?, violations = ?, eval_version = ? WHERE integration_id = ? AND id IN `,
-			[]any{m.tags, m.violations, m.version, m.integrationID}, ids[m]); err != nil {
+			[]any{m.tags, m.violations, m.version, m.integrationID}, byMarks.ids[m]); err != nil {
 			return fmt.Errorf("mark %s evaluated: %w", m.table, err)
 		}
 	}
 	return nil
+}
+
+// idsByKey gathers event ids under a key, the keys in the order first seen.
+type idsByKey[K comparable] struct {
+	keys []K
+	ids  map[K][]any
+}
+
+func (g *idsByKey[K]) add(k K, id string) {
+	if g.ids == nil {
+		g.ids = map[K][]any{}
+	}
+	if _, ok := g.ids[k]; !ok {
+		g.keys = append(g.keys, k)
+	}
+	g.ids[k] = append(g.ids[k], id)
 }
 
 // execIn runs query, which ends in "IN ", with args and then the list in,
@@ -178,7 +183,7 @@ func execIn(ctx context.Context, st *txStmts, query string, args, in []any) erro
 	for start := 0; start < len(in); start += evalsPerStatement {
 		part := in[start:min(start+evalsPerStatement, len(in))]
 		all = append(append(all[:0], args...), part...)
-		if _, err := st.exec(ctx, query+"("+strings.Repeat("?, ", len(part)-1)+"?)", all...); err != nil {
+		if _, err := st.exec(ctx, query+"("+placeholders(len(part))+")", all...); err != nil {
 			return err
 		}
 	}
