@@ -165,15 +165,10 @@ func (s *Server) apiBackfillCreate(w http.ResponseWriter, r *http.Request) error
 }
 
 func (s *Server) apiBackfillAction(w http.ResponseWriter, r *http.Request) error {
-	bid, err := parseID(r.PathValue("id"))
+	b, err := s.backfillActionAt(r)
 	if err != nil {
 		return err
 	}
-	b, err := s.backfillAction(r.Context(), bid, r.PathValue("action"))
-	if err != nil {
-		return err
-	}
-	s.audit(r, r.PathValue("action"), "backfill", r.PathValue("id"), "")
 	writeJSON(w, http.StatusOK, viewBackfill(*b))
 	return nil
 }
@@ -193,16 +188,26 @@ func (s *Server) backfillCreateSubmit(w http.ResponseWriter, r *http.Request) er
 	return nil
 }
 
-func (s *Server) backfillActionSubmit(w http.ResponseWriter, r *http.Request) error {
+// backfillActionAt applies the action of the request's path to the
+// backfill it names and audits it, for the API and the form alike.
+func (s *Server) backfillActionAt(r *http.Request) (*store.Backfill, error) {
 	bid, err := parseID(r.PathValue("id"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	b, err := s.backfillAction(r.Context(), bid, r.PathValue("action"))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	s.audit(r, r.PathValue("action"), "backfill", r.PathValue("id"), "")
+	return b, nil
+}
+
+func (s *Server) backfillActionSubmit(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.backfillActionAt(r)
+	if err != nil {
+		return err
+	}
 	s.setFlash(w, fmt.Sprintf("Backfill %d is %s.", b.ID, b.Status))
 	http.Redirect(w, r, fmt.Sprintf("/integrations/%d?tab=backfill", b.IntegrationID), http.StatusSeeOther)
 	return nil

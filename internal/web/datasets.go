@@ -163,14 +163,9 @@ func (s *Server) apiDatasetCreate(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) apiDatasetDelete(w http.ResponseWriter, r *http.Request) error {
-	dsID, err := parseID(r.PathValue("id"))
-	if err != nil {
+	if err := s.deleteDatasetAt(r); err != nil {
 		return err
 	}
-	if err := s.ws.DeleteDataset(r.Context(), dsID); err != nil {
-		return err
-	}
-	s.audit(r, "delete", "dataset", r.PathValue("id"), "")
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -195,7 +190,9 @@ func (s *Server) datasetCreateSubmit(w http.ResponseWriter, r *http.Request) err
 	return nil
 }
 
-func (s *Server) datasetDeleteSubmit(w http.ResponseWriter, r *http.Request) error {
+// deleteDatasetAt deletes the dataset the request's path names and audits
+// it, for the API and the form alike.
+func (s *Server) deleteDatasetAt(r *http.Request) error {
 	dsID, err := parseID(r.PathValue("id"))
 	if err != nil {
 		return err
@@ -204,6 +201,13 @@ func (s *Server) datasetDeleteSubmit(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	s.audit(r, "delete", "dataset", r.PathValue("id"), "")
+	return nil
+}
+
+func (s *Server) datasetDeleteSubmit(w http.ResponseWriter, r *http.Request) error {
+	if err := s.deleteDatasetAt(r); err != nil {
+		return err
+	}
 	s.setFlash(w, "Dataset deleted.")
 	http.Redirect(w, r, "/datasets", http.StatusSeeOther)
 	return nil
