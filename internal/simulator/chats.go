@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -203,22 +204,14 @@ func (s *Server) chatPage(w http.ResponseWriter, r *http.Request, q url.Values, 
 		return
 	}
 	users, orgs, projects := setOf(q["user_ids[]"]), setOf(q["organization_ids[]"]), setOf(q["project_ids[]"])
-	s.mu.RLock()
-	var sel []*chat
-	for _, c := range s.st.chatsBy(orderBy) {
-		if users != nil && !users[c.user.id] {
-			continue
+	match := func(c *chat) bool {
+		switch {
+		case users != nil && !users[c.user.id],
+			orgs != nil && !orgs[c.org.uuid] && !orgs[c.org.tag],
+			projects != nil && (c.project == nil || !projects[c.project.id]):
+			return false
 		}
-		if orgs != nil && !orgs[c.org.uuid] && !orgs[c.org.tag] {
-			continue
-		}
-		if projects != nil && (c.project == nil || !projects[c.project.id]) {
-			continue
-		}
-		if !created.contains(c.createdAt) || !updated.contains(c.updatedAt) {
-			continue
-		}
-		sel = append(sel, c)
+		return created.contains(c.createdAt) && updated.contains(c.updatedAt)
 	}
 	key := func(c *chat) time.Time {
 		if orderBy == "updated_at" {
@@ -226,18 +219,60 @@ func (s *Server) chatPage(w http.ResponseWriter, r *http.Request, q url.Values, 
 		}
 		return c.createdAt
 	}
-	items := make([]keyed, len(sel))
-	for i, c := range sel {
-		items[i] = keyed{key(c), c.id}
+	s.mu.RLock()
+	// Walk the cached order from the cursor's position instead of listing
+	// every matching chat for every page: a sync pages through all chats,
+	// so that was quadratic in the number of chats (and its garbage kept
+	// the collector busy).
+	all := s.st.chatsBy(orderBy)
+	i := 0
+	if hasCursor {
+		// first chat at or after the cursor position
+		i = sort.Search(len(all), func(i int) bool {
+			k := key(all[i])
+			if !k.Equal(ck) {
+				return k.After(ck)
+			}
+			return all[i].id >= cid
+		})
 	}
-	from, to, more := cursorPage(items, false, param == "after_id", hasCursor, ck, cid, limit)
-	page := compliance.CursorPage[compliance.Chat]{Data: make([]compliance.Chat, 0, to-from), HasMore: more}
-	for _, c := range sel[from:to] {
+	var sel []*chat
+	more := false
+	if param == "after_id" || !hasCursor {
+		if hasCursor && i < len(all) && all[i].id == cid && key(all[i]).Equal(ck) {
+			i++
+		}
+		for ; i < len(all); i++ {
+			if !match(all[i]) {
+				continue
+			}
+			if len(sel) == limit {
+				more = true
+				break
+			}
+			sel = append(sel, all[i])
+		}
+	} else {
+		// before_id: the matching chats just before the cursor, in result order
+		for i--; i >= 0; i-- {
+			if !match(all[i]) {
+				continue
+			}
+			if len(sel) == limit {
+				more = true
+				break
+			}
+			sel = append(sel, all[i])
+		}
+		slices.Reverse(sel)
+	}
+	page := compliance.CursorPage[compliance.Chat]{Data: make([]compliance.Chat, 0, len(sel)), HasMore: more}
+	for _, c := range sel {
 		page.Data = append(page.Data, s.chatModel(c))
 	}
-	if to > from {
-		page.FirstID = ptr(encodeCursor(orderBy, items[from].key, items[from].id))
-		page.LastID = ptr(encodeCursor(orderBy, items[to-1].key, items[to-1].id))
+	if n := len(sel); n > 0 {
+		page.FirstID = ptr(encodeCursor(orderBy, key(sel[0]), sel[0].id))
+		page.LastID = ptr(encodeCursor(orderBy, key(sel[n-1]), sel[n-1].id))
 	}
 	s.mu.RUnlock()
 	writeJSON(w, page)

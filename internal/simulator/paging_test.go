@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/claudit/claudit/internal/compliance"
 	"github.com/claudit/claudit/internal/simulator"
 )
 
@@ -264,4 +265,71 @@ func TestFaultedDeleteChangesNothing(t *testing.T) {
 		}
 	}
 	t.Fatal("60 deletes under faults: none served")
+}
+
+// TestChatPaging walks the chat list in small pages, forward with after_id
+// by both orders without a filter and by created_at for some users, and
+// back with before_id (user mode only): forward pages must add up to every matching
+// chat in order, and each before_id page must be the chats just before its
+// cursor.
+func TestChatPaging(t *testing.T) {
+	s, _, c := start(t, simulator.Config{Seed: 7, Users: 8, Days: 3})
+	ctx := t.Context()
+	users := s.UserIDs()[:3]
+	for _, orderBy := range []string{"created_at", "updated_at"} {
+		for _, filter := range [][]string{nil, users} {
+			if filter != nil && orderBy == "updated_at" {
+				continue // user mode lists by created_at only
+			}
+			var all []string
+			one, err := c.ListChats(ctx, compliance.ChatQuery{OrderBy: orderBy, UserIDs: filter, Limit: 1000})
+			if err != nil || one.HasMore {
+				t.Fatalf("%s %v: %v, has_more %v", orderBy, filter, err, one != nil && one.HasMore)
+			}
+			for _, ch := range one.Data {
+				all = append(all, ch.ID)
+			}
+			if len(all) < 10 {
+				t.Fatalf("%s %v: only %d chats", orderBy, filter, len(all))
+			}
+			for _, limit := range []int{1, 3, 7} {
+				var fwd []string
+				var pages []*compliance.CursorPage[compliance.Chat]
+				for p, err := range c.ChatPages(ctx, compliance.ChatQuery{OrderBy: orderBy, UserIDs: filter, Limit: limit}) {
+					if err != nil {
+						t.Fatal(err)
+					}
+					pages = append(pages, p)
+					for _, ch := range p.Data {
+						fwd = append(fwd, ch.ID)
+					}
+				}
+				if !slices.Equal(fwd, all) {
+					t.Fatalf("%s %v limit %d: forward pages differ from the whole list", orderBy, filter, limit)
+				}
+				if filter == nil {
+					continue // before_id is for user-mode listings only
+				}
+				at := 0
+				for _, p := range pages {
+					if len(p.Data) == 0 {
+						continue
+					}
+					back, err := c.ListChats(ctx, compliance.ChatQuery{OrderBy: orderBy, UserIDs: filter, Limit: limit, BeforeID: *p.FirstID})
+					if err != nil {
+						t.Fatal(err)
+					}
+					want := all[max(0, at-limit):at]
+					var got []string
+					for _, ch := range back.Data {
+						got = append(got, ch.ID)
+					}
+					if !slices.Equal(got, want) || back.HasMore != (at-limit > 0) {
+						t.Fatalf("%s %v limit %d: before_id at %d gave %v (has_more %v), want %v", orderBy, filter, limit, at, got, back.HasMore, want)
+					}
+					at += len(p.Data)
+				}
+			}
+		}
+	}
 }

@@ -383,7 +383,10 @@ func newRecord(id string, at time.Time, o *org, actor actorJSON, typ string, fie
 		b = appendValue(b, f.v)
 	}
 	b = append(b, '}')
-	r.js = b
+	// A copy of the exact size: the feed holds every record for the
+	// simulator's life, and the grown buffer's spare capacity was 9 % of
+	// its heap (258 → 235 MB for 200 k activities).
+	r.js = append([]byte(nil), b...)
 	return r
 }
 
