@@ -94,6 +94,26 @@ type firmScorer interface {
 	RuleScores(in detect.Input) (tempered, firm float64)
 }
 
+// modelTexter returns the text a category's trained model reads for a
+// text: the detector's ModelText where it has one (the toxicity lexicons
+// blank out words their term guard drops), else the text itself.
+func modelTexter(detectorID string) (func(string) string, error) {
+	factory, ok := detect.Lookup(detectorID)
+	if !ok {
+		return nil, fmt.Errorf("detector %q is not registered", detectorID)
+	}
+	det, err := factory(detect.Params{"use_model": false})
+	if err != nil {
+		return nil, err
+	}
+	if mt, ok := det.(interface{ ModelText(string) string }); ok {
+		return mt.ModelText, nil
+	}
+	return identity, nil
+}
+
+func identity(s string) string { return s }
+
 func ruleScorer(detectorID string) (func(text string) ruleScore, error) {
 	cfg, err := policy.DefaultConfig()
 	if err != nil {

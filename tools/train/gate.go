@@ -89,7 +89,7 @@ func trainGate(shared, root string, dry bool, args []string, stdout io.Writer) e
 		}
 	}
 	fmt.Fprintf(stdout, "gate: %d rows from every category (%d of them windows of negatives), %d-fold operating point\n", len(pool), chunks, folds)
-	held, margins, err := outOfFold(pool, func(in []classifier.Example) (*classifier.Model, error) { return classifier.Train(in, nil, cfg) })
+	held, margins, err := outOfFold(pool, func(in []classifier.Example) (*classifier.Model, error) { return classifier.Train(in, nil, cfg) }, identity)
 	if err != nil {
 		return err
 	}

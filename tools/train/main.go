@@ -240,10 +240,23 @@ func trainOne(c Category, shared, root string, cfg classifier.TrainConfig, dry b
 			extraEx = append(extraEx, classifier.Example{Text: r.Text, Label: r.Label})
 		}
 	}
+	// The model reads the detector's model text (see modelTexter): the
+	// fitting data, the out-of-fold margins and the figures alike.
+	prep, err := modelTexter(c.Detector)
+	if err != nil {
+		return err
+	}
+	for i := range extraEx {
+		extraEx[i].Text = prep(extraEx[i].Text)
+	}
 	fit := func(evalPart []classifier.Example) (*classifier.Model, error) {
-		data := make([]classifier.Example, 0, repeat*len(evalPart)+len(extraEx))
+		part := make([]classifier.Example, len(evalPart))
+		for i, e := range evalPart {
+			part[i] = classifier.Example{Text: prep(e.Text), Label: e.Label}
+		}
+		data := make([]classifier.Example, 0, repeat*len(part)+len(extraEx))
 		for range repeat {
-			data = append(data, evalPart...)
+			data = append(data, part...)
 		}
 		return classifier.Train(append(data, extraEx...), nil, cfg)
 	}
@@ -252,7 +265,7 @@ func trainOne(c Category, shared, root string, cfg classifier.TrainConfig, dry b
 	// operating point use out-of-fold margins of every non-test eval row.
 	pool := append(slices.Clip(train), calib...)
 	fmt.Fprintf(stdout, "%s: eval rows %d (×%d) + train/ rows %d, %d-fold calibration, test %d\n", c.Name, len(pool), repeat, len(extraEx), folds, len(test))
-	held, margins, err := outOfFold(pool, fit)
+	held, margins, err := outOfFold(pool, fit, prep)
 	if err != nil {
 		return err
 	}
@@ -312,7 +325,7 @@ func trainOne(c Category, shared, root string, cfg classifier.TrainConfig, dry b
 
 	combined := func(text string) float64 {
 		r := rule(text)
-		return m.CombineFirm(r.tempered, r.firm, m.Score(text))
+		return m.CombineFirm(r.tempered, r.firm, m.Score(prep(text)))
 	}
 	if net != nil {
 		act := make([]float32, net.hidden)
@@ -377,7 +390,7 @@ const folds = 4
 
 // outOfFold fits a model on all but one fold of pool, for each fold, and
 // returns the held-out rows in fold order with their margins.
-func outOfFold(pool []classifier.Example, fit func([]classifier.Example) (*classifier.Model, error)) ([]classifier.Example, []float64, error) {
+func outOfFold(pool []classifier.Example, fit func([]classifier.Example) (*classifier.Model, error), prep func(string) string) ([]classifier.Example, []float64, error) {
 	var held []classifier.Example
 	var margins []float64
 	for k := range folds {
@@ -387,7 +400,7 @@ func outOfFold(pool []classifier.Example, fit func([]classifier.Example) (*class
 			return nil, nil, err
 		}
 		for _, e := range out {
-			margins = append(margins, mk.Margin(mk.Features.Vectorize(e.Text)))
+			margins = append(margins, mk.Margin(mk.Features.Vectorize(prep(e.Text))))
 		}
 		held = append(held, out...)
 	}

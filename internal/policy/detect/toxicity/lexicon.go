@@ -46,7 +46,22 @@ type Lexicon struct {
 	// reportedBefore and reportedAfter recognize reported or denounced
 	// speech around a phrase match (see reported).
 	reportedBefore, reportedAfter *regexp.Regexp
+	guard                         termGuard
 }
+
+// termGuard drops a term match that is not abuse: the word used about
+// oneself (reclaimed), named or denounced rather than aimed at someone, or
+// in a sense that is not an insult (a homonym and its context).
+type termGuard struct {
+	entities      map[string]bool
+	before, after *regexp.Regexp
+	// homonyms maps a term's key to the words that, anywhere in the text,
+	// mark its other sense.
+	homonyms map[string]map[string]bool
+}
+
+// guardReach is how many words around a term match the guard sees.
+const guardReach = 6
 
 type term struct {
 	Entity string
@@ -108,6 +123,19 @@ type lexiconFile struct {
 		Before string `yaml:"before"`
 		After  string `yaml:"after"`
 	} `yaml:"reported"`
+	// TermGuard drops term matches of the listed entities where Before
+	// matches the words right before the term (anchored with $), After the
+	// words right after it (anchored with ^), or, for a homonym, one of its
+	// context words occurs anywhere in the text.
+	TermGuard struct {
+		Entities []string `yaml:"entities"`
+		Before   string   `yaml:"before"`
+		After    string   `yaml:"after"`
+		Homonyms []struct {
+			Words   []string `yaml:"words"`
+			Context []string `yaml:"context"`
+		} `yaml:"homonyms"`
+	} `yaml:"term_guard"`
 }
 
 // ParseLexicon reads a YAML lexicon. Words are normalized the same way as
@@ -167,17 +195,37 @@ func ParseLexicon(data []byte) (*Lexicon, error) {
 		l.phrases = append(l.phrases, phrase{entity: p.Entity, weight: p.Weight, firm: p.Firm, keywords: p.Keywords, re: re, radius: radius})
 	}
 	for _, r := range []struct {
-		src string
-		dst **regexp.Regexp
-	}{{f.Reported.Before, &l.reportedBefore}, {f.Reported.After, &l.reportedAfter}} {
+		src  string
+		dst  **regexp.Regexp
+		what string
+	}{{f.Reported.Before, &l.reportedBefore, "reported"}, {f.Reported.After, &l.reportedAfter, "reported"},
+		{f.TermGuard.Before, &l.guard.before, "term_guard"}, {f.TermGuard.After, &l.guard.after, "term_guard"}} {
 		if r.src == "" {
 			continue
 		}
 		re, err := regexp.Compile(r.src)
 		if err != nil {
-			return nil, fmt.Errorf("parse lexicon: reported: %w", err)
+			return nil, fmt.Errorf("parse lexicon: %s: %w", r.what, err)
 		}
 		*r.dst = re
+	}
+	if g := f.TermGuard; len(g.Entities) > 0 {
+		l.guard.entities = map[string]bool{}
+		for _, e := range g.Entities {
+			l.guard.entities[e] = true
+		}
+		for _, h := range g.Homonyms {
+			ctx := map[string]bool{}
+			for _, c := range h.Context {
+				ctx[normalizePhrase(c)] = true
+			}
+			for _, w := range h.Words {
+				if l.guard.homonyms == nil {
+					l.guard.homonyms = map[string]map[string]bool{}
+				}
+				l.guard.homonyms[normalizePhrase(w)] = ctx
+			}
+		}
 	}
 	if err := l.indexPhraseKeywords(); err != nil {
 		return nil, err
@@ -668,12 +716,14 @@ const maxMatches = 64
 // the number of words, from which the caller computes density. Terms whose
 // normalized form is in allow are skipped.
 func (l *Lexicon) Match(text string, allow map[string]bool) ([]match, int) {
-	return l.matchText(&tokenized{toks: tokenize(text)}, allow)
+	return l.matchText(&tokenized{toks: tokenize(text)}, allow, nil)
 }
 
 // matchText is Match over a tokenized text, which it does not modify: it
-// may be shared with the other lexicon scanning the same text.
-func (l *Lexicon) matchText(tx *tokenized, allow map[string]bool) ([]match, int) {
+// may be shared with the other lexicon scanning the same text. When guarded
+// is not nil, the byte spans of the term matches the term guard dropped are
+// appended to it.
+func (l *Lexicon) matchText(tx *tokenized, allow map[string]bool, guarded *[][2]int) ([]match, int) {
 	toks, shared := tx.toks, true
 	var out []match
 	var hit []bool
@@ -695,7 +745,13 @@ func (l *Lexicon) matchText(tx *tokenized, allow map[string]bool) ([]match, int)
 			}
 			toks[i].norm = key
 		}
-		if !allow[key] {
+		switch {
+		case allow[key]:
+		case l.guarded(toks, i, n, key, t.Entity):
+			if guarded != nil {
+				*guarded = append(*guarded, [2]int{toks[i].start, toks[i+n-1].end})
+			}
+		default:
 			out = append(out, match{entity: t.Entity, weight: t.Weight, start: toks[i].start, end: toks[i+n-1].end})
 		}
 		for k := i; k < i+n; k++ {
@@ -826,14 +882,30 @@ func (l *Lexicon) directedMatches(toks []token, ms []match) []match {
 		for j < len(toks) && toks[j].end < m.end {
 			j++
 		}
-		for k := max(0, i-d.window); k <= min(len(toks)-1, j+d.window); k++ {
-			if (k < i || k > j) && d.targets[toks[k].norm] {
-				out = append(out, match{entity: d.entity, weight: d.weight, start: min(m.start, toks[k].start), end: max(m.end, toks[k].end)})
-				break
-			}
+		if k, ok := l.targetAround(toks, i, j); ok {
+			out = append(out, match{entity: d.entity, weight: d.weight, start: min(m.start, toks[k].start), end: max(m.end, toks[k].end)})
 		}
 	}
 	return out
+}
+
+// hasTarget tells whether a target word is within the directed window
+// around toks[i..j].
+func (l *Lexicon) hasTarget(toks []token, i, j int) bool {
+	_, ok := l.targetAround(toks, i, j)
+	return ok
+}
+
+// targetAround returns the first target word ("you", "ur") within the
+// directed window around toks[i..j].
+func (l *Lexicon) targetAround(toks []token, i, j int) (int, bool) {
+	d := &l.directed
+	for k := max(0, i-d.window); k <= min(len(toks)-1, j+d.window); k++ {
+		if (k < i || k > j) && d.targets[toks[k].norm] {
+			return k, true
+		}
+	}
+	return 0, false
 }
 
 // phraseMatches runs phrase patterns over the normalized words joined by
@@ -909,6 +981,37 @@ func (l *Lexicon) reported(stream []byte, start, end int) bool {
 		return true
 	}
 	return l.reportedAfter != nil && l.reportedAfter.Match(stream[end:min(len(stream), end+reportedReach)])
+}
+
+// guarded tells whether the term match toks[i:i+n] (lexicon key, entity)
+// is one the term guard drops.
+func (l *Lexicon) guarded(toks []token, i, n int, key, entity string) bool {
+	g := &l.guard
+	if !g.entities[entity] {
+		return false
+	}
+	if ctx := g.homonyms[key]; ctx != nil && !l.hasTarget(toks, i, i+n-1) {
+		for _, t := range toks {
+			if ctx[t.norm] {
+				return true
+			}
+		}
+	}
+	words := func(from, to int) string {
+		var b strings.Builder
+		for k := from; k < to; k++ {
+			if k > from {
+				b.WriteByte(' ')
+			}
+			b.WriteString(toks[k].norm)
+		}
+		return b.String()
+	}
+	if g.before != nil && i > 0 && g.before.MatchString(words(max(0, i-guardReach), i)+" ") {
+		return true
+	}
+	end := i + n
+	return g.after != nil && end < len(toks) && g.after.MatchString(" "+words(end, min(len(toks), end+guardReach)))
 }
 
 // reportedReach is how many stream bytes around a phrase match the

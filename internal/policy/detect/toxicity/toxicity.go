@@ -165,7 +165,8 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 		in.Memo.OnRelease(func() { tx.recycle() })
 		return tx
 	})
-	ms, words := d.lex.matchText(tx, d.allow)
+	var guarded [][2]int
+	ms, words := d.lex.matchText(tx, d.allow, &guarded)
 	kept := ms[:0]
 	for _, m := range ms {
 		if d.entities != nil && !d.entities[m.entity] {
@@ -183,7 +184,13 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 		combined = 1 - (1-score)*(1-firm)
 	}
 	if d.model != nil && (d.entities == nil || d.entities[modelEntity[d.id]]) {
-		modelScore, mStart, mEnd = d.model.ScoreGated(in, modelWindow, 64, d.gate)
+		modelIn := in
+		if len(guarded) > 0 {
+			// The model reads the text without the words the term guard
+			// found reclaimed, named or in their other sense, as in training.
+			modelIn = detect.Input{Text: maskSpans(in.Text, guarded), Role: in.Role}
+		}
+		modelScore, mStart, mEnd = d.model.ScoreGated(modelIn, modelWindow, 64, d.gate)
 		combined = d.model.CombineFirm(score, firm, modelScore)
 	}
 	if combined < d.threshold {
@@ -209,7 +216,7 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 // the same split.
 func (d *Detector) RuleScores(in detect.Input) (tempered, firm float64) {
 	tx := &tokenized{toks: tokenizeInto(nil, in.Text, in.LowerText())}
-	ms, words := d.lex.matchText(tx, d.allow)
+	ms, words := d.lex.matchText(tx, d.allow, nil)
 	kept := ms[:0]
 	for _, m := range ms {
 		if d.entities == nil || d.entities[m.entity] {
@@ -217,6 +224,30 @@ func (d *Detector) RuleScores(in detect.Input) (tempered, firm float64) {
 		}
 	}
 	return scores(kept, words)
+}
+
+// ModelText is the text the detector's model reads for text: text with
+// the words its lexicon's term guard drops (a slur reclaimed, quoted or in
+// its other sense) blanked out, so the model does not learn them as abuse
+// where the lexicon knows better. tools/train fits the model on it.
+func (d *Detector) ModelText(text string) string {
+	var guarded [][2]int
+	d.lex.matchText(&tokenized{toks: tokenizeInto(nil, text, detect.LowerASCII(text))}, d.allow, &guarded)
+	if len(guarded) == 0 {
+		return text
+	}
+	return maskSpans(text, guarded)
+}
+
+// maskSpans returns text with the bytes of spans replaced by spaces.
+func maskSpans(text string, spans [][2]int) string {
+	b := []byte(text)
+	for _, sp := range spans {
+		for i := sp[0]; i < sp[1]; i++ {
+			b[i] = ' '
+		}
+	}
+	return string(b)
 }
 
 // scores is Score of the matches from terms and plain phrases, with the

@@ -94,6 +94,8 @@ func TestToxicity(t *testing.T) {
 		{"scunthorpe", "The Scunthorpe office has a class assessment and a cocktail party.", nil},
 		{"mild swear in long text", "The deployment went fine overall, though the damn cache took a while to warm up after the migration finished this morning.", nil},
 		{"mild word", "This stupid printer jams again.", nil},
+		{"insult spoken of", "Honestly that guy is a moron and everyone knows it.", []string{"INSULT"}},
+		{"open contempt", "i despise you, just go away", []string{"INSULT"}},
 		{"empty", "", nil},
 	}
 	for _, tt := range tests {
@@ -111,6 +113,53 @@ func TestToxicity(t *testing.T) {
 	}
 }
 
+// TestTermGuard covers the term guard of toxicity.yaml: a slur or insult
+// said of oneself, named or denounced, or in its other sense is dropped;
+// the same word aimed at someone is not.
+func TestTermGuard(t *testing.T) {
+	d := newDetector(t, ToxicityID, lexiconOnly)
+	tests := []struct {
+		name    string
+		text    string
+		flagged bool
+	}{
+		{"reclaimed", "We queers call ourselves dykes at the bar and we love it.", false},
+		{"proud", "Proud tranny here, thanks for asking.", false},
+		{"denounced", "Stop calling people retards, it hurts.", false},
+		{"quoted", "I keep getting comments like 'you are a total retard' from strangers.", false},
+		{"named", "The word faggot is a slur and we do not use it.", false},
+		{"dog breeder", "Our champion bitch had a litter of six puppies at the kennel.", false},
+		{"stick bundle", "Tie the firewood into a faggot before the rain.", false},
+		{"armour", "That was the chink in the armour of their defence.", false},
+		{"aimed", "shut up you dumb retard", true},
+		{"homonym word but aimed", "my dog barks less than you, bitch", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := d.Detect(context.Background(), detect.Input{Text: tt.text})
+			if got := len(fs) > 0; got != tt.flagged {
+				t.Fatalf("flagged = %v, want %v (%+v)", got, tt.flagged, fs)
+			}
+		})
+	}
+}
+
+// TestModelText: the model reads the text with the guarded words blanked
+// out, byte offsets kept; text without them is returned as is.
+func TestModelText(t *testing.T) {
+	d := newDetector(t, ToxicityID, lexiconOnly).(*Detector)
+	text := "Our champion bitch had puppies."
+	want := "Our champion       had puppies."
+	if got := d.ModelText(text); got != want {
+		t.Fatalf("ModelText = %q, want %q", got, want)
+	}
+	for _, plain := range []string{"shut up you dumb retard", "Please review the report.", ""} {
+		if got := d.ModelText(plain); got != plain {
+			t.Errorf("ModelText(%q) = %q, want it unchanged", plain, got)
+		}
+	}
+}
+
 func TestSexual(t *testing.T) {
 	d := newDetector(t, SexualID, lexiconOnly)
 	tests := []struct {
@@ -121,6 +170,9 @@ func TestSexual(t *testing.T) {
 		{"explicit", "send me nudes tonight", []string{"SEXUAL"}},
 		{"explicit terms", "looking for hentai and milf videos", []string{"SEXUAL"}},
 		{"minors", "jailbait pics", []string{"SEXUAL_MINORS"}},
+		{"arousal offered", "honestly im so horny for you right now", []string{"SEXUAL"}},
+		{"moan", "I want to hear you moan", []string{"SEXUAL"}},
+		{"hard problem", "I am hard pressed to find a better option for you.", nil},
 		{"medical", "The patient reported pain in the penis and a rash near the vulva.", nil},
 		{"education", "Sex education should be age appropriate.", nil},
 		{"latin", "She graduated magna cum laude in 2019.", nil},
