@@ -263,9 +263,18 @@ func find(text string, report bool) []segment {
 		out = append(out, findPercent(text)...)
 	}
 	if g.lines3 {
-		named, reversed := namedCodecs(text)
-		out = append(out, findROT13(text, named)...)
-		if reversed {
+		// Whether the text names ROT13 or reversing is looked up only when
+		// a line could be either: prose, all of whose lines read as
+		// dictionary words, needs neither scan.
+		named, looked := false, false
+		rot, notPlain := findROT13(text, func() bool {
+			if !looked {
+				named, looked = containsFold(text, rot13Names), true
+			}
+			return named
+		})
+		out = append(out, rot...)
+		if notPlain && containsFold(text, reversedNames) {
 			out = append(out, findReversed(text)...)
 		}
 	}
@@ -693,27 +702,36 @@ func rot13(s string) string {
 }
 
 // findROT13 reports lines whose words are mostly dictionary words after
-// ROT13 and mostly not before. When the text names ROT13, the part of a
-// line after its last colon counts too ("Decode this ROT13: Vtaber …").
-func findROT13(text string, named bool) []segment {
+// ROT13 and mostly not before. When the text names ROT13 (named, called
+// only when needed), the part of a line after its last colon counts too
+// ("Decode this ROT13: Vtaber …"). notPlain reports whether some line, or
+// part of a line after its last colon, has three words or more of which
+// more than a fifth are not dictionary words, as findReversed needs of
+// the text it reports: without one it finds nothing.
+func findROT13(text string, named func() bool) (out []segment, notPlain bool) {
 	dict := dictionary()
-	var out []segment
 	for start, end := range lines(text) {
 		// Count the words first so the lookups can stop as soon as the
 		// outcome is known.
 		line := text[start:end]
-		if words := countWords(line); words >= 3 && isROT13Line(dict, line, words) {
-			out = append(out, segment{kind: ROT13, start: start, end: end, decoded: rot13(line)})
-			continue
+		if words := countWords(line); words >= 3 && !plainWords(dict, line, words/5) {
+			notPlain = true
+			if isROT13Line(dict, line, words) {
+				out = append(out, segment{kind: ROT13, start: start, end: end, decoded: rot13(line)})
+				continue
+			}
 		}
-		if c := strings.LastIndexByte(line, ':'); named && c >= 0 {
+		if c := strings.LastIndexByte(line, ':'); c >= 0 {
 			tail := line[c+1:]
-			if words := countWords(tail); words >= 3 && isROT13Line(dict, tail, words) {
-				out = append(out, segment{kind: ROT13, start: start + c + 1, end: end, decoded: rot13(tail)})
+			if words := countWords(tail); words >= 3 && !plainWords(dict, tail, words/5) {
+				notPlain = true
+				if named() && isROT13Line(dict, tail, words) {
+					out = append(out, segment{kind: ROT13, start: start + c + 1, end: end, decoded: rot13(tail)})
+				}
 			}
 		}
 	}
-	return out
+	return out, notPlain
 }
 
 // lines yields the byte span of each line of text, without its newline.
@@ -774,21 +792,38 @@ const minSpacedLetters = 8
 // least minSpacedLetters ASCII letters, each but the last followed by
 // spaces (one inside a word, two or more between words), or -1.
 func spacedRunAt(text string, from int) int {
-	n, start := 0, -1
-	for i := from; i < len(text); i++ {
-		c := text[i]
-		single := isLetter(c) && (i == 0 || !isLetter(text[i-1])) && (i+1 == len(text) || text[i+1] == ' ')
-		switch {
-		case single:
-			if n == 0 {
-				start = i
+	// single reports a letter standing alone before a space (or the end):
+	// the letters of a run, and the only bytes that can start one.
+	single := func(i int) bool {
+		return isLetter(text[i]) && (i == 0 || !isLetter(text[i-1])) && (i+1 == len(text) || text[i+1] == ' ')
+	}
+	for i := from; i < len(text); {
+		// Between runs, jump from space to space: a run starts right
+		// before one (a letter ending the text starts a run too short).
+		k := strings.IndexByte(text[i+1:], ' ')
+		if k < 0 {
+			return -1
+		}
+		if i += k; !single(i) {
+			i++
+			continue
+		}
+		// In a run: its letters are apart by spaces only.
+		start, n := i, 1
+		for {
+			i++
+			for i < len(text) && text[i] == ' ' {
+				i++
+			}
+			if i == len(text) {
+				return -1
+			}
+			if !single(i) {
+				break
 			}
 			if n++; n >= minSpacedLetters {
 				return start
 			}
-		case c == ' ':
-		default:
-			n = 0
 		}
 	}
 	return -1
@@ -831,44 +866,60 @@ func findSpaced(text string) []segment {
 	return out
 }
 
-// namedCodecs reports whether text names ROT13 ("rot13", "rot-13", "rot 13")
-// and reversed text ("revers", "backward"), in any letter case, in one
-// pass.
+// rot13Names and reversedNames are the words by which a text names ROT13
+// ("rot13", "rot-13", "rot 13") and reversed text ("revers", "backward"),
+// for containsFold.
+var (
+	rot13Names    = []string{"rot13", "rot-13", "rot 13"}
+	reversedNames = []string{"revers", "backward"}
+)
+
+// namedCodecs reports whether text names ROT13 and reversed text, in any
+// letter case.
 func namedCodecs(text string) (rot13, reversed bool) {
-	return containsFold2(text, []string{"rot13", "rot-13", "rot 13"}, []string{"revers", "backward"})
+	return containsFold(text, rot13Names), containsFold(text, reversedNames)
 }
 
-// containsFold2 reports whether text contains a word of a and a word of b,
-// the words lower-case ASCII in any letter case (a byte matches when it
-// equals the word's byte with bit 0x20 set), in one pass that skips the
-// bytes no word can start with and stops once both are known.
-func containsFold2(text string, a, b []string) (inA, inB bool) {
-	var first [256]uint8 // bit 1: a word of a can start here, bit 2: of b
-	for bit, ws := range [2][]string{a, b} {
-		for _, w := range ws {
-			if w[0]&0x20 != 0 {
-				first[w[0]] |= 1 << bit
-				first[w[0]&^0x20] |= 1 << bit
-			}
+// containsFold reports whether text contains one of words, lower-case
+// ASCII words in any letter case (a byte matches when it equals the word's
+// byte with bit 0x20 set), in one pass that skips the bytes no word can
+// start with, or be followed by, and stops at the first.
+func containsFold(text string, words []string) bool {
+	// first marks the bytes a word can start with, second those that can
+	// follow them (any byte after a one-byte word).
+	var first, second [256]bool
+	for _, w := range words {
+		if w[0]&0x20 == 0 {
+			continue // no byte matches it
 		}
-	}
-	for i := 0; i < len(text) && !(inA && inB); i++ {
-		f := first[text[i]]
-		if f == 0 {
+		first[w[0]], first[w[0]&^0x20] = true, true
+		if len(w) == 1 {
+			for c := range second {
+				second[c] = true
+			}
 			continue
 		}
-		if f&1 != 0 && !inA {
-			for _, w := range a {
-				inA = inA || hasFoldAt(text[i:], w)
-			}
+		second[w[1]], second[w[1]&^0x20] = true, true
+	}
+	for i := 0; i+1 < len(text); i++ {
+		if !first[text[i]] || !second[text[i+1]] {
+			continue
 		}
-		if f&2 != 0 && !inB {
-			for _, w := range b {
-				inB = inB || hasFoldAt(text[i:], w)
+		for _, w := range words {
+			if hasFoldAt(text[i:], w) {
+				return true
 			}
 		}
 	}
-	return inA, inB
+	// The last byte only matters to a one-byte word.
+	if n := len(text); n > 0 && first[text[n-1]] {
+		for _, w := range words {
+			if hasFoldAt(text[n-1:], w) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // hasFoldAt reports whether s starts with w as containsFold2 matches it.
@@ -884,16 +935,13 @@ func hasFoldAt(s, w string) bool {
 	return true
 }
 
-// isROT13Line reports whether at most a fifth of line's words (runs of
-// ASCII letters, words in all) are dictionary words and at least half, and
-// three, are after ROT13. Both counts are kept in one pass that stops as
-// soon as either condition is lost.
+// isROT13Line reports, of a line at most a fifth of whose words (runs of
+// ASCII letters, words in all) are dictionary words (the caller checked
+// with plainWords, on which ordinary prose fails at one lookup a word
+// instead of two), whether that stays so and at least half of the words,
+// and three, are dictionary words after ROT13. Both counts are kept in
+// one pass that stops as soon as either condition is lost.
 func isROT13Line(dict *wordSet, line string, words int) bool {
-	// Ordinary prose fails on its plain words alone, which cost one
-	// lookup each instead of two.
-	if plainWords(dict, line, words/5) {
-		return false
-	}
 	var plain, rot [32]byte
 	before, after, seen, need := 0, 0, 0, max(3, (words+1)/2)
 	for i := 0; i < len(line); {
