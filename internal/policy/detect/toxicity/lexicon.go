@@ -882,30 +882,14 @@ func (l *Lexicon) directedMatches(toks []token, ms []match) []match {
 		for j < len(toks) && toks[j].end < m.end {
 			j++
 		}
-		if k, ok := l.targetAround(toks, i, j); ok {
-			out = append(out, match{entity: d.entity, weight: d.weight, start: min(m.start, toks[k].start), end: max(m.end, toks[k].end)})
+		for k := max(0, i-d.window); k <= min(len(toks)-1, j+d.window); k++ {
+			if (k < i || k > j) && d.targets[toks[k].norm] {
+				out = append(out, match{entity: d.entity, weight: d.weight, start: min(m.start, toks[k].start), end: max(m.end, toks[k].end)})
+				break
+			}
 		}
 	}
 	return out
-}
-
-// hasTarget tells whether a target word is within the directed window
-// around toks[i..j].
-func (l *Lexicon) hasTarget(toks []token, i, j int) bool {
-	_, ok := l.targetAround(toks, i, j)
-	return ok
-}
-
-// targetAround returns the first target word ("you", "ur") within the
-// directed window around toks[i..j].
-func (l *Lexicon) targetAround(toks []token, i, j int) (int, bool) {
-	d := &l.directed
-	for k := max(0, i-d.window); k <= min(len(toks)-1, j+d.window); k++ {
-		if (k < i || k > j) && d.targets[toks[k].norm] {
-			return k, true
-		}
-	}
-	return 0, false
 }
 
 // phraseMatches runs phrase patterns over the normalized words joined by
@@ -990,7 +974,7 @@ func (l *Lexicon) guarded(toks []token, i, n int, key, entity string) bool {
 	if !g.entities[entity] {
 		return false
 	}
-	if ctx := g.homonyms[key]; ctx != nil && !l.hasTarget(toks, i, i+n-1) {
+	if ctx := g.homonyms[key]; ctx != nil {
 		for _, t := range toks {
 			if ctx[t.norm] {
 				return true

@@ -132,7 +132,6 @@ func TestTermGuard(t *testing.T) {
 		{"stick bundle", "Tie the firewood into a faggot before the rain.", false},
 		{"armour", "That was the chink in the armour of their defence.", false},
 		{"aimed", "shut up you dumb retard", true},
-		{"homonym word but aimed", "my dog barks less than you, bitch", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
