@@ -60,6 +60,9 @@ type signal struct {
 	lang   string
 	re     *regexp.Regexp
 	weight int
+	// literals, when set, are strings one of which every match holds
+	// (requiredLiterals): a line without them is not matched against re.
+	literals []string
 }
 
 // signalSet is the compiled language data, shared by all detectors.
@@ -98,7 +101,7 @@ var loadSignals = sync.OnceValues(func() (*signalSet, error) {
 				s.hints = append(s.hints, h)
 				s.byHint = append(s.byHint, nil)
 			}
-			s.byHint[id] = append(s.byHint[id], signal{lang: lang, re: re, weight: sg.W})
+			s.byHint[id] = append(s.byHint[id], signal{lang: lang, re: re, weight: sg.W, literals: requiredLiterals(sg.Re)})
 		}
 	}
 	sort.Strings(s.langs)
@@ -286,7 +289,7 @@ func (d *Detector) lineScores(in detect.Input, lines []line) []map[string]int {
 		tested[[2]int{li, m.Word}] = true
 		trimmed := strings.TrimSpace(lines[li].text)
 		for _, s := range d.sig.byHint[m.Word] {
-			if s.re.MatchString(trimmed) {
+			if (s.literals == nil || containsAny(trimmed, s.literals)) && s.re.MatchString(trimmed) {
 				if scores[li] == nil {
 					scores[li] = map[string]int{}
 				}

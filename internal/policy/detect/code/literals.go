@@ -1,0 +1,207 @@
+package code
+
+import (
+	"regexp/syntax"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// maxLiterals bounds the strings of a literal set.
+const maxLiterals = 16
+
+// requiredLiterals returns strings one of which every match of the regex
+// expr holds as it stands (case-sensitive), or nil when it knows none worth
+// looking for: a line holding none of them cannot match, and a search for
+// a few literals costs much less than running the regex over the line.
+func requiredLiterals(expr string) []string {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	lits, ok := required(re)
+	if !ok || slices.Contains(lits, "") {
+		return nil
+	}
+	return lits
+}
+
+// required returns a set of non-empty strings one of which every match of
+// re holds.
+func required(re *syntax.Regexp) ([]string, bool) {
+	if lits, ok := exact(re); ok && !slices.Contains(lits, "") {
+		return lits, true
+	}
+	switch re.Op {
+	case syntax.OpCapture, syntax.OpPlus:
+		return required(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return required(re.Sub[0])
+		}
+	case syntax.OpAlternate:
+		var all []string
+		for _, sub := range re.Sub {
+			lits, ok := required(sub)
+			if !ok {
+				return nil, false
+			}
+			all = union(all, lits)
+			if len(all) > maxLiterals {
+				return nil, false
+			}
+		}
+		return all, true
+	case syntax.OpConcat:
+		// The best of the subexpressions' own sets and of the products of
+		// runs of consecutive subexpressions that match finite sets.
+		var best []string
+		for i, sub := range re.Sub {
+			if lits, ok := required(sub); ok {
+				best = better(best, lits)
+			}
+			prod := []string{""}
+			for _, next := range re.Sub[i:] {
+				lits, ok := exact(next)
+				if !ok {
+					break
+				}
+				if prod = product(prod, lits); len(prod) > maxLiterals {
+					break
+				}
+				if !slices.Contains(prod, "") {
+					best = better(best, prod)
+				}
+			}
+		}
+		return best, best != nil
+	}
+	return nil, false
+}
+
+// exact returns every string re matches, when they are few and re asserts
+// nothing about its context (no anchors or word boundaries).
+func exact(re *syntax.Regexp) ([]string, bool) {
+	switch re.Op {
+	case syntax.OpEmptyMatch:
+		return []string{""}, true
+	case syntax.OpLiteral:
+		// Under (?i) a literal matches other cases too; U+FFFD also
+		// matches each byte of invalid UTF-8.
+		if re.Flags&syntax.FoldCase != 0 || slices.Contains(re.Rune, utf8.RuneError) {
+			return nil, false
+		}
+		return []string{string(re.Rune)}, true
+	case syntax.OpCharClass:
+		var lits []string
+		for i := 0; i+1 < len(re.Rune); i += 2 {
+			lo, hi := re.Rune[i], re.Rune[i+1]
+			if hi-lo >= maxLiterals || lo <= utf8.RuneError && utf8.RuneError <= hi {
+				return nil, false
+			}
+			for r := lo; r <= hi; r++ {
+				lits = append(lits, string(r))
+			}
+			if len(lits) > maxLiterals {
+				return nil, false
+			}
+		}
+		return lits, len(lits) > 0
+	case syntax.OpCapture:
+		return exact(re.Sub[0])
+	case syntax.OpQuest:
+		lits, ok := exact(re.Sub[0])
+		return union(lits, []string{""}), ok
+	case syntax.OpAlternate:
+		var all []string
+		for _, sub := range re.Sub {
+			lits, ok := exact(sub)
+			if !ok {
+				return nil, false
+			}
+			if all = union(all, lits); len(all) > maxLiterals {
+				return nil, false
+			}
+		}
+		return all, true
+	case syntax.OpConcat:
+		prod := []string{""}
+		for _, sub := range re.Sub {
+			lits, ok := exact(sub)
+			if !ok {
+				return nil, false
+			}
+			if prod = product(prod, lits); len(prod) > maxLiterals {
+				return nil, false
+			}
+		}
+		return prod, true
+	}
+	return nil, false
+}
+
+// product returns every string of a followed by one of b, without repeats.
+func product(a, b []string) []string {
+	var out []string
+	for _, x := range a {
+		for _, y := range b {
+			out = union(out, []string{x + y})
+		}
+	}
+	return out
+}
+
+// union adds the strings of b missing from a.
+func union(a, b []string) []string {
+	for _, s := range b {
+		if !slices.Contains(a, s) {
+			a = append(a, s)
+		}
+	}
+	return a
+}
+
+// better returns the set cheaper to look for and less often found: strings
+// of at least four bytes if either has them, then fewer strings, then
+// longer ones.
+func better(a, b []string) []string {
+	if a == nil {
+		return b
+	}
+	ka, kb := min(shortest(a), 4), min(shortest(b), 4)
+	switch {
+	case ka != kb:
+		if kb > ka {
+			return b
+		}
+		return a
+	case len(a) != len(b):
+		if len(b) < len(a) {
+			return b
+		}
+		return a
+	case shortest(b) > shortest(a):
+		return b
+	}
+	return a
+}
+
+func shortest(lits []string) int {
+	n := -1
+	for _, s := range lits {
+		if n < 0 || len(s) < n {
+			n = len(s)
+		}
+	}
+	return n
+}
+
+// containsAny reports whether s contains one of lits.
+func containsAny(s string, lits []string) bool {
+	for _, l := range lits {
+		if strings.Contains(s, l) {
+			return true
+		}
+	}
+	return false
+}
