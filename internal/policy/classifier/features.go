@@ -439,18 +439,11 @@ func toVector(dst Vector, raw []uint32, shift uint32) Vector {
 	var norm float64
 	out := v[:0]
 	for _, f := range v {
-		var s float64
-		// Almost every feature occurs once.
-		switch f.Value {
-		case 0:
+		if f.Value == 0 {
 			continue
-		case 1:
-			s = logTable[1]
-		case -1:
-			s = -logTable[1]
-		default:
-			s = logCount(f.Value)
 		}
+		// Counts are small integers, exact in a float32.
+		s := logCount(int32(f.Value))
 		f.Value = float32(s)
 		norm += s * s
 		out = append(out, f)
@@ -504,33 +497,25 @@ func (t *countTable) next(size int) ([]countSlot, uint32) {
 
 var tablePool = sync.Pool{New: func() any { return &countTable{} }}
 
-// logTable[n] is log1p(n) for the small counts almost every feature has.
-var logTable = func() (t [17]float64) {
-	for i := range t {
-		t[i] = math.Log1p(float64(i))
+// signedLog[c+16] is logCount(c) for the counts from -16 to 16.
+var signedLog = func() (t [33]float64) {
+	for c := -16; c <= 16; c++ {
+		t[c+16] = math.Log1p(math.Abs(float64(c)))
+		if c < 0 {
+			t[c+16] = -t[c+16]
+		}
 	}
-	return t
+	return
 }()
 
 // logCount is the sign of a signed count times log1p of its magnitude.
-func logCount(c float32) float64 {
-	// Almost every feature occurs once.
-	switch c {
-	case 1:
-		return logTable[1]
-	case -1:
-		return -logTable[1]
+// Small counts come from one table, without a branch on the sign, which
+// is a coin toss per feature.
+func logCount(c int32) float64 {
+	if i := uint32(c + 16); i < uint32(len(signedLog)) {
+		return signedLog[i]
 	}
-	n := c
-	if n < 0 {
-		n = -n
-	}
-	var s float64
-	if n < float32(len(logTable)) && n == float32(int(n)) {
-		s = logTable[int(n)]
-	} else {
-		s = math.Log1p(float64(n))
-	}
+	s := math.Log1p(math.Abs(float64(c)))
 	if c < 0 {
 		return -s
 	}

@@ -1,6 +1,10 @@
 package classifier
 
-import "github.com/claudit/claudit/internal/policy/detect"
+import (
+	"sync"
+
+	"github.com/claudit/claudit/internal/policy/detect"
+)
 
 // Gate is a cheap model in front of the costly ones. It sees only the word
 // uni- and bigrams of the normalized text, a fifth of the features of a full
@@ -26,6 +30,28 @@ type gateState struct {
 	spans []span
 	// state is 0 until decided, then 1 closed or 2 open.
 	state []uint8
+	// release returns the state to gatePool when the scan ends.
+	release func()
+}
+
+// gatePool recycles gate states once their scan ends.
+var gatePool sync.Pool
+
+// newGateState returns the undecided gate windows of text, in storage
+// that in's memo recycles.
+func newGateState(in detect.Input) *gateState {
+	st, _ := gatePool.Get().(*gateState)
+	if st == nil {
+		st = &gateState{}
+		st.release = func() { gatePool.Put(st) }
+	}
+	st.spans = st.spans[:0]
+	for w := range windowSeq(in.Text, GateWindow) {
+		st.spans = append(st.spans, w)
+	}
+	st.state = append(st.state[:0], make([]uint8, len(st.spans))...)
+	in.Memo.OnRelease(st.release)
+	return st
 }
 
 // Open reports whether in.Text[start:end] may be positive for any of the
@@ -34,10 +60,7 @@ func (g *Gate) Open(in detect.Input, start, end int) bool {
 	if g == nil || g.Model == nil {
 		return true
 	}
-	st := detect.Memoize(in, g, func() *gateState {
-		ws := windows(in.Text, GateWindow)
-		return &gateState{spans: ws, state: make([]uint8, len(ws))}
-	})
+	st := detect.Memoize(in, g, func() *gateState { return newGateState(in) })
 	for i, w := range st.spans {
 		if w.end <= start || w.start >= end {
 			if w.start >= end {

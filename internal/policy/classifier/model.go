@@ -266,10 +266,39 @@ type memoVector struct {
 	v          Vector
 }
 
-type memoVectors struct{ list []memoVector }
+type memoVectors struct {
+	list []memoVector
+	// bufs hold the storage of list's vectors, from vectorPool.
+	bufs []*Vector
+	// release returns bufs to vectorPool and the memo to memoPool when
+	// the scan ends.
+	release func()
+}
 
 // vectorPool recycles the storage of memoized vectors once their scan ends.
 var vectorPool = sync.Pool{New: func() any { return new(Vector) }}
+
+// memoPool recycles memoVectors.
+var memoPool sync.Pool
+
+// newMemoVectors returns an empty memo that in's memo recycles.
+func newMemoVectors(in detect.Input) *memoVectors {
+	mv, _ := memoPool.Get().(*memoVectors)
+	if mv == nil {
+		mv = &memoVectors{}
+		mv.release = func() {
+			for _, b := range mv.bufs {
+				vectorPool.Put(b)
+			}
+			clear(mv.bufs)
+			clear(mv.list)
+			mv.bufs, mv.list = mv.bufs[:0], mv.list[:0]
+			memoPool.Put(mv)
+		}
+	}
+	in.Memo.OnRelease(mv.release)
+	return mv
+}
 
 // vectorOf returns the features of in.Text[start:end], shared through
 // in.Memo with the other models scanning the same text.
@@ -277,7 +306,7 @@ func (c FeatureConfig) vectorOf(in detect.Input, start, end int) Vector {
 	if in.Memo == nil {
 		return c.Vectorize(in.Text[start:end])
 	}
-	mv := detect.Memoize(in, vectorsKey, func() *memoVectors { return &memoVectors{} })
+	mv := detect.Memoize(in, vectorsKey, func() *memoVectors { return newMemoVectors(in) })
 	for _, e := range mv.list {
 		if e.cfg == c && e.start == start && e.end == end {
 			return e.v
@@ -288,7 +317,7 @@ func (c FeatureConfig) vectorOf(in detect.Input, start, end int) Vector {
 	if cap(v) > cap(*buf) {
 		*buf = v[:0]
 	}
-	in.Memo.OnRelease(func() { vectorPool.Put(buf) })
+	mv.bufs = append(mv.bufs, buf)
 	mv.list = append(mv.list, memoVector{cfg: c, start: start, end: end, v: v})
 	return v
 }

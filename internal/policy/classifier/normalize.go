@@ -4,6 +4,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/claudit/claudit/internal/policy/detect"
 	"github.com/mtibben/confusables"
@@ -126,7 +127,8 @@ func unleet(s string) string {
 	if out == nil {
 		return s
 	}
-	return string(out)
+	// out is a copy no one else holds or changes: no second copy.
+	return unsafe.String(unsafe.SliceData(out), len(out))
 }
 
 func isLeetWordByte(c byte) bool {

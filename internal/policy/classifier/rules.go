@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -185,20 +186,29 @@ func (rs *RuleSet) MatchInput(in detect.Input) []RuleMatch {
 		return nil // most texts: no keyword, nothing to allocate
 	}
 	lower := detect.Bytes(in.LowerText())
-	hits := make([][]span, len(rs.Rules))
+	sc := matchPool.Get().(*matchScratch)
+	defer matchPool.Put(sc)
+	// The windows around the hits, by rule in rule order and then in the
+	// order of the hits.
+	hits := sc.hits[:0]
 	for _, m := range found {
 		for _, ri := range rs.rulesOf[m.Word] {
 			w := snapToLines(text, span{max(0, m.Start-windowRadius), min(len(text), m.End+windowRadius)})
-			hits[ri] = append(hits[ri], w)
+			hits = append(hits, ruleHit{rule: ri, w: w})
 		}
 	}
+	slices.SortStableFunc(hits, func(a, b ruleHit) int { return a.rule - b.rule })
+	sc.hits = hits
 	var out []RuleMatch
 	var regs regions
 	regsDone := false
-	for ri, ws := range hits {
-		if ws == nil {
-			continue
+	for next := 0; next < len(hits); {
+		ri := hits[next].rule
+		ws := sc.spans[:0]
+		for ; next < len(hits) && hits[next].rule == ri; next++ {
+			ws = append(ws, hits[next].w)
 		}
+		sc.spans = ws
 		r := &rs.Rules[ri]
 		windows := mergeSpans(ws)
 		var allowed []span
@@ -241,6 +251,21 @@ func (rs *RuleSet) MatchInput(in detect.Input) []RuleMatch {
 	slices.SortStableFunc(out, func(a, b RuleMatch) int { return a.Start - b.Start })
 	return out
 }
+
+// ruleHit is a window around a keyword hit for the rule at index rule.
+type ruleHit struct {
+	rule int
+	w    span
+}
+
+// matchScratch is MatchInput's working memory, pooled because it runs once
+// per scanned text and detector.
+type matchScratch struct {
+	hits  []ruleHit
+	spans []span
+}
+
+var matchPool = sync.Pool{New: func() any { return new(matchScratch) }}
 
 func containsAny(b []byte, words [][]byte) bool {
 	for _, w := range words {
