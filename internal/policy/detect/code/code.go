@@ -237,7 +237,8 @@ type line struct {
 }
 
 func splitLines(text string) []line {
-	var out []line
+	// One allocation: a newline count costs less than growing the slice.
+	out := make([]line, 0, strings.Count(text, "\n")+1)
 	for start := 0; start <= len(text); {
 		end := strings.IndexByte(text[start:], '\n')
 		if end < 0 {

@@ -119,7 +119,8 @@ type line struct {
 func (l line) end() int { return l.start + len(l.text) }
 
 func splitLines(text string, base int) []line {
-	var out []line
+	// One allocation: a newline count costs less than growing the slice.
+	out := make([]line, 0, strings.Count(text, "\n")+1)
 	for start := 0; start <= len(text); {
 		i := strings.IndexByte(text[start:], '\n')
 		if i < 0 {
@@ -402,9 +403,9 @@ var (
 // can), so nothing needs backtracking but the "export" prefix, which can
 // also be a key.
 func isKeyValue(s string) bool {
-	if !strings.ContainsAny(s, ":=") {
-		return false
-	}
+	// No scan for ':' or '=' first: the key at the line's start ends at
+	// the first byte that is not [\w.-"'], and a prose line is told
+	// there, with no pass over the rest of it.
 	i := skipRegexSpace(s, 0)
 	if rest, ok := strings.CutPrefix(s[i:], "export"); ok {
 		j := len(s) - len(rest)
