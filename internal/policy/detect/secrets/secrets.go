@@ -107,6 +107,10 @@ type rule struct {
 	// holds a keyword occurrence where gate matches, so one where it fails
 	// cannot be part of a match.
 	gate *glregexp.Regexp
+	// windowGate, when set, reports whether the regex can match in a
+	// window at all: a cheap necessary condition read by hand from the
+	// regex (see assignedValue), checked before running it.
+	windowGate func(window string) bool
 }
 
 // shape is one form a secret may take: classes it must hold (needs) or
@@ -185,6 +189,9 @@ func (r rule) withBounds() rule {
 		if re, err := compile(`^(?:` + r.re.String() + `)`); all && err == nil {
 			r.anchored, r.wordStart = re, wordStart
 		}
+	}
+	if r.re.String() == assignmentPattern {
+		r.windowGate = assignedValue
 	}
 	if r.anchored == nil {
 		if rest, ok := fromKeyword(r.re.String(), r.keywords); ok {
@@ -667,6 +674,9 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 			// on the lines around token-like runs it could report.
 			fits := func(run string) bool { return r.shape.fits(strings.TrimLeft(run, "+/~._-")) }
 			for _, w := range tokenWindows(text, r.tokenGate, fits) {
+				if r.windowGate != nil && !r.windowGate(text[w[0]:w[1]]) {
+					continue
+				}
 				out = append(out, d.detectRule(r, text, w, in.FileName)...)
 			}
 		case r.anchored != nil:
