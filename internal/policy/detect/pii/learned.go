@@ -1,6 +1,7 @@
 package pii
 
 import (
+	"encoding/binary"
 	"slices"
 	"strconv"
 	"strings"
@@ -9,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/nyaruka/phonenumbers"
+
+	"github.com/claudit/claudit/internal/policy/detect"
 )
 
 // The learned recognizer finds PERSON, STREET_ADDRESS and PHONE where the
@@ -1072,7 +1075,19 @@ func (tf *textFeatures) tokenSpan(start, end int) (int, int) {
 // hasCapital reports whether text has an upper-case ASCII letter or a
 // non-ASCII byte: without either there is no capitalised word to score.
 func hasCapital(text string) bool {
-	for i := 0; i < len(text); i++ {
+	// Eight bytes at a time: a non-ASCII byte has its high bit set; an
+	// upper-case letter is, in its low seven bits, >= 'A' and <= 'Z'.
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(text); i += 8 {
+		x := binary.LittleEndian.Uint64(detect.Bytes(text[i : i+8]))
+		low := x &^ highs
+		upper := (low + (0x80-'A')*ones) &^ (low + (0x80-'Z'-1)*ones)
+		if (x|upper)&highs != 0 {
+			return true
+		}
+	}
+	for ; i < len(text); i++ {
 		if c := text[i]; c >= 'A' && c <= 'Z' || c >= utf8.RuneSelf {
 			return true
 		}

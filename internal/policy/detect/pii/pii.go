@@ -40,6 +40,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -116,6 +117,8 @@ type Detector struct {
 	nameCueIDs, honorificIDs                               cueList
 	// learned is the embedded model for PERSON, STREET_ADDRESS and PHONE.
 	learned *learned
+	// scanKey is the interned key of this detector's scans in detect.Memo.
+	scanKey *scanKey
 }
 
 // New builds a PII detector. Params:
@@ -132,6 +135,7 @@ func New(p detect.Params) (detect.Detector, error) {
 		region:        strings.ToUpper(p.String("region", "US")),
 		contextWindow: p.Int("context_window", 48),
 	}
+	d.scanKey = internScanKey(scanKey{region: d.region, window: d.contextWindow})
 	known := map[string]bool{}
 	for _, e := range Entities {
 		known[e] = true
@@ -255,8 +259,13 @@ type cueSet struct {
 	present []bool
 }
 
-func (d *Detector) findCues(in detect.Input) cueSet {
-	cs := cueSet{present: make([]bool, len(d.cueIDs))}
+// findCues fills buf, when it has the room, as the cueSet's slice.
+func (d *Detector) findCues(in detect.Input, buf []bool) cueSet {
+	if cap(buf) < len(d.cueIDs) {
+		buf = make([]bool, len(d.cueIDs))
+	}
+	cs := cueSet{present: buf[:len(d.cueIDs)]}
+	clear(cs.present)
 	for _, m := range d.cues.Find(in) {
 		cs.present[m.Word] = true
 	}
@@ -307,7 +316,7 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 	if in.Text == "" {
 		return nil
 	}
-	sc := detect.Memoize(in, scanKey{region: d.region, window: d.contextWindow}, func() *scan { return d.newScan(in) })
+	sc := detect.Memoize(in, d.scanKey, func() *scan { return d.newScan(in) })
 	var out []detect.Finding
 	for i, r := range recognizers {
 		if ctx.Err() != nil {
@@ -333,6 +342,15 @@ type scanKey struct {
 	window int
 }
 
+// scanKeys interns scanKeys: detect.Memo compares keys as interfaces, and
+// a pointer, unlike a struct, goes in one without an allocation.
+var scanKeys sync.Map // scanKey -> *scanKey
+
+func internScanKey(k scanKey) *scanKey {
+	v, _ := scanKeys.LoadOrStore(k, &k)
+	return v.(*scanKey)
+}
+
 // scan is the work on one text shared by the pii policies scanning it: the
 // gates, and each recognizer's scored findings once it has run.
 type scan struct {
@@ -347,20 +365,40 @@ type scan struct {
 	// phoneChecks memoizes libphonenumber's verdicts for the text, shared
 	// by the phone rule and the model's phone features.
 	phoneChecks phoneChecks
-	// pooled: model comes from textFeaturesPool and goes back when the
-	// input's memo is released.
+	// pooled: the scan comes from scanPool, model from textFeaturesPool,
+	// and both go back when the input's memo is released.
 	pooled bool
+	// release is recycle, bound once per pooled scan and kept across uses.
+	release func()
 }
 
-// recycle returns the scan's textFeatures buffers to their pool.
+// scanPool recycles scans, with their slices, from one memo to the next.
+var scanPool = sync.Pool{New: func() any { return new(scan) }}
+
+// recycle returns the scan's textFeatures buffers to their pool, and the
+// scan, emptied but with its slices, to its own.
 func (sc *scan) recycle() {
-	tf := sc.model
-	if tf == nil || !sc.pooled {
+	if !sc.pooled {
 		return
 	}
-	sc.model = nil
-	*tf = textFeatures{toks: tf.toks[:0], wordHash: tf.wordHash[:0], common: tf.common[:0], feats: tf.feats[:0]}
-	textFeaturesPool.Put(tf)
+	if tf := sc.model; tf != nil {
+		*tf = textFeatures{toks: tf.toks[:0], wordHash: tf.wordHash[:0], common: tf.common[:0], feats: tf.feats[:0]}
+		textFeaturesPool.Put(tf)
+	}
+	for i := range sc.found {
+		clear(sc.found[i])
+		sc.found[i] = sc.found[i][:0]
+	}
+	clear(sc.phoneChecks.keys)
+	clear(sc.phoneChecks.checks)
+	*sc = scan{
+		cues:        cueSet{present: sc.cues.present[:0]},
+		gates:       gates{digits: sc.gates.digits[:0], short: sc.gates.short[:0], ibanStarts: sc.gates.ibanStarts[:0]},
+		found:       sc.found,
+		phoneChecks: phoneChecks{keys: sc.phoneChecks.keys[:0], checks: sc.phoneChecks.checks[:0]},
+		release:     sc.release,
+	}
+	scanPool.Put(sc)
 }
 
 // recognizer finds one entity's candidates where its gate lets it run.
@@ -381,7 +419,8 @@ var recognizers = [numRecognizers]recognizer{
 	{USSSN, func(g *gates) bool { return len(g.digits) > 0 }, func(d *Detector, sc *scan) []candidate { return windowed(sc.text, sc.gates.digits, 9, d.ssns) }},
 	{IPAddress, func(g *gates) bool { return len(g.short) > 0 }, func(d *Detector, sc *scan) []candidate { return windowed(sc.text, sc.gates.short, 4, d.ipv4s) }},
 	{IPAddress, func(g *gates) bool { return g.colon }, func(d *Detector, sc *scan) []candidate { return d.ipv6s(sc.text) }},
-	{CryptoWallet, func(*gates) bool { return true }, func(d *Detector, sc *scan) []candidate { return d.wallets(sc.text) }},
+	// Every wallet shape holds a digit: 0x…, bc1…, or base58 from 1 or 3.
+	{CryptoWallet, func(g *gates) bool { return g.anyDigit }, func(d *Detector, sc *scan) []candidate { return d.wallets(sc.text) }},
 	{Phone, func(g *gates) bool { return len(g.digits) > 0 }, func(d *Detector, sc *scan) []candidate {
 		return windowed(sc.text, sc.gates.digits, 7, func(t string) []candidate { return d.phones(t, &sc.phoneChecks) })
 	}},
@@ -397,13 +436,18 @@ var recognizers = [numRecognizers]recognizer{
 
 func (d *Detector) newScan(in detect.Input) *scan {
 	text := in.Text
-	sc := &scan{text: text, lower: in.LowerText()}
+	sc := new(scan)
 	if in.Memo != nil {
+		sc = scanPool.Get().(*scan)
 		sc.pooled = true
-		in.Memo.OnRelease(sc.recycle)
+		if sc.release == nil {
+			sc.release = sc.recycle
+		}
+		in.Memo.OnRelease(sc.release)
 	}
-	sc.cues = d.findCues(in)
-	nums := digitWindows(text)
+	sc.text, sc.lower = text, in.LowerText()
+	sc.cues = d.findCues(in, sc.cues.present)
+	nums := digitWindows(text, numbers{long: sc.gates.digits, short: sc.gates.short, ibanStarts: sc.gates.ibanStarts})
 	sc.gates = gates{
 		at:         strings.IndexByte(text, '@') >= 0,
 		digits:     nums.long,
@@ -477,7 +521,9 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 // 3, widened by one byte each side so word-boundary checks in the regexes
 // still see the context. It also records where two capitals are followed
 // by two digits (the start of an IBAN) and whether the text has a digit.
-func digitWindows(text string) (n numbers) {
+func digitWindows(text string, n numbers) numbers {
+	// n's slices are storage to reuse.
+	n = numbers{long: n.long[:0], short: n.short[:0], ibanStarts: n.ibanStarts[:0]}
 	for i := 0; i < len(text); {
 		// Most of a text has no digit: skip to the next one.
 		for i < len(text) && !isDigit(text[i]) {

@@ -177,7 +177,7 @@ func TestIBANWindowsMatchWholeText(t *testing.T) {
 	pieces := strings.Split("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", "")
 	pieces = append(pieces, " ", " ", " ", "a", "b", "c", "_", "-", ".", "\n")
 	fast := func(text string) [][]int {
-		starts := digitWindows(text).ibanStarts
+		starts := digitWindows(text, numbers{}).ibanStarts
 		var out [][]int
 		for _, m := range ibanMatches(text, starts) {
 			out = append(out, []int{m[0], m[1]})
