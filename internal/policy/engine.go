@@ -87,9 +87,12 @@ type Engine struct {
 	// passOrder lists the policies with a pass tag, sorted by it, so a
 	// message's pass tags come out sorted.
 	passOrder []int
-	ac        *ahocorasick.Automaton
-	owners    [][]int // keyword pattern id -> policy indices
-	nonASCII  bool    // some keyword is not ASCII: lower-case with Unicode rules
+	// kw finds the keywords, or ac when they need more states than kw
+	// holds; both are nil without keywords.
+	kw       *detect.Automaton
+	ac       *ahocorasick.Automaton
+	owners   [][]int // keyword pattern id -> policy indices
+	nonASCII bool    // some keyword is not ASCII: lower-case with Unicode rules
 	// sets are the detectors' KeywordSets, searched in the same pass as the
 	// prefilter keywords; setWords maps a pattern id to its (set, word) pairs.
 	sets     []*detect.KeywordSet
@@ -223,11 +226,15 @@ func NewEngine(cfg *Config, opts ...Option) (*Engine, error) {
 		return strings.Compare(e.policies[a].passTag, e.policies[b].passTag)
 	})
 	if len(keywords) > 0 {
-		ac, err := ahocorasick.NewBuilder().AddStrings(keywords).Build()
-		if err != nil {
-			return nil, fmt.Errorf("build keyword index: %w", err)
+		if kw, ok := detect.NewAutomaton(keywords); ok {
+			e.kw = kw
+		} else {
+			ac, err := ahocorasick.NewBuilder().AddStrings(keywords).Build()
+			if err != nil {
+				return nil, fmt.Errorf("build keyword index: %w", err)
+			}
+			e.ac = ac
 		}
-		e.ac = ac
 	}
 	return e, nil
 }
@@ -257,6 +264,8 @@ type evaluation struct {
 	// scanned one after another, each done with it before the next.
 	index  detect.KeywordIndex
 	counts []int
+	// hits holds a text's keyword occurrences while prefilter reads them.
+	hits []detect.Match
 }
 
 var evaluationPool = sync.Pool{New: func() any { return new(evaluation) }}
@@ -429,12 +438,12 @@ func (e *Engine) prefilter(in *detect.Input, applicable, run []bool, ev *evaluat
 			need = need || !always
 		}
 	}
-	if !need && len(e.sets) == 0 || e.ac == nil {
+	if !need && len(e.sets) == 0 || e.kw == nil && e.ac == nil {
 		return run
 	}
 	if e.nonASCII && !detect.IsASCII(in.Text) {
-		for _, m := range e.ac.FindAllOverlapping([]byte(strings.ToLower(in.Text))) {
-			for _, i := range e.owners[m.PatternID] {
+		for _, m := range e.findKeywords(ev, []byte(strings.ToLower(in.Text))) {
+			for _, i := range e.owners[m.Word] {
 				run[i] = applicable[i]
 			}
 		}
@@ -446,7 +455,7 @@ func (e *Engine) prefilter(in *detect.Input, applicable, run []bool, ev *evaluat
 		index.Reset(e.sets)
 		in.Index = index
 	}
-	hits := e.ac.FindAllOverlapping(detect.Bytes(in.LowerText()))
+	hits := e.findKeywords(ev, detect.Bytes(in.LowerText()))
 	if index != nil {
 		if cap(ev.counts) < len(e.sets) {
 			ev.counts = make([]int, len(e.sets))
@@ -454,21 +463,35 @@ func (e *Engine) prefilter(in *detect.Input, applicable, run []bool, ev *evaluat
 		counts := ev.counts[:len(e.sets)]
 		clear(counts)
 		for _, m := range hits {
-			for _, sw := range e.setWords[m.PatternID] {
+			for _, sw := range e.setWords[m.Word] {
 				counts[sw[0]]++
 			}
 		}
 		index.Reserve(counts)
 	}
 	for _, m := range hits {
-		for _, i := range e.owners[m.PatternID] {
+		for _, i := range e.owners[m.Word] {
 			run[i] = applicable[i]
 		}
-		for _, sw := range e.setWords[m.PatternID] {
+		for _, sw := range e.setWords[m.Word] {
 			index.Add(sw[0], sw[1], m.Start, m.End)
 		}
 	}
 	return run
+}
+
+// findKeywords returns the occurrences of the engine's keywords in text,
+// in ev's storage: valid until the next call.
+func (e *Engine) findKeywords(ev *evaluation, text []byte) []detect.Match {
+	if e.kw != nil {
+		ev.hits = e.kw.AppendMatches(ev.hits[:0], text)
+		return ev.hits
+	}
+	ev.hits = ev.hits[:0]
+	for _, m := range e.ac.FindAllOverlapping(text) {
+		ev.hits = append(ev.hits, detect.Match{Word: m.PatternID, Start: m.Start, End: m.End})
+	}
+	return ev.hits
 }
 
 // scanDecoded scans the texts the decode stage recovered from in, mapping

@@ -2,6 +2,7 @@ package detect
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/coregx/ahocorasick"
 )
@@ -136,4 +137,150 @@ func (x *KeywordIndex) lookup(ks *KeywordSet) ([]Match, bool) {
 		}
 	}
 	return nil, false
+}
+
+// Automaton finds every occurrence of a list of byte strings in one pass,
+// as github.com/coregx/ahocorasick's FindAllOverlapping does and in the
+// same order (by end, then the longest string first, then the shorter ones
+// ending there), with a smaller table: 16-bit states over the classes of
+// the bytes the strings hold, so that the states a text keeps visiting
+// stay in cache. It is safe for concurrent use.
+type Automaton struct {
+	classes [256]uint16
+	stride  int
+	// trans[s*stride+class] is the state after state s reads a byte of
+	// class. States are numbered with those that end a string last, from
+	// firstMatch on, so a scan tells them by a comparison.
+	trans      []uint16
+	firstMatch uint16
+	// The strings ending at state firstMatch+k are
+	// outputs[outStart[k]:outStart[k+1]].
+	outStart []int32
+	outputs  []int32
+	lens     []int
+}
+
+// NewAutomaton builds an automaton over non-empty patterns; it reports
+// false when they need more states than the 16-bit table holds.
+func NewAutomaton(patterns []string) (*Automaton, bool) {
+	a := &Automaton{lens: make([]int, len(patterns))}
+	// Class 0 is every byte no pattern holds.
+	var used [256]bool
+	for _, p := range patterns {
+		for i := 0; i < len(p); i++ {
+			used[p[i]] = true
+		}
+	}
+	n := 1
+	for c := range 256 {
+		if used[c] {
+			a.classes[c] = uint16(n)
+			n++
+		}
+	}
+	// The trie, one row of children per state (0: none, as the root is
+	// no one's child), and the patterns ending at each state (more than
+	// one when a pattern is repeated).
+	children := make([]int32, n)
+	own := [][]int32{nil}
+	for id, p := range patterns {
+		if p == "" {
+			return nil, false
+		}
+		a.lens[id] = len(p)
+		s := 0
+		for i := 0; i < len(p); i++ {
+			c := int(a.classes[p[i]])
+			next := int(children[s*n+c])
+			if next == 0 {
+				next = len(own)
+				children[s*n+c] = int32(next)
+				children = append(children, make([]int32, n)...)
+				own = append(own, nil)
+			}
+			s = next
+		}
+		own[s] = append(own[s], int32(id))
+	}
+	states := len(own)
+	if states > 1<<16 {
+		return nil, false
+	}
+	// Breadth first: failure links, the full transitions (a missing child
+	// is the failure state's transition), and the strings ending at each
+	// state: its own, then its failure state's.
+	fail := make([]int32, states)
+	delta := make([]int32, states*n)
+	out := make([][]int32, states)
+	order := make([]int32, 0, states)
+	for c := 1; c < n; c++ {
+		if child := children[c]; child != 0 {
+			delta[c] = child
+			order = append(order, child)
+		}
+	}
+	for k := 0; k < len(order); k++ {
+		s := int(order[k])
+		out[s] = append(slices.Clip(own[s]), out[fail[s]]...)
+		for c := range n {
+			child := children[s*n+c]
+			if child == 0 {
+				delta[s*n+c] = delta[int(fail[s])*n+c]
+				continue
+			}
+			delta[s*n+c] = child
+			fail[child] = delta[int(fail[s])*n+c]
+			order = append(order, child)
+		}
+	}
+	// Renumber: states without output first (the root stays 0), then the
+	// others.
+	id := make([]uint16, states)
+	next := 0
+	for pass := range 2 {
+		for s := range states {
+			if (len(out[s]) > 0) == (pass == 1) {
+				id[s] = uint16(next)
+				next++
+			}
+		}
+		if pass == 0 {
+			a.firstMatch = uint16(next)
+		}
+	}
+	a.stride = n
+	a.trans = make([]uint16, states*n)
+	a.outStart = make([]int32, 1, states-int(a.firstMatch)+1)
+	matchStates := make([]int, states-int(a.firstMatch))
+	for s := range states {
+		for c := range n {
+			a.trans[int(id[s])*n+c] = id[delta[s*n+c]]
+		}
+		if id[s] >= a.firstMatch {
+			matchStates[id[s]-a.firstMatch] = s
+		}
+	}
+	for _, s := range matchStates {
+		a.outputs = append(a.outputs, out[s]...)
+		a.outStart = append(a.outStart, int32(len(a.outputs)))
+	}
+	return a, true
+}
+
+// AppendMatches appends every occurrence of the patterns in text to dst,
+// Word being the pattern's index.
+func (a *Automaton) AppendMatches(dst []Match, text []byte) []Match {
+	trans, classes, stride, first := a.trans, &a.classes, a.stride, a.firstMatch
+	s := uint16(0)
+	for i, b := range text {
+		s = trans[int(s)*stride+int(classes[b])]
+		if s < first {
+			continue
+		}
+		k := int(s - first)
+		for _, p := range a.outputs[a.outStart[k]:a.outStart[k+1]] {
+			dst = append(dst, Match{Word: int(p), Start: i + 1 - a.lens[p], End: i + 1})
+		}
+	}
+	return dst
 }

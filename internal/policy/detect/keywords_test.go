@@ -1,8 +1,11 @@
 package detect
 
 import (
+	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/coregx/ahocorasick"
 )
 
 func TestKeywordSet(t *testing.T) {
@@ -57,5 +60,44 @@ func TestKeywordSet(t *testing.T) {
 	// A set the index does not cover is searched directly.
 	if got := other.Find(Input{Text: "zzz", Index: NewKeywordIndex([]*KeywordSet{ks})}); len(got) != 1 {
 		t.Fatalf("Find outside the index = %v", got)
+	}
+}
+
+// TestAutomaton checks Automaton against coregx/ahocorasick's
+// FindAllOverlapping, matches and their order, on random texts over
+// overlapping patterns.
+func TestAutomaton(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	alphabet := []byte("abc :=\xc3\xa9")
+	word := func(max int) string {
+		b := make([]byte, 1+rng.IntN(max))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		return string(b)
+	}
+	for round := range 300 {
+		patterns := []string{"a", "ab", "abc", "bc", "c", "=", "abc"} // one repeated
+		for range rng.IntN(40) {
+			patterns = append(patterns, word(6))
+		}
+		ref, err := ahocorasick.NewBuilder().AddStrings(patterns).Build()
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, ok := NewAutomaton(patterns)
+		if !ok {
+			t.Fatal("NewAutomaton refused")
+		}
+		for range 20 {
+			text := []byte(word(200))
+			var want []Match
+			for _, m := range ref.FindAllOverlapping(text) {
+				want = append(want, Match{Word: m.PatternID, Start: m.Start, End: m.End})
+			}
+			if got := a.AppendMatches(nil, text); !slices.Equal(got, want) {
+				t.Fatalf("round %d: patterns %q, text %q:\n got %v\nwant %v", round, patterns, text, got, want)
+			}
+		}
 	}
 }
