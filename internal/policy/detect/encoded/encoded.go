@@ -66,12 +66,48 @@ var scores = map[string]float64{
 //go:embed data/words.txt
 var wordsTXT []byte
 
-// wordSet is the dictionary of data/words.txt with a one-hash Bloom filter
-// in front of the map: most words of code and logs are not in it, and the
-// filter tells so without hashing for the map.
+// wordSet is the dictionary of data/words.txt. Words of up to eight bytes
+// (nearly all, looked up or not) are eight-byte keys in a small
+// open-addressing table that stays in cache; longer ones are in a map
+// behind a one-hash Bloom filter: most long words of code and logs are
+// not in it, and the filter tells so without hashing for the map.
 type wordSet struct {
+	short  [shortSlots]uint64 // keys of the words of 1-8 bytes, 0: empty
 	words  map[string]bool
 	filter [1 << 8]uint64
+}
+
+// shortSlots is the size of wordSet.short, a power of two over four times
+// the dictionary's words.
+const shortSlots = 1 << 12
+
+// shortKey packs a word of 1-8 bytes without a zero byte into a key,
+// little-endian and zero-padded, so a key is one word exactly; ok is false
+// for other words.
+func shortKey(w []byte) (key uint64, ok bool) {
+	if len(w) == 0 || len(w) > 8 {
+		return 0, false
+	}
+	for i, c := range w {
+		if c == 0 {
+			return 0, false
+		}
+		key |= uint64(c) << (8 * i)
+	}
+	return key, true
+}
+
+// shortSlot is where a key's probe starts.
+func shortSlot(key uint64) int { return int((key * 0x9E3779B97F4A7C15) >> (64 - 12)) }
+
+// addShort adds a key to the table (which the dictionary never fills).
+func (ws *wordSet) addShort(key uint64) {
+	for i := shortSlot(key); ; i = (i + 1) & (shortSlots - 1) {
+		if ws.short[i] == 0 || ws.short[i] == key {
+			ws.short[i] = key
+			return
+		}
+	}
 }
 
 func fnv(b []byte) uint32 {
@@ -84,6 +120,16 @@ func fnv(b []byte) uint32 {
 
 // has reports whether the lower-case word w is in the dictionary.
 func (ws *wordSet) has(w []byte) bool {
+	if key, ok := shortKey(w); ok {
+		for i := shortSlot(key); ; i = (i + 1) & (shortSlots - 1) {
+			switch ws.short[i] {
+			case key:
+				return true
+			case 0:
+				return false
+			}
+		}
+	}
 	h := fnv(w)
 	if ws.filter[h>>6&(1<<8-1)]&(1<<(h&63)) == 0 {
 		return false
@@ -100,6 +146,10 @@ var dictionary = sync.OnceValue(func() *wordSet {
 			continue
 		}
 		for _, w := range strings.Fields(line) {
+			if key, ok := shortKey([]byte(w)); ok {
+				ws.addShort(key)
+				continue
+			}
 			ws.words[w] = true
 			h := fnv([]byte(w))
 			ws.filter[h>>6&(1<<8-1)] |= 1 << (h & 63)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
+	"maps"
 	"math/rand/v2"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -247,5 +249,41 @@ func TestNamedCodecsAgrees(t *testing.T) {
 	}
 	if seen[true] < 100 || seen[false] < 100 {
 		t.Fatalf("cases cover one outcome mostly: %v", seen)
+	}
+}
+
+// TestWordSet checks the dictionary's lookups against the word list: every
+// word is found, and random words (any length, zero bytes too) are found
+// exactly when listed.
+func TestWordSet(t *testing.T) {
+	want := map[string]bool{}
+	for _, line := range strings.Split(string(wordsTXT), "\n") {
+		if line = strings.TrimSpace(line); !strings.HasPrefix(line, "#") {
+			for _, w := range strings.Fields(line) {
+				want[w] = true
+			}
+		}
+	}
+	dict := dictionary()
+	for w := range want {
+		if !dict.has([]byte(w)) {
+			t.Fatalf("%q is listed but not found", w)
+		}
+	}
+	listed := slices.Sorted(maps.Keys(want))
+	rng := rand.New(rand.NewPCG(13, 14))
+	letters := "etaoinsrhl\x00"
+	for range 200000 {
+		var b []byte
+		if rng.IntN(2) == 0 { // a listed word, maybe cut or extended
+			b = []byte(listed[rng.IntN(len(listed))])
+			b = b[:rng.IntN(len(b)+1)]
+		}
+		for range rng.IntN(4) {
+			b = append(b, letters[rng.IntN(len(letters))])
+		}
+		if got := dict.has(b); got != want[string(b)] {
+			t.Fatalf("has(%q) = %v, want %v", b, got, want[string(b)])
+		}
 	}
 }
