@@ -61,8 +61,10 @@ type signal struct {
 	re     *regexp.Regexp
 	weight int
 	// literals, when set, are strings one of which every match holds
-	// (requiredLiterals): a line without them is not matched against re.
-	literals []string
+	// (requiredLiterals), and prefixes strings one of which every match
+	// starts with (requiredPrefixes): a line without them is not matched
+	// against re.
+	literals, prefixes []string
 }
 
 // signalSet is the compiled language data, shared by all detectors.
@@ -101,7 +103,8 @@ var loadSignals = sync.OnceValues(func() (*signalSet, error) {
 				s.hints = append(s.hints, h)
 				s.byHint = append(s.byHint, nil)
 			}
-			s.byHint[id] = append(s.byHint[id], signal{lang: lang, re: re, weight: sg.W, literals: requiredLiterals(sg.Re)})
+			s.byHint[id] = append(s.byHint[id], signal{lang: lang, re: re, weight: sg.W,
+				literals: requiredLiterals(sg.Re), prefixes: requiredPrefixes(sg.Re)})
 		}
 	}
 	sort.Strings(s.langs)
@@ -290,7 +293,8 @@ func (d *Detector) lineScores(in detect.Input, lines []line) []map[string]int {
 		tested[[2]int{li, m.Word}] = true
 		trimmed := strings.TrimSpace(lines[li].text)
 		for _, s := range d.sig.byHint[m.Word] {
-			if (s.literals == nil || containsAny(trimmed, s.literals)) && s.re.MatchString(trimmed) {
+			if (s.prefixes == nil || hasAnyPrefix(trimmed, s.prefixes)) &&
+				(s.literals == nil || containsAny(trimmed, s.literals)) && s.re.MatchString(trimmed) {
 				if scores[li] == nil {
 					scores[li] = map[string]int{}
 				}
@@ -302,6 +306,9 @@ func (d *Detector) lineScores(in detect.Input, lines []line) []map[string]int {
 }
 
 var fenceRe = regexp.MustCompile("^\\s*(```+|~~~+)\\s*([\\w+#.-]*)")
+
+// fenceLiterals are the strings a fence line holds, one of them.
+var fenceLiterals = requiredLiterals(fenceRe.String())
 
 var fenceLangs = map[string]string{
 	"py": "python", "python3": "python", "js": "javascript", "jsx": "javascript", "node": "javascript",
@@ -359,7 +366,7 @@ func (d *Detector) codeBlocks(in detect.Input) []detect.Finding {
 		blockStart, lastCode, gap = -1, -1, 0
 	}
 	for i := 0; i < len(lines); i++ {
-		if m := fenceRe.FindStringSubmatch(lines[i].text); m != nil {
+		if m := fenceMatch(lines[i].text); m != nil {
 			flush()
 			tag := strings.ToLower(m[2])
 			closeAt := len(lines) - 1
@@ -397,6 +404,15 @@ func (d *Detector) codeBlocks(in detect.Input) []detect.Finding {
 	}
 	flush()
 	return out
+}
+
+// fenceMatch is fenceRe's submatches in line, looked for only when the
+// line holds a fence's literal.
+func fenceMatch(line string) []string {
+	if fenceLiterals != nil && !containsAny(line, fenceLiterals) {
+		return nil
+	}
+	return fenceRe.FindStringSubmatch(line)
 }
 
 func bestLang(totals map[string]int) string {

@@ -26,6 +26,75 @@ func requiredLiterals(expr string) []string {
 	return lits
 }
 
+// requiredPrefixes returns strings one of which every match of the regex
+// expr starts with, when expr is anchored at the start of the text (^
+// without (?m)), or nil. Such a regex runs only at the start, but Go
+// clears its state for the whole input first: a line that starts with
+// none of them is told much faster by strings.HasPrefix.
+func requiredPrefixes(expr string) []string {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	for re.Op == syntax.OpCapture {
+		re = re.Sub[0]
+	}
+	if re.Op != syntax.OpConcat || len(re.Sub) < 2 || re.Sub[0].Op != syntax.OpBeginText {
+		return nil
+	}
+	rest := &syntax.Regexp{Op: syntax.OpConcat, Sub: re.Sub[1:]}
+	lits := prefixes(rest)
+	if len(lits) == 0 || slices.Contains(lits, "") {
+		return nil
+	}
+	return lits
+}
+
+// prefixes returns strings one of which every match of re starts with
+// (the empty string when it knows none).
+func prefixes(re *syntax.Regexp) []string {
+	none := []string{""}
+	if lits, ok := exact(re); ok {
+		return lits
+	}
+	switch re.Op {
+	case syntax.OpCapture, syntax.OpPlus:
+		return prefixes(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return prefixes(re.Sub[0])
+		}
+	case syntax.OpAlternate:
+		var all []string
+		for _, sub := range re.Sub {
+			if all = union(all, prefixes(sub)); len(all) > maxLiterals {
+				return none
+			}
+		}
+		return all
+	case syntax.OpConcat:
+		// The exact subexpressions up front, then the prefixes of the
+		// first other one.
+		prod := []string{""}
+		for _, sub := range re.Sub {
+			lits, ok := exact(sub)
+			if !ok {
+				lits = prefixes(sub)
+			}
+			next := product(prod, lits)
+			if len(next) > maxLiterals {
+				return prod
+			}
+			prod = next
+			if !ok {
+				break
+			}
+		}
+		return prod
+	}
+	return none
+}
+
 // required returns a set of non-empty strings one of which every match of
 // re holds.
 func required(re *syntax.Regexp) ([]string, bool) {
@@ -194,6 +263,16 @@ func shortest(lits []string) int {
 		}
 	}
 	return n
+}
+
+// hasAnyPrefix reports whether s starts with one of lits.
+func hasAnyPrefix(s string, lits []string) bool {
+	for _, l := range lits {
+		if strings.HasPrefix(s, l) {
+			return true
+		}
+	}
+	return false
 }
 
 // containsAny reports whether s contains one of lits.

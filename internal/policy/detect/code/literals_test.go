@@ -27,11 +27,28 @@ func TestRequiredLiterals(t *testing.T) {
 			t.Errorf("requiredLiterals(%q) = %q, want %q", tt.expr, got, tt.want)
 		}
 	}
+	for _, tt := range []struct {
+		expr string
+		want []string
+	}{
+		{`^(export )?(const|let) \w+`, []string{"export const ", "export let ", "const ", "let "}},
+		{`^(elif .+|else):$`, []string{"elif ", "else"}},
+		{`^\s*x`, nil},       // may start with anything
+		{`(?m)^def `, nil},   // ^ after any newline
+		{`^a|^b`, nil},       // not one anchored concatenation
+		{`(?i)^select`, nil}, // any letter case
+		{`^(ab)+c`, []string{"ab"}},
+	} {
+		if got := requiredPrefixes(tt.expr); !slices.Equal(got, tt.want) {
+			t.Errorf("requiredPrefixes(%q) = %q, want %q", tt.expr, got, tt.want)
+		}
+	}
 }
 
 // TestSignalLiterals checks on random lines made of the signals' own
 // literals and code fragments that a line matching a signal's regex holds
-// one of its literals, so the check before the regex loses no match.
+// one of its literals and starts with one of its prefixes, so the checks
+// before the regex lose no match; and likewise for fences.
 func TestSignalLiterals(t *testing.T) {
 	sig, err := loadSignals()
 	if err != nil {
@@ -43,6 +60,7 @@ func TestSignalLiterals(t *testing.T) {
 		for _, s := range ss {
 			signals = append(signals, s)
 			pieces = append(pieces, s.literals...)
+			pieces = append(pieces, s.prefixes...)
 		}
 	}
 	for _, h := range sig.hints {
@@ -62,7 +80,19 @@ func TestSignalLiterals(t *testing.T) {
 				if s.literals != nil && !containsAny(line, s.literals) {
 					t.Fatalf("%q matches %q but holds none of %q", line, s.re, s.literals)
 				}
+				if s.prefixes != nil && !hasAnyPrefix(line, s.prefixes) {
+					t.Fatalf("%q matches %q but starts with none of %q", line, s.re, s.prefixes)
+				}
 			}
+		}
+	}
+	for range 20000 {
+		var b strings.Builder
+		for range 1 + rng.IntN(6) {
+			b.WriteString([]string{" ", "\t", "```", "~~~", "``", "~", "go", "py", "x"}[rng.IntN(9)])
+		}
+		if line := b.String(); fenceRe.MatchString(line) && !containsAny(line, fenceLiterals) {
+			t.Fatalf("%q is a fence but holds none of %q", line, fenceLiterals)
 		}
 	}
 	if matched < 1000 {
