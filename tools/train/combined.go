@@ -71,10 +71,6 @@ func operatingMetrics(a float64, margins, rules []float64, labels []bool, maxFPR
 	return b, classifier.MetricsOf(flags, labels, 0.5), ok
 }
 
-// ruleScorer returns a function giving the score a category's rules (or
-// lexicon) alone give a text, with the params and role of the built-in
-// policy that runs its detector. The detector adds that score to the
-// model's by noisy-OR, so the operating point must account for it.
 // ruleScore is a text's rule score in the detector's two parts: the part
 // the rule power tempers and the firm part it leaves alone (see
 // classifier.Model.CombineFirm); firm is zero for most detectors.
@@ -89,35 +85,22 @@ func (r ruleScore) at(power float64) float64 {
 	return 1 - (1-t)*(1-r.firm)
 }
 
-// ruleScorer is implemented by detectors whose rule score has a firm part.
+// firmScorer is implemented by detectors whose rule score has a firm part.
 type firmScorer interface {
 	RuleScores(in detect.Input) (tempered, firm float64)
 }
 
-// modelTexter returns the text a category's trained model reads for a
-// text: the detector's ModelText where it has one (the toxicity lexicons
-// blank out words their term guard drops), else the text itself.
-func modelTexter(detectorID string) (func(string) string, error) {
-	factory, ok := detect.Lookup(detectorID)
-	if !ok {
-		return nil, fmt.Errorf("detector %q is not registered", detectorID)
-	}
-	det, err := factory(detect.Params{"use_model": false})
-	if err != nil {
-		return nil, err
-	}
-	if mt, ok := det.(interface{ ModelText(string) string }); ok {
-		return mt.ModelText, nil
-	}
-	return identity, nil
-}
-
-func identity(s string) string { return s }
-
-func ruleScorer(detectorID string) (func(text string) ruleScore, error) {
+// scorers returns, for a category's detector built with the params and
+// role of the built-in policy that runs it (model off), the score its
+// rules (or lexicon) alone give a text, and the text its trained model
+// reads: the detector's ModelText where it has one (the toxicity lexicons
+// blank out the words their term guard drops), else the text itself. The
+// detector adds the rule score to the model's by noisy-OR, so the
+// operating point must account for it.
+func scorers(detectorID string) (rule func(text string) ruleScore, modelText func(string) string, err error) {
 	cfg, err := policy.DefaultConfig()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	params := detect.Params{}
 	role := detect.RoleUser
@@ -134,17 +117,21 @@ func ruleScorer(detectorID string) (func(text string) ruleScore, error) {
 	params["threshold"] = 0.001
 	factory, ok := detect.Lookup(detectorID)
 	if !ok {
-		return nil, fmt.Errorf("detector %q is not registered", detectorID)
+		return nil, nil, fmt.Errorf("detector %q is not registered", detectorID)
 	}
 	det, err := factory(params)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	modelText = identity
+	if mt, ok := det.(interface{ ModelText(string) string }); ok {
+		modelText = mt.ModelText
 	}
 	if fs, ok := det.(firmScorer); ok {
 		return func(text string) ruleScore {
 			t, f := fs.RuleScores(detect.Input{Text: text, Role: role})
 			return ruleScore{t, f}
-		}, nil
+		}, modelText, nil
 	}
 	return func(text string) ruleScore {
 		best := 0.0
@@ -152,8 +139,10 @@ func ruleScorer(detectorID string) (func(text string) ruleScore, error) {
 			best = max(best, f.Score)
 		}
 		return ruleScore{tempered: best}
-	}, nil
+	}, modelText, nil
 }
+
+func identity(s string) string { return s }
 
 // criticalB returns, per row, the largest Platt B at which the row is
 // flagged: its combined score 1-(1-rule)(1-model) reaches Anchor exactly

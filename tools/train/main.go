@@ -240,9 +240,9 @@ func trainOne(c Category, shared, root string, cfg classifier.TrainConfig, dry b
 			extraEx = append(extraEx, classifier.Example{Text: r.Text, Label: r.Label})
 		}
 	}
-	// The model reads the detector's model text (see modelTexter): the
+	// The model reads the detector's model text (see scorers): the
 	// fitting data, the out-of-fold margins and the figures alike.
-	prep, err := modelTexter(c.Detector)
+	rule, prep, err := scorers(c.Detector)
 	if err != nil {
 		return err
 	}
@@ -297,10 +297,6 @@ func trainOne(c Category, shared, root string, cfg classifier.TrainConfig, dry b
 	// The operating point is placed on what the detector decides: the
 	// model's score combined with its rules' by noisy-OR, on out-of-fold
 	// rows, so the rules' own false positives count against the budget.
-	rule, err := ruleScorer(c.Detector)
-	if err != nil {
-		return err
-	}
 	parts := make([]ruleScore, len(held))
 	rules := make([]float64, len(held))
 	for i, e := range held {
