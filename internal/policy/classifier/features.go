@@ -188,15 +188,20 @@ func (c FeatureConfig) appendVector(dst Vector, text string) Vector {
 		raw, fast = plainASCIIWords(raw, &words, text, c.Flags&FlagNormalize != 0)
 	}
 	if !fast {
+		// A plain text is ASCII, and NormalizeText returns it as it is.
+		ascii := false
 		if c.Flags&FlagNormalize != 0 {
-			text = NormalizeText(text)
+			if ascii = isPlain(text); !ascii {
+				text = normalizeUnplain(text)
+			}
 		}
+		ascii = ascii || detect.IsASCII(text)
 		raw, words = raw[:0], wordNgrams{n: c.WordNgrams}
-		if asciiWordPath && c.CharMax == 0 && len(text) < MaxFeatureRunes-2 && detect.IsASCII(text) {
+		if asciiWordPath && c.CharMax == 0 && len(text) < MaxFeatureRunes-2 && ascii {
 			// Word n-grams only, straight from the bytes: what normalize
 			// and the rune loop give for short ASCII text.
 			raw, _ = plainASCIIWords(raw, &words, text, false)
-		} else if asciiWordPath && detect.IsASCII(text) {
+		} else if asciiWordPath && ascii {
 			raw = c.appendASCIINgrams(raw, &words, sc, text)
 		} else {
 			raw = c.appendRuneNgrams(raw, &words, sc, text)

@@ -22,6 +22,11 @@ func NormalizeText(s string) string {
 	if isPlain(s) {
 		return s
 	}
+	return normalizeUnplain(s)
+}
+
+// normalizeUnplain is NormalizeText of a text that is not plain.
+func normalizeUnplain(s string) string {
 	if detect.IsASCII(s) {
 		return unleet(s)
 	}
@@ -86,7 +91,9 @@ func isASCIIWord(s string) bool {
 	return true
 }
 
-var leetMap = map[byte]byte{'0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '@': 'a', '$': 's'}
+// leetMap maps each leetspeak character to its letter, and every other
+// byte to 0.
+var leetMap = [256]byte{'0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '@': 'a', '$': 's'}
 
 // unleet maps leetspeak characters to letters inside words that have at
 // least two letters and at least one such character, leaving numbers,
@@ -95,20 +102,19 @@ func unleet(s string) string {
 	var out []byte
 	i := 0
 	for i < len(s) {
-		if !isLeetWordByte(s[i]) {
+		if leetClass[s[i]] == 0 {
 			i++
 			continue
 		}
 		j := i
 		letters, leet := 0, 0
-		for j < len(s) && isLeetWordByte(s[j]) {
-			c := s[j]
-			if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' {
-				letters++
-			} else if _, ok := leetMap[c]; ok {
-				leet++
+		for ; j < len(s); j++ {
+			k := leetClass[s[j]]
+			if k == 0 {
+				break
 			}
-			j++
+			letters += int(k & leetLetter)
+			leet += int(k&leetChar) >> 1
 		}
 		// A word with letters on both sides of its digits reads as leet;
 		// "abc123" or "v2" do not.
@@ -117,7 +123,7 @@ func unleet(s string) string {
 				out = []byte(s)
 			}
 			for k := i; k < j; k++ {
-				if r, ok := leetMap[s[k]]; ok {
+				if r := leetMap[s[k]]; r != 0 {
 					out[k] = r
 				}
 			}
@@ -131,9 +137,27 @@ func unleet(s string) string {
 	return unsafe.String(unsafe.SliceData(out), len(out))
 }
 
-func isLeetWordByte(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '@' || c == '$'
-}
+// Classes of the bytes of unleet's words: letters, leetspeak characters
+// (leetMap's) and the other digits; 0 ends a word.
+const (
+	leetLetter = 1 << iota
+	leetChar
+	leetDigit
+)
+
+var leetClass = func() (t [256]uint8) {
+	for c := range 256 {
+		switch {
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			t[c] = leetLetter
+		case leetMap[c] != 0:
+			t[c] = leetChar
+		case c >= '0' && c <= '9':
+			t[c] = leetDigit
+		}
+	}
+	return t
+}()
 
 // leetInside reports whether a leet character has a letter somewhere
 // before it and somewhere after it in w.
@@ -149,7 +173,7 @@ func leetInside(w string) bool {
 		}
 	}
 	for k := first + 1; k < last; k++ {
-		if _, ok := leetMap[w[k]]; ok {
+		if leetMap[w[k]] != 0 {
 			return true
 		}
 	}
