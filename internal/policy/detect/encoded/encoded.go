@@ -332,7 +332,7 @@ func find(text string, report bool) []segment {
 		out = append(out, findSpaced(text)...)
 	}
 	if g.leet {
-		out = append(out, findLeet(text)...)
+		out = append(out, findLeet(text, g.leetFrom)...)
 	}
 	if g.nonASCII {
 		out = append(out, findUnicode(text, report)...)
@@ -388,7 +388,10 @@ type gates struct {
 	lines3    bool // some line has three words (ROT13 needs them)
 	spaced    bool // a run of letters each followed by one space ("i g n o r e")
 	leet      bool // a 4-byte token mixing letters with digits or leet symbols
-	nonASCII  bool
+	// leetFrom is where the first run that opened leet starts: no token
+	// findLeet reports starts before it.
+	leetFrom int
+	nonASCII bool
 }
 
 func scanGates(text string) gates {
@@ -419,8 +422,8 @@ func scanGates(text string) gates {
 		if n == 0 {
 			break
 		}
-		if n >= 4 && or&classLetter != 0 && or&classLeetSymbol != 0 {
-			g.leet = true
+		if n >= 4 && or&classLetter != 0 && or&classLeetSymbol != 0 && !g.leet {
+			g.leet, g.leetFrom = true, start
 		}
 		if n >= 16 {
 			g.base64 = g.base64 || hasRun(text[start:i], classBase64, 16)
@@ -848,13 +851,17 @@ func spacedRunAt(text string, from int) int {
 		return isLetter(text[i]) && (i == 0 || !isLetter(text[i-1])) && (i+1 == len(text) || text[i+1] == ' ')
 	}
 	for i := from; i < len(text); {
-		// Between runs, jump from space to space: a run starts right
-		// before one (a letter ending the text starts a run too short).
-		k := strings.IndexByte(text[i+1:], ' ')
-		if k < 0 {
+		// Between runs, only a letter right before a space can start one
+		// (a letter ending the text starts a run too short). Spaces are
+		// a few bytes apart in prose: a plain loop finds the next one
+		// sooner than a call to strings.IndexByte.
+		for i+1 < len(text) && text[i+1] != ' ' {
+			i++
+		}
+		if i+1 >= len(text) {
 			return -1
 		}
-		if i += k; !single(i) {
+		if !single(i) {
 			i++
 			continue
 		}
@@ -1074,9 +1081,9 @@ func isLeetChar(c byte) bool { return class[c]&classLeet != 0 }
 
 // leetTokens yields the spans of 4-30 byte tokens that mix letters with
 // digits or leet symbols.
-func leetTokens(text string) iter.Seq2[int, int] {
+func leetTokens(text string, from int) iter.Seq2[int, int] {
 	return func(yield func(start, end int) bool) {
-		for i := 0; i < len(text); {
+		for i := from; i < len(text); {
 			if !isLeetChar(text[i]) {
 				i++
 				continue
@@ -1106,11 +1113,15 @@ var leetLetter = [256]byte{'4': 'a', '@': 'a', '3': 'e', '1': 'i', '!': 'i', '|'
 // findLeet reports words that become dictionary words once digits and
 // symbols are read as letters ("h4ck", "p@ssw0rd"); the decoded text is the
 // whole line with those words replaced so phrases can be re-scanned.
-func findLeet(text string) []segment {
+//
+// from is where to start reading: 0, or the start of a run of bytes of any
+// class (scanGates' leetFrom), which no token crosses, with no token
+// reported before it.
+func findLeet(text string, from int) []segment {
 	dict := dictionary()
 	var out []segment
 	var dec, low [30]byte // leet tokens are ASCII and at most 30 bytes
-	for start, end := range leetTokens(text) {
+	for start, end := range leetTokens(text, from) {
 		w := text[start:end]
 		subs := 0
 		for k := 0; k < len(w); k++ {

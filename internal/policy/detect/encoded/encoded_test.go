@@ -155,7 +155,10 @@ func TestGatesNeverHideFindings(t *testing.T) {
 		named, _ := namedCodecs(text)
 		rot, _ := findROT13(text, func() bool { return named })
 		check("rot13", g.lines3, rot)
-		check("leet", g.leet, findLeet(text))
+		check("leet", g.leet, findLeet(text, 0))
+		if g.leet && !slices.EqualFunc(findLeet(text, 0), findLeet(text, g.leetFrom), func(a, b segment) bool { return a == b }) {
+			t.Fatalf("%q: findLeet from %d differs from findLeet from 0", text, g.leetFrom)
+		}
 		check("spaced", g.spaced, findSpaced(text))
 		check("unicode", g.nonASCII, findUnicode(text, true))
 	}
