@@ -45,6 +45,7 @@ the same store. These are the figures in docs/PERFORMANCE.md.`)
 	simProfile := fs.String("sim-cpuprofile", "", "make the simulator process write a CPU profile of its serving to this file")
 	only := fs.String("only", "", "queries mode: run only the queries whose name contains this")
 	policies := fs.Bool("policies", false, "evaluate with the default policies while ingesting, and check the findings")
+	dir := fs.String("dir", "", "keep the run's SQLite database in this directory (default: a temporary directory, removed)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -57,7 +58,7 @@ the same store. These are the figures in docs/PERFORMANCE.md.`)
 		return benchQueries(ctx, *db, *messages, *only)
 	}
 	r, err := bench.Run(ctx, bench.Options{Mode: *mode, Users: *users, Days: *days, Seed: *seed, Database: *db, RequestsPerMinute: *rpm,
-		Concurrency: *conc, BatchWindow: *window, Duration: *dur, SimulatorCPUProfile: *simProfile, Policies: *policies,
+		Concurrency: *conc, BatchWindow: *window, Duration: *dur, SimulatorCPUProfile: *simProfile, Policies: *policies, Dir: *dir,
 		Log: app.NewLogger(os.Stderr, "warn")})
 	if err != nil {
 		return err

@@ -85,6 +85,13 @@ type Result struct {
 	// SimulatorCPUSeconds is the simulator process's CPU during the run: the
 	// two processes share the machine, so both decide the rate.
 	SimulatorCPUSeconds float64 `json:"simulator_cpu_seconds"`
+	// ReadSyscalls and WriteSyscalls count this process's read and write
+	// system calls during the run (/proc/self/io: SQLite's page reads,
+	// WAL writes and checkpoint copies, besides the HTTP traffic), per
+	// stored message: unlike CPU time they do not move with the load of
+	// the machine.
+	ReadSyscallsPerMsg  float64 `json:"read_syscalls_per_message,omitempty"`
+	WriteSyscallsPerMsg float64 `json:"write_syscalls_per_message,omitempty"`
 	// DBBytes is the database at rest (after a checkpoint has emptied the
 	// WAL); WALBytes is how large the WAL file grew during the run.
 	DBBytes         int64   `json:"db_bytes,omitempty"`
@@ -186,6 +193,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		s.Stored = follower.Stored
 	}
 	cpuStart, simStart := cpuSeconds(), sim.cpuSeconds()
+	ioStart := readIO()
 	start := time.Now()
 	switch o.Mode {
 	case "sync":
@@ -211,6 +219,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	elapsed := time.Since(start)
 	cpu, simCPU := cpuSeconds()-cpuStart, sim.cpuSeconds()-simStart
+	ioEnd := readIO()
 	if err != nil && !(o.Duration > 0 && runCtx.Err() != nil) {
 		return nil, err
 	}
@@ -224,6 +233,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	r.CPUSeconds, r.SimulatorCPUSeconds = cpu, simCPU
 	if cpu > 0 {
 		r.MessagesPerCPUS = float64(r.Messages) / cpu
+	}
+	if r.Messages > 0 {
+		r.ReadSyscallsPerMsg = float64(ioEnd.syscr-ioStart.syscr) / float64(r.Messages)
+		r.WriteSyscallsPerMsg = float64(ioEnd.syscw-ioStart.syscw) / float64(r.Messages)
 	}
 	r.ActivitiesPerS = float64(r.Activities) / ingestElapsed.Seconds()
 	r.MessagesPerS = float64(r.Messages) / ingestElapsed.Seconds()
@@ -488,6 +501,29 @@ func cpuSeconds() float64 {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// ioCounts are this process's read and write system calls so far.
+type ioCounts struct{ syscr, syscw int64 }
+
+// readIO reads /proc/self/io (zero where it cannot).
+func readIO() ioCounts {
+	var c ioCounts
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return c
+	}
+	for line := range strings.Lines(string(b)) {
+		k, v, _ := strings.Cut(strings.TrimSpace(line), ": ")
+		n, _ := strconv.ParseInt(v, 10, 64)
+		switch k {
+		case "syscr":
+			c.syscr = n
+		case "syscw":
+			c.syscw = n
+		}
+	}
+	return c
 }
 
 // resetPeakRSS sets this process's peak RSS (Linux VmHWM) to its current

@@ -16,6 +16,16 @@ import (
 // times (about 4% faster at 100 k activities, 40 MB more peak RSS).
 const writerDepth = 16
 
+// maxQueuedRows bounds the rows (activities, chats, messages, file texts)
+// waiting for the writer, as writerDepth bounds the pages: 16 chat pages
+// of 200 chats are about 25 000 rows, but 16 activity pages of 5 000
+// activities held some 150 MB, near the 200 MiB soft memory limit, once a
+// large store slowed the writer down, and the collector then ran about
+// once a page: a fifth of the CPU of a 1 M sync. Eight activity pages keep
+// most of the larger transactions' gain (fewer writes of the same index
+// pages). A page larger than the bound still goes, alone.
+const maxQueuedRows = 40000
+
 // errWriterStopped is what pages queued after a failed one get: nothing is
 // stored past a page that failed, so no checkpoint can skip it.
 var errWriterStopped = errors.New("an earlier page failed to store")
@@ -31,11 +41,16 @@ type writer struct {
 	total store.SaveResult // everything stored; final once done is closed
 	// stored, when set, is called after each committed transaction.
 	stored func()
+
+	rowsMu sync.Mutex
+	queued int           // rows handed over and not yet stored
+	freed  chan struct{} // closed (and replaced) when rows are stored
 }
 
 // pageJob is one page handed to the writer.
 type pageJob struct {
 	page store.Page
+	rows int // the page's weight against maxQueuedRows
 	// wait: the caller waits for this page's own result and an error is the
 	// caller's alone; otherwise an error stops the writer.
 	wait bool
@@ -47,7 +62,8 @@ type pageJob struct {
 // newWriter starts a writer that stores with ctx until close is called;
 // stored (may be nil) hears of every commit.
 func newWriter(ctx context.Context, st store.Store, stored func()) *writer {
-	w := &writer{st: st, jobs: make(chan *pageJob, writerDepth), done: make(chan struct{}), stored: stored}
+	w := &writer{st: st, jobs: make(chan *pageJob, writerDepth), done: make(chan struct{}), stored: stored,
+		freed: make(chan struct{})}
 	go w.run(ctx)
 	return w
 }
@@ -58,20 +74,76 @@ func (w *writer) queue(ctx context.Context, p store.Page) error {
 	if err := w.failed(); err != nil {
 		return err
 	}
+	j := &pageJob{page: p, rows: pageRows(p)}
+	if err := w.reserve(ctx, j.rows); err != nil {
+		return err
+	}
 	select {
-	case w.jobs <- &pageJob{page: p}:
+	case w.jobs <- j:
 		return nil
 	case <-ctx.Done():
+		w.release(j.rows)
 		return ctx.Err()
 	}
 }
 
+// pageRows is what a page weighs against maxQueuedRows.
+func pageRows(p store.Page) int {
+	n := 1
+	if a := p.Activities; a != nil {
+		n += len(a.Activities)
+	}
+	if c := p.Chats; c != nil {
+		n += len(c.Chats) + len(c.FileTexts)
+		for _, hc := range c.Chats {
+			n += len(hc.Messages)
+		}
+	}
+	return n
+}
+
+// reserve waits until rows more fit under maxQueuedRows (at once when
+// nothing is queued).
+func (w *writer) reserve(ctx context.Context, rows int) error {
+	for {
+		w.rowsMu.Lock()
+		if w.queued == 0 || w.queued+rows <= maxQueuedRows {
+			w.queued += rows
+			w.rowsMu.Unlock()
+			return nil
+		}
+		freed := w.freed
+		w.rowsMu.Unlock()
+		select {
+		case <-freed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// release returns rows stored (or given up on) to the budget.
+func (w *writer) release(rows int) {
+	if rows == 0 {
+		return
+	}
+	w.rowsMu.Lock()
+	w.queued -= rows
+	close(w.freed)
+	w.freed = make(chan struct{})
+	w.rowsMu.Unlock()
+}
+
 // save hands a page over and waits until it is stored (or failed).
 func (w *writer) save(ctx context.Context, p store.Page) (store.SaveResult, error) {
-	j := &pageJob{page: p, wait: true, out: make(chan struct{})}
+	j := &pageJob{page: p, rows: pageRows(p), wait: true, out: make(chan struct{})}
+	if err := w.reserve(ctx, j.rows); err != nil {
+		return store.SaveResult{}, err
+	}
 	select {
 	case w.jobs <- j:
 	case <-ctx.Done():
+		w.release(j.rows)
 		return store.SaveResult{}, ctx.Err()
 	}
 	select {
@@ -128,6 +200,11 @@ func (w *writer) run(ctx context.Context) {
 			}
 		}
 		w.store(ctx, group)
+		rows := 0
+		for _, j := range group {
+			rows += j.rows
+		}
+		w.release(rows)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/claudit/claudit/internal/store"
 )
@@ -106,5 +107,44 @@ func TestPageAfterAFailedOneNamesTheCause(t *testing.T) {
 	}
 	if _, err := w.close(); err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("close: %v", err)
+	}
+}
+
+// TestWriterBoundsQueuedRows: pages wait for the writer only while their
+// rows fit under maxQueuedRows; a page over the bound waits until the
+// pages before it are stored, and a page larger than the bound still goes
+// when nothing is queued.
+func TestWriterBoundsQueuedRows(t *testing.T) {
+	ctx := context.Background()
+	st := &recordingStore{started: make(chan struct{}), release: make(chan struct{})}
+	w := newWriter(ctx, st, nil)
+	big := func(cursor string, rows int) store.Page {
+		p := page(cursor)
+		p.Activities.Activities = make([]store.Activity, rows)
+		return p
+	}
+	if err := w.queue(ctx, big("p1", 2*maxQueuedRows)); err != nil {
+		t.Fatal(err)
+	}
+	<-st.started // p1 is being stored, its rows still count
+	queued := make(chan error, 1)
+	go func() { queued <- w.queue(ctx, big("p2", 1)) }()
+	select {
+	case err := <-queued:
+		t.Fatalf("a page was queued over the bound: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(st.release)
+	if err := <-queued; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.close(); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"p1", "p2"}; !slices.Equal(st.saved, want) {
+		t.Fatalf("saved %v, want %v", st.saved, want)
+	}
+	if w.queued != 0 {
+		t.Fatalf("%d rows still counted as queued", w.queued)
 	}
 }

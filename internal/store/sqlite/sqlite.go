@@ -34,8 +34,13 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 	dsn := "file:" + path + "?" + pragmas.Encode()
 	// The writer checkpoints the WAL itself only once it is 40 MB long (the
 	// background checkpointer has fallen behind); below that, commits leave it
-	// to the checkpointer.
-	w, err := sql.Open("sqlite", dsn+"&_pragma=wal_autocheckpoint(10000)&_txlock=immediate")
+	// to the checkpointer. Its page cache is twice the readers' (32 MiB): at
+	// a million messages the indexes are hundreds of megabytes and every
+	// insert descends into them, so the cache saves page reads (1 M sync:
+	// with the writer's queue bounded by rows, 273 -> 208 µs of CPU per
+	// message, peak RSS 317 -> 271 MB). Measured, a MiB more of cache
+	// costs about two of RSS (64 MiB was 394 MB at 200 k activities).
+	w, err := sql.Open("sqlite", dsn+"&_pragma=wal_autocheckpoint(10000)&_pragma=cache_size(-32768)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
