@@ -47,7 +47,7 @@ Commands:
 }
 
 func main() {
-	limitMemory()
+	limitMemory(os.Args[1:])
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:]))

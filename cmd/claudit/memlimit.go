@@ -17,9 +17,12 @@ import (
 // deployment whose live heap is larger.
 const defaultMemoryLimit = 200 << 20
 
-// limitMemory sets the default soft memory limit when GOMEMLIMIT is unset.
-func limitMemory() {
-	if os.Getenv("GOMEMLIMIT") == "" {
+// limitMemory sets the default soft memory limit when GOMEMLIMIT is unset,
+// except for 'claudit simulate': the simulator holds its whole synthetic
+// organization in memory (about 1.2 KB per activity), so under the limit
+// its collector would run back to back from about 150 k activities on.
+func limitMemory(args []string) {
+	if os.Getenv("GOMEMLIMIT") == "" && (len(args) == 0 || args[0] != "simulate") {
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
 }
