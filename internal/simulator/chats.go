@@ -238,32 +238,28 @@ func (s *Server) chatPage(w http.ResponseWriter, r *http.Request, q url.Values, 
 	}
 	var sel []*chat
 	more := false
+	// collect takes the matching chats from i on in direction step, up to
+	// limit; more says another one matched.
+	collect := func(i, step int) {
+		for ; i >= 0 && i < len(all); i += step {
+			if !match(all[i]) {
+				continue
+			}
+			if len(sel) == limit {
+				more = true
+				return
+			}
+			sel = append(sel, all[i])
+		}
+	}
 	if param == "after_id" || !hasCursor {
 		if hasCursor && i < len(all) && all[i].id == cid && key(all[i]).Equal(ck) {
 			i++
 		}
-		for ; i < len(all); i++ {
-			if !match(all[i]) {
-				continue
-			}
-			if len(sel) == limit {
-				more = true
-				break
-			}
-			sel = append(sel, all[i])
-		}
+		collect(i, 1)
 	} else {
 		// before_id: the matching chats just before the cursor, in result order
-		for i--; i >= 0; i-- {
-			if !match(all[i]) {
-				continue
-			}
-			if len(sel) == limit {
-				more = true
-				break
-			}
-			sel = append(sel, all[i])
-		}
+		collect(i-1, -1)
 		slices.Reverse(sel)
 	}
 	page := compliance.CursorPage[compliance.Chat]{Data: make([]compliance.Chat, 0, len(sel)), HasMore: more}
