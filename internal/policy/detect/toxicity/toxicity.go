@@ -188,7 +188,11 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 		if len(guarded) > 0 {
 			// The model reads the text without the words the term guard
 			// found reclaimed, named or in their other sense, as in training.
-			modelIn = detect.Input{Text: maskSpans(in.Text, guarded), Role: in.Role}
+			// Its own memo lets the gate and the windows share their work
+			// on that text, as the engine's memo does on the message's.
+			memo := &detect.Memo{}
+			defer memo.Release()
+			modelIn = detect.Input{Text: maskSpans(in.Text, guarded), Role: in.Role, Memo: memo}
 		}
 		modelScore, mStart, mEnd = d.model.ScoreGated(modelIn, modelWindow, 64, d.gate)
 		combined = d.model.CombineFirm(score, firm, modelScore)
