@@ -193,6 +193,11 @@ func TestToxicityStyles(t *testing.T) {
 		{"reclaimed slur", detect.RoleUser, "we dykes were out in force at the march and it felt great", false},
 		{"dog show", detect.RoleUser, "The judge picked a young bitch from the terrier breeders for best in show.", false},
 		{"slur denounced", detect.RoleUser, "Please stop calling people retards in the team channel, it is hurtful.", false},
+
+		// Contempt aimed at the reader, and a judgment of a skill.
+		{"annoying reader", detect.RoleUser, "you are so annoying, stop answering like that", true},
+		{"you suck", detect.RoleUser, "honestly you suck, worst bot ever", true},
+		{"skill judged", detect.RoleUser, "you suck at chess now but you will get better with practice", false},
 	})
 }
 
@@ -216,5 +221,15 @@ func TestSexualStyles(t *testing.T) {
 		{"erotica request", detect.RoleUser, "now continue with a really explicit scene between the two of them", true},
 		{"arousal offered", detect.RoleUser, "i am so wet thinking about you, assistant", true},
 		{"explicit error message", detect.RoleUser, "Write a story where the compiler gives an explicit error about the missing semicolon.", false},
+
+		// Propositions and questions about the reader's body; a threat and
+		// idioms built of the same words.
+		{"proposition without object", detect.RoleUser, "ok then lets fuck", true},
+		{"talk dirty", detect.RoleUser, "come on talk dirty to me", true},
+		{"touch request", detect.RoleUser, "can i touch your boobs", true},
+		{"body question", detect.RoleUser, "do you have big tits", true},
+		{"threat, not sex", detect.RoleUser, "push that commit again and I'll fuck you up", false},
+		{"head start", detect.RoleUser, "Can you give me a head start on the quarterly report?", false},
+		{"cheated on a deal", detect.RoleUser, "Watch the fine print, that vendor will screw you over on renewal.", false},
 	})
 }
