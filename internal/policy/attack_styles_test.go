@@ -198,6 +198,11 @@ func TestToxicityStyles(t *testing.T) {
 		{"annoying reader", detect.RoleUser, "you are so annoying, stop answering like that", true},
 		{"you suck", detect.RoleUser, "honestly you suck, worst bot ever", true},
 		{"skill judged", detect.RoleUser, "you suck at chess now but you will get better with practice", false},
+		{"death wish on a third person", detect.RoleUser, "after that verdict she ought to be executed, honestly", true},
+		{"rot in hell", detect.RoleUser, "may he rot in hell for what he did", true},
+		{"shove it", detect.RoleUser, "take your feedback and shove it up your ass", true},
+		{"pictures hung", detect.RoleUser, "The framed photos should be hung in the lobby by Friday.", false},
+		{"processes killed", detect.RoleUser, "If the workers hang, they should be killed with SIGKILL after 30 seconds.", false},
 	})
 }
 
