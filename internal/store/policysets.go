@@ -8,6 +8,10 @@ const (
 	PolicyDraft = "draft"
 	// PolicyInstalled is the set last installed from the dashboard.
 	PolicyInstalled = "installed"
+	// PolicyDraftBase is the installed set the draft was started from: when
+	// the set in effect has changed since (the policies file edited and
+	// reloaded), installing the draft would undo that change.
+	PolicyDraftBase = "draft_base"
 )
 
 // PolicySet is a policy file kept by the dashboard: the draft of pending

@@ -146,6 +146,10 @@ type policiesData struct {
 	Draft, Installed *store.PolicySet
 	Source           string
 	DraftError       string // the stored draft no longer loads
+	// StaleBase is the installed set the draft started from when the set
+	// in effect has changed since; InstalledVersion is the one in effect.
+	StaleBase        *store.PolicySet
+	InstalledVersion string
 	Templates        []policyset.Template
 	Severities       []string
 	Actions          []string
@@ -247,6 +251,12 @@ func (s *Server) renderPolicies(w http.ResponseWriter, r *http.Request, status i
 	if last, err := s.st.PolicySet(ctx, store.PolicyInstalled); err == nil {
 		d.Installed = last
 	}
+	if rec != nil {
+		if d.StaleBase, err = s.staleDraft(ctx, installed); err != nil {
+			return err
+		}
+	}
+	d.InstalledVersion = installed.Version()
 	d.Changes = policyset.Diff(installed, draft)
 	changed := map[string]bool{}
 	for _, c := range d.Changes {
@@ -272,13 +282,51 @@ func (s *Server) renderPolicies(w http.ResponseWriter, r *http.Request, status i
 }
 
 // saveDraft stores next as the draft, or drops the draft when next is the
-// installed set again.
-func (s *Server) saveDraft(ctx context.Context, r *http.Request, installed, next *policyset.Set) error {
+// installed set again. A new draft, or one a template replaced (fresh),
+// records the installed set it starts from, so that a change to the set
+// in effect made meanwhile is not undone unseen (staleDraft).
+func (s *Server) saveDraft(ctx context.Context, r *http.Request, installed, next *policyset.Set, fresh bool) error {
 	if len(policyset.Diff(installed, next)) == 0 {
-		return s.st.DeletePolicySet(ctx, store.PolicyDraft)
+		return s.dropDraft(ctx)
+	}
+	if !fresh {
+		_, err := s.st.PolicySet(ctx, store.PolicyDraft)
+		fresh = errors.Is(err, store.ErrNotFound)
+		if err != nil && !fresh {
+			return err
+		}
+	}
+	now, by := s.now(), identityFrom(r).Account.Email
+	if fresh {
+		base := &store.PolicySet{Name: store.PolicyDraftBase, YAML: string(installed.YAML), Version: installed.Version(), UpdatedBy: by, UpdatedAt: now}
+		if err := s.st.SavePolicySet(ctx, base); err != nil {
+			return err
+		}
 	}
 	return s.st.SavePolicySet(ctx, &store.PolicySet{Name: store.PolicyDraft, YAML: string(next.YAML), Version: next.Version(),
-		UpdatedBy: identityFrom(r).Account.Email, UpdatedAt: s.now()})
+		UpdatedBy: by, UpdatedAt: now})
+}
+
+// dropDraft deletes the draft and the record of the set it started from.
+func (s *Server) dropDraft(ctx context.Context) error {
+	if err := s.st.DeletePolicySet(ctx, store.PolicyDraft); err != nil {
+		return err
+	}
+	return s.st.DeletePolicySet(ctx, store.PolicyDraftBase)
+}
+
+// staleDraft returns the installed set the draft started from when the set
+// in effect is no longer that one; nil when it is, or when the draft
+// predates the record.
+func (s *Server) staleDraft(ctx context.Context, installed *policyset.Set) (*store.PolicySet, error) {
+	base, err := s.st.PolicySet(ctx, store.PolicyDraftBase)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil || base.Version == installed.Version() {
+		return nil, err
+	}
+	return base, nil
 }
 
 // policyUnitSubmit edits one policy of the draft: "toggle" (enabled=true
@@ -314,7 +362,7 @@ func (s *Server) policyUnitSubmit(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return badf("%v", err)
 	}
-	if err := s.saveDraft(ctx, r, installed, next); err != nil {
+	if err := s.saveDraft(ctx, r, installed, next, false); err != nil {
 		return err
 	}
 	s.audit(r, "edit draft", "policy", key, "")
@@ -342,6 +390,15 @@ func (s *Server) policyDraftSubmit(w http.ResponseWriter, r *http.Request) error
 		if len(changes) == 0 {
 			return badf("there are no pending changes to install")
 		}
+		base, err := s.staleDraft(ctx, installed)
+		if err != nil {
+			return err
+		}
+		if base != nil && r.PostFormValue("overwrite") != "1" {
+			return errStatus(http.StatusConflict, fmt.Sprintf("The installed policies changed after this draft was started "+
+				"(version %s then, %s now), so installing it would also undo that change. Review the pending changes, "+
+				"then install with overwrite=1 (the page's Install anyway), or reset the draft and edit again.", base.Version, installed.Version()))
+		}
 		if err := s.cfg.PolicySets.Install(draft.YAML); err != nil {
 			return badf("install: %v", err)
 		}
@@ -350,13 +407,13 @@ func (s *Server) policyDraftSubmit(w http.ResponseWriter, r *http.Request) error
 		if err := s.st.SavePolicySet(ctx, rec); err != nil {
 			return err
 		}
-		if err := s.st.DeletePolicySet(ctx, store.PolicyDraft); err != nil {
+		if err := s.dropDraft(ctx); err != nil {
 			return err
 		}
 		s.audit(r, "install", "policy set", draft.Version(), "changed: "+strings.Join(policyset.ChangedKeys(changes), ", "))
 		s.setFlash(w, fmt.Sprintf("Installed policy version %s (%d changed).", draft.Version(), len(changes)))
 	case "reset":
-		if err := s.st.DeletePolicySet(ctx, store.PolicyDraft); err != nil {
+		if err := s.dropDraft(ctx); err != nil {
 			return err
 		}
 		s.audit(r, "reset draft", "policy set", "", "")
@@ -367,7 +424,7 @@ func (s *Server) policyDraftSubmit(w http.ResponseWriter, r *http.Request) error
 		if err != nil {
 			return badf("%v", err)
 		}
-		if err := s.saveDraft(ctx, r, installed, next); err != nil {
+		if err := s.saveDraft(ctx, r, installed, next, true); err != nil {
 			return err
 		}
 		s.audit(r, "load template", "policy set", tid, "")

@@ -4,9 +4,13 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/claudit/claudit/internal/policy"
+	"github.com/claudit/claudit/internal/policyset"
 	"github.com/claudit/claudit/internal/store"
 	"github.com/claudit/claudit/internal/web/webtest"
 )
@@ -179,4 +183,56 @@ func TestPoliciesBrokenDraft(t *testing.T) {
 	if page := policiesPage(t, admin); !strings.Contains(page, `id="no-pending"`) {
 		t.Fatal("reset kept the broken draft")
 	}
+}
+
+// TestPoliciesStaleDraft: when the policies file changes after a draft was
+// started, the page says so and install refuses (409) until the admin
+// confirms that the draft replaces the edited file; a draft started after
+// the change is not stale.
+func TestPoliciesStaleDraft(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "policies.yaml")
+	if err := os.WriteFile(path, policy.DefaultPoliciesYAML(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, ts := newEnv(t, webtest.Options{PolicySets: &policyset.Installer{Path: path}})
+	admin := login(t, ts, webtest.AdminEmail)
+	mustPost(t, admin, "/policies/units/pii/toggle", http.StatusSeeOther, policyForm(admin, "enabled", "false"))
+	if page := policiesPage(t, admin); strings.Contains(page, `id="draft-stale"`) {
+		t.Fatal("a fresh draft is called stale")
+	}
+
+	// The operator edits the file meanwhile.
+	set, err := policyset.Parse(policy.DefaultPoliciesYAML(), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited, err := set.Edit("activity.new_ip", url.Values{"severity": {"critical"}})
+	if err != nil || edited.Version() == set.Version() {
+		t.Fatalf("edit the file: %v (version %s)", err, edited.Version())
+	}
+	if err := os.WriteFile(path, edited.YAML, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	page := policiesPage(t, admin)
+	if !strings.Contains(page, `id="draft-stale"`) || !strings.Contains(page, `name="overwrite" value="1"`) || !strings.Contains(page, "Install anyway") {
+		t.Fatalf("the page does not say the draft is stale:\n%s", excerpt(page, `id="pending"`))
+	}
+	body := mustPost(t, admin, "/policies/draft/install", http.StatusConflict, policyForm(admin))
+	if !strings.Contains(body, "would also undo that change") {
+		t.Fatalf("stale install:\n%s", excerpt(body, "<main"))
+	}
+	if data, _ := os.ReadFile(path); string(data) != string(edited.YAML) {
+		t.Fatal("a refused install changed the policies file")
+	}
+	mustPost(t, admin, "/policies/draft/install", http.StatusSeeOther, policyForm(admin, "overwrite", "1"))
+	if page := policiesPage(t, admin); !strings.Contains(page, `id="no-pending"`) {
+		t.Fatal("install anyway kept the draft")
+	}
+
+	// A draft started from the set now in effect is not stale.
+	mustPost(t, admin, "/policies/units/activity.new_ip/edit", http.StatusSeeOther, policyForm(admin, "severity", "high"))
+	if page := policiesPage(t, admin); strings.Contains(page, `id="draft-stale"`) {
+		t.Fatal("a draft started after the change is called stale")
+	}
+	mustPost(t, admin, "/policies/draft/install", http.StatusSeeOther, policyForm(admin))
 }

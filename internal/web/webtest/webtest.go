@@ -74,6 +74,8 @@ type Options struct {
 	SessionIdle, SessionLifetime time.Duration
 	// AllowInternalBaseURLs is the server's setting of that name.
 	AllowInternalBaseURLs bool
+	// PolicySets installs the policies page's drafts (default: in memory).
+	PolicySets web.PolicySets
 	// Hosts answers the server's look-ups of base URL hosts; a name not in
 	// it does not resolve (tests run without a network).
 	Hosts map[string][]netip.Addr
@@ -104,7 +106,7 @@ func New(ctx context.Context, dir string, o Options) (*Env, error) {
 	}
 	e.Server, err = web.New(web.Config{Store: st, Alerts: e.Alerts, Web: st, Policies: e.Policies, Control: e.Control,
 		Log: slog.New(slog.DiscardHandler), SecretKey: key, Now: now, AllowInternalBaseURLs: o.AllowInternalBaseURLs,
-		SessionTTL: o.SessionIdle, SessionMaxAge: o.SessionLifetime, OIDC: o.OIDC,
+		SessionTTL: o.SessionIdle, SessionMaxAge: o.SessionLifetime, OIDC: o.OIDC, PolicySets: o.PolicySets,
 		LookupHost: func(_ context.Context, host string) ([]netip.Addr, error) {
 			if ips, ok := o.Hosts[host]; ok {
 				return ips, nil
