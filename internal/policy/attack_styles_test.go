@@ -236,5 +236,7 @@ func TestSexualStyles(t *testing.T) {
 		{"threat, not sex", detect.RoleUser, "push that commit again and I'll fuck you up", false},
 		{"head start", detect.RoleUser, "Can you give me a head start on the quarterly report?", false},
 		{"cheated on a deal", detect.RoleUser, "Watch the fine print, that vendor will screw you over on renewal.", false},
+		{"spam in German", detect.RoleUser, "Heiße Titten und geile Girls beim Ficken, alles kostenlos, jetzt klicken", true},
+		{"French property law", detect.RoleUser, "Explique la différence entre la nue-propriété et l'usufruit d'un appartement.", false},
 	})
 }
