@@ -203,6 +203,9 @@ func TestToxicityStyles(t *testing.T) {
 		{"shove it", detect.RoleUser, "take your feedback and shove it up your ass", true},
 		{"pictures hung", detect.RoleUser, "The framed photos should be hung in the lobby by Friday.", false},
 		{"processes killed", detect.RoleUser, "If the workers hang, they should be killed with SIGKILL after 30 seconds.", false},
+		{"German insult", detect.RoleUser, "Du bist so ein Arschloch, echt jetzt.", true},
+		{"Spanish insult", detect.RoleUser, "eres un gilipollas, no me contestes más", true},
+		{"French place name", detect.RoleUser, "Quel est le meilleur moment pour visiter le Pont du Gard ?", false},
 	})
 }
 
