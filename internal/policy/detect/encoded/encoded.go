@@ -1221,6 +1221,33 @@ func findUnicode(text string, report bool) []segment {
 			out = append(out, segment{kind: Homoglyph, start: w[0], end: w[1], decoded: skel})
 		}
 	}
+	return joinWordRuns(text, out)
+}
+
+// maxRunGap is the longest stretch of plain text between two obfuscated
+// words that joinWordRuns bridges.
+const maxRunGap = 80
+
+// joinWordRuns merges the word segments of one kind (zero-width, homoglyph)
+// that stand on one line with at most maxRunGap bytes between them into one
+// segment, whose decoded text keeps the plain words between them: the
+// detectors then read "ignore all previous instructions", not four
+// separate words each too short for a classifier, and the message gets one
+// finding per run instead of one per word.
+func joinWordRuns(text string, segs []segment) []segment {
+	out := segs[:0]
+	for _, s := range segs {
+		if n := len(out); n > 0 && (s.kind == ZeroWidth || s.kind == Homoglyph) {
+			last := &out[n-1]
+			if last.kind == s.kind && last.end <= s.start && s.start-last.end <= maxRunGap &&
+				!strings.Contains(text[last.end:s.start], "\n") {
+				last.decoded += text[last.end:s.start] + s.decoded
+				last.end = s.end
+				continue
+			}
+		}
+		out = append(out, s)
+	}
 	return out
 }
 
