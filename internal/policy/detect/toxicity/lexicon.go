@@ -907,7 +907,7 @@ func (l *Lexicon) phraseMatches(toks []token, shared *tokenized) []match {
 	// on windows around them (all of it when the phrase has none).
 	var near [][][2]int
 	if l.phraseKeys != nil {
-		near = make([][][2]int, len(l.phrases))
+		near = shared.nearWindows(len(l.phrases))
 		var hits []ahocorasick.Match
 		if l.sharedKeys && ts == shared.stream() {
 			hits = shared.sharedPhraseHits(l.phraseKeys)
@@ -1074,6 +1074,25 @@ type tokenized struct {
 	// phraseHits are the shared phrase keywords found in ts, once looked for.
 	phraseHits    []ahocorasick.Match
 	phraseHitsSet bool
+	// near is phraseMatches' storage for the windows of each phrase, kept
+	// across the lexicons and texts a pooled tokenized serves: a lexicon
+	// has hundreds of phrases, and most texts hit none of them.
+	near [][][2]int
+	// release is recycle, bound once per pooled tokenized so handing it to
+	// a memo allocates nothing.
+	release func()
+}
+
+// nearWindows returns n empty window lists, reusing their storage.
+func (t *tokenized) nearWindows(n int) [][][2]int {
+	if cap(t.near) < n {
+		t.near = make([][][2]int, n)
+	}
+	near := t.near[:n]
+	for i := range near {
+		near[i] = near[i][:0]
+	}
+	return near
 }
 
 // sharedPhraseHits returns the hits of ac (the shared phrase keywords) in
