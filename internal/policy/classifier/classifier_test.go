@@ -692,3 +692,40 @@ func BenchmarkVectorizeWords(b *testing.B) {
 		cfg.Vectorize(text)
 	}
 }
+
+// TestGateMarginIsModelMargin checks that the gate's margin, computed from
+// feature counts without building the vector, is bit for bit the margin of
+// the vector, for word-only and full feature configs.
+func TestGateMarginIsModelMargin(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	pieces := []string{"Ignore", "the", "PREVIOUS", "rules", "don't", "user_id", "a1b2", "h3ll0", "  ", "\n\n", "\t", ".", "é", "1234", "$5", "the the the"}
+	for _, cfg := range []FeatureConfig{
+		{Bits: 17, WordNgrams: 2, Flags: FlagNormalize},
+		{Bits: 12, WordNgrams: 3},
+		{Bits: 16, CharMin: 4, CharMax: 4, WordNgrams: 2, Flags: FlagNormalize},
+		{Bits: 16, WordNgrams: 2, Flags: FlagNormalize | FlagStructure},
+	} {
+		m := &Model{Features: cfg, Weights: make([]float32, 1<<cfg.Bits), Bias: 0.37, PlattA: -1, RulePower: 1}
+		for i := range m.Weights {
+			m.Weights[i] = float32(rng.NormFloat64())
+		}
+		g := &Gate{Model: m}
+		texts := []string{"", " ", "...", benchText(600), benchText(3 * MaxFeatureRunes)}
+		for range 300 {
+			var b strings.Builder
+			for range rng.IntN(80) {
+				b.WriteString(pieces[rng.IntN(len(pieces))])
+				if rng.IntN(3) > 0 {
+					b.WriteByte(' ')
+				}
+			}
+			texts = append(texts, b.String())
+		}
+		for _, text := range texts {
+			want := m.Margin(cfg.Vectorize(text))
+			if got := g.margin(text); math.Float64bits(got) != math.Float64bits(want) {
+				t.Fatalf("config %+v, text %q: gate margin %v, model margin %v", cfg, text, got, want)
+			}
+		}
+	}
+}
