@@ -107,6 +107,12 @@ type rule struct {
 	// holds a keyword occurrence where gate matches, so one where it fails
 	// cannot be part of a match.
 	gate *glregexp.Regexp
+	// lead bounds the bytes a match holds before the keyword occurrence it
+	// contains (the [\w.-]{0,50}? that opens gitleaks' semi-generic rules),
+	// in a text without the Kelvin sign or long s; -1 when unknown. No
+	// match then starts more than lead bytes before the rule's first
+	// keyword hit, so a search of a whole text can start there.
+	lead int
 	// windowGate, when set, reports whether the regex can match in a
 	// window at all: a cheap necessary condition read by hand from the
 	// regex (see assignedValue), checked before running it.
@@ -193,10 +199,11 @@ func (r rule) withBounds() rule {
 	if r.re.String() == assignmentPattern {
 		r.windowGate = assignedValue
 	}
+	r.lead = -1
 	if r.anchored == nil {
-		if rest, ok := fromKeyword(r.re.String(), r.keywords); ok {
+		if rest, lead, ok := fromKeyword(r.re.String(), r.keywords); ok {
 			if re, err := compile(`^` + rest); err == nil {
-				r.gate = re
+				r.gate, r.lead = re, lead
 			}
 		}
 	}
@@ -206,17 +213,20 @@ func (r rule) withBounds() rule {
 // fromKeyword returns the regex from the keyword on when pattern is a
 // sequence with one element that matches only the keywords themselves (an
 // alternation of literals, any case) and more after it: every match then
-// holds a keyword occurrence where the returned regex matches.
-func fromKeyword(pattern string, keywords []string) (string, bool) {
+// holds a keyword occurrence where the returned regex matches. lead is
+// the most bytes the elements before the keyword match in a text without
+// the Kelvin sign or long s, or -1 when they are not all bounded runs of
+// ASCII (see leadBytes).
+func fromKeyword(pattern string, keywords []string) (rest string, lead int, ok bool) {
 	re, err := syntax.Parse(pattern, syntax.Perl)
 	if err != nil {
-		return "", false
+		return "", -1, false
 	}
 	for re.Op == syntax.OpCapture {
 		re = re.Sub[0]
 	}
 	if re.Op != syntax.OpConcat {
-		return "", false
+		return "", -1, false
 	}
 	for j, sub := range re.Sub[:len(re.Sub)-1] {
 		lits, ok := exactLiterals(sub, 64)
@@ -227,9 +237,55 @@ func fromKeyword(pattern string, keywords []string) (string, bool) {
 		for _, rest := range re.Sub[j:] {
 			b.WriteString("(?:" + rest.String() + ")")
 		}
-		return b.String(), true
+		lead := 0
+		for _, before := range re.Sub[:j] {
+			n := leadBytes(before)
+			if n < 0 {
+				lead = -1
+				break
+			}
+			lead += n
+		}
+		return b.String(), lead, true
 	}
-	return "", false
+	return "", -1, false
+}
+
+// leadBytes returns the most bytes re matches in a text without the
+// Kelvin sign or long s, when re is a literal, a character class or a
+// bounded repeat of one whose runes are ASCII (or those two, which (?i)
+// adds to k and s and such a text lacks): each matched rune is then one
+// byte. It returns -1 otherwise, assertions (\b, ^) included, as they
+// read the text before a match.
+func leadBytes(re *syntax.Regexp) int {
+	ascii := func(lo, hi rune) bool {
+		return hi < utf8.RuneSelf || lo == hi && (lo == '\u212a' || lo == '\u017f')
+	}
+	switch re.Op {
+	case syntax.OpLiteral:
+		for _, r := range re.Rune {
+			if !ascii(r, r) {
+				return -1
+			}
+		}
+		return len(re.Rune)
+	case syntax.OpCharClass:
+		for i := 0; i+1 < len(re.Rune); i += 2 {
+			if !ascii(re.Rune[i], re.Rune[i+1]) {
+				return -1
+			}
+		}
+		return 1
+	case syntax.OpCapture:
+		return leadBytes(re.Sub[0])
+	case syntax.OpQuest:
+		return leadBytes(re.Sub[0])
+	case syntax.OpRepeat:
+		if n := leadBytes(re.Sub[0]); n >= 0 && re.Max >= 0 {
+			return n * re.Max
+		}
+	}
+	return -1
 }
 
 // exactLiterals returns, lower-cased, every string re matches when those
@@ -687,7 +743,15 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 				out = append(out, d.detectRule(r, text, w, in.FileName)...)
 			}
 		case len(text) <= windowThreshold:
-			out = append(out, d.detectRule(r, text, [2]int{0, len(text)}, in.FileName)...)
+			start := 0
+			if gates && r.lead >= 0 {
+				// Every match holds a gated keyword hit and starts at most
+				// lead bytes before it (see rule.lead): the search can skip
+				// what comes before. The window starts a byte earlier still,
+				// so no match starts at its edge, which detectRule drops.
+				start = max(0, slices.Min(positions)-r.lead-1)
+			}
+			out = append(out, d.detectRule(r, text, [2]int{start, len(text)}, in.FileName)...)
 		default:
 			// In large texts run the regex only near its keywords, as the
 			// keyword is part of (or right before) every rule's match.

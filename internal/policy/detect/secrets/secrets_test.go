@@ -215,17 +215,26 @@ func TestBoundedWindowsMatchWholeText(t *testing.T) {
 }
 
 // TestGatesKeepEveryFinding checks that skipping the keyword occurrences
-// where a rule's gate fails finds what the rules find without gates.
+// where a rule's gate fails, and the text before a rule's first keyword
+// hit that no match can start in, finds what the rules find without.
 func TestGatesKeepEveryFinding(t *testing.T) {
 	d := newDetector(t, nil).(*Detector)
 	gated := 0
 	plain := *d
 	plain.rules = slices.Clone(d.rules)
+	led := 0
 	for i := range plain.rules {
 		if plain.rules[i].gate != nil {
 			gated++
 			plain.rules[i].gate = nil
 		}
+		if plain.rules[i].lead >= 0 {
+			led++
+			plain.rules[i].lead = -1
+		}
+	}
+	if led == 0 {
+		t.Fatal("no rule skips the text before its keywords")
 	}
 	if gated == 0 || d.rules[slices.IndexFunc(d.rules, func(r rule) bool { return r.id == "generic-api-key" })].gate == nil {
 		t.Fatalf("%d rules with gates, generic-api-key without one", gated)
