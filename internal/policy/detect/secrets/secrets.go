@@ -113,6 +113,12 @@ type rule struct {
 	// match then starts more than lead bytes before the rule's first
 	// keyword hit, so a search of a whole text can start there.
 	lead int
+	// leadBytes are the bytes those elements before the keyword match, and
+	// led the regex anchored at the start, set with lead: in a text that
+	// fits one search, matches are looked for only at the starts lead
+	// allows (see detectLed).
+	leadBytes *[256]bool
+	led       *glregexp.Regexp
 	// windowGate, when set, reports whether the regex can match in a
 	// window at all: a cheap necessary condition read by hand from the
 	// regex (see assignedValue), checked before running it.
@@ -201,9 +207,12 @@ func (r rule) withBounds() rule {
 	}
 	r.lead = -1
 	if r.anchored == nil {
-		if rest, lead, ok := fromKeyword(r.re.String(), r.keywords); ok {
+		if rest, lead, leadBytes, ok := fromKeyword(r.re.String(), r.keywords); ok {
 			if re, err := compile(`^` + rest); err == nil {
-				r.gate, r.lead = re, lead
+				r.gate = re
+				if led, err := compile(`^(?:` + r.re.String() + `)`); lead >= 0 && err == nil {
+					r.lead, r.leadBytes, r.led = lead, leadBytes, led
+				}
 			}
 		}
 	}
@@ -215,18 +224,18 @@ func (r rule) withBounds() rule {
 // alternation of literals, any case) and more after it: every match then
 // holds a keyword occurrence where the returned regex matches. lead is
 // the most bytes the elements before the keyword match in a text without
-// the Kelvin sign or long s, or -1 when they are not all bounded runs of
-// ASCII (see leadBytes).
-func fromKeyword(pattern string, keywords []string) (rest string, lead int, ok bool) {
+// the Kelvin sign or long s, and bytes the bytes they match there, or -1
+// when they are not all bounded runs of ASCII (see leadLen).
+func fromKeyword(pattern string, keywords []string) (rest string, lead int, bytes *[256]bool, ok bool) {
 	re, err := syntax.Parse(pattern, syntax.Perl)
 	if err != nil {
-		return "", -1, false
+		return "", -1, nil, false
 	}
 	for re.Op == syntax.OpCapture {
 		re = re.Sub[0]
 	}
 	if re.Op != syntax.OpConcat {
-		return "", -1, false
+		return "", -1, nil, false
 	}
 	for j, sub := range re.Sub[:len(re.Sub)-1] {
 		lits, ok := exactLiterals(sub, 64)
@@ -237,51 +246,61 @@ func fromKeyword(pattern string, keywords []string) (rest string, lead int, ok b
 		for _, rest := range re.Sub[j:] {
 			b.WriteString("(?:" + rest.String() + ")")
 		}
-		lead := 0
+		lead, bytes := 0, new([256]bool)
 		for _, before := range re.Sub[:j] {
-			n := leadBytes(before)
+			n := leadLen(before, bytes)
 			if n < 0 {
 				lead = -1
 				break
 			}
 			lead += n
 		}
-		return b.String(), lead, true
+		return b.String(), lead, bytes, true
 	}
-	return "", -1, false
+	return "", -1, nil, false
 }
 
-// leadBytes returns the most bytes re matches in a text without the
-// Kelvin sign or long s, when re is a literal, a character class or a
-// bounded repeat of one whose runes are ASCII (or those two, which (?i)
-// adds to k and s and such a text lacks): each matched rune is then one
-// byte. It returns -1 otherwise, assertions (\b, ^) included, as they
-// read the text before a match.
-func leadBytes(re *syntax.Regexp) int {
-	ascii := func(lo, hi rune) bool {
-		return hi < utf8.RuneSelf || lo == hi && (lo == '\u212a' || lo == '\u017f')
+// leadLen returns the most bytes re matches in a text without the Kelvin
+// sign or long s, when re is a literal, a character class or a bounded
+// repeat of one whose runes are ASCII (or those two, which (?i) adds to k
+// and s and such a text lacks): each matched rune is then one byte, which
+// it marks in bytes. It returns -1 otherwise, assertions (\b, ^) included,
+// as they read the text before a match.
+func leadLen(re *syntax.Regexp, bytes *[256]bool) int {
+	add := func(lo, hi rune) bool {
+		if lo == hi && (lo == '\u212a' || lo == '\u017f') {
+			return true
+		}
+		if hi >= utf8.RuneSelf {
+			return false
+		}
+		for r := lo; r <= hi; r++ {
+			bytes[r] = true
+			if re.Flags&syntax.FoldCase != 0 {
+				bytes[unicode.ToLower(r)], bytes[unicode.ToUpper(r)] = true, true
+			}
+		}
+		return true
 	}
 	switch re.Op {
 	case syntax.OpLiteral:
 		for _, r := range re.Rune {
-			if !ascii(r, r) {
+			if !add(r, r) {
 				return -1
 			}
 		}
 		return len(re.Rune)
 	case syntax.OpCharClass:
 		for i := 0; i+1 < len(re.Rune); i += 2 {
-			if !ascii(re.Rune[i], re.Rune[i+1]) {
+			if !add(re.Rune[i], re.Rune[i+1]) {
 				return -1
 			}
 		}
 		return 1
-	case syntax.OpCapture:
-		return leadBytes(re.Sub[0])
-	case syntax.OpQuest:
-		return leadBytes(re.Sub[0])
+	case syntax.OpCapture, syntax.OpQuest:
+		return leadLen(re.Sub[0], bytes)
 	case syntax.OpRepeat:
-		if n := leadBytes(re.Sub[0]); n >= 0 && re.Max >= 0 {
+		if n := leadLen(re.Sub[0], bytes); n >= 0 && re.Max >= 0 {
 			return n * re.Max
 		}
 	}
@@ -742,16 +761,10 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 			for _, w := range boundedWindows(text, positions, r.maxLen, r.maxKeyword) {
 				out = append(out, d.detectRule(r, text, w, in.FileName)...)
 			}
+		case len(text) <= windowThreshold && gates && r.led != nil:
+			out = append(out, d.detectLed(r, text, positions, in.FileName)...)
 		case len(text) <= windowThreshold:
-			start := 0
-			if gates && r.lead >= 0 {
-				// Every match holds a gated keyword hit and starts at most
-				// lead bytes before it (see rule.lead): the search can skip
-				// what comes before. The window starts a byte earlier still,
-				// so no match starts at its edge, which detectRule drops.
-				start = max(0, slices.Min(positions)-r.lead-1)
-			}
-			out = append(out, d.detectRule(r, text, [2]int{start, len(text)}, in.FileName)...)
+			out = append(out, d.detectRule(r, text, [2]int{0, len(text)}, in.FileName)...)
 		default:
 			// In large texts run the regex only near its keywords, as the
 			// keyword is part of (or right before) every rule's match.
@@ -815,6 +828,48 @@ func (d *Detector) detectAnchored(r *rule, text string, positions []int, fileNam
 		if f, ok := d.finding(r, text, m, fileName); ok {
 			out = append(out, f)
 		}
+	}
+	return out
+}
+
+// detectLed finds r's matches in text, a text without the Kelvin sign or
+// long s, as a search of the whole text would: in order, each the first
+// to start at or after the end of the one before. Every match holds a
+// keyword hit in positions (ascending) and starts at most lead bytes
+// before it, after only leadBytes, so r's anchored regex is tried at
+// those starts alone, in ascending order; a start where it fails holds no
+// match. An anchored try reads no byte before its start, which the
+// elements before the keyword do not read either (see leadLen).
+func (d *Detector) detectLed(r *rule, text string, positions []int, fileName string) []detect.Finding {
+	if r.path != nil && !r.path.MatchString(fileName) {
+		return nil
+	}
+	var out []detect.Finding
+	next := 0 // the end of the last match: no match starts before it
+	tried := 0
+	for _, p := range positions {
+		lo := p
+		for lo > next && p-lo < r.lead && r.leadBytes[text[lo-1]] {
+			lo--
+		}
+		for s := max(lo, tried, next); s <= p; s++ {
+			m := r.led.FindStringSubmatchIndex(text[s:])
+			if m == nil {
+				continue
+			}
+			for k := range m {
+				if m[k] >= 0 {
+					m[k] += s
+				}
+			}
+			if f, ok := d.finding(r, text, m, fileName); ok {
+				out = append(out, f)
+			}
+			// Matches hold a keyword, so they are never empty.
+			next = max(m[1], s+1)
+			s = next - 1
+		}
+		tried = max(tried, p+1)
 	}
 	return out
 }

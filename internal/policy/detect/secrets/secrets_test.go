@@ -228,9 +228,9 @@ func TestGatesKeepEveryFinding(t *testing.T) {
 			gated++
 			plain.rules[i].gate = nil
 		}
-		if plain.rules[i].lead >= 0 {
+		if plain.rules[i].led != nil {
 			led++
-			plain.rules[i].lead = -1
+			plain.rules[i].led = nil
 		}
 	}
 	if led == 0 {
