@@ -15,12 +15,14 @@ const maxRequired = 32
 // lower-cased; nil when the pattern offers no useful such set. Rules check
 // it before running their regex on a window, so a window without any of
 // the strings is skipped: a necessary condition, so results do not change.
-func requiredLiterals(pattern string) []string {
+// With plain set, the strings need only hold for a text without the Kelvin
+// sign and long s, where a case-folded k or s is an ASCII letter too.
+func requiredLiterals(pattern string, plain bool) []string {
 	re, err := syntax.Parse(pattern, syntax.Perl)
 	if err != nil {
 		return nil
 	}
-	set, ok := required(re.Simplify())
+	set, ok := required(re.Simplify(), plain)
 	if !ok || len(set) == 0 || minLen(set) < 3 {
 		return nil
 	}
@@ -29,20 +31,20 @@ func requiredLiterals(pattern string) []string {
 
 // required computes the set for one node; ok false means "unknown", which
 // is always safe.
-func required(re *syntax.Regexp) ([]string, bool) {
+func required(re *syntax.Regexp, plain bool) ([]string, bool) {
 	switch re.Op {
 	case syntax.OpLiteral:
-		return literalPiece(re)
+		return literalPiece(re, plain)
 	case syntax.OpCapture, syntax.OpPlus:
-		return required(re.Sub[0])
+		return required(re.Sub[0], plain)
 	case syntax.OpRepeat:
 		if re.Min >= 1 {
-			return required(re.Sub[0])
+			return required(re.Sub[0], plain)
 		}
 	case syntax.OpConcat:
 		var best []string
 		for _, sub := range re.Sub {
-			if set, ok := required(sub); ok && (best == nil || minLen(set) > minLen(best)) {
+			if set, ok := required(sub, plain); ok && (best == nil || minLen(set) > minLen(best)) {
 				best = set
 			}
 		}
@@ -50,7 +52,7 @@ func required(re *syntax.Regexp) ([]string, bool) {
 	case syntax.OpAlternate:
 		var union []string
 		for _, sub := range re.Sub {
-			set, ok := required(sub)
+			set, ok := required(sub, plain)
 			if !ok {
 				return nil, false
 			}
@@ -67,9 +69,10 @@ func required(re *syntax.Regexp) ([]string, bool) {
 // literalPiece returns the longest piece of a literal that is sure to
 // appear, lower-cased, in the lower-cased text. Under case folding, 'k'
 // and 's' also match the non-ASCII Kelvin sign and long s, which ASCII
-// lower-casing leaves alone, so folded literals are cut at those letters;
-// other non-ASCII runes are left out when folded.
-func literalPiece(re *syntax.Regexp) ([]string, bool) {
+// lower-casing leaves alone, so folded literals are cut at those letters,
+// unless plain says the text holds neither; other non-ASCII runes are
+// left out when folded.
+func literalPiece(re *syntax.Regexp, plain bool) ([]string, bool) {
 	fold := re.Flags&syntax.FoldCase != 0
 	var best, cur strings.Builder
 	flush := func() {
@@ -83,7 +86,7 @@ func literalPiece(re *syntax.Regexp) ([]string, bool) {
 		if r >= 'A' && r <= 'Z' {
 			r += 'a' - 'A'
 		}
-		if fold && (r == 'k' || r == 's' || r >= utf8.RuneSelf) {
+		if fold && (!plain && (r == 'k' || r == 's') || r >= utf8.RuneSelf) {
 			flush()
 			continue
 		}

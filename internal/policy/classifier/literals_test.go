@@ -27,7 +27,7 @@ func TestRequiredLiterals(t *testing.T) {
 		{`(?i)(hello){2,3}world`, []string{"hello"}},
 	}
 	for _, tt := range tests {
-		got := requiredLiterals(tt.pattern)
+		got := requiredLiterals(tt.pattern, false)
 		if len(tt.want) == 0 {
 			if got != nil {
 				t.Errorf("%s: got %q, want none", tt.pattern, got)
@@ -70,11 +70,34 @@ func variants(s string) []string {
 
 func checkNecessary(t *testing.T, r *Rule, text string) {
 	t.Helper()
-	if r.required == nil || !r.re.MatchString(text) {
+	if !r.re.MatchString(text) {
 		return
 	}
-	if !containsAny(detect.Bytes(detect.LowerASCII(text)), r.required) {
+	lower := detect.Bytes(detect.LowerASCII(text))
+	if r.required != nil && !containsAny(lower, r.required) {
 		t.Errorf("rule %s matches %q but none of %q is in it", r.ID, text, r.required)
+	}
+	plain := !strings.Contains(text, "\u212a") && !strings.Contains(text, "\u017f")
+	if plain && r.requiredPlain != nil && !containsAny(lower, r.requiredPlain) {
+		t.Errorf("rule %s matches %q but none of the plain %q is in it", r.ID, text, r.requiredPlain)
+	}
+}
+
+// TestRequiredLiteralsPlain checks the longer strings a text without the
+// Kelvin sign or long s allows.
+func TestRequiredLiteralsPlain(t *testing.T) {
+	for _, tt := range []struct {
+		pattern string
+		want    []string
+	}{
+		{`(?i)\bignore\s+previous\b`, []string{"previous"}},
+		{`(?i)kiss`, []string{"kiss"}},
+		{`(?i)(do\s+not|never|without)\s+tell`, []string{"tell"}},
+		{`(?i)caf\x{e9}s`, []string{"caf"}}, // é folds to É, which ASCII lower-casing keeps
+	} {
+		if got := requiredLiterals(tt.pattern, true); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: got %q, want %q", tt.pattern, got, tt.want)
+		}
 	}
 }
 
@@ -99,7 +122,7 @@ func FuzzRequiredLiterals(f *testing.F) {
 			checkNecessary(t, &rules[i], text)
 		}
 		if extra.MatchString(text) {
-			req := requiredLiterals(extra.String())
+			req := requiredLiterals(extra.String(), false)
 			var bs [][]byte
 			for _, s := range req {
 				bs = append(bs, []byte(s))

@@ -40,8 +40,10 @@ type Rule struct {
 
 	re *regexp.Regexp
 	// required holds strings one of which every match contains (see
-	// requiredLiterals); nil when unknown.
-	required [][]byte
+	// requiredLiterals); nil when unknown. requiredPlain is the same for a
+	// text without the Kelvin sign or long s, often longer and rarer
+	// strings (a folded "task" may be spelled with a long s).
+	required, requiredPlain [][]byte
 }
 
 // RuleSet is a parsed, compiled rule file.
@@ -93,8 +95,11 @@ func ParseRules(data []byte) (*RuleSet, error) {
 			return nil, fmt.Errorf("parse rules: rule %q: %w", r.ID, err)
 		}
 		r.re = re
-		for _, lit := range requiredLiterals(r.Pattern) {
+		for _, lit := range requiredLiterals(r.Pattern, false) {
 			r.required = append(r.required, []byte(lit))
+		}
+		for _, lit := range requiredLiterals(r.Pattern, true) {
+			r.requiredPlain = append(r.requiredPlain, []byte(lit))
 		}
 		rs.keywords = append(rs.keywords, r.Keywords...)
 	}
@@ -199,6 +204,10 @@ func (rs *RuleSet) MatchInput(in detect.Input) []RuleMatch {
 	}
 	slices.SortStableFunc(hits, func(a, b ruleHit) int { return a.rule - b.rule })
 	sc.hits = hits
+	// (?i) matches k and s as the Kelvin sign and long s too, which the
+	// lower-cased text keeps: only a text without them may skip windows
+	// by the plain literals.
+	plain := !strings.Contains(text, "\u212a") && !strings.Contains(text, "\u017f")
 	var out []RuleMatch
 	var regs regions
 	regsDone := false
@@ -229,7 +238,11 @@ func (rs *RuleSet) MatchInput(in detect.Input) []RuleMatch {
 		cutEnd := func(pos int) bool { return pos < len(text) && text[pos] != '\n' && !isSpanEdge(allowed, pos) }
 		n := 0
 		for _, w := range windows {
-			if r.required != nil && !containsAny(lower[w.start:w.end], r.required) {
+			required := r.required
+			if plain {
+				required = r.requiredPlain
+			}
+			if required != nil && !containsAny(lower[w.start:w.end], required) {
 				continue
 			}
 			for _, loc := range r.re.FindAllStringIndex(text[w.start:w.end], maxMatchesPerRule) {
