@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/claudit/claudit/internal/policy/detect"
+	"github.com/claudit/claudit/internal/policy/detect/literal"
 )
 
 // Rule is one weighted phrase pattern, loaded from YAML. Like a gitleaks rule
@@ -40,7 +41,7 @@ type Rule struct {
 
 	re *regexp.Regexp
 	// required holds strings one of which every match contains (see
-	// requiredLiterals); nil when unknown. requiredPlain is the same for a
+	// literal.RequiredFolded); nil when unknown. requiredPlain is the same for a
 	// text without the Kelvin sign or long s, often longer and rarer
 	// strings (a folded "task" may be spelled with a long s).
 	required, requiredPlain [][]byte
@@ -95,10 +96,10 @@ func ParseRules(data []byte) (*RuleSet, error) {
 			return nil, fmt.Errorf("parse rules: rule %q: %w", r.ID, err)
 		}
 		r.re = re
-		for _, lit := range requiredLiterals(r.Pattern, false) {
+		for _, lit := range literal.RequiredFolded(r.Pattern, false) {
 			r.required = append(r.required, []byte(lit))
 		}
-		for _, lit := range requiredLiterals(r.Pattern, true) {
+		for _, lit := range literal.RequiredFolded(r.Pattern, true) {
 			r.requiredPlain = append(r.requiredPlain, []byte(lit))
 		}
 		rs.keywords = append(rs.keywords, r.Keywords...)

@@ -44,6 +44,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/claudit/claudit/internal/policy/detect"
+	"github.com/claudit/claudit/internal/policy/detect/literal"
 )
 
 // ID is the registered detector id.
@@ -193,7 +194,7 @@ func (r rule) withBounds() rule {
 	}
 	// Every match starts at a keyword when every literal a match can start
 	// with starts with one of the rule's keywords.
-	if prefixes, wordStart, ok := literalPrefixes(r.re.String()); ok {
+	if prefixes, wordStart, ok := literal.FoldedPrefixes(r.re.String()); ok {
 		all := true
 		for _, p := range prefixes {
 			all = all && slices.ContainsFunc(r.keywords, func(k string) bool { return strings.HasPrefix(p, k) })
@@ -238,7 +239,7 @@ func fromKeyword(pattern string, keywords []string) (rest string, lead int, byte
 		return "", -1, nil, false
 	}
 	for j, sub := range re.Sub[:len(re.Sub)-1] {
-		lits, ok := exactLiterals(sub, 64)
+		lits, ok := literal.ExactFolded(sub, 64)
 		if !ok || slices.ContainsFunc(lits, func(l string) bool { return l == "" || !slices.Contains(keywords, l) }) {
 			continue
 		}
@@ -305,144 +306,6 @@ func leadLen(re *syntax.Regexp, bytes *[256]bool) int {
 		}
 	}
 	return -1
-}
-
-// exactLiterals returns, lower-cased, every string re matches when those
-// are a few ASCII literals (at most limit), whatever the case of the text.
-func exactLiterals(re *syntax.Regexp, limit int) ([]string, bool) {
-	switch re.Op {
-	case syntax.OpEmptyMatch:
-		return []string{""}, true
-	case syntax.OpLiteral:
-		var b strings.Builder
-		for _, r := range re.Rune {
-			if r >= utf8.RuneSelf {
-				return nil, false
-			}
-			b.WriteRune(unicode.ToLower(r))
-		}
-		return []string{b.String()}, true
-	case syntax.OpCharClass:
-		// A class of one letter in either case, as [Aa].
-		var out []string
-		for i := 0; i+1 < len(re.Rune); i += 2 {
-			for r := re.Rune[i]; r <= re.Rune[i+1]; r++ {
-				if r >= utf8.RuneSelf || len(out) > 2 {
-					return nil, false
-				}
-				if l := string(unicode.ToLower(r)); !slices.Contains(out, l) {
-					out = append(out, l)
-				}
-			}
-		}
-		return out, len(out) == 1
-	case syntax.OpCapture:
-		return exactLiterals(re.Sub[0], limit)
-	case syntax.OpQuest:
-		sub, ok := exactLiterals(re.Sub[0], limit)
-		return append(sub, ""), ok && len(sub) < limit
-	case syntax.OpAlternate:
-		var out []string
-		for _, sub := range re.Sub {
-			lits, ok := exactLiterals(sub, limit)
-			if !ok || len(out)+len(lits) > limit {
-				return nil, false
-			}
-			out = append(out, lits...)
-		}
-		return out, true
-	case syntax.OpConcat:
-		out := []string{""}
-		for _, sub := range re.Sub {
-			lits, ok := exactLiterals(sub, limit)
-			if !ok || len(out)*len(lits) > limit {
-				return nil, false
-			}
-			var next []string
-			for _, a := range out {
-				for _, l := range lits {
-					next = append(next, a+l)
-				}
-			}
-			out = next
-		}
-		return out, true
-	}
-	return nil, false
-}
-
-// literalPrefixes returns, lower-cased, literals one of which every match
-// of pattern starts with, after an optional leading \b (wordStart) and
-// capture groups; an alternation gives one literal per branch. ok is false
-// when a branch starts with anything but a literal.
-func literalPrefixes(pattern string) (prefixes []string, wordStart, ok bool) {
-	re, err := syntax.Parse(pattern, syntax.Perl)
-	if err != nil {
-		return nil, false, false
-	}
-	re = re.Simplify()
-	for re.Op == syntax.OpCapture {
-		re = re.Sub[0]
-	}
-	if re.Op == syntax.OpConcat && len(re.Sub) > 1 && re.Sub[0].Op == syntax.OpWordBoundary {
-		wordStart = true
-		re = &syntax.Regexp{Op: syntax.OpConcat, Sub: re.Sub[1:]}
-	}
-	prefixes, ok = startLiterals(re)
-	return prefixes, wordStart, ok
-}
-
-// startLiterals is literalPrefixes below the leading \b.
-func startLiterals(re *syntax.Regexp) ([]string, bool) {
-	switch re.Op {
-	case syntax.OpConcat:
-		if len(re.Sub) == 0 {
-			return nil, false
-		}
-		// Leading elements that match only a few literals, as a keyword
-		// group (postgres|mysql), give the whole literals rather than the
-		// common first letters the parser factors out of them.
-		out := []string{""}
-		for _, sub := range re.Sub {
-			lits, ok := exactLiterals(sub, 64)
-			if !ok || len(out)*len(lits) > 64 {
-				break
-			}
-			var next []string
-			for _, a := range out {
-				for _, l := range lits {
-					next = append(next, a+l)
-				}
-			}
-			out = next
-		}
-		if !slices.Contains(out, "") {
-			return out, true
-		}
-		return startLiterals(re.Sub[0])
-	case syntax.OpCapture:
-		return startLiterals(re.Sub[0])
-	case syntax.OpAlternate:
-		var out []string
-		for _, sub := range re.Sub {
-			ps, ok := startLiterals(sub)
-			if !ok {
-				return nil, false
-			}
-			out = append(out, ps...)
-		}
-		return out, true
-	case syntax.OpLiteral:
-		var b strings.Builder
-		for _, r := range re.Rune {
-			if r >= utf8.RuneSelf {
-				break // case folding beyond ASCII: keep the ASCII part
-			}
-			b.WriteRune(unicode.ToLower(r))
-		}
-		return []string{b.String()}, b.Len() > 0
-	}
-	return nil, false
 }
 
 // maxWindowedMatch is the longest bounded match worth a window of its own;

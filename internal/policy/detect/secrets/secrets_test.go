@@ -269,30 +269,6 @@ func TestGatesKeepEveryFinding(t *testing.T) {
 	}
 }
 
-func TestLiteralPrefixes(t *testing.T) {
-	tests := []struct {
-		pattern   string
-		want      []string
-		wordStart bool
-		ok        bool
-	}{
-		{`ghp_[a-z]{36}`, []string{"ghp_"}, false, true},
-		{`\b(?:sk|rk)_live_\w+`, []string{"sk_live_", "rk_live_"}, true, true},
-		// A keyword group the parser factors (m(?:ysql|ssql)) still gives whole words.
-		{`(?i)\b(postgres|mysql|mssql)://\S+`, []string{"postgres://", "mysql://", "mssql://"}, true, true},
-		{`[a-z]+@example`, nil, false, false},
-	}
-	for _, tt := range tests {
-		got, wordStart, ok := literalPrefixes(tt.pattern)
-		slices.Sort(got)
-		want := slices.Clone(tt.want)
-		slices.Sort(want)
-		if ok != tt.ok || wordStart != tt.wordStart || ok && !slices.Equal(got, want) {
-			t.Errorf("literalPrefixes(%q) = %q, %v, %v; want %q, %v, %v", tt.pattern, got, wordStart, ok, want, tt.wordStart, tt.ok)
-		}
-	}
-}
-
 func TestWithoutStopWords(t *testing.T) {
 	gl, err := gitleaksRules()
 	if err != nil {

@@ -1,4 +1,16 @@
-package code
+// Package literal finds the literal strings that every match of a regular
+// expression holds, or starts with, so a cheap substring search can skip
+// text the regex cannot match: gitleaks' keyword prefilter, derived from
+// the pattern itself. It reads patterns in two modes. As written, literals
+// are case-sensitive (Required, Prefixes). Folded, for (?i) patterns
+// searched in ASCII-lower-cased text, literals are lower-cased
+// (RequiredFolded, FoldedPrefixes); there a folded k or s also matches the
+// Kelvin sign or long s, which ASCII lower-casing keeps, and each function
+// says how it stands to them.
+//
+// Every set returned is a necessary condition: a text without any of its
+// strings has no match, so a prefilter built on one never changes results.
+package literal
 
 import (
 	"regexp/syntax"
@@ -10,11 +22,11 @@ import (
 // maxLiterals bounds the strings of a literal set.
 const maxLiterals = 16
 
-// requiredLiterals returns strings one of which every match of the regex
+// Required returns strings one of which every match of the regex
 // expr holds as it stands (case-sensitive), or nil when it knows none worth
 // looking for: a line holding none of them cannot match, and a search for
 // a few literals costs much less than running the regex over the line.
-func requiredLiterals(expr string) []string {
+func Required(expr string) []string {
 	re, err := syntax.Parse(expr, syntax.Perl)
 	if err != nil {
 		return nil
@@ -26,12 +38,12 @@ func requiredLiterals(expr string) []string {
 	return lits
 }
 
-// requiredPrefixes returns strings one of which every match of the regex
+// Prefixes returns strings one of which every match of the regex
 // expr starts with, when expr is anchored at the start of the text (^
 // without (?m)), or nil. Such a regex runs only at the start, but Go
 // clears its state for the whole input first: a line that starts with
 // none of them is told much faster by strings.HasPrefix.
-func requiredPrefixes(expr string) []string {
+func Prefixes(expr string) []string {
 	re, err := syntax.Parse(expr, syntax.Perl)
 	if err != nil {
 		return nil
@@ -265,8 +277,8 @@ func shortest(lits []string) int {
 	return n
 }
 
-// hasAnyPrefix reports whether s starts with one of lits.
-func hasAnyPrefix(s string, lits []string) bool {
+// HasAnyPrefix reports whether s starts with one of lits.
+func HasAnyPrefix(s string, lits []string) bool {
 	for _, l := range lits {
 		if strings.HasPrefix(s, l) {
 			return true
@@ -275,8 +287,8 @@ func hasAnyPrefix(s string, lits []string) bool {
 	return false
 }
 
-// containsAny reports whether s contains one of lits.
-func containsAny(s string, lits []string) bool {
+// ContainsAny reports whether s contains one of lits.
+func ContainsAny(s string, lits []string) bool {
 	for _, l := range lits {
 		if strings.Contains(s, l) {
 			return true
