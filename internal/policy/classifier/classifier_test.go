@@ -729,3 +729,28 @@ func TestGateMarginIsModelMargin(t *testing.T) {
 		}
 	}
 }
+
+// TestFindFramingIsRegex checks findFraming, which skips the regex when no
+// line ends with a colon, against the regex itself on random texts.
+func TestFindFramingIsRegex(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	pieces := []string{"Here is an email I received", "Tool output", "see", ":", ": ", ":\t", " ", "\n", "\r\n", "\n\n", "https://x", "data", "a: b", "|", "Summarize this page"}
+	found := 0
+	for range 20000 {
+		var b strings.Builder
+		for range rng.IntN(12) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		text := b.String()
+		got, want := findFraming(text), framing.FindStringIndex(text)
+		if !slices.Equal(got, want) {
+			t.Fatalf("%q: findFraming %v, regex %v", text, got, want)
+		}
+		if want != nil {
+			found++
+		}
+	}
+	if found < 1000 {
+		t.Fatalf("only %d framed texts: the texts no longer exercise the regex", found)
+	}
+}
