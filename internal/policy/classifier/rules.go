@@ -41,9 +41,10 @@ type Rule struct {
 
 	re *regexp.Regexp
 	// required holds strings one of which every match contains (see
-	// literal.RequiredFolded); nil when unknown. requiredPlain is the same for a
-	// text without the Kelvin sign or long s, often longer and rarer
-	// strings (a folded "task" may be spelled with a long s).
+	// literal.RequiredFolded); nil when unknown. requiredPlain is the same
+	// for a text without the Kelvin sign or long s, often longer strings (a
+	// folded "task" may be spelled with a long s); nil when unknown or
+	// the same as required.
 	required, requiredPlain [][]byte
 }
 
@@ -99,8 +100,10 @@ func ParseRules(data []byte) (*RuleSet, error) {
 		for _, lit := range literal.RequiredFolded(r.Pattern, false) {
 			r.required = append(r.required, []byte(lit))
 		}
-		for _, lit := range literal.RequiredFolded(r.Pattern, true) {
-			r.requiredPlain = append(r.requiredPlain, []byte(lit))
+		if plain := literal.RequiredFolded(r.Pattern, true); !slices.Equal(plain, literal.RequiredFolded(r.Pattern, false)) {
+			for _, lit := range plain {
+				r.requiredPlain = append(r.requiredPlain, []byte(lit))
+			}
 		}
 		rs.keywords = append(rs.keywords, r.Keywords...)
 	}
@@ -239,11 +242,12 @@ func (rs *RuleSet) MatchInput(in detect.Input) []RuleMatch {
 		cutEnd := func(pos int) bool { return pos < len(text) && text[pos] != '\n' && !isSpanEdge(allowed, pos) }
 		n := 0
 		for _, w := range windows {
-			required := r.required
-			if plain {
-				required = r.requiredPlain
+			if r.required != nil && !containsAny(lower[w.start:w.end], r.required) {
+				continue
 			}
-			if required != nil && !containsAny(lower[w.start:w.end], required) {
+			// Both sets are necessary in a plain text; which is rarer
+			// depends on the text, so a window must pass both.
+			if plain && r.requiredPlain != nil && !containsAny(lower[w.start:w.end], r.requiredPlain) {
 				continue
 			}
 			for _, loc := range r.re.FindAllStringIndex(text[w.start:w.end], maxMatchesPerRule) {
