@@ -692,3 +692,65 @@ func BenchmarkVectorizeWords(b *testing.B) {
 		cfg.Vectorize(text)
 	}
 }
+
+// TestGateMarginIsModelMargin checks that the gate's margin, computed from
+// feature counts without building the vector, is bit for bit the margin of
+// the vector, for word-only and full feature configs.
+func TestGateMarginIsModelMargin(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	pieces := []string{"Ignore", "the", "PREVIOUS", "rules", "don't", "user_id", "a1b2", "h3ll0", "  ", "\n\n", "\t", ".", "é", "1234", "$5", "the the the"}
+	for _, cfg := range []FeatureConfig{
+		{Bits: 17, WordNgrams: 2, Flags: FlagNormalize},
+		{Bits: 12, WordNgrams: 3},
+		{Bits: 16, CharMin: 4, CharMax: 4, WordNgrams: 2, Flags: FlagNormalize},
+		{Bits: 16, WordNgrams: 2, Flags: FlagNormalize | FlagStructure},
+	} {
+		m := &Model{Features: cfg, Weights: make([]float32, 1<<cfg.Bits), Bias: 0.37, PlattA: -1, RulePower: 1}
+		for i := range m.Weights {
+			m.Weights[i] = float32(rng.NormFloat64())
+		}
+		g := &Gate{Model: m}
+		texts := []string{"", " ", "...", benchText(600), benchText(3 * MaxFeatureRunes)}
+		for range 300 {
+			var b strings.Builder
+			for range rng.IntN(80) {
+				b.WriteString(pieces[rng.IntN(len(pieces))])
+				if rng.IntN(3) > 0 {
+					b.WriteByte(' ')
+				}
+			}
+			texts = append(texts, b.String())
+		}
+		for _, text := range texts {
+			want := m.Margin(cfg.Vectorize(text))
+			if got := g.margin(text); math.Float64bits(got) != math.Float64bits(want) {
+				t.Fatalf("config %+v, text %q: gate margin %v, model margin %v", cfg, text, got, want)
+			}
+		}
+	}
+}
+
+// TestFindFramingIsRegex checks findFraming, which skips the regex when no
+// line ends with a colon, against the regex itself on random texts.
+func TestFindFramingIsRegex(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	pieces := []string{"Here is an email I received", "Tool output", "see", ":", ": ", ":\t", " ", "\n", "\r\n", "\n\n", "https://x", "data", "a: b", "|", "Summarize this page"}
+	found := 0
+	for range 20000 {
+		var b strings.Builder
+		for range rng.IntN(12) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		text := b.String()
+		got, want := findFraming(text), framing.FindStringIndex(text)
+		if !slices.Equal(got, want) {
+			t.Fatalf("%q: findFraming %v, regex %v", text, got, want)
+		}
+		if want != nil {
+			found++
+		}
+	}
+	if found < 1000 {
+		t.Fatalf("only %d framed texts: the texts no longer exercise the regex", found)
+	}
+}

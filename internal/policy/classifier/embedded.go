@@ -49,6 +49,27 @@ const maxEdgeLine = 240
 // with a colon: "Here is an email I received:", "Tool output:".
 var framing = regexp.MustCompile(`(?im)^[^\n]{0,80}\b(?:e-?mails?|messages?|documents?|articles?|answers?|tables?|pages?|posts?|reviews?|texts?|files?|web\s*pages?|search\s+results?|outputs?|snippets?|transcripts?|notes?|reports?|comments?|code|results?|content|replies|reply|responses?|api|tool|data|json|logs?|websites?|sites?|html|readme|letters?|memos?|tickets?|chats?|threads?)\b[^\n]{0,40}:[ \t]*$`)
 
+// findFraming is framing.FindStringIndex(text), run only when some line
+// ends with a colon (and blanks), as every match's does: most texts have
+// none, and the regex tries every line start.
+func findFraming(text string) []int {
+	for i := 0; i < len(text); {
+		c := strings.IndexByte(text[i:], ':')
+		if c < 0 {
+			return nil
+		}
+		j := i + c + 1
+		for j < len(text) && (text[j] == ' ' || text[j] == '\t') {
+			j++
+		}
+		if j == len(text) || text[j] == '\n' {
+			return framing.FindStringIndex(text)
+		}
+		i = j
+	}
+	return nil
+}
+
 // findRegions returns the spans of text that are embedded content (all of
 // it for tool output and files) and the table edges among them.
 func findRegions(text string, role detect.Role) regions {
@@ -57,7 +78,7 @@ func findRegions(text string, role detect.Role) regions {
 	if role == detect.RoleTool || role == detect.RoleFile {
 		return regions{embedded: []span{{0, len(text)}}, edges: mergeSpans(edges)}
 	}
-	if loc := framing.FindStringIndex(text); loc != nil {
+	if loc := findFraming(text); loc != nil {
 		// The framed body runs to the last paragraph, the user's question,
 		// when there is one: a body of one paragraph is the pasted content
 		// itself ("Summarize this page:" then the page).

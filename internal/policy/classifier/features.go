@@ -163,6 +163,8 @@ type scratch struct {
 	runes []rune
 	bytes []byte
 	raw   []uint32
+	// counts holds a gate's feature counts; see Gate.margin.
+	counts Vector
 }
 
 var scratchPool = sync.Pool{New: func() any { return &scratch{} }}
@@ -178,6 +180,22 @@ func (c FeatureConfig) appendVector(dst Vector, text string) Vector {
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
 	shift := 32 - uint32(c.Bits)
+	raw, text := c.appendNgrams(sc, text)
+	if c.Flags&FlagStructure != 0 {
+		raw = appendStructure(raw, text)
+		sc.raw = raw[:0]
+		v := toVector(dst, raw, shift)
+		// Stray-line markers keep full weight: normalized among thousands
+		// of n-grams they would be too faint to learn.
+		return addMarkers(v, strayMarkers(text), shift)
+	}
+	return toVector(dst, raw, shift)
+}
+
+// appendNgrams returns the hashes of text's character and word n-grams,
+// in sc.raw's storage (which it keeps), and the text FlagStructure's
+// features read: text itself, or normalized with FlagNormalize.
+func (c FeatureConfig) appendNgrams(sc *scratch, text string) ([]uint32, string) {
 	raw := sc.raw[:0]
 	defer func() { sc.raw = raw[:0] }()
 	words := wordNgrams{n: c.WordNgrams}
@@ -207,14 +225,7 @@ func (c FeatureConfig) appendVector(dst Vector, text string) Vector {
 			raw = c.appendRuneNgrams(raw, &words, sc, text)
 		}
 	}
-	if c.Flags&FlagStructure != 0 {
-		raw = appendStructure(raw, text)
-		v := toVector(dst, raw, shift)
-		// Stray-line markers keep full weight: normalized among thousands
-		// of n-grams they would be too faint to learn.
-		return addMarkers(v, strayMarkers(text), shift)
-	}
-	return toVector(dst, raw, shift)
+	return raw, text
 }
 
 // appendRuneNgrams appends the character and word n-grams of text, read
@@ -341,36 +352,54 @@ var plainClass = func() (t [256]uint8) {
 	return t
 }()
 
+// wordBytes packs plainASCIIWords' lookups of a byte into one: its
+// lower-case form when it is a word character (asciiWord), else 0, in the
+// low eight bits, and its plainClass above them.
+var wordBytes = func() (t [256]uint16) {
+	for c := range 256 {
+		t[c] = uint16(plainClass[c]) << 8
+		if c < utf8.RuneSelf && asciiWord[c] {
+			t[c] |= uint16(asciiLower[c])
+		}
+	}
+	return t
+}()
+
 // plainASCIIWords appends the word n-grams of text to raw, as the byte
 // loop of appendVector does, when text is ASCII and, if normalized is
 // set, plain (see isPlain: NormalizeText returns it unchanged). Otherwise
 // it reports false and raw and w hold partial work to discard.
 func plainASCIIWords(raw []uint32, w *wordNgrams, text string, normalized bool) ([]uint32, bool) {
+	// mixed is the seen of a run isPlain rejects: letters with leet
+	// characters, when normalized; no run has all bits otherwise.
+	mixed := uint8(0xff)
+	if normalized {
+		mixed = plainLetter | plainLeet
+	}
 	h, inWord := uint32(fnvOffset), false
 	var seen uint8 // the plainLetter and plainLeet bits of isPlain's current word
 	for i := 0; i < len(text); i++ {
-		b := text[i]
-		k := plainClass[b]
-		if k == plainHigh {
-			return raw, false
-		}
-		if k != 0 {
+		e := wordBytes[text[i]]
+		if k := uint8(e >> 8); k != 0 {
+			if k == plainHigh {
+				return raw, false
+			}
 			seen |= k
 		} else {
-			if seen == plainLetter|plainLeet && normalized {
+			if seen == mixed {
 				return raw, false
 			}
 			seen = 0
 		}
-		if asciiWord[b] {
-			h = fnvRune(h, rune(asciiLower[b]))
+		if lower := uint32(e & 0xff); lower != 0 {
+			h = (h ^ lower) * fnvPrime
 			inWord = true
 		} else if inWord {
 			raw = w.add(raw, h)
 			h, inWord = fnvOffset, false
 		}
 	}
-	if seen == plainLetter|plainLeet && normalized {
+	if seen == mixed {
 		return raw, false
 	}
 	if inWord {
@@ -405,10 +434,36 @@ func (w *wordNgrams) add(raw []uint32, h uint32) []uint32 {
 }
 
 // toVector maps raw hashes to signed bucket counts, then applies log scaling
-// and L2 normalization, building the vector in dst's storage. Counting goes
-// through an open-addressing table in first-seen order rather than a sort:
-// this runs once per scanned text.
+// and L2 normalization, building the vector in dst's storage.
 func toVector(dst Vector, raw []uint32, shift uint32) Vector {
+	v := countFeatures(dst, raw, shift)
+	var norm float64
+	out := v[:0]
+	for _, f := range v {
+		if f.Value == 0 {
+			continue
+		}
+		// Counts are small integers, exact in a float32.
+		s := logCount(int32(f.Value))
+		f.Value = float32(s)
+		norm += s * s
+		out = append(out, f)
+	}
+	if norm == 0 {
+		return nil
+	}
+	inv := float32(1 / math.Sqrt(norm))
+	for i := range out {
+		out[i].Value *= inv
+	}
+	return out
+}
+
+// countFeatures maps raw hashes to signed bucket counts, one feature per
+// bucket in the order buckets are first seen, built in dst's storage.
+// Counting goes through an open-addressing table rather than a sort: this
+// runs once per scanned text.
+func countFeatures(dst Vector, raw []uint32, shift uint32) Vector {
 	if len(raw) == 0 {
 		return nil
 	}
@@ -441,26 +496,35 @@ func toVector(dst Vector, raw []uint32, shift uint32) Vector {
 			}
 		}
 	}
+	return v
+}
+
+// countsMargin is m.Margin of the vector toVector makes of counts (from
+// countFeatures), without building it: the same values, summed in the
+// same order, so the same margin. counts is overwritten.
+func (m *Model) countsMargin(counts Vector) float64 {
 	var norm float64
-	out := v[:0]
-	for _, f := range v {
+	for i, f := range counts {
 		if f.Value == 0 {
 			continue
 		}
-		// Counts are small integers, exact in a float32.
 		s := logCount(int32(f.Value))
-		f.Value = float32(s)
+		counts[i].Value = float32(s)
 		norm += s * s
-		out = append(out, f)
 	}
 	if norm == 0 {
-		return nil
+		return float64(m.Bias)
 	}
 	inv := float32(1 / math.Sqrt(norm))
-	for i := range out {
-		out[i].Value *= inv
+	x := float64(m.Bias)
+	for _, f := range counts {
+		if f.Value == 0 {
+			continue
+		}
+		value := float32(f.Value * inv)
+		x += float64(m.Weights[f.Index]) * float64(value)
 	}
-	return out
+	return x
 }
 
 // countSlot is one slot of a countTable: key is the table's generation in

@@ -81,14 +81,27 @@ func (g *Gate) Open(in detect.Input, start, end int) bool {
 	return false
 }
 
-// margin is the gate model's margin of text, featurized into pooled storage.
+// margin is the gate model's margin of text, from its feature counts in
+// pooled storage: the normalized vector itself is never needed.
 func (g *Gate) margin(text string) float64 {
-	buf := vectorPool.Get().(*Vector)
-	v := g.Model.Features.appendVector(*buf, text)
-	x := g.Model.Margin(v)
-	if cap(v) > cap(*buf) {
-		*buf = v[:0]
+	m := g.Model
+	if m.Features.Flags&FlagStructure != 0 {
+		// Structure features add markers after normalizing.
+		buf := vectorPool.Get().(*Vector)
+		v := m.Features.appendVector(*buf, text)
+		x := m.Margin(v)
+		if cap(v) > cap(*buf) {
+			*buf = v[:0]
+		}
+		vectorPool.Put(buf)
+		return x
 	}
-	vectorPool.Put(buf)
-	return x
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	raw, _ := m.Features.appendNgrams(sc, text)
+	counts := countFeatures(sc.counts[:0], raw, 32-uint32(m.Features.Bits))
+	if cap(counts) > cap(sc.counts) {
+		sc.counts = counts[:0]
+	}
+	return m.countsMargin(counts)
 }

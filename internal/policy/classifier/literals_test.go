@@ -3,44 +3,14 @@ package classifier
 import (
 	"os"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/claudit/claudit/internal/policy/detect"
+	"github.com/claudit/claudit/internal/policy/detect/literal"
 )
 
-func TestRequiredLiterals(t *testing.T) {
-	tests := []struct {
-		pattern string
-		want    []string // nil: no useful set
-	}{
-		{`(?i)\bignore\s+previous\b`, []string{"previou"}}, // a folded s may be the long s
-		{`(?i)(do\s+not|never|without)\s+tel`, []string{"not", "never", "without"}},
-		{`(?i)(do\s+not|never|without)\s+tell`, []string{"tell"}},
-		{`(?i)\b(foo|ba)\b`, nil},          // "ba" is too short to be worth it
-		{`(?i)kiss`, nil},                  // folded k and s may be non-ASCII
-		{`ASK`, []string{"ask"}},           // case-sensitive: ASCII lower-casing is exact
-		{`(?i)x?yz`, nil},                  // too short
-		{`(?i)(abc)*def`, []string{"def"}}, // optional parts are not required
-		{`(?i)hello|\d+`, nil},             // one branch needs no literal
-		{`(?i)(hello){2,3}world`, []string{"hello"}},
-	}
-	for _, tt := range tests {
-		got := requiredLiterals(tt.pattern)
-		if len(tt.want) == 0 {
-			if got != nil {
-				t.Errorf("%s: got %q, want none", tt.pattern, got)
-			}
-			continue
-		}
-		if !slices.Equal(got, tt.want) {
-			t.Errorf("%s: got %q, want %q", tt.pattern, got, tt.want)
-		}
-	}
-}
-
-// ruleFiles are the embedded rule sets that use requiredLiterals.
+// ruleFiles are the embedded rule sets that use literal.RequiredFolded.
 var ruleFiles = []string{"../detect/injection/rules.yaml", "../detect/jailbreak/rules.yaml", "../detect/codeinjection/rules.yaml"}
 
 // TestRequiredLiteralsNecessary checks on every rule example, and on
@@ -70,11 +40,16 @@ func variants(s string) []string {
 
 func checkNecessary(t *testing.T, r *Rule, text string) {
 	t.Helper()
-	if r.required == nil || !r.re.MatchString(text) {
+	if !r.re.MatchString(text) {
 		return
 	}
-	if !containsAny(detect.Bytes(detect.LowerASCII(text)), r.required) {
+	lower := detect.Bytes(detect.LowerASCII(text))
+	if r.required != nil && !containsAny(lower, r.required) {
 		t.Errorf("rule %s matches %q but none of %q is in it", r.ID, text, r.required)
+	}
+	plain := !strings.Contains(text, "\u212a") && !strings.Contains(text, "\u017f")
+	if plain && r.requiredPlain != nil && !containsAny(lower, r.requiredPlain) {
+		t.Errorf("rule %s matches %q but none of the plain %q is in it", r.ID, text, r.requiredPlain)
 	}
 }
 
@@ -99,7 +74,7 @@ func FuzzRequiredLiterals(f *testing.F) {
 			checkNecessary(t, &rules[i], text)
 		}
 		if extra.MatchString(text) {
-			req := requiredLiterals(extra.String())
+			req := literal.RequiredFolded(extra.String(), false)
 			var bs [][]byte
 			for _, s := range req {
 				bs = append(bs, []byte(s))

@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/claudit/claudit/internal/policy/detect"
+	"github.com/claudit/claudit/internal/policy/detect/literal"
 )
 
 // Rule is one weighted phrase pattern, loaded from YAML. Like a gitleaks rule
@@ -40,8 +41,11 @@ type Rule struct {
 
 	re *regexp.Regexp
 	// required holds strings one of which every match contains (see
-	// requiredLiterals); nil when unknown.
-	required [][]byte
+	// literal.RequiredFolded); nil when unknown. requiredPlain is the same
+	// for a text without the Kelvin sign or long s, often longer strings (a
+	// folded "task" may be spelled with a long s); nil when unknown or
+	// the same as required.
+	required, requiredPlain [][]byte
 }
 
 // RuleSet is a parsed, compiled rule file.
@@ -93,8 +97,13 @@ func ParseRules(data []byte) (*RuleSet, error) {
 			return nil, fmt.Errorf("parse rules: rule %q: %w", r.ID, err)
 		}
 		r.re = re
-		for _, lit := range requiredLiterals(r.Pattern) {
+		for _, lit := range literal.RequiredFolded(r.Pattern, false) {
 			r.required = append(r.required, []byte(lit))
+		}
+		if plain := literal.RequiredFolded(r.Pattern, true); !slices.Equal(plain, literal.RequiredFolded(r.Pattern, false)) {
+			for _, lit := range plain {
+				r.requiredPlain = append(r.requiredPlain, []byte(lit))
+			}
 		}
 		rs.keywords = append(rs.keywords, r.Keywords...)
 	}
@@ -199,6 +208,10 @@ func (rs *RuleSet) MatchInput(in detect.Input) []RuleMatch {
 	}
 	slices.SortStableFunc(hits, func(a, b ruleHit) int { return a.rule - b.rule })
 	sc.hits = hits
+	// (?i) matches k and s as the Kelvin sign and long s too, which the
+	// lower-cased text keeps: only a text without them may skip windows
+	// by the plain literals.
+	plain := !strings.Contains(text, "\u212a") && !strings.Contains(text, "\u017f")
 	var out []RuleMatch
 	var regs regions
 	regsDone := false
@@ -230,6 +243,11 @@ func (rs *RuleSet) MatchInput(in detect.Input) []RuleMatch {
 		n := 0
 		for _, w := range windows {
 			if r.required != nil && !containsAny(lower[w.start:w.end], r.required) {
+				continue
+			}
+			// Both sets are necessary in a plain text; which is rarer
+			// depends on the text, so a window must pass both.
+			if plain && r.requiredPlain != nil && !containsAny(lower[w.start:w.end], r.requiredPlain) {
 				continue
 			}
 			for _, loc := range r.re.FindAllStringIndex(text[w.start:w.end], maxMatchesPerRule) {

@@ -29,6 +29,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/claudit/claudit/internal/policy/detect"
+	"github.com/claudit/claudit/internal/policy/detect/literal"
 )
 
 // ID is the registered detector id.
@@ -61,8 +62,8 @@ type signal struct {
 	re     *regexp.Regexp
 	weight int
 	// literals, when set, are strings one of which every match holds
-	// (requiredLiterals), and prefixes strings one of which every match
-	// starts with (requiredPrefixes): a line without them is not matched
+	// (literal.Required), and prefixes strings one of which every match
+	// starts with (literal.Prefixes): a line without them is not matched
 	// against re.
 	literals, prefixes []string
 }
@@ -104,7 +105,7 @@ var loadSignals = sync.OnceValues(func() (*signalSet, error) {
 				s.byHint = append(s.byHint, nil)
 			}
 			s.byHint[id] = append(s.byHint[id], signal{lang: lang, re: re, weight: sg.W,
-				literals: requiredLiterals(sg.Re), prefixes: requiredPrefixes(sg.Re)})
+				literals: literal.Required(sg.Re), prefixes: literal.Prefixes(sg.Re)})
 		}
 	}
 	sort.Strings(s.langs)
@@ -293,8 +294,8 @@ func (d *Detector) lineScores(in detect.Input, lines []line) []map[string]int {
 		tested[[2]int{li, m.Word}] = true
 		trimmed := strings.TrimSpace(lines[li].text)
 		for _, s := range d.sig.byHint[m.Word] {
-			if (s.prefixes == nil || hasAnyPrefix(trimmed, s.prefixes)) &&
-				(s.literals == nil || containsAny(trimmed, s.literals)) && s.re.MatchString(trimmed) {
+			if (s.prefixes == nil || literal.HasAnyPrefix(trimmed, s.prefixes)) &&
+				(s.literals == nil || literal.ContainsAny(trimmed, s.literals)) && s.re.MatchString(trimmed) {
 				if scores[li] == nil {
 					scores[li] = map[string]int{}
 				}
@@ -308,7 +309,7 @@ func (d *Detector) lineScores(in detect.Input, lines []line) []map[string]int {
 var fenceRe = regexp.MustCompile("^\\s*(```+|~~~+)\\s*([\\w+#.-]*)")
 
 // fenceLiterals are the strings a fence line holds, one of them.
-var fenceLiterals = requiredLiterals(fenceRe.String())
+var fenceLiterals = literal.Required(fenceRe.String())
 
 var fenceLangs = map[string]string{
 	"py": "python", "python3": "python", "js": "javascript", "jsx": "javascript", "node": "javascript",
@@ -409,7 +410,7 @@ func (d *Detector) codeBlocks(in detect.Input) []detect.Finding {
 // fenceMatch is fenceRe's submatches in line, looked for only when the
 // line holds a fence's literal.
 func fenceMatch(line string) []string {
-	if fenceLiterals != nil && !containsAny(line, fenceLiterals) {
+	if fenceLiterals != nil && !literal.ContainsAny(line, fenceLiterals) {
 		return nil
 	}
 	return fenceRe.FindStringSubmatch(line)

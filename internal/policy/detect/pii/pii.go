@@ -436,8 +436,10 @@ var recognizers = [numRecognizers]recognizer{
 
 func (d *Detector) newScan(in detect.Input) *scan {
 	text := in.Text
-	sc := new(scan)
-	if in.Memo != nil {
+	var sc *scan
+	if in.Memo == nil {
+		sc = new(scan)
+	} else {
 		sc = scanPool.Get().(*scan)
 		sc.pooled = true
 		if sc.release == nil {

@@ -44,6 +44,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/claudit/claudit/internal/policy/detect"
+	"github.com/claudit/claudit/internal/policy/detect/literal"
 )
 
 // ID is the registered detector id.
@@ -107,6 +108,18 @@ type rule struct {
 	// holds a keyword occurrence where gate matches, so one where it fails
 	// cannot be part of a match.
 	gate *glregexp.Regexp
+	// lead bounds the bytes a match holds before the keyword occurrence it
+	// contains (the [\w.-]{0,50}? that opens gitleaks' semi-generic rules),
+	// in a text without the Kelvin sign or long s; -1 when unknown. No
+	// match then starts more than lead bytes before the rule's first
+	// keyword hit, so a search of a whole text can start there.
+	lead int
+	// leadBytes are the bytes those elements before the keyword match, and
+	// led the regex anchored at the start, set with lead: in a text that
+	// fits one search, matches are looked for only at the starts lead
+	// allows (see detectLed).
+	leadBytes *[256]bool
+	led       *glregexp.Regexp
 	// windowGate, when set, reports whether the regex can match in a
 	// window at all: a cheap necessary condition read by hand from the
 	// regex (see assignedValue), checked before running it.
@@ -181,7 +194,7 @@ func (r rule) withBounds() rule {
 	}
 	// Every match starts at a keyword when every literal a match can start
 	// with starts with one of the rule's keywords.
-	if prefixes, wordStart, ok := literalPrefixes(r.re.String()); ok {
+	if prefixes, wordStart, ok := literal.FoldedPrefixes(r.re.String()); ok {
 		all := true
 		for _, p := range prefixes {
 			all = all && slices.ContainsFunc(r.keywords, func(k string) bool { return strings.HasPrefix(p, k) })
@@ -193,10 +206,14 @@ func (r rule) withBounds() rule {
 	if r.re.String() == assignmentPattern {
 		r.windowGate = assignedValue
 	}
+	r.lead = -1
 	if r.anchored == nil {
-		if rest, ok := fromKeyword(r.re.String(), r.keywords); ok {
+		if rest, lead, leadBytes, ok := fromKeyword(r.re.String(), r.keywords); ok {
 			if re, err := compile(`^` + rest); err == nil {
 				r.gate = re
+				if led, err := compile(`^(?:` + r.re.String() + `)`); lead >= 0 && err == nil {
+					r.lead, r.leadBytes, r.led = lead, leadBytes, led
+				}
 			}
 		}
 	}
@@ -206,20 +223,23 @@ func (r rule) withBounds() rule {
 // fromKeyword returns the regex from the keyword on when pattern is a
 // sequence with one element that matches only the keywords themselves (an
 // alternation of literals, any case) and more after it: every match then
-// holds a keyword occurrence where the returned regex matches.
-func fromKeyword(pattern string, keywords []string) (string, bool) {
+// holds a keyword occurrence where the returned regex matches. lead is
+// the most bytes the elements before the keyword match in a text without
+// the Kelvin sign or long s, and bytes the bytes they match there, or -1
+// when they are not all bounded runs of ASCII (see leadLen).
+func fromKeyword(pattern string, keywords []string) (rest string, lead int, bytes *[256]bool, ok bool) {
 	re, err := syntax.Parse(pattern, syntax.Perl)
 	if err != nil {
-		return "", false
+		return "", -1, nil, false
 	}
 	for re.Op == syntax.OpCapture {
 		re = re.Sub[0]
 	}
 	if re.Op != syntax.OpConcat {
-		return "", false
+		return "", -1, nil, false
 	}
 	for j, sub := range re.Sub[:len(re.Sub)-1] {
-		lits, ok := exactLiterals(sub, 64)
+		lits, ok := literal.ExactFolded(sub, 64)
 		if !ok || slices.ContainsFunc(lits, func(l string) bool { return l == "" || !slices.Contains(keywords, l) }) {
 			continue
 		}
@@ -227,147 +247,65 @@ func fromKeyword(pattern string, keywords []string) (string, bool) {
 		for _, rest := range re.Sub[j:] {
 			b.WriteString("(?:" + rest.String() + ")")
 		}
-		return b.String(), true
-	}
-	return "", false
-}
-
-// exactLiterals returns, lower-cased, every string re matches when those
-// are a few ASCII literals (at most limit), whatever the case of the text.
-func exactLiterals(re *syntax.Regexp, limit int) ([]string, bool) {
-	switch re.Op {
-	case syntax.OpEmptyMatch:
-		return []string{""}, true
-	case syntax.OpLiteral:
-		var b strings.Builder
-		for _, r := range re.Rune {
-			if r >= utf8.RuneSelf {
-				return nil, false
-			}
-			b.WriteRune(unicode.ToLower(r))
-		}
-		return []string{b.String()}, true
-	case syntax.OpCharClass:
-		// A class of one letter in either case, as [Aa].
-		var out []string
-		for i := 0; i+1 < len(re.Rune); i += 2 {
-			for r := re.Rune[i]; r <= re.Rune[i+1]; r++ {
-				if r >= utf8.RuneSelf || len(out) > 2 {
-					return nil, false
-				}
-				if l := string(unicode.ToLower(r)); !slices.Contains(out, l) {
-					out = append(out, l)
-				}
-			}
-		}
-		return out, len(out) == 1
-	case syntax.OpCapture:
-		return exactLiterals(re.Sub[0], limit)
-	case syntax.OpQuest:
-		sub, ok := exactLiterals(re.Sub[0], limit)
-		return append(sub, ""), ok && len(sub) < limit
-	case syntax.OpAlternate:
-		var out []string
-		for _, sub := range re.Sub {
-			lits, ok := exactLiterals(sub, limit)
-			if !ok || len(out)+len(lits) > limit {
-				return nil, false
-			}
-			out = append(out, lits...)
-		}
-		return out, true
-	case syntax.OpConcat:
-		out := []string{""}
-		for _, sub := range re.Sub {
-			lits, ok := exactLiterals(sub, limit)
-			if !ok || len(out)*len(lits) > limit {
-				return nil, false
-			}
-			var next []string
-			for _, a := range out {
-				for _, l := range lits {
-					next = append(next, a+l)
-				}
-			}
-			out = next
-		}
-		return out, true
-	}
-	return nil, false
-}
-
-// literalPrefixes returns, lower-cased, literals one of which every match
-// of pattern starts with, after an optional leading \b (wordStart) and
-// capture groups; an alternation gives one literal per branch. ok is false
-// when a branch starts with anything but a literal.
-func literalPrefixes(pattern string) (prefixes []string, wordStart, ok bool) {
-	re, err := syntax.Parse(pattern, syntax.Perl)
-	if err != nil {
-		return nil, false, false
-	}
-	re = re.Simplify()
-	for re.Op == syntax.OpCapture {
-		re = re.Sub[0]
-	}
-	if re.Op == syntax.OpConcat && len(re.Sub) > 1 && re.Sub[0].Op == syntax.OpWordBoundary {
-		wordStart = true
-		re = &syntax.Regexp{Op: syntax.OpConcat, Sub: re.Sub[1:]}
-	}
-	prefixes, ok = startLiterals(re)
-	return prefixes, wordStart, ok
-}
-
-// startLiterals is literalPrefixes below the leading \b.
-func startLiterals(re *syntax.Regexp) ([]string, bool) {
-	switch re.Op {
-	case syntax.OpConcat:
-		if len(re.Sub) == 0 {
-			return nil, false
-		}
-		// Leading elements that match only a few literals, as a keyword
-		// group (postgres|mysql), give the whole literals rather than the
-		// common first letters the parser factors out of them.
-		out := []string{""}
-		for _, sub := range re.Sub {
-			lits, ok := exactLiterals(sub, 64)
-			if !ok || len(out)*len(lits) > 64 {
+		lead, bytes := 0, new([256]bool)
+		for _, before := range re.Sub[:j] {
+			n := leadLen(before, bytes)
+			if n < 0 {
+				lead = -1
 				break
 			}
-			var next []string
-			for _, a := range out {
-				for _, l := range lits {
-					next = append(next, a+l)
-				}
-			}
-			out = next
+			lead += n
 		}
-		if !slices.Contains(out, "") {
-			return out, true
-		}
-		return startLiterals(re.Sub[0])
-	case syntax.OpCapture:
-		return startLiterals(re.Sub[0])
-	case syntax.OpAlternate:
-		var out []string
-		for _, sub := range re.Sub {
-			ps, ok := startLiterals(sub)
-			if !ok {
-				return nil, false
-			}
-			out = append(out, ps...)
-		}
-		return out, true
-	case syntax.OpLiteral:
-		var b strings.Builder
-		for _, r := range re.Rune {
-			if r >= utf8.RuneSelf {
-				break // case folding beyond ASCII: keep the ASCII part
-			}
-			b.WriteRune(unicode.ToLower(r))
-		}
-		return []string{b.String()}, b.Len() > 0
+		return b.String(), lead, bytes, true
 	}
-	return nil, false
+	return "", -1, nil, false
+}
+
+// leadLen returns the most bytes re matches in a text without the Kelvin
+// sign or long s, when re is a literal, a character class or a bounded
+// repeat of one whose runes are ASCII (or those two, which (?i) adds to k
+// and s and such a text lacks): each matched rune is then one byte, which
+// it marks in bytes. It returns -1 otherwise, assertions (\b, ^) included,
+// as they read the text before a match.
+func leadLen(re *syntax.Regexp, bytes *[256]bool) int {
+	add := func(lo, hi rune) bool {
+		if lo == hi && (lo == '\u212a' || lo == '\u017f') {
+			return true
+		}
+		if hi >= utf8.RuneSelf {
+			return false
+		}
+		for r := lo; r <= hi; r++ {
+			bytes[r] = true
+			if re.Flags&syntax.FoldCase != 0 {
+				bytes[unicode.ToLower(r)], bytes[unicode.ToUpper(r)] = true, true
+			}
+		}
+		return true
+	}
+	switch re.Op {
+	case syntax.OpLiteral:
+		for _, r := range re.Rune {
+			if !add(r, r) {
+				return -1
+			}
+		}
+		return len(re.Rune)
+	case syntax.OpCharClass:
+		for i := 0; i+1 < len(re.Rune); i += 2 {
+			if !add(re.Rune[i], re.Rune[i+1]) {
+				return -1
+			}
+		}
+		return 1
+	case syntax.OpCapture, syntax.OpQuest:
+		return leadLen(re.Sub[0], bytes)
+	case syntax.OpRepeat:
+		if n := leadLen(re.Sub[0], bytes); n >= 0 && re.Max >= 0 {
+			return n * re.Max
+		}
+	}
+	return -1
 }
 
 // maxWindowedMatch is the longest bounded match worth a window of its own;
@@ -686,6 +624,8 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 			for _, w := range boundedWindows(text, positions, r.maxLen, r.maxKeyword) {
 				out = append(out, d.detectRule(r, text, w, in.FileName)...)
 			}
+		case len(text) <= windowThreshold && gates && r.led != nil:
+			out = append(out, d.detectLed(r, text, positions, in.FileName)...)
 		case len(text) <= windowThreshold:
 			out = append(out, d.detectRule(r, text, [2]int{0, len(text)}, in.FileName)...)
 		default:
@@ -751,6 +691,48 @@ func (d *Detector) detectAnchored(r *rule, text string, positions []int, fileNam
 		if f, ok := d.finding(r, text, m, fileName); ok {
 			out = append(out, f)
 		}
+	}
+	return out
+}
+
+// detectLed finds r's matches in text, a text without the Kelvin sign or
+// long s, as a search of the whole text would: in order, each the first
+// to start at or after the end of the one before. Every match holds a
+// keyword hit in positions (ascending) and starts at most lead bytes
+// before it, after only leadBytes, so r's anchored regex is tried at
+// those starts alone, in ascending order; a start where it fails holds no
+// match. An anchored try reads no byte before its start, which the
+// elements before the keyword do not read either (see leadLen).
+func (d *Detector) detectLed(r *rule, text string, positions []int, fileName string) []detect.Finding {
+	if r.path != nil && !r.path.MatchString(fileName) {
+		return nil
+	}
+	var out []detect.Finding
+	next := 0 // the end of the last match: no match starts before it
+	tried := 0
+	for _, p := range positions {
+		lo := p
+		for lo > next && p-lo < r.lead && r.leadBytes[text[lo-1]] {
+			lo--
+		}
+		for s := max(lo, tried, next); s <= p; s++ {
+			m := r.led.FindStringSubmatchIndex(text[s:])
+			if m == nil {
+				continue
+			}
+			for k := range m {
+				if m[k] >= 0 {
+					m[k] += s
+				}
+			}
+			if f, ok := d.finding(r, text, m, fileName); ok {
+				out = append(out, f)
+			}
+			// Matches hold a keyword, so they are never empty.
+			next = max(m[1], s+1)
+			s = next - 1
+		}
+		tried = max(tried, p+1)
 	}
 	return out
 }

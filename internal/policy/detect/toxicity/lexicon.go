@@ -15,6 +15,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/claudit/claudit/internal/policy/detect"
+	"github.com/claudit/claudit/internal/policy/detect/literal"
 )
 
 // Lexicon is a parsed word-list file: weighted terms per entity, phrase
@@ -82,7 +83,16 @@ type phrase struct {
 	// radius is how far around a keyword a match can reach in the token
 	// stream: the longest match, or phraseRadius when that is unbounded.
 	radius int
+	// required holds strings one of which every match contains
+	// (literal.RequiredUpTo; the stream is lower-cased, as the patterns
+	// are written): a window without any is not searched. nil when
+	// unknown, or when some string is too short to be rare.
+	required [][]byte
 }
+
+// maxPhraseLiterals bounds a phrase's required strings: enough for the
+// word lists phrases end in (the adjectives of an identity attack).
+const maxPhraseLiterals = 64
 
 type directed struct {
 	entities  map[string]bool
@@ -192,7 +202,14 @@ func ParseLexicon(data []byte) (*Lexicon, error) {
 		if radius < 0 || radius > phraseRadius {
 			radius = phraseRadius
 		}
-		l.phrases = append(l.phrases, phrase{entity: p.Entity, weight: p.Weight, firm: p.Firm, keywords: p.Keywords, re: re, radius: radius})
+		var required [][]byte
+		lits := literal.RequiredUpTo(p.Pattern, maxPhraseLiterals)
+		if !slices.ContainsFunc(lits, func(l string) bool { return len(l) < 3 }) {
+			for _, lit := range lits {
+				required = append(required, []byte(lit))
+			}
+		}
+		l.phrases = append(l.phrases, phrase{entity: p.Entity, weight: p.Weight, firm: p.Firm, keywords: p.Keywords, re: re, radius: radius, required: required})
 	}
 	for _, r := range []struct {
 		src  string
@@ -907,7 +924,7 @@ func (l *Lexicon) phraseMatches(toks []token, shared *tokenized) []match {
 	// on windows around them (all of it when the phrase has none).
 	var near [][][2]int
 	if l.phraseKeys != nil {
-		near = make([][][2]int, len(l.phrases))
+		near = shared.nearWindows(len(l.phrases))
 		var hits []ahocorasick.Match
 		if l.sharedKeys && ts == shared.stream() {
 			hits = shared.sharedPhraseHits(l.phraseKeys)
@@ -935,6 +952,9 @@ func (l *Lexicon) phraseMatches(toks []token, shared *tokenized) []match {
 		}
 		n := 0
 		for _, w := range windows {
+			if p.required != nil && !containsAny(stream[w[0]:w[1]], p.required) {
+				continue
+			}
 			for _, loc := range p.re.FindAllIndex(stream[w[0]:w[1]], maxPhraseMatches-n) {
 				start, end := w[0]+loc[0], w[0]+loc[1]
 				// A match this long is cut by the window: the regex saw
@@ -954,6 +974,16 @@ func (l *Lexicon) phraseMatches(toks []token, shared *tokenized) []match {
 		}
 	}
 	return out
+}
+
+// containsAny reports whether b holds one of words.
+func containsAny(b []byte, words [][]byte) bool {
+	for _, w := range words {
+		if bytes.Contains(b, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // reported tells whether the phrase match stream[start:end] is reported or
@@ -1074,6 +1104,25 @@ type tokenized struct {
 	// phraseHits are the shared phrase keywords found in ts, once looked for.
 	phraseHits    []ahocorasick.Match
 	phraseHitsSet bool
+	// near is phraseMatches' storage for the windows of each phrase, kept
+	// across the lexicons and texts a pooled tokenized serves: a lexicon
+	// has hundreds of phrases, and most texts hit none of them.
+	near [][][2]int
+	// release is recycle, bound once per pooled tokenized so handing it to
+	// a memo allocates nothing.
+	release func()
+}
+
+// nearWindows returns n empty window lists, reusing their storage.
+func (t *tokenized) nearWindows(n int) [][][2]int {
+	if cap(t.near) < n {
+		t.near = make([][][2]int, n)
+	}
+	near := t.near[:n]
+	for i := range near {
+		near[i] = near[i][:0]
+	}
+	return near
 }
 
 // sharedPhraseHits returns the hits of ac (the shared phrase keywords) in

@@ -162,7 +162,10 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 	tx := detect.Memoize(in, tokensKey, func() *tokenized {
 		tx := tokenizedPool.Get().(*tokenized)
 		tx.toks = tokenizeInto(tx.toks[:0], in.Text, in.LowerText())
-		in.Memo.OnRelease(func() { tx.recycle() })
+		if tx.release == nil {
+			tx.release = tx.recycle
+		}
+		in.Memo.OnRelease(tx.release)
 		return tx
 	})
 	var guarded [][2]int

@@ -405,3 +405,50 @@ func TestModelManifests(t *testing.T) {
 		t.Run(name, func(t *testing.T) { detecttest.CheckModelManifest(t, modelFiles, "model/"+name+".bin") })
 	}
 }
+
+// TestPhraseLiteralsNecessary checks on random token streams made of the
+// phrases' own literals, keywords and filler that a stream a phrase
+// matches holds one of its required strings, so the windows skipped for
+// lacking them held no match.
+func TestPhraseLiteralsNecessary(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	withRequired, matched := 0, 0
+	for _, data := range [][]byte{toxicityData, sexualData} {
+		l, err := ParseLexicon(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		words := strings.Fields("i you u ur are r is the a an so all just will gonna going to be get and of people women they this that guy")
+		for _, p := range l.phrases {
+			words = append(words, p.keywords...)
+			for _, r := range p.required {
+				words = append(words, string(r), string(r)+"s")
+			}
+		}
+		for _, p := range l.phrases {
+			if p.required == nil {
+				continue
+			}
+			withRequired++
+			for range 3000 {
+				var b strings.Builder
+				for k := range 1 + rng.IntN(9) {
+					if k > 0 {
+						b.WriteByte(' ')
+					}
+					b.WriteString(words[rng.IntN(len(words))])
+				}
+				stream := []byte(b.String())
+				if p.re.Match(stream) {
+					matched++
+					if !containsAny(stream, p.required) {
+						t.Fatalf("%q matches %s but holds none of %q", stream, p.re, p.required)
+					}
+				}
+			}
+		}
+	}
+	if withRequired < 10 || matched < 100 {
+		t.Fatalf("%d phrases with required strings, %d matches: the streams no longer exercise them", withRequired, matched)
+	}
+}

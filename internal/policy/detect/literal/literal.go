@@ -1,4 +1,16 @@
-package code
+// Package literal finds the literal strings that every match of a regular
+// expression holds, or starts with, so a cheap substring search can skip
+// text the regex cannot match: gitleaks' keyword prefilter, derived from
+// the pattern itself. It reads patterns in two modes. As written, literals
+// are case-sensitive (Required, Prefixes). Folded, for (?i) patterns
+// searched in ASCII-lower-cased text, literals are lower-cased
+// (RequiredFolded, FoldedPrefixes); there a folded k or s also matches the
+// Kelvin sign or long s, which ASCII lower-casing keeps, and each function
+// says how it stands to them.
+//
+// Every set returned is a necessary condition: a text without any of its
+// strings has no match, so a prefilter built on one never changes results.
+package literal
 
 import (
 	"regexp/syntax"
@@ -7,31 +19,41 @@ import (
 	"unicode/utf8"
 )
 
-// maxLiterals bounds the strings of a literal set.
+// maxLiterals bounds the strings of a literal set of Required and
+// Prefixes.
 const maxLiterals = 16
 
-// requiredLiterals returns strings one of which every match of the regex
+// bound is the most strings a literal set may hold: past it, looking for
+// them costs more than running the regex would.
+type bound int
+
+// Required returns strings one of which every match of the regex
 // expr holds as it stands (case-sensitive), or nil when it knows none worth
 // looking for: a line holding none of them cannot match, and a search for
 // a few literals costs much less than running the regex over the line.
-func requiredLiterals(expr string) []string {
+func Required(expr string) []string { return RequiredUpTo(expr, maxLiterals) }
+
+// RequiredUpTo is Required with sets of up to max strings, for patterns
+// whose every match holds one of a long word list (slurs, insults): a few
+// dozen substring searches still cost far less than such a regex.
+func RequiredUpTo(expr string, max int) []string {
 	re, err := syntax.Parse(expr, syntax.Perl)
 	if err != nil {
 		return nil
 	}
-	lits, ok := required(re)
+	lits, ok := bound(max).required(re)
 	if !ok || slices.Contains(lits, "") {
 		return nil
 	}
 	return lits
 }
 
-// requiredPrefixes returns strings one of which every match of the regex
+// Prefixes returns strings one of which every match of the regex
 // expr starts with, when expr is anchored at the start of the text (^
 // without (?m)), or nil. Such a regex runs only at the start, but Go
 // clears its state for the whole input first: a line that starts with
 // none of them is told much faster by strings.HasPrefix.
-func requiredPrefixes(expr string) []string {
+func Prefixes(expr string) []string {
 	re, err := syntax.Parse(expr, syntax.Perl)
 	if err != nil {
 		return nil
@@ -43,7 +65,7 @@ func requiredPrefixes(expr string) []string {
 		return nil
 	}
 	rest := &syntax.Regexp{Op: syntax.OpConcat, Sub: re.Sub[1:]}
-	lits := prefixes(rest)
+	lits := bound(maxLiterals).prefixes(rest)
 	if len(lits) == 0 || slices.Contains(lits, "") {
 		return nil
 	}
@@ -52,22 +74,22 @@ func requiredPrefixes(expr string) []string {
 
 // prefixes returns strings one of which every match of re starts with
 // (the empty string when it knows none).
-func prefixes(re *syntax.Regexp) []string {
+func (b bound) prefixes(re *syntax.Regexp) []string {
 	none := []string{""}
-	if lits, ok := exact(re); ok {
+	if lits, ok := b.exact(re); ok {
 		return lits
 	}
 	switch re.Op {
 	case syntax.OpCapture, syntax.OpPlus:
-		return prefixes(re.Sub[0])
+		return b.prefixes(re.Sub[0])
 	case syntax.OpRepeat:
 		if re.Min >= 1 {
-			return prefixes(re.Sub[0])
+			return b.prefixes(re.Sub[0])
 		}
 	case syntax.OpAlternate:
 		var all []string
 		for _, sub := range re.Sub {
-			if all = union(all, prefixes(sub)); len(all) > maxLiterals {
+			if all = union(all, b.prefixes(sub)); len(all) > int(b) {
 				return none
 			}
 		}
@@ -77,12 +99,12 @@ func prefixes(re *syntax.Regexp) []string {
 		// first other one.
 		prod := []string{""}
 		for _, sub := range re.Sub {
-			lits, ok := exact(sub)
+			lits, ok := b.exact(sub)
 			if !ok {
-				lits = prefixes(sub)
+				lits = b.prefixes(sub)
 			}
 			next := product(prod, lits)
-			if len(next) > maxLiterals {
+			if len(next) > int(b) {
 				return prod
 			}
 			prod = next
@@ -97,26 +119,26 @@ func prefixes(re *syntax.Regexp) []string {
 
 // required returns a set of non-empty strings one of which every match of
 // re holds.
-func required(re *syntax.Regexp) ([]string, bool) {
-	if lits, ok := exact(re); ok && !slices.Contains(lits, "") {
+func (b bound) required(re *syntax.Regexp) ([]string, bool) {
+	if lits, ok := b.exact(re); ok && !slices.Contains(lits, "") {
 		return lits, true
 	}
 	switch re.Op {
 	case syntax.OpCapture, syntax.OpPlus:
-		return required(re.Sub[0])
+		return b.required(re.Sub[0])
 	case syntax.OpRepeat:
 		if re.Min >= 1 {
-			return required(re.Sub[0])
+			return b.required(re.Sub[0])
 		}
 	case syntax.OpAlternate:
 		var all []string
 		for _, sub := range re.Sub {
-			lits, ok := required(sub)
+			lits, ok := b.required(sub)
 			if !ok {
 				return nil, false
 			}
 			all = union(all, lits)
-			if len(all) > maxLiterals {
+			if len(all) > int(b) {
 				return nil, false
 			}
 		}
@@ -126,16 +148,16 @@ func required(re *syntax.Regexp) ([]string, bool) {
 		// runs of consecutive subexpressions that match finite sets.
 		var best []string
 		for i, sub := range re.Sub {
-			if lits, ok := required(sub); ok {
+			if lits, ok := b.required(sub); ok {
 				best = better(best, lits)
 			}
 			prod := []string{""}
 			for _, next := range re.Sub[i:] {
-				lits, ok := exact(next)
+				lits, ok := b.exact(next)
 				if !ok {
 					break
 				}
-				if prod = product(prod, lits); len(prod) > maxLiterals {
+				if prod = product(prod, lits); len(prod) > int(b) {
 					break
 				}
 				if !slices.Contains(prod, "") {
@@ -150,7 +172,7 @@ func required(re *syntax.Regexp) ([]string, bool) {
 
 // exact returns every string re matches, when they are few and re asserts
 // nothing about its context (no anchors or word boundaries).
-func exact(re *syntax.Regexp) ([]string, bool) {
+func (b bound) exact(re *syntax.Regexp) ([]string, bool) {
 	switch re.Op {
 	case syntax.OpEmptyMatch:
 		return []string{""}, true
@@ -165,30 +187,30 @@ func exact(re *syntax.Regexp) ([]string, bool) {
 		var lits []string
 		for i := 0; i+1 < len(re.Rune); i += 2 {
 			lo, hi := re.Rune[i], re.Rune[i+1]
-			if hi-lo >= maxLiterals || lo <= utf8.RuneError && utf8.RuneError <= hi {
+			if hi-lo >= rune(b) || lo <= utf8.RuneError && utf8.RuneError <= hi {
 				return nil, false
 			}
 			for r := lo; r <= hi; r++ {
 				lits = append(lits, string(r))
 			}
-			if len(lits) > maxLiterals {
+			if len(lits) > int(b) {
 				return nil, false
 			}
 		}
 		return lits, len(lits) > 0
 	case syntax.OpCapture:
-		return exact(re.Sub[0])
+		return b.exact(re.Sub[0])
 	case syntax.OpQuest:
-		lits, ok := exact(re.Sub[0])
+		lits, ok := b.exact(re.Sub[0])
 		return union(lits, []string{""}), ok
 	case syntax.OpAlternate:
 		var all []string
 		for _, sub := range re.Sub {
-			lits, ok := exact(sub)
+			lits, ok := b.exact(sub)
 			if !ok {
 				return nil, false
 			}
-			if all = union(all, lits); len(all) > maxLiterals {
+			if all = union(all, lits); len(all) > int(b) {
 				return nil, false
 			}
 		}
@@ -196,11 +218,11 @@ func exact(re *syntax.Regexp) ([]string, bool) {
 	case syntax.OpConcat:
 		prod := []string{""}
 		for _, sub := range re.Sub {
-			lits, ok := exact(sub)
+			lits, ok := b.exact(sub)
 			if !ok {
 				return nil, false
 			}
-			if prod = product(prod, lits); len(prod) > maxLiterals {
+			if prod = product(prod, lits); len(prod) > int(b) {
 				return nil, false
 			}
 		}
@@ -265,8 +287,8 @@ func shortest(lits []string) int {
 	return n
 }
 
-// hasAnyPrefix reports whether s starts with one of lits.
-func hasAnyPrefix(s string, lits []string) bool {
+// HasAnyPrefix reports whether s starts with one of lits.
+func HasAnyPrefix(s string, lits []string) bool {
 	for _, l := range lits {
 		if strings.HasPrefix(s, l) {
 			return true
@@ -275,8 +297,8 @@ func hasAnyPrefix(s string, lits []string) bool {
 	return false
 }
 
-// containsAny reports whether s contains one of lits.
-func containsAny(s string, lits []string) bool {
+// ContainsAny reports whether s contains one of lits.
+func ContainsAny(s string, lits []string) bool {
 	for _, l := range lits {
 		if strings.Contains(s, l) {
 			return true
