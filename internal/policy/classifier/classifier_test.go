@@ -593,7 +593,7 @@ func benchText(n int) string {
 // gives.
 func TestWordPathsAgree(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	pieces := []string{"Ignore", "the", "PREVIOUS", "rules", "don't", "user_id", "a1b2", "h3ll0", "  ", "\n\n", "\t", ".", "!", "--", "é", "x\x00y", "1234", "$5", "@home"}
+	pieces := []string{"Ignore", "the", "PREVIOUS", "rules", "don't", "user_id", "a1b2", "h3ll0", "  ", "\n\n", "\t", ".", "!", "--", "é", "x\x00y", "1234", "$5", "@home", "a", "I", "k", "x y z w", "s p a c e d"}
 	for _, cfg := range []FeatureConfig{
 		{Bits: 16, WordNgrams: 2, Flags: FlagNormalize},
 		{Bits: 16, WordNgrams: 3},

@@ -378,6 +378,10 @@ func plainASCIIWords(raw []uint32, w *wordNgrams, text string, normalized bool) 
 	}
 	h, inWord := uint32(fnvOffset), false
 	var seen uint8 // the plainLetter and plainLeet bits of isPlain's current word
+	// n is the current word's length, lone the one-byte words in a row
+	// that a space follows: at minSpacedRun-1 of them the text may spell
+	// letters out one by one, which isPlain decides on the slow path.
+	n, lone := 0, 0
 	for i := 0; i < len(text); i++ {
 		e := wordBytes[text[i]]
 		if k := uint8(e >> 8); k != 0 {
@@ -394,9 +398,20 @@ func plainASCIIWords(raw []uint32, w *wordNgrams, text string, normalized bool) 
 		if lower := uint32(e & 0xff); lower != 0 {
 			h = (h ^ lower) * fnvPrime
 			inWord = true
-		} else if inWord {
-			raw = w.add(raw, h)
-			h, inWord = fnvOffset, false
+			n++
+		} else {
+			if inWord {
+				raw = w.add(raw, h)
+				h, inWord = fnvOffset, false
+			}
+			if text[i] != ' ' || n > 1 {
+				lone = 0
+			} else if n == 1 {
+				if lone++; lone == minSpacedRun-1 && normalized {
+					return raw, false
+				}
+			}
+			n = 0
 		}
 	}
 	if seen == mixed {

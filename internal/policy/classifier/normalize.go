@@ -16,7 +16,8 @@ import (
 // characters are dropped, compatibility forms (fullwidth letters, ligatures,
 // mathematical alphabets) fold to their plain letters, look-alike letters
 // from other scripts map to Latin, and inside words that mix letters and
-// digits the leetspeak digits become letters ("1gn0re" → "ignore").
+// digits the leetspeak digits become letters ("1gn0re" → "ignore"), and
+// letters spelled out one by one are joined ("I g n o r e" → "Ignore").
 // Plain ASCII text without digits inside words comes back unchanged.
 func NormalizeText(s string) string {
 	if isPlain(s) {
@@ -28,7 +29,7 @@ func NormalizeText(s string) string {
 // normalizeUnplain is NormalizeText of a text that is not plain.
 func normalizeUnplain(s string) string {
 	if detect.IsASCII(s) {
-		return unleet(s)
+		return unspace(unleet(s))
 	}
 	var b strings.Builder
 	b.Grow(len(s))
@@ -53,12 +54,17 @@ func normalizeUnplain(s string) string {
 			}
 		}
 	}
-	return unleet(b.String())
+	return unspace(unleet(b.String()))
 }
 
-// isPlain reports whether s is ASCII with no word mixing letters and digits.
+// isPlain reports whether s is ASCII with no word mixing letters and digits
+// and no letters spelled out one by one (see unspace).
 func isPlain(s string) bool {
 	letter, digit := false, false
+	// n counts the current word's bytes; lone the lone letters in a row,
+	// each followed by a space, from runStart, with gaps of at most three
+	// spaces (spacedRun's runs); spaces the current gap's.
+	n, lone, runStart, spaces := 0, 0, 0, 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
@@ -66,13 +72,33 @@ func isPlain(s string) bool {
 			return false
 		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
 			letter = true
+			n++
 		case c >= '0' && c <= '9' || c == '@' || c == '$':
 			digit = true
+			n += 2
 		default:
 			if letter && digit {
 				return false
 			}
-			letter, digit = false, false
+			switch {
+			case c == ' ' && n == 1 && letter:
+				if lone == 0 {
+					runStart = i - 1
+				}
+				lone, spaces = lone+1, 1
+				if lone == minSpacedRun-1 {
+					if end, _ := spacedRun(s, runStart); end > 0 {
+						return false
+					}
+				}
+			case c == ' ' && n == 0:
+				if spaces++; spaces > 3 {
+					lone = 0
+				}
+			default:
+				lone = 0
+			}
+			letter, digit, n = false, false, 0
 		}
 	}
 	return !(letter && digit)
