@@ -464,7 +464,7 @@ func startSimulator(ctx context.Context, exe string, args []string) (*simProcess
 		return nil, fmt.Errorf("start simulator: %w", err)
 	}
 	p := &simProcess{addr: addr, cmd: cmd}
-	deadline := time.Now().Add(2 * time.Minute)
+	deadline := time.Now().Add(10 * time.Minute)
 	for time.Now().Before(deadline) {
 		resp, err := http.Get("http://" + addr + "/v1/compliance/activities?limit=1")
 		if err == nil {

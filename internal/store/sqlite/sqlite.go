@@ -87,6 +87,8 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 		UserIDsFirst:       true,
 		IndexMessagesAfter: indexMessagesAfter,
 		LastMessageRowID:   lastMessageRowID,
+		ReuseWriterStmts:   true,
+		InsertOrIgnore:     true,
 		AfterCommit:        cp.wake,
 		Now:                `SELECT CAST(unixepoch('subsec') * 1000000 AS INTEGER)`,
 		Close:              cp.close,

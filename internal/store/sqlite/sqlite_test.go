@@ -118,3 +118,56 @@ func TestDatabaseFilesPrivate(t *testing.T) {
 		}
 	}
 }
+
+// TestInsertStatementSizes stores pages of every size around the rows one
+// INSERT carries (the rest goes in statements of 32, 16, ... 1 rows,
+// prepared once and reused by every transaction), half of each page
+// stored before: every page reports the rows it added, and each row is
+// stored once.
+func TestInsertStatementSizes(t *testing.T) {
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "claudit.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	in := &store.Integration{Name: "acme", BaseURL: "http://x"}
+	if err := s.UpsertIntegration(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	acts, msgs := 0, 0
+	for n := 1; n <= 131; n += 13 {
+		var ap store.ActivityPage
+		cp := store.ChatPage{IntegrationID: in.ID}
+		ap.IntegrationID = in.ID
+		hc := store.HydratedChat{Chat: store.Chat{ID: fmt.Sprintf("chat_%d", n), CreatedAt: t0, UpdatedAt: t0}}
+		for i := range n {
+			// Every other row repeats one of the previous page.
+			id := fmt.Sprintf("%d_%d", n, i)
+			if i%2 == 1 && n > 1 {
+				id = fmt.Sprintf("%d_%d", n-13, i/2)
+			}
+			ap.Activities = append(ap.Activities, store.Activity{ID: "activity_" + id, CreatedAt: t0.Add(time.Duration(i) * time.Second),
+				Type: "sso_login_succeeded", Raw: []byte(`{}`)})
+			hc.Messages = append(hc.Messages, store.Message{ID: "msg_" + id, Seq: i, Role: "user", Text: "text " + id, CreatedAt: t0})
+		}
+		cp.Chats = []store.HydratedChat{hc}
+		res, err := s.SavePages(ctx, []store.Page{{Activities: &ap}, {Chats: &cp}})
+		if err != nil {
+			t.Fatalf("%d rows: %v", n, err)
+		}
+		counts, err := s.Counts(ctx, in.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res[0].Activities != counts.Activities-acts || res[1].Messages != counts.Messages-msgs {
+			t.Fatalf("%d rows: reported %d activities and %d messages, stored %d and %d",
+				n, res[0].Activities, res[1].Messages, counts.Activities-acts, counts.Messages-msgs)
+		}
+		acts, msgs = counts.Activities, counts.Messages
+	}
+	if acts < 400 || msgs != acts {
+		t.Fatalf("%d activities, %d messages stored", acts, msgs)
+	}
+}

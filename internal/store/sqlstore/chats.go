@@ -122,44 +122,18 @@ func (s *Store) ChatMessages(ctx context.Context, integrationID int64, chatID st
 func (s *Store) saveChatPage(ctx context.Context, tx *sql.Tx, p *store.ChatPage) (store.SaveResult, error) {
 	var res store.SaveResult
 	err := func() error {
-		if err := s.saveUsers(ctx, tx, p.IntegrationID, withMessageUsers(p)); err != nil {
+		msgs, err := s.saveChatPageRows(ctx, tx, p, &res)
+		if err != nil || len(msgs) == 0 {
 			return err
 		}
-		for _, pr := range p.Projects {
-			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO projects (integration_id, id, name, user_id, is_private, created_at, updated_at, deleted_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (integration_id, id) DO UPDATE SET name = excluded.name,
-				is_private = excluded.is_private, updated_at = excluded.updated_at, deleted_at = excluded.deleted_at`),
-				p.IntegrationID, pr.ID, pr.Name, pr.UserID, b2i(pr.IsPrivate), us(pr.CreatedAt), us(pr.UpdatedAt), usPtr(pr.DeletedAt)); err != nil {
-				return fmt.Errorf("save project %s: %w", pr.ID, err)
-			}
-		}
-		if err := s.saveFileTexts(ctx, tx, p.IntegrationID, p.FileTexts); err != nil {
-			return err
-		}
-		if len(p.Chats) == 0 {
-			return s.finishChatPage(ctx, tx, p, res)
-		}
-		chatSt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO chats (integration_id, id, name, user_id, user_email, model, project_id, organization_uuid, href, created_at, updated_at, deleted_at, message_count)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (integration_id, id) DO UPDATE SET
-			  name = CASE WHEN excluded.name = '' AND excluded.deleted_at IS NOT NULL THEN chats.name ELSE excluded.name END,
-			  user_id = excluded.user_id, user_email = excluded.user_email, model = excluded.model,
-			  project_id = excluded.project_id, href = excluded.href, updated_at = excluded.updated_at,
-			  deleted_at = excluded.deleted_at,
-			  message_count = CASE WHEN excluded.message_count > chats.message_count THEN excluded.message_count ELSE chats.message_count END`))
-		if err != nil {
-			return fmt.Errorf("prepare chats: %w", err)
-		}
-		defer chatSt.Close()
 		// An update only touches a message whose content really changed, and
 		// keeps earlier text when the API now returns the message without content.
-		updMsg, err := tx.PrepareContext(ctx, s.q(`UPDATE messages SET seq = ?, text = ?, tokens = ?, files = ?, tool_calls = ?, eval_version = ''
-			WHERE integration_id = ? AND id = ? AND (text <> ? OR files <> ? OR tool_calls <> ?)`))
+		updMsg, err := s.txStmt(ctx, tx, updateMessageSQL)
 		if err != nil {
 			return fmt.Errorf("prepare message update: %w", err)
 		}
 		defer updMsg.Close()
-		markRemoved, err := tx.PrepareContext(ctx, s.q(`UPDATE messages SET content_removed = 1 WHERE integration_id = ? AND id = ? AND content_removed = 0`))
+		markRemoved, err := s.txStmt(ctx, tx, markMessageRemovedSQL)
 		if err != nil {
 			return fmt.Errorf("prepare message removal: %w", err)
 		}
@@ -169,27 +143,6 @@ func (s *Store) saveChatPage(ctx context.Context, tx *sql.Tx, p *store.ChatPage)
 		if s.d.IndexMessagesAfter != nil {
 			if floor, err = s.d.LastMessageRowID(ctx, tx); err != nil {
 				return fmt.Errorf("index new messages: %w", err)
-			}
-		}
-		var msgs []store.Message
-		for _, hc := range p.Chats {
-			c := hc.Chat
-			if _, err := chatSt.ExecContext(ctx, p.IntegrationID, c.ID, store.CleanText(c.Name), c.UserID, c.UserEmail, c.Model, c.ProjectID,
-				c.OrganizationUUID, c.Href, us(c.CreatedAt), us(c.UpdatedAt), usPtr(c.DeletedAt), len(hc.Messages)); err != nil {
-				return fmt.Errorf("save chat %s: %w", c.ID, err)
-			}
-			res.Chats++
-			for _, m := range hc.Messages {
-				m.Text, m.ChatID = store.CleanText(m.Text), c.ID
-				msgs = append(msgs, m)
-			}
-			if err := s.saveFiles(ctx, tx, p.IntegrationID, hc); err != nil {
-				return err
-			}
-			if hc.GoneAt != nil {
-				if err := s.markChatHardDeleted(ctx, tx, p.IntegrationID, c.ID, *hc.GoneAt); err != nil {
-					return err
-				}
 			}
 		}
 		n, err := s.saveMessages(ctx, tx, p.IntegrationID, msgs, now, updMsg, markRemoved)
@@ -202,9 +155,100 @@ func (s *Store) saveChatPage(ctx context.Context, tx *sql.Tx, p *store.ChatPage)
 				return fmt.Errorf("index new messages: %w", err)
 			}
 		}
-		return s.finishChatPage(ctx, tx, p, res)
+		return nil
 	}()
-	return res, err
+	if err != nil {
+		return res, err
+	}
+	return res, s.finishChatPage(ctx, tx, p, res)
+}
+
+const (
+	upsertChatSQL = `INSERT INTO chats (integration_id, id, name, user_id, user_email, model, project_id, organization_uuid, href, created_at, updated_at, deleted_at, message_count)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (integration_id, id) DO UPDATE SET
+			  name = CASE WHEN excluded.name = '' AND excluded.deleted_at IS NOT NULL THEN chats.name ELSE excluded.name END,
+			  user_id = excluded.user_id, user_email = excluded.user_email, model = excluded.model,
+			  project_id = excluded.project_id, href = excluded.href, updated_at = excluded.updated_at,
+			  deleted_at = excluded.deleted_at,
+			  message_count = CASE WHEN excluded.message_count > chats.message_count THEN excluded.message_count ELSE chats.message_count END`
+	upsertProjectSQL = `INSERT INTO projects (integration_id, id, name, user_id, is_private, created_at, updated_at, deleted_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (integration_id, id) DO UPDATE SET name = excluded.name,
+				is_private = excluded.is_private, updated_at = excluded.updated_at, deleted_at = excluded.deleted_at`
+	// An update only touches a message whose content really changed, and
+	// keeps earlier text when the API now returns the message without content.
+	updateMessageSQL = `UPDATE messages SET seq = ?, text = ?, tokens = ?, files = ?, tool_calls = ?, eval_version = ''
+			WHERE integration_id = ? AND id = ? AND (text <> ? OR files <> ? OR tool_calls <> ?)`
+	markMessageRemovedSQL = `UPDATE messages SET content_removed = 1 WHERE integration_id = ? AND id = ? AND content_removed = 0`
+	insertFileSQL         = `INSERT INTO files (integration_id, id, kind, filename, mime_type, size_bytes, md5, chat_id, message_id, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (integration_id, id) DO NOTHING`
+)
+
+// saveChatPageRows stores everything of a chat page but its messages and
+// progress: users, projects, file records, chats and their files. It
+// returns the messages to store (text cleaned, ChatID set).
+func (s *Store) saveChatPageRows(ctx context.Context, tx *sql.Tx, p *store.ChatPage, res *store.SaveResult) ([]store.Message, error) {
+	if err := s.saveUsers(ctx, tx, p.IntegrationID, withMessageUsers(p)); err != nil {
+		return nil, err
+	}
+	if len(p.Projects) > 0 {
+		prSt, err := s.txStmt(ctx, tx, upsertProjectSQL)
+		if err != nil {
+			return nil, fmt.Errorf("prepare projects: %w", err)
+		}
+		defer prSt.Close()
+		for _, pr := range p.Projects {
+			if _, err := prSt.ExecContext(ctx, p.IntegrationID, pr.ID, pr.Name, pr.UserID, b2i(pr.IsPrivate), us(pr.CreatedAt), us(pr.UpdatedAt), usPtr(pr.DeletedAt)); err != nil {
+				return nil, fmt.Errorf("save project %s: %w", pr.ID, err)
+			}
+		}
+	}
+	if err := s.saveFileTexts(ctx, tx, p.IntegrationID, p.FileTexts); err != nil {
+		return nil, err
+	}
+	if len(p.Chats) == 0 {
+		return nil, nil
+	}
+	chatSt, err := s.txStmt(ctx, tx, upsertChatSQL)
+	if err != nil {
+		return nil, fmt.Errorf("prepare chats: %w", err)
+	}
+	defer chatSt.Close()
+	var fileSt *sql.Stmt
+	n := 0
+	for _, hc := range p.Chats {
+		n += len(hc.Messages)
+	}
+	msgs := make([]store.Message, 0, n)
+	for _, hc := range p.Chats {
+		c := hc.Chat
+		if _, err := chatSt.ExecContext(ctx, p.IntegrationID, c.ID, store.CleanText(c.Name), c.UserID, c.UserEmail, c.Model, c.ProjectID,
+			c.OrganizationUUID, c.Href, us(c.CreatedAt), us(c.UpdatedAt), usPtr(c.DeletedAt), len(hc.Messages)); err != nil {
+			return nil, fmt.Errorf("save chat %s: %w", c.ID, err)
+		}
+		res.Chats++
+		for _, m := range hc.Messages {
+			m.Text, m.ChatID = store.CleanText(m.Text), c.ID
+			msgs = append(msgs, m)
+			for _, f := range m.Files {
+				if fileSt == nil {
+					if fileSt, err = s.txStmt(ctx, tx, insertFileSQL); err != nil {
+						return nil, fmt.Errorf("prepare files: %w", err)
+					}
+					defer fileSt.Close()
+				}
+				if _, err := fileSt.ExecContext(ctx, p.IntegrationID, f.ID, f.Kind, f.Filename, f.MimeType, f.SizeBytes, f.MD5, c.ID, m.ID, us(m.CreatedAt)); err != nil {
+					return nil, fmt.Errorf("save file %s: %w", f.ID, err)
+				}
+			}
+		}
+		if hc.GoneAt != nil {
+			if err := s.markChatHardDeleted(ctx, tx, p.IntegrationID, c.ID, *hc.GoneAt); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return msgs, nil
 }
 
 // withMessageUsers returns the page's users plus the user of every message
@@ -235,19 +279,6 @@ func (s *Store) finishChatPage(ctx context.Context, tx *sql.Tx, p *store.ChatPag
 		return err
 	}
 	return s.saveCheckpoint(ctx, tx, p.Checkpoint)
-}
-
-func (s *Store) saveFiles(ctx context.Context, tx *sql.Tx, integrationID int64, hc store.HydratedChat) error {
-	for _, m := range hc.Messages {
-		for _, f := range m.Files {
-			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO files (integration_id, id, kind, filename, mime_type, size_bytes, md5, chat_id, message_id, created_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (integration_id, id) DO NOTHING`),
-				integrationID, f.ID, f.Kind, f.Filename, f.MimeType, f.SizeBytes, f.MD5, hc.Chat.ID, m.ID, us(m.CreatedAt)); err != nil {
-				return fmt.Errorf("save file %s: %w", f.ID, err)
-			}
-		}
-	}
-	return nil
 }
 
 // MarkChatHardDeleted keeps the stored chat but records that the API lost it.

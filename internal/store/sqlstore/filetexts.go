@@ -11,12 +11,16 @@ import (
 
 // saveFileTexts upserts file records in the chat page's transaction.
 func (s *Store) saveFileTexts(ctx context.Context, tx *sql.Tx, integrationID int64, fts []store.FileText) error {
+	if len(fts) == 0 {
+		return nil
+	}
+	st, err := s.txStmt(ctx, tx, upsertFileTextSQL)
+	if err != nil {
+		return fmt.Errorf("prepare file texts: %w", err)
+	}
+	defer st.Close()
 	for _, f := range fts {
-		_, err := tx.ExecContext(ctx, s.q(`INSERT INTO file_texts (integration_id, file_id, kind, chat_id, message_id, user_id, filename, mime_type, format, size_bytes, status, reason, fetched_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (integration_id, file_id) DO UPDATE SET format = excluded.format, size_bytes = excluded.size_bytes,
-			status = excluded.status, reason = excluded.reason, fetched_at = excluded.fetched_at`),
-			integrationID, f.FileID, f.Kind, f.ChatID, f.MessageID, f.UserID, store.CleanText(f.Filename), f.MimeType, f.Format, f.SizeBytes,
+		_, err := st.ExecContext(ctx, integrationID, f.FileID, f.Kind, f.ChatID, f.MessageID, f.UserID, store.CleanText(f.Filename), f.MimeType, f.Format, f.SizeBytes,
 			f.Status, store.CleanText(f.Reason), us(f.FetchedAt))
 		if err != nil {
 			return fmt.Errorf("save file text %s: %w", f.FileID, err)
@@ -24,6 +28,11 @@ func (s *Store) saveFileTexts(ctx context.Context, tx *sql.Tx, integrationID int
 	}
 	return nil
 }
+
+const upsertFileTextSQL = `INSERT INTO file_texts (integration_id, file_id, kind, chat_id, message_id, user_id, filename, mime_type, format, size_bytes, status, reason, fetched_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (integration_id, file_id) DO UPDATE SET format = excluded.format, size_bytes = excluded.size_bytes,
+			status = excluded.status, reason = excluded.reason, fetched_at = excluded.fetched_at`
 
 // KnownFiles returns which file ids have a file record.
 func (s *Store) KnownFiles(ctx context.Context, integrationID int64, ids []string) (map[string]bool, error) {

@@ -47,61 +47,59 @@ func (s *Store) Message(ctx context.Context, integrationID int64, id string) (*s
 // messagesPerInsert is how many messages one INSERT statement carries.
 const messagesPerInsert = 64
 
+// insertMessages returns the INSERT of n messages, which skips ids already
+// stored.
+func (s *Store) insertMessages(n int) string {
+	return s.insertIgnoring(`messages (integration_id, id, chat_id, seq, role, text, model, user_id, user_email, created_at, tokens, content_removed, files, tool_calls, ingested_at)`,
+		messageInsertCols, n)
+}
+
+const messageInsertCols = 15
+
+func appendMessageArgs(args []any, integrationID int64, m *store.Message, now int64) []any {
+	return append(args, integrationID, m.ID, m.ChatID, m.Seq, m.Role, m.Text, m.Model, m.UserID, m.UserEmail,
+		us(m.CreatedAt), m.Tokens, b2i(m.ContentRemoved), encodeJSONList(m.Files), encodeJSONList(m.ToolCalls), now)
+}
+
 // saveMessages inserts msgs (ChatID set) many per statement, skipping ids
 // already stored, and returns how many it inserted. When a statement
 // inserted fewer rows than it carried, some were stored already: each row
 // of it then gets the update (a no-op unless its content changed, so also
 // for the rows just inserted).
 func (s *Store) saveMessages(ctx context.Context, tx *sql.Tx, integrationID int64, msgs []store.Message, now int64, updMsg, markRemoved *sql.Stmt) (int, error) {
-	const cols = 15
-	query := func(n int) string {
-		return s.q(multiRowInsert(`INSERT INTO messages (integration_id, id, chat_id, seq, role, text, model, user_id, user_email, created_at, tokens, content_removed, files, tool_calls, ingested_at) VALUES `,
-			cols, n, " ON CONFLICT DO NOTHING"))
-	}
-	var full *sql.Stmt
-	if len(msgs) >= messagesPerInsert {
-		st, err := tx.PrepareContext(ctx, query(messagesPerInsert))
-		if err != nil {
-			return 0, fmt.Errorf("prepare messages: %w", err)
-		}
-		defer st.Close()
-		full = st
-	}
 	inserted := 0
-	for start := 0; start < len(msgs); start += messagesPerInsert {
-		rows := msgs[start:min(start+messagesPerInsert, len(msgs))]
-		args := make([]any, 0, len(rows)*cols)
-		for _, m := range rows {
-			args = append(args, integrationID, m.ID, m.ChatID, m.Seq, m.Role, m.Text, m.Model, m.UserID, m.UserEmail,
-				us(m.CreatedAt), m.Tokens, b2i(m.ContentRemoved), encodeJSONList(m.Files), encodeJSONList(m.ToolCalls), now)
-		}
-		var r sql.Result
-		var err error
-		if len(rows) == messagesPerInsert {
-			r, err = full.ExecContext(ctx, args...)
-		} else {
-			r, err = tx.ExecContext(ctx, query(len(rows)), args...)
-		}
-		if err != nil {
-			return inserted, fmt.Errorf("save messages %s to %s: %w", rows[0].ID, rows[len(rows)-1].ID, err)
-		}
-		n, _ := r.RowsAffected()
-		inserted += int(n)
-		if int(n) == len(rows) {
-			continue
-		}
-		for _, m := range rows {
-			if m.ContentRemoved {
-				if _, err := markRemoved.ExecContext(ctx, integrationID, m.ID); err != nil {
-					return inserted, fmt.Errorf("mark message %s removed: %w", m.ID, err)
+	err := s.insertRows(ctx, tx, s.insertMessages, messagesPerInsert, messageInsertCols, len(msgs),
+		func(i int, args []any) []any { return appendMessageArgs(args, integrationID, &msgs[i], now) },
+		func(start, end int, n int) error {
+			inserted += n
+			if n == end-start {
+				return nil
+			}
+			for i := start; i < end; i++ {
+				if err := updateMessage(ctx, integrationID, &msgs[i], updMsg, markRemoved); err != nil {
+					return err
 				}
-				continue
 			}
-			files, tools := encodeJSONList(m.Files), encodeJSONList(m.ToolCalls)
-			if _, err := updMsg.ExecContext(ctx, m.Seq, m.Text, m.Tokens, files, tools, integrationID, m.ID, m.Text, files, tools); err != nil {
-				return inserted, fmt.Errorf("update message %s: %w", m.ID, err)
-			}
-		}
+			return nil
+		})
+	if err != nil {
+		return inserted, fmt.Errorf("save messages: %w", err)
 	}
 	return inserted, nil
+}
+
+// updateMessage applies a message already stored: its content removed, or
+// its content when that changed.
+func updateMessage(ctx context.Context, integrationID int64, m *store.Message, updMsg, markRemoved *sql.Stmt) error {
+	if m.ContentRemoved {
+		if _, err := markRemoved.ExecContext(ctx, integrationID, m.ID); err != nil {
+			return fmt.Errorf("mark message %s removed: %w", m.ID, err)
+		}
+		return nil
+	}
+	files, tools := encodeJSONList(m.Files), encodeJSONList(m.ToolCalls)
+	if _, err := updMsg.ExecContext(ctx, m.Seq, m.Text, m.Tokens, files, tools, integrationID, m.ID, m.Text, files, tools); err != nil {
+		return fmt.Errorf("update message %s: %w", m.ID, err)
+	}
+	return nil
 }

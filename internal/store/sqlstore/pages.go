@@ -31,16 +31,16 @@ func (s *Store) saveCheckpoint(ctx context.Context, tx *sql.Tx, cp *store.Checkp
 	if cp == nil {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO checkpoints (integration_id, stream, cursor, high_water, updated_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (integration_id, stream) DO UPDATE SET cursor = excluded.cursor,
-		high_water = CASE WHEN excluded.high_water > checkpoints.high_water THEN excluded.high_water ELSE checkpoints.high_water END,
-		updated_at = excluded.updated_at`),
-		cp.IntegrationID, cp.Stream, cp.Cursor, us(cp.HighWater), us(s.now()))
-	if err != nil {
+	if _, err := s.txExec(ctx, tx, saveCheckpointSQL, cp.IntegrationID, cp.Stream, cp.Cursor, us(cp.HighWater), us(s.now())); err != nil {
 		return fmt.Errorf("save checkpoint %s: %w", cp.Stream, err)
 	}
 	return nil
 }
+
+const saveCheckpointSQL = `INSERT INTO checkpoints (integration_id, stream, cursor, high_water, updated_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (integration_id, stream) DO UPDATE SET cursor = excluded.cursor,
+		high_water = CASE WHEN excluded.high_water > checkpoints.high_water THEN excluded.high_water ELSE checkpoints.high_water END,
+		updated_at = excluded.updated_at`
 
 func (s *Store) saveBatchProgress(ctx context.Context, tx *sql.Tx, p *store.BatchProgress) error {
 	if p == nil {
@@ -86,6 +86,9 @@ func (s *Store) SaveChatPage(ctx context.Context, p store.ChatPage) (store.SaveR
 // SavePages stores activity and chat pages in one transaction, in order.
 func (s *Store) SavePages(ctx context.Context, pages []store.Page) ([]store.SaveResult, error) {
 	res := make([]store.SaveResult, len(pages))
+	if err := s.warmWriterStmts(ctx, s.ingestQueries()...); err != nil {
+		return nil, err
+	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		clear(res)
 		// Partitions first, before any row lock is held (no lock-order cycle).

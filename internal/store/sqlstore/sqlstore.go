@@ -68,6 +68,13 @@ type Dialect struct {
 	// FTS5); the single writer makes every later rowid one of this page's.
 	IndexMessagesAfter func(ctx context.Context, tx *sql.Tx, rowid int64) error
 	LastMessageRowID   func(ctx context.Context, tx *sql.Tx) (int64, error)
+	// ReuseWriterStmts keeps the ingest statements prepared on the writer
+	// pool across transactions (SQLite: one writer connection, and its
+	// driver caches no statements).
+	ReuseWriterStmts bool
+	// InsertOrIgnore writes the ingest's multi-row inserts as INSERT OR
+	// IGNORE (SQLite) instead of ON CONFLICT DO NOTHING.
+	InsertOrIgnore bool
 	// Retryable reports a transaction conflict (deadlock, serialization
 	// failure) after which the whole transaction should simply run again.
 	Retryable func(error) bool
@@ -97,6 +104,7 @@ type Store struct {
 	w, r *sql.DB // writer (one connection on SQLite) and readers
 	d    Dialect
 	now  func() time.Time
+	ws   writerStmts
 }
 
 // New wraps opened pools and applies migrations.
@@ -132,6 +140,7 @@ func (s *Store) Close() error {
 	if s.d.Close != nil {
 		err = s.d.Close()
 	}
+	s.closeWriterStmts()
 	err = errors.Join(err, s.w.Close())
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())

@@ -42,13 +42,7 @@ func (s *Store) saveUsers(ctx context.Context, tx *sql.Tx, integrationID int64, 
 	if len(users) == 0 {
 		return nil
 	}
-	st, err := tx.PrepareContext(ctx, s.q(`INSERT INTO users (integration_id, id, email, full_name, role, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (integration_id, id) DO UPDATE SET
-		  email = CASE WHEN excluded.email <> '' THEN excluded.email ELSE users.email END,
-		  full_name = CASE WHEN excluded.full_name <> '' THEN excluded.full_name ELSE users.full_name END,
-		  role = CASE WHEN excluded.role <> '' THEN excluded.role ELSE users.role END,
-		  first_seen = CASE WHEN excluded.first_seen < users.first_seen THEN excluded.first_seen ELSE users.first_seen END,
-		  last_seen = CASE WHEN excluded.last_seen > users.last_seen THEN excluded.last_seen ELSE users.last_seen END`))
+	st, err := s.txStmt(ctx, tx, upsertUserSQL)
 	if err != nil {
 		return fmt.Errorf("prepare users: %w", err)
 	}
@@ -63,6 +57,14 @@ func (s *Store) saveUsers(ctx context.Context, tx *sql.Tx, integrationID int64, 
 	}
 	return nil
 }
+
+const upsertUserSQL = `INSERT INTO users (integration_id, id, email, full_name, role, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (integration_id, id) DO UPDATE SET
+		  email = CASE WHEN excluded.email <> '' THEN excluded.email ELSE users.email END,
+		  full_name = CASE WHEN excluded.full_name <> '' THEN excluded.full_name ELSE users.full_name END,
+		  role = CASE WHEN excluded.role <> '' THEN excluded.role ELSE users.role END,
+		  first_seen = CASE WHEN excluded.first_seen < users.first_seen THEN excluded.first_seen ELSE users.first_seen END,
+		  last_seen = CASE WHEN excluded.last_seen > users.last_seen THEN excluded.last_seen ELSE users.last_seen END`
 
 // dedupeUsers merges repeated users of a page so each is written once, in id
 // order: concurrent pages then lock user rows in the same order (no deadlock).
