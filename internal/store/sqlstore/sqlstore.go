@@ -76,6 +76,13 @@ type Dialect struct {
 	AfterCommit func()
 	// Close, when set, runs before the pools are closed.
 	Close func() error
+	// Bulk, when set, is the pool the evaluation pipeline reads its
+	// batches through (pending events, the chats' findings and messages for
+	// the session policies, a user's places), so that those reads of
+	// random rows all over the store fill its connections' page caches
+	// and not the readers' that the dashboard's queries use; nil reads
+	// them through the readers. Store.Close closes it.
+	Bulk *sql.DB
 	// Now is a query returning the database's clock in microseconds since
 	// the epoch. Leases are compared with it, not with each process's
 	// clock, so a process whose clock runs ahead cannot take a live lease.
@@ -126,13 +133,24 @@ func (s *Store) dbNow(ctx context.Context, q interface {
 	return tm(v), nil
 }
 
-// Close closes both pools.
+// bulk is the pool of the evaluation pipeline's reads (Dialect.Bulk).
+func (s *Store) bulk() *sql.DB {
+	if s.d.Bulk != nil {
+		return s.d.Bulk
+	}
+	return s.r
+}
+
+// Close closes the pools.
 func (s *Store) Close() error {
 	var err error
 	if s.d.Close != nil {
 		err = s.d.Close()
 	}
 	err = errors.Join(err, s.w.Close())
+	if s.d.Bulk != nil {
+		err = errors.Join(err, s.d.Bulk.Close())
+	}
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
 	}
