@@ -13,7 +13,7 @@ import (
 
 // UnevaluatedActivities returns activities never evaluated, oldest first.
 func (s *Store) UnevaluatedActivities(ctx context.Context, n int) ([]store.Activity, error) {
-	out, err := queryRows(ctx, s.bulk(), scanActivity, s.q(`SELECT `+activityCols+` FROM activities a WHERE a.eval_version = '' ORDER BY a.created_at, a.id LIMIT ?`), n)
+	out, err := queryRows(ctx, s.r, scanActivity, s.q(`SELECT `+activityCols+` FROM activities a WHERE a.eval_version = '' ORDER BY a.created_at, a.id LIMIT ?`), n)
 	if err != nil {
 		return nil, fmt.Errorf("list unevaluated activities: %w", err)
 	}
@@ -25,7 +25,7 @@ func (s *Store) UnevaluatedActivities(ctx context.Context, n int) ([]store.Activ
 func (s *Store) UserPlaces(ctx context.Context, integrationID int64, userID string, before time.Time, limit int) ([]string, []string, error) {
 	var out [2][]string
 	for i, col := range []string{"ip", "user_agent"} {
-		rows, err := s.bulk().QueryContext(ctx, s.q(`SELECT `+col+`, MAX(created_at) AS last FROM activities
+		rows, err := s.r.QueryContext(ctx, s.q(`SELECT `+col+`, MAX(created_at) AS last FROM activities
 			WHERE integration_id = ? AND actor_user_id = ? AND created_at < ? AND `+col+` <> ''
 			GROUP BY `+col+` ORDER BY last DESC, `+col+` DESC LIMIT ?`), integrationID, userID, us(before), limit)
 		if err != nil {

@@ -13,7 +13,7 @@ import (
 // after (at, id) in (created_at, id) order, oldest first, through the
 // pending index.
 func (s *Store) UnevaluatedMessagesAfter(ctx context.Context, at time.Time, id string, n int) ([]store.Message, error) {
-	out, err := queryRows(ctx, s.bulk(), scanMessage, s.q(`SELECT `+messageCols+` FROM messages m WHERE m.eval_version = ''
+	out, err := queryRows(ctx, s.r, scanMessage, s.q(`SELECT `+messageCols+` FROM messages m WHERE m.eval_version = ''
 		AND (m.created_at, m.id) > (?, ?) ORDER BY m.created_at, m.id LIMIT ?`), us(at), id, n)
 	if err != nil {
 		return nil, fmt.Errorf("list unevaluated messages: %w", err)
@@ -73,7 +73,7 @@ func byChats[T any](ctx context.Context, s *Store, integrationID int64, chatIDs 
 		for _, id := range part {
 			args = append(args, id)
 		}
-		rows, err := queryRows(ctx, s.bulk(), scan, s.q(query(placeholders(len(part)))), args...)
+		rows, err := queryRows(ctx, s.r, scan, s.q(query(placeholders(len(part)))), args...)
 		if err != nil {
 			return nil, fmt.Errorf("%s of %d chats: %w", what, len(part), err)
 		}

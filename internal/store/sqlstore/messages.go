@@ -11,7 +11,7 @@ import (
 
 // UnevaluatedMessages returns messages never evaluated, oldest first.
 func (s *Store) UnevaluatedMessages(ctx context.Context, n int) ([]store.Message, error) {
-	out, err := queryRows(ctx, s.bulk(), scanMessage, s.q(`SELECT `+messageCols+` FROM messages m WHERE m.eval_version = '' ORDER BY m.created_at, m.id LIMIT ?`), n)
+	out, err := queryRows(ctx, s.r, scanMessage, s.q(`SELECT `+messageCols+` FROM messages m WHERE m.eval_version = '' ORDER BY m.created_at, m.id LIMIT ?`), n)
 	if err != nil {
 		return nil, fmt.Errorf("list unevaluated messages: %w", err)
 	}

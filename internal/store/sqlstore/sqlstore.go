@@ -76,12 +76,12 @@ type Dialect struct {
 	AfterCommit func()
 	// Close, when set, runs before the pools are closed.
 	Close func() error
-	// Bulk, when set, is the pool the evaluation pipeline reads its
-	// batches through (pending events, the chats' findings and messages for
-	// the session policies, a user's places), so that those reads of
-	// random rows all over the store fill its connections' page caches
-	// and not the readers' that the dashboard's queries use; nil reads
-	// them through the readers. Store.Close closes it.
+	// Bulk, when set, is the pool that Store.Bulk's view reads through:
+	// the evaluation pipeline's reads (pending events, the chats' findings
+	// and messages for the session policies, users' groups, places and
+	// history) pick rows all over the store, and go to connections of their
+	// own so that they do not fill the page caches of the readers that the
+	// dashboard's queries use. Store.Close closes it.
 	Bulk *sql.DB
 	// Now is a query returning the database's clock in microseconds since
 	// the epoch. Leases are compared with it, not with each process's
@@ -104,6 +104,7 @@ type Store struct {
 	w, r *sql.DB // writer (one connection on SQLite) and readers
 	d    Dialect
 	now  func() time.Time
+	view bool // a view of another Store (Bulk): Close leaves the pools open
 }
 
 // New wraps opened pools and applies migrations.
@@ -133,16 +134,25 @@ func (s *Store) dbNow(ctx context.Context, q interface {
 	return tm(v), nil
 }
 
-// bulk is the pool of the evaluation pipeline's reads (Dialect.Bulk).
-func (s *Store) bulk() *sql.DB {
-	if s.d.Bulk != nil {
-		return s.d.Bulk
+// Bulk returns a view of the store that reads through Dialect.Bulk (the
+// store itself when there is none) and writes as the store does; the
+// evaluation pipeline works through it. Closing the view closes nothing.
+func (s *Store) Bulk() store.Store {
+	if s.d.Bulk == nil {
+		return s
 	}
-	return s.r
+	v := *s
+	v.r = s.d.Bulk
+	v.now = func() time.Time { return s.now() } // SetClock on s still applies
+	v.view = true
+	return &v
 }
 
 // Close closes the pools.
 func (s *Store) Close() error {
+	if s.view {
+		return nil
+	}
 	var err error
 	if s.d.Close != nil {
 		err = s.d.Close()
