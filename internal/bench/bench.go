@@ -315,6 +315,10 @@ func checkFindings(ctx context.Context, st store.Store, integrationID int64, r *
 	}
 	// The re-evaluation's peak RSS is its own: the memory the check itself
 	// took to list every finding is returned and the high-water mark reset.
+	// The listing also filled the page caches of the readers it went
+	// through (16 MiB each, twice that in RSS), which would stay full
+	// through the re-evaluation: SQLite frees them first.
+	sqliteReleaseMemory()
 	debug.FreeOSMemory()
 	resetPeakRSS()
 	phase("reevaluate")

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"math"
 	"runtime"
 	"unsafe"
 
@@ -27,4 +28,13 @@ func sqliteStatus(op int32) (float64, float64) {
 	sqlite3.Xsqlite3_status64(tls, op, p, p+8, 0)
 	runtime.KeepAlive(v)
 	return float64(v[0]) / (1 << 20), float64(v[1]) / (1 << 20)
+}
+
+// sqliteReleaseMemory frees what SQLite can of its memory in this process:
+// the unpinned pages of every connection's page cache (the build has
+// SQLITE_ENABLE_MEMORY_MANAGEMENT, so one call reaches them all).
+func sqliteReleaseMemory() {
+	tls := libc.NewTLS()
+	defer tls.Close()
+	sqlite3.Xsqlite3_release_memory(tls, math.MaxInt32)
 }
