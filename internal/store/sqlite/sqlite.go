@@ -62,16 +62,17 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(8)
-	// The evaluation pipeline reads through connections of its own with 4
+	// The evaluation pipeline reads through connections of its own with 2
 	// MiB caches (sqlstore.Dialect.Bulk). Its reads pick rows all over the
-	// store (the chats a batch touched, their findings and messages), and
-	// at a million events they filled the 16 MiB caches of the readers they
-	// used to go through: about 100 MB of RSS, the part of the peak that
-	// grew with the database (docs/PERFORMANCE.md). A larger cache would
-	// save it few page reads in any case: a connection's cache starts over
-	// whenever another one has committed since its last read (WAL mode),
-	// every few hundred milliseconds while ingest or the pipeline writes.
-	bulk, err := sql.Open("sqlite", base+"&_pragma=cache_size(-4096)")
+	// store (the chats a batch touched, their findings and messages, users'
+	// histories), and at a million events they filled the 16 MiB caches of
+	// the readers they used to go through: about 100 MB of RSS, the part of
+	// the peak that grew with the database; four connections of 4 MiB
+	// still held 30 MB (docs/PERFORMANCE.md). A larger cache would save it
+	// few page reads in any case: a connection's cache starts over whenever
+	// another one has committed since its last read (WAL mode), every few
+	// hundred milliseconds while ingest or the pipeline writes.
+	bulk, err := sql.Open("sqlite", base+"&_pragma=cache_size(-2048)")
 	if err != nil {
 		w.Close()
 		r.Close()
