@@ -21,6 +21,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -157,6 +158,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	defer sim.stop()
 	addr := sim.addr
 
+	if os.Getenv("CLAUDIT_BENCH_MEMTRACE") != "" {
+		sqliteMemStatus()
+	}
 	st, dbPath, err := openStore(ctx, o)
 	if err != nil {
 		return nil, err
@@ -192,6 +196,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		follower = p.Follow(ctx, o.Mode == "sync")
 		s.Stored = follower.Stored
 	}
+	var phase atomic.Value
+	phase.Store("sync")
+	stopTrace := memTrace(func() string { return phase.Load().(string) })
+	defer stopTrace()
 	cpuStart, simStart := cpuSeconds(), sim.cpuSeconds()
 	ioStart := readIO()
 	start := time.Now()
@@ -210,6 +218,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	ingestElapsed := time.Since(start)
 	evaluated := 0
+	phase.Store("follow")
 	if follower != nil {
 		var ferr error
 		evaluated, ferr = follower.Close(ctx)
@@ -268,7 +277,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			counts.Activities, counts.Messages, counts.Chats, truth.Activities, truth.Messages, truth.Chats)
 	}
 	if o.Policies && o.Duration == 0 {
-		if err := checkFindings(ctx, st, in.ID, r, o.Log); err != nil {
+		phase.Store("check")
+		if err := checkFindings(ctx, st, in.ID, r, o.Log, func(s string) { phase.Store(s) }); err != nil {
 			return nil, err
 		}
 	}
@@ -290,7 +300,7 @@ func newPipeline(st store.Store, log *slog.Logger) (*evaluate.Pipeline, error) {
 // pipeline (no memory of the run, as after a restart) evaluating the whole
 // backlog oldest first. Both must be the same, whatever order ingest
 // stored and evaluated events in.
-func checkFindings(ctx context.Context, st store.Store, integrationID int64, r *Result, log *slog.Logger) error {
+func checkFindings(ctx context.Context, st store.Store, integrationID int64, r *Result, log *slog.Logger, phase func(string)) error {
 	during, err := findingKeys(ctx, st, integrationID)
 	if err != nil {
 		return err
@@ -305,8 +315,13 @@ func checkFindings(ctx context.Context, st store.Store, integrationID int64, r *
 	}
 	// The re-evaluation's peak RSS is its own: the memory the check itself
 	// took to list every finding is returned and the high-water mark reset.
+	// The listing also filled the page caches of the readers it went
+	// through (16 MiB each, twice that in RSS), which would stay full
+	// through the re-evaluation: SQLite frees them first.
+	sqliteReleaseMemory()
 	debug.FreeOSMemory()
 	resetPeakRSS()
+	phase("reevaluate")
 	start, cpuStart := time.Now(), cpuSeconds()
 	n, err := p.Drain(ctx)
 	if err != nil {
@@ -315,6 +330,7 @@ func checkFindings(ctx context.Context, st store.Store, integrationID int64, r *
 	r.ReevaluateSeconds, r.ReevaluateCPUSeconds = time.Since(start).Seconds(), cpuSeconds()-cpuStart
 	r.ReevaluateEventsPerS = float64(n) / r.ReevaluateSeconds
 	r.ReevaluatePeakRSSMB = peakRSSMB()
+	phase("check")
 	again, err := findingKeys(ctx, st, integrationID)
 	if err != nil {
 		return err
@@ -433,7 +449,7 @@ func simulatorSummary(ctx context.Context, exe string, args []string) (simulator
 }
 
 // simulatorEnv is this process's environment with the Go runtime's soft
-// memory limit off: claudit's default limit (200 MiB) is the budget of the
+// memory limit off: claudit's default limit (160 MiB) is the budget of the
 // service, while the simulator holds the whole synthetic organization in
 // memory (about 1.2 KB per activity, 235 MB for 200 k). Above the limit
 // its collector ran back to back, so the simulator's CPU grew much faster

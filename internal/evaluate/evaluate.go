@@ -51,8 +51,14 @@ type Pipeline struct {
 	sessionVersion string
 }
 
-// New builds a pipeline from a policy engine.
+// New builds a pipeline from a policy engine. A store that offers one (SQLite)
+// is read through its bulk view: connections of their own with small page
+// caches, so that the pipeline's reads of rows all over the store do not
+// fill the caches the dashboard's readers keep.
 func New(st Backend, eng *policy.Reloadable, alerts Alerter, log *slog.Logger) *Pipeline {
+	if b, ok := st.(interface{ Bulk() store.Store }); ok {
+		st = b.Bulk()
+	}
 	cfg := eng.Engine().Config()
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

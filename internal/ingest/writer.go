@@ -19,7 +19,7 @@ const writerDepth = 16
 // maxQueuedRows bounds the rows (activities, chats, messages, file texts)
 // waiting for the writer, as writerDepth bounds the pages: 16 chat pages
 // of 200 chats are about 25 000 rows, but 16 activity pages of 5 000
-// activities held some 150 MB, near the 200 MiB soft memory limit, once a
+// activities held some 150 MB, near the (then 200 MiB) soft memory limit, once a
 // large store slowed the writer down, and the collector then ran about
 // once a page: a fifth of the CPU of a 1 M sync. Eight activity pages keep
 // most of the larger transactions' gain (fewer writes of the same index

@@ -28,19 +28,25 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 		return nil, err
 	}
 	pragmas := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(ON)", "cache_size(-16384)", "temp_store(MEMORY)"} {
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(ON)", "temp_store(MEMORY)"} {
 		pragmas.Add("_pragma", p)
 	}
-	dsn := "file:" + path + "?" + pragmas.Encode()
+	base := "file:" + path + "?" + pragmas.Encode()
+	// A cached page costs about twice its size in RSS: SQLite allocates it
+	// with its headers (4 KiB and some 300 bytes), which the C allocator
+	// under the pure-Go driver (modernc.org/memory) serves from an 8 KiB
+	// slot. The readers (the dashboard's and API's queries) keep 16 MiB
+	// each.
+	dsn := base + "&_pragma=cache_size(-16384)"
 	// The writer checkpoints the WAL itself only once it is 40 MB long (the
 	// background checkpointer has fallen behind); below that, commits leave it
-	// to the checkpointer. Its page cache is twice the readers' (32 MiB): at
-	// a million messages the indexes are hundreds of megabytes and every
-	// insert descends into them, so the cache saves page reads (1 M sync:
-	// with the writer's queue bounded by rows, 273 -> 208 µs of CPU per
-	// message, peak RSS 317 -> 271 MB). Measured, a MiB more of cache
-	// costs about two of RSS (64 MiB was 394 MB at 200 k activities).
-	w, err := sql.Open("sqlite", dsn+"&_pragma=wal_autocheckpoint(10000)&_pragma=cache_size(-32768)&_txlock=immediate")
+	// to the checkpointer. Its page cache is 32 MiB: at a million messages
+	// the indexes are hundreds of megabytes and every insert descends into
+	// them, so the cache saves page reads (1 M sync: with the writer's queue
+	// bounded by rows, 273 -> 208 µs of CPU per message, peak RSS 317 -> 271
+	// MB). Measured, a MiB more of cache costs about two of RSS (64 MiB was
+	// 394 MB at 200 k activities).
+	w, err := sql.Open("sqlite", base+"&_pragma=wal_autocheckpoint(10000)&_pragma=cache_size(-32768)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
@@ -56,10 +62,30 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	r.SetMaxOpenConns(8)
-	cp, err := newCheckpointer(dsn)
+	// The evaluation pipeline reads through connections of its own with 2
+	// MiB caches (sqlstore.Dialect.Bulk). Its reads pick rows all over the
+	// store (the chats a batch touched, their findings and messages, users'
+	// histories), and at a million events they filled the 16 MiB caches of
+	// the readers they used to go through: about 100 MB of RSS, the part of
+	// the peak that grew with the database; four connections of 4 MiB
+	// still held 30 MB (docs/PERFORMANCE.md). A larger cache would save it
+	// few page reads in any case: a connection's cache starts over whenever
+	// another one has committed since its last read (WAL mode), every few
+	// hundred milliseconds while ingest or the pipeline writes.
+	bulk, err := sql.Open("sqlite", base+"&_pragma=cache_size(-2048)")
 	if err != nil {
 		w.Close()
 		r.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	bulk.SetMaxOpenConns(4)
+	// The checkpointer copies WAL frames without its page cache, which holds
+	// little more than the schema.
+	cp, err := newCheckpointer(base + "&_pragma=cache_size(-256)")
+	if err != nil {
+		w.Close()
+		r.Close()
+		bulk.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	sub, _ := fs.Sub(migrations, "migrations")
@@ -92,11 +118,13 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 		AfterCommit:        cp.wake,
 		Now:                `SELECT CAST(unixepoch('subsec') * 1000000 AS INTEGER)`,
 		Close:              cp.close,
+		Bulk:               bulk,
 	})
 	if err != nil {
 		cp.close()
 		w.Close()
 		r.Close()
+		bulk.Close()
 		return nil, fmt.Errorf("migrate sqlite %s: %w", path, err)
 	}
 	return s, nil

@@ -83,6 +83,13 @@ type Dialect struct {
 	AfterCommit func()
 	// Close, when set, runs before the pools are closed.
 	Close func() error
+	// Bulk, when set, is the pool that Store.Bulk's view reads through:
+	// the evaluation pipeline's reads (pending events, the chats' findings
+	// and messages for the session policies, users' groups, places and
+	// history) pick rows all over the store, and go to connections of their
+	// own so that they do not fill the page caches of the readers that the
+	// dashboard's queries use. Store.Close closes it.
+	Bulk *sql.DB
 	// Now is a query returning the database's clock in microseconds since
 	// the epoch. Leases are compared with it, not with each process's
 	// clock, so a process whose clock runs ahead cannot take a live lease.
@@ -104,12 +111,13 @@ type Store struct {
 	w, r *sql.DB // writer (one connection on SQLite) and readers
 	d    Dialect
 	now  func() time.Time
-	ws   writerStmts
+	ws   *writerStmts // shared with Bulk views: one writer, one set of statements
+	view bool         // a view of another Store (Bulk): Close leaves the pools open
 }
 
 // New wraps opened pools and applies migrations.
 func New(ctx context.Context, w, r *sql.DB, d Dialect) (*Store, error) {
-	s := &Store{w: w, r: r, d: d, now: time.Now}
+	s := &Store{w: w, r: r, d: d, now: time.Now, ws: &writerStmts{}}
 	if err := s.migrate(ctx); err != nil {
 		return nil, err
 	}
@@ -134,14 +142,34 @@ func (s *Store) dbNow(ctx context.Context, q interface {
 	return tm(v), nil
 }
 
-// Close closes both pools.
+// Bulk returns a view of the store that reads through Dialect.Bulk (the
+// store itself when there is none) and writes as the store does; the
+// evaluation pipeline works through it. Closing the view closes nothing.
+func (s *Store) Bulk() store.Store {
+	if s.d.Bulk == nil {
+		return s
+	}
+	v := *s
+	v.r = s.d.Bulk
+	v.now = func() time.Time { return s.now() } // SetClock on s still applies
+	v.view = true
+	return &v
+}
+
+// Close closes the pools.
 func (s *Store) Close() error {
+	if s.view {
+		return nil
+	}
 	var err error
 	if s.d.Close != nil {
 		err = s.d.Close()
 	}
 	s.closeWriterStmts()
 	err = errors.Join(err, s.w.Close())
+	if s.d.Bulk != nil {
+		err = errors.Join(err, s.d.Bulk.Close())
+	}
 	if s.r != s.w {
 		err = errors.Join(err, s.r.Close())
 	}
