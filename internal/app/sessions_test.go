@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/claudit/claudit/internal/app"
 	"github.com/claudit/claudit/internal/config"
@@ -23,7 +24,10 @@ import (
 // scanned too.
 func TestSessionsRaiseAgentFindings(t *testing.T) {
 	t.Parallel()
-	s, err := simulator.New(simulator.Config{Seed: 7, Users: 20, Days: 2, RateLimit: -1})
+	// A fixed end: which sessions the generated history holds depends on
+	// where it ends, and the test asserts on kinds that a run ending at
+	// another hour may not contain.
+	s, err := simulator.New(simulator.Config{Seed: 7, Users: 20, Days: 2, End: time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC), RateLimit: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
