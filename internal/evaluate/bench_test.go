@@ -18,19 +18,7 @@ import (
 // tool calls, planted secrets and PII) with the default policies, beside
 // the policy package's synthetic-corpus benchmarks.
 func BenchmarkDefaultPoliciesSimulatorMessages(b *testing.B) {
-	inputs, size := simulatorInputs(b, 0)
-	e, err := policy.Load("")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.SetBytes(size)
-	b.ReportAllocs()
-	ctx := context.Background()
-	for b.Loop() {
-		for _, in := range inputs {
-			e.Evaluate(ctx, in)
-		}
-	}
+	evaluateSimulator(b, 0)
 }
 
 // BenchmarkDefaultPoliciesSimulatorChat is
@@ -40,7 +28,16 @@ func BenchmarkDefaultPoliciesSimulatorMessages(b *testing.B) {
 // shows. It reports CPU time per message and MB per CPU second, which a
 // busy machine stretches much less than wall time.
 func BenchmarkDefaultPoliciesSimulatorChat(b *testing.B) {
-	inputs, size := simulatorInputs(b, 64<<10)
+	msgs, size, used := evaluateSimulator(b, 64<<10)
+	b.ReportMetric(float64(used.Nanoseconds())/float64(b.N*msgs)/1e3, "cpu-µs/msg")
+	b.ReportMetric(float64(size)*float64(b.N)/used.Seconds()/1e6, "MB/cpu-s")
+}
+
+// evaluateSimulator runs the default policies over simulatorInputs(b,
+// maxBytes) in b's loop, and returns the number of messages, their size
+// and the process CPU time the loop took.
+func evaluateSimulator(b *testing.B, maxBytes int) (msgs int, size int64, used time.Duration) {
+	inputs, size := simulatorInputs(b, maxBytes)
 	e, err := policy.Load("")
 	if err != nil {
 		b.Fatal(err)
@@ -54,9 +51,7 @@ func BenchmarkDefaultPoliciesSimulatorChat(b *testing.B) {
 			e.Evaluate(ctx, in)
 		}
 	}
-	used := processCPU() - cpu
-	b.ReportMetric(float64(used.Nanoseconds())/float64(b.N*len(inputs))/1e3, "cpu-µs/msg")
-	b.ReportMetric(float64(size)*float64(b.N)/used.Seconds()/1e6, "MB/cpu-s")
+	return len(inputs), size, processCPU() - cpu
 }
 
 // simulatorInputs returns the messages of a simulated organization and

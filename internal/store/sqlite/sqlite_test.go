@@ -10,6 +10,7 @@ import (
 
 	"github.com/claudit/claudit/internal/store"
 	"github.com/claudit/claudit/internal/store/sqlite"
+	"github.com/claudit/claudit/internal/store/sqlstore"
 	"github.com/claudit/claudit/internal/store/storetest"
 )
 
@@ -51,15 +52,7 @@ func TestReopenKeepsData(t *testing.T) {
 // checks FTS5 against the messages table.
 func TestFullTextIndexMatchesMessages(t *testing.T) {
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "claudit.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	in := &store.Integration{Name: "acme", BaseURL: "http://x"}
-	if err := s.UpsertIntegration(ctx, in); err != nil {
-		t.Fatal(err)
-	}
+	s, in := openWithIntegration(t)
 	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
 	chat := func(id string, texts ...string) store.HydratedChat {
 		hc := store.HydratedChat{Chat: store.Chat{ID: id, Name: id, CreatedAt: t0, UpdatedAt: t0}}
@@ -126,15 +119,7 @@ func TestDatabaseFilesPrivate(t *testing.T) {
 // stored once.
 func TestInsertStatementSizes(t *testing.T) {
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "claudit.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	in := &store.Integration{Name: "acme", BaseURL: "http://x"}
-	if err := s.UpsertIntegration(ctx, in); err != nil {
-		t.Fatal(err)
-	}
+	s, in := openWithIntegration(t)
 	t0 := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
 	acts, msgs := 0, 0
 	for n := 1; n <= 131; n += 13 {
@@ -170,4 +155,20 @@ func TestInsertStatementSizes(t *testing.T) {
 	if acts < 400 || msgs != acts {
 		t.Fatalf("%d activities, %d messages stored", acts, msgs)
 	}
+}
+
+// openWithIntegration opens a new SQLite store, closed when t ends, with
+// one integration.
+func openWithIntegration(t *testing.T) (*sqlstore.Store, *store.Integration) {
+	t.Helper()
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "claudit.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	in := &store.Integration{Name: "acme", BaseURL: "http://x"}
+	if err := s.UpsertIntegration(context.Background(), in); err != nil {
+		t.Fatal(err)
+	}
+	return s, in
 }
