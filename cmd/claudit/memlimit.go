@@ -13,8 +13,8 @@ import (
 // caches (about 80 MB at a million events, twice the page cache; see
 // internal/store/sqlite) and the binary (30 MB). Under the limit the
 // collector runs earlier only while the heap nears it. 160 MiB kept the
-// 1 M-event bench with policies on under 280 MB where 200 MiB reached 302
-// (docs/PERFORMANCE.md). GOMEMLIMIT=off (or any value) replaces it, for a
+// peak of the 1 M-event bench with policies on at 299 MB (one run) where
+// 200 MiB reached 302 (docs/PERFORMANCE.md). GOMEMLIMIT=off (or any value) replaces it, for a
 // deployment whose live heap is larger.
 const defaultMemoryLimit = 160 << 20
 
