@@ -163,7 +163,7 @@ type scratch struct {
 	runes []rune
 	bytes []byte
 	raw   []uint32
-	// counts holds a gate's feature counts; see Gate.margin.
+	// counts holds a gate's feature vector; see Gate.margin.
 	counts Vector
 }
 
@@ -449,36 +449,10 @@ func (w *wordNgrams) add(raw []uint32, h uint32) []uint32 {
 }
 
 // toVector maps raw hashes to signed bucket counts, then applies log scaling
-// and L2 normalization, building the vector in dst's storage.
+// and L2 normalization, building the vector in dst's storage. Counting goes
+// through an open-addressing table in first-seen order rather than a sort:
+// this runs once per scanned text.
 func toVector(dst Vector, raw []uint32, shift uint32) Vector {
-	v := countFeatures(dst, raw, shift)
-	var norm float64
-	out := v[:0]
-	for _, f := range v {
-		if f.Value == 0 {
-			continue
-		}
-		// Counts are small integers, exact in a float32.
-		s := logCount(int32(f.Value))
-		f.Value = float32(s)
-		norm += s * s
-		out = append(out, f)
-	}
-	if norm == 0 {
-		return nil
-	}
-	inv := float32(1 / math.Sqrt(norm))
-	for i := range out {
-		out[i].Value *= inv
-	}
-	return out
-}
-
-// countFeatures maps raw hashes to signed bucket counts, one feature per
-// bucket in the order buckets are first seen, built in dst's storage.
-// Counting goes through an open-addressing table rather than a sort: this
-// runs once per scanned text.
-func countFeatures(dst Vector, raw []uint32, shift uint32) Vector {
 	if len(raw) == 0 {
 		return nil
 	}
@@ -511,35 +485,26 @@ func countFeatures(dst Vector, raw []uint32, shift uint32) Vector {
 			}
 		}
 	}
-	return v
-}
-
-// countsMargin is m.Margin of the vector toVector makes of counts (from
-// countFeatures), without building it: the same values, summed in the
-// same order, so the same margin. counts is overwritten.
-func (m *Model) countsMargin(counts Vector) float64 {
 	var norm float64
-	for i, f := range counts {
+	out := v[:0]
+	for _, f := range v {
 		if f.Value == 0 {
 			continue
 		}
+		// Counts are small integers, exact in a float32.
 		s := logCount(int32(f.Value))
-		counts[i].Value = float32(s)
+		f.Value = float32(s)
 		norm += s * s
+		out = append(out, f)
 	}
 	if norm == 0 {
-		return float64(m.Bias)
+		return nil
 	}
 	inv := float32(1 / math.Sqrt(norm))
-	x := float64(m.Bias)
-	for _, f := range counts {
-		if f.Value == 0 {
-			continue
-		}
-		value := float32(f.Value * inv)
-		x += float64(m.Weights[f.Index]) * float64(value)
+	for i := range out {
+		out[i].Value *= inv
 	}
-	return x
+	return out
 }
 
 // countSlot is one slot of a countTable: key is the table's generation in

@@ -81,8 +81,9 @@ func (g *Gate) Open(in detect.Input, start, end int) bool {
 	return false
 }
 
-// margin is the gate model's margin of text, from its feature counts in
-// pooled storage: the normalized vector itself is never needed.
+// margin is the gate model's margin of text. Without structure features
+// its vector is built in the scratch storage featurizing already holds,
+// not in a vector of the pool.
 func (g *Gate) margin(text string) float64 {
 	m := g.Model
 	if m.Features.Flags&FlagStructure != 0 {
@@ -99,9 +100,9 @@ func (g *Gate) margin(text string) float64 {
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
 	raw, _ := m.Features.appendNgrams(sc, text)
-	counts := countFeatures(sc.counts[:0], raw, 32-uint32(m.Features.Bits))
-	if cap(counts) > cap(sc.counts) {
-		sc.counts = counts[:0]
+	v := toVector(sc.counts[:0], raw, 32-uint32(m.Features.Bits))
+	if cap(v) > cap(sc.counts) {
+		sc.counts = v[:0]
 	}
-	return m.countsMargin(counts)
+	return m.Margin(v)
 }
