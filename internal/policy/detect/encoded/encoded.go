@@ -1236,19 +1236,35 @@ const maxRunGap = 80
 // finding per run instead of one per word.
 func joinWordRuns(text string, segs []segment) []segment {
 	out := segs[:0]
-	for _, s := range segs {
-		if n := len(out); n > 0 && (s.kind == ZeroWidth || s.kind == Homoglyph) {
-			last := &out[n-1]
-			if last.kind == s.kind && last.end <= s.start && s.start-last.end <= maxRunGap &&
-				!strings.Contains(text[last.end:s.start], "\n") {
-				last.decoded += text[last.end:s.start] + s.decoded
-				last.end = s.end
-				continue
-			}
+	for i := 0; i < len(segs); {
+		// segs[i:j] is one run; its decoded text is built once, so a long
+		// line of obfuscated words costs its length, not its square.
+		j := i + 1
+		for j < len(segs) && joins(text, segs[j-1], segs[j]) {
+			j++
 		}
-		out = append(out, s)
+		run := segs[i]
+		if j > i+1 {
+			var b strings.Builder
+			for k := i; k < j; k++ {
+				if k > i {
+					b.WriteString(text[segs[k-1].end:segs[k].start])
+				}
+				b.WriteString(segs[k].decoded)
+			}
+			run.decoded, run.end = b.String(), segs[j-1].end
+		}
+		out = append(out, run)
+		i = j
 	}
 	return out
+}
+
+// joins reports whether b continues a's run: both zero-width or both
+// homoglyph words, b after a on the same line, at most maxRunGap apart.
+func joins(text string, a, b segment) bool {
+	return (a.kind == ZeroWidth || a.kind == Homoglyph) && a.kind == b.kind && a.end <= b.start &&
+		b.start-a.end <= maxRunGap && !strings.Contains(text[a.end:b.start], "\n")
 }
 
 // words returns spans of runs of non-space, non-bidi runes.
