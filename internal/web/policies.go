@@ -282,19 +282,12 @@ func (s *Server) renderPolicies(w http.ResponseWriter, r *http.Request, status i
 }
 
 // saveDraft stores next as the draft, or drops the draft when next is the
-// installed set again. A new draft, or one a template replaced (fresh),
-// records the installed set it starts from, so that a change to the set
-// in effect made meanwhile is not undone unseen (staleDraft).
+// installed set again. A fresh draft (there was none, or a template
+// replaced it) records the installed set it starts from, so that a change
+// to the set in effect made meanwhile is not undone unseen (staleDraft).
 func (s *Server) saveDraft(ctx context.Context, r *http.Request, installed, next *policyset.Set, fresh bool) error {
 	if len(policyset.Diff(installed, next)) == 0 {
 		return s.dropDraft(ctx)
-	}
-	if !fresh {
-		_, err := s.st.PolicySet(ctx, store.PolicyDraft)
-		fresh = errors.Is(err, store.ErrNotFound)
-		if err != nil && !fresh {
-			return err
-		}
 	}
 	now, by := s.now(), identityFrom(r).Account.Email
 	if fresh {
@@ -341,7 +334,7 @@ func (s *Server) policyUnitSubmit(w http.ResponseWriter, r *http.Request) error 
 	if err := r.ParseForm(); err != nil {
 		return badf("read the form: %v", err)
 	}
-	installed, draft, _, _, err := s.policySets(ctx)
+	installed, draft, rec, _, err := s.policySets(ctx)
 	if err != nil {
 		return err
 	}
@@ -362,7 +355,7 @@ func (s *Server) policyUnitSubmit(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return badf("%v", err)
 	}
-	if err := s.saveDraft(ctx, r, installed, next, false); err != nil {
+	if err := s.saveDraft(ctx, r, installed, next, rec == nil); err != nil {
 		return err
 	}
 	s.audit(r, "edit draft", "policy", key, "")
