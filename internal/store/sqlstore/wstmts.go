@@ -59,13 +59,8 @@ func (s *Store) warmWriterStmts(ctx context.Context, queries ...string) error {
 // statement when warm prepared it, otherwise one prepared now, which the
 // transaction's end closes.
 func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
-	if s.d.ReuseWriterStmts {
-		s.ws.mu.Lock()
-		st := s.ws.m[query]
-		s.ws.mu.Unlock()
-		if st != nil {
-			return tx.StmtContext(ctx, st), nil
-		}
+	if st := s.writerStmt(query); st != nil {
+		return tx.StmtContext(ctx, st), nil
 	}
 	st, err := tx.PrepareContext(ctx, s.q(query))
 	if err != nil {
@@ -77,15 +72,21 @@ func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt
 // txExec runs query (with ? placeholders) once in tx, through the
 // writer's statement when warm prepared it.
 func (s *Store) txExec(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
-	if s.d.ReuseWriterStmts {
-		s.ws.mu.Lock()
-		st := s.ws.m[query]
-		s.ws.mu.Unlock()
-		if st != nil {
-			return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
-		}
+	if st := s.writerStmt(query); st != nil {
+		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
 	return tx.ExecContext(ctx, s.q(query), args...)
+}
+
+// writerStmt returns the writer's prepared query, nil when the dialect
+// keeps none or warm has not prepared it.
+func (s *Store) writerStmt(query string) *sql.Stmt {
+	if !s.d.ReuseWriterStmts {
+		return nil
+	}
+	s.ws.mu.Lock()
+	defer s.ws.mu.Unlock()
+	return s.ws.m[query]
 }
 
 // closeWriterStmts releases the writer's statements (before the pool closes).
