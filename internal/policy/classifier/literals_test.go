@@ -44,11 +44,11 @@ func checkNecessary(t *testing.T, r *Rule, text string) {
 		return
 	}
 	lower := detect.Bytes(detect.LowerASCII(text))
-	if r.required != nil && !containsAny(lower, r.required) {
+	if r.required != nil && !r.required.In(lower) {
 		t.Errorf("rule %s matches %q but none of %q is in it", r.ID, text, r.required)
 	}
 	plain := !strings.Contains(text, "\u212a") && !strings.Contains(text, "\u017f")
-	if plain && r.requiredPlain != nil && !containsAny(lower, r.requiredPlain) {
+	if plain && r.requiredPlain != nil && !r.requiredPlain.In(lower) {
 		t.Errorf("rule %s matches %q but none of the plain %q is in it", r.ID, text, r.requiredPlain)
 	}
 }
@@ -75,11 +75,7 @@ func FuzzRequiredLiterals(f *testing.F) {
 		}
 		if extra.MatchString(text) {
 			req := literal.RequiredFolded(extra.String(), false)
-			var bs [][]byte
-			for _, s := range req {
-				bs = append(bs, []byte(s))
-			}
-			if !containsAny(detect.Bytes(detect.LowerASCII(text)), bs) {
+			if !literal.NewSet(req).In(detect.Bytes(detect.LowerASCII(text))) {
 				t.Errorf("%q matches but lacks %q", text, req)
 			}
 		}

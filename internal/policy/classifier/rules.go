@@ -1,7 +1,6 @@
 package classifier
 
 import (
-	"bytes"
 	"fmt"
 	"regexp"
 	"slices"
@@ -45,7 +44,7 @@ type Rule struct {
 	// for a text without the Kelvin sign or long s, often longer strings (a
 	// folded "task" may be spelled with a long s); nil when unknown or
 	// the same as required.
-	required, requiredPlain [][]byte
+	required, requiredPlain literal.Set
 }
 
 // RuleSet is a parsed, compiled rule file.
@@ -97,13 +96,10 @@ func ParseRules(data []byte) (*RuleSet, error) {
 			return nil, fmt.Errorf("parse rules: rule %q: %w", r.ID, err)
 		}
 		r.re = re
-		for _, lit := range literal.RequiredFolded(r.Pattern, false) {
-			r.required = append(r.required, []byte(lit))
-		}
-		if plain := literal.RequiredFolded(r.Pattern, true); !slices.Equal(plain, literal.RequiredFolded(r.Pattern, false)) {
-			for _, lit := range plain {
-				r.requiredPlain = append(r.requiredPlain, []byte(lit))
-			}
+		folded := literal.RequiredFolded(r.Pattern, false)
+		r.required = literal.NewSet(folded)
+		if plain := literal.RequiredFolded(r.Pattern, true); !slices.Equal(plain, folded) {
+			r.requiredPlain = literal.NewSet(plain)
 		}
 		rs.keywords = append(rs.keywords, r.Keywords...)
 	}
@@ -242,12 +238,12 @@ func (rs *RuleSet) MatchInput(in detect.Input) []RuleMatch {
 		cutEnd := func(pos int) bool { return pos < len(text) && text[pos] != '\n' && !isSpanEdge(allowed, pos) }
 		n := 0
 		for _, w := range windows {
-			if r.required != nil && !containsAny(lower[w.start:w.end], r.required) {
+			if r.required != nil && !r.required.In(lower[w.start:w.end]) {
 				continue
 			}
 			// Both sets are necessary in a plain text; which is rarer
 			// depends on the text, so a window must pass both.
-			if plain && r.requiredPlain != nil && !containsAny(lower[w.start:w.end], r.requiredPlain) {
+			if plain && r.requiredPlain != nil && !r.requiredPlain.In(lower[w.start:w.end]) {
 				continue
 			}
 			for _, loc := range r.re.FindAllStringIndex(text[w.start:w.end], maxMatchesPerRule) {
@@ -284,15 +280,6 @@ type matchScratch struct {
 }
 
 var matchPool = sync.Pool{New: func() any { return new(matchScratch) }}
-
-func containsAny(b []byte, words [][]byte) bool {
-	for _, w := range words {
-		if bytes.Contains(b, w) {
-			return true
-		}
-	}
-	return false
-}
 
 // mergeSpans sorts spans and joins overlapping ones.
 func mergeSpans(ws []span) []span {

@@ -13,6 +13,7 @@
 package literal
 
 import (
+	"bytes"
 	"regexp/syntax"
 	"slices"
 	"strings"
@@ -301,6 +302,29 @@ func HasAnyPrefix(s string, lits []string) bool {
 func ContainsAny(s string, lits []string) bool {
 	for _, l := range lits {
 		if strings.Contains(s, l) {
+			return true
+		}
+	}
+	return false
+}
+
+// Set is a list of strings one of which every match holds, as bytes, to
+// test the windows a pattern would run on.
+type Set [][]byte
+
+// NewSet returns lits as a Set, nil when there are none (nothing known).
+func NewSet(lits []string) Set {
+	var set Set
+	for _, l := range lits {
+		set = append(set, []byte(l))
+	}
+	return set
+}
+
+// In reports whether b holds one of the set's strings.
+func (set Set) In(b []byte) bool {
+	for _, w := range set {
+		if bytes.Contains(b, w) {
 			return true
 		}
 	}

@@ -87,7 +87,7 @@ type phrase struct {
 	// (literal.RequiredUpTo; the stream is lower-cased, as the patterns
 	// are written): a window without any is not searched. nil when
 	// unknown, or when some string is too short to be rare.
-	required [][]byte
+	required literal.Set
 }
 
 // maxPhraseLiterals bounds a phrase's required strings: enough for the
@@ -202,12 +202,10 @@ func ParseLexicon(data []byte) (*Lexicon, error) {
 		if radius < 0 || radius > phraseRadius {
 			radius = phraseRadius
 		}
-		var required [][]byte
+		var required literal.Set
 		lits := literal.RequiredUpTo(p.Pattern, maxPhraseLiterals)
 		if !slices.ContainsFunc(lits, func(l string) bool { return len(l) < 3 }) {
-			for _, lit := range lits {
-				required = append(required, []byte(lit))
-			}
+			required = literal.NewSet(lits)
 		}
 		l.phrases = append(l.phrases, phrase{entity: p.Entity, weight: p.Weight, firm: p.Firm, keywords: p.Keywords, re: re, radius: radius, required: required})
 	}
@@ -952,7 +950,7 @@ func (l *Lexicon) phraseMatches(toks []token, shared *tokenized) []match {
 		}
 		n := 0
 		for _, w := range windows {
-			if p.required != nil && !containsAny(stream[w[0]:w[1]], p.required) {
+			if p.required != nil && !p.required.In(stream[w[0]:w[1]]) {
 				continue
 			}
 			for _, loc := range p.re.FindAllIndex(stream[w[0]:w[1]], maxPhraseMatches-n) {
@@ -974,16 +972,6 @@ func (l *Lexicon) phraseMatches(toks []token, shared *tokenized) []match {
 		}
 	}
 	return out
-}
-
-// containsAny reports whether b holds one of words.
-func containsAny(b []byte, words [][]byte) bool {
-	for _, w := range words {
-		if bytes.Contains(b, w) {
-			return true
-		}
-	}
-	return false
 }
 
 // reported tells whether the phrase match stream[start:end] is reported or

@@ -441,7 +441,7 @@ func TestPhraseLiteralsNecessary(t *testing.T) {
 				stream := []byte(b.String())
 				if p.re.Match(stream) {
 					matched++
-					if !containsAny(stream, p.required) {
+					if !p.required.In(stream) {
 						t.Fatalf("%q matches %s but holds none of %q", stream, p.re, p.required)
 					}
 				}
