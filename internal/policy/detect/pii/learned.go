@@ -809,8 +809,11 @@ func (tf *textFeatures) street(i int) {
 				commas++
 			case '#', '-', '\'', '/':
 			case '.':
-				// An abbreviation's period stays; a sentence's ends it.
-				if !(k > 0 && toks[k-1].end == tk.start && toks[k-1].kind == tokWord && toks[k-1].end-toks[k-1].start <= 4) {
+				// An abbreviation's period stays; a sentence's ends it,
+				// also after the number's own letter suffix ("21C.",
+				// "5PM.").
+				if !(k > 0 && toks[k-1].end == tk.start && toks[k-1].kind == tokWord && toks[k-1].end-toks[k-1].start <= 4) ||
+					k == i+2 && toks[i+1].start == t.end {
 					stop = true
 				}
 			default:

@@ -105,6 +105,11 @@ func TestLearnedStreetAddress(t *testing.T) {
 		{"Please set the timeout to 3000 ms and retry 5 times.", false},
 		{"Reach the front desk on +49 30 1234567 ext. 204.", false},
 		{"Version 10.2.3 was released on 2023-05-01.", false},
+		// A number's letter suffix then a full stop ends a sentence, not
+		// an abbreviation inside an address.
+		{"Sunny, 21C. Important notice follows.", false},
+		{"Let's meet at 5PM. Thanks, Bob", false},
+		{"The parcel went to 221B Baker Street, London.", true},
 	}
 	for _, tt := range tests {
 		got, span := learnedEntity(t, d, tt.text, StreetAddress)
