@@ -196,6 +196,10 @@ type Featurizer struct {
 	// numbered holds words that number things other than houses ("Python
 	// 3", "Chapter 5"): a number right after one is no house number.
 	numbered map[featureHash]bool
+	// products holds names of software and companies that are no person
+	// ("Linux", "Jira"): a PERSON span of only these and common words is
+	// not scored.
+	products map[featureHash]bool
 	region   string
 }
 
@@ -268,6 +272,14 @@ func NewFeaturizer(bits uint8, commonWords []string) (*Featurizer, error) {
 	}
 	for s := range numbered {
 		f.numbered[newHash("").add(s)] = true
+	}
+	products, err := loadSet("data/product_names.txt", true)
+	if err != nil {
+		return nil, err
+	}
+	f.products = make(map[featureHash]bool, len(products))
+	for s := range products {
+		f.products[newHash("").add(s)] = true
 	}
 	return f, nil
 }
@@ -588,6 +600,21 @@ func (tf *textFeatures) person(idx []int, a, b int) {
 		if t.upper && t.end-t.start > 1 {
 			return
 		}
+	}
+	// Nor is a span of product names and common words that holds a
+	// product name ("Linux", "Google Cloud Storage").
+	product := false
+	for k := a; k <= b; k++ {
+		w := idx[k]
+		if tf.f.products[tf.wordHash[w]] {
+			product = true
+		} else if !tf.common[w] {
+			product = false
+			break
+		}
+	}
+	if product {
+		return
 	}
 	// Nor is a span of common words only, inside a longer run ("Lane" in
 	// "Harbour Lane"): the run's other spans cover the name in it.

@@ -82,6 +82,12 @@ func TestLearnedPerson(t *testing.T) {
 		{"Hey, can you fix the Docker build before Friday?", false},
 		{"In 1999 Apple released three new Macs.", false},
 		{"what is the capital of australia", false},
+		// Product and company names, alone or with everyday words.
+		{"Act as a Linux terminal and show me the output of ls.", false},
+		{"Which integrates better with Jira, Notion or Trello?", false},
+		{"Explain the difference between Amazon S3 and Google Cloud Storage.", false},
+		{"Ask Claude to summarize the thread.", false},
+		{"Forward the report to Priyanka Linux-Ong in finance.", true},
 	}
 	for _, tt := range tests {
 		got, span := learnedEntity(t, d, tt.text, Person)
