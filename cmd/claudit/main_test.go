@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,6 +68,18 @@ func TestOutputFilesPrivate(t *testing.T) {
 	}
 	if code := run(context.Background(), []string{"report", "--config", cfg, "--out", rep}); code != 0 {
 		t.Fatalf("report: exit %d", code)
+	}
+	// A report in another time zone prints the period with its offset; an
+	// unknown zone is refused.
+	md := filepath.Join(dir, "tokyo.md")
+	if code := run(context.Background(), []string{"report", "--config", cfg, "--tz", "Asia/Tokyo", "--from", "2026-11-01", "--to", "2026-11-08", "--out", md}); code != 0 {
+		t.Fatalf("report --tz: exit %d", code)
+	}
+	if b, err := os.ReadFile(md); err != nil || !strings.Contains(string(b), "2026-11-01T00:00:00+09:00 to 2026-11-08T00:00:00+09:00 (7 days)") {
+		t.Errorf("report --tz Asia/Tokyo: %v\n%.500s", err, b)
+	}
+	if code := run(context.Background(), []string{"report", "--config", cfg, "--tz", "Mars/Olympus"}); code == 0 {
+		t.Error("report --tz Mars/Olympus was accepted")
 	}
 	for _, p := range []string{db, exp, rep} {
 		fi, err := os.Stat(p)

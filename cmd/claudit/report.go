@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/claudit/claudit/internal/config"
 	"github.com/claudit/claudit/internal/report"
 )
 
@@ -29,12 +30,15 @@ links point at base_url when the config sets it.
 Markdown renders as tables; HTML is one self-contained file with inline SVG
 charts (no script, nothing loaded from elsewhere) that prints cleanly to PDF
 from a browser. Times are RFC 3339 (2026-11-01T00:00:00Z) or a date
-(2026-11-01, midnight UTC); the period includes --from and excludes --to.
-Days are UTC. Without --from and --to the report covers the last 7 days.
+(2026-11-01, midnight in the report's time zone); the period includes
+--from and excludes --to. Days are those of --tz (default the config's
+report_timezone, else UTC). Without --from and --to the report covers the
+last 7 days.
 
 Examples:
   claudit report --out weekly.html
-  claudit report --from 2026-10-01 --to 2026-11-01 --format md --integration acme`)
+  claudit report --from 2026-10-01 --to 2026-11-01 --format md --integration acme
+  claudit report --tz America/New_York --from 2026-11-01 --to 2026-11-08`)
 	cfgPath := configFlag(fs)
 	fromS := fs.String("from", "", "start of the period, inclusive (default: 7 days before --to)")
 	toS := fs.String("to", "", "end of the period, exclusive (default: now)")
@@ -43,20 +47,16 @@ Examples:
 	out := fs.String("out", "", "write to this file instead of stdout")
 	title := fs.String("title", report.DefaultTitle, "heading of the report")
 	compliance := fs.Bool("compliance", true, "add the compliance sections (SOC 2, HIPAA, GDPR, ISO/IEC 42001, EU AI Act)")
+	tz := fs.String("tz", "", "IANA time zone whose days the report counts, like Europe/Berlin (default: the config's report_timezone, else UTC)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	now := time.Now().UTC()
-	to, err := reportTime("--to", *toS, now)
-	if err != nil {
-		return err
-	}
-	from, err := reportTime("--from", *fromS, to.AddDate(0, 0, -7))
-	if err != nil {
-		return err
-	}
-	if !to.After(from) {
-		return fmt.Errorf("--to %s is not after --from %s: give a later --to or an earlier --from", to.Format(time.RFC3339), from.Format(time.RFC3339))
+	var loc *time.Location
+	if *tz != "" {
+		var err error
+		if loc, err = config.LoadTimezone(*tz); err != nil {
+			return fmt.Errorf("--tz: %w", err)
+		}
 	}
 	f := strings.ToLower(*format)
 	if f == "" {
@@ -77,6 +77,21 @@ Examples:
 		return err
 	}
 	defer a.Close()
+	if loc == nil {
+		loc = a.Config.ReportLocation()
+	}
+	now := time.Now().In(loc)
+	to, err := reportTime("--to", *toS, now, loc)
+	if err != nil {
+		return err
+	}
+	from, err := reportTime("--from", *fromS, to.AddDate(0, 0, -7), loc)
+	if err != nil {
+		return err
+	}
+	if !to.After(from) {
+		return fmt.Errorf("--to %s is not after --from %s: give a later --to or an earlier --from", to.Format(time.RFC3339), from.Format(time.RFC3339))
+	}
 	opt := report.Options{From: from, To: to, GeneratedAt: now, Title: *title}
 	if *compliance {
 		facts := a.ReportFacts()
@@ -111,14 +126,14 @@ Examples:
 }
 
 // reportTime parses an RFC 3339 time or a date (midnight UTC); empty is def.
-func reportTime(flag, v string, def time.Time) (time.Time, error) {
+func reportTime(flag, v string, def time.Time, loc *time.Location) (time.Time, error) {
 	if v == "" {
 		return def, nil
 	}
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t.UTC(), nil
+		return t.In(loc), nil
 	}
-	if t, err := time.Parse(time.DateOnly, v); err == nil {
+	if t, err := time.ParseInLocation(time.DateOnly, v, loc); err == nil {
 		return t, nil
 	}
 	return time.Time{}, fmt.Errorf("%s %q is not RFC 3339 (like 2026-11-01T00:00:00Z) or a date (2026-11-01)", flag, v)

@@ -42,7 +42,7 @@ func (a *App) ReportScheduler(ctx context.Context, p *Pipeline) (*report.Schedul
 				return nil, a.Config.FieldError(f+".sink", "%v", err)
 			}
 		}
-		s := report.Schedule{Name: r.Name, Every: r.Every, Weekday: r.WeekdayOf(), Hour: r.Hour, To: r.To, Format: r.Format, Title: r.Title}
+		s := report.Schedule{Name: r.Name, Every: r.Every, Weekday: r.WeekdayOf(), Hour: r.Hour, Location: a.Config.ReportLocation(), To: r.To, Format: r.Format, Title: r.Title}
 		if len(s.To) == 0 {
 			s.To = es.Email.To
 		}
@@ -121,7 +121,16 @@ func (a *App) webReportSchedules() []web.ReportSchedule {
 		if len(to) == 0 {
 			to = []string{"the " + r.Sink + " sink's recipients"}
 		}
-		out = append(out, web.ReportSchedule{Name: r.Name, Every: fmt.Sprintf("%s from %02d:00 UTC", every, r.Hour), Format: r.Format, Recipients: to})
+		out = append(out, web.ReportSchedule{Name: r.Name, Every: fmt.Sprintf("%s from %02d:00 %s", every, r.Hour, a.Config.ReportLocation()), Format: r.Format, Recipients: to})
 	}
 	return out
+}
+
+// reportLocation is report_timezone for the dashboard, nil when it is not
+// set (pages then count the days of each account's display zone).
+func (a *App) reportLocation() *time.Location {
+	if a.Config.ReportTimezone == "" {
+		return nil
+	}
+	return a.Config.ReportLocation()
 }

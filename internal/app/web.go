@@ -177,7 +177,7 @@ func (a *App) Handler(ctx context.Context, p *Pipeline) (http.Handler, error) {
 		Control: &control{a: a}, Deletions: a.DeletionService(), Log: a.Log, SecretKey: key, SecretKeyEnv: a.Config.SecretKeyEnv, BaseURL: a.Config.BaseURL,
 		SecureCookies: strings.HasPrefix(a.Config.BaseURL, "https://"), AllowInternalBaseURLs: a.Config.AllowInternalBaseURLs,
 		SessionTTL: a.Config.Sessions.Idle.Duration, SessionMaxAge: a.Config.Sessions.Absolute.Duration, OIDC: sso,
-		RetentionDays: a.Config.RetentionDays, ReportSchedules: a.webReportSchedules(), SendReport: sendReport})
+		RetentionDays: a.Config.RetentionDays, ReportSchedules: a.webReportSchedules(), ReportLocation: a.reportLocation(), SendReport: sendReport})
 	if err != nil {
 		return nil, err
 	}

@@ -52,6 +52,9 @@ type Config struct {
 	OIDC OIDC `yaml:"oidc"`
 	// Reports are e-mailed on a schedule by serve (docs/DASHBOARD.md).
 	Reports []Report `yaml:"reports"`
+	// ReportTimezone is the IANA time zone (Europe/Berlin) whose days
+	// reports cover and whose hours schedules are sent in; default UTC.
+	ReportTimezone string `yaml:"report_timezone"`
 
 	// Process names what this process runs (the command, like "serve"); the
 	// command line sets it, and PostgreSQL shows it in application_name.

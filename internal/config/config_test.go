@@ -157,7 +157,15 @@ reports:
 	if w := c.Reports[0]; w.Weekday != "monday" || w.WeekdayOf() != time.Monday || w.Format != "html" {
 		t.Errorf("weekly defaults: %+v", w)
 	}
+	if c.ReportLocation() != time.UTC {
+		t.Errorf("default report time zone %v", c.ReportLocation())
+	}
+	c, err = Parse("c.yaml", []byte("report_timezone: America/New_York\n"+good))
+	if err != nil || c.ReportLocation().String() != "America/New_York" {
+		t.Fatalf("report_timezone: %v %v", c, err)
+	}
 	bad := `database: sqlite://x.db
+report_timezone: Mars/Olympus
 reports:
   - name: r
     every: hourly
@@ -173,9 +181,10 @@ reports:
 	if err == nil {
 		t.Fatal("a bad schedule was accepted")
 	}
-	for _, want := range []string{`c.yaml:4: reports[0].every: "hourly": use daily or weekly`, `c.yaml:6: reports[1].name: "r" is used twice`,
-		`c.yaml:8: reports[1].weekday`, `c.yaml:9: reports[1].hour: 24 is outside 0..23`, `reports[1].sink: is required`,
-		`reports[1].to[0]: "not-an-address"`, `c.yaml:11: reports[1].format: "pdf"`} {
+	for _, want := range []string{`c.yaml:2: report_timezone: "Mars/Olympus" is not an IANA time zone name`,
+		`c.yaml:5: reports[0].every: "hourly": use daily or weekly`, `c.yaml:7: reports[1].name: "r" is used twice`,
+		`c.yaml:9: reports[1].weekday`, `c.yaml:10: reports[1].hour: 24 is outside 0..23`, `reports[1].sink: is required`,
+		`reports[1].to[0]: "not-an-address"`, `c.yaml:12: reports[1].format: "pdf"`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}

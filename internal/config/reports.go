@@ -5,6 +5,9 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	// Time zone names load without the host's zoneinfo (distroless and
+	// scratch images have none).
+	_ "time/tzdata"
 )
 
 // Report is a report `claudit serve` e-mails on a schedule: the summary
@@ -12,13 +15,13 @@ import (
 type Report struct {
 	// Name identifies the schedule in logs and on the reports page; unique.
 	Name string `yaml:"name"`
-	// Every is daily (the previous UTC day) or weekly (the 7 UTC days before
-	// the weekday it is sent on).
+	// Every is daily (the previous day) or weekly (the 7 days before the
+	// weekday it is sent on), days of report_timezone.
 	Every string `yaml:"every"`
 	// Weekday is the day a weekly report is sent (default monday).
 	Weekday string `yaml:"weekday"`
-	// Hour is the UTC hour, 0 to 23, from which the report is sent (default
-	// 0: as soon as the period has ended).
+	// Hour is the hour of report_timezone, 0 to 23, from which the report
+	// is sent (default 0: as soon as the period has ended).
 	Hour int `yaml:"hour"`
 	// Sink names the email sink (under sinks:) whose SMTP server and sender are used.
 	Sink string `yaml:"sink"`
@@ -55,8 +58,34 @@ func (c *Config) applyReportDefaults() {
 	}
 }
 
+// ReportLocation is the time zone of report_timezone (UTC when unset or
+// not valid: validation reports the latter).
+func (c *Config) ReportLocation() *time.Location {
+	loc, err := LoadTimezone(c.ReportTimezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// LoadTimezone loads an IANA time zone by name ("" and "UTC" are UTC), with
+// an error that says what a valid name looks like.
+func LoadTimezone(name string) (*time.Location, error) {
+	if name == "" || strings.EqualFold(name, "utc") {
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil || strings.EqualFold(name, "local") {
+		return nil, fmt.Errorf("%q is not an IANA time zone name (like Europe/Berlin, America/New_York or UTC)", name)
+	}
+	return loc, nil
+}
+
 func (c *Config) validateReports() []error {
 	var errs []error
+	if _, err := LoadTimezone(c.ReportTimezone); err != nil {
+		errs = append(errs, c.fieldErr("report_timezone", "%v", err))
+	}
 	seen := map[string]bool{}
 	for i, r := range c.Reports {
 		f := fmt.Sprintf("reports[%d]", i)
@@ -84,7 +113,7 @@ func (c *Config) validateReports() []error {
 			errs = append(errs, c.fieldErr(f+".every", "%q: use daily or weekly", r.Every))
 		}
 		if r.Hour < 0 || r.Hour > 23 {
-			errs = append(errs, c.fieldErr(f+".hour", "%d is outside 0..23 (an hour of the day, UTC)", r.Hour))
+			errs = append(errs, c.fieldErr(f+".hour", "%d is outside 0..23 (an hour of the day in report_timezone)", r.Hour))
 		}
 		if r.Sink == "" {
 			errs = append(errs, c.fieldErr(f+".sink", "is required: name an email sink under sinks:"))

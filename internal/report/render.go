@@ -19,8 +19,10 @@ var templates embed.FS
 var Formats = []string{"md", "html"}
 
 var funcs = map[string]any{
-	"num":  num,
-	"date": func(t time.Time) string { return t.UTC().Format("2006-01-02") },
+	"num": num,
+	// A period's dates and bounds are in the report's time zone.
+	"date":  func(t time.Time) string { return t.Format("2006-01-02") },
+	"bound": func(t time.Time) string { return t.Format(time.RFC3339) },
 	// ISO 8601 in UTC, as the dashboard shows times.
 	"datetime": func(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") },
 	"user":     userLabel,

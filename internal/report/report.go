@@ -26,6 +26,16 @@ type Options struct {
 	Compliance *Facts
 }
 
+// Day is the midnight that starts t's day in loc (nil: UTC), the bound
+// callers give a period of whole days.
+func Day(t time.Time, loc *time.Location) time.Time {
+	if loc == nil {
+		loc = time.UTC
+	}
+	t = t.In(loc)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+}
+
 // DefaultTitle heads a report without Options.Title.
 const DefaultTitle = "Claude activity report"
 
@@ -105,8 +115,8 @@ func Build(ctx context.Context, r Source, opt Options) (*Report, error) {
 func New(d store.ReportData, opt Options) *Report {
 	rep := &Report{
 		Title:         opt.Title,
-		From:          d.From.UTC(),
-		To:            d.To.UTC(),
+		From:          d.From,
+		To:            d.To.In(d.From.Location()),
 		GeneratedAt:   opt.GeneratedAt.UTC(),
 		AllScope:      d.IntegrationID == 0,
 		Integrations:  d.Integrations,
@@ -133,13 +143,24 @@ func New(d store.ReportData, opt Options) *Report {
 	return rep
 }
 
-// Days is the period's length in days, rounded up.
+// Days is the period's length in days, rounded up; a day that daylight
+// saving time makes 23 or 25 hours long counts as one.
 func (r *Report) Days() int {
-	return int((r.To.Sub(r.From) + 24*time.Hour - 1) / (24 * time.Hour))
+	civil := func(t time.Time) time.Time {
+		return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+	}
+	return int((civil(r.To).Sub(civil(r.From)) + 24*time.Hour - 1) / (24 * time.Hour))
 }
 
-// buckets covers [from, to) with UTC days, or Monday-based weeks when the
-// period is long, and adds each day's volume to its bucket.
+// Zone names the time zone whose days the report counts ("UTC",
+// "Europe/Berlin").
+func (r *Report) Zone() string {
+	return r.From.Location().String()
+}
+
+// buckets covers [from, to) with the days of from's time zone, or
+// Monday-based weeks when the period is long, and adds each day's volume to
+// its bucket.
 func buckets(from, to time.Time, days []store.DayVolume) (string, []Bucket) {
 	unit, start := "day", midnight(from)
 	last := midnight(to.Add(-time.Microsecond))
@@ -153,9 +174,9 @@ func buckets(from, to time.Time, days []store.DayVolume) (string, []Bucket) {
 		return t.AddDate(0, 0, 1)
 	}
 	var out []Bucket
-	index := map[time.Time]int{}
+	index := map[int64]int{} // by the bucket's start in Unix seconds
 	for t := start; !t.After(last); t = step(t) {
-		index[t] = len(out)
+		index[t.Unix()] = len(out)
 		out = append(out, Bucket{Start: t, Label: t.Format("2006-01-02")})
 	}
 	for _, d := range days {
@@ -163,7 +184,7 @@ func buckets(from, to time.Time, days []store.DayVolume) (string, []Bucket) {
 		if unit == "week" {
 			key = monday(key)
 		}
-		i, ok := index[key]
+		i, ok := index[key.Unix()]
 		if !ok {
 			continue
 		}
@@ -176,9 +197,9 @@ func buckets(from, to time.Time, days []store.DayVolume) (string, []Bucket) {
 	return unit, out
 }
 
+// midnight starts t's day in t's own time zone.
 func midnight(t time.Time) time.Time {
-	t = t.UTC()
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	return Day(t, t.Location())
 }
 
 func monday(t time.Time) time.Time {

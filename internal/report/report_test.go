@@ -386,3 +386,49 @@ func TestEmptyPeriodAndWeeks(t *testing.T) {
 		t.Errorf("weekly prompts %d of %d (%s)", prompts, rep.Totals.Prompts, rep.Unit)
 	}
 }
+
+func TestDaysInTimeZoneSQLite(t *testing.T)   { testDaysInTimeZone(t, openSQLite(t)) }
+func TestDaysInTimeZonePostgres(t *testing.T) { testDaysInTimeZone(t, openPostgres(t)) }
+
+// testDaysInTimeZone: a report in Tokyo counts Tokyo's days. The events
+// at 15:00 UTC fall on the next day there, and the events just before the
+// UTC period (late on 31 October UTC) are inside the Tokyo one.
+func testDaysInTimeZone(t *testing.T, s backend) {
+	ctx := context.Background()
+	acme, _ := seed(t, s)
+	tokyo, err := time.LoadLocation("Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tFrom := time.Date(2026, 11, 1, 0, 0, 0, 0, tokyo)
+	rep, err := report.Build(ctx, s, report.Options{From: tFrom, To: tFrom.AddDate(0, 0, 7), IntegrationID: acme.ID, GeneratedAt: generatedAt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, b := range rep.Buckets {
+		got = append(got, fmt.Sprintf("%s %d/%d/%d/%d", b.Start.Format(time.RFC3339), b.Prompts, b.Responses, b.Activities, b.Violations))
+	}
+	want := []string{
+		"2026-11-01T00:00:00+09:00 1/0/1/1",
+		"2026-11-02T00:00:00+09:00 2/2/2/2",
+		"2026-11-03T00:00:00+09:00 0/0/0/0",
+		"2026-11-04T00:00:00+09:00 1/1/2/2",
+		"2026-11-05T00:00:00+09:00 1/0/0/1",
+		"2026-11-06T00:00:00+09:00 0/0/0/0",
+		"2026-11-07T00:00:00+09:00 0/0/0/0",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Tokyo days:\n got %q\nwant %q", got, want)
+	}
+	if rep.Zone() != "Asia/Tokyo" || rep.Days() != 7 {
+		t.Errorf("zone %q, %d days", rep.Zone(), rep.Days())
+	}
+	var md bytes.Buffer
+	if err := report.Render(&md, rep, "md"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "2026-11-01T00:00:00+09:00 to 2026-11-08T00:00:00+09:00 (7 days)") {
+		t.Errorf("period not shown in Tokyo time:\n%s", md.String()[:400])
+	}
+}

@@ -12,15 +12,17 @@ import (
 )
 
 // Schedule is a report sent on a schedule: the period just ended, every
-// day or week, from an hour of the day (UTC).
+// day or week, from an hour of the day in Location.
 type Schedule struct {
 	Name string
-	// Every is "daily" (the previous UTC day) or "weekly" (the 7 UTC days
-	// before Weekday).
+	// Every is "daily" (the previous day) or "weekly" (the 7 days before
+	// Weekday).
 	Every   string
 	Weekday time.Weekday
 	Hour    int
-	To      []string
+	// Location is the time zone of the days and the hour (nil: UTC).
+	Location *time.Location
+	To       []string
 	// Format is "html" (the report is the message, and attached) or "md".
 	Format        string
 	IntegrationID int64
@@ -28,22 +30,27 @@ type Schedule struct {
 }
 
 // Period is the latest period of s due at now: [from, to), sent from due.
+// Days and the hour are those of s.Location, so a period is 23 or 25 hours
+// longer or shorter across a change of daylight saving time.
 func (s Schedule) Period(now time.Time) (from, to, due time.Time) {
-	now = now.UTC()
-	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	hour := time.Duration(s.Hour) * time.Hour
+	day := Day(now, s.Location)
+	// The hour on the clock of day d, also on a day that daylight saving
+	// time lengthens or shortens.
+	at := func(d time.Time) time.Time {
+		return time.Date(d.Year(), d.Month(), d.Day(), s.Hour, 0, 0, 0, d.Location())
+	}
 	if s.Every == "weekly" {
 		to = day.AddDate(0, 0, -((int(day.Weekday()) - int(s.Weekday) + 7) % 7))
-		if now.Before(to.Add(hour)) {
+		if now.Before(at(to)) {
 			to = to.AddDate(0, 0, -7)
 		}
-		return to.AddDate(0, 0, -7), to, to.Add(hour)
+		return to.AddDate(0, 0, -7), to, at(to)
 	}
 	to = day
-	if now.Before(to.Add(hour)) {
+	if now.Before(at(to)) {
 		to = to.AddDate(0, 0, -1)
 	}
-	return to.AddDate(0, 0, -1), to, to.Add(hour)
+	return to.AddDate(0, 0, -1), to, at(to)
 }
 
 // Mail is a rendered report ready to send.

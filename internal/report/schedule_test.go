@@ -31,6 +31,22 @@ func TestSchedulePeriod(t *testing.T) {
 		{report.Schedule{Every: "weekly", Weekday: time.Monday, Hour: 7}, "2026-11-09T06:00:00Z", "2026-10-26T00:00:00Z", "2026-11-02T00:00:00Z", "2026-11-02T07:00:00Z"},
 		{report.Schedule{Every: "weekly", Weekday: time.Friday}, "2026-11-09T06:00:00Z", "2026-10-30T00:00:00Z", "2026-11-06T00:00:00Z", "2026-11-06T00:00:00Z"},
 	}
+	// In Berlin, where summer time ended on 2026-10-25: that day is 25
+	// hours long, and 06:00 is 05:00 UTC after it.
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests = append(tests, struct {
+		s                  report.Schedule
+		now                string
+		from, to, dueAfter string
+	}{report.Schedule{Every: "daily", Hour: 6, Location: berlin}, "2026-10-26T05:30:00Z", "2026-10-25T00:00:00+02:00", "2026-10-26T00:00:00+01:00", "2026-10-26T06:00:00+01:00"},
+		struct {
+			s                  report.Schedule
+			now                string
+			from, to, dueAfter string
+		}{report.Schedule{Every: "daily", Hour: 6, Location: berlin}, "2026-10-26T04:59:00Z", "2026-10-24T00:00:00+02:00", "2026-10-25T00:00:00+02:00", "2026-10-25T06:00:00+01:00"})
 	for _, tc := range tests {
 		from, to, due := tc.s.Period(at(tc.now))
 		if got := from.Format(time.RFC3339) + " " + to.Format(time.RFC3339) + " " + due.Format(time.RFC3339); got != tc.from+" "+tc.to+" "+tc.dueAfter {

@@ -13,7 +13,7 @@ const (
 
 // ReportData holds the aggregates of one reporting period, computed by the
 // store so a report over months never loads the events themselves.
-// Events are in the period when From <= created_at < To; days are UTC.
+// Events are in the period when From <= created_at < To; days are those of From's time zone.
 type ReportData struct {
 	From, To      time.Time
 	IntegrationID int64 // 0 means every integration
@@ -21,7 +21,7 @@ type ReportData struct {
 	Integrations []string
 
 	Totals ReportTotals
-	// Days has one row per UTC day with any message or activity, oldest first.
+	// Days has one row per day (of From's time zone) with any message or activity, oldest first.
 	Days []DayVolume
 	// Users are the most active users (by messages), at most ReportTopUsers.
 	Users []UserVolume
@@ -62,7 +62,7 @@ type ReportTotals struct {
 	Violations int   `json:"violations"` // findings at alert level
 }
 
-// DayVolume is one UTC day's activity.
+// DayVolume is one day's activity.
 type DayVolume struct {
 	Day        time.Time `json:"day"` // midnight UTC
 	Prompts    int       `json:"prompts"`

@@ -37,33 +37,45 @@ type reportsData struct {
 	Runs                          []store.ReportRun
 }
 
-// buildReport reads the period the query names (default: the last 7 UTC
-// days, today included) and builds the report with its compliance sections.
+// buildReport reads the period the query names (default: the last 7 days,
+// today included) in the query's tz, else report_timezone, else the
+// account's display zone on pages and UTC in the API, and builds the report
+// with its compliance sections.
 func (s *Server) buildReport(r *http.Request) (*reportsData, error) {
 	ctx, q := r.Context(), r.URL.Query()
-	today := s.now().UTC().Truncate(24 * time.Hour)
-	to, from := today.Add(24*time.Hour), today.AddDate(0, 0, -6)
-	var err error
-	if v := q.Get("to"); v != "" {
-		if to, err = parseReportDay("to", v); err != nil {
+	loc := s.cfg.ReportLocation
+	if loc == nil {
+		loc = locFrom(ctx)
+	}
+	if v := q.Get("tz"); v != "" {
+		var err error
+		if loc, err = parseZone(v); err != nil {
 			return nil, err
 		}
-		to = to.Add(24 * time.Hour)
+	}
+	today := report.Day(s.now(), loc)
+	to, from := today.AddDate(0, 0, 1), today.AddDate(0, 0, -6)
+	var err error
+	if v := q.Get("to"); v != "" {
+		if to, err = parseReportDay("to", v, loc); err != nil {
+			return nil, err
+		}
+		to = to.AddDate(0, 0, 1)
 	}
 	if v := q.Get("from"); v != "" {
-		if from, err = parseReportDay("from", v); err != nil {
+		if from, err = parseReportDay("from", v, loc); err != nil {
 			return nil, err
 		}
 	} else if q.Get("to") != "" {
 		from = to.AddDate(0, 0, -7)
 	}
 	if !to.After(from) {
-		return nil, badf("the period ends (%s) before it starts (%s): pick a later end or an earlier start", to.Add(-24*time.Hour).Format(time.DateOnly), from.Format(time.DateOnly))
+		return nil, badf("the period ends (%s) before it starts (%s): pick a later end or an earlier start", to.AddDate(0, 0, -1).Format(time.DateOnly), from.Format(time.DateOnly))
 	}
-	if to.Sub(from) > 366*24*time.Hour {
+	if from.AddDate(0, 0, 366).Before(to) {
 		return nil, badf("the period is longer than 366 days: split it into shorter reports")
 	}
-	d := &reportsData{From: from.Format(time.DateOnly), To: to.Add(-24 * time.Hour).Format(time.DateOnly), Schedules: s.cfg.ReportSchedules}
+	d := &reportsData{From: from.Format(time.DateOnly), To: to.AddDate(0, 0, -1).Format(time.DateOnly), Schedules: s.cfg.ReportSchedules}
 	if d.Integrations, err = s.st.Integrations(ctx); err != nil {
 		return nil, err
 	}
@@ -73,6 +85,9 @@ func (s *Server) buildReport(r *http.Request) (*reportsData, error) {
 		}
 	}
 	d.Query = url.Values{"from": {d.From}, "to": {d.To}}
+	if q.Get("tz") != "" {
+		d.Query.Set("tz", loc.String())
+	}
 	if d.Integration != 0 {
 		d.Query.Set("integration", fmt.Sprint(d.Integration))
 	}
@@ -100,10 +115,13 @@ func (s *Server) reportFacts() report.Facts {
 	return f
 }
 
-func parseReportDay(name, v string) (time.Time, error) {
-	t, err := time.Parse(time.DateOnly, v)
+func parseReportDay(name, v string, loc *time.Location) (time.Time, error) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	t, err := time.ParseInLocation(time.DateOnly, v, loc)
 	if err != nil {
-		return t, badf("%s %q: use a date like 2026-11-01 (YYYY-MM-DD, UTC)", name, v)
+		return t, badf("%s %q: use a date like 2026-11-01 (YYYY-MM-DD, a day of %s)", name, v, loc)
 	}
 	return t, nil
 }

@@ -27,7 +27,7 @@ func TestBrowserReports(t *testing.T) {
 		follow(t, ctx, "show", chromedp.Click(chromedp.ID("r-apply")))
 		step(t, ctx, "frame loaded", chromedp.Poll[chromedp.Void](`(() => { const d = document.getElementById('report-frame').contentDocument;
 			return d && d.readyState === "complete" && d.getElementById("compliance") !== null; })()`))
-		if got := eval[string](t, ctx, `location.search`); got != "?from=2025-03-01&to=2025-03-11&integration=" {
+		if got := eval[string](t, ctx, `location.search`); got != "?from=2025-03-01&to=2025-03-11&integration=&tz=UTC" {
 			t.Fatalf("form sent %q", got)
 		}
 		if got := eval[string](t, ctx, `document.getElementById('report-cards').innerText`); !strings.Contains(got, "6\nmessages") {

@@ -43,7 +43,12 @@ func TestReportsRoutes(t *testing.T) {
 	if rep.Totals.Messages == 0 || len(rep.Compliance) != 6 {
 		t.Fatalf("API report: %+v", rep)
 	}
-	for _, bad := range []string{"from=2025-3-1", "from=2025-03-10&to=2025-03-01", "format=pdf", "from=2020-01-01&to=2025-01-01"} {
+	// The same days in another time zone; an unknown zone is refused.
+	res, body = a.get("/reports/download?from=2025-03-01&to=2025-03-11&format=md&tz=America/New_York")
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "2025-03-01T00:00:00-05:00 to 2025-03-12T00:00:00-04:00 (11 days)") {
+		t.Fatalf("report in New York time: %d %.600s", res.StatusCode, body)
+	}
+	for _, bad := range []string{"from=2025-3-1", "from=2025-03-10&to=2025-03-01", "format=pdf", "from=2020-01-01&to=2025-01-01", "tz=Mars/Olympus"} {
 		if res, _ := a.get("/api/v1/reports?" + bad); res.StatusCode != http.StatusBadRequest {
 			t.Errorf("%s: %d, want 400", bad, res.StatusCode)
 		}

@@ -9,8 +9,7 @@ import (
 	"sync"
 	"time"
 
-	// Zone names resolve on hosts and images without a zoneinfo database.
-	_ "time/tzdata"
+	"github.com/claudit/claudit/internal/config"
 )
 
 // isoTime is how the dashboard shows a time: ISO 8601 with the offset of
@@ -45,10 +44,10 @@ func (s *Server) loadZone(ctx context.Context, id *identity) {
 // parseZone checks an IANA zone name.
 func parseZone(name string) (*time.Location, error) {
 	name = strings.TrimSpace(name)
-	if name == "" || name == "Local" || strings.ContainsAny(name, " \\") || len(name) > 64 {
+	if name == "" || strings.ContainsAny(name, " \\") || len(name) > 64 {
 		return nil, badf("time zone %q: use an IANA name like Europe/Paris or UTC", name)
 	}
-	loc, err := time.LoadLocation(name)
+	loc, err := config.LoadTimezone(name)
 	if err != nil {
 		return nil, badf("time zone %q is unknown: use an IANA name like Europe/Paris or America/New_York", name)
 	}

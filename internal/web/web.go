@@ -131,6 +131,10 @@ type Config struct {
 	// ReportSchedules are the scheduled reports serve sends, listed on the
 	// reports page.
 	ReportSchedules []ReportSchedule
+	// ReportLocation is the time zone whose days reports cover, nil when
+	// report_timezone is not set (pages then use the account's display
+	// zone, the API UTC); a request's tz parameter overrides it.
+	ReportLocation *time.Location
 	// SendReport sends a schedule's latest period now and says what was
 	// sent; nil: the reports page offers no "Send now".
 	SendReport func(ctx context.Context, schedule string) (string, error)

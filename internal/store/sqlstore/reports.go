@@ -15,6 +15,12 @@ import (
 // in both backends (integer division), converted to a date in Go.
 const reportDayUS = 86400000000
 
+// reportQuarterUS is a quarter of an hour in stored microseconds: reports
+// of another time zone than UTC group by quarter hours in SQL and add them
+// up into that zone's days in Go (every zone's offset is a multiple of 15
+// minutes, and daylight saving moves it by whole quarters too).
+const reportQuarterUS = 900000000
+
 // reportUserRef is the person behind a row: the email, or the id when it is unknown.
 func reportUserRef(emailCol, idCol string) string {
 	return "COALESCE(NULLIF(" + emailCol + ", ''), " + idCol + ")"
@@ -35,6 +41,8 @@ var reportRiskScore = `CASE severity WHEN 'critical' THEN ` + strconv.Itoa(store
 type reportScope struct {
 	from, to      int64
 	integrationID int64
+	// loc is the time zone whose days the volumes are counted in.
+	loc *time.Location
 }
 
 // where returns the condition on timeCol (and integration_id) and its arguments.
@@ -51,11 +59,13 @@ func (sc reportScope) where(timeCol string) (string, []any) {
 // query groups in the database, so the cost does not grow with the events
 // returned, only with the events scanned.
 func (s *Store) ReportData(ctx context.Context, from, to time.Time, integrationID int64) (store.ReportData, error) {
-	d := store.ReportData{From: from.UTC(), To: to.UTC(), IntegrationID: integrationID}
+	// The period keeps its time zone: the days of the volumes are that
+	// zone's days.
+	d := store.ReportData{From: from, To: to, IntegrationID: integrationID}
 	if !to.After(from) {
 		return d, fmt.Errorf("report period: %s is not after %s", to.Format(time.RFC3339), from.Format(time.RFC3339))
 	}
-	sc := reportScope{from: us(from), to: us(to), integrationID: integrationID}
+	sc := reportScope{from: us(from), to: us(to), integrationID: integrationID, loc: from.Location()}
 	steps := []struct {
 		what string
 		fn   func(context.Context, reportScope, *store.ReportData) error
@@ -130,16 +140,27 @@ func (s *Store) reportTotals(ctx context.Context, sc reportScope, d *store.Repor
 }
 
 func (s *Store) reportDays(ctx context.Context, sc reportScope, d *store.ReportData) error {
-	days := map[int64]*store.DayVolume{}
+	// Buckets are UTC days, or quarter hours added up into the days of
+	// another zone.
+	size := int64(reportDayUS)
+	if sc.loc != nil && sc.loc != time.UTC {
+		size = reportQuarterUS
+	}
+	days := map[time.Time]*store.DayVolume{}
 	day := func(n int64) *store.DayVolume {
-		if v, ok := days[n]; ok {
+		t := time.UnixMicro(n * size).UTC()
+		if size != reportDayUS {
+			t = t.In(sc.loc)
+			t = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, sc.loc)
+		}
+		if v, ok := days[t]; ok {
 			return v
 		}
-		v := &store.DayVolume{Day: time.UnixMicro(n * reportDayUS).UTC()}
-		days[n] = v
+		v := &store.DayVolume{Day: t}
+		days[t] = v
 		return v
 	}
-	bucket := `created_at / ` + strconv.FormatInt(reportDayUS, 10)
+	bucket := `created_at / ` + strconv.FormatInt(size, 10)
 	mw, margs := sc.where("created_at")
 	err := s.reportRows(ctx, `SELECT `+bucket+`,
 		CAST(SUM(CASE WHEN role = 'user' THEN 1 ELSE 0 END) AS BIGINT),
@@ -151,7 +172,8 @@ func (s *Store) reportDays(ctx context.Context, sc reportScope, d *store.ReportD
 			return err
 		}
 		v := day(n)
-		v.Prompts, v.Responses = p, r
+		v.Prompts += p
+		v.Responses += r
 		return nil
 	})
 	if err != nil {
@@ -164,13 +186,13 @@ func (s *Store) reportDays(ctx context.Context, sc reportScope, d *store.ReportD
 		if err := rows.Scan(&n, &c); err != nil {
 			return err
 		}
-		day(n).Activities = c
+		day(n).Activities += c
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	fbucket := `event_time / ` + strconv.FormatInt(reportDayUS, 10)
+	fbucket := `event_time / ` + strconv.FormatInt(size, 10)
 	fw, fargs := sc.where("event_time")
 	err = s.reportRows(ctx, `SELECT `+fbucket+`, COUNT(*) FROM findings`+fw+` AND effective_action = 'alert' GROUP BY `+fbucket, fargs, func(rows *sql.Rows) error {
 		var n int64
@@ -178,7 +200,7 @@ func (s *Store) reportDays(ctx context.Context, sc reportScope, d *store.ReportD
 		if err := rows.Scan(&n, &c); err != nil {
 			return err
 		}
-		day(n).Violations = c
+		day(n).Violations += c
 		return nil
 	})
 	if err != nil {
