@@ -213,6 +213,10 @@ func checkDetector(t *testing.T, e *Engine, detector string, role detect.Role, t
 // idiom and talk about abuse do not.
 func TestToxicityStyles(t *testing.T) {
 	checkStyles(t, "toxicity", []styleCase{
+		// A stereotype with no slur or insult word, and its denial.
+		{"stereotype, unfit", detect.RoleUser, "Honestly women are too emotional to lead a company.", true},
+		{"stereotype, criminal", detect.RoleUser, "Immigrants are all criminals, everyone knows it.", true},
+		{"stereotype denied", detect.RoleUser, "The data shows immigrants are not more likely to be criminals than anyone else.", false},
 		{"threat against the reader", detect.RoleUser, "Come to the depot tomorrow and I will break your legs.", true},
 		{"death wish on a family", detect.RoleUser, "I hope you and your whole family die in a fire.", true},
 		{"knows where you live", detect.RoleUser, "Keep posting and see what happens, I know where you live.", true},
