@@ -87,6 +87,7 @@ func TestLearnedPerson(t *testing.T) {
 		{"Which integrates better with Jira, Notion or Trello?", false},
 		{"Explain the difference between Amazon S3 and Google Cloud Storage.", false},
 		{"Ask Claude to summarize the thread.", false},
+		{"Override the default font in my CSS for all headings.", false},
 		{"Forward the report to Priyanka Linux-Ong in finance.", true},
 	}
 	for _, tt := range tests {
