@@ -57,7 +57,7 @@ type allowRegex struct {
 // folded, else in the target as it is.
 type allowBranch struct {
 	re       *regexp.Regexp
-	required []string
+	required literal.Set
 	folded   bool
 }
 
@@ -98,7 +98,7 @@ func newAllowRegex(res []*regexp.Regexp) (*allowRegex, error) {
 		if err != nil {
 			return nil, err
 		}
-		ar.branches = append(ar.branches, allowBranch{re: re, required: required, folded: folded})
+		ar.branches = append(ar.branches, allowBranch{re: re, required: literal.NewSet(required), folded: folded})
 	}
 	if len(rest) > 0 {
 		if ar.rest, err = regexp.Compile("(?:" + strings.Join(rest, "|") + ")"); err != nil {
@@ -117,13 +117,20 @@ func (ar *allowRegex) match(target string) bool {
 	if !detect.IsASCII(target) {
 		return ar.whole.MatchString(target)
 	}
-	lower := detect.LowerASCII(target)
+	// Targets are secrets, matches and lines: most fit the buffer.
+	var buf [256]byte
+	lower := append(buf[:0], target...)
+	for i, c := range lower {
+		if 'A' <= c && c <= 'Z' {
+			lower[i] = c + 'a' - 'A'
+		}
+	}
 	for _, b := range ar.branches {
-		in := target
+		in := detect.Bytes(target)
 		if b.folded {
 			in = lower
 		}
-		if literal.ContainsAny(in, b.required) && b.re.MatchString(target) {
+		if b.required.In(in) && b.re.MatchString(target) {
 			return true
 		}
 	}
