@@ -51,6 +51,12 @@ func checkNecessary(t *testing.T, r *Rule, text string) {
 	if plain && r.requiredPlain != nil && !r.requiredPlain.In(lower) {
 		t.Errorf("rule %s matches %q but none of the plain %q is in it", r.ID, text, r.requiredPlain)
 	}
+	if r.branches != nil && !r.branches.In(lower) {
+		t.Errorf("rule %s matches %q but fails its branches %q", r.ID, text, r.branches)
+	}
+	if plain && r.branchesPlain != nil && !r.branchesPlain.In(lower) {
+		t.Errorf("rule %s matches %q but fails its plain branches %q", r.ID, text, r.branchesPlain)
+	}
 }
 
 func FuzzRequiredLiterals(f *testing.F) {

@@ -45,6 +45,10 @@ type Rule struct {
 	// folded "task" may be spelled with a long s); nil when unknown or
 	// the same as required.
 	required, requiredPlain literal.Set
+	// branches and branchesPlain are the finer conditions of
+	// literal.RequiredBranchesFolded, for any text and for a text without
+	// the Kelvin sign or long s; nil when unknown.
+	branches, branchesPlain literal.Branches
 }
 
 // RuleSet is a parsed, compiled rule file.
@@ -101,6 +105,8 @@ func ParseRules(data []byte) (*RuleSet, error) {
 		if plain := literal.RequiredFolded(r.Pattern, true); !slices.Equal(plain, folded) {
 			r.requiredPlain = literal.NewSet(plain)
 		}
+		r.branches = literal.RequiredBranchesFolded(r.Pattern, false)
+		r.branchesPlain = literal.RequiredBranchesFolded(r.Pattern, true)
 		rs.keywords = append(rs.keywords, r.Keywords...)
 	}
 	slices.Sort(rs.keywords)
@@ -246,6 +252,9 @@ func (rs *RuleSet) MatchInput(in detect.Input) []RuleMatch {
 			if plain && r.requiredPlain != nil && !r.requiredPlain.In(lower[w.start:w.end]) {
 				continue
 			}
+			if branches := r.branchesFor(plain); branches != nil && !branches.In(lower[w.start:w.end]) {
+				continue
+			}
 			for _, loc := range r.re.FindAllStringIndex(text[w.start:w.end], maxMatchesPerRule) {
 				start, end := w.start+loc[0], w.start+loc[1]
 				if start == w.start && cutStart(w.start) || end == w.end && cutEnd(w.end) {
@@ -264,6 +273,15 @@ func (rs *RuleSet) MatchInput(in detect.Input) []RuleMatch {
 	}
 	slices.SortStableFunc(out, func(a, b RuleMatch) int { return a.Start - b.Start })
 	return out
+}
+
+// branchesFor returns the rule's literal.Branches that hold for a text,
+// plain when it has no Kelvin sign or long s; nil when none are known.
+func (r *Rule) branchesFor(plain bool) literal.Branches {
+	if plain && r.branchesPlain != nil {
+		return r.branchesPlain
+	}
+	return r.branches
 }
 
 // ruleHit is a window around a keyword hit for the rule at index rule.

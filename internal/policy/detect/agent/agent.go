@@ -22,6 +22,7 @@ import (
 	"strings"
 
 	"github.com/claudit/claudit/internal/policy/detect"
+	"github.com/claudit/claudit/internal/policy/detect/literal"
 )
 
 // ID is the registered detector id.
@@ -62,6 +63,10 @@ var egressAllowTxt string
 type rule struct {
 	entity string
 	re     *regexp.Regexp
+	// required holds lower-case strings one of which every match holds
+	// once ASCII lower-cased (literal.RequiredFolded): an input without
+	// any is not searched. nil when none is known.
+	required []string
 }
 
 // Detector finds risky agent actions in tool_use inputs.
@@ -127,7 +132,7 @@ func parseRules(src string) ([]rule, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: rules.tsv line %d: %w", ID, n, err)
 		}
-		out = append(out, rule{entity, re})
+		out = append(out, rule{entity: entity, re: re, required: literal.RequiredFolded(expr, false)})
 	}
 	return out, sc.Err()
 }
@@ -148,12 +153,25 @@ func (d *Detector) ID() string { return ID }
 // Keywords implements detect.Detector: only tool_use blocks are read.
 func (d *Detector) Keywords() []string { return []string{"tool_use"} }
 
-var (
-	toolUseLine = regexp.MustCompile(`(?m)^tool_use name=\S+ input=`)
-	urlHost     = regexp.MustCompile(`\b(?:https?|ftp|wss?)://(?:[^/\s"'@\\]+@)?(\[[0-9a-fA-F:]+\]|[^/\s"'\\:?#]+)`)
-	sshHost     = regexp.MustCompile(`\b(?:scp|rsync|sftp)\b[^"|;&]*\s(?:[\w.-]+@)?([A-Za-z0-9][\w.-]*\.[A-Za-z]{2,}|\d+\.\d+\.\d+\.\d+):`)
-	sshCmd      = regexp.MustCompile(`\b(?:ssh|nc|ncat|telnet)\s+(?:-\S+\s+)*(?:[\w.-]+@)?([A-Za-z0-9][\w.-]*\.[A-Za-z]{2,}|\d+\.\d+\.\d+\.\d+)\b`)
-)
+// hostPatterns find the hosts a tool_use input reaches: URLs, scp and
+// rsync targets, ssh and netcat hosts; the first group is the host.
+var hostPatterns = []hostPattern{
+	newHostPattern(`\b(?:https?|ftp|wss?)://(?:[^/\s"'@\\]+@)?(\[[0-9a-fA-F:]+\]|[^/\s"'\\:?#]+)`),
+	newHostPattern(`\b(?:scp|rsync|sftp)\b[^"|;&]*\s(?:[\w.-]+@)?([A-Za-z0-9][\w.-]*\.[A-Za-z]{2,}|\d+\.\d+\.\d+\.\d+):`),
+	newHostPattern(`\b(?:ssh|nc|ncat|telnet)\s+(?:-\S+\s+)*(?:[\w.-]+@)?([A-Za-z0-9][\w.-]*\.[A-Za-z]{2,}|\d+\.\d+\.\d+\.\d+)\b`),
+}
+
+// hostPattern is a compiled host pattern and the strings one of which
+// every match holds (literal.Required), so an input without any is not
+// searched.
+type hostPattern struct {
+	re       *regexp.Regexp
+	required []string
+}
+
+func newHostPattern(expr string) hostPattern {
+	return hostPattern{re: regexp.MustCompile(expr), required: literal.Required(expr)}
+}
 
 // Detect implements detect.Detector.
 func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding {
@@ -161,16 +179,19 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 		return nil
 	}
 	var out []detect.Finding
-	for _, loc := range toolUseLine.FindAllStringIndex(in.Text, -1) {
-		start := loc[1]
-		end := strings.IndexByte(in.Text[start:], '\n')
-		if end < 0 {
-			end = len(in.Text)
-		} else {
-			end += start
-		}
+	var lower string
+	for _, span := range toolUseInputs(in.Text) {
+		start, end := span[0], span[1]
 		input := in.Text[start:end]
 		for _, r := range d.rules {
+			if r.required != nil {
+				if lower == "" {
+					lower = in.LowerText()
+				}
+				if !literal.ContainsAny(lower[start:end], r.required) {
+					continue
+				}
+			}
 			for _, m := range r.re.FindAllStringIndex(input, -1) {
 				if r.entity == EntityCredential && strings.HasPrefix(input[m[1]:], ".pub") {
 					continue // a public key is not a credential
@@ -185,10 +206,55 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 	return out
 }
 
+// toolUseInputs returns the spans of the tool_use inputs in text: the rest
+// of each line that matches (?m)^tool_use name=\S+ input=, after "input=".
+// A scan for the literal rather than that regex, which has no literal
+// prefix for Go's regexp to skip ahead with.
+func toolUseInputs(text string) [][2]int {
+	const head, tail = "tool_use name=", " input="
+	var out [][2]int
+	for i := 0; i < len(text); {
+		k := strings.Index(text[i:], head)
+		if k < 0 {
+			break
+		}
+		p := i + k
+		i = p + len(head)
+		if p > 0 && text[p-1] != '\n' {
+			continue
+		}
+		q := i
+		for q < len(text) && !isSpace(text[q]) {
+			q++
+		}
+		if q == i || !strings.HasPrefix(text[q:], tail) {
+			continue
+		}
+		start := q + len(tail)
+		end := strings.IndexByte(text[start:], '\n')
+		if end < 0 {
+			end = len(text)
+		} else {
+			end += start
+		}
+		out = append(out, [2]int{start, end})
+		i = start
+	}
+	return out
+}
+
+// isSpace reports whether c is in RE2's \s.
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'
+}
+
 func (d *Detector) egressFindings(text, input string, off int) []detect.Finding {
 	var out []detect.Finding
-	for _, re := range []*regexp.Regexp{urlHost, sshHost, sshCmd} {
-		for _, m := range re.FindAllStringSubmatchIndex(input, -1) {
+	for _, p := range hostPatterns {
+		if p.required != nil && !literal.ContainsAny(input, p.required) {
+			continue
+		}
+		for _, m := range p.re.FindAllStringSubmatchIndex(input, -1) {
 			host := strings.ToLower(strings.Trim(input[m[2]:m[3]], "[]"))
 			if !d.allowed(host) {
 				out = append(out, finding(text, EntityEgress, off+m[2], off+m[3]))

@@ -330,3 +330,97 @@ func (set Set) In(b []byte) bool {
 	}
 	return false
 }
+
+// Branches is a finer necessary condition than one Set, for patterns that
+// are alternations of concatenations: per branch of the alternation, sets
+// of strings, one string of each of which every match of that branch
+// holds. A text can hold a match only where, for some branch, it holds a
+// string of each of that branch's sets. An ordinary word that opens the
+// way for a pattern ("ignore", "waste") then no longer sends its window
+// to the regex unless the rest of some branch can be there too.
+type Branches [][]Set
+
+// In reports whether b holds a string of each set of some branch.
+func (br Branches) In(b []byte) bool {
+	for _, sets := range br {
+		all := true
+		for _, set := range sets {
+			if !set.In(b) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+// RequiredBranches returns the Branches of expr as it stands
+// (case-sensitive, sets of up to max strings of three bytes or more, as
+// RequiredUpTo), or nil when some branch has no such set or none has
+// more than one, where one Set says as much.
+func RequiredBranches(expr string, max int) Branches {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	return requiredBranches(re, func(re *syntax.Regexp) ([]string, bool) {
+		lits, ok := bound(max).required(re)
+		return lits, ok && !slices.Contains(lits, "")
+	})
+}
+
+// RequiredBranchesFolded is RequiredBranches in the folded mode of
+// RequiredFolded: lower-case strings to look for in the ASCII-lower-cased
+// text, with plain as there.
+func RequiredBranchesFolded(expr string, plain bool) Branches {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return nil
+	}
+	return requiredBranches(re.Simplify(), func(re *syntax.Regexp) ([]string, bool) {
+		set, ok := requiredFolded(re, plain)
+		return set, ok && len(set) > 0
+	})
+}
+
+// requiredBranches splits re into the branches of its top alternation and
+// each branch into the elements of its concatenation, and keeps the sets
+// required finds for the elements, of strings of three bytes or more.
+func requiredBranches(re *syntax.Regexp, required func(*syntax.Regexp) ([]string, bool)) Branches {
+	for re.Op == syntax.OpCapture {
+		re = re.Sub[0]
+	}
+	branches := []*syntax.Regexp{re}
+	if re.Op == syntax.OpAlternate {
+		branches = re.Sub
+	}
+	var out Branches
+	finer := false
+	for _, b := range branches {
+		for b.Op == syntax.OpCapture {
+			b = b.Sub[0]
+		}
+		elems := []*syntax.Regexp{b}
+		if b.Op == syntax.OpConcat {
+			elems = b.Sub
+		}
+		var sets []Set
+		for _, e := range elems {
+			if lits, ok := required(e); ok && shortest(lits) >= 3 {
+				sets = append(sets, NewSet(lits))
+			}
+		}
+		if len(sets) == 0 {
+			return nil
+		}
+		finer = finer || len(sets) > 1
+		out = append(out, sets)
+	}
+	if !finer {
+		return nil
+	}
+	return out
+}

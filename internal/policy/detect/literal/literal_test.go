@@ -2,6 +2,7 @@ package literal
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -112,5 +113,41 @@ func TestFoldedPrefixes(t *testing.T) {
 		if ok != tt.ok || wordStart != tt.wordStart || ok && !slices.Equal(got, want) {
 			t.Errorf("FoldedPrefixes(%q) = %q, %v, %v; want %q, %v, %v", tt.pattern, got, wordStart, ok, want, tt.wordStart, tt.ok)
 		}
+	}
+}
+
+func TestRequiredBranches(t *testing.T) {
+	for _, tc := range []struct {
+		expr   string
+		folded bool
+		match  []string
+		skip   []string
+	}{
+		{`\b(kill|shoot)\s+all\s+(the\s+)?(rats|pigs)\b|\bgo\s+die\s+now\b`, false,
+			[]string{"kill all the rats", "go die now"}, []string{"rats are cute", "kill the process"}},
+		{`(?i)(ignore|bypass)\s+(the\s+)?(rules|filters)`, true,
+			[]string{"Ignore the RULES", "bypass filters"}, []string{"ignore the warning", "the rules say"}},
+	} {
+		br := RequiredBranches(tc.expr, 16)
+		lower := func(s string) string { return s }
+		if tc.folded {
+			br, lower = RequiredBranchesFolded(tc.expr, true), strings.ToLower
+		}
+		if br == nil {
+			t.Fatalf("%s: no branches", tc.expr)
+		}
+		for _, s := range tc.match {
+			if !br.In([]byte(lower(s))) {
+				t.Errorf("%s: %q matches but fails %q", tc.expr, s, br)
+			}
+		}
+		for _, s := range tc.skip {
+			if br.In([]byte(lower(s))) {
+				t.Errorf("%s: %q passes %q", tc.expr, s, br)
+			}
+		}
+	}
+	if RequiredBranches(`\bfoo\b|bar`, 16) != nil {
+		t.Error("one set per branch says no more than one Set")
 	}
 }

@@ -94,7 +94,7 @@ type rule struct {
 	// shapes are other forms a secret failing entropy or needs may take
 	// and still count (a long letters-only value, say).
 	shapes     []shape
-	allowlists []*glconfig.Allowlist
+	allowlists []allowlist
 	// maxLen bounds the bytes of a match (0: unbounded or too long to
 	// window), and maxKeyword is the longest keyword: together they give
 	// the window around a keyword that holds every match containing it.
@@ -317,7 +317,7 @@ type ruleSet struct {
 	rules []rule
 	// global is gitleaks' global allowlist, without its stop words when
 	// data/rules.yaml sets global_stop_words: false.
-	global       []*glconfig.Allowlist
+	global       []allowlist
 	placeholders []string
 	// placeholderValues are whole values that are placeholders ("pass" in
 	// postgres://user:pass@host) but too common as parts of real secrets.
@@ -330,7 +330,7 @@ var loadRules = sync.OnceValues(func() (*ruleSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	rs.global = gl.Allowlists
+	global := gl.Allowlists
 	var extra struct {
 		Rules []struct {
 			ID           string   `yaml:"id"`
@@ -359,9 +359,12 @@ var loadRules = sync.OnceValues(func() (*ruleSet, error) {
 		return nil, fmt.Errorf("secrets: parse data/rules.yaml: %w", err)
 	}
 	if extra.GlobalStopWords != nil && !*extra.GlobalStopWords {
-		if rs.global, err = withoutStopWords(gl.Allowlists); err != nil {
+		if global, err = withoutStopWords(gl.Allowlists); err != nil {
 			return nil, err
 		}
+	}
+	if rs.global, err = newAllowlists(global); err != nil {
+		return nil, fmt.Errorf("secrets: global allowlist: %w", err)
 	}
 	ids := make([]string, 0, len(gl.Rules))
 	for id := range gl.Rules {
@@ -373,9 +376,13 @@ var loadRules = sync.OnceValues(func() (*ruleSet, error) {
 		if r.Regex == nil || r.SkipReport {
 			continue // path-only rules and helper rules of composites
 		}
+		allowlists, err := newAllowlists(r.Allowlists)
+		if err != nil {
+			return nil, fmt.Errorf("secrets: rule %s: allowlist: %w", r.RuleID, err)
+		}
 		rs.rules = append(rs.rules, rule{
 			id: r.RuleID, re: r.Regex, path: r.Path, secretGroup: r.SecretGroup,
-			entropy: r.Entropy, keywords: r.Keywords, allowlists: r.Allowlists,
+			entropy: r.Entropy, keywords: r.Keywords, allowlists: allowlists,
 			generic:      strings.HasPrefix(r.RuleID, "generic"),
 			placeholders: strings.HasPrefix(r.RuleID, "generic") || slices.Contains(extra.PlaceholderRules, r.RuleID),
 		}.withBounds())
@@ -398,7 +405,7 @@ var loadRules = sync.OnceValues(func() (*ruleSet, error) {
 				return nil, fmt.Errorf("secrets: rule %s: unknown character class %q", r.ID, c)
 			}
 		}
-		var allowlists []*glconfig.Allowlist
+		var lists []*glconfig.Allowlist
 		for _, a := range []struct {
 			target   string
 			patterns []string
@@ -417,7 +424,11 @@ var loadRules = sync.OnceValues(func() (*ruleSet, error) {
 			if err := list.Validate(); err != nil {
 				return nil, fmt.Errorf("secrets: rule %s: allow: %w", r.ID, err)
 			}
-			allowlists = append(allowlists, list)
+			lists = append(lists, list)
+		}
+		allowlists, err := newAllowlists(lists)
+		if err != nil {
+			return nil, fmt.Errorf("secrets: rule %s: allow: %w", r.ID, err)
 		}
 		rs.rules = append(rs.rules, rule{id: r.ID, re: re, secretGroup: r.SecretGroup, secretGroups: r.SecretGroups,
 			entropy: r.Entropy, keywords: kws, generic: r.Generic, placeholders: r.Generic || slices.Contains(extra.PlaceholderRules, r.ID),
@@ -993,7 +1004,7 @@ func (d *Detector) isPlaceholder(secret string) bool {
 
 // allowed applies gitleaks allowlists to one finding; commit conditions
 // never hold because chats have no commits.
-func allowed(lists []*glconfig.Allowlist, secret, match, line, fileName string) bool {
+func allowed(lists []allowlist, secret, match, line, fileName string) bool {
 	for _, a := range lists {
 		target := secret
 		switch a.RegexTarget {
@@ -1002,7 +1013,7 @@ func allowed(lists []*glconfig.Allowlist, secret, match, line, fileName string) 
 		case "line":
 			target = line
 		}
-		regexOK := a.RegexAllowed(target)
+		regexOK := a.regexAllowed(target)
 		stopOK, _ := a.ContainsStopWord(secret)
 		if a.MatchCondition == glconfig.AllowlistMatchAnd {
 			var checks []bool

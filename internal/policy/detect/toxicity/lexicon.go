@@ -88,6 +88,9 @@ type phrase struct {
 	// are written): a window without any is not searched. nil when
 	// unknown, or when some string is too short to be rare.
 	required literal.Set
+	// branches is the finer condition of literal.RequiredBranches, checked
+	// after required; nil when unknown.
+	branches literal.Branches
 }
 
 // maxPhraseLiterals bounds a phrase's required strings: enough for the
@@ -207,7 +210,8 @@ func ParseLexicon(data []byte) (*Lexicon, error) {
 		if !slices.ContainsFunc(lits, func(l string) bool { return len(l) < 3 }) {
 			required = literal.NewSet(lits)
 		}
-		l.phrases = append(l.phrases, phrase{entity: p.Entity, weight: p.Weight, firm: p.Firm, keywords: p.Keywords, re: re, radius: radius, required: required})
+		branches := literal.RequiredBranches(p.Pattern, maxPhraseLiterals)
+		l.phrases = append(l.phrases, phrase{entity: p.Entity, weight: p.Weight, firm: p.Firm, keywords: p.Keywords, re: re, radius: radius, required: required, branches: branches})
 	}
 	for _, r := range []struct {
 		src  string
@@ -951,6 +955,9 @@ func (l *Lexicon) phraseMatches(toks []token, shared *tokenized) []match {
 		n := 0
 		for _, w := range windows {
 			if p.required != nil && !p.required.In(stream[w[0]:w[1]]) {
+				continue
+			}
+			if p.branches != nil && !p.branches.In(stream[w[0]:w[1]]) {
 				continue
 			}
 			for _, loc := range p.re.FindAllIndex(stream[w[0]:w[1]], maxPhraseMatches-n) {

@@ -408,8 +408,8 @@ func TestModelManifests(t *testing.T) {
 
 // TestPhraseLiteralsNecessary checks on random token streams made of the
 // phrases' own literals, keywords and filler that a stream a phrase
-// matches holds one of its required strings, so the windows skipped for
-// lacking them held no match.
+// matches holds one of its required strings and passes its branches, so
+// the windows skipped for lacking them held no match.
 func TestPhraseLiteralsNecessary(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	withRequired, matched := 0, 0
@@ -424,9 +424,16 @@ func TestPhraseLiteralsNecessary(t *testing.T) {
 			for _, r := range p.required {
 				words = append(words, string(r), string(r)+"s")
 			}
+			for _, sets := range p.branches {
+				for _, set := range sets {
+					for _, r := range set {
+						words = append(words, string(r))
+					}
+				}
+			}
 		}
 		for _, p := range l.phrases {
-			if p.required == nil {
+			if p.required == nil && p.branches == nil {
 				continue
 			}
 			withRequired++
@@ -441,8 +448,11 @@ func TestPhraseLiteralsNecessary(t *testing.T) {
 				stream := []byte(b.String())
 				if p.re.Match(stream) {
 					matched++
-					if !p.required.In(stream) {
+					if p.required != nil && !p.required.In(stream) {
 						t.Fatalf("%q matches %s but holds none of %q", stream, p.re, p.required)
+					}
+					if p.branches != nil && !p.branches.In(stream) {
+						t.Fatalf("%q matches %s but fails its branches %q", stream, p.re, p.branches)
 					}
 				}
 			}
