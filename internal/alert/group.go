@@ -134,6 +134,8 @@ func (r *Router) group(ctx context.Context, tx store.Tx, e store.Evaluation, f s
 		}
 		id = a.ID
 		open[k] = openAlert{id: id, seenBy: at}
+		linked[alertEvent{id, e.Kind, e.EventID}] = true
+		return id, true, true, nil // the store counted the event with the alert
 	}
 	ae := alertEvent{id, e.Kind, e.EventID}
 	if linked[ae] {

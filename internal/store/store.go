@@ -933,8 +933,9 @@ type Tx interface {
 	// OpenAlertID finds the open or acknowledged alert of a policy, user and
 	// chat last seen at or after since (the latest one); ErrNotFound when none.
 	OpenAlertID(ctx context.Context, integrationID int64, policy, userID, chatID string, since time.Time) (int64, error)
-	// InsertAlert stores a new open alert with a count of 0, first and last
-	// seen at a.FirstSeen, and sets its ID.
+	// InsertAlert stores a new open alert with its first event (a.EventKind,
+	// a.EventID) linked and counted: a count of 1, first and last seen at
+	// a.FirstSeen. It sets a.ID.
 	InsertAlert(ctx context.Context, a *Alert) error
 	// AddAlertEvent links an event to an alert and counts it, widening the
 	// alert's first and last seen to at and making the event its latest
