@@ -493,6 +493,9 @@ type Store interface {
 	UnevaluatedMessagesAfter(ctx context.Context, at time.Time, id string, n int) ([]Message, error)
 	// UnevaluatedActivities returns up to n activities not evaluated yet (oldest first).
 	UnevaluatedActivities(ctx context.Context, n int) ([]Activity, error)
+	// UnevaluatedActivitiesAfter returns up to n activities not evaluated
+	// yet that come after (at, id) in that order, as UnevaluatedMessagesAfter.
+	UnevaluatedActivitiesAfter(ctx context.Context, at time.Time, id string, n int) ([]Activity, error)
 	// UserPlaces returns the distinct IPs and user agents of a user's
 	// activities before a time, least recently used first, at most limit of each:
 	// what the activity policies know of the user when evaluating later events.

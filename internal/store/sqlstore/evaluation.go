@@ -21,6 +21,18 @@ func (s *Store) UnevaluatedMessagesAfter(ctx context.Context, at time.Time, id s
 	return out, nil
 }
 
+// UnevaluatedActivitiesAfter returns activities never evaluated that come
+// after (at, id) in (created_at, id) order, oldest first, through the
+// pending index.
+func (s *Store) UnevaluatedActivitiesAfter(ctx context.Context, at time.Time, id string, n int) ([]store.Activity, error) {
+	out, err := queryRows(ctx, s.r, scanActivity, s.q(`SELECT `+activityCols+` FROM activities a WHERE a.eval_version = ''
+		AND (a.created_at, a.id) > (?, ?) ORDER BY a.created_at, a.id LIMIT ?`), us(at), id, n)
+	if err != nil {
+		return nil, fmt.Errorf("list unevaluated activities: %w", err)
+	}
+	return out, nil
+}
+
 // chatsPerQuery is how many chats one session read asks for.
 const chatsPerQuery = 200
 
