@@ -485,7 +485,9 @@ type Store interface {
 	// Counts reports totals for an integration (0 = all), for summaries and tests.
 	Counts(ctx context.Context, integrationID int64) (Counts, error)
 
-	// UnevaluatedMessages returns up to n messages not evaluated yet (oldest first).
+	// UnevaluatedMessages returns up to n messages not evaluated yet (oldest
+	// first), as evaluation reads them: without files, tool calls, tokens
+	// or marks.
 	UnevaluatedMessages(ctx context.Context, n int) ([]Message, error)
 	// UnevaluatedMessagesAfter returns up to n messages not evaluated yet
 	// that come after (at, id) in that order: the next batch while earlier
