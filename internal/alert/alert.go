@@ -53,6 +53,9 @@ func (r *Router) onAlert(a store.Alert, isNew bool) []store.OutboxItem {
 }
 
 func (r *Router) onEvent(e store.Evaluation) []store.OutboxItem {
+	if len(r.Sinks) == 0 { // nothing routes it: skip building it for every event
+		return nil
+	}
 	ev := r.toSinkEvent(e)
 	if ev == nil {
 		return nil

@@ -41,13 +41,14 @@ func (r *Router) Raise(ctx context.Context, tx store.Tx, evals []store.Evaluatio
 		return err
 	}
 	open := map[groupKey]openAlert{}
+	linked := map[alertEvent]bool{}
 	var items []store.OutboxItem
 	for _, e := range evals {
 		for _, f := range e.Findings {
 			if f.EffectiveAction != "alert" {
 				continue
 			}
-			id, isNew, counted, err := r.group(ctx, tx, e, f, sups, open)
+			id, isNew, counted, err := r.group(ctx, tx, e, f, sups, open, linked)
 			if err != nil {
 				return err
 			}
@@ -67,6 +68,12 @@ func (r *Router) Raise(ctx context.Context, tx store.Tx, evals []store.Evaluatio
 		items = append(items, r.onEvent(e)...)
 	}
 	return tx.Enqueue(ctx, items)
+}
+
+// alertEvent is an event linked to an alert.
+type alertEvent struct {
+	alertID       int64
+	kind, eventID string
 }
 
 // groupKey names the alerts a finding may join: its policy, user and chat.
@@ -96,9 +103,12 @@ func (r *Router) window() time.Duration {
 // false when the event was already counted (re-evaluation). open remembers,
 // for this transaction, each group's latest alert, so a finding whose window
 // reaches back to it joins it without a lookup (the lookup's answer: the
-// group's open alert last seen latest, if within the window).
+// group's open alert last seen latest, if within the window). linked
+// remembers the events this transaction linked: an event's further findings
+// in the same alert (most PII findings share their event with others) would
+// only be refused by the store, which costs a statement each.
 func (r *Router) group(ctx context.Context, tx store.Tx, e store.Evaluation, f store.Finding, sups []store.Suppression,
-	open map[groupKey]openAlert) (id int64, isNew, counted bool, err error) {
+	open map[groupKey]openAlert, linked map[alertEvent]bool) (id int64, isNew, counted bool, err error) {
 	at := f.EventTime
 	if at.IsZero() {
 		at = tx.Now()
@@ -124,10 +134,17 @@ func (r *Router) group(ctx context.Context, tx store.Tx, e store.Evaluation, f s
 		}
 		id = a.ID
 		open[k] = openAlert{id: id, seenBy: at}
+		linked[alertEvent{id, e.Kind, e.EventID}] = true
+		return id, true, true, nil // the store counted the event with the alert
+	}
+	ae := alertEvent{id, e.Kind, e.EventID}
+	if linked[ae] {
+		return id, isNew, false, nil
 	}
 	if counted, err = tx.AddAlertEvent(ctx, id, e.Kind, e.EventID, at, f.Excerpt, f.Entity); err != nil {
 		return 0, false, false, err
 	}
+	linked[ae] = true
 	if o := open[k]; counted && at.After(o.seenBy) {
 		open[k] = openAlert{id: id, seenBy: at}
 	}

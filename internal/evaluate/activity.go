@@ -66,7 +66,9 @@ func (s *activityState) replaySpan() time.Duration {
 	return replayWindows * w
 }
 
-func (p *Pipeline) evaluateActivities(ctx context.Context, acts []store.Activity) error {
+// evaluateActivities runs the activity policies over a batch of
+// activities, in order, and returns their evaluations.
+func (p *Pipeline) evaluateActivities(ctx context.Context, acts []store.Activity) ([]store.Evaluation, error) {
 	version := p.Engine.Version()
 	st := p.activityState(version)
 	evals := make([]store.Evaluation, len(acts))
@@ -90,16 +92,13 @@ func (p *Pipeline) evaluateActivities(ctx context.Context, acts []store.Activity
 		first := &acts[byUser[key][0]]
 		gs, err := groups.of(ctx, first.IntegrationID, first.ActorUserID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := p.evaluateUser(ctx, st, key, acts, byUser[key], evals, gs); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	if err := p.Save(ctx, evals); err != nil {
-		return fmt.Errorf("save access evaluations: %w", err)
-	}
-	return nil
+	return evals, nil
 }
 
 // evaluateUser feeds one user's pending events (idx into acts, in order)

@@ -110,23 +110,11 @@ func (p *Pipeline) drain(ctx context.Context, activities bool) (int, error) {
 		batch = 500
 	}
 	total, err := p.drainMessages(ctx, batch)
-	if err != nil {
+	if err != nil || !activities {
 		return total, err
 	}
-	for activities {
-		acts, err := p.Store.UnevaluatedActivities(ctx, batch)
-		if err != nil {
-			return total, err
-		}
-		if len(acts) == 0 {
-			break
-		}
-		if err := p.evaluateActivities(ctx, acts); err != nil {
-			return total, err
-		}
-		total += len(acts)
-	}
-	return total, nil
+	n, err := p.drainActivities(ctx, batch)
+	return total + n, err
 }
 
 // scored is a batch of messages the engine has evaluated, waiting for its
@@ -138,34 +126,90 @@ type scored struct {
 	groups *userGroups
 }
 
-// drainMessages evaluates pending messages in two overlapping stages: the
-// engine scores the next batch while the previous one's sessions are
-// evaluated and saved, which is one writer's work. Batches are read in
-// (created_at, id) order after the last one read, so no message is in two
-// batches at once; when none is left after it, the batches in flight are
-// waited for and reading starts over from the oldest pending message, which
-// picks up messages stored meanwhile with earlier times. Sessions are
-// evaluated and batches saved one at a time, in order, each after the
-// previous one's commit, as when the stages ran one after the other.
+// drainMessages evaluates pending messages in two overlapping stages
+// (inTwoStages): the engine scores the next batch while the previous one's
+// sessions are evaluated and saved, which is one writer's work.
 func (p *Pipeline) drainMessages(ctx context.Context, batch int) (int, error) {
+	var last *store.Message // the last message read
+	next := func(ctx context.Context, fromOldest bool) (*scored, int, error) {
+		var msgs []store.Message
+		var err error
+		if fromOldest {
+			msgs, err = p.Store.UnevaluatedMessages(ctx, batch)
+		} else {
+			msgs, err = p.Store.UnevaluatedMessagesAfter(ctx, last.CreatedAt, last.ID, batch)
+		}
+		if err != nil || len(msgs) == 0 {
+			return nil, 0, err
+		}
+		last = &msgs[len(msgs)-1]
+		b, err := p.scoreMessages(ctx, msgs)
+		return b, len(msgs), err
+	}
+	return inTwoStages(ctx, next, p.finishBatch)
+}
+
+// drainActivities evaluates pending activities in two overlapping stages
+// (inTwoStages): the activity policies evaluate the next batch while the
+// previous one is saved. Evaluation feeds the users' memories in order and
+// reads stored events only, never their marks or findings, so it need not
+// wait for the saves.
+func (p *Pipeline) drainActivities(ctx context.Context, batch int) (int, error) {
+	var last *store.Activity // the last activity read
+	next := func(ctx context.Context, fromOldest bool) ([]store.Evaluation, int, error) {
+		var acts []store.Activity
+		var err error
+		if fromOldest {
+			acts, err = p.Store.UnevaluatedActivities(ctx, batch)
+		} else {
+			acts, err = p.Store.UnevaluatedActivitiesAfter(ctx, last.CreatedAt, last.ID, batch)
+		}
+		if err != nil || len(acts) == 0 {
+			return nil, 0, err
+		}
+		last = &acts[len(acts)-1]
+		evals, err := p.evaluateActivities(ctx, acts)
+		return evals, len(acts), err
+	}
+	save := func(ctx context.Context, evals []store.Evaluation) error {
+		if err := p.Save(ctx, evals); err != nil {
+			return fmt.Errorf("save access evaluations: %w", err)
+		}
+		return nil
+	}
+	return inTwoStages(ctx, next, save)
+}
+
+// inTwoStages drains pending events in two overlapping stages: next reads
+// and evaluates a batch on a goroutine of its own while save stores the
+// previous one, one batch at a time and in order, each after the previous
+// one's commit, as when the stages ran one after the other. next returns a
+// batch and its number of events, read from the oldest pending event or
+// after the last one it read, so that no event is in two batches at once.
+// When nothing is left after it, the batches in flight are waited for and
+// reading starts over from the oldest pending event, which picks up events
+// stored meanwhile with earlier times; the drain ends when nothing is
+// pending. It returns how many events were saved.
+func inTwoStages[B any](ctx context.Context, next func(ctx context.Context, fromOldest bool) (B, int, error),
+	save func(context.Context, B) error) (int, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	ready := make(chan *scored, 1)
+	ready := make(chan sized[B], 1)
 	var inFlight atomic.Int64
 	saved := make(chan struct{}, 1)
-	var scoreErr error
+	var readErr error
 	go func() {
 		defer close(ready)
-		scoreErr = p.scoreBatches(ctx, batch, ready, &inFlight, saved)
+		readErr = readBatches(ctx, next, ready, &inFlight, saved)
 	}()
 	total := 0
 	var saveErr error
 	for b := range ready {
 		if saveErr == nil {
-			if saveErr = p.finishBatch(ctx, b); saveErr != nil {
-				cancel() // the scorer stops; batches it already sent are dropped
+			if saveErr = save(ctx, b.batch); saveErr != nil {
+				cancel() // the reader stops; batches it already sent are dropped
 			} else {
-				total += len(b.msgs)
+				total += b.n
 			}
 		}
 		inFlight.Add(-1)
@@ -177,26 +221,26 @@ func (p *Pipeline) drainMessages(ctx context.Context, batch int) (int, error) {
 	if saveErr != nil {
 		return total, saveErr
 	}
-	return total, scoreErr
+	return total, readErr
 }
 
-// scoreBatches reads pending batches and runs the engine over them,
-// handing each to ready.
-func (p *Pipeline) scoreBatches(ctx context.Context, batch int, ready chan<- *scored, inFlight *atomic.Int64, saved <-chan struct{}) error {
-	var after *store.Message // the last message read, while batches are in flight
+// sized is a batch and its number of events.
+type sized[B any] struct {
+	batch B
+	n     int
+}
+
+// readBatches is inTwoStages' first stage: it hands next's batches to ready.
+func readBatches[B any](ctx context.Context, next func(ctx context.Context, fromOldest bool) (B, int, error), ready chan<- sized[B],
+	inFlight *atomic.Int64, saved <-chan struct{}) error {
+	fromOldest := true
 	for {
-		var msgs []store.Message
-		var err error
-		if after == nil {
-			msgs, err = p.Store.UnevaluatedMessages(ctx, batch)
-		} else {
-			msgs, err = p.Store.UnevaluatedMessagesAfter(ctx, after.CreatedAt, after.ID, batch)
-		}
+		b, n, err := next(ctx, fromOldest)
 		if err != nil {
 			return err
 		}
-		if len(msgs) == 0 {
-			if after == nil {
+		if n == 0 {
+			if fromOldest {
 				return nil
 			}
 			for inFlight.Load() > 0 {
@@ -206,17 +250,13 @@ func (p *Pipeline) scoreBatches(ctx context.Context, batch int, ready chan<- *sc
 					return ctx.Err()
 				}
 			}
-			after = nil
+			fromOldest = true
 			continue
 		}
-		after = &msgs[len(msgs)-1]
-		b, err := p.scoreMessages(ctx, msgs)
-		if err != nil {
-			return err
-		}
+		fromOldest = false
 		inFlight.Add(1)
 		select {
-		case ready <- b:
+		case ready <- sized[B]{b, n}:
 		case <-ctx.Done():
 			return ctx.Err()
 		}

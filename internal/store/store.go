@@ -485,7 +485,9 @@ type Store interface {
 	// Counts reports totals for an integration (0 = all), for summaries and tests.
 	Counts(ctx context.Context, integrationID int64) (Counts, error)
 
-	// UnevaluatedMessages returns up to n messages not evaluated yet (oldest first).
+	// UnevaluatedMessages returns up to n messages not evaluated yet (oldest
+	// first), as evaluation reads them: without files, tool calls, tokens
+	// or marks.
 	UnevaluatedMessages(ctx context.Context, n int) ([]Message, error)
 	// UnevaluatedMessagesAfter returns up to n messages not evaluated yet
 	// that come after (at, id) in that order: the next batch while earlier
@@ -493,6 +495,9 @@ type Store interface {
 	UnevaluatedMessagesAfter(ctx context.Context, at time.Time, id string, n int) ([]Message, error)
 	// UnevaluatedActivities returns up to n activities not evaluated yet (oldest first).
 	UnevaluatedActivities(ctx context.Context, n int) ([]Activity, error)
+	// UnevaluatedActivitiesAfter returns up to n activities not evaluated
+	// yet that come after (at, id) in that order, as UnevaluatedMessagesAfter.
+	UnevaluatedActivitiesAfter(ctx context.Context, at time.Time, id string, n int) ([]Activity, error)
 	// UserPlaces returns the distinct IPs and user agents of a user's
 	// activities before a time, least recently used first, at most limit of each:
 	// what the activity policies know of the user when evaluating later events.
@@ -933,8 +938,9 @@ type Tx interface {
 	// OpenAlertID finds the open or acknowledged alert of a policy, user and
 	// chat last seen at or after since (the latest one); ErrNotFound when none.
 	OpenAlertID(ctx context.Context, integrationID int64, policy, userID, chatID string, since time.Time) (int64, error)
-	// InsertAlert stores a new open alert with a count of 0, first and last
-	// seen at a.FirstSeen, and sets its ID.
+	// InsertAlert stores a new open alert with its first event (a.EventKind,
+	// a.EventID) linked and counted: a count of 1, first and last seen at
+	// a.FirstSeen. It sets a.ID.
 	InsertAlert(ctx context.Context, a *Alert) error
 	// AddAlertEvent links an event to an alert and counts it, widening the
 	// alert's first and last seen to at and making the event its latest

@@ -11,12 +11,38 @@ import (
 
 // UnevaluatedMessagesAfter returns messages never evaluated that come
 // after (at, id) in (created_at, id) order, oldest first, through the
-// pending index.
+// pending index, as evaluation reads them (pendingMessageCols).
 func (s *Store) UnevaluatedMessagesAfter(ctx context.Context, at time.Time, id string, n int) ([]store.Message, error) {
-	out, err := queryRows(ctx, s.r, scanMessage, s.q(`SELECT `+messageCols+` FROM messages m WHERE m.eval_version = ''
+	out, err := queryRows(ctx, s.r, scanPendingMessage, s.q(`SELECT `+pendingMessageCols+` FROM messages m WHERE m.eval_version = ''
 		AND (m.created_at, m.id) > (?, ?) ORDER BY m.created_at, m.id LIMIT ?`), us(at), id, n)
 	if err != nil {
 		return nil, fmt.Errorf("list unevaluated messages: %w", err)
+	}
+	return out, nil
+}
+
+// pendingMessageCols are what evaluation reads of a pending message: what
+// the policies and the event forwarder use, not its files, tool calls or
+// marks, whose JSON (the tags of an event evaluated before, some 140
+// bytes) was decoded for every message and never read.
+const pendingMessageCols = `m.integration_id, m.id, m.chat_id, m.seq, m.role, m.text, m.model, m.user_id, m.user_email, m.created_at`
+
+func scanPendingMessage(row scanner) (store.Message, error) {
+	var m store.Message
+	var created int64
+	err := row.Scan(&m.IntegrationID, &m.ID, &m.ChatID, &m.Seq, &m.Role, &m.Text, &m.Model, &m.UserID, &m.UserEmail, &created)
+	m.CreatedAt = tm(created)
+	return m, err
+}
+
+// UnevaluatedActivitiesAfter returns activities never evaluated that come
+// after (at, id) in (created_at, id) order, oldest first, through the
+// pending index.
+func (s *Store) UnevaluatedActivitiesAfter(ctx context.Context, at time.Time, id string, n int) ([]store.Activity, error) {
+	out, err := queryRows(ctx, s.r, scanActivity, s.q(`SELECT `+activityCols+` FROM activities a WHERE a.eval_version = ''
+		AND (a.created_at, a.id) > (?, ?) ORDER BY a.created_at, a.id LIMIT ?`), us(at), id, n)
+	if err != nil {
+		return nil, fmt.Errorf("list unevaluated activities: %w", err)
 	}
 	return out, nil
 }

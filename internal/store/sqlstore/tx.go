@@ -51,12 +51,19 @@ func (t *tx) OpenAlertID(ctx context.Context, integrationID int64, policy, userI
 	return id, nil
 }
 
+// InsertAlert writes the alert as AddAlertEvent would leave it after
+// counting its first event: an UPDATE of the row just inserted (and of two
+// of its indexes) was a statement per new alert, most alerts having one
+// event.
 func (t *tx) InsertAlert(ctx context.Context, a *store.Alert) error {
 	if err := t.st.queryRow(ctx, `INSERT INTO alerts (integration_id, policy, detector, severity, action, status, user_id, user_email, chat_id, event_kind, event_id, entity, excerpt, count, first_seen, last_seen, updated_at, suppressed)
-		VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?) RETURNING id`,
+		VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) RETURNING id`,
 		a.IntegrationID, a.Policy, a.Detector, a.Severity, a.Action, a.UserID, a.UserEmail, a.ChatID, a.EventKind, a.EventID,
 		a.Entity, a.Excerpt, us(a.FirstSeen), us(a.FirstSeen), us(t.now), b2i(a.Suppressed)).Scan(&a.ID); err != nil {
 		return fmt.Errorf("open alert: %w", err)
+	}
+	if _, err := t.st.exec(ctx, `INSERT INTO alert_events (alert_id, event_kind, event_id) VALUES (?, ?, ?)`, a.ID, a.EventKind, a.EventID); err != nil {
+		return fmt.Errorf("link alert event: %w", err)
 	}
 	return nil
 }

@@ -37,6 +37,10 @@ func testPendingAndPlaces(t *testing.T, s store.Store) {
 	if ids := activityIDs(pending); !slices.Equal(ids, []string{"activity_01", "activity_02", "activity_03"}) {
 		t.Fatalf("pending activities %v, want the three oldest in order", ids)
 	}
+	next, err := s.UnevaluatedActivitiesAfter(ctx, pending[1].CreatedAt, pending[1].ID, 3)
+	if ids := activityIDs(next); err != nil || !slices.Equal(ids, []string{"activity_03", "activity_04", "activity_05"}) {
+		t.Fatalf("pending after the second: %v %v", ids, err)
+	}
 	var evals []store.Evaluation
 	for i := range pending {
 		evals = append(evals, store.Evaluation{IntegrationID: in.ID, Kind: "access", EventID: pending[i].ID, Version: "v1", Activity: &pending[i]})
@@ -47,6 +51,10 @@ func testPendingAndPlaces(t *testing.T, s store.Store) {
 	pending, err = s.UnevaluatedActivities(ctx, 10)
 	if ids := activityIDs(pending); err != nil || !slices.Equal(ids, []string{"activity_04", "activity_05", "activity_06", "activity_07"}) {
 		t.Fatalf("pending after evaluating three: %v %v", ids, err)
+	}
+	next, err = s.UnevaluatedActivitiesAfter(ctx, at(5), "", 10)
+	if ids := activityIDs(next); err != nil || !slices.Equal(ids, []string{"activity_05", "activity_06", "activity_07"}) {
+		t.Fatalf("pending after a time: %v %v", ids, err)
 	}
 
 	tests := []struct {
