@@ -211,18 +211,18 @@ func (w *writer) run(ctx context.Context) {
 }
 
 // gather adds to group (one page) the pages queued behind it, and waits
-// for more (see groupRows) until the group is large enough, a caller
+// for more (see groupRows) unless the group is large enough, a caller
 // waits for one of its pages or no page is left to come.
 func (w *writer) gather(group []*pageJob) []*pageJob {
-	rows := group[0].rows
+	rows, waiting := group[0].rows, group[0].wait
 	var timeout <-chan time.Time
-	for len(group) <= writerDepth && !group[len(group)-1].wait {
+	for len(group) <= writerDepth {
 		var j *pageJob
 		var ok bool
 		select {
 		case j, ok = <-w.jobs:
 		default:
-			if rows >= groupRows {
+			if rows >= groupRows || waiting {
 				return group
 			}
 			if timeout == nil {
@@ -240,7 +240,7 @@ func (w *writer) gather(group []*pageJob) []*pageJob {
 			return group
 		}
 		group = append(group, j)
-		rows += j.rows
+		rows, waiting = rows+j.rows, waiting || j.wait
 	}
 	return group
 }
