@@ -116,9 +116,6 @@ func (s *Server) reportFacts() report.Facts {
 }
 
 func parseReportDay(name, v string, loc *time.Location) (time.Time, error) {
-	if loc == nil {
-		loc = time.UTC
-	}
 	t, err := time.ParseInLocation(time.DateOnly, v, loc)
 	if err != nil {
 		return t, badf("%s %q: use a date like 2026-11-01 (YYYY-MM-DD, a day of %s)", name, v, loc)
