@@ -88,6 +88,8 @@ func TestDecoders(t *testing.T) {
 		{"leet symbols", "h@ck the $ystem", Leetspeak, "hack"},
 		{"version numbers", "go 1.22 and node 20", Leetspeak, ""},
 		{"all digits word", "call 5318008 now", Leetspeak, ""},
+		{"exclamation marks", "thanks!! hello! thank you! great!", Leetspeak, ""},
+		{"leet with exclamation", "gr34t p@ssw0rd!", Leetspeak, "password"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1138,11 +1138,14 @@ func findLeet(text string, from int) []segment {
 			}
 			dec[k] = c
 		}
+		// Trailing "!" is punctuation, not a letter: "thanks!" is a word,
+		// not leetspeak.
 		n := len(w)
-		for n > 0 && dec[n-1] == 'i' { // a trailing "!" is punctuation
+		for n > 0 && w[n-1] == '!' {
 			n--
+			subs--
 		}
-		if subs == 0 || subs*2 > len(w) || !dict.has(dec[:n]) || dict.has(low[:len(w)]) {
+		if subs <= 0 || subs*2 > n || !dict.has(dec[:n]) || dict.has(low[:n]) {
 			continue
 		}
 		out = append(out, segment{kind: Leetspeak, start: start, end: end, decoded: string(dec[:n])})
