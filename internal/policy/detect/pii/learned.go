@@ -412,6 +412,11 @@ func (tf *textFeatures) emit(entity, start, end int) {
 		copy(c.Features, tf.feats)
 	}
 	tf.out = append(tf.out, c)
+	tf.drop()
+}
+
+// drop discards the features put since the last emit.
+func (tf *textFeatures) drop() {
 	tf.feats = tf.feats[:0]
 	tf.intrinsic = 0
 	tf.margin = 0
@@ -746,6 +751,21 @@ func (tf *textFeatures) addressWordNear(i int) bool {
 	return ok(next) || ok(i-1) || ok(i-2) && tf.toks[i-1].kind == tokPunct && tf.text[tf.toks[i-1].start] == ','
 }
 
+// versionName reports whether word token k names what a number after it
+// is the version or part of: a product name, or an acronym of two to five
+// capitals outside shouted text.
+func (tf *textFeatures) versionName(k int) bool {
+	t := tf.toks[k]
+	if t.kind != tokWord {
+		return false
+	}
+	if tf.f.products[tf.wordHash[k]] {
+		return true
+	}
+	n := t.end - t.start
+	return t.upper && t.ascii && n >= 2 && n <= 5 && (tf.shouting == nil || !tf.shouting[k])
+}
+
 // afterExtension reports whether number token i is a phone extension.
 func (tf *textFeatures) afterExtension(i int) bool {
 	for k := i - 1; k >= 0 && k >= i-3; k-- {
@@ -853,6 +873,13 @@ func (tf *textFeatures) street(i int) {
 		if tk.kind != tokPunct && tk.kind != tokNewline {
 			end = k
 		}
+	}
+	// A street name is not a standard's acronym or a product before its
+	// number ("ISO 8601", "RFC 3339", "Django 5"): with no other word in
+	// the span, such a number is a version, not an address.
+	if start == i-1 && end == i && tf.versionName(i-1) {
+		tf.drop()
+		return
 	}
 	tf.put(newHash("A:caps").addInt(min(caps, 6)))
 	tf.put(newHash("A:nums").addInt(min(nums, 3)))

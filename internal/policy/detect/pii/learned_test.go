@@ -117,6 +117,11 @@ func TestLearnedStreetAddress(t *testing.T) {
 		{"Sunny, 21C. Important notice follows.", false},
 		{"Let's meet at 5PM. Thanks, Bob", false},
 		{"The parcel went to 221B Baker Street, London.", true},
+		// A standard's acronym or a product before a number is a version.
+		{"Generate unit tests for a function that parses ISO 8601 dates.", false},
+		{"Follow ISO 27001 controls and parse RFC 3339 timestamps.", false},
+		{"Upgrade to Python 3.12 and Django 5 next sprint.", false},
+		{"Ship the order to Lindenallee 27 in Hamburg.", true},
 	}
 	for _, tt := range tests {
 		got, span := learnedEntity(t, d, tt.text, StreetAddress)
