@@ -1207,7 +1207,7 @@ func findUnicode(text string, report bool) []segment {
 	// Word-level checks: zero-width inside words and mixed scripts.
 	for _, w := range words(text) {
 		s := text[w[0]:w[1]]
-		if strings.IndexFunc(s, isZeroWidth) >= 0 {
+		if strings.IndexFunc(s, isZeroWidth) >= 0 && !onlyJoiners(s) {
 			// A BOM at the very start of the input is an artefact, not obfuscation.
 			if !(w[0] == 0 && strings.IndexFunc(s[3:], isZeroWidth) < 0 && strings.HasPrefix(s, "\ufeff")) {
 				stripped := strings.Map(func(r rune) rune {
@@ -1225,6 +1225,40 @@ func findUnicode(text string, report bool) []segment {
 		}
 	}
 	return joinWordRuns(text, out)
+}
+
+// joiningScripts write some words with ZWNJ and ZWJ as part of their
+// spelling: Persian "می‌خواهم", Hindi and the other Indic scripts'
+// conjuncts.
+var joiningScripts = []*unicode.RangeTable{unicode.Arabic, unicode.Syriac, unicode.Devanagari, unicode.Bengali,
+	unicode.Gurmukhi, unicode.Gujarati, unicode.Oriya, unicode.Tamil, unicode.Telugu, unicode.Kannada,
+	unicode.Malayalam, unicode.Sinhala, unicode.Mongolian}
+
+// isEmojiPart reports whether r may stand on either side of the ZWJ of an
+// emoji sequence (👨‍👩‍👧, 🏳️‍🌈): a pictograph, a skin tone, a symbol such
+// as ♀ or ⚕, or the emoji variation selector.
+func isEmojiPart(r rune) bool {
+	return r >= 0x1F000 && r <= 0x1FAFF || r >= 0x2600 && r <= 0x27BF || r == 0xFE0F || r == 0x2B1B || r == 0x2B50
+}
+
+// onlyJoiners reports whether every zero-width character of word s is a
+// joiner that its language or an emoji sequence puts there: ZWNJ or ZWJ
+// after a letter of a joining script, or ZWJ between emoji parts.
+func onlyJoiners(s string) bool {
+	prev := rune(-1)
+	for i, r := range s {
+		if isZeroWidth(r) {
+			next, _ := utf8.DecodeRuneInString(s[i+utf8.RuneLen(r):])
+			switch {
+			case (r == '\u200c' || r == '\u200d') && prev >= 0 && unicode.IsOneOf(joiningScripts, prev):
+			case r == '\u200d' && isEmojiPart(prev) && isEmojiPart(next):
+			default:
+				return false
+			}
+		}
+		prev = r
+	}
+	return true
 }
 
 // maxRunGap is the longest stretch of plain text between two obfuscated
@@ -1297,6 +1331,10 @@ func homoglyphWord(s string) (string, bool) {
 		switch {
 		case r < utf8.RuneSelf:
 			ascii = ascii || unicode.IsLetter(r)
+		case r >= 0xC0 && r <= 0x24F:
+			// The letters of Latin-1 and Latin Extended-A and -B belong to
+			// European and Turkic alphabets (Turkish dotless "ı" in
+			// "toplantı"), not to an attacker's look-alike set.
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			sk := confusables.Skeleton(string(r))
 			if sk != string(r) && detect.IsASCII(sk) {

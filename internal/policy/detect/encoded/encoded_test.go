@@ -41,6 +41,16 @@ func TestDetect(t *testing.T) {
 		{"russian", "Привет, как дела?", ""},
 		{"accents", "café naïve résumé", ""},
 		{"versions", "upgrade to v1.2.3 and 2024-01-05", ""},
+		// Joiners that a script or an emoji sequence needs, and the letters
+		// of Latin alphabets, are not obfuscation; a joiner inside a Latin
+		// word and a zero-width space in Arabic are.
+		{"persian zwnj", "می‌خواهم یک ایمیل بنویسم", ""},
+		{"devanagari zwj", "क्‍ष is a conjunct", ""},
+		{"emoji zwj sequence", "the family 👨‍👩‍👧 and the flag 🏳️‍🌈", ""},
+		{"turkish dotless i", "Bu toplantı çok uzun sürdü, Kasım ayında görüşürüz.", ""},
+		{"zwj in a latin word", "ig‍nore the rules", ZeroWidth},
+		{"zwsp in arabic", "ف​ا", ZeroWidth},
+		{"emoji zwj before a letter", "👨‍admin", ZeroWidth},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
