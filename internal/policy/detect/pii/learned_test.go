@@ -85,6 +85,7 @@ func TestLearnedPerson(t *testing.T) {
 		// Product and company names, alone or with everyday words.
 		{"Act as a Linux terminal and show me the output of ls.", false},
 		{"Which integrates better with Jira, Notion or Trello?", false},
+		{"Write a Sigma rule and a YARA rule for this loader.", false},
 		{"Explain the difference between Amazon S3 and Google Cloud Storage.", false},
 		{"Ask Claude to summarize the thread.", false},
 		{"Override the default font in my CSS for all headings.", false},

@@ -218,6 +218,9 @@ func TestHardNegatives(t *testing.T) {
 		"\tv.Op = OpRISCV64LoweredAtomicLoad64\n\treturn true",
 		"type IRpcChannelBuffer3Vtbl = TIRpcChannelBuffer3Vtbl",
 		"go.opentelemetry.io/otel v1.24.0 h1:" + fake("", 43, alnum+"+/") + "=",
+		// A link after a credential word (a phishing mail quoted for review).
+		"Your password expires today. To keep your current password: http://c0mpany-helpdesk.example/reset",
+		"reset_token: https://example.com/reset?step=2",
 	}
 	for _, text := range texts {
 		if fs := d.Detect(context.Background(), detect.Input{Text: text}); len(fs) > 0 {
