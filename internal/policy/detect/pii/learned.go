@@ -532,7 +532,7 @@ func (tf *textFeatures) context(prefix string, i, j, before, after int) {
 // word, or a one-letter initial.
 func (tf *textFeatures) isNameToken(i int) bool {
 	t := tf.toks[i]
-	if t.kind != tokWord || !t.cap || t.upper && t.end-t.start > 1 && tf.shouting != nil && tf.shouting[i] {
+	if t.kind != tokWord || !t.cap || t.upper && t.end-t.start > 1 && tf.shouting != nil && tf.shouting[i] || isContraction(tf.text[t.start:t.end]) {
 		return false
 	}
 	// Code, not prose: a member after a dot or underscore (fmt.Println,
@@ -543,6 +543,17 @@ func (tf *textFeatures) isNameToken(i int) bool {
 		}
 	}
 	return t.end == len(tf.text) || tf.text[t.end] != '(' && tf.text[t.end] != '_'
+}
+
+// isContraction reports whether word w is a verb's contraction ("Don't",
+// "We're", "They'll"), which no name is; a possessive ("John's") is not one.
+func isContraction(w string) bool {
+	for _, suffix := range [...]string{"n't", "'re", "'ve", "'ll", "'m", "n’t", "’re", "’ve", "’ll", "’m"} {
+		if len(w) > len(suffix) && strings.EqualFold(w[len(w)-len(suffix):], suffix) {
+			return true
+		}
+	}
+	return false
 }
 
 // maxNameRun and maxNameLen bound the runs of capitalised words searched and
