@@ -532,7 +532,7 @@ func (tf *textFeatures) context(prefix string, i, j, before, after int) {
 // word, or a one-letter initial.
 func (tf *textFeatures) isNameToken(i int) bool {
 	t := tf.toks[i]
-	if t.kind != tokWord || !t.cap || t.upper && t.end-t.start > 1 && tf.shouting != nil && tf.shouting[i] || isContraction(tf.text[t.start:t.end]) {
+	if t.kind != tokWord || !t.cap || t.upper && t.end-t.start > 1 && tf.shouting != nil && tf.shouting[i] {
 		return false
 	}
 	// Code, not prose: a member after a dot or underscore (fmt.Println,
@@ -543,17 +543,6 @@ func (tf *textFeatures) isNameToken(i int) bool {
 		}
 	}
 	return t.end == len(tf.text) || tf.text[t.end] != '(' && tf.text[t.end] != '_'
-}
-
-// isContraction reports whether word w is a verb's contraction ("Don't",
-// "We're", "They'll"), which no name is; a possessive ("John's") is not one.
-func isContraction(w string) bool {
-	for _, suffix := range [...]string{"n't", "'re", "'ve", "'ll", "'m", "n’t", "’re", "’ve", "’ll", "’m"} {
-		if len(w) > len(suffix) && strings.EqualFold(w[len(w)-len(suffix):], suffix) {
-			return true
-		}
-	}
-	return false
 }
 
 // maxNameRun and maxNameLen bound the runs of capitalised words searched and
@@ -1184,6 +1173,9 @@ func (d *Detector) modelCandidates(sc *scan, e int) []candidate {
 		if e == modelPhone && sc.phoneChecks.check(phoneNumberPart(sc.text[c.Start:c.End]), d.region).fictional {
 			score -= 0.5
 		}
+		if e == modelPerson && hasContraction(sc.text[c.Start:c.End]) {
+			continue
+		}
 		out = append(out, candidate{entity: ModelEntities[e], start: c.Start, end: c.End, score: score, learned: true})
 	}
 	return out
@@ -1194,6 +1186,21 @@ func (d *Detector) modelCandidates(sc *scan, e int) []candidate {
 // (the trainer maps its operating points to 0.5-0.7), and most candidates
 // score near zero.
 const minModelScore = 0.2
+
+// hasContraction reports whether span holds a verb's contraction ("Don't",
+// "We're", "They'll"), which no name does; a possessive ("John's") is not
+// one. It filters the model's candidates after scoring, so the model is
+// trained on the same candidates as before.
+func hasContraction(span string) bool {
+	for _, w := range strings.Fields(span) {
+		for _, suffix := range [...]string{"n't", "'re", "'ve", "'ll", "'m", "n’t", "’re", "’ve", "’ll", "’m"} {
+			if len(w) > len(suffix) && strings.EqualFold(w[len(w)-len(suffix):], suffix) {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // phoneNumberPart is a model phone span without its extension.
 func phoneNumberPart(s string) string {

@@ -1228,6 +1228,11 @@ func (d *Detector) persons(text, lower string, cues cueSet) []candidate {
 		if strings.Contains(cue, "this is") && len(words) < 2 {
 			return
 		}
+		// A sign-off of everyday words signs for a team, not a person
+		// ("Best regards,\nCustomer Support").
+		if byName && !strings.Contains(cue, "name") && d.allCommon(words) {
+			return
+		}
 		out = append(out, candidate{entity: Person, start: start, end: end, score: score})
 	}
 	for k, cue := range nameCues {
@@ -1268,6 +1273,20 @@ func (d *Detector) persons(text, lower string, cues cueSet) []candidate {
 		}
 	}
 	return out
+}
+
+// allCommon reports whether every word is one of the learned recognizer's
+// common lower-case words.
+func (d *Detector) allCommon(words []string) bool {
+	if d.learned == nil {
+		return false
+	}
+	for _, w := range words {
+		if !d.learned.feat.common.has(newHash("").add(w)) {
+			return false
+		}
+	}
+	return true
 }
 
 // notName lists title-cased words that follow name cues but are not names.

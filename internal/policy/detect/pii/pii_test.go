@@ -61,6 +61,8 @@ func TestDetect(t *testing.T) {
 		{"person my name is", "Hi, my name is Maria Gonzalez and I need help", []string{Person}, nil},
 		{"person honorific", "Please forward to Dr. Alan Turing.", []string{Person}, nil},
 		{"no person", "the name is not important", nil, []string{Person}},
+		{"person sign-off", "Thanks for the update.\n\nKind regards,\nAnna Kowalski", []string{Person}, nil},
+		{"team sign-off", "Your refund has been processed.\n\nBest regards,\nCustomer Support", nil, []string{Person}},
 		{"street address", "I live at 1600 Pennsylvania Avenue in DC", []string{StreetAddress}, nil},
 		{"plain text", "Can you help me write a sorting function in Go?", nil, Entities},
 	}
