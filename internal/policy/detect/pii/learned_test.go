@@ -86,6 +86,7 @@ func TestLearnedPerson(t *testing.T) {
 		{"Act as a Linux terminal and show me the output of ls.", false},
 		{"Which integrates better with Jira, Notion or Trello?", false},
 		{"Write a Sigma rule and a YARA rule for this loader.", false},
+		{"Agenda for Monday: roadmap review and onboarding.", false},
 		{"'Don't look back,' she whispered. 'We're almost there.'", false},
 		{"Explain the difference between Amazon S3 and Google Cloud Storage.", false},
 		{"Ask Claude to summarize the thread.", false},
