@@ -474,26 +474,45 @@ func countVector(dst Vector, raw []uint32, shift uint32) (Vector, float32) {
 	defer tablePool.Put(tab)
 	slots, gen := tab.next(size)
 	mask := uint32(size - 1)
-	order := tab.order[:0]
+	// The common cases, a new bucket in an empty slot and one seen before
+	// in its first slot, are told apart without a branch: which it is
+	// would be a coin toss per feature.
+	if cap(tab.order) < len(raw) {
+		tab.order = make([]uint32, len(raw))
+	}
+	order := tab.order[:len(raw)]
+	n := 0
+	shift &= 31 // it is below 32: no check per shift
 	for _, h := range raw {
 		idx := h >> shift
-		c := 1 - 2*int32(h&1)
 		// A slot holds gen and idx+1 in key; idx is already the top bits of
 		// a mixed hash, so its low bits pick the slot.
 		key := gen | (idx + 1)
-		for i := idx & mask; ; i = (i + 1) & mask {
-			k := slots[i].key
-			if k == key {
-				slots[i].count += c
-				break
-			}
-			if k&genMask != gen {
-				slots[i] = countSlot{key: key, count: c}
-				order = append(order, i)
-				break
+		i := idx & mask
+		k := slots[i].key
+		// k^key is 0 for idx's own slot, has genMask bits for an empty one
+		// and only others for another bucket's: one comparison.
+		if (k^key)-1 < 1<<genShift-1 {
+			// Another bucket's slot: probe on.
+			for {
+				i = (i + 1) & mask
+				k = slots[i].key
+				if k == key || k&genMask != gen {
+					break
+				}
 			}
 		}
+		c := slots[i].count
+		if k != key {
+			c = 0
+		}
+		slots[i] = countSlot{key: key, count: c + 1 - 2*int32(h&1)}
+		order[n] = i
+		if k != key {
+			n++
+		}
 	}
+	order = order[:n]
 	tab.order = order
 	if cap(dst) < len(order) {
 		dst = make(Vector, 0, len(order))
