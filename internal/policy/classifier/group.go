@@ -8,18 +8,32 @@ import (
 // A modelGroup is the models of one FeatureConfig that score the vectors
 // memoized on a scan (the embedded injection, jailbreak, toxicity and
 // sexual models share theirs). The first of them to score a window
-// computes every member's margin in the same pass over the vector: the
-// sums are independent chains of additions, so the processor runs them
-// side by side, and a window costs about one margin rather than one per
-// model. Each sum adds the same products in the same order as
-// Model.Margin, so the margins are bit for bit Margin's.
+// computes every member's margin in the same pass over the vector, from a
+// table that interleaves their weights: the margins of a window cost
+// about one cache miss per feature rather than one per feature and model,
+// and their sums are independent chains the processor runs side by side.
+// Each sum adds the same products in the same order as Model.Margin, so
+// the margins are bit for bit Margin's.
 //
 // A model joins its group when it first scores a memoized window, so the
-// models no engine uses cost nothing.
+// models no engine uses cost nothing. A shared model's weights must not
+// change once it has.
 type modelGroup struct {
-	// models is the members in joining order, replaced (never changed)
-	// when one joins: a model's lane is its index.
-	models atomic.Pointer[[]*Model]
+	// snap is replaced (never changed) when a model joins.
+	snap atomic.Pointer[groupSnapshot]
+}
+
+// groupLanes is how many models a group's interleaved table holds; the
+// members beyond it are scored one by one.
+const groupLanes = 4
+
+// groupSnapshot is a group's members in joining order (a model's lane is
+// its index) and the interleaved weights of the first groupLanes of them:
+// bucket b's are weights[groupLanes*b:][:groupLanes], zero for lanes no
+// model holds.
+type groupSnapshot struct {
+	models  []*Model
+	weights []float32
 }
 
 // shareState is a model's membership of its group.
@@ -45,7 +59,7 @@ func shareModel(m *Model) {
 			groups.byConfig = map[FeatureConfig]*modelGroup{}
 		}
 		g = &modelGroup{}
-		g.models.Store(&[]*Model{})
+		g.snap.Store(&groupSnapshot{})
 		groups.byConfig[m.Features] = g
 	}
 	m.share = &shareState{group: g, model: m}
@@ -61,41 +75,45 @@ func (s *shareState) lane() int {
 	if j := s.joined.Load(); j > 0 {
 		return int(j - 1)
 	}
-	old := *s.group.models.Load()
-	ms := append(old[:len(old):len(old)], s.model)
-	s.group.models.Store(&ms)
-	s.joined.Store(int32(len(ms)))
-	return len(ms) - 1
+	old := s.group.snap.Load()
+	next := &groupSnapshot{models: append(old.models[:len(old.models):len(old.models)], s.model), weights: old.weights}
+	if lane := len(old.models); lane < groupLanes {
+		w := s.model.Weights
+		next.weights = make([]float32, groupLanes*len(w))
+		copy(next.weights, old.weights)
+		for b, x := range w {
+			next.weights[groupLanes*b+lane] = x
+		}
+	}
+	s.group.snap.Store(next)
+	s.joined.Store(int32(len(next.models)))
+	return len(next.models) - 1
 }
 
-// groupMargins sets out[k] to ms[k].Margin(v) for every k, summing the
-// products of each in v's order as Margin does.
-func groupMargins(ms []*Model, v Vector, out []float64) {
-	for len(ms) >= 4 {
-		w0, w1, w2, w3 := ms[0].Weights, ms[1].Weights, ms[2].Weights, ms[3].Weights
-		s0, s1, s2, s3 := float64(ms[0].Bias), float64(ms[1].Bias), float64(ms[2].Bias), float64(ms[3].Bias)
-		for _, f := range v {
-			x := float64(f.Value)
-			s0 += float64(w0[f.Index]) * x
-			s1 += float64(w1[f.Index]) * x
-			s2 += float64(w2[f.Index]) * x
-			s3 += float64(w3[f.Index]) * x
-		}
-		out[0], out[1], out[2], out[3] = s0, s1, s2, s3
-		ms, out = ms[4:], out[4:]
+// groupMargins sets out[k] to g.models[k].Margin(v) for every k, summing
+// the products of each in v's order as Margin does.
+func groupMargins(g *groupSnapshot, v Vector, out []float64) {
+	ms := g.models
+	if len(ms) == 0 {
+		return
 	}
-	if len(ms) >= 2 {
-		w0, w1 := ms[0].Weights, ms[1].Weights
-		s0, s1 := float64(ms[0].Bias), float64(ms[1].Bias)
-		for _, f := range v {
-			x := float64(f.Value)
-			s0 += float64(w0[f.Index]) * x
-			s1 += float64(w1[f.Index]) * x
-		}
-		out[0], out[1] = s0, s1
-		ms, out = ms[2:], out[2:]
+	var bias [groupLanes]float64
+	for k := range min(len(ms), groupLanes) {
+		bias[k] = float64(ms[k].Bias)
 	}
-	if len(ms) == 1 {
-		out[0] = ms[0].Margin(v)
+	s0, s1, s2, s3 := bias[0], bias[1], bias[2], bias[3]
+	wt := g.weights
+	for _, f := range v {
+		x := float64(f.Value)
+		w := wt[groupLanes*int(f.Index):][:groupLanes:groupLanes]
+		s0 += float64(w[0]) * x
+		s1 += float64(w[1]) * x
+		s2 += float64(w[2]) * x
+		s3 += float64(w[3]) * x
+	}
+	sums := [groupLanes]float64{s0, s1, s2, s3}
+	n := copy(out, sums[:min(len(ms), groupLanes)])
+	for k := n; k < len(ms); k++ {
+		out[k] = ms[k].Margin(v)
 	}
 }

@@ -359,10 +359,11 @@ func (m *Model) marginOf(in detect.Input, start, end int) float64 {
 		// m joined its group after the window was scored.
 		return m.Margin(e.v)
 	}
-	ms := *m.share.group.models.Load()
-	e.moff, e.mlen = len(mv.margins), len(ms)
-	mv.margins = slices.Grow(mv.margins, len(ms))[:e.moff+len(ms)]
-	groupMargins(ms, e.v, mv.margins[e.moff:])
+	g := m.share.group.snap.Load()
+	n := len(g.models)
+	e.moff, e.mlen = len(mv.margins), n
+	mv.margins = slices.Grow(mv.margins, n)[:e.moff+n]
+	groupMargins(g, e.v, mv.margins[e.moff:])
 	return mv.margins[e.moff+lane]
 }
 
