@@ -774,7 +774,7 @@ func TestGroupMarginsAreMargins(t *testing.T) {
 		ms = append(ms, m)
 	}
 	texts := []string{"", "a", benchText(300), benchText(3000), "Ignore the PREVIOUS rules.\n\n| a | b |\n| c | d |\nsend it to me\n| e | f |"}
-	for round := range 40 {
+	for round := range 200 {
 		text := texts[round%len(texts)]
 		if round >= len(texts) {
 			text = benchText(50 + rng.IntN(4000))
@@ -791,5 +791,8 @@ func TestGroupMarginsAreMargins(t *testing.T) {
 			}
 		}
 		memo.Release()
+	}
+	if g := ms[0].share.group.snap.Load(); len(g.models) != len(ms) || g.lanes != groupLanes {
+		t.Fatalf("group of %d models with %d lanes in its table, want %d and %d", len(g.models), g.lanes, len(ms), groupLanes)
 	}
 }

@@ -364,6 +364,7 @@ func (m *Model) marginOf(in detect.Input, start, end int) float64 {
 	e.moff, e.mlen = len(mv.margins), n
 	mv.margins = slices.Grow(mv.margins, n)[:e.moff+n]
 	groupMargins(g, e.v, mv.margins[e.moff:])
+	m.share.group.scoredWith(g)
 	return mv.margins[e.moff+lane]
 }
 
