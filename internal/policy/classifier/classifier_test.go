@@ -796,3 +796,55 @@ func TestGroupMarginsAreMargins(t *testing.T) {
 		t.Fatalf("group of %d models with %d lanes in its table, want %d and %d", len(g.models), g.lanes, len(ms), groupLanes)
 	}
 }
+
+// TestGroupConcurrentScans scores with the models of one group from
+// several goroutines at once while they join it and its table is built
+// (run it with -race).
+func TestGroupConcurrentScans(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	cfg := FeatureConfig{Bits: 11, CharMin: 4, CharMax: 4, WordNgrams: 2, Flags: FlagNormalize}
+	var ms []*Model
+	for range 5 {
+		m := &Model{Features: cfg, Weights: make([]float32, 1<<cfg.Bits), Bias: float32(rng.NormFloat64()), PlattA: -1, RulePower: 1}
+		for i := range m.Weights {
+			m.Weights[i] = float32(rng.NormFloat64())
+		}
+		shareModel(m)
+		ms = append(ms, m)
+	}
+	texts := make([]string, 40)
+	for i := range texts {
+		texts[i] = benchText(100 + 97*i)
+	}
+	errs := make(chan string, 4)
+	for w := range 4 {
+		go func() {
+			errs <- scanConcurrently(ms, texts, w)
+		}()
+	}
+	for range 4 {
+		if e := <-errs; e != "" {
+			t.Fatal(e)
+		}
+	}
+}
+
+// scanConcurrently is one worker of TestGroupConcurrentScans: "" when every
+// grouped score is the model's alone.
+func scanConcurrently(ms []*Model, texts []string, w int) string {
+	for i := range 60 {
+		text := texts[(i*7+w)%len(texts)]
+		memo := &detect.Memo{}
+		for k := range ms {
+			m := ms[(k+w)%len(ms)]
+			got, _, _ := m.ScoreGated(detect.Input{Text: text, Memo: memo}, 256, 16, nil)
+			want, _, _ := m.ScoreGated(detect.Input{Text: text}, 256, 16, nil)
+			if math.Float64bits(got) != math.Float64bits(want) {
+				memo.Release()
+				return fmt.Sprintf("worker %d, text %d: grouped %v, alone %v", w, i, got, want)
+			}
+		}
+		memo.Release()
+	}
+	return ""
+}
