@@ -65,7 +65,12 @@ func LoadModel(fsys fs.FS, path string) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read model: %w", err)
 	}
-	return UnmarshalModel(b)
+	m, err := UnmarshalModel(b)
+	if err != nil {
+		return nil, err
+	}
+	shareModel(m)
+	return m, nil
 }
 
 // Loader returns a function that loads spec's assets on first use and then

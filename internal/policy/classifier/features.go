@@ -449,12 +449,22 @@ func (w *wordNgrams) add(raw []uint32, h uint32) []uint32 {
 }
 
 // toVector maps raw hashes to signed bucket counts, then applies log scaling
-// and L2 normalization, building the vector in dst's storage. Counting goes
-// through an open-addressing table in first-seen order rather than a sort:
-// this runs once per scanned text.
+// and L2 normalization, building the vector in dst's storage.
 func toVector(dst Vector, raw []uint32, shift uint32) Vector {
+	v, inv := countVector(dst, raw, shift)
+	for i := range v {
+		v[i].Value *= inv
+	}
+	return v
+}
+
+// countVector is toVector without the last step: it returns the log-scaled
+// counts, not yet multiplied by inv, the inverse of their L2 norm (nil and
+// 0 when there are none). Counting goes through an open-addressing table in
+// first-seen order rather than a sort: this runs once per scanned text.
+func countVector(dst Vector, raw []uint32, shift uint32) (Vector, float32) {
 	if len(raw) == 0 {
-		return nil
+		return nil, 0
 	}
 	size := 64
 	for size < 2*len(raw) {
@@ -464,55 +474,72 @@ func toVector(dst Vector, raw []uint32, shift uint32) Vector {
 	defer tablePool.Put(tab)
 	slots, gen := tab.next(size)
 	mask := uint32(size - 1)
-	if cap(dst) < len(raw) {
-		dst = make(Vector, 0, len(raw))
+	// The common cases, a new bucket in an empty slot and one seen before
+	// in its first slot, are told apart without a branch: which it is
+	// would be a coin toss per feature.
+	if cap(tab.order) < len(raw) {
+		tab.order = make([]uint32, len(raw))
 	}
-	v := dst[:0]
+	order := tab.order[:len(raw)]
+	n := 0
+	shift &= 31 // it is below 32: no check per shift
 	for _, h := range raw {
 		idx := h >> shift
-		sign := float32(1 - 2*int32(h&1))
 		// A slot holds gen and idx+1 in key; idx is already the top bits of
 		// a mixed hash, so its low bits pick the slot.
 		key := gen | (idx + 1)
-		for i := idx & mask; ; i = (i + 1) & mask {
-			if k := slots[i].key; k&genMask != gen {
-				slots[i] = countSlot{key: key, at: int32(len(v))}
-				v = append(v, Feature{Index: idx, Value: sign})
-				break
-			} else if k == key {
-				v[slots[i].at].Value += sign
-				break
+		i := idx & mask
+		k := slots[i].key
+		// k^key is 0 for idx's own slot, has genMask bits for an empty one
+		// and only others for another bucket's: one comparison.
+		if (k^key)-1 < 1<<genShift-1 {
+			// Another bucket's slot: probe on.
+			for {
+				i = (i + 1) & mask
+				k = slots[i].key
+				if k == key || k&genMask != gen {
+					break
+				}
 			}
 		}
+		c := slots[i].count
+		if k != key {
+			c = 0
+		}
+		slots[i] = countSlot{key: key, count: c + 1 - 2*int32(h&1)}
+		order[n] = i
+		if k != key {
+			n++
+		}
 	}
+	order = order[:n]
+	tab.order = order
+	if cap(dst) < len(order) {
+		dst = make(Vector, 0, len(order))
+	}
+	out := dst[:0]
 	var norm float64
-	out := v[:0]
-	for _, f := range v {
-		if f.Value == 0 {
+	for _, i := range order {
+		sl := slots[i]
+		if sl.count == 0 {
 			continue
 		}
-		// Counts are small integers, exact in a float32.
-		s := logCount(int32(f.Value))
-		f.Value = float32(s)
+		s := logCount(sl.count)
 		norm += s * s
-		out = append(out, f)
+		out = append(out, Feature{Index: sl.key&^genMask - 1, Value: float32(s)})
 	}
 	if norm == 0 {
-		return nil
+		return nil, 0
 	}
-	inv := float32(1 / math.Sqrt(norm))
-	for i := range out {
-		out[i].Value *= inv
-	}
-	return out
+	return out, float32(1 / math.Sqrt(norm))
 }
 
 // countSlot is one slot of a countTable: key is the table's generation in
-// the bits of genMask and a bucket index plus one below them; at is where
-// the bucket's feature stands in the vector being built.
+// the bits of genMask and a bucket index plus one below them; count is the
+// bucket's signed count.
 type countSlot struct {
-	key uint32
-	at  int32
+	key   uint32
+	count int32
 }
 
 // Bucket indexes take at most maxBits bits (plus one for the +1), the
@@ -524,8 +551,10 @@ const (
 
 // countTable is toVector's pooled hash table. Slots of an older generation
 // count as empty, so a table is cleared only when its generation wraps.
+// order holds the slots of the current count in first-seen order.
 type countTable struct {
 	slots []countSlot
+	order []uint32
 	gen   uint32
 }
 

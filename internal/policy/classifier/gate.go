@@ -82,8 +82,8 @@ func (g *Gate) Open(in detect.Input, start, end int) bool {
 }
 
 // margin is the gate model's margin of text. Without structure features
-// its vector is built in the scratch storage featurizing already holds,
-// not in a vector of the pool.
+// its counts are kept in the scratch storage featurizing already holds,
+// and scaled as they are summed, without building the vector.
 func (g *Gate) margin(text string) float64 {
 	m := g.Model
 	if m.Features.Flags&FlagStructure != 0 {
@@ -100,9 +100,16 @@ func (g *Gate) margin(text string) float64 {
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
 	raw, _ := m.Features.appendNgrams(sc, text)
-	v := toVector(sc.counts[:0], raw, 32-uint32(m.Features.Bits))
+	// toVector and Margin in one: each value scaled as toVector scales it,
+	// summed in the vector's order.
+	v, inv := countVector(sc.counts[:0], raw, 32-uint32(m.Features.Bits))
 	if cap(v) > cap(sc.counts) {
 		sc.counts = v[:0]
 	}
-	return m.Margin(v)
+	w := m.Weights
+	x := float64(m.Bias)
+	for _, f := range v {
+		x += float64(w[f.Index]) * float64(f.Value*inv)
+	}
+	return x
 }

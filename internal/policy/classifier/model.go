@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sync"
 
 	"github.com/claudit/claudit/internal/policy/detect"
@@ -29,6 +30,11 @@ type Model struct {
 	// need the model's agreement while its strong ones still flag alone.
 	// Files before version 3 have none and read as 1.
 	RulePower float32
+
+	// share is set for the models LoadModel reads, which score memoized
+	// vectors together with the others of their FeatureConfig; see
+	// modelGroup.
+	share *shareState
 }
 
 // CombineFirm is Combine with a second rule score, firm, that the rule
@@ -264,12 +270,18 @@ type memoVector struct {
 	cfg        FeatureConfig
 	start, end int
 	v          Vector
+	// margins[moff:moff+mlen] of memoVectors are the margins of v for the
+	// first mlen models of the FeatureConfig's group, once one of them
+	// has asked (mlen 0 until then).
+	moff, mlen int
 }
 
 type memoVectors struct {
 	list []memoVector
 	// bufs hold the storage of list's vectors, from vectorPool.
 	bufs []*Vector
+	// margins holds the margins of list's entries.
+	margins []float64
 	// release returns bufs to vectorPool and the memo to memoPool when
 	// the scan ends.
 	release func()
@@ -292,7 +304,7 @@ func newMemoVectors(in detect.Input) *memoVectors {
 			}
 			clear(mv.bufs)
 			clear(mv.list)
-			mv.bufs, mv.list = mv.bufs[:0], mv.list[:0]
+			mv.bufs, mv.list, mv.margins = mv.bufs[:0], mv.list[:0], mv.margins[:0]
 			memoPool.Put(mv)
 		}
 	}
@@ -306,10 +318,17 @@ func (c FeatureConfig) vectorOf(in detect.Input, start, end int) Vector {
 	if in.Memo == nil {
 		return c.Vectorize(in.Text[start:end])
 	}
+	mv, i := c.memoEntry(in, start, end)
+	return mv.list[i].v
+}
+
+// memoEntry returns in's memo of vectors and the index in its list of the
+// entry of in.Text[start:end], featurizing the text on first use.
+func (c FeatureConfig) memoEntry(in detect.Input, start, end int) (*memoVectors, int) {
 	mv := detect.Memoize(in, vectorsKey, func() *memoVectors { return newMemoVectors(in) })
-	for _, e := range mv.list {
+	for i, e := range mv.list {
 		if e.cfg == c && e.start == start && e.end == end {
-			return e.v
+			return mv, i
 		}
 	}
 	buf := vectorPool.Get().(*Vector)
@@ -319,7 +338,34 @@ func (c FeatureConfig) vectorOf(in detect.Input, start, end int) Vector {
 	}
 	mv.bufs = append(mv.bufs, buf)
 	mv.list = append(mv.list, memoVector{cfg: c, start: start, end: end, v: v})
-	return v
+	return mv, len(mv.list) - 1
+}
+
+// marginOf is m.Margin of the features of in.Text[start:end]. With a memo,
+// the first model of a group to ask scores the window for the whole group
+// in one pass over the vector (see modelGroup), and the others read their
+// margin from the memo.
+func (m *Model) marginOf(in detect.Input, start, end int) float64 {
+	if in.Memo == nil || m.share == nil {
+		return m.Margin(m.Features.vectorOf(in, start, end))
+	}
+	mv, i := m.Features.memoEntry(in, start, end)
+	e := &mv.list[i]
+	lane := m.share.lane()
+	if lane < e.mlen {
+		return mv.margins[e.moff+lane]
+	}
+	if e.mlen > 0 {
+		// m joined its group after the window was scored.
+		return m.Margin(e.v)
+	}
+	g := m.share.group.snap.Load()
+	n := len(g.models)
+	e.moff, e.mlen = len(mv.margins), n
+	mv.margins = slices.Grow(mv.margins, n)[:e.moff+n]
+	groupMargins(g, e.v, mv.margins[e.moff:])
+	m.share.group.scoredWith(g)
+	return mv.margins[e.moff+lane]
 }
 
 // ScoreInput is ScoreWindows of in.Text, sharing feature vectors with the
@@ -345,7 +391,7 @@ func (m *Model) ScoreGated(in detect.Input, size, maxWindows int, gate *Gate) (p
 			}
 			continue
 		}
-		if s := m.Calibrate(m.Margin(m.Features.vectorOf(in, w.start, w.end))); s > p || i == 0 {
+		if s := m.Calibrate(m.marginOf(in, w.start, w.end)); s > p || i == 0 {
 			p, start, end = s, w.start, w.end
 		}
 	}

@@ -40,7 +40,7 @@ type Lexicon struct {
 	// pattern ids to the phrases listing that keyword. sharedKeys: it is
 	// the automaton of the embedded lexicons' keywords (sharedPhraseKeys),
 	// whose hits a text's tokenization keeps for every lexicon.
-	phraseKeys *ahocorasick.Automaton
+	phraseKeys *keyIndex
 	phrasesOf  [][]int
 	sharedKeys bool
 	directed   directed
@@ -290,7 +290,7 @@ func (l *Lexicon) indexPhraseKeywords() error {
 		for i, k := range kws {
 			ids[k] = i
 		}
-		ac, err := ahocorasick.NewBuilder().AddStrings(kws).Build()
+		ac, err := newKeyIndex(kws)
 		if err != nil {
 			return fmt.Errorf("parse lexicon: build phrase keyword index: %w", err)
 		}
@@ -309,7 +309,7 @@ func (l *Lexicon) indexPhraseKeywords() error {
 
 // phraseKeySet is one automaton over a set of phrase keywords.
 type phraseKeySet struct {
-	ac  *ahocorasick.Automaton
+	ac  *keyIndex
 	ids map[string]int // keyword -> pattern id
 }
 
@@ -340,13 +340,46 @@ var sharedPhraseKeys = sync.OnceValues(func() (*phraseKeySet, error) {
 			}
 		}
 	}
-	ac, err := ahocorasick.NewBuilder().AddStrings(kws).Build()
+	ac, err := newKeyIndex(kws)
 	if err != nil {
 		return nil, err
 	}
 	set.ac = ac
 	return set, nil
 })
+
+// keyIndex finds every occurrence of a set of keywords: with the engine's
+// table-driven automaton, which finds what ahocorasick's
+// FindAllOverlapping finds in the same order (see detect.TestAutomaton),
+// into a reused slice; with ahocorasick when the keywords need more states
+// than its table holds.
+type keyIndex struct {
+	dfa *detect.Automaton
+	ac  *ahocorasick.Automaton
+}
+
+func newKeyIndex(kws []string) (*keyIndex, error) {
+	if dfa, ok := detect.NewAutomaton(kws); ok {
+		return &keyIndex{dfa: dfa}, nil
+	}
+	ac, err := ahocorasick.NewBuilder().AddStrings(kws).Build()
+	if err != nil {
+		return nil, err
+	}
+	return &keyIndex{ac: ac}, nil
+}
+
+// appendHits appends the keywords' occurrences in text to dst, Word being
+// the keyword's index.
+func (k *keyIndex) appendHits(dst []detect.Match, text []byte) []detect.Match {
+	if k.dfa != nil {
+		return k.dfa.AppendMatches(dst, text)
+	}
+	for _, m := range k.ac.FindAllOverlapping(text) {
+		dst = append(dst, detect.Match{Word: m.PatternID, Start: m.Start, End: m.End})
+	}
+	return dst
+}
 
 // token is one word of the input: its normalized form and byte span in the
 // original text.
@@ -927,14 +960,14 @@ func (l *Lexicon) phraseMatches(toks []token, shared *tokenized) []match {
 	var near [][][2]int
 	if l.phraseKeys != nil {
 		near = shared.nearWindows(len(l.phrases))
-		var hits []ahocorasick.Match
+		var hits []detect.Match
 		if l.sharedKeys && ts == shared.stream() {
 			hits = shared.sharedPhraseHits(l.phraseKeys)
 		} else {
-			hits = l.phraseKeys.FindAllOverlapping(stream)
+			hits = l.phraseKeys.appendHits(nil, stream)
 		}
 		for _, m := range hits {
-			for _, pi := range l.phrasesOf[m.PatternID] {
+			for _, pi := range l.phrasesOf[m.Word] {
 				near[pi] = addWindow(near[pi], stream, m.Start, m.End, l.phrases[pi].radius)
 			}
 		}
@@ -1097,7 +1130,7 @@ type tokenized struct {
 	ts    tokenStream
 	built bool
 	// phraseHits are the shared phrase keywords found in ts, once looked for.
-	phraseHits    []ahocorasick.Match
+	phraseHits    []detect.Match
 	phraseHitsSet bool
 	// near is phraseMatches' storage for the windows of each phrase, kept
 	// across the lexicons and texts a pooled tokenized serves: a lexicon
@@ -1122,9 +1155,9 @@ func (t *tokenized) nearWindows(n int) [][][2]int {
 
 // sharedPhraseHits returns the hits of ac (the shared phrase keywords) in
 // the stream, finding them on first use.
-func (t *tokenized) sharedPhraseHits(ac *ahocorasick.Automaton) []ahocorasick.Match {
+func (t *tokenized) sharedPhraseHits(ac *keyIndex) []detect.Match {
 	if !t.phraseHitsSet {
-		t.phraseHits, t.phraseHitsSet = ac.FindAllOverlapping(t.stream().text), true
+		t.phraseHits, t.phraseHitsSet = ac.appendHits(t.phraseHits[:0], t.stream().text), true
 	}
 	return t.phraseHits
 }
@@ -1148,7 +1181,7 @@ func (t *tokenized) recycle() {
 	}
 	clear(t.toks) // drop the strings the tokens point into
 	t.toks, t.built = t.toks[:0], false
-	t.phraseHits, t.phraseHitsSet = nil, false
+	t.phraseHits, t.phraseHitsSet = t.phraseHits[:0], false
 	t.ts.text, t.ts.starts = t.ts.text[:0], t.ts.starts[:0]
 	tokenizedPool.Put(t)
 }
