@@ -70,7 +70,13 @@ func (s *Store) ingestQueries() []string {
 	for k := messagesPerInsert; k >= 1; k /= 2 {
 		qs = append(qs, s.insertMessages(k))
 	}
-	return append(qs, upsertChatSQL, upsertProjectSQL, updateMessageSQL, markMessageRemovedSQL, insertFileSQL,
+	for k := chatsPerUpsert; k >= 1; k /= 2 {
+		qs = append(qs, upsertChats(k))
+	}
+	for k := filesPerInsert; k >= 1; k /= 2 {
+		qs = append(qs, s.insertFiles(k))
+	}
+	return append(qs, upsertProjectSQL, updateMessageSQL, markMessageRemovedSQL,
 		upsertUserSQL, upsertFileTextSQL, saveCheckpointSQL)
 }
 
