@@ -285,11 +285,25 @@ func (s *Store) saveChatPageRows(ctx context.Context, tx *sql.Tx, p *store.ChatP
 const chatsPerUpsert = 32
 
 // upsertChats returns the upsert of n chats (upsertChatSQL for one).
-func upsertChats(n int) string {
+func upsertChats(n int) string { return repeatValues(upsertChatSQL, upsertChatValues, n) }
+
+// repeatValues returns query, a single-row INSERT whose VALUES list is
+// group, with n groups instead.
+func repeatValues(query, group string, n int) string {
 	if n == 1 {
-		return upsertChatSQL
+		return query
 	}
-	return strings.Replace(upsertChatSQL, upsertChatValues, strings.TrimSuffix(strings.Repeat(upsertChatValues+", ", n), ", "), 1)
+	return strings.Replace(query, group, strings.TrimSuffix(strings.Repeat(group+", ", n), ", "), 1)
+}
+
+// rowsPerUpsert is how many rows one multi-row upsert carries: on SQLite
+// (Dialect.InsertOrIgnore) perStmt, on PostgreSQL one, since its
+// multi-row upsert fails when a key repeats in the statement.
+func (s *Store) rowsPerUpsert(perStmt int) int {
+	if s.d.InsertOrIgnore {
+		return perStmt
+	}
+	return 1
 }
 
 const upsertChatCols = 13
@@ -297,10 +311,7 @@ const upsertChatCols = 13
 // saveChats upserts the page's chats in order; a chat the API lost is
 // marked so right after its own upsert, as if each chat were stored alone.
 func (s *Store) saveChats(ctx context.Context, tx *sql.Tx, p *store.ChatPage) error {
-	perStmt := 1
-	if s.d.InsertOrIgnore {
-		perStmt = chatsPerUpsert
-	}
+	perStmt := s.rowsPerUpsert(chatsPerUpsert)
 	chats := p.Chats
 	for len(chats) > 0 {
 		end := len(chats)
