@@ -119,7 +119,7 @@ func (s *Store) ChatMessages(ctx context.Context, integrationID int64, chatID st
 	return out, nil
 }
 
-func (s *Store) saveChatPage(ctx context.Context, tx *sql.Tx, p *store.ChatPage) (store.SaveResult, error) {
+func (s *Store) saveChatPage(ctx context.Context, tx *sql.Tx, p *store.ChatPage, fts *ftsBatch) (store.SaveResult, error) {
 	var res store.SaveResult
 	err := func() error {
 		msgs, err := s.saveChatPageRows(ctx, tx, p, &res)
@@ -138,24 +138,12 @@ func (s *Store) saveChatPage(ctx context.Context, tx *sql.Tx, p *store.ChatPage)
 			return fmt.Errorf("prepare message removal: %w", err)
 		}
 		defer markRemoved.Close()
-		now := us(s.now())
-		var floor int64
-		if s.d.IndexMessagesAfter != nil {
-			if floor, err = s.d.LastMessageRowID(ctx, tx); err != nil {
-				return fmt.Errorf("index new messages: %w", err)
-			}
-		}
-		n, err := s.saveMessages(ctx, tx, p.IntegrationID, msgs, now, updMsg, markRemoved)
-		if err != nil {
+		if err := fts.start(ctx, tx); err != nil {
 			return err
 		}
+		n, err := s.saveMessages(ctx, tx, p.IntegrationID, msgs, us(s.now()), updMsg, markRemoved, fts)
 		res.Messages += n
-		if s.d.IndexMessagesAfter != nil && n > 0 {
-			if err := s.d.IndexMessagesAfter(ctx, tx, floor); err != nil {
-				return fmt.Errorf("index new messages: %w", err)
-			}
-		}
-		return nil
+		return err
 	}()
 	if err != nil {
 		return res, err
@@ -163,9 +151,67 @@ func (s *Store) saveChatPage(ctx context.Context, tx *sql.Tx, p *store.ChatPage)
 	return res, s.finishChatPage(ctx, tx, p, res)
 }
 
+// ftsBatch adds the messages a transaction inserts to the full-text index
+// (Dialect.IndexMessagesAfter) in one statement at its end rather than
+// one per page: FTS5 writes a segment at every statement's end, and
+// fewer, larger segments leave its automerge less to do. A message's
+// text may only be updated once it is indexed (the update trigger
+// deletes the old text from the index), so flush runs before any update
+// too. A nil *ftsBatch (no IndexMessagesAfter) does nothing.
+type ftsBatch struct {
+	s       *Store
+	floor   int64 // the largest rowid already indexed, once started
+	started bool
+	pending bool // rows were inserted after floor
+}
+
+func (s *Store) newFTSBatch() *ftsBatch {
+	if s.d.IndexMessagesAfter == nil {
+		return nil
+	}
+	return &ftsBatch{s: s}
+}
+
+// start records the last rowid before the transaction's first message.
+func (b *ftsBatch) start(ctx context.Context, tx *sql.Tx) error {
+	if b == nil || b.started {
+		return nil
+	}
+	floor, err := b.s.d.LastMessageRowID(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("index new messages: %w", err)
+	}
+	b.floor, b.started = floor, true
+	return nil
+}
+
+// inserted notes that n messages were inserted.
+func (b *ftsBatch) inserted(n int) {
+	if b != nil && n > 0 {
+		b.pending = true
+	}
+}
+
+// flush indexes the messages inserted since start (or the last flush).
+func (b *ftsBatch) flush(ctx context.Context, tx *sql.Tx) error {
+	if b == nil || !b.pending {
+		return nil
+	}
+	if err := b.s.d.IndexMessagesAfter(ctx, tx, b.floor); err != nil {
+		return fmt.Errorf("index new messages: %w", err)
+	}
+	floor, err := b.s.d.LastMessageRowID(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("index new messages: %w", err)
+	}
+	b.floor, b.pending = floor, false
+	return nil
+}
+
 const (
-	upsertChatSQL = `INSERT INTO chats (integration_id, id, name, user_id, user_email, model, project_id, organization_uuid, href, created_at, updated_at, deleted_at, message_count)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	upsertChatValues = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	upsertChatSQL    = `INSERT INTO chats (integration_id, id, name, user_id, user_email, model, project_id, organization_uuid, href, created_at, updated_at, deleted_at, message_count)
+			VALUES ` + upsertChatValues + `
 			ON CONFLICT (integration_id, id) DO UPDATE SET
 			  name = CASE WHEN excluded.name = '' AND excluded.deleted_at IS NOT NULL THEN chats.name ELSE excluded.name END,
 			  user_id = excluded.user_id, user_email = excluded.user_email, model = excluded.model,
@@ -180,8 +226,6 @@ const (
 	updateMessageSQL = `UPDATE messages SET seq = ?, text = ?, tokens = ?, files = ?, tool_calls = ?, eval_version = ''
 			WHERE integration_id = ? AND id = ? AND (text <> ? OR files <> ? OR tool_calls <> ?)`
 	markMessageRemovedSQL = `UPDATE messages SET content_removed = 1 WHERE integration_id = ? AND id = ? AND content_removed = 0`
-	insertFileSQL         = `INSERT INTO files (integration_id, id, kind, filename, mime_type, size_bytes, md5, chat_id, message_id, created_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (integration_id, id) DO NOTHING`
 )
 
 // saveChatPageRows stores everything of a chat page but its messages and
@@ -209,46 +253,123 @@ func (s *Store) saveChatPageRows(ctx context.Context, tx *sql.Tx, p *store.ChatP
 	if len(p.Chats) == 0 {
 		return nil, nil
 	}
-	chatSt, err := s.txStmt(ctx, tx, upsertChatSQL)
-	if err != nil {
-		return nil, fmt.Errorf("prepare chats: %w", err)
-	}
-	defer chatSt.Close()
-	var fileSt *sql.Stmt
 	n := 0
 	for _, hc := range p.Chats {
 		n += len(hc.Messages)
 	}
 	msgs := make([]store.Message, 0, n)
+	var files []fileRow
 	for _, hc := range p.Chats {
-		c := hc.Chat
-		if _, err := chatSt.ExecContext(ctx, p.IntegrationID, c.ID, store.CleanText(c.Name), c.UserID, c.UserEmail, c.Model, c.ProjectID,
-			c.OrganizationUUID, c.Href, us(c.CreatedAt), us(c.UpdatedAt), usPtr(c.DeletedAt), len(hc.Messages)); err != nil {
-			return nil, fmt.Errorf("save chat %s: %w", c.ID, err)
-		}
-		res.Chats++
 		for _, m := range hc.Messages {
-			m.Text, m.ChatID = store.CleanText(m.Text), c.ID
+			m.Text, m.ChatID = store.CleanText(m.Text), hc.Chat.ID
 			msgs = append(msgs, m)
 			for _, f := range m.Files {
-				if fileSt == nil {
-					if fileSt, err = s.txStmt(ctx, tx, insertFileSQL); err != nil {
-						return nil, fmt.Errorf("prepare files: %w", err)
-					}
-					defer fileSt.Close()
-				}
-				if _, err := fileSt.ExecContext(ctx, p.IntegrationID, f.ID, f.Kind, f.Filename, f.MimeType, f.SizeBytes, f.MD5, c.ID, m.ID, us(m.CreatedAt)); err != nil {
-					return nil, fmt.Errorf("save file %s: %w", f.ID, err)
-				}
-			}
-		}
-		if hc.GoneAt != nil {
-			if err := s.markChatHardDeleted(ctx, tx, p.IntegrationID, c.ID, *hc.GoneAt); err != nil {
-				return nil, err
+				files = append(files, fileRow{f: f, chatID: hc.Chat.ID, messageID: m.ID, at: m.CreatedAt})
 			}
 		}
 	}
+	if err := s.saveChats(ctx, tx, p); err != nil {
+		return nil, err
+	}
+	res.Chats += len(p.Chats)
+	if err := s.saveFiles(ctx, tx, p.IntegrationID, files); err != nil {
+		return nil, err
+	}
 	return msgs, nil
+}
+
+// chatsPerUpsert is how many chats one upsert statement carries on SQLite
+// (Dialect.InsertOrIgnore); a statement per chat cost about as much as
+// storing its messages. PostgreSQL upserts one at a time: its multi-row
+// upsert fails when a key repeats in the statement.
+const chatsPerUpsert = 32
+
+// upsertChats returns the upsert of n chats (upsertChatSQL for one).
+func upsertChats(n int) string { return repeatValues(upsertChatSQL, upsertChatValues, n) }
+
+// repeatValues returns query, a single-row INSERT whose VALUES list is
+// group, with n groups instead.
+func repeatValues(query, group string, n int) string {
+	if n == 1 {
+		return query
+	}
+	return strings.Replace(query, group, strings.TrimSuffix(strings.Repeat(group+", ", n), ", "), 1)
+}
+
+// rowsPerUpsert is how many rows one multi-row upsert carries: on SQLite
+// (Dialect.InsertOrIgnore) perStmt, on PostgreSQL one, since its
+// multi-row upsert fails when a key repeats in the statement.
+func (s *Store) rowsPerUpsert(perStmt int) int {
+	if s.d.InsertOrIgnore {
+		return perStmt
+	}
+	return 1
+}
+
+const upsertChatCols = 13
+
+// saveChats upserts the page's chats in order; a chat the API lost is
+// marked so right after its own upsert, as if each chat were stored alone.
+func (s *Store) saveChats(ctx context.Context, tx *sql.Tx, p *store.ChatPage) error {
+	perStmt := s.rowsPerUpsert(chatsPerUpsert)
+	chats := p.Chats
+	for len(chats) > 0 {
+		end := len(chats)
+		for i, hc := range chats {
+			if hc.GoneAt != nil {
+				end = i + 1
+				break
+			}
+		}
+		seg := chats[:end]
+		err := s.insertRows(ctx, tx, upsertChats, perStmt, upsertChatCols, len(seg),
+			func(i int, args []any) []any {
+				hc := &seg[i]
+				c := &hc.Chat
+				return append(args, p.IntegrationID, c.ID, store.CleanText(c.Name), c.UserID, c.UserEmail, c.Model, c.ProjectID,
+					c.OrganizationUUID, c.Href, us(c.CreatedAt), us(c.UpdatedAt), usPtr(c.DeletedAt), len(hc.Messages))
+			},
+			func(int, int, int) error { return nil })
+		if err != nil {
+			return fmt.Errorf("save chats: %w", err)
+		}
+		if last := seg[len(seg)-1]; last.GoneAt != nil {
+			if err := s.markChatHardDeleted(ctx, tx, p.IntegrationID, last.Chat.ID, *last.GoneAt); err != nil {
+				return err
+			}
+		}
+		chats = chats[end:]
+	}
+	return nil
+}
+
+// fileRow is a file record of a chat message.
+type fileRow struct {
+	f                 store.FileMeta
+	chatID, messageID string
+	at                time.Time
+}
+
+// filesPerInsert is how many file records one INSERT carries.
+const filesPerInsert = 32
+
+// insertFiles returns the INSERT of n file records, which skips ids stored already.
+func (s *Store) insertFiles(n int) string {
+	return s.insertIgnoring(`files (integration_id, id, kind, filename, mime_type, size_bytes, md5, chat_id, message_id, created_at)`, 10, n)
+}
+
+func (s *Store) saveFiles(ctx context.Context, tx *sql.Tx, integrationID int64, files []fileRow) error {
+	err := s.insertRows(ctx, tx, s.insertFiles, filesPerInsert, 10, len(files),
+		func(i int, args []any) []any {
+			r := &files[i]
+			f := &r.f
+			return append(args, integrationID, f.ID, f.Kind, f.Filename, f.MimeType, f.SizeBytes, f.MD5, r.chatID, r.messageID, us(r.at))
+		},
+		func(int, int, int) error { return nil })
+	if err != nil {
+		return fmt.Errorf("save files: %w", err)
+	}
+	return nil
 }
 
 // withMessageUsers returns the page's users plus the user of every message

@@ -39,11 +39,9 @@ func (s *Store) SaveContentPage(ctx context.Context, p store.ContentPage) (store
 			return fmt.Errorf("prepare message removal: %w", err)
 		}
 		defer markRemoved.Close()
-		var floor int64
-		if s.d.IndexMessagesAfter != nil {
-			if floor, err = s.d.LastMessageRowID(ctx, tx); err != nil {
-				return fmt.Errorf("index new messages: %w", err)
-			}
+		fts := s.newFTSBatch()
+		if err := fts.start(ctx, tx); err != nil {
+			return err
 		}
 		msgs := make([]store.Message, len(p.Messages))
 		for i, m := range p.Messages {
@@ -59,17 +57,12 @@ func (s *Store) SaveContentPage(ctx context.Context, p store.ContentPage) (store
 		if err := s.saveUsers(ctx, tx, p.IntegrationID, users); err != nil {
 			return err
 		}
-		n, err := s.saveMessages(ctx, tx, p.IntegrationID, msgs, us(s.now()), updMsg, markRemoved)
+		n, err := s.saveMessages(ctx, tx, p.IntegrationID, msgs, us(s.now()), updMsg, markRemoved, fts)
 		if err != nil {
 			return err
 		}
 		res.Messages = n
-		if s.d.IndexMessagesAfter != nil && n > 0 {
-			if err := s.d.IndexMessagesAfter(ctx, tx, floor); err != nil {
-				return fmt.Errorf("index new messages: %w", err)
-			}
-		}
-		return nil
+		return fts.flush(ctx, tx)
 	})
 	return res, err
 }

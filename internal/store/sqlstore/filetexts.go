@@ -14,23 +14,29 @@ func (s *Store) saveFileTexts(ctx context.Context, tx *sql.Tx, integrationID int
 	if len(fts) == 0 {
 		return nil
 	}
-	st, err := s.txStmt(ctx, tx, upsertFileTextSQL)
+	err := s.insertRows(ctx, tx, upsertFileTexts, s.rowsPerUpsert(fileTextsPerUpsert), 13, len(fts),
+		func(i int, args []any) []any {
+			f := &fts[i]
+			return append(args, integrationID, f.FileID, f.Kind, f.ChatID, f.MessageID, f.UserID, store.CleanText(f.Filename), f.MimeType, f.Format, f.SizeBytes,
+				f.Status, store.CleanText(f.Reason), us(f.FetchedAt))
+		},
+		func(int, int, int) error { return nil })
 	if err != nil {
-		return fmt.Errorf("prepare file texts: %w", err)
-	}
-	defer st.Close()
-	for _, f := range fts {
-		_, err := st.ExecContext(ctx, integrationID, f.FileID, f.Kind, f.ChatID, f.MessageID, f.UserID, store.CleanText(f.Filename), f.MimeType, f.Format, f.SizeBytes,
-			f.Status, store.CleanText(f.Reason), us(f.FetchedAt))
-		if err != nil {
-			return fmt.Errorf("save file text %s: %w", f.FileID, err)
-		}
+		return fmt.Errorf("save file texts: %w", err)
 	}
 	return nil
 }
 
+// fileTextsPerUpsert is how many file records one upsert carries on SQLite.
+const fileTextsPerUpsert = 32
+
+// upsertFileTexts returns the upsert of n file records.
+func upsertFileTexts(n int) string { return repeatValues(upsertFileTextSQL, upsertFileTextValues, n) }
+
+const upsertFileTextValues = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
 const upsertFileTextSQL = `INSERT INTO file_texts (integration_id, file_id, kind, chat_id, message_id, user_id, filename, mime_type, format, size_bytes, status, reason, fetched_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			VALUES ` + upsertFileTextValues + `
 			ON CONFLICT (integration_id, file_id) DO UPDATE SET format = excluded.format, size_bytes = excluded.size_bytes,
 			status = excluded.status, reason = excluded.reason, fetched_at = excluded.fetched_at`
 

@@ -70,8 +70,17 @@ func (s *Store) ingestQueries() []string {
 	for k := messagesPerInsert; k >= 1; k /= 2 {
 		qs = append(qs, s.insertMessages(k))
 	}
-	return append(qs, upsertChatSQL, upsertProjectSQL, updateMessageSQL, markMessageRemovedSQL, insertFileSQL,
-		upsertUserSQL, upsertFileTextSQL, saveCheckpointSQL)
+	for k := chatsPerUpsert; k >= 1; k /= 2 {
+		qs = append(qs, upsertChats(k))
+	}
+	for k := fileTextsPerUpsert; k >= 1; k /= 2 {
+		qs = append(qs, upsertFileTexts(k))
+	}
+	for k := filesPerInsert; k >= 1; k /= 2 {
+		qs = append(qs, s.insertFiles(k))
+	}
+	return append(qs, upsertProjectSQL, updateMessageSQL, markMessageRemovedSQL,
+		upsertUserSQL, saveCheckpointSQL)
 }
 
 // insertIgnoring returns the INSERT of n rows of cols values into table

@@ -67,14 +67,20 @@ func appendMessageArgs(args []any, integrationID int64, m *store.Message, now in
 // inserted fewer rows than it carried, some were stored already: each row
 // of it then gets the update (a no-op unless its content changed, so also
 // for the rows just inserted).
-func (s *Store) saveMessages(ctx context.Context, tx *sql.Tx, integrationID int64, msgs []store.Message, now int64, updMsg, markRemoved *sql.Stmt) (int, error) {
+func (s *Store) saveMessages(ctx context.Context, tx *sql.Tx, integrationID int64, msgs []store.Message, now int64, updMsg, markRemoved *sql.Stmt, fts *ftsBatch) (int, error) {
 	inserted := 0
 	err := s.insertRows(ctx, tx, s.insertMessages, messagesPerInsert, messageInsertCols, len(msgs),
 		func(i int, args []any) []any { return appendMessageArgs(args, integrationID, &msgs[i], now) },
 		func(start, end int, n int) error {
 			inserted += n
+			fts.inserted(n)
 			if n == end-start {
 				return nil
+			}
+			// The rows stored already may have new text: the index must
+			// hold every inserted row before an update replaces its text.
+			if err := fts.flush(ctx, tx); err != nil {
+				return err
 			}
 			for i := start; i < end; i++ {
 				if err := updateMessage(ctx, integrationID, &msgs[i], updMsg, markRemoved); err != nil {

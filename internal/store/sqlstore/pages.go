@@ -91,6 +91,7 @@ func (s *Store) SavePages(ctx context.Context, pages []store.Page) ([]store.Save
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		clear(res)
+		fts := s.newFTSBatch()
 		// Partitions first, before any row lock is held (no lock-order cycle).
 		if err := s.ensurePagePartitions(ctx, tx, pages); err != nil {
 			return err
@@ -101,7 +102,7 @@ func (s *Store) SavePages(ctx context.Context, pages []store.Page) ([]store.Save
 			case p.Activities != nil:
 				res[i], err = s.saveActivityPage(ctx, tx, p.Activities)
 			case p.Chats != nil:
-				res[i], err = s.saveChatPage(ctx, tx, p.Chats)
+				res[i], err = s.saveChatPage(ctx, tx, p.Chats, fts)
 			}
 			if err != nil {
 				if len(pages) > 1 {
@@ -110,7 +111,7 @@ func (s *Store) SavePages(ctx context.Context, pages []store.Page) ([]store.Save
 				return err
 			}
 		}
-		return nil
+		return fts.flush(ctx, tx)
 	})
 	if err != nil {
 		return nil, err
