@@ -442,7 +442,7 @@ func (e *Engine) prefilter(in *detect.Input, applicable, run []bool, ev *evaluat
 		return run
 	}
 	if e.nonASCII && !detect.IsASCII(in.Text) {
-		for _, m := range e.findKeywords(ev, []byte(strings.ToLower(in.Text))) {
+		for _, m := range e.findKeywords(ev, []byte(strings.ToLower(in.Text)), false) {
 			for _, i := range e.owners[m.Word] {
 				run[i] = applicable[i]
 			}
@@ -455,7 +455,8 @@ func (e *Engine) prefilter(in *detect.Input, applicable, run []bool, ev *evaluat
 		index.Reset(e.sets)
 		in.Index = index
 	}
-	hits := e.findKeywords(ev, detect.Bytes(in.LowerText()))
+	// The text is ASCII here, or all the keywords are.
+	hits := e.findKeywords(ev, detect.Bytes(in.LowerText()), true)
 	if index != nil {
 		if cap(ev.counts) < len(e.sets) {
 			ev.counts = make([]int, len(e.sets))
@@ -481,8 +482,12 @@ func (e *Engine) prefilter(in *detect.Input, applicable, run []bool, ev *evaluat
 }
 
 // findKeywords returns the occurrences of the engine's keywords in text,
-// in ev's storage: valid until the next call.
-func (e *Engine) findKeywords(ev *evaluation, text []byte) []detect.Match {
+// in ev's storage: valid until the next call. ascii: text is ASCII.
+func (e *Engine) findKeywords(ev *evaluation, text []byte, ascii bool) []detect.Match {
+	if e.kw != nil && ascii {
+		ev.hits = e.kw.AppendMatchesASCII(ev.hits[:0], text)
+		return ev.hits
+	}
 	if e.kw != nil {
 		ev.hits = e.kw.AppendMatches(ev.hits[:0], text)
 		return ev.hits

@@ -180,7 +180,14 @@ func firstUpper(s string) int {
 
 // IsASCII reports whether s has only ASCII bytes.
 func IsASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
+	i := 0
+	for ; i+16 <= len(s); i += 16 {
+		b := Bytes(s[i : i+16])
+		if (binary.LittleEndian.Uint64(b)|binary.LittleEndian.Uint64(b[8:]))&highs != 0 {
+			return false
+		}
+	}
+	for ; i < len(s); i++ {
 		if s[i] >= utf8.RuneSelf {
 			return false
 		}

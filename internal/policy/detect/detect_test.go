@@ -81,3 +81,22 @@ func TestRegistry(t *testing.T) {
 	}()
 	Register("zz-test-stub", func(Params) (Detector, error) { return stub{}, nil })
 }
+
+// TestIsASCII puts one non-ASCII byte at each offset of texts of each
+// length around the 16-byte blocks IsASCII reads.
+func TestIsASCII(t *testing.T) {
+	for n := range 70 {
+		for k := -1; k < n; k++ {
+			b := make([]byte, n)
+			for i := range b {
+				b[i] = 'a' + byte(i%26)
+			}
+			if k >= 0 {
+				b[k] = 0x80 + byte(k)
+			}
+			if got, want := IsASCII(string(b)), k < 0; got != want {
+				t.Fatalf("len %d, non-ASCII at %d: got %v", n, k, got)
+			}
+		}
+	}
+}

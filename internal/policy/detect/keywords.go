@@ -158,15 +158,42 @@ type Automaton struct {
 	outStart []int32
 	outputs  []int32
 	lens     []int
+	// ascii is the automaton over the ASCII patterns alone, which finds
+	// all the matches in an ASCII text (nil when every pattern is ASCII:
+	// then it is this one).
+	ascii *Automaton
 }
 
 // NewAutomaton builds an automaton over non-empty patterns; it reports
 // false when they need more states than the 16-bit table holds.
 func NewAutomaton(patterns []string) (*Automaton, bool) {
+	a, ok := newAutomaton(patterns, false)
+	if !ok {
+		return nil, false
+	}
+	for _, p := range patterns {
+		if !IsASCII(p) {
+			// Smaller: fewer states, and rows without the classes
+			// of the bytes from 0x80.
+			if a.ascii, ok = newAutomaton(patterns, true); !ok {
+				a.ascii = nil
+			}
+			break
+		}
+	}
+	return a, true
+}
+
+// newAutomaton builds the automaton over patterns, or, asciiOnly, over
+// their ASCII ones, with the pattern indices of the whole list.
+func newAutomaton(patterns []string, asciiOnly bool) (*Automaton, bool) {
 	a := &Automaton{lens: make([]int, len(patterns))}
 	// Class 0 is every byte no pattern holds.
 	var used [256]bool
 	for _, p := range patterns {
+		if asciiOnly && !IsASCII(p) {
+			continue
+		}
 		for i := 0; i < len(p); i++ {
 			used[p[i]] = true
 		}
@@ -188,6 +215,9 @@ func NewAutomaton(patterns []string) (*Automaton, bool) {
 			return nil, false
 		}
 		a.lens[id] = len(p)
+		if asciiOnly && !IsASCII(p) {
+			continue
+		}
 		s := 0
 		for i := 0; i < len(p); i++ {
 			c := int(a.classes[p[i]])
@@ -265,6 +295,15 @@ func NewAutomaton(patterns []string) (*Automaton, bool) {
 		a.outStart = append(a.outStart, int32(len(a.outputs)))
 	}
 	return a, true
+}
+
+// AppendMatchesASCII is AppendMatches for an ASCII text, where only the
+// ASCII patterns can match: it scans with their smaller table.
+func (a *Automaton) AppendMatchesASCII(dst []Match, text []byte) []Match {
+	if a.ascii != nil {
+		a = a.ascii
+	}
+	return a.AppendMatches(dst, text)
 }
 
 // AppendMatches appends every occurrence of the patterns in text to dst,

@@ -3,6 +3,7 @@ package detect
 import (
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/coregx/ahocorasick"
@@ -97,6 +98,14 @@ func TestAutomaton(t *testing.T) {
 			}
 			if got := a.AppendMatches(nil, text); !slices.Equal(got, want) {
 				t.Fatalf("round %d: patterns %q, text %q:\n got %v\nwant %v", round, patterns, text, got, want)
+			}
+		}
+		// An ASCII text: the ASCII patterns' table finds the same.
+		for range 20 {
+			text := []byte(strings.NewReplacer("\xc3", "", "\xa9", "").Replace(word(200)))
+			want := a.AppendMatches(nil, text)
+			if got := a.AppendMatchesASCII(nil, text); !slices.Equal(got, want) {
+				t.Fatalf("round %d: patterns %q, ASCII text %q:\n got %v\nwant %v", round, patterns, text, got, want)
 			}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/coregx/ahocorasick"
 	"golang.org/x/text/unicode/norm"
@@ -373,6 +374,9 @@ func newKeyIndex(kws []string) (*keyIndex, error) {
 // the keyword's index.
 func (k *keyIndex) appendHits(dst []detect.Match, text []byte) []detect.Match {
 	if k.dfa != nil {
+		if detect.IsASCII(unsafe.String(unsafe.SliceData(text), len(text))) {
+			return k.dfa.AppendMatchesASCII(dst, text)
+		}
 		return k.dfa.AppendMatches(dst, text)
 	}
 	for _, m := range k.ac.FindAllOverlapping(text) {
