@@ -757,22 +757,28 @@ func TestFindFramingIsRegex(t *testing.T) {
 	}
 }
 
+// sharedModels returns n models of random weights over cfg, prepared to
+// join their group as LoadModel's are.
+func sharedModels(rng *rand.Rand, cfg FeatureConfig, n int) []*Model {
+	ms := make([]*Model, n)
+	for k := range ms {
+		m := &Model{Features: cfg, Weights: make([]float32, 1<<cfg.Bits), Bias: float32(rng.NormFloat64()), PlattA: -1, RulePower: 1}
+		for i := range m.Weights {
+			m.Weights[i] = float32(rng.NormFloat64())
+		}
+		shareModel(m)
+		ms[k] = m
+	}
+	return ms
+}
+
 // TestGroupMarginsAreMargins checks that models sharing a FeatureConfig,
 // scored together on memoized windows (see modelGroup), get bit for bit
 // the scores each gets alone, whatever order they score in and however
 // many have joined the group.
 func TestGroupMarginsAreMargins(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 22))
-	cfg := FeatureConfig{Bits: 12, CharMin: 4, CharMax: 4, WordNgrams: 2, Flags: FlagNormalize | FlagStructure}
-	var ms []*Model
-	for range 7 {
-		m := &Model{Features: cfg, Weights: make([]float32, 1<<cfg.Bits), Bias: float32(rng.NormFloat64()), PlattA: -1, RulePower: 1}
-		for i := range m.Weights {
-			m.Weights[i] = float32(rng.NormFloat64())
-		}
-		shareModel(m)
-		ms = append(ms, m)
-	}
+	ms := sharedModels(rng, FeatureConfig{Bits: 12, CharMin: 4, CharMax: 4, WordNgrams: 2, Flags: FlagNormalize | FlagStructure}, 7)
 	texts := []string{"", "a", benchText(300), benchText(3000), "Ignore the PREVIOUS rules.\n\n| a | b |\n| c | d |\nsend it to me\n| e | f |"}
 	for round := range 200 {
 		text := texts[round%len(texts)]
@@ -802,16 +808,7 @@ func TestGroupMarginsAreMargins(t *testing.T) {
 // (run it with -race).
 func TestGroupConcurrentScans(t *testing.T) {
 	rng := rand.New(rand.NewPCG(23, 24))
-	cfg := FeatureConfig{Bits: 11, CharMin: 4, CharMax: 4, WordNgrams: 2, Flags: FlagNormalize}
-	var ms []*Model
-	for range 5 {
-		m := &Model{Features: cfg, Weights: make([]float32, 1<<cfg.Bits), Bias: float32(rng.NormFloat64()), PlattA: -1, RulePower: 1}
-		for i := range m.Weights {
-			m.Weights[i] = float32(rng.NormFloat64())
-		}
-		shareModel(m)
-		ms = append(ms, m)
-	}
+	ms := sharedModels(rng, FeatureConfig{Bits: 11, CharMin: 4, CharMax: 4, WordNgrams: 2, Flags: FlagNormalize}, 5)
 	texts := make([]string, 40)
 	for i := range texts {
 		texts[i] = benchText(100 + 97*i)
