@@ -36,7 +36,12 @@ type Pipeline struct {
 	Session *policy.SessionEvaluator
 	// Alerts raises the alerts and deliveries of saved findings; nil
 	// records findings without alerts.
-	Alerts  Alerter
+	Alerts Alerter
+	// Batch is how many events a transaction evaluates (default 1000).
+	// Each transaction writes the index pages its findings and marks
+	// touch, most of them shared by the next batch's: 1000 wrote a tenth
+	// fewer pages per message than 500 (the default until then) in a
+	// sync, for a few MB of peak RSS; 4000, a quarter fewer for 20 MB.
 	Batch   int
 	Workers int
 	Log     *slog.Logger
@@ -107,7 +112,7 @@ func (p *Pipeline) drain(ctx context.Context, activities bool) (int, error) {
 	defer p.mu.Unlock()
 	batch := p.Batch
 	if batch <= 0 {
-		batch = 500
+		batch = 1000
 	}
 	total, err := p.drainMessages(ctx, batch)
 	if err != nil || !activities {

@@ -66,6 +66,9 @@ type Activity struct {
 	ChatID           string          `json:"chat_id,omitempty"`
 	Raw              json.RawMessage `json:"raw"`
 	Tags             []string        `json:"tags,omitempty"`
+	// RowID is the SQLite rowid of an activity read for evaluation, by
+	// which its evaluation marks it (0 otherwise, and on PostgreSQL).
+	RowID int64 `json:"-"`
 }
 
 // User is a person seen in the organization.
@@ -141,6 +144,9 @@ type Message struct {
 	Tags           []string   `json:"tags,omitempty"`
 	// Violations counts findings at alert level.
 	Violations int `json:"violations"`
+	// RowID is the SQLite rowid of a message read for evaluation, by which
+	// its evaluation marks it (0 otherwise, and on PostgreSQL).
+	RowID int64 `json:"-"`
 }
 
 // Project is a claude.ai project.

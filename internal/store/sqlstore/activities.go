@@ -13,7 +13,7 @@ import (
 
 // UnevaluatedActivities returns activities never evaluated, oldest first.
 func (s *Store) UnevaluatedActivities(ctx context.Context, n int) ([]store.Activity, error) {
-	out, err := queryRows(ctx, s.r, scanActivity, s.q(`SELECT `+activityCols+` FROM activities a WHERE a.eval_version = '' ORDER BY a.created_at, a.id LIMIT ?`), n)
+	out, err := queryRows(ctx, s.r, scanPendingActivity, s.q(`SELECT `+s.rowID("a")+`, `+activityCols+` FROM activities a WHERE a.eval_version = '' ORDER BY a.created_at, a.id LIMIT ?`), n)
 	if err != nil {
 		return nil, fmt.Errorf("list unevaluated activities: %w", err)
 	}

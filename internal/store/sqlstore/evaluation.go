@@ -13,7 +13,7 @@ import (
 // after (at, id) in (created_at, id) order, oldest first, through the
 // pending index, as evaluation reads them (pendingMessageCols).
 func (s *Store) UnevaluatedMessagesAfter(ctx context.Context, at time.Time, id string, n int) ([]store.Message, error) {
-	out, err := queryRows(ctx, s.r, scanPendingMessage, s.q(`SELECT `+pendingMessageCols+` FROM messages m WHERE m.eval_version = ''
+	out, err := queryRows(ctx, s.r, scanPendingMessage, s.q(`SELECT `+s.rowID("m")+`, `+pendingMessageCols+` FROM messages m WHERE m.eval_version = ''
 		AND (m.created_at, m.id) > (?, ?) ORDER BY m.created_at, m.id LIMIT ?`), us(at), id, n)
 	if err != nil {
 		return nil, fmt.Errorf("list unevaluated messages: %w", err)
@@ -30,7 +30,7 @@ const pendingMessageCols = `m.integration_id, m.id, m.chat_id, m.seq, m.role, m.
 func scanPendingMessage(row scanner) (store.Message, error) {
 	var m store.Message
 	var created int64
-	err := row.Scan(&m.IntegrationID, &m.ID, &m.ChatID, &m.Seq, &m.Role, &m.Text, &m.Model, &m.UserID, &m.UserEmail, &created)
+	err := row.Scan(&m.RowID, &m.IntegrationID, &m.ID, &m.ChatID, &m.Seq, &m.Role, &m.Text, &m.Model, &m.UserID, &m.UserEmail, &created)
 	m.CreatedAt = tm(created)
 	return m, err
 }
@@ -39,12 +39,33 @@ func scanPendingMessage(row scanner) (store.Message, error) {
 // after (at, id) in (created_at, id) order, oldest first, through the
 // pending index.
 func (s *Store) UnevaluatedActivitiesAfter(ctx context.Context, at time.Time, id string, n int) ([]store.Activity, error) {
-	out, err := queryRows(ctx, s.r, scanActivity, s.q(`SELECT `+activityCols+` FROM activities a WHERE a.eval_version = ''
+	out, err := queryRows(ctx, s.r, scanPendingActivity, s.q(`SELECT `+s.rowID("a")+`, `+activityCols+` FROM activities a WHERE a.eval_version = ''
 		AND (a.created_at, a.id) > (?, ?) ORDER BY a.created_at, a.id LIMIT ?`), us(at), id, n)
 	if err != nil {
 		return nil, fmt.Errorf("list unevaluated activities: %w", err)
 	}
 	return out, nil
+}
+
+// rowID is the column that reads the rowid of a table aliased alias on
+// SQLite, by which evaluation marks the events it read (markEvaluated),
+// and 0 on PostgreSQL.
+func (s *Store) rowID(alias string) string {
+	if s.d.Name == "sqlite" {
+		return alias + ".rowid"
+	}
+	return "0"
+}
+
+// scanPendingActivity scans a rowID column and activityCols.
+func scanPendingActivity(row scanner) (store.Activity, error) {
+	var a store.Activity
+	var created int64
+	var raw, tags string
+	err := row.Scan(&a.RowID, &a.IntegrationID, &a.ID, &created, &a.Type, &a.ActorType, &a.ActorUserID, &a.ActorEmail, &a.IP,
+		&a.UserAgent, &a.OrganizationUUID, &a.ChatID, &raw, &tags)
+	a.CreatedAt, a.Raw, a.Tags = tm(created), []byte(raw), decodeJSONList[string](tags)
+	return a, err
 }
 
 // chatsPerQuery is how many chats one session read asks for.

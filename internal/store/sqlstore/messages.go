@@ -12,7 +12,7 @@ import (
 // UnevaluatedMessages returns messages never evaluated, oldest first, as
 // evaluation reads them (pendingMessageCols).
 func (s *Store) UnevaluatedMessages(ctx context.Context, n int) ([]store.Message, error) {
-	out, err := queryRows(ctx, s.r, scanPendingMessage, s.q(`SELECT `+pendingMessageCols+` FROM messages m WHERE m.eval_version = '' ORDER BY m.created_at, m.id LIMIT ?`), n)
+	out, err := queryRows(ctx, s.r, scanPendingMessage, s.q(`SELECT `+s.rowID("m")+`, `+pendingMessageCols+` FROM messages m WHERE m.eval_version = '' ORDER BY m.created_at, m.id LIMIT ?`), n)
 	if err != nil {
 		return nil, fmt.Errorf("list unevaluated messages: %w", err)
 	}

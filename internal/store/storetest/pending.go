@@ -56,6 +56,24 @@ func testPendingAndPlaces(t *testing.T, s store.Store) {
 	if ids := activityIDs(next); err != nil || !slices.Equal(ids, []string{"activity_05", "activity_06", "activity_07"}) {
 		t.Fatalf("pending after a time: %v %v", ids, err)
 	}
+	// An event whose row moved since it was read (SQLite marks events by
+	// the rowid read with them; VACUUM may renumber rows, a deleted row's
+	// rowid may go to a new event) is marked all the same, and the row
+	// that now has its old rowid is not.
+	moved := []store.Activity{pending[0], pending[2]}
+	moved[0].RowID = pending[1].RowID
+	moved[1].RowID = pending[3].RowID + 1000
+	evals = nil
+	for i := range moved {
+		evals = append(evals, store.Evaluation{IntegrationID: in.ID, Kind: "access", EventID: moved[i].ID, Version: "v1", Activity: &moved[i]})
+	}
+	if err := s.SaveEvaluations(ctx, evals); err != nil {
+		t.Fatal(err)
+	}
+	pending, err = s.UnevaluatedActivities(ctx, 10)
+	if ids := activityIDs(pending); err != nil || !slices.Equal(ids, []string{"activity_05", "activity_07"}) {
+		t.Fatalf("pending after evaluating two read before their rows moved: %v %v", ids, err)
+	}
 
 	tests := []struct {
 		name       string
