@@ -751,6 +751,17 @@ func (tf *textFeatures) addressWordNear(i int) bool {
 	return ok(next) || ok(i-1) || ok(i-2) && tf.toks[i-1].kind == tokPunct && tf.text[tf.toks[i-1].start] == ','
 }
 
+// isVersion reports whether the address candidate text[start:end] is a
+// word and a number only, the word a product name or an acronym of two to
+// five capitals outside shouted text: "ISO 8601", "RFC 3339", "Django 5"
+// name a standard or a version, not an address. It filters the model's
+// candidates after scoring, so the model is trained on the same
+// candidates as before.
+func (tf *textFeatures) isVersion(start, end int) bool {
+	i, j := tf.tokenSpan(start, end)
+	return j-i == 2 && tf.toks[i+1].kind == tokNum && tf.versionName(i)
+}
+
 // versionName reports whether word token k names what a number after it
 // is the version or part of: a product name, or an acronym of two to five
 // capitals outside shouted text.
@@ -873,13 +884,6 @@ func (tf *textFeatures) street(i int) {
 		if tk.kind != tokPunct && tk.kind != tokNewline {
 			end = k
 		}
-	}
-	// A street name is not a standard's acronym or a product before its
-	// number ("ISO 8601", "RFC 3339", "Django 5"): with no other word in
-	// the span, such a number is a version, not an address.
-	if start == i-1 && end == i && tf.versionName(i-1) {
-		tf.drop()
-		return
 	}
 	tf.put(newHash("A:caps").addInt(min(caps, 6)))
 	tf.put(newHash("A:nums").addInt(min(nums, 3)))
@@ -1173,7 +1177,7 @@ func (d *Detector) modelCandidates(sc *scan, e int) []candidate {
 		if e == modelPhone && sc.phoneChecks.check(phoneNumberPart(sc.text[c.Start:c.End]), d.region).fictional {
 			score -= 0.5
 		}
-		if e == modelPerson && hasContraction(sc.text[c.Start:c.End]) {
+		if e == modelPerson && hasContraction(sc.text[c.Start:c.End]) || e == modelStreet && sc.model.isVersion(c.Start, c.End) {
 			continue
 		}
 		out = append(out, candidate{entity: ModelEntities[e], start: c.Start, end: c.End, score: score, learned: true})
