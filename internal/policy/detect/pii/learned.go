@@ -412,11 +412,6 @@ func (tf *textFeatures) emit(entity, start, end int) {
 		copy(c.Features, tf.feats)
 	}
 	tf.out = append(tf.out, c)
-	tf.drop()
-}
-
-// drop discards the features put since the last emit.
-func (tf *textFeatures) drop() {
 	tf.feats = tf.feats[:0]
 	tf.intrinsic = 0
 	tf.margin = 0
@@ -751,10 +746,9 @@ func (tf *textFeatures) addressWordNear(i int) bool {
 	return ok(next) || ok(i-1) || ok(i-2) && tf.toks[i-1].kind == tokPunct && tf.text[tf.toks[i-1].start] == ','
 }
 
-// isVersion reports whether the address candidate text[start:end] is a
-// word and a number only, the word a product name or an acronym of two to
-// five capitals outside shouted text: "ISO 8601", "RFC 3339", "Django 5"
-// name a standard or a version, not an address. It filters the model's
+// isVersion reports whether the address candidate text[start:end] is only
+// a versionName and a number: "ISO 8601", "RFC 3339", "Django 5" name a
+// standard or a version, not an address. It filters the model's
 // candidates after scoring, so the model is trained on the same
 // candidates as before.
 func (tf *textFeatures) isVersion(start, end int) bool {
