@@ -209,9 +209,8 @@ func (b *ftsBatch) flush(ctx context.Context, tx *sql.Tx) error {
 }
 
 const (
-	upsertChatValues = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	upsertChatSQL    = `INSERT INTO chats (integration_id, id, name, user_id, user_email, model, project_id, organization_uuid, href, created_at, updated_at, deleted_at, message_count)
-			VALUES ` + upsertChatValues + `
+	upsertChatInto     = `INSERT INTO chats (integration_id, id, name, user_id, user_email, model, project_id, organization_uuid, href, created_at, updated_at, deleted_at, message_count) VALUES `
+	upsertChatConflict = `
 			ON CONFLICT (integration_id, id) DO UPDATE SET
 			  name = CASE WHEN excluded.name = '' AND excluded.deleted_at IS NOT NULL THEN chats.name ELSE excluded.name END,
 			  user_id = excluded.user_id, user_email = excluded.user_email, model = excluded.model,
@@ -284,16 +283,9 @@ func (s *Store) saveChatPageRows(ctx context.Context, tx *sql.Tx, p *store.ChatP
 // upsert fails when a key repeats in the statement.
 const chatsPerUpsert = 32
 
-// upsertChats returns the upsert of n chats (upsertChatSQL for one).
-func upsertChats(n int) string { return repeatValues(upsertChatSQL, upsertChatValues, n) }
-
-// repeatValues returns query, a single-row INSERT whose VALUES list is
-// group, with n groups instead.
-func repeatValues(query, group string, n int) string {
-	if n == 1 {
-		return query
-	}
-	return strings.Replace(query, group, strings.TrimSuffix(strings.Repeat(group+", ", n), ", "), 1)
+// upsertChats returns the upsert of n chats.
+func upsertChats(n int) string {
+	return multiRowInsert(upsertChatInto, upsertChatCols, n, upsertChatConflict)
 }
 
 // rowsPerUpsert is how many rows one multi-row upsert carries: on SQLite

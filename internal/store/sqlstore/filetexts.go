@@ -14,7 +14,7 @@ func (s *Store) saveFileTexts(ctx context.Context, tx *sql.Tx, integrationID int
 	if len(fts) == 0 {
 		return nil
 	}
-	err := s.insertRows(ctx, tx, upsertFileTexts, s.rowsPerUpsert(fileTextsPerUpsert), 13, len(fts),
+	err := s.insertRows(ctx, tx, upsertFileTexts, s.rowsPerUpsert(fileTextsPerUpsert), upsertFileTextCols, len(fts),
 		func(i int, args []any) []any {
 			f := &fts[i]
 			return append(args, integrationID, f.FileID, f.Kind, f.ChatID, f.MessageID, f.UserID, store.CleanText(f.Filename), f.MimeType, f.Format, f.SizeBytes,
@@ -31,14 +31,17 @@ func (s *Store) saveFileTexts(ctx context.Context, tx *sql.Tx, integrationID int
 const fileTextsPerUpsert = 32
 
 // upsertFileTexts returns the upsert of n file records.
-func upsertFileTexts(n int) string { return repeatValues(upsertFileTextSQL, upsertFileTextValues, n) }
+func upsertFileTexts(n int) string {
+	return multiRowInsert(upsertFileTextInto, upsertFileTextCols, n, upsertFileTextConflict)
+}
 
-const upsertFileTextValues = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-
-const upsertFileTextSQL = `INSERT INTO file_texts (integration_id, file_id, kind, chat_id, message_id, user_id, filename, mime_type, format, size_bytes, status, reason, fetched_at)
-			VALUES ` + upsertFileTextValues + `
+const (
+	upsertFileTextCols     = 13
+	upsertFileTextInto     = `INSERT INTO file_texts (integration_id, file_id, kind, chat_id, message_id, user_id, filename, mime_type, format, size_bytes, status, reason, fetched_at) VALUES `
+	upsertFileTextConflict = `
 			ON CONFLICT (integration_id, file_id) DO UPDATE SET format = excluded.format, size_bytes = excluded.size_bytes,
 			status = excluded.status, reason = excluded.reason, fetched_at = excluded.fetched_at`
+)
 
 // KnownFiles returns which file ids have a file record.
 func (s *Store) KnownFiles(ctx context.Context, integrationID int64, ids []string) (map[string]bool, error) {
