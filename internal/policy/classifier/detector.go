@@ -23,6 +23,9 @@ type Spec struct {
 	ModelPath string
 	// Gate, when set, loads the gate in front of the model; see Gate.
 	Gate func() (*Gate, error)
+	// Short, when set, loads the terms that let the model score a short
+	// text; see ShortText.
+	Short func() (*ShortText, error)
 }
 
 // Assets are the parsed rules and model of a Spec, loaded once per process.
@@ -30,6 +33,7 @@ type Assets struct {
 	Rules *RuleSet
 	Model *Model
 	Gate  *Gate
+	Short *ShortText
 }
 
 // LoadAssets parses spec's rules and model. Use it with sync.OnceValues so
@@ -49,6 +53,11 @@ func LoadAssets(spec Spec) (Assets, error) {
 	if spec.Gate != nil && a.Model != nil {
 		if a.Gate, err = spec.Gate(); err != nil {
 			return Assets{}, fmt.Errorf("%s: gate: %w", spec.ID, err)
+		}
+	}
+	if spec.Short != nil && a.Model != nil {
+		if a.Short, err = spec.Short(); err != nil {
+			return Assets{}, fmt.Errorf("%s: %w", spec.ID, err)
 		}
 	}
 	return a, nil
@@ -97,7 +106,7 @@ func NewHybridDetector(spec Spec, assets Assets, p detect.Params) (*HybridDetect
 	d := &HybridDetector{
 		id:        spec.ID,
 		entity:    spec.Entity,
-		hybrid:    Hybrid{Rules: assets.Rules, Model: assets.Model, Gate: assets.Gate, Window: DefaultWindow, MaxWindows: p.Int("max_windows", 16)},
+		hybrid:    Hybrid{Rules: assets.Rules, Model: assets.Model, Gate: assets.Gate, Short: assets.Short, Window: DefaultWindow, MaxWindows: p.Int("max_windows", 16)},
 		threshold: p.Float("threshold", 0.5),
 		useModel:  p.Bool("use_model", true),
 	}

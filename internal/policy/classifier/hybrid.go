@@ -15,6 +15,8 @@ type Hybrid struct {
 	// Window and MaxWindows bound model scoring of long texts; see
 	// Model.ScoreWindows.
 	Window, MaxWindows int
+	// Short, when set, keeps the model off short texts; see ShortText.
+	Short *ShortText
 }
 
 // Assessment is the result of Hybrid.Assess.
@@ -42,7 +44,7 @@ func (h *Hybrid) assess(in detect.Input, useModel bool) Assessment {
 		a.Heuristic = Combine(a.Matches)
 	}
 	a.Score = a.Heuristic
-	if useModel && h.Model != nil {
+	if useModel && h.Model != nil && !h.Short.Silences(in.Text) {
 		a.ModelScore, a.ModelStart, a.ModelEnd = h.Model.ScoreGated(in, h.Window, h.MaxWindows, h.Gate)
 		a.Score = h.Model.Combine(a.Heuristic, a.ModelScore)
 	}

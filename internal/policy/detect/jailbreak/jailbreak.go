@@ -10,6 +10,12 @@ import "embed"
 //go:embed rules.yaml
 var Rules []byte
 
+// ShortTerms is short_terms.txt: the words that let the model score a
+// short text (classifier.ShortText).
+//
+//go:embed short_terms.txt
+var ShortTerms []byte
+
 // Model is the model folder. It always holds a README, so the embed works
 // before any model has been trained.
 //

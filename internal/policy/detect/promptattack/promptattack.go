@@ -44,24 +44,36 @@ type Kind struct {
 	// Rules is the YAML rule file; Files holds the optional model at ModelPath.
 	Rules []byte
 	Files fs.FS
+	// ShortTerms, when set, are the words that let the model score a short
+	// text; see classifier.ShortText.
+	ShortTerms []byte
 
 	assets func() (classifier.Assets, error)
 }
 
 // Kinds are the registered detectors.
 var Kinds = []*Kind{
-	newKind(InjectionID, InjectionEntity, injection.Rules, injection.Model),
-	newKind(JailbreakID, JailbreakEntity, jailbreak.Rules, jailbreak.Model),
+	newKind(InjectionID, InjectionEntity, injection.Rules, injection.Model, nil),
+	newKind(JailbreakID, JailbreakEntity, jailbreak.Rules, jailbreak.Model, jailbreak.ShortTerms),
 }
 
-func newKind(id, entity string, rules []byte, files fs.FS) *Kind {
-	k := &Kind{ID: id, Entity: entity, Rules: rules, Files: files}
+// Short texts: fewer than shortWords words and shortBytes bytes.
+const shortWords, shortBytes = 10, 100
+
+func newKind(id, entity string, rules []byte, files fs.FS, shortTerms []byte) *Kind {
+	k := &Kind{ID: id, Entity: entity, Rules: rules, Files: files, ShortTerms: shortTerms}
 	k.assets = classifier.Loader(k.spec())
 	return k
 }
 
 func (k *Kind) spec() classifier.Spec {
-	return classifier.Spec{ID: k.ID, Entity: k.Entity, Rules: k.Rules, Files: k.Files, ModelPath: ModelPath, Gate: gate.Load}
+	spec := classifier.Spec{ID: k.ID, Entity: k.Entity, Rules: k.Rules, Files: k.Files, ModelPath: ModelPath, Gate: gate.Load}
+	if k.ShortTerms != nil {
+		spec.Short = func() (*classifier.ShortText, error) {
+			return classifier.ParseShortText(shortWords, shortBytes, k.ShortTerms)
+		}
+	}
+	return spec
 }
 
 // Assets returns the kind's parsed rules and model, loaded once.

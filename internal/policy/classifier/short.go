@@ -1,0 +1,76 @@
+package classifier
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// ShortText keeps a model off texts too short for it to judge. The models
+// learn from texts of a sentence or more: a three-word follow-up such as
+// "answer me" or "do it now" is outside anything they saw, and their score
+// there is noise. A short text keeps the model only when it names one of
+// Terms (for jailbreak: rules, filters, a mode, a persona...); the rules run
+// on every text regardless.
+type ShortText struct {
+	// Words and Bytes: a text with fewer whitespace-separated words than
+	// Words and fewer bytes than Bytes is short (the byte bound keeps a
+	// long text in a script written without spaces out of it).
+	Words, Bytes int
+	exact        map[string]bool
+	prefixes     []string
+}
+
+// ParseShortText reads terms, one a line: a lower-case word, or a stem
+// ending in "*" that matches every word it begins. Blank lines and lines
+// starting with "#" are skipped.
+func ParseShortText(words, maxBytes int, terms []byte) (*ShortText, error) {
+	s := &ShortText{Words: words, Bytes: maxBytes, exact: map[string]bool{}}
+	sc := bufio.NewScanner(bytes.NewReader(terms))
+	for n := 1; sc.Scan(); n++ {
+		t := strings.TrimSpace(sc.Text())
+		switch {
+		case t == "" || strings.HasPrefix(t, "#"):
+		case strings.ToLower(t) != t || strings.ContainsFunc(strings.TrimSuffix(t, "*"), isWordSep):
+			return nil, fmt.Errorf("short-text terms line %d: %q is not one lower-case word", n, t)
+		case strings.HasSuffix(t, "*"):
+			s.prefixes = append(s.prefixes, strings.TrimSuffix(t, "*"))
+		default:
+			s.exact[t] = true
+		}
+	}
+	if len(s.exact)+len(s.prefixes) == 0 {
+		return nil, fmt.Errorf("short-text terms: none")
+	}
+	return s, sc.Err()
+}
+
+// Silences reports whether text is short and names none of the terms, so
+// the model must not score it.
+func (s *ShortText) Silences(text string) bool {
+	if s == nil || len(text) >= s.Bytes || len(strings.Fields(text)) >= s.Words {
+		return false
+	}
+	for _, w := range strings.FieldsFunc(strings.ToLower(text), isWordSep) {
+		if s.names(w) {
+			return false
+		}
+	}
+	return true
+}
+
+func (s *ShortText) names(word string) bool {
+	if s.exact[word] {
+		return true
+	}
+	for _, p := range s.prefixes {
+		if strings.HasPrefix(word, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func isWordSep(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }
