@@ -756,6 +756,67 @@ func (tf *textFeatures) isVersion(start, end int) bool {
 	return j-i == 2 && tf.toks[i+1].kind == tokNum && tf.versionName(i)
 }
 
+// isCount reports whether the address candidate text[start:end] is a
+// number counting the everyday lower-case noun after it: "250 users", "30
+// seconds", "14 countries", or a bare number between everyday words ("zoom
+// to 200 percent", the span stopping before "percent"). A street type, an
+// address part or a second number makes it an address ("12 main st", "box
+// 2708"), and so does an uncommon word before a bare number ("Box 104",
+// "hegyalja út 98"). Like isVersion it filters after scoring.
+func (tf *textFeatures) isCount(start, end int) bool {
+	i, j := tf.tokenSpan(start, end)
+	if j <= i || tf.toks[i].kind != tokNum {
+		return false
+	}
+	if !tf.countedWord(i + 1) {
+		return false
+	}
+	if p := i - 1; j-i == 1 && p >= 0 && (tf.toks[p].kind != tokWord || tf.toks[p].cap || !tf.common[p] || tf.addressWord(p)) {
+		return false
+	}
+	// The span, or the words after a bare number ("12 main street" in
+	// lower case stops before "main").
+	for k := i + 1; k < max(j, min(i+4, len(tf.toks))); k++ {
+		if tf.toks[k].kind == tokNum && k < j || tf.toks[k].kind == tokWord && tf.addressWord(k) {
+			return false
+		}
+	}
+	return true
+}
+
+// addressWord reports whether word token k is a street type or an address
+// part.
+func (tf *textFeatures) addressWord(k int) bool {
+	return tf.f.suffixes[tf.wordHash[k]] || addressParts[strings.ToLower(tf.tokText(k))]
+}
+
+// countedWord reports whether token k, right after a number and apart from
+// it, is a lower-case common word or the plural of one ("users", "hours",
+// "countries") and no address word.
+func (tf *textFeatures) countedWord(k int) bool {
+	if k >= len(tf.toks) || k == 0 {
+		return false
+	}
+	t := tf.toks[k]
+	if t.kind != tokWord || t.cap || t.start == tf.toks[k-1].end || tf.addressWord(k) {
+		return false
+	}
+	if tf.common[k] {
+		return true
+	}
+	w := strings.ToLower(tf.tokText(k))
+	for _, sg := range [...]string{strings.TrimSuffix(w, "s"), strings.TrimSuffix(w, "es"), strings.TrimSuffix(w, "ies") + "y"} {
+		if sg != w && len(sg) > 2 && tf.f.common.has(newHash("").add(sg)) {
+			return true
+		}
+	}
+	return false
+}
+
+// addressParts are the words of an address's unit or mailbox.
+var addressParts = map[string]bool{"apt": true, "apartment": true, "suite": true, "ste": true, "unit": true, "box": true,
+	"floor": true, "fl": true, "room": true, "rm": true, "bldg": true, "building": true, "flat": true, "po": true}
+
 // versionName reports whether word token k names what a number after it
 // is the version or part of: a product name, or an acronym of two to five
 // capitals outside shouted text.
@@ -1171,7 +1232,7 @@ func (d *Detector) modelCandidates(sc *scan, e int) []candidate {
 		if e == modelPhone && sc.phoneChecks.check(phoneNumberPart(sc.text[c.Start:c.End]), d.region).fictional {
 			score -= 0.5
 		}
-		if e == modelPerson && hasContraction(sc.text[c.Start:c.End]) || e == modelStreet && sc.model.isVersion(c.Start, c.End) {
+		if e == modelPerson && hasContraction(sc.text[c.Start:c.End]) || e == modelStreet && (sc.model.isVersion(c.Start, c.End) || sc.model.isCount(c.Start, c.End)) {
 			continue
 		}
 		out = append(out, candidate{entity: ModelEntities[e], start: c.Start, end: c.End, score: score, learned: true})

@@ -125,6 +125,15 @@ func TestLearnedStreetAddress(t *testing.T) {
 		{"Follow ISO 27001 controls and parse RFC 3339 timestamps.", false},
 		{"Upgrade to Python 3.12 and Django 5 next sprint.", false},
 		{"Ship the order to Lindenallee 27 in Hamburg.", true},
+		// A number counting an everyday noun is no house number; a street
+		// type, a unit or a mailbox keeps it one.
+		{"we have 250 users on the trial plan", false},
+		{"set the timeout to 30 seconds", false},
+		{"zoom the chart to 150 percent of the original", false},
+		{"the poll had 1200 responses from 14 countries", false},
+		{"send it to 12 main street by friday", true},
+		{"ship to 77 birch lane, apt 4", true},
+		{"mail the cheque to P.O. Box 104", true},
 	}
 	for _, tt := range tests {
 		got, span := learnedEntity(t, d, tt.text, StreetAddress)
