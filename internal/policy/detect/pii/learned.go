@@ -759,7 +759,8 @@ func (tf *textFeatures) isVersion(start, end int) bool {
 // isCount reports whether the address candidate text[start:end] is a
 // number counting the everyday lower-case noun after it: "250 users", "30
 // seconds", "14 countries", or a bare number between everyday words ("zoom
-// to 200 percent", the span stopping before "percent"). A street type, an
+// to 200 percent", the span stopping before "percent"), or a bare number
+// after a word of quantity ("men over 50"). A street type, an
 // address part or a second number makes it an address ("12 main st", "box
 // 2708"), and so does an uncommon word before a bare number ("Box 104",
 // "hegyalja út 98"). Like isVersion it filters after scoring.
@@ -769,7 +770,10 @@ func (tf *textFeatures) isCount(start, end int) bool {
 		return false
 	}
 	if !tf.countedWord(i + 1) {
-		return false
+		// A bare number after a word of quantity: "men over 50", "at
+		// least 3".
+		return j-i == 1 && i > 0 && (i+1 >= len(tf.toks) || tf.toks[i+1].kind != tokWord) &&
+			tf.toks[i-1].kind == tokWord && quantityWords[strings.ToLower(tf.tokText(i-1))]
 	}
 	if p := i - 1; j-i == 1 && p >= 0 && (tf.toks[p].kind != tokWord || tf.toks[p].cap || !tf.common[p] || tf.addressWord(p)) {
 		return false
@@ -812,6 +816,10 @@ func (tf *textFeatures) countedWord(k int) bool {
 	}
 	return false
 }
+
+// quantityWords come before a number that is an amount or an age.
+var quantityWords = map[string]bool{"over": true, "under": true, "than": true, "about": true, "around": true, "approximately": true,
+	"nearly": true, "almost": true, "least": true, "roughly": true, "aged": true, "age": true, "ages": true}
 
 // addressParts are the words of an address's unit or mailbox.
 var addressParts = map[string]bool{"apt": true, "apartment": true, "suite": true, "ste": true, "unit": true, "box": true,

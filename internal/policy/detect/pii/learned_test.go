@@ -131,6 +131,7 @@ func TestLearnedStreetAddress(t *testing.T) {
 		{"set the timeout to 30 seconds", false},
 		{"zoom the chart to 150 percent of the original", false},
 		{"the poll had 1200 responses from 14 countries", false},
+		{"screening is advised for men over 50", false},
 		{"send it to 12 main street by friday", true},
 		{"ship to 77 birch lane, apt 4", true},
 		{"mail the cheque to P.O. Box 104", true},
