@@ -195,7 +195,8 @@ type Featurizer struct {
 	suffixes map[featureHash]bool
 	// numbered holds words that number things other than houses ("Python
 	// 3", "Chapter 5"): a number right after one is no house number.
-	numbered map[featureHash]bool
+	// numberedScored holds more such words, checked only after scoring.
+	numbered, numberedScored map[featureHash]bool
 	// products holds names of software and companies that are no person
 	// ("Linux", "Jira"): a PERSON span of only these and common words is
 	// not scored.
@@ -272,6 +273,14 @@ func NewFeaturizer(bits uint8, commonWords []string) (*Featurizer, error) {
 	}
 	for s := range numbered {
 		f.numbered[newHash("").add(s)] = true
+	}
+	scored, err := loadSet("data/numbered_nouns_scored.txt", true)
+	if err != nil {
+		return nil, err
+	}
+	f.numberedScored = make(map[featureHash]bool, len(scored))
+	for s := range scored {
+		f.numberedScored[newHash("").add(s)] = true
 	}
 	products, err := loadSet("data/product_names.txt", true)
 	if err != nil {
@@ -756,18 +765,22 @@ func (tf *textFeatures) isVersion(start, end int) bool {
 	return j-i == 2 && tf.toks[i+1].kind == tokNum && tf.versionName(i)
 }
 
-// isCount reports whether the address candidate text[start:end] is a
+// countOrLabel reports whether the address candidate text[start:end] is a
 // number counting the everyday lower-case noun after it: "250 users", "30
 // seconds", "14 countries", or a bare number between everyday words ("zoom
 // to 200 percent", the span stopping before "percent"), or a bare number
-// after a word of quantity ("men over 50"). A street type, an
+// after a word of quantity ("men over 50"), or a number after a word of
+// data/numbered_nouns_scored.txt ("Invoice 4471"). A street type, an
 // address part or a second number makes it an address ("12 main st", "box
 // 2708"), and so does an uncommon word before a bare number ("Box 104",
 // "hegyalja út 98"). Like isVersion it filters after scoring.
-func (tf *textFeatures) isCount(start, end int) bool {
+func (tf *textFeatures) countOrLabel(start, end int) bool {
 	i, j := tf.tokenSpan(start, end)
 	if j <= i || tf.toks[i].kind != tokNum {
 		return false
+	}
+	if i > 0 && tf.toks[i-1].kind == tokWord && tf.f.numberedScored[tf.wordHash[i-1]] {
+		return true // "Invoice 4471", "terminal 2"
 	}
 	if !tf.countedWord(i + 1) {
 		// A bare number after a word of quantity: "men over 50", "at
@@ -1240,7 +1253,7 @@ func (d *Detector) modelCandidates(sc *scan, e int) []candidate {
 		if e == modelPhone && sc.phoneChecks.check(phoneNumberPart(sc.text[c.Start:c.End]), d.region).fictional {
 			score -= 0.5
 		}
-		if e == modelPerson && hasContraction(sc.text[c.Start:c.End]) || e == modelStreet && (sc.model.isVersion(c.Start, c.End) || sc.model.isCount(c.Start, c.End)) {
+		if e == modelPerson && hasContraction(sc.text[c.Start:c.End]) || e == modelStreet && (sc.model.isVersion(c.Start, c.End) || sc.model.countOrLabel(c.Start, c.End)) {
 			continue
 		}
 		out = append(out, candidate{entity: ModelEntities[e], start: c.Start, end: c.End, score: score, learned: true})

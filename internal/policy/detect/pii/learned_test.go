@@ -132,6 +132,8 @@ func TestLearnedStreetAddress(t *testing.T) {
 		{"zoom the chart to 150 percent of the original", false},
 		{"the poll had 1200 responses from 14 countries", false},
 		{"screening is advised for men over 50", false},
+		{"Hi team, Invoice 4471 is attached.", false},
+		{"the flight leaves from gate 22 at terminal 2", false},
 		{"send it to 12 main street by friday", true},
 		{"ship to 77 birch lane, apt 4", true},
 		{"mail the cheque to P.O. Box 104", true},
