@@ -1253,7 +1253,7 @@ func (d *Detector) modelCandidates(sc *scan, e int) []candidate {
 		if e == modelPhone && sc.phoneChecks.check(phoneNumberPart(sc.text[c.Start:c.End]), d.region).fictional {
 			score -= 0.5
 		}
-		if e == modelPerson && hasContraction(sc.text[c.Start:c.End]) || e == modelStreet && (sc.model.isVersion(c.Start, c.End) || sc.model.countOrLabel(c.Start, c.End)) {
+		if e == modelPerson && weakPerson(sc.text[c.Start:c.End], score) || e == modelStreet && (sc.model.isVersion(c.Start, c.End) || sc.model.countOrLabel(c.Start, c.End)) {
 			continue
 		}
 		out = append(out, candidate{entity: ModelEntities[e], start: c.Start, end: c.End, score: score, learned: true})
@@ -1266,6 +1266,24 @@ func (d *Detector) modelCandidates(sc *scan, e int) []candidate {
 // (the trainer maps its operating points to 0.5-0.7), and most candidates
 // score near zero.
 const minModelScore = 0.2
+
+// minOneWordPerson is the score a PERSON span of one word needs. A lone
+// capitalised word is weaker evidence than a first and last name: on the
+// simulator's history the one-word spans under 0.8 were mostly words of
+// titles, diagrams and file names ("Alerts", "Paste", "Internal",
+// "Lisbon"), while on the non-test rows of eval/pii.jsonl 2 of the 143
+// rows found by a one-word span alone scored under it.
+const minOneWordPerson = 0.8
+
+// weakPerson reports whether a scored PERSON span is no name: it holds a
+// verb's contraction or no letter, or it is one word scoring under
+// minOneWordPerson.
+func weakPerson(span string, score float64) bool {
+	if hasContraction(span) || !strings.ContainsFunc(span, unicode.IsLetter) {
+		return true
+	}
+	return score < minOneWordPerson && !strings.ContainsAny(span, " \t\n")
+}
 
 // hasContraction reports whether span holds a verb's contraction ("Don't",
 // "We're", "They'll"), which no name does; a possessive ("John's") is not

@@ -92,11 +92,33 @@ func TestLearnedPerson(t *testing.T) {
 		{"Ask Claude to summarize the thread.", false},
 		{"Override the default font in my CSS for all headings.", false},
 		{"Forward the report to Priyanka Linux-Ong in finance.", true},
+		// One capitalised word needs a higher score than a full name.
+		{"flowchart LR\n  Ingest --> Store\n  Store --> Policy\n  Policy --> Alerts\n", false},
+		{"Paste from the config, it's base64: aGVsbG8gd29ybGQ=", false},
+		{"Plan a three-day itinerary for a conference trip to Lisbon with one free afternoon.", false},
 	}
 	for _, tt := range tests {
 		got, span := learnedEntity(t, d, tt.text, Person)
 		if got != tt.want {
 			t.Errorf("%q: PERSON found %v (%q), want %v", tt.text, got, span, tt.want)
+		}
+	}
+}
+
+func TestWeakPerson(t *testing.T) {
+	for _, tt := range []struct {
+		span  string
+		score float64
+		weak  bool
+	}{
+		{"Olivia Mensah", 0.71, false},
+		{"Olivia", 0.95, false},
+		{"Olivia", 0.75, true},
+		{"5250224841676275", 0.9, true},
+		{"We're Ready", 0.9, true},
+	} {
+		if got := weakPerson(tt.span, tt.score); got != tt.weak {
+			t.Errorf("weakPerson(%q, %v) = %v, want %v", tt.span, tt.score, got, tt.weak)
 		}
 	}
 }
