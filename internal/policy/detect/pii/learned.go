@@ -1253,7 +1253,7 @@ func (d *Detector) modelCandidates(sc *scan, e int) []candidate {
 		if e == modelPhone && sc.phoneChecks.check(phoneNumberPart(sc.text[c.Start:c.End]), d.region).fictional {
 			score -= 0.5
 		}
-		if e == modelPerson && weakPerson(sc.text[c.Start:c.End], score) || e == modelStreet && (sc.model.isVersion(c.Start, c.End) || sc.model.countOrLabel(c.Start, c.End)) {
+		if e == modelPerson && (weakPerson(sc.text[c.Start:c.End], score) || sc.model.commonPlural(c.Start, c.End)) || e == modelStreet && (sc.model.isVersion(c.Start, c.End) || sc.model.countOrLabel(c.Start, c.End)) {
 			continue
 		}
 		out = append(out, candidate{entity: ModelEntities[e], start: c.Start, end: c.End, score: score, learned: true})
@@ -1283,6 +1283,17 @@ func weakPerson(span string, score float64) bool {
 		return true
 	}
 	return score < minOneWordPerson && !strings.ContainsAny(span, " \t\n")
+}
+
+// commonPlural reports whether the PERSON candidate text[start:end] is one
+// word, the plural of a common one ("Tuesdays", "Alerts").
+func (tf *textFeatures) commonPlural(start, end int) bool {
+	i, j := tf.tokenSpan(start, end)
+	if j-i != 1 || tf.toks[i].kind != tokWord {
+		return false
+	}
+	w := tf.tokText(i)
+	return len(w) > 4 && (w[len(w)-1] == 's' || w[len(w)-1] == 'S') && tf.f.common.has(newHash("").add(w[:len(w)-1]))
 }
 
 // hasContraction reports whether span holds a verb's contraction ("Don't",

@@ -96,6 +96,7 @@ func TestLearnedPerson(t *testing.T) {
 		{"flowchart LR\n  Ingest --> Store\n  Store --> Policy\n  Policy --> Alerts\n", false},
 		{"Paste from the config, it's base64: aGVsbG8gd29ybGQ=", false},
 		{"Plan a three-day itinerary for a conference trip to Lisbon with one free afternoon.", false},
+		{"Flights from Chicago to Denver are cheaper on Tuesdays.", false},
 	}
 	for _, tt := range tests {
 		got, span := learnedEntity(t, d, tt.text, Person)
