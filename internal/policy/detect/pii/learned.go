@@ -1256,6 +1256,9 @@ func (d *Detector) modelCandidates(sc *scan, e int) []candidate {
 		if e == modelPerson && (weakPerson(sc.text[c.Start:c.End], score) || sc.model.commonPlural(c.Start, c.End)) || e == modelStreet && (sc.model.isVersion(c.Start, c.End) || sc.model.countOrLabel(c.Start, c.End)) {
 			continue
 		}
+		if e == modelPerson {
+			c.Start = afterGreeting(sc.text, c.Start, c.End)
+		}
 		out = append(out, candidate{entity: ModelEntities[e], start: c.Start, end: c.End, score: score, learned: true})
 	}
 	return out
@@ -1295,6 +1298,19 @@ func (tf *textFeatures) commonPlural(start, end int) bool {
 	w := tf.tokText(i)
 	return len(w) > 4 && (w[len(w)-1] == 's' || w[len(w)-1] == 'S') && tf.f.common.has(newHash("").add(w[:len(w)-1]))
 }
+
+// afterGreeting returns where the name in the PERSON span text[start:end]
+// begins: after a greeting that opens it ("Hi Olivia", "Dear Dr. Khan"),
+// so the finding and its excerpt cover the name alone.
+func afterGreeting(text string, start, end int) int {
+	word, rest, ok := strings.Cut(text[start:end], " ")
+	if ok && strings.TrimSpace(rest) != "" && greetings[strings.ToLower(strings.TrimRight(word, ",!"))] {
+		return end - len(strings.TrimLeft(rest, " "))
+	}
+	return start
+}
+
+var greetings = map[string]bool{"hi": true, "hello": true, "hey": true, "dear": true, "thanks": true, "morning": true, "evening": true, "afternoon": true}
 
 // hasContraction reports whether span holds a verb's contraction ("Don't",
 // "We're", "They'll"), which no name does; a possessive ("John's") is not

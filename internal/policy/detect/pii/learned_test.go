@@ -106,6 +106,22 @@ func TestLearnedPerson(t *testing.T) {
 	}
 }
 
+func TestAfterGreeting(t *testing.T) {
+	for _, tt := range []struct{ span, name string }{
+		{"Hi Olivia", "Olivia"},
+		{"Dear  Dr. Khan", "Dr. Khan"},
+		{"Hello, Mateo Lopez", "Mateo Lopez"},
+		{"Hello! Mateo", "Mateo"},
+		{"Olivia Mensah", "Olivia Mensah"},
+		{"Hi", "Hi"},
+	} {
+		text := "x " + tt.span
+		if got := text[afterGreeting(text, 2, len(text)):]; got != tt.name {
+			t.Errorf("afterGreeting(%q) leaves %q, want %q", tt.span, got, tt.name)
+		}
+	}
+}
+
 func TestWeakPerson(t *testing.T) {
 	for _, tt := range []struct {
 		span  string
