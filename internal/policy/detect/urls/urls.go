@@ -170,7 +170,9 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 	lower := in.LowerText()
 	if strings.Contains(lower, "script:") || strings.Contains(lower, "data:") {
 		for _, m := range schemeRe.FindAllStringIndex(text, -1) {
-			add(DangerousScheme, m[0], m[1], 0.85)
+			if !inertData(lower[m[0]:m[1]]) {
+				add(DangerousScheme, m[0], m[1], 0.85)
+			}
 		}
 	}
 	if d.block != nil {
@@ -191,6 +193,27 @@ func (d *Detector) Detect(ctx context.Context, in detect.Input) []detect.Finding
 		}
 	}
 	return out
+}
+
+// inertData reports whether the lower-cased URL u is a data: URL of a
+// type no browser runs: a raster image, audio, video or a font (an inline
+// PNG in Markdown or CSS). HTML, scripts, SVG (which can hold a script) and
+// every other type stay dangerous.
+func inertData(u string) bool {
+	mime, ok := strings.CutPrefix(u, "data:")
+	if !ok {
+		return false
+	}
+	mime, _, _ = strings.Cut(mime, ";")
+	mime, _, _ = strings.Cut(mime, ",")
+	kind, sub, _ := strings.Cut(mime, "/")
+	switch kind {
+	case "audio", "video", "font":
+		return true
+	case "image":
+		return !strings.HasPrefix(sub, "svg")
+	}
+	return false
 }
 
 // urlCandidates finds "://" and "www." and runs the URL regex on the
