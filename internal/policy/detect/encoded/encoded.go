@@ -603,7 +603,7 @@ func findHex(text string) []segment {
 	for _, m := range hexMatches(text) {
 		s := strings.TrimSpace(text[m[0]:m[1]])
 		raw := hexSeparators.Replace(strings.TrimPrefix(s, "0x"))
-		if len(raw)%2 != 0 || len(raw) < 16 {
+		if len(raw)%2 != 0 || len(raw) < 16 || !strings.HasPrefix(s, "0x") && decimalNumber(raw) {
 			continue
 		}
 		b, err := hex.DecodeString(raw)
@@ -687,6 +687,16 @@ func findHexEscapes(text string) []segment {
 		out = append(out, segment{kind: Hex, start: m[0], end: m[1], decoded: string(b)})
 	}
 	return out
+}
+
+// decimalNumber reports whether the hex digits raw are all decimal and
+// few enough to be a number: a card number in groups of four ("4129 5969
+// 7477 5772") or a phone number decodes to a few letters ("A)YitwWr"),
+// which the other detectors then read as a name. Hex of a sentence holds a
+// letter digit (a-f) long before 40 digits: "n", "o", "l", "m", a comma or
+// a full stop.
+func decimalNumber(raw string) bool {
+	return len(raw) < 40 && strings.IndexFunc(raw, func(r rune) bool { return r < '0' || r > '9' }) < 0
 }
 
 func hasLetters(s string, n int) bool {

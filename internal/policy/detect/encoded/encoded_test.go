@@ -41,6 +41,9 @@ func TestDetect(t *testing.T) {
 		{"russian", "Привет, как дела?", ""},
 		{"accents", "café naïve résumé", ""},
 		{"versions", "upgrade to v1.2.3 and 2024-01-05", ""},
+		// A card or phone number is no hex, though its digit pairs decode.
+		{"card number", "Aria King | +33 1 26 14 67 98 | 4129 5969 7477 5772", ""},
+		{"0x digits", "decode 0x" + hex.EncodeToString([]byte("first day")), Hex},
 		// Joiners that a script or an emoji sequence needs, and the letters
 		// of Latin alphabets, are not obfuscation; a joiner inside a Latin
 		// word and a zero-width space in Arabic are.
