@@ -769,8 +769,9 @@ func (tf *textFeatures) isVersion(start, end int) bool {
 // number counting the everyday lower-case noun after it: "250 users", "30
 // seconds", "14 countries", or a bare number between everyday words ("zoom
 // to 200 percent", the span stopping before "percent"), or a bare number
-// after a word of quantity ("men over 50"), or a number after a word of
-// data/numbered_nouns_scored.txt ("Invoice 4471"). A street type, an
+// after a word of quantity ("men over 50"), a number after a word of
+// data/numbered_nouns_scored.txt ("Invoice 4471") or an HTTP status ("502
+// Bad Gateway"). A street type, an
 // address part or a second number makes it an address ("12 main st", "box
 // 2708"), and so does an uncommon word before a bare number ("Box 104",
 // "hegyalja út 98"). Like isVersion it filters after scoring.
@@ -781,6 +782,9 @@ func (tf *textFeatures) countOrLabel(start, end int) bool {
 	}
 	if i > 0 && tf.toks[i-1].kind == tokWord && tf.f.numberedScored[tf.wordHash[i-1]] {
 		return true // "Invoice 4471", "terminal 2"
+	}
+	if tf.httpStatus(i) {
+		return true // "502 Bad Gateway"
 	}
 	if !tf.countedWord(i + 1) {
 		// A bare number after a word of quantity: "men over 50", "at
@@ -829,6 +833,35 @@ func (tf *textFeatures) countedWord(k int) bool {
 	}
 	return false
 }
+
+// httpStatus reports whether number token i and the words after it are an
+// HTTP status line's code and reason ("502 Bad Gateway", "404 Not Found").
+func (tf *textFeatures) httpStatus(i int) bool {
+	t := tf.toks[i]
+	if t.end-t.start != 3 || tf.text[t.start] < '1' || tf.text[t.start] > '5' {
+		return false
+	}
+	rest := tf.text[t.end:]
+	if len(rest) == 0 || rest[0] != ' ' {
+		return false
+	}
+	rest = strings.ToLower(rest[1:])
+	for _, reason := range httpReasons {
+		if strings.HasPrefix(rest, reason) && (len(rest) == len(reason) || !isAlnum(rest[len(reason)])) {
+			return true
+		}
+	}
+	return false
+}
+
+// httpReasons are the reason phrases of the HTTP status codes that error
+// messages and logs quote, lower case.
+var httpReasons = []string{"ok", "created", "accepted", "no content", "moved permanently", "found", "see other", "not modified",
+	"temporary redirect", "permanent redirect", "bad request", "unauthorized", "payment required", "forbidden", "not found",
+	"method not allowed", "not acceptable", "request timeout", "conflict", "gone", "length required", "precondition failed",
+	"payload too large", "content too large", "uri too long", "unsupported media type", "unprocessable entity",
+	"unprocessable content", "too many requests", "internal server error", "not implemented", "bad gateway",
+	"service unavailable", "gateway timeout", "http version not supported", "insufficient storage"}
 
 // quantityWords come before a number that is an amount or an age.
 var quantityWords = map[string]bool{"over": true, "under": true, "than": true, "about": true, "around": true, "approximately": true,

@@ -173,6 +173,8 @@ func TestLearnedStreetAddress(t *testing.T) {
 		{"screening is advised for men over 50", false},
 		{"Hi team, Invoice 4471 is attached.", false},
 		{"the flight leaves from gate 22 at terminal 2", false},
+		{"tool_result: error: upstream returned 502 Bad Gateway\nA cohort heatmap works well.", false},
+		{"The server returned 500 Internal Server Error again.", false},
 		{"send it to 12 main street by friday", true},
 		{"ship to 77 birch lane, apt 4", true},
 		{"mail the cheque to P.O. Box 104", true},
