@@ -770,8 +770,9 @@ func (tf *textFeatures) isVersion(start, end int) bool {
 // seconds", "14 countries", or a bare number between everyday words ("zoom
 // to 200 percent", the span stopping before "percent"), or a bare number
 // after a word of quantity ("men over 50"), a number after a word of
-// data/numbered_nouns_scored.txt ("Invoice 4471") or an HTTP status ("502
-// Bad Gateway"). A street type, an
+// data/numbered_nouns_scored.txt ("Invoice 4471"), an HTTP status ("502
+// Bad Gateway") or a number inside a blob of 32 bytes or more with no
+// space (a key, base64). A street type, an
 // address part or a second number makes it an address ("12 main st", "box
 // 2708"), and so does an uncommon word before a bare number ("Box 104",
 // "hegyalja út 98"). Like isVersion it filters after scoring.
@@ -785,6 +786,9 @@ func (tf *textFeatures) countOrLabel(start, end int) bool {
 	}
 	if tf.httpStatus(i) {
 		return true // "502 Bad Gateway"
+	}
+	if inBlob(tf.text, tf.toks[i].start) {
+		return true // a key, a hash or base64
 	}
 	if !tf.countedWord(i + 1) {
 		// A bare number after a word of quantity: "men over 50", "at
@@ -833,6 +837,22 @@ func (tf *textFeatures) countedWord(k int) bool {
 	}
 	return false
 }
+
+// inBlob reports whether byte pos of text is inside a run of 32 or more
+// bytes without a space: a key, a hash or a line of base64, where no
+// address is.
+func inBlob(text string, pos int) bool {
+	start, end := pos, pos
+	for start > 0 && !isSpaceByte(text[start-1]) && pos-start < 32 {
+		start--
+	}
+	for end < len(text) && !isSpaceByte(text[end]) && end-start < 32 {
+		end++
+	}
+	return end-start >= 32
+}
+
+func isSpaceByte(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\r' }
 
 // httpStatus reports whether number token i and the words after it are an
 // HTTP status line's code and reason ("502 Bad Gateway", "404 Not Found").

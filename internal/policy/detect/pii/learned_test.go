@@ -175,6 +175,7 @@ func TestLearnedStreetAddress(t *testing.T) {
 		{"the flight leaves from gate 22 at terminal 2", false},
 		{"tool_result: error: upstream returned 502 Bad Gateway\nA cohort heatmap works well.", false},
 		{"The server returned 500 Internal Server Error again.", false},
+		{"-----BEGIN RSA PRIVATE KEY-----\nMIK1hrWRJ+B4M8y1UP+H9aCvyk4pEwKObvJTMA+/aK5ZcV\nnhiqX9KxBdMG/QQCvJ8GfbClH+WanNIh/39DBlrXMtBHbWifGVTD\n", false},
 		{"send it to 12 main street by friday", true},
 		{"ship to 77 birch lane, apt 4", true},
 		{"mail the cheque to P.O. Box 104", true},
