@@ -765,38 +765,39 @@ func (tf *textFeatures) isVersion(start, end int) bool {
 	return j-i == 2 && tf.toks[i+1].kind == tokNum && tf.versionName(i)
 }
 
-// countOrLabel reports whether the address candidate text[start:end] is a
-// number counting the everyday lower-case noun after it: "250 users", "30
-// seconds", "14 countries", or a bare number between everyday words ("zoom
-// to 200 percent", the span stopping before "percent"), or a bare number
-// after a word of quantity ("men over 50"), a number after a word of
-// data/numbered_nouns_scored.txt ("Invoice 4471"), an HTTP status ("502
-// Bad Gateway") or a number inside a blob of 32 bytes or more with no
-// space (a key, base64). A street type, an
-// address part or a second number makes it an address ("12 main st", "box
-// 2708"), and so does an uncommon word before a bare number ("Box 104",
-// "hegyalja út 98"). Like isVersion it filters after scoring.
-func (tf *textFeatures) countOrLabel(start, end int) bool {
+// notAddress reports whether the scored address candidate text[start:end]
+// is something else with a number in it. Like isVersion it filters after
+// scoring, so the model is trained on the same candidates as before:
+//   - a number after a word of data/numbered_nouns_scored.txt ("Invoice
+//     4471", "terminal 2");
+//   - an HTTP status ("502 Bad Gateway");
+//   - a number inside a blob of 32 bytes or more with no space (a key,
+//     base64);
+//   - a count (see isCount).
+func (tf *textFeatures) notAddress(start, end int) bool {
 	i, j := tf.tokenSpan(start, end)
 	if j <= i || tf.toks[i].kind != tokNum {
 		return false
 	}
-	if i > 0 && tf.toks[i-1].kind == tokWord && tf.f.numberedScored[tf.wordHash[i-1]] {
-		return true // "Invoice 4471", "terminal 2"
-	}
-	if tf.httpStatus(i) {
-		return true // "502 Bad Gateway"
-	}
-	if inBlob(tf.text, tf.toks[i].start) {
-		return true // a key, a hash or base64
-	}
+	return i > 0 && tf.toks[i-1].kind == tokWord && tf.f.numberedScored[tf.wordHash[i-1]] ||
+		tf.httpStatus(i) || inBlob(tf.text, tf.toks[i].start) || tf.isCount(i, j)
+}
+
+// isCount reports whether the candidate of tokens [i,j), number token i
+// first, is a count: the number and the everyday lower-case noun it counts
+// ("250 users", "30 seconds", "14 countries"), a bare number between
+// everyday words ("zoom to 200 percent": the span stops before "percent"),
+// or a bare number after a word of quantity ("men over 50"). A street
+// type, an address part or a second number makes it an address ("12 main
+// st", "box 2708"), and so does an uncommon word before a bare number
+// ("Box 104", "hegyalja út 98").
+func (tf *textFeatures) isCount(i, j int) bool {
+	bare := j-i == 1
 	if !tf.countedWord(i + 1) {
-		// A bare number after a word of quantity: "men over 50", "at
-		// least 3".
-		return j-i == 1 && i > 0 && (i+1 >= len(tf.toks) || tf.toks[i+1].kind != tokWord) &&
+		return bare && i > 0 && (i+1 >= len(tf.toks) || tf.toks[i+1].kind != tokWord) &&
 			tf.toks[i-1].kind == tokWord && quantityWords[strings.ToLower(tf.tokText(i-1))]
 	}
-	if p := i - 1; j-i == 1 && p >= 0 && (tf.toks[p].kind != tokWord || tf.toks[p].cap || !tf.common[p] || tf.addressWord(p)) {
+	if p := i - 1; bare && p >= 0 && (tf.toks[p].kind != tokWord || tf.toks[p].cap || !tf.common[p] || tf.addressWord(p)) {
 		return false
 	}
 	// The span, or the words after a bare number ("12 main street" in
@@ -819,7 +820,7 @@ func (tf *textFeatures) addressWord(k int) bool {
 // it, is a lower-case common word or the plural of one ("users", "hours",
 // "countries") and no address word.
 func (tf *textFeatures) countedWord(k int) bool {
-	if k >= len(tf.toks) || k == 0 {
+	if k >= len(tf.toks) {
 		return false
 	}
 	t := tf.toks[k]
@@ -1306,7 +1307,9 @@ func (d *Detector) modelCandidates(sc *scan, e int) []candidate {
 		if e == modelPhone && sc.phoneChecks.check(phoneNumberPart(sc.text[c.Start:c.End]), d.region).fictional {
 			score -= 0.5
 		}
-		if e == modelPerson && (weakPerson(sc.text[c.Start:c.End], score) || sc.model.commonPlural(c.Start, c.End)) || e == modelStreet && (sc.model.isVersion(c.Start, c.End) || sc.model.countOrLabel(c.Start, c.End)) {
+		switch {
+		case e == modelPerson && (weakPerson(sc.text[c.Start:c.End], score) || sc.model.commonPlural(c.Start, c.End)),
+			e == modelStreet && (sc.model.isVersion(c.Start, c.End) || sc.model.notAddress(c.Start, c.End)):
 			continue
 		}
 		if e == modelPerson {
