@@ -35,7 +35,7 @@ func TestAnchoredMatchesAgree(t *testing.T) {
 			}
 		}
 	}
-	texts = append(texts, evalTexts(t, 150)...)
+	texts = append(texts, evalTexts(t, 30)...)
 	anchored := 0
 	for _, rs := range sets {
 		for i := range rs.Rules {

@@ -147,7 +147,7 @@ func ParseRules(data []byte) (*RuleSet, error) {
 // \b, when there are such literals and, with \b, each starts with a word
 // byte; nil otherwise.
 func anchoredRule(r *Rule) (*regexp.Regexp, *detect.Automaton, bool) {
-	prefixes, wordStart, ok := literal.FoldedPrefixes(r.Pattern)
+	prefixes, wordStart, ok := literal.LedPrefixes(r.Pattern)
 	if !ok || len(prefixes) == 0 {
 		return nil, nil, false
 	}

@@ -191,6 +191,34 @@ func FoldedPrefixes(pattern string) (prefixes []string, wordStart, ok bool) {
 	return prefixes, wordStart, ok
 }
 
+// LedPrefixes is FoldedPrefixes, and for an alternation whose branches
+// each open with \b, or none does, the union of the branches' prefixes:
+// every match is one branch's.
+func LedPrefixes(pattern string) (prefixes []string, wordStart, ok bool) {
+	if prefixes, wordStart, ok = FoldedPrefixes(pattern); ok {
+		return prefixes, wordStart, true
+	}
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return nil, false, false
+	}
+	re = re.Simplify()
+	for re.Op == syntax.OpCapture {
+		re = re.Sub[0]
+	}
+	if re.Op != syntax.OpAlternate {
+		return nil, false, false
+	}
+	for i, sub := range re.Sub {
+		ps, ws, ok := FoldedPrefixes(sub.String())
+		if !ok || i > 0 && ws != wordStart {
+			return nil, false, false
+		}
+		prefixes, wordStart = append(prefixes, ps...), ws
+	}
+	return prefixes, wordStart, true
+}
+
 // startLiterals is FoldedPrefixes below the leading \b.
 func startLiterals(re *syntax.Regexp) ([]string, bool) {
 	switch re.Op {
