@@ -179,7 +179,12 @@ func FoldedPrefixes(pattern string) (prefixes []string, wordStart, ok bool) {
 	if err != nil {
 		return nil, false, false
 	}
-	re = re.Simplify()
+	prefixes, wordStart, ok = prefixesOf(re.Simplify())
+	return prefixes, wordStart, ok
+}
+
+// prefixesOf is FoldedPrefixes of a parsed and simplified pattern.
+func prefixesOf(re *syntax.Regexp) (prefixes []string, wordStart, ok bool) {
 	for re.Op == syntax.OpCapture {
 		re = re.Sub[0]
 	}
@@ -195,14 +200,14 @@ func FoldedPrefixes(pattern string) (prefixes []string, wordStart, ok bool) {
 // each open with \b, or none does, the union of the branches' prefixes:
 // every match is one branch's.
 func LedPrefixes(pattern string) (prefixes []string, wordStart, ok bool) {
-	if prefixes, wordStart, ok = FoldedPrefixes(pattern); ok {
-		return prefixes, wordStart, true
-	}
 	re, err := syntax.Parse(pattern, syntax.Perl)
 	if err != nil {
 		return nil, false, false
 	}
 	re = re.Simplify()
+	if prefixes, wordStart, ok = prefixesOf(re); ok {
+		return prefixes, wordStart, true
+	}
 	for re.Op == syntax.OpCapture {
 		re = re.Sub[0]
 	}
@@ -210,7 +215,7 @@ func LedPrefixes(pattern string) (prefixes []string, wordStart, ok bool) {
 		return nil, false, false
 	}
 	for i, sub := range re.Sub {
-		ps, ws, ok := FoldedPrefixes(sub.String())
+		ps, ws, ok := prefixesOf(sub)
 		if !ok || i > 0 && ws != wordStart {
 			return nil, false, false
 		}
