@@ -49,6 +49,16 @@ type Rule struct {
 	// literal.RequiredBranchesFolded, for any text and for a text without
 	// the Kelvin sign or long s; nil when unknown.
 	branches, branchesPlain literal.Branches
+	// anchored is ^(?:re) when every match of re starts with one of a
+	// few literals (see literal.FoldedPrefixes), found by prefixes: in a
+	// text without the Kelvin sign or long s a match then starts where
+	// the lower-cased text holds one, and MatchInput tries anchored at
+	// those places rather than running re over the whole window.
+	// wordStart: re opens with \b (the literals then start with a word
+	// byte).
+	anchored  *regexp.Regexp
+	prefixes  *detect.Automaton
+	wordStart bool
 }
 
 // RuleSet is a parsed, compiled rule file.
@@ -107,6 +117,7 @@ func ParseRules(data []byte) (*RuleSet, error) {
 		}
 		r.branches = literal.RequiredBranchesFolded(r.Pattern, false)
 		r.branchesPlain = literal.RequiredBranchesFolded(r.Pattern, true)
+		r.anchored, r.prefixes, r.wordStart = anchoredRule(r)
 		rs.keywords = append(rs.keywords, r.Keywords...)
 	}
 	slices.Sort(rs.keywords)
@@ -129,6 +140,36 @@ func ParseRules(data []byte) (*RuleSet, error) {
 	}
 	rs.kws = kws
 	return rs, nil
+}
+
+// anchoredRule returns ^(?:r.Pattern), an automaton over the literals
+// every match starts with (after a leading \b) and whether there is that
+// \b, when there are such literals and, with \b, each starts with a word
+// byte; nil otherwise.
+func anchoredRule(r *Rule) (*regexp.Regexp, *detect.Automaton, bool) {
+	prefixes, wordStart, ok := literal.LedPrefixes(r.Pattern)
+	if !ok || len(prefixes) == 0 {
+		return nil, nil, false
+	}
+	for _, p := range prefixes {
+		if p == "" || !detect.IsASCII(p) || wordStart && !isASCIIWordByte(p[0]) {
+			return nil, nil, false
+		}
+	}
+	re, err := regexp.Compile(`^(?:` + r.Pattern + `)`)
+	if err != nil {
+		return nil, nil, false
+	}
+	a, ok := detect.NewAutomaton(prefixes)
+	if !ok {
+		return nil, nil, false
+	}
+	return re, a, wordStart
+}
+
+// isASCIIWordByte reports whether c is a \b word character: [0-9A-Za-z_].
+func isASCIIWordByte(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
 }
 
 // MustParseRules is ParseRules for embedded rule files, which tests keep valid.
@@ -219,12 +260,12 @@ func (rs *RuleSet) MatchInput(in detect.Input) []RuleMatch {
 	regsDone := false
 	for next := 0; next < len(hits); {
 		ri := hits[next].rule
+		r := &rs.Rules[ri]
 		ws := sc.spans[:0]
 		for ; next < len(hits) && hits[next].rule == ri; next++ {
 			ws = append(ws, hits[next].w)
 		}
 		sc.spans = ws
-		r := &rs.Rules[ri]
 		windows := mergeSpans(ws)
 		var allowed []span
 		if r.Context != ContextAny || r.WeightInData > 0 {
@@ -255,7 +296,13 @@ func (rs *RuleSet) MatchInput(in detect.Input) []RuleMatch {
 			if branches := r.branchesFor(plain); branches != nil && !branches.In(lower[w.start:w.end]) {
 				continue
 			}
-			for _, loc := range r.re.FindAllStringIndex(text[w.start:w.end], maxMatchesPerRule) {
+			var locs [][]int
+			if plain && r.anchored != nil {
+				locs = r.anchoredMatches(text, lower, w, sc)
+			} else {
+				locs = r.re.FindAllStringIndex(text[w.start:w.end], maxMatchesPerRule)
+			}
+			for _, loc := range locs {
 				start, end := w.start+loc[0], w.start+loc[1]
 				if start == w.start && cutStart(w.start) || end == w.end && cutEnd(w.end) {
 					continue
@@ -272,6 +319,45 @@ func (rs *RuleSet) MatchInput(in detect.Input) []RuleMatch {
 		}
 	}
 	slices.SortStableFunc(out, func(a, b RuleMatch) int { return a.Start - b.Start })
+	return out
+}
+
+// anchoredMatches is r.re.FindAllStringIndex(text[w.start:w.end],
+// maxMatchesPerRule) for a rule with an anchored regex, in a text without
+// the Kelvin sign or long s, lower its ASCII lower-casing. Each match
+// starts where lower holds one of the rule's prefixes and is the anchored
+// match there; those places are tried in ascending order, never inside
+// the match before, as the search over the window finds its matches.
+// With a leading \b and a prefix starting with a word byte, \b holds
+// inside the window where the byte before is no word byte, which the
+// anchored regex, seeing the text start there, cannot tell. The matches
+// are in sc's storage, valid until the next call.
+func (r *Rule) anchoredMatches(text string, lower []byte, w span, sc *matchScratch) [][]int {
+	sc.found = r.prefixes.AppendMatches(sc.found[:0], lower[w.start:w.end])
+	positions := sc.positions[:0]
+	for _, m := range sc.found {
+		positions = append(positions, w.start+m.Start)
+	}
+	slices.Sort(positions)
+	positions = slices.Compact(positions)
+	sc.positions = positions
+	out := sc.locs[:0]
+	next := w.start
+	for _, p := range positions {
+		if len(out) == maxMatchesPerRule {
+			break
+		}
+		if p < next || r.wordStart && p > w.start && isASCIIWordByte(text[p-1]) {
+			continue
+		}
+		loc := r.anchored.FindStringIndex(text[p:w.end])
+		if loc == nil {
+			continue
+		}
+		out = append(out, []int{p - w.start, p - w.start + loc[1]})
+		next = p + loc[1]
+	}
+	sc.locs = out
 	return out
 }
 
@@ -293,8 +379,11 @@ type ruleHit struct {
 // matchScratch is MatchInput's working memory, pooled because it runs once
 // per scanned text and detector.
 type matchScratch struct {
-	hits  []ruleHit
-	spans []span
+	hits      []ruleHit
+	spans     []span
+	positions []int
+	found     []detect.Match
+	locs      [][]int
 }
 
 var matchPool = sync.Pool{New: func() any { return new(matchScratch) }}

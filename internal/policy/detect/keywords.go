@@ -147,8 +147,10 @@ func (x *KeywordIndex) lookup(ks *KeywordSet) ([]Match, bool) {
 // stay in cache. It is safe for concurrent use.
 type Automaton struct {
 	classes [256]uint16
-	stride  int
-	// trans[s*stride+class] is the state after state s reads a byte of
+	// Rows are 1<<shift entries long, the number of classes rounded up
+	// to a power of two: a shift, not a multiplication, per byte scanned.
+	shift uint
+	// trans[s<<shift+class] is the state after state s reads a byte of
 	// class. States are numbered with those that end a string last, from
 	// firstMatch on, so a scan tells them by a comparison.
 	trans      []uint16
@@ -278,13 +280,15 @@ func newAutomaton(patterns []string, asciiOnly bool) (*Automaton, bool) {
 			a.firstMatch = uint16(next)
 		}
 	}
-	a.stride = n
-	a.trans = make([]uint16, states*n)
+	for 1<<a.shift < n {
+		a.shift++
+	}
+	a.trans = make([]uint16, states<<a.shift)
 	a.outStart = make([]int32, 1, states-int(a.firstMatch)+1)
 	matchStates := make([]int, states-int(a.firstMatch))
 	for s := range states {
 		for c := range n {
-			a.trans[int(id[s])*n+c] = id[delta[s*n+c]]
+			a.trans[int(id[s])<<a.shift+c] = id[delta[s*n+c]]
 		}
 		if id[s] >= a.firstMatch {
 			matchStates[id[s]-a.firstMatch] = s
@@ -309,10 +313,10 @@ func (a *Automaton) AppendMatchesASCII(dst []Match, text []byte) []Match {
 // AppendMatches appends every occurrence of the patterns in text to dst,
 // Word being the pattern's index.
 func (a *Automaton) AppendMatches(dst []Match, text []byte) []Match {
-	trans, classes, stride, first := a.trans, &a.classes, a.stride, a.firstMatch
+	trans, classes, shift, first := a.trans, &a.classes, a.shift&15, a.firstMatch
 	s := uint16(0)
 	for i, b := range text {
-		s = trans[int(s)*stride+int(classes[b])]
+		s = trans[int(s)<<shift+int(classes[b])]
 		if s < first {
 			continue
 		}

@@ -179,7 +179,12 @@ func FoldedPrefixes(pattern string) (prefixes []string, wordStart, ok bool) {
 	if err != nil {
 		return nil, false, false
 	}
-	re = re.Simplify()
+	prefixes, wordStart, ok = prefixesOf(re.Simplify())
+	return prefixes, wordStart, ok
+}
+
+// prefixesOf is FoldedPrefixes of a parsed and simplified pattern.
+func prefixesOf(re *syntax.Regexp) (prefixes []string, wordStart, ok bool) {
 	for re.Op == syntax.OpCapture {
 		re = re.Sub[0]
 	}
@@ -189,6 +194,34 @@ func FoldedPrefixes(pattern string) (prefixes []string, wordStart, ok bool) {
 	}
 	prefixes, ok = startLiterals(re)
 	return prefixes, wordStart, ok
+}
+
+// LedPrefixes is FoldedPrefixes, and for an alternation whose branches
+// each open with \b, or none does, the union of the branches' prefixes:
+// every match is one branch's.
+func LedPrefixes(pattern string) (prefixes []string, wordStart, ok bool) {
+	re, err := syntax.Parse(pattern, syntax.Perl)
+	if err != nil {
+		return nil, false, false
+	}
+	re = re.Simplify()
+	if prefixes, wordStart, ok = prefixesOf(re); ok {
+		return prefixes, wordStart, true
+	}
+	for re.Op == syntax.OpCapture {
+		re = re.Sub[0]
+	}
+	if re.Op != syntax.OpAlternate {
+		return nil, false, false
+	}
+	for i, sub := range re.Sub {
+		ps, ws, ok := prefixesOf(sub)
+		if !ok || i > 0 && ws != wordStart {
+			return nil, false, false
+		}
+		prefixes, wordStart = append(prefixes, ps...), ws
+	}
+	return prefixes, wordStart, true
 }
 
 // startLiterals is FoldedPrefixes below the leading \b.

@@ -92,6 +92,15 @@ type phrase struct {
 	// branches is the finer condition of literal.RequiredBranches, checked
 	// after required; nil when unknown.
 	branches literal.Branches
+	// anchored is ^(?:re) when every match starts with one of a few
+	// literals (literal.LedPrefixes), which prefixes finds: in a stream
+	// without the Kelvin sign or long s a match starts where the stream's
+	// ASCII lower-casing holds one, and only those places are tried.
+	// wordStart: re opens with \b (the literals then start with a word
+	// byte).
+	anchored  *regexp.Regexp
+	prefixes  *detect.Automaton
+	wordStart bool
 }
 
 // maxPhraseLiterals bounds a phrase's required strings: enough for the
@@ -212,7 +221,9 @@ func ParseLexicon(data []byte) (*Lexicon, error) {
 			required = literal.NewSet(lits)
 		}
 		branches := literal.RequiredBranches(p.Pattern, maxPhraseLiterals)
-		l.phrases = append(l.phrases, phrase{entity: p.Entity, weight: p.Weight, firm: p.Firm, keywords: p.Keywords, re: re, radius: radius, required: required, branches: branches})
+		ph := phrase{entity: p.Entity, weight: p.Weight, firm: p.Firm, keywords: p.Keywords, re: re, radius: radius, required: required, branches: branches}
+		ph.anchored, ph.prefixes, ph.wordStart = ledPhrase(p.Pattern)
+		l.phrases = append(l.phrases, ph)
 	}
 	for _, r := range []struct {
 		src  string
@@ -983,6 +994,11 @@ func (l *Lexicon) phraseMatches(toks []token, shared *tokenized) []match {
 		}
 		return max(i, 0)
 	}
+	// (?i) folds k and s to the Kelvin sign and long s too, which the
+	// ASCII lower-casing the prefixes are looked for in keeps.
+	plain := !bytes.Contains(stream, []byte("\u212a")) && !bytes.Contains(stream, []byte("\u017f"))
+	var lower []byte
+	sc := &shared.led
 	var out []match
 	for pi, p := range l.phrases {
 		windows := [][2]int{{0, len(stream)}}
@@ -997,7 +1013,16 @@ func (l *Lexicon) phraseMatches(toks []token, shared *tokenized) []match {
 			if p.branches != nil && !p.branches.In(stream[w[0]:w[1]]) {
 				continue
 			}
-			for _, loc := range p.re.FindAllIndex(stream[w[0]:w[1]], maxPhraseMatches-n) {
+			var locs [][]int
+			if plain && p.anchored != nil {
+				if lower == nil {
+					lower = detect.Bytes(detect.LowerASCII(unsafe.String(unsafe.SliceData(stream), len(stream))))
+				}
+				locs = p.anchoredMatches(stream, lower, w, maxPhraseMatches-n, sc)
+			} else {
+				locs = p.re.FindAllIndex(stream[w[0]:w[1]], maxPhraseMatches-n)
+			}
+			for _, loc := range locs {
 				start, end := w[0]+loc[0], w[0]+loc[1]
 				// A match this long is cut by the window: the regex saw
 				// an edge that is not the stream's.
@@ -1015,6 +1040,84 @@ func (l *Lexicon) phraseMatches(toks []token, shared *tokenized) []match {
 			}
 		}
 	}
+	return out
+}
+
+// ledPhrase returns ^(?:pattern), an automaton over the literals every
+// match starts with (after a leading \b) and whether there is that \b,
+// when there are such literals and, with \b, each starts with a word
+// byte; nil otherwise.
+func ledPhrase(pattern string) (*regexp.Regexp, *detect.Automaton, bool) {
+	prefixes, wordStart, ok := literal.LedPrefixes(pattern)
+	if !ok || len(prefixes) == 0 {
+		return nil, nil, false
+	}
+	for _, p := range prefixes {
+		if p == "" || !detect.IsASCII(p) || wordStart && !isWordByte(p[0]) {
+			return nil, nil, false
+		}
+	}
+	re, err := regexp.Compile(`^(?:` + pattern + `)`)
+	if err != nil {
+		return nil, nil, false
+	}
+	a, ok := detect.NewAutomaton(prefixes)
+	if !ok {
+		return nil, nil, false
+	}
+	return re, a, wordStart
+}
+
+// isWordByte reports whether c is a \b word character: [0-9A-Za-z_].
+func isWordByte(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
+}
+
+// ledScratch is anchoredMatches' working memory.
+type ledScratch struct {
+	found     []detect.Match
+	positions []int
+	locs      [][]int
+}
+
+// anchoredMatches is p.re.FindAllIndex(stream[w[0]:w[1]], limit) for a
+// phrase with an anchored regex, in a stream without the Kelvin sign or
+// long s, lower its ASCII lower-casing: each match starts where lower
+// holds one of the phrase's prefixes and is the anchored match there;
+// those places are tried in ascending order, never inside the match
+// before, as the search over the window finds its matches. With a
+// leading \b and prefixes starting with a word byte, \b holds inside
+// the window where the byte before is no word byte, which the anchored
+// regex, seeing the text start there, cannot tell.
+func (p *phrase) anchoredMatches(stream, lower []byte, w [2]int, limit int, sc *ledScratch) [][]int {
+	if limit == 0 {
+		return nil
+	}
+	sc.found = p.prefixes.AppendMatches(sc.found[:0], lower[w[0]:w[1]])
+	positions := sc.positions[:0]
+	for _, m := range sc.found {
+		positions = append(positions, w[0]+m.Start)
+	}
+	slices.Sort(positions)
+	positions = slices.Compact(positions)
+	sc.positions = positions
+	out := sc.locs[:0]
+	next := w[0]
+	for _, at := range positions {
+		if limit > 0 && len(out) == limit {
+			break
+		}
+		if at < next || p.wordStart && at > w[0] && isWordByte(stream[at-1]) {
+			continue
+		}
+		loc := p.anchored.FindIndex(stream[at:w[1]])
+		if loc == nil {
+			continue
+		}
+		out = append(out, []int{at - w[0], at - w[0] + loc[1]})
+		next = at + loc[1]
+	}
+	sc.locs = out
 	return out
 }
 
@@ -1143,6 +1246,8 @@ type tokenized struct {
 	// release is recycle, bound once per pooled tokenized so handing it to
 	// a memo allocates nothing.
 	release func()
+	// led is the scratch of phraseMatches' anchored phrases.
+	led ledScratch
 }
 
 // nearWindows returns n empty window lists, reusing their storage.
