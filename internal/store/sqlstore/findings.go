@@ -74,7 +74,7 @@ func (s *Store) saveEvaluations(ctx context.Context, st *txStmts, evals []store.
 		}
 	}
 	for _, g := range byGroup.keys {
-		if err := execIn(ctx, st, `DELETE FROM findings WHERE integration_id = ? AND event_kind = ? AND event_id IN `, []any{g.integrationID, g.kind}, byGroup.ids[g]); err != nil {
+		if err := execIn(ctx, st, clearFindingsSQL, []any{g.integrationID, g.kind}, byGroup.ids[g]); err != nil {
 			return fmt.Errorf("clear findings: %w", err)
 		}
 	}
@@ -84,23 +84,35 @@ func (s *Store) saveEvaluations(ctx context.Context, st *txStmts, evals []store.
 	return markEvaluated(ctx, st, evals, keep)
 }
 
+// clearFindingsSQL deletes the findings of events of one integration and
+// kind; execIn completes its IN list.
+const clearFindingsSQL = `DELETE FROM findings WHERE integration_id = ? AND event_kind = ? AND event_id IN `
+
 // findingParams is how many parameters one finding row takes.
 const findingParams = 19
+
+// insertFindingsSQL inserts n findings.
+func (s *Store) insertFindingsSQL(n int) string {
+	return multiRowInsert(s.orFail(`INSERT`)+` INTO findings (integration_id, event_kind, event_id, chat_id, user_id, user_email, policy, detector, entity, severity, action, effective_action, score, span_start, span_end, excerpt, policy_version, created_at, event_time) VALUES `,
+		findingParams, n, "")
+}
 
 // insertFindings inserts the findings of the evaluations keep selects,
 // many rows per statement, in order.
 func (s *Store) insertFindings(ctx context.Context, st *txStmts, evals []store.Evaluation, keep func(int) bool) error {
 	now := us(s.now())
 	args := make([]any, 0, findingsPerInsert*findingParams)
+	// flush inserts the rows gathered, in order: findingsPerInsert at a
+	// time, the rest in halving chunks (the shapes evalQueries prepares).
 	flush := func() error {
-		n := len(args) / findingParams
-		if n == 0 {
-			return nil
-		}
-		q := multiRowInsert(s.orFail(`INSERT`)+` INTO findings (integration_id, event_kind, event_id, chat_id, user_id, user_email, policy, detector, entity, severity, action, effective_action, score, span_start, span_end, excerpt, policy_version, created_at, event_time) VALUES `,
-			findingParams, n, "")
-		if _, err := st.exec(ctx, q, args...); err != nil {
-			return fmt.Errorf("save findings: %w", err)
+		rows := args
+		for k := findingsPerInsert; len(rows) > 0; k /= 2 {
+			for len(rows) >= k*findingParams {
+				if _, err := st.exec(ctx, s.insertFindingsSQL(k), rows[:k*findingParams]...); err != nil {
+					return fmt.Errorf("save findings: %w", err)
+				}
+				rows = rows[k*findingParams:]
+			}
 		}
 		args = args[:0]
 		return nil
@@ -173,13 +185,13 @@ func markEvaluated(ctx context.Context, st *txStmts, evals []store.Evaluation, k
 		}
 	}
 	for _, m := range byMarks.keys {
-		set := st.s.orFail(`UPDATE`) + ` ` + m.table + ` SET tags = ?, violations = ?, eval_version = ? WHERE `
+		set := st.s.markSet(m.table)
 		args := []any{m.tags, m.violations, m.version, m.integrationID}
 		var err error
 		if m.byRowID {
 			err = markByRowID(ctx, st, set, args, rowIDs[m], byMarks.ids[m])
 		} else {
-			err = execIn(ctx, st, set+`integration_id = ? AND id IN `, args, byMarks.ids[m])
+			err = execIn(ctx, st, set+markByIDWhere, args, byMarks.ids[m])
 		}
 		if err != nil {
 			return fmt.Errorf("mark %s evaluated: %w", m.table, err)
@@ -188,24 +200,44 @@ func markEvaluated(ctx context.Context, st *txStmts, evals []store.Evaluation, k
 	return nil
 }
 
+// markSet is the UPDATE of the marks of table's events up to its WHERE:
+// their tags, violation count, policy version and integration id are its
+// parameters.
+func (s *Store) markSet(table string) string {
+	return s.orFail(`UPDATE`) + ` ` + table + ` SET tags = ?, violations = ?, eval_version = ? WHERE `
+}
+
+// markByIDWhere is the WHERE of a mark statement by id; execIn completes
+// its IN list.
+const markByIDWhere = `integration_id = ? AND id IN `
+
+// markByRowIDWhere is the WHERE of a mark statement of n rows by rowid,
+// checked against their ids (markByRowID).
+func markByRowIDWhere(n int) string {
+	return `+integration_id = ? AND rowid IN ` + inList(n) + ` AND +id IN ` + inList(n)
+}
+
 // markByRowID runs set (an UPDATE up to its WHERE, the integration id last
 // of args) over the rows rowIDs whose ids are ids (rowIDs[i] is the row of
 // ids[i]), evalsPerStatement rows at a time; a statement that finds fewer
-// rows than it names runs again by id.
+// rows than it names runs again by id. A batch's rows are distinct, so
+// the lists padded to inListLen still name end-start rows.
 func markByRowID(ctx context.Context, st *txStmts, set string, args, rowIDs, ids []any) error {
 	all := make([]any, 0, len(args)+2*evalsPerStatement)
 	for start := 0; start < len(rowIDs); start += evalsPerStatement {
 		end := min(start+evalsPerStatement, len(rowIDs))
-		all = append(append(append(all[:0], args...), rowIDs[start:end]...), ids[start:end]...)
-		ph := placeholders(end - start)
-		r, err := st.exec(ctx, set+`+integration_id = ? AND rowid IN (`+ph+`) AND +id IN (`+ph+`)`, all...)
+		n := inListLen(end - start)
+		all = append(all[:0], args...)
+		all = padded(append(all, rowIDs[start:end]...), len(args)+n)
+		all = padded(append(all, ids[start:end]...), len(args)+2*n)
+		r, err := st.exec(ctx, set+markByRowIDWhere(n), all...)
 		if err != nil {
 			return err
 		}
 		if n, err := r.RowsAffected(); err == nil && n == int64(end-start) {
 			continue
 		}
-		if err := execIn(ctx, st, set+`integration_id = ? AND id IN `, args, ids[start:end]); err != nil {
+		if err := execIn(ctx, st, set+markByIDWhere, args, ids[start:end]); err != nil {
 			return err
 		}
 	}
@@ -242,13 +274,15 @@ func (g *idsByKey[K]) add(k K, id string) {
 }
 
 // execIn runs query, which ends in "IN ", with args and then the list in,
-// evalsPerStatement values of the list at a time.
+// evalsPerStatement values of the list at a time, in lists padded to
+// inListLen (the shapes evalQueries prepares).
 func execIn(ctx context.Context, st *txStmts, query string, args, in []any) error {
 	all := make([]any, 0, len(args)+evalsPerStatement)
 	for start := 0; start < len(in); start += evalsPerStatement {
 		part := in[start:min(start+evalsPerStatement, len(in))]
-		all = append(append(all[:0], args...), part...)
-		if _, err := st.exec(ctx, query+"("+placeholders(len(part))+")", all...); err != nil {
+		n := inListLen(len(part))
+		all = padded(append(append(all[:0], args...), part...), len(args)+n)
+		if _, err := st.exec(ctx, query+inList(n), all...); err != nil {
 			return err
 		}
 	}

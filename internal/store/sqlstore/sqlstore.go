@@ -112,12 +112,13 @@ type Store struct {
 	d    Dialect
 	now  func() time.Time
 	ws   *writerStmts // shared with Bulk views: one writer, one set of statements
+	es   *evalStmts   // whether evaluation's statements are in ws
 	view bool         // a view of another Store (Bulk): Close leaves the pools open
 }
 
 // New wraps opened pools and applies migrations.
 func New(ctx context.Context, w, r *sql.DB, d Dialect) (*Store, error) {
-	s := &Store{w: w, r: r, d: d, now: time.Now, ws: &writerStmts{}}
+	s := &Store{w: w, r: r, d: d, now: time.Now, ws: &writerStmts{}, es: &evalStmts{}}
 	if err := s.migrate(ctx); err != nil {
 		return nil, err
 	}

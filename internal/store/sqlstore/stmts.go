@@ -24,6 +24,11 @@ func (c *txStmts) get(ctx context.Context, query string) (*sql.Stmt, error) {
 	if st, ok := c.byQL[query]; ok {
 		return st, nil
 	}
+	if st := c.s.writerStmt(query); st != nil { // warmEvalStmts prepared it
+		st = c.tx.StmtContext(ctx, st)
+		c.byQL[query] = st
+		return st, nil
+	}
 	st, err := c.tx.PrepareContext(ctx, c.s.q(query))
 	if err != nil {
 		return nil, fmt.Errorf("prepare: %w", err)

@@ -20,6 +20,9 @@ type tx struct {
 
 // WithTx runs fn in one write transaction, again when the backend reports a conflict.
 func (s *Store) WithTx(ctx context.Context, fn func(store.Tx) error) error {
+	if err := s.warmEvalStmts(ctx); err != nil {
+		return err
+	}
 	return s.inTx(ctx, func(sqlTx *sql.Tx) error {
 		t := &tx{s: s, tx: sqlTx, st: s.stmts(sqlTx), now: s.now()}
 		defer t.st.close()
@@ -39,8 +42,7 @@ func (t *tx) ActiveSuppressions(ctx context.Context) ([]store.Suppression, error
 
 func (t *tx) OpenAlertID(ctx context.Context, integrationID int64, policy, userID, chatID string, since time.Time) (int64, error) {
 	var id int64
-	err := t.st.queryRow(ctx, `SELECT id FROM alerts WHERE integration_id = ? AND policy = ? AND user_id = ? AND chat_id = ?
-		AND status IN ('open', 'acknowledged') AND last_seen >= ? ORDER BY last_seen DESC LIMIT 1`,
+	err := t.st.queryRow(ctx, openAlertIDSQL,
 		integrationID, policy, userID, chatID, us(since)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, store.ErrNotFound
@@ -56,30 +58,26 @@ func (t *tx) OpenAlertID(ctx context.Context, integrationID int64, policy, userI
 // of its indexes) was a statement per new alert, most alerts having one
 // event.
 func (t *tx) InsertAlert(ctx context.Context, a *store.Alert) error {
-	if err := t.st.queryRow(ctx, `INSERT INTO alerts (integration_id, policy, detector, severity, action, status, user_id, user_email, chat_id, event_kind, event_id, entity, excerpt, count, first_seen, last_seen, updated_at, suppressed)
-		VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) RETURNING id`,
+	if err := t.st.queryRow(ctx, insertAlertSQL,
 		a.IntegrationID, a.Policy, a.Detector, a.Severity, a.Action, a.UserID, a.UserEmail, a.ChatID, a.EventKind, a.EventID,
 		a.Entity, a.Excerpt, us(a.FirstSeen), us(a.FirstSeen), us(t.now), b2i(a.Suppressed)).Scan(&a.ID); err != nil {
 		return fmt.Errorf("open alert: %w", err)
 	}
-	if _, err := t.st.exec(ctx, `INSERT INTO alert_events (alert_id, event_kind, event_id) VALUES (?, ?, ?)`, a.ID, a.EventKind, a.EventID); err != nil {
+	if _, err := t.st.exec(ctx, linkAlertEventSQL, a.ID, a.EventKind, a.EventID); err != nil {
 		return fmt.Errorf("link alert event: %w", err)
 	}
 	return nil
 }
 
 func (t *tx) AddAlertEvent(ctx context.Context, alertID int64, kind, eventID string, at time.Time, excerpt, entity string) (bool, error) {
-	r, err := t.st.exec(ctx, `INSERT INTO alert_events (alert_id, event_kind, event_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, alertID, kind, eventID)
+	r, err := t.st.exec(ctx, linkAlertEventIgnoringSQL, alertID, kind, eventID)
 	if err != nil {
 		return false, fmt.Errorf("link alert event: %w", err)
 	}
 	if n, _ := r.RowsAffected(); n == 0 {
 		return false, nil
 	}
-	if _, err := t.st.exec(ctx, `UPDATE alerts SET count = count + 1,
-		last_seen = CASE WHEN last_seen > ? THEN last_seen ELSE ? END,
-		first_seen = CASE WHEN first_seen < ? THEN first_seen ELSE ? END,
-		event_kind = ?, event_id = ?, excerpt = ?, entity = ?, updated_at = ? WHERE id = ?`,
+	if _, err := t.st.exec(ctx, countAlertEventSQL,
 		us(at), us(at), us(at), us(at), kind, eventID, excerpt, entity, us(t.now), alertID); err != nil {
 		return false, fmt.Errorf("update alert %d: %w", alertID, err)
 	}
@@ -87,7 +85,7 @@ func (t *tx) AddAlertEvent(ctx context.Context, alertID int64, kind, eventID str
 }
 
 func (t *tx) AlertByID(ctx context.Context, id int64) (*store.Alert, error) {
-	a, err := scanAlert(t.st.queryRow(ctx, `SELECT `+alertCols+` FROM alerts WHERE id = ?`, id))
+	a, err := scanAlert(t.st.queryRow(ctx, alertByIDSQL, id))
 	if err != nil {
 		return nil, fmt.Errorf("read alert %d: %w", id, err)
 	}
@@ -97,3 +95,18 @@ func (t *tx) AlertByID(ctx context.Context, id int64) (*store.Alert, error) {
 func (t *tx) Enqueue(ctx context.Context, items []store.OutboxItem) error {
 	return t.s.enqueue(ctx, t.tx, items, t.now)
 }
+
+// The statements of a transaction that raises alerts (evalQueries).
+const (
+	openAlertIDSQL = `SELECT id FROM alerts WHERE integration_id = ? AND policy = ? AND user_id = ? AND chat_id = ?
+		AND status IN ('open', 'acknowledged') AND last_seen >= ? ORDER BY last_seen DESC LIMIT 1`
+	insertAlertSQL = `INSERT INTO alerts (integration_id, policy, detector, severity, action, status, user_id, user_email, chat_id, event_kind, event_id, entity, excerpt, count, first_seen, last_seen, updated_at, suppressed)
+		VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) RETURNING id`
+	linkAlertEventSQL         = `INSERT INTO alert_events (alert_id, event_kind, event_id) VALUES (?, ?, ?)`
+	linkAlertEventIgnoringSQL = `INSERT INTO alert_events (alert_id, event_kind, event_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`
+	countAlertEventSQL        = `UPDATE alerts SET count = count + 1,
+		last_seen = CASE WHEN last_seen > ? THEN last_seen ELSE ? END,
+		first_seen = CASE WHEN first_seen < ? THEN first_seen ELSE ? END,
+		event_kind = ?, event_id = ?, excerpt = ?, entity = ?, updated_at = ? WHERE id = ?`
+	alertByIDSQL = `SELECT ` + alertCols + ` FROM alerts WHERE id = ?`
+)
