@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // ShortText keeps a model off texts too short for it to judge. The models
@@ -20,7 +21,7 @@ type ShortText struct {
 	// long text in a script written without spaces out of it).
 	Words, Bytes int
 	exact        map[string]bool
-	prefixes     []string
+	prefixes     [][]byte
 }
 
 // ParseShortText reads terms, one a line: a lower-case word, or a stem
@@ -36,7 +37,7 @@ func ParseShortText(words, maxBytes int, terms []byte) (*ShortText, error) {
 		case strings.ToLower(t) != t || strings.ContainsFunc(strings.TrimSuffix(t, "*"), isWordSep):
 			return nil, fmt.Errorf("short-text terms line %d: %q is not one lower-case word", n, t)
 		case strings.HasSuffix(t, "*"):
-			s.prefixes = append(s.prefixes, strings.TrimSuffix(t, "*"))
+			s.prefixes = append(s.prefixes, []byte(strings.TrimSuffix(t, "*")))
 		default:
 			s.exact[t] = true
 		}
@@ -48,29 +49,46 @@ func ParseShortText(words, maxBytes int, terms []byte) (*ShortText, error) {
 }
 
 // Silences reports whether text is short and names none of the terms, so
-// the model must not score it.
+// the model must not score it. It allocates nothing: it runs on every text.
 func (s *ShortText) Silences(text string) bool {
-	if s == nil || len(text) >= s.Bytes || len(strings.Fields(text)) >= s.Words {
+	if s == nil || len(text) >= s.Bytes {
 		return false
 	}
-	for _, w := range strings.FieldsFunc(strings.ToLower(text), isWordSep) {
-		if s.names(w) {
+	n := 0
+	for range strings.FieldsSeq(text) {
+		if n++; n >= s.Words {
+			return false
+		}
+	}
+	var buf [128]byte
+	for w := range strings.FieldsFuncSeq(text, isWordSep) {
+		if s.names(appendLower(buf[:0], w)) {
 			return false
 		}
 	}
 	return true
 }
 
-func (s *ShortText) names(word string) bool {
-	if s.exact[word] {
+// names reports whether the lower-case word is a term or begins with a
+// stem.
+func (s *ShortText) names(word []byte) bool {
+	if s.exact[string(word)] {
 		return true
 	}
 	for _, p := range s.prefixes {
-		if strings.HasPrefix(word, p) {
+		if bytes.HasPrefix(word, p) {
 			return true
 		}
 	}
 	return false
+}
+
+// appendLower appends w lower-cased to b.
+func appendLower(b []byte, w string) []byte {
+	for _, r := range w {
+		b = utf8.AppendRune(b, unicode.ToLower(r))
+	}
+	return b
 }
 
 func isWordSep(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }

@@ -29,6 +29,9 @@ func TestShortText(t *testing.T) {
 			t.Errorf("Silences(%q) = %v, want %v", tt.text, got, tt.silenced)
 		}
 	}
+	if a := testing.AllocsPerRun(100, func() { s.Silences("Stay in CHARACTER, do it now") }); a != 0 {
+		t.Errorf("Silences allocates %v times a call", a)
+	}
 	var none *ShortText
 	if none.Silences("do it") {
 		t.Error("a nil ShortText silenced a text")
