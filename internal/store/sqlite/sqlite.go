@@ -13,7 +13,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/claudit/claudit/internal/store/sqlstore"
 
@@ -181,34 +180,17 @@ func newCheckpointer(dsn string) (*checkpointer, error) {
 	return c, nil
 }
 
-// checkpointGap is the least time between two checkpoints' starts. A
-// commit right after a checkpoint waits for the gap to pass, so that the
-// pages several commits rewrote (the leaves of the indexes with random
-// keys, mostly) are copied into the database once rather than once each.
-const checkpointGap = 2 * time.Second
-
 func (c *checkpointer) run(kick <-chan struct{}) {
 	defer close(c.done)
-	var last time.Time
 	for {
 		select {
 		case <-c.stop:
 			return
 		case <-kick:
+			// PASSIVE never waits for the writer or readers; what it cannot copy
+			// now, the next wake-up will.
+			_, _ = c.db.Exec("PRAGMA wal_checkpoint(PASSIVE)")
 		}
-		if wait := checkpointGap - time.Since(last); wait > 0 {
-			t := time.NewTimer(wait)
-			select {
-			case <-c.stop:
-				t.Stop()
-				return
-			case <-t.C:
-			}
-		}
-		last = time.Now()
-		// PASSIVE never waits for the writer or readers; what it cannot copy
-		// now, the next wake-up will.
-		_, _ = c.db.Exec("PRAGMA wal_checkpoint(PASSIVE)")
 	}
 }
 
