@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"time"
+	"unsafe"
 
 	"github.com/claudit/claudit/internal/store"
 )
@@ -127,5 +128,16 @@ const activityInsertCols = 13
 
 func appendActivityArgs(args []any, integrationID int64, a *store.Activity, now int64) []any {
 	return append(args, integrationID, a.ID, us(a.CreatedAt), a.Type, a.ActorType, a.ActorUserID,
-		a.ActorEmail, a.IP, a.UserAgent, a.OrganizationUUID, a.ChatID, string(a.Raw), now)
+		a.ActorEmail, a.IP, a.UserAgent, a.OrganizationUUID, a.ChatID, bytesText(a.Raw), now)
+}
+
+// bytesText binds b as TEXT without copying it first: the driver copies a
+// string argument into SQLite's memory before the statement runs, and b
+// is not modified while it does. string(b) copied every activity's raw
+// JSON (most of the bytes of an activity page) once more on the Go heap.
+func bytesText(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
