@@ -117,7 +117,7 @@ func ParseRules(data []byte) (*RuleSet, error) {
 		}
 		r.branches = literal.RequiredBranchesFolded(r.Pattern, false)
 		r.branchesPlain = literal.RequiredBranchesFolded(r.Pattern, true)
-		r.anchored, r.prefixes, r.wordStart = anchoredRule(r)
+		r.anchored, r.prefixes, r.wordStart, _ = detect.LedPattern(r.Pattern)
 		rs.keywords = append(rs.keywords, r.Keywords...)
 	}
 	slices.Sort(rs.keywords)
@@ -140,36 +140,6 @@ func ParseRules(data []byte) (*RuleSet, error) {
 	}
 	rs.kws = kws
 	return rs, nil
-}
-
-// anchoredRule returns ^(?:r.Pattern), an automaton over the literals
-// every match starts with (after a leading \b) and whether there is that
-// \b, when there are such literals and, with \b, each starts with a word
-// byte; nil otherwise.
-func anchoredRule(r *Rule) (*regexp.Regexp, *detect.Automaton, bool) {
-	prefixes, wordStart, ok := literal.LedPrefixes(r.Pattern)
-	if !ok || len(prefixes) == 0 {
-		return nil, nil, false
-	}
-	for _, p := range prefixes {
-		if p == "" || !detect.IsASCII(p) || wordStart && !isASCIIWordByte(p[0]) {
-			return nil, nil, false
-		}
-	}
-	re, err := regexp.Compile(`^(?:` + r.Pattern + `)`)
-	if err != nil {
-		return nil, nil, false
-	}
-	a, ok := detect.NewAutomaton(prefixes)
-	if !ok {
-		return nil, nil, false
-	}
-	return re, a, wordStart
-}
-
-// isASCIIWordByte reports whether c is a \b word character: [0-9A-Za-z_].
-func isASCIIWordByte(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
 }
 
 // MustParseRules is ParseRules for embedded rule files, which tests keep valid.
@@ -347,7 +317,7 @@ func (r *Rule) anchoredMatches(text string, lower []byte, w span, sc *matchScrat
 		if len(out) == maxMatchesPerRule {
 			break
 		}
-		if p < next || r.wordStart && p > w.start && isASCIIWordByte(text[p-1]) {
+		if p < next || r.wordStart && p > w.start && detect.IsWordByte(text[p-1]) {
 			continue
 		}
 		loc := r.anchored.FindStringIndex(text[p:w.end])

@@ -222,7 +222,7 @@ func ParseLexicon(data []byte) (*Lexicon, error) {
 		}
 		branches := literal.RequiredBranches(p.Pattern, maxPhraseLiterals)
 		ph := phrase{entity: p.Entity, weight: p.Weight, firm: p.Firm, keywords: p.Keywords, re: re, radius: radius, required: required, branches: branches}
-		ph.anchored, ph.prefixes, ph.wordStart = ledPhrase(p.Pattern)
+		ph.anchored, ph.prefixes, ph.wordStart, _ = detect.LedPattern(p.Pattern)
 		l.phrases = append(l.phrases, ph)
 	}
 	for _, r := range []struct {
@@ -1043,36 +1043,6 @@ func (l *Lexicon) phraseMatches(toks []token, shared *tokenized) []match {
 	return out
 }
 
-// ledPhrase returns ^(?:pattern), an automaton over the literals every
-// match starts with (after a leading \b) and whether there is that \b,
-// when there are such literals and, with \b, each starts with a word
-// byte; nil otherwise.
-func ledPhrase(pattern string) (*regexp.Regexp, *detect.Automaton, bool) {
-	prefixes, wordStart, ok := literal.LedPrefixes(pattern)
-	if !ok || len(prefixes) == 0 {
-		return nil, nil, false
-	}
-	for _, p := range prefixes {
-		if p == "" || !detect.IsASCII(p) || wordStart && !isWordByte(p[0]) {
-			return nil, nil, false
-		}
-	}
-	re, err := regexp.Compile(`^(?:` + pattern + `)`)
-	if err != nil {
-		return nil, nil, false
-	}
-	a, ok := detect.NewAutomaton(prefixes)
-	if !ok {
-		return nil, nil, false
-	}
-	return re, a, wordStart
-}
-
-// isWordByte reports whether c is a \b word character: [0-9A-Za-z_].
-func isWordByte(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
-}
-
 // ledScratch is anchoredMatches' working memory.
 type ledScratch struct {
 	found     []detect.Match
@@ -1107,7 +1077,7 @@ func (p *phrase) anchoredMatches(stream, lower []byte, w [2]int, limit int, sc *
 		if limit > 0 && len(out) == limit {
 			break
 		}
-		if at < next || p.wordStart && at > w[0] && isWordByte(stream[at-1]) {
+		if at < next || p.wordStart && at > w[0] && detect.IsWordByte(stream[at-1]) {
 			continue
 		}
 		loc := p.anchored.FindIndex(stream[at:w[1]])
