@@ -2,8 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
 	"sync"
 	"sync/atomic"
 )
@@ -35,24 +33,8 @@ func (s *Store) warmEvalStmts(ctx context.Context) error {
 	if s.es.warm.Load() {
 		return nil
 	}
-	for _, q := range s.evalQueries() {
-		if s.writerStmt(q) != nil {
-			continue
-		}
-		st, err := s.w.PrepareContext(ctx, s.q(q))
-		if err != nil {
-			return fmt.Errorf("prepare: %w", err)
-		}
-		s.ws.mu.Lock()
-		if s.ws.m == nil {
-			s.ws.m = map[string]*sql.Stmt{}
-		}
-		if _, ok := s.ws.m[q]; ok {
-			st.Close()
-		} else {
-			s.ws.m[q] = st
-		}
-		s.ws.mu.Unlock()
+	if err := s.prepareOnWriter(ctx, s.evalQueries()); err != nil {
+		return err
 	}
 	s.es.warm.Store(true)
 	return nil

@@ -29,11 +29,18 @@ func (s *Store) warmWriterStmts(ctx context.Context, queries ...string) error {
 	if !s.d.ReuseWriterStmts || s.ws.warm.Load() {
 		return nil
 	}
+	if err := s.prepareOnWriter(ctx, queries); err != nil {
+		return err
+	}
+	s.ws.warm.Store(true)
+	return nil
+}
+
+// prepareOnWriter prepares each of queries not in s.ws.m yet on the
+// writer pool and adds it there.
+func (s *Store) prepareOnWriter(ctx context.Context, queries []string) error {
 	for _, q := range queries {
-		s.ws.mu.Lock()
-		_, ok := s.ws.m[q]
-		s.ws.mu.Unlock()
-		if ok {
+		if s.writerStmt(q) != nil {
 			continue
 		}
 		st, err := s.w.PrepareContext(ctx, s.q(q))
@@ -51,7 +58,6 @@ func (s *Store) warmWriterStmts(ctx context.Context, queries ...string) error {
 		}
 		s.ws.mu.Unlock()
 	}
-	s.ws.warm.Store(true)
 	return nil
 }
 
