@@ -49,22 +49,21 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 	// under the pure-Go driver (modernc.org/memory) serves from a 16 KiB
 	// slot, three to a 64 KiB region: 2.7 bytes of RSS a byte of cache,
 	// where 4 KiB pages took 8 KiB slots, seven to a region (2.3). The
-	// caches are sized for the RSS the 4 KiB caches had (32 MiB for the
-	// writer, 16 for a reader, 2 for a bulk reader): with the writer's at
-	// 32 MiB the peak RSS of a sync went up by some 30 MB, at 24 MiB it is
-	// unchanged. The readers (the dashboard's and API's queries) keep 14
-	// MiB each.
+	// caches are sized for the RSS the 4 KiB caches had (16 MiB for a
+	// reader, 2 for a bulk reader) or less (the writer's, below). The
+	// readers (the dashboard's and API's queries) keep 14 MiB each.
 	dsn := base + "&_pragma=cache_size(-14336)"
 	// The writer checkpoints the WAL itself only once it is 80 MB (10 000
 	// pages) long (the background checkpointer has fallen behind); below
-	// that, commits leave it to the checkpointer. Its page cache is 24 MiB:
+	// that, commits leave it to the checkpointer. Its page cache is 16 MiB:
 	// at a million messages the indexes are hundreds of megabytes and every
 	// insert descends into them, so the cache saves page reads (1 M sync,
 	// 4 KiB pages: with the writer's queue bounded by rows, 273 -> 208 µs
-	// of CPU per message, peak RSS 317 -> 271 MB). Measured, a MiB more of
-	// cache costs about two of RSS (4 KiB pages: 64 MiB was 394 MB at 200 k
-	// activities).
-	w, err := sql.Open("sqlite", base+"&_pragma=wal_autocheckpoint(10000)&_pragma=cache_size(-24576)&_txlock=immediate")
+	// of CPU per message, peak RSS 317 -> 271 MB), but it is also most of
+	// what the peak RSS can still give: a 1 M sync with policies on peaked
+	// at 313.6, 301.9 and 293.4 MB with 24, 20 and 16 MiB (8 KiB pages, one
+	// run each, CPU within the runs' noise of 152-201 CPU-s).
+	w, err := sql.Open("sqlite", base+"&_pragma=wal_autocheckpoint(10000)&_pragma=cache_size(-16384)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
