@@ -1,10 +1,7 @@
 package classifier
 
 import (
-	"bufio"
-	"encoding/json"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -79,24 +76,9 @@ func TestAnchoredMatchesAgree(t *testing.T) {
 // evalTexts returns up to n texts of each shared evaluation file, when
 // the shared data is there.
 func evalTexts(t *testing.T, n int) []string {
-	files, _ := filepath.Glob("../../../../shared/eval/*.jsonl")
-	var out []string
-	for _, f := range files {
-		fh, err := os.Open(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(fh)
-		sc.Buffer(nil, 1<<22)
-		for k := 0; k < n && sc.Scan(); k++ {
-			var rec struct {
-				Text string `json:"text"`
-			}
-			if json.Unmarshal(sc.Bytes(), &rec) == nil && rec.Text != "" {
-				out = append(out, rec.Text)
-			}
-		}
-		fh.Close()
+	texts, err := SampleTexts("../../../../shared/eval", n)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return out
+	return texts
 }

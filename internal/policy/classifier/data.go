@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"os"
+	"path/filepath"
 )
 
 // Row is one line of a labeled JSONL evaluation file:
@@ -126,4 +128,30 @@ func SplitRows(rows []Row) (train, calib, test []Example) {
 		}
 	}
 	return train, calib, test
+}
+
+// SampleTexts returns the texts of the first n rows of each labeled file
+// in dir (such as the shared eval folder); none when dir has no such file.
+// Tests that compare two ways of matching use it for real text.
+func SampleTexts(dir string, n int) ([]string, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := ReadRows(fh)
+		fh.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		for _, r := range rows[:min(n, len(rows))] {
+			out = append(out, r.Text)
+		}
+	}
+	return out, nil
 }

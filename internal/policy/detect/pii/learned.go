@@ -245,7 +245,7 @@ func (s *hashSet) has(h featureHash) bool {
 // NewFeaturizer returns a featurizer hashing into 2^bits buckets, with the
 // given common lower-case words and the embedded street-type words.
 func NewFeaturizer(bits uint8, commonWords []string) (*Featurizer, error) {
-	f := &Featurizer{bits: bits, suffixes: map[featureHash]bool{}, numbered: map[featureHash]bool{}, region: "US"}
+	f := &Featurizer{bits: bits, region: "US"}
 	var common []featureHash
 	for _, w := range commonWords {
 		common = append(common, newHash("").add(w))
@@ -260,35 +260,23 @@ func NewFeaturizer(bits uint8, commonWords []string) (*Featurizer, error) {
 		}
 	}
 	f.common = newHashSet(common)
-	suffixes, err := loadSet("data/street_suffixes.txt", true)
-	if err != nil {
-		return nil, err
-	}
-	for s := range suffixes {
-		f.suffixes[newHash("").add(s)] = true
-	}
-	numbered, err := loadSet("data/numbered_nouns.txt", true)
-	if err != nil {
-		return nil, err
-	}
-	for s := range numbered {
-		f.numbered[newHash("").add(s)] = true
-	}
-	scored, err := loadSet("data/numbered_nouns_scored.txt", true)
-	if err != nil {
-		return nil, err
-	}
-	f.numberedScored = make(map[featureHash]bool, len(scored))
-	for s := range scored {
-		f.numberedScored[newHash("").add(s)] = true
-	}
-	products, err := loadSet("data/product_names.txt", true)
-	if err != nil {
-		return nil, err
-	}
-	f.products = make(map[featureHash]bool, len(products))
-	for s := range products {
-		f.products[newHash("").add(s)] = true
+	for _, set := range []struct {
+		path string
+		dst  *map[featureHash]bool
+	}{
+		{"data/street_suffixes.txt", &f.suffixes},
+		{"data/numbered_nouns.txt", &f.numbered},
+		{"data/numbered_nouns_scored.txt", &f.numberedScored},
+		{"data/product_names.txt", &f.products},
+	} {
+		words, err := loadSet(set.path, true)
+		if err != nil {
+			return nil, err
+		}
+		*set.dst = make(map[featureHash]bool, len(words))
+		for w := range words {
+			(*set.dst)[newHash("").add(w)] = true
+		}
 	}
 	return f, nil
 }

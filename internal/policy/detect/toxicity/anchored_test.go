@@ -1,14 +1,11 @@
 package toxicity
 
 import (
-	"bufio"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/claudit/claudit/internal/policy/classifier"
 	"github.com/claudit/claudit/internal/policy/detect"
 )
 
@@ -19,24 +16,11 @@ import (
 func TestAnchoredPhrasesAgree(t *testing.T) {
 	texts := []string{"", "you are a stupid idiot", "I will kill you", "go back to where you came from",
 		"you people are all the same", "I'm going to find where you live and hurt you"}
-	files, _ := filepath.Glob("../../../../../shared/eval/*.jsonl")
-	for _, f := range files {
-		fh, err := os.Open(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sc := bufio.NewScanner(fh)
-		sc.Buffer(nil, 1<<22)
-		for k := 0; k < 40 && sc.Scan(); k++ {
-			var rec struct {
-				Text string `json:"text"`
-			}
-			if json.Unmarshal(sc.Bytes(), &rec) == nil && rec.Text != "" {
-				texts = append(texts, rec.Text)
-			}
-		}
-		fh.Close()
+	sample, err := classifier.SampleTexts("../../../../../shared/eval", 40)
+	if err != nil {
+		t.Fatal(err)
 	}
+	texts = append(texts, sample...)
 	anchored := 0
 	var lexes []*Lexicon
 	for _, data := range [][]byte{toxicityData, sexualData} {
