@@ -398,6 +398,14 @@ func (g *generator) chat(u *user, t time.Time) time.Time {
 	injecting := false
 	var lastArt *artifact
 	for i := range turns {
+		// A chat ends with the history: a turn whose answer (up to 90 s
+		// later) could fall after st.end is not had. A chat updated after
+		// the end would sit past a client's chat cursor, so a change made
+		// to another chat later (a deletion, a new message) would be
+		// listed before it and never be seen again.
+		if i > 0 && !at.Before(st.end.Add(-90*time.Second)) {
+			break
+		}
 		um := &message{id: newID(g.rng, "claude_chat_msg_"), role: "user", at: at.Truncate(time.Microsecond), seed: g.rng.Uint64(), kind: kFollowup}
 		if i == 0 {
 			um.kind = kPrompt
