@@ -36,7 +36,7 @@ func TestAnchoredMatchesAgree(t *testing.T) {
 	anchored := 0
 	for _, rs := range sets {
 		for i := range rs.Rules {
-			if rs.Rules[i].anchored != nil {
+			if rs.Rules[i].led != nil {
 				anchored++
 			}
 		}
@@ -44,7 +44,7 @@ func TestAnchoredMatchesAgree(t *testing.T) {
 	if anchored == 0 {
 		t.Fatal("no rule is anchored")
 	}
-	sc := &matchScratch{}
+	var sc detect.LedScratch
 	for _, text := range texts {
 		if strings.Contains(text, "\u212a") || strings.Contains(text, "\u017f") {
 			continue
@@ -53,7 +53,7 @@ func TestAnchoredMatchesAgree(t *testing.T) {
 		for _, rs := range sets {
 			for ri := range rs.Rules {
 				r := &rs.Rules[ri]
-				if r.anchored == nil {
+				if r.led == nil {
 					continue
 				}
 				n := len(text)
@@ -62,7 +62,7 @@ func TestAnchoredMatchesAgree(t *testing.T) {
 						continue
 					}
 					want := r.re.FindAllStringIndex(text[w.start:w.end], maxMatchesPerRule)
-					got := r.anchoredMatches(text, lower, w, sc)
+					got := r.led.Matches(detect.Bytes(text), lower, w.start, w.end, maxMatchesPerRule, &sc)
 					if len(want) != len(got) || !slices.EqualFunc(want, got, slices.Equal[[]int]) {
 						t.Fatalf("rule %s on %q window %v: search %v, anchored %v", r.ID, text, w, want, got)
 					}

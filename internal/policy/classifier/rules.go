@@ -49,16 +49,9 @@ type Rule struct {
 	// literal.RequiredBranchesFolded, for any text and for a text without
 	// the Kelvin sign or long s; nil when unknown.
 	branches, branchesPlain literal.Branches
-	// anchored is ^(?:re) when every match of re starts with one of a
-	// few literals (see literal.FoldedPrefixes), found by prefixes: in a
-	// text without the Kelvin sign or long s a match then starts where
-	// the lower-cased text holds one, and MatchInput tries anchored at
-	// those places rather than running re over the whole window.
-	// wordStart: re opens with \b (the literals then start with a word
-	// byte).
-	anchored  *regexp.Regexp
-	prefixes  *detect.Automaton
-	wordStart bool
+	// led, when set, finds re's matches by the literals they start with
+	// (detect.Led).
+	led *detect.Led
 }
 
 // RuleSet is a parsed, compiled rule file.
@@ -117,7 +110,7 @@ func ParseRules(data []byte) (*RuleSet, error) {
 		}
 		r.branches = literal.RequiredBranchesFolded(r.Pattern, false)
 		r.branchesPlain = literal.RequiredBranchesFolded(r.Pattern, true)
-		r.anchored, r.prefixes, r.wordStart, _ = detect.LedPattern(r.Pattern)
+		r.led = detect.NewLed(r.Pattern)
 		rs.keywords = append(rs.keywords, r.Keywords...)
 	}
 	slices.Sort(rs.keywords)
@@ -267,8 +260,8 @@ func (rs *RuleSet) MatchInput(in detect.Input) []RuleMatch {
 				continue
 			}
 			var locs [][]int
-			if plain && r.anchored != nil {
-				locs = r.anchoredMatches(text, lower, w, sc)
+			if plain && r.led != nil {
+				locs = r.led.Matches(detect.Bytes(text), lower, w.start, w.end, maxMatchesPerRule, &sc.led)
 			} else {
 				locs = r.re.FindAllStringIndex(text[w.start:w.end], maxMatchesPerRule)
 			}
@@ -292,45 +285,6 @@ func (rs *RuleSet) MatchInput(in detect.Input) []RuleMatch {
 	return out
 }
 
-// anchoredMatches is r.re.FindAllStringIndex(text[w.start:w.end],
-// maxMatchesPerRule) for a rule with an anchored regex, in a text without
-// the Kelvin sign or long s, lower its ASCII lower-casing. Each match
-// starts where lower holds one of the rule's prefixes and is the anchored
-// match there; those places are tried in ascending order, never inside
-// the match before, as the search over the window finds its matches.
-// With a leading \b and a prefix starting with a word byte, \b holds
-// inside the window where the byte before is no word byte, which the
-// anchored regex, seeing the text start there, cannot tell. The matches
-// are in sc's storage, valid until the next call.
-func (r *Rule) anchoredMatches(text string, lower []byte, w span, sc *matchScratch) [][]int {
-	sc.found = r.prefixes.AppendMatches(sc.found[:0], lower[w.start:w.end])
-	positions := sc.positions[:0]
-	for _, m := range sc.found {
-		positions = append(positions, w.start+m.Start)
-	}
-	slices.Sort(positions)
-	positions = slices.Compact(positions)
-	sc.positions = positions
-	out := sc.locs[:0]
-	next := w.start
-	for _, p := range positions {
-		if len(out) == maxMatchesPerRule {
-			break
-		}
-		if p < next || r.wordStart && p > w.start && detect.IsWordByte(text[p-1]) {
-			continue
-		}
-		loc := r.anchored.FindStringIndex(text[p:w.end])
-		if loc == nil {
-			continue
-		}
-		out = append(out, []int{p - w.start, p - w.start + loc[1]})
-		next = p + loc[1]
-	}
-	sc.locs = out
-	return out
-}
-
 // branchesFor returns the rule's literal.Branches that hold for a text,
 // plain when it has no Kelvin sign or long s; nil when none are known.
 func (r *Rule) branchesFor(plain bool) literal.Branches {
@@ -349,11 +303,9 @@ type ruleHit struct {
 // matchScratch is MatchInput's working memory, pooled because it runs once
 // per scanned text and detector.
 type matchScratch struct {
-	hits      []ruleHit
-	spans     []span
-	positions []int
-	found     []detect.Match
-	locs      [][]int
+	hits  []ruleHit
+	spans []span
+	led   detect.LedScratch
 }
 
 var matchPool = sync.Pool{New: func() any { return new(matchScratch) }}

@@ -30,7 +30,7 @@ func TestAnchoredPhrasesAgree(t *testing.T) {
 		}
 		lexes = append(lexes, lex)
 		for _, p := range lex.phrases {
-			if p.anchored != nil {
+			if p.led != nil {
 				anchored++
 			}
 		}
@@ -38,7 +38,7 @@ func TestAnchoredPhrasesAgree(t *testing.T) {
 	if anchored == 0 {
 		t.Fatal("no phrase is anchored")
 	}
-	var sc ledScratch
+	var sc detect.LedScratch
 	for _, text := range texts {
 		stream := buildStream(tokenizeInto(nil, text, detect.LowerASCII(text))).text
 		if strings.Contains(string(stream), "\u212a") || strings.Contains(string(stream), "\u017f") {
@@ -48,13 +48,13 @@ func TestAnchoredPhrasesAgree(t *testing.T) {
 		n := len(stream)
 		for _, lex := range lexes {
 			for _, p := range lex.phrases {
-				if p.anchored == nil {
+				if p.led == nil {
 					continue
 				}
 				for _, w := range [][2]int{{0, n}, {n / 7, n}, {0, n - n/5}, {n / 3, n - n/4}} {
 					for _, limit := range []int{maxPhraseMatches, 1} {
 						want := p.re.FindAllIndex(stream[w[0]:w[1]], limit)
-						got := p.anchoredMatches(stream, lower, w, limit, &sc)
+						got := p.led.Matches(stream, lower, w[0], w[1], limit, &sc)
 						if len(want) != len(got) || !slices.EqualFunc(want, got, slices.Equal[[]int]) {
 							t.Fatalf("phrase %s on %q window %v: search %v, anchored %v", p.re, stream, w, want, got)
 						}

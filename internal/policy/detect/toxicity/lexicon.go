@@ -92,15 +92,9 @@ type phrase struct {
 	// branches is the finer condition of literal.RequiredBranches, checked
 	// after required; nil when unknown.
 	branches literal.Branches
-	// anchored is ^(?:re) when every match starts with one of a few
-	// literals (literal.LedPrefixes), which prefixes finds: in a stream
-	// without the Kelvin sign or long s a match starts where the stream's
-	// ASCII lower-casing holds one, and only those places are tried.
-	// wordStart: re opens with \b (the literals then start with a word
-	// byte).
-	anchored  *regexp.Regexp
-	prefixes  *detect.Automaton
-	wordStart bool
+	// led, when set, finds re's matches by the literals they start with
+	// (detect.Led).
+	led *detect.Led
 }
 
 // maxPhraseLiterals bounds a phrase's required strings: enough for the
@@ -222,7 +216,7 @@ func ParseLexicon(data []byte) (*Lexicon, error) {
 		}
 		branches := literal.RequiredBranches(p.Pattern, maxPhraseLiterals)
 		ph := phrase{entity: p.Entity, weight: p.Weight, firm: p.Firm, keywords: p.Keywords, re: re, radius: radius, required: required, branches: branches}
-		ph.anchored, ph.prefixes, ph.wordStart, _ = detect.LedPattern(p.Pattern)
+		ph.led = detect.NewLed(p.Pattern)
 		l.phrases = append(l.phrases, ph)
 	}
 	for _, r := range []struct {
@@ -1014,11 +1008,11 @@ func (l *Lexicon) phraseMatches(toks []token, shared *tokenized) []match {
 				continue
 			}
 			var locs [][]int
-			if plain && p.anchored != nil {
+			if plain && p.led != nil {
 				if lower == nil {
 					lower = detect.Bytes(detect.LowerASCII(unsafe.String(unsafe.SliceData(stream), len(stream))))
 				}
-				locs = p.anchoredMatches(stream, lower, w, maxPhraseMatches-n, sc)
+				locs = p.led.Matches(stream, lower, w[0], w[1], maxPhraseMatches-n, sc)
 			} else {
 				locs = p.re.FindAllIndex(stream[w[0]:w[1]], maxPhraseMatches-n)
 			}
@@ -1040,54 +1034,6 @@ func (l *Lexicon) phraseMatches(toks []token, shared *tokenized) []match {
 			}
 		}
 	}
-	return out
-}
-
-// ledScratch is anchoredMatches' working memory.
-type ledScratch struct {
-	found     []detect.Match
-	positions []int
-	locs      [][]int
-}
-
-// anchoredMatches is p.re.FindAllIndex(stream[w[0]:w[1]], limit) for a
-// phrase with an anchored regex, in a stream without the Kelvin sign or
-// long s, lower its ASCII lower-casing: each match starts where lower
-// holds one of the phrase's prefixes and is the anchored match there;
-// those places are tried in ascending order, never inside the match
-// before, as the search over the window finds its matches. With a
-// leading \b and prefixes starting with a word byte, \b holds inside
-// the window where the byte before is no word byte, which the anchored
-// regex, seeing the text start there, cannot tell.
-func (p *phrase) anchoredMatches(stream, lower []byte, w [2]int, limit int, sc *ledScratch) [][]int {
-	if limit == 0 {
-		return nil
-	}
-	sc.found = p.prefixes.AppendMatches(sc.found[:0], lower[w[0]:w[1]])
-	positions := sc.positions[:0]
-	for _, m := range sc.found {
-		positions = append(positions, w[0]+m.Start)
-	}
-	slices.Sort(positions)
-	positions = slices.Compact(positions)
-	sc.positions = positions
-	out := sc.locs[:0]
-	next := w[0]
-	for _, at := range positions {
-		if limit > 0 && len(out) == limit {
-			break
-		}
-		if at < next || p.wordStart && at > w[0] && detect.IsWordByte(stream[at-1]) {
-			continue
-		}
-		loc := p.anchored.FindIndex(stream[at:w[1]])
-		if loc == nil {
-			continue
-		}
-		out = append(out, []int{at - w[0], at - w[0] + loc[1]})
-		next = at + loc[1]
-	}
-	sc.locs = out
 	return out
 }
 
@@ -1217,7 +1163,7 @@ type tokenized struct {
 	// a memo allocates nothing.
 	release func()
 	// led is the scratch of phraseMatches' anchored phrases.
-	led ledScratch
+	led detect.LedScratch
 }
 
 // nearWindows returns n empty window lists, reusing their storage.
