@@ -80,6 +80,7 @@ var (
 	evalOnly   bool
 	devMode    bool
 	devShow    int
+	oofPath    string
 	mlpHidden  int
 	mlpEpochs  int
 	mlpMix     float64
@@ -109,6 +110,7 @@ func run(args []string, stdout io.Writer) error {
 	fs.IntVar(&mlpEpochs, "mlp-epochs", 6, "with --mlp: epochs")
 	fs.Float64Var(&mlpMix, "mlp-mix", 1, "with --mlp: weight of the network's margin against the linear model's (1: network only)")
 	fs.Float64Var(&mlpL2, "mlp-l2", 1e-6, "with --mlp: L2 strength")
+	fs.StringVar(&oofPath, "oof", "", "write every non-test eval row's out-of-fold result (label, flagged at the operating point, rule score, model margin) to this JSON-lines file, for error analysis")
 	fs.IntVar(&devShow, "dev-show", 0, "with --dev, print up to this many missed positives and false positives of the held-out rows")
 	fs.Float64Var(&maxCalFPR, "max-fpr", maxCalFPR, "largest false-positive rate of the operating point on calibration rows (0: the category's setting)")
 	if err := fs.Parse(args); err != nil {
@@ -310,6 +312,11 @@ func trainOne(c Category, shared, root string, cfg classifier.TrainConfig, dry b
 		rules[i] = parts[i].at(power)
 	}
 	b, oof, _ := operatingMetrics(a, margins, rules, labels, maxFPR)
+	if oofPath != "" {
+		if err := writeOutOfFold(oofPath, held, labels, criticalB(a, margins, rules), b, rules, margins); err != nil {
+			return err
+		}
+	}
 	m, err := fit(pool)
 	if err != nil {
 		return err
@@ -379,6 +386,31 @@ func writeModel(m *classifier.Model, man classifier.Manifest, out string, pruneB
 	}
 	fmt.Fprintf(stdout, "  wrote %s (%d bytes) and %s\n", out, buf.Len(), manPath)
 	return nil
+}
+
+// writeOutOfFold writes one JSON line per held-out row: its text and label,
+// whether the detector flags it at the operating point b (crit[i] >= b),
+// its rule score and its model margin.
+func writeOutOfFold(path string, held []classifier.Example, labels []bool, crit []float64, b float64, rules, margins []float64) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(f)
+	for i, e := range held {
+		row := struct {
+			Text    string  `json:"text"`
+			Label   bool    `json:"label"`
+			Flagged bool    `json:"flagged"`
+			Rule    float64 `json:"rule"`
+			Margin  float64 `json:"margin"`
+		}{e.Text, labels[i], crit[i] >= b, rules[i], margins[i]}
+		if err := enc.Encode(row); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	return f.Close()
 }
 
 // folds is the number of cross-validation folds for calibration.
