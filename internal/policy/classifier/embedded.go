@@ -47,7 +47,55 @@ const maxEdgeLine = 240
 
 // framing matches a short line that introduces pasted content and ends
 // with a colon: "Here is an email I received:", "Tool output:".
-var framing = regexp.MustCompile(`(?im)^[^\n]{0,80}\b(?:e-?mails?|messages?|documents?|articles?|answers?|tables?|pages?|posts?|reviews?|texts?|files?|web\s*pages?|search\s+results?|outputs?|snippets?|transcripts?|notes?|reports?|comments?|code|results?|content|replies|reply|responses?|api|tool|data|json|logs?|websites?|sites?|html|readme|letters?|memos?|tickets?|chats?|threads?)\b[^\n]{0,40}:[ \t]*$`)
+var framing = regexp.MustCompile(`(?im)^[^\n]{0,80}\b` + pastedNouns + `\b[^\n]{0,40}:[ \t]*$`)
+
+// pastedNouns names what a user pastes or a tool returns.
+const pastedNouns = `(?:e-?mails?|messages?|documents?|docs?|articles?|answers?|tables?|pages?|posts?|reviews?|texts?|files?|web\s*pages?|search\s+results?|outputs?|snippets?|transcripts?|notes?|reports?|comments?|code|results?|content|replies|reply|responses?|api|tool|data|json|logs?|websites?|sites?|html|readme|letters?|memos?|tickets?|chats?|threads?|csv|yaml|xml|markdown|functions?|scripts?|diffs?|patch|pull\s+requests?|resumes?|résumés?|cvs?|invoices?|invites?|invitations?|spreadsheets?|tweets?|descriptions?|excerpts?|passages?)`
+
+// askFraming matches a first line that asks about content pasted below it
+// and ends like a sentence rather than with a colon: "Can you clean up
+// this CSV?", "Here is the README of the library, what does it do?".
+var askFraming = regexp.MustCompile(`(?i)^[^\n]{0,80}\b(?:this|these|the\s+following|the\s+attached|attached|below|here\s+is|here's|here\s+are)\s+(?:[\w'-]+\s+){0,3}?` + pastedNouns + `\b[^\n]{0,80}[?.!][ \t]*$`)
+
+// inlineFraming matches the start of a first line that names content and
+// then gives it after a colon on the same line: "Here is a customer review
+// to classify: 'Great shoes...'".
+var inlineFraming = regexp.MustCompile(`(?i)^[^\n:]{0,80}\b(?:this|these|the\s+following|the\s+attached|attached|below|here\s+is|here's|here\s+are)\s+(?:[\w'-]+\s+){0,3}?` + pastedNouns + `\b[^\n:]{0,80}:[ \t]*`)
+
+// minQuote is the shortest quoted passage taken as pasted content: a
+// review, an e-mail or a tweet, not a quoted word or title.
+const minQuote = 40
+
+// maxQuote bounds the search for a closing quote.
+const maxQuote = 4000
+
+// quotedSpans returns the passages of text between straight or curly
+// double quotes that are at least minQuote bytes long.
+func quotedSpans(text string) []span {
+	var out []span
+	for i := 0; i < len(text); {
+		open, closeQ := `"`, `"`
+		j := strings.IndexAny(text[i:], "\"\u201c")
+		if j < 0 {
+			break
+		}
+		start := i + j
+		if text[start] != '"' {
+			open, closeQ = "\u201c", "\u201d"
+		}
+		body := start + len(open)
+		end := strings.Index(text[body:min(len(text), body+maxQuote)], closeQ)
+		if end < 0 {
+			i = body
+			continue
+		}
+		if end >= minQuote {
+			out = append(out, span{body, body + end})
+		}
+		i = body + end + len(closeQ)
+	}
+	return out
+}
 
 // findFraming is framing.FindStringIndex(text), run only when some line
 // ends with a colon (and blanks), as every match's does: most texts have
@@ -70,6 +118,24 @@ func findFraming(text string) []int {
 	return nil
 }
 
+// findAskFraming returns the span of the framing that opens the text's
+// first line when the content it asks about follows: the whole line when
+// it is an askFraming line followed by more text, else an inlineFraming
+// prefix followed by more text on the line.
+func findAskFraming(text string) []int {
+	nl := strings.IndexByte(text, '\n')
+	if nl < 0 {
+		nl = len(text)
+	}
+	if strings.TrimSpace(text[nl:]) != "" && askFraming.MatchString(text[:nl]) {
+		return []int{0, nl}
+	}
+	if loc := inlineFraming.FindStringIndex(text[:nl]); loc != nil && strings.TrimSpace(text[loc[1]:]) != "" {
+		return loc
+	}
+	return nil
+}
+
 // findRegions returns the spans of text that are embedded content (all of
 // it for tool output and files) and the table edges among them.
 func findRegions(text string, role detect.Role) regions {
@@ -78,7 +144,11 @@ func findRegions(text string, role detect.Role) regions {
 	if role == detect.RoleTool || role == detect.RoleFile {
 		return regions{embedded: []span{{0, len(text)}}, edges: mergeSpans(edges)}
 	}
-	if loc := findFraming(text); loc != nil {
+	out = append(out, quotedSpans(text)...)
+	if loc := findAskFraming(text); loc != nil {
+		// The question is the first line: the body runs to the end.
+		out = append(out, span{loc[1], len(text)})
+	} else if loc := findFraming(text); loc != nil {
 		// The framed body runs to the last paragraph, the user's question,
 		// when there is one: a body of one paragraph is the pasted content
 		// itself ("Summarize this page:" then the page).
