@@ -121,7 +121,8 @@ func findFraming(text string) []int {
 // findAskFraming returns the span of the framing that opens the text's
 // first line when the content it asks about follows: the whole line when
 // it is an askFraming line followed by more text, else an inlineFraming
-// prefix followed by more text on the line.
+// prefix with content after it on the same line (a line that ends with
+// the colon is left to framing).
 func findAskFraming(text string) []int {
 	nl := strings.IndexByte(text, '\n')
 	if nl < 0 {
@@ -130,7 +131,7 @@ func findAskFraming(text string) []int {
 	if strings.TrimSpace(text[nl:]) != "" && askFraming.MatchString(text[:nl]) {
 		return []int{0, nl}
 	}
-	if loc := inlineFraming.FindStringIndex(text[:nl]); loc != nil && strings.TrimSpace(text[loc[1]:]) != "" {
+	if loc := inlineFraming.FindStringIndex(text[:nl]); loc != nil && strings.TrimSpace(text[loc[1]:nl]) != "" {
 		return loc
 	}
 	return nil
