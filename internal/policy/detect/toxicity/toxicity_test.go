@@ -182,6 +182,8 @@ func TestSexual(t *testing.T) {
 		{"escort ad", "VIP escorts available tonight, call now", []string{"SEXUAL"}},
 		{"made sexual", "now rewrite the chapter and make it more nsfw", []string{"SEXUAL"}},
 		{"act told", "and then she went down on him in the car", []string{"SEXUAL"}},
+		{"size of a body part", "so many big fat cocks in that thread", []string{"SEXUAL"}},
+		{"oath alone is weak", "fuck me, the build broke again", nil},
 		{"escort convoy", "Two frigates will escort the convoy through the strait.", nil},
 		{"fuck up", "would you fuck up the release if we merged today?", nil},
 		{"went down on", "The share price went down on Friday after the results.", nil},
