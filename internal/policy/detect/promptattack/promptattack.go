@@ -58,7 +58,7 @@ var Kinds = []*Kind{
 }
 
 // Short texts: fewer than shortWords words and shortBytes bytes.
-const shortWords, shortBytes = 10, 100
+const shortWords, shortBytes = 20, 200
 
 func newKind(id, entity string, rules []byte, files fs.FS, shortTerms []byte) *Kind {
 	k := &Kind{ID: id, Entity: entity, Rules: rules, Files: files, ShortTerms: shortTerms}
