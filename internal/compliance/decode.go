@@ -129,7 +129,12 @@ func jsonStringPtr(v []byte, p **string) error {
 
 // UnmarshalJSON decodes the common fields and keeps the rest raw.
 func (a *Activity) UnmarshalJSON(b []byte) error {
-	*a = Activity{Raw: append(json.RawMessage(nil), b...)}
+	return a.decodeOwned(append(json.RawMessage(nil), b...))
+}
+
+// decodeOwned is UnmarshalJSON for bytes the activity may keep as Raw.
+func (a *Activity) decodeOwned(b []byte) error {
+	*a = Activity{Raw: b}
 	r, err := readMembers(a.Raw)
 	if err != nil {
 		return fmt.Errorf("decode activity: %w", err)

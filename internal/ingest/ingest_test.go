@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -506,6 +508,54 @@ func TestFailedPageStopsLaterPages(t *testing.T) {
 			failAt, c.Activities, cp.Cursor, (failAt-1)*pageSize, fs.cursors[failAt-2])
 	}
 	fs.failAt = 0
+	if _, err := s.SyncOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	assertGroundTruth(t, e.st, e.sim)
+}
+
+// TestFailedChatFetchStopsLaterChatPages: a chat page is hydrated while the
+// next one is listed and hydrated; when a chat cannot be fetched, no page
+// after its own is stored (its checkpoint would skip the chat), and the
+// next cycle resumes there.
+func TestFailedChatFetchStopsLaterChatPages(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, simulator.Config{Seed: 6, Users: 10, Days: 2}, "")
+	var failing atomic.Value // the chat whose messages answer 403
+	failing.Store("")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if id := failing.Load().(string); id != "" && strings.HasSuffix(r.URL.Path, "/chats/"+id+"/messages") {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = w.Write([]byte(`{"error":{"type":"permission_error","message":"Not allowed."}}`))
+			return
+		}
+		e.sim.Handler().ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	c := client(t, srv.URL, simulator.DefaultKey)
+	const pageSize = 10
+	var pages []*compliance.CursorPage[compliance.Chat]
+	for p, err := range c.ChatPages(ctx, compliance.ChatQuery{OrderBy: "updated_at", Limit: pageSize}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, p)
+	}
+	if len(pages) < 5 {
+		t.Fatalf("%d chat pages, want at least 5", len(pages))
+	}
+	failing.Store(pages[2].Data[pageSize-1].ID)
+	s := ingest.NewSyncer(e.in, c, e.st, ingest.Settings{ChatPageSize: pageSize, HydrateConcurrency: 3}, nil)
+	if _, err := s.SyncOnce(ctx); err == nil || !compliance.IsPermission(err) {
+		t.Fatalf("sync with a chat that cannot be fetched: %v", err)
+	}
+	counts, _ := e.st.Counts(ctx, e.in.ID)
+	cp, _ := e.st.Checkpoint(ctx, e.in.ID, ingest.StreamChats)
+	if counts.Chats != 2*pageSize || cp.Cursor != *pages[1].LastID {
+		t.Fatalf("after page 3 failed: %d chats stored, checkpoint %q (want %d, %q)", counts.Chats, cp.Cursor, 2*pageSize, *pages[1].LastID)
+	}
+	failing.Store("")
 	if _, err := s.SyncOnce(ctx); err != nil {
 		t.Fatal(err)
 	}

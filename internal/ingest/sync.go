@@ -335,8 +335,27 @@ func (s *Syncer) syncChats(ctx context.Context, w *writer) error {
 	if cp.Cursor == "" && s.Settings.InitialLookback > 0 {
 		q.UpdatedAt.GTE = s.Now().Add(-s.Settings.InitialLookback)
 	}
+	// A page is hydrated while the next one is listed and its chats start
+	// to be fetched in the slots the page's last chats leave free, so that
+	// neither the list request nor a page's slowest chats leave the
+	// fetchers idle; pages are still queued in order.
+	var prev *hydration
+	defer func() {
+		if prev != nil {
+			<-prev.done // after cancel, below
+		}
+	}()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sem := make(chan struct{}, s.Settings.HydrateConcurrency)
 	for page, err := range s.Client.ChatPages(ctx, q) {
 		if err != nil {
+			// The page before is stored as it was when pages were hydrated one by one.
+			if prev != nil {
+				if qerr := prev.queue(ctx, w); qerr != nil {
+					return qerr
+				}
+			}
 			return err
 		}
 		if err := s.quarantine(ctx, StreamChats, page.Quarantined); err != nil {
@@ -349,26 +368,55 @@ func (s *Syncer) syncChats(ctx context.Context, w *writer) error {
 		for _, c := range page.Data {
 			next.HighWater = maxTime(next.HighWater, c.UpdatedAt.Time)
 		}
-		hp, err := s.hydrate(ctx, page.Data, next, nil)
-		if err != nil {
-			return err
-		}
-		if err := w.queue(ctx, store.Page{Chats: hp}); err != nil {
-			return err
+		h := &hydration{done: make(chan struct{})}
+		go func() {
+			defer close(h.done)
+			h.page, h.err = s.hydrateWith(ctx, page.Data, next, nil, sem)
+		}()
+		last := prev
+		prev = h
+		if last != nil {
+			if err := last.queue(ctx, w); err != nil {
+				return err
+			}
 		}
 		cp = *next
 	}
-	return nil
+	if prev == nil {
+		return nil
+	}
+	return prev.queue(ctx, w)
+}
+
+// hydration is a chat page being hydrated.
+type hydration struct {
+	page *store.ChatPage
+	err  error
+	done chan struct{} // closed when page and err are set
+}
+
+// queue waits for the page and hands it to the writer.
+func (h *hydration) queue(ctx context.Context, w *writer) error {
+	<-h.done
+	if h.err != nil {
+		return h.err
+	}
+	return w.queue(ctx, store.Page{Chats: h.page})
 }
 
 // hydrate fetches every chat's messages concurrently into a page with its
 // checkpoint. Chats that vanished (404) are recorded as deleted.
 func (s *Syncer) hydrate(ctx context.Context, chats []compliance.Chat, cp *store.Checkpoint, bp *store.BatchProgress) (*store.ChatPage, error) {
+	return s.hydrateWith(ctx, chats, cp, bp, make(chan struct{}, s.Settings.HydrateConcurrency))
+}
+
+// hydrateWith is hydrate with fetches taking their turns from sem, which
+// other pages being hydrated may share.
+func (s *Syncer) hydrateWith(ctx context.Context, chats []compliance.Chat, cp *store.Checkpoint, bp *store.BatchProgress, sem chan struct{}) (*store.ChatPage, error) {
 	page := &store.ChatPage{IntegrationID: s.Integration.ID, Checkpoint: cp, BatchProgress: bp,
 		Chats: make([]store.HydratedChat, len(chats))}
 	errs := make([]error, len(chats))
 	now := s.Now()
-	sem := make(chan struct{}, s.Settings.HydrateConcurrency)
 	var wg sync.WaitGroup
 	for i := range chats {
 		wg.Add(1)
