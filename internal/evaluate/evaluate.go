@@ -327,7 +327,7 @@ func (p *Pipeline) finishBatch(ctx context.Context, b *scored) error {
 	if p.Session == nil || p.sessionVersion != version {
 		p.Session, p.sessionVersion = policy.NewSessionEvaluator(b.eng.Config().Session), version
 	}
-	sessions, err := p.evaluateSessions(ctx, chats, version, inBatch, found, b.groups)
+	sessions, err := p.evaluateSessions(ctx, chats, version, inBatch, found, msgs, b.groups)
 	if err != nil {
 		return err
 	}
@@ -358,9 +358,10 @@ type chatKey struct {
 
 // evaluateSessions runs the session policies over each chat a batch
 // touched, reading the chats' stored findings and, for chats with any, their
-// messages, a few queries per batch.
+// messages, a few queries per batch; the batch's own messages (msgs) are
+// not read again.
 func (p *Pipeline) evaluateSessions(ctx context.Context, chats []chatKey, version string, inBatch map[string]*store.Evaluation,
-	found map[chatKey]bool, groups *userGroups) ([]store.Evaluation, error) {
+	found map[chatKey]bool, msgs []store.Message, groups *userGroups) ([]store.Evaluation, error) {
 	var integrations []int64
 	ids := map[int64][]string{}
 	for _, k := range chats {
@@ -370,7 +371,7 @@ func (p *Pipeline) evaluateSessions(ctx context.Context, chats []chatKey, versio
 		ids[k.integrationID] = append(ids[k.integrationID], k.chatID)
 	}
 	stored := map[chatKey][]store.Finding{}
-	msgs := map[chatKey][]store.Message{}
+	chatMsgs := map[chatKey][]store.Message{}
 	for _, in := range integrations {
 		fs, err := p.Store.SessionFindings(ctx, in, ids[in])
 		if err != nil {
@@ -389,17 +390,17 @@ func (p *Pipeline) evaluateSessions(ctx context.Context, chats []chatKey, versio
 		if len(read) == 0 {
 			continue
 		}
-		ms, err := p.Store.SessionMessages(ctx, in, read)
+		ms, err := p.Store.SessionMessages(ctx, in, read, msgs)
 		if err != nil {
 			return nil, err
 		}
 		for _, chatID := range read {
-			msgs[chatKey{in, chatID}] = ms[chatID]
+			chatMsgs[chatKey{in, chatID}] = ms[chatID]
 		}
 	}
 	out := make([]store.Evaluation, 0, len(chats))
 	for _, k := range chats {
-		e, err := p.evaluateSession(ctx, k, version, inBatch, stored[k], msgs[k], groups)
+		e, err := p.evaluateSession(ctx, k, version, inBatch, stored[k], chatMsgs[k], groups)
 		if err != nil {
 			return nil, err
 		}

@@ -517,8 +517,10 @@ type Store interface {
 	SessionFindings(ctx context.Context, integrationID int64, chatIDs []string) (map[string][]Finding, error)
 	// SessionMessages reads the messages of chats, by chat and in chat
 	// order, with only what the session policies read: id, chat, role,
-	// text, user and time.
-	SessionMessages(ctx context.Context, integrationID int64, chatIDs []string) (map[string][]Message, error)
+	// text, seq, user and time. Messages of those chats the caller holds
+	// already (have, read for evaluation: by rowid on SQLite, by id
+	// otherwise) are not read again but returned in their places.
+	SessionMessages(ctx context.Context, integrationID int64, chatIDs []string, have []Message) (map[string][]Message, error)
 	// ResetEvaluations clears evaluation marks of events evaluated under another
 	// version than keep, so history is evaluated again under the current policies.
 	ResetEvaluations(ctx context.Context, keep string) (int64, error)

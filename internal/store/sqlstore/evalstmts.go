@@ -56,7 +56,8 @@ func (s *Store) evalQueries() []string {
 			break
 		}
 	}
-	return append(qs, openAlertIDSQL, insertAlertSQL, linkAlertEventSQL, linkAlertEventIgnoringSQL, countAlertEventSQL, alertByIDSQL)
+	return append(qs, openAlertIDSQL, s.orFail(`INSERT`)+insertAlertSQL, s.orFail(`INSERT`)+linkAlertEventSQL, linkAlertEventIgnoringSQL,
+		countAlertEventSQL, alertByIDSQL)
 }
 
 // inListLen is the length of the IN list that holds n values (1 to

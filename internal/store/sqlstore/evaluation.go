@@ -1,8 +1,10 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -92,20 +94,80 @@ func scanSessionFinding(row scanner) (store.Finding, error) {
 }
 
 // SessionMessages reads the messages of chats of one integration as the
-// session policies read them (id, chat, role, text, user and time; no
-// files, tool calls or marks), by chat, each chat's in order.
-func (s *Store) SessionMessages(ctx context.Context, integrationID int64, chatIDs []string) (map[string][]store.Message, error) {
-	out, err := byChats(ctx, s, integrationID, chatIDs, "read the messages", scanSessionMessage, func(m store.Message) string { return m.ChatID },
-		func(in string) string {
-			return `SELECT m.chat_id, m.id, m.role, m.text, m.user_id, m.user_email, m.created_at
-			FROM messages m WHERE m.integration_id = ? AND m.chat_id IN (` + in + `) ORDER BY m.chat_id, m.seq, m.created_at, m.id`
-		})
-	for _, ms := range out {
-		for i := range ms {
-			ms[i].IntegrationID = integrationID
+// session policies read them (id, chat, role, text, seq, user and time; no
+// files, tool calls or marks), by chat, each chat's in order. The messages
+// of have (those of a batch being evaluated) are not read again: most of a
+// batch's chats are all in it, and reading them back was half the cost of
+// evaluating sessions. On SQLite they are left out by rowid, which the
+// chat index holds, so that their rows are never read.
+func (s *Store) SessionMessages(ctx context.Context, integrationID int64, chatIDs []string, have []store.Message) (map[string][]store.Message, error) {
+	held := make(map[string][]*store.Message, len(chatIDs))
+	for i := range have {
+		if m := &have[i]; m.IntegrationID == integrationID {
+			held[m.ChatID] = append(held[m.ChatID], m)
 		}
 	}
-	return out, err
+	out := make(map[string][]store.Message, len(chatIDs))
+	for start := 0; start < len(chatIDs); start += chatsPerQuery {
+		part := chatIDs[start:min(start+chatsPerQuery, len(chatIDs))]
+		args := make([]any, 0, len(part)+1)
+		args = append(args, integrationID)
+		for _, id := range part {
+			args = append(args, id)
+		}
+		var byRowID, byID []any
+		for _, id := range part {
+			for _, m := range held[id] {
+				if m.RowID != 0 && s.d.Name == "sqlite" {
+					byRowID = append(byRowID, m.RowID)
+				} else {
+					byID = append(byID, m.ID)
+				}
+			}
+		}
+		query := `SELECT m.chat_id, m.id, m.role, m.text, m.seq, m.user_id, m.user_email, m.created_at
+			FROM messages m WHERE m.integration_id = ? AND m.chat_id IN (` + placeholders(len(part)) + `)`
+		if len(byRowID) > 0 {
+			query += ` AND m.rowid NOT IN (` + placeholders(len(byRowID)) + `)`
+			args = append(args, byRowID...)
+		}
+		if len(byID) > 0 {
+			query += ` AND m.id NOT IN (` + placeholders(len(byID)) + `)`
+			args = append(args, byID...)
+		}
+		rows, err := queryRows(ctx, s.r, scanSessionMessage, s.q(query+` ORDER BY m.chat_id, m.seq, m.created_at, m.id`), args...)
+		if err != nil {
+			return nil, fmt.Errorf("read the messages of %d chats: %w", len(part), err)
+		}
+		for _, r := range rows {
+			r.IntegrationID = integrationID
+			out[r.ChatID] = append(out[r.ChatID], r)
+		}
+		for _, id := range part {
+			if len(held[id]) == 0 {
+				continue
+			}
+			ms := out[id]
+			for _, m := range held[id] {
+				ms = append(ms, store.Message{IntegrationID: integrationID, ChatID: m.ChatID, ID: m.ID, Role: m.Role, Text: m.Text,
+					Seq: m.Seq, UserID: m.UserID, UserEmail: m.UserEmail, CreatedAt: m.CreatedAt})
+			}
+			slices.SortFunc(ms, chatOrder)
+			out[id] = ms
+		}
+	}
+	return out, nil
+}
+
+// chatOrder is the order of a chat's messages: by seq, time and id.
+func chatOrder(a, b store.Message) int {
+	if c := cmp.Compare(a.Seq, b.Seq); c != 0 {
+		return c
+	}
+	if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
 }
 
 // byChats runs query (given the IN list's placeholders; the integration id
@@ -134,7 +196,7 @@ func byChats[T any](ctx context.Context, s *Store, integrationID int64, chatIDs 
 func scanSessionMessage(row scanner) (store.Message, error) {
 	var m store.Message
 	var created int64
-	err := row.Scan(&m.ChatID, &m.ID, &m.Role, &m.Text, &m.UserID, &m.UserEmail, &created)
+	err := row.Scan(&m.ChatID, &m.ID, &m.Role, &m.Text, &m.Seq, &m.UserID, &m.UserEmail, &created)
 	m.CreatedAt = tm(created)
 	return m, err
 }

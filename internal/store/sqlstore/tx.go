@@ -58,12 +58,12 @@ func (t *tx) OpenAlertID(ctx context.Context, integrationID int64, policy, userI
 // of its indexes) was a statement per new alert, most alerts having one
 // event.
 func (t *tx) InsertAlert(ctx context.Context, a *store.Alert) error {
-	if err := t.st.queryRow(ctx, insertAlertSQL,
+	if err := t.st.queryRow(ctx, t.s.orFail(`INSERT`)+insertAlertSQL,
 		a.IntegrationID, a.Policy, a.Detector, a.Severity, a.Action, a.UserID, a.UserEmail, a.ChatID, a.EventKind, a.EventID,
 		a.Entity, a.Excerpt, us(a.FirstSeen), us(a.FirstSeen), us(t.now), b2i(a.Suppressed)).Scan(&a.ID); err != nil {
 		return fmt.Errorf("open alert: %w", err)
 	}
-	if _, err := t.st.exec(ctx, linkAlertEventSQL, a.ID, a.EventKind, a.EventID); err != nil {
+	if _, err := t.st.exec(ctx, t.s.orFail(`INSERT`)+linkAlertEventSQL, a.ID, a.EventKind, a.EventID); err != nil {
 		return fmt.Errorf("link alert event: %w", err)
 	}
 	return nil
@@ -96,13 +96,17 @@ func (t *tx) Enqueue(ctx context.Context, items []store.OutboxItem) error {
 	return t.s.enqueue(ctx, t.tx, items, t.now)
 }
 
-// The statements of a transaction that raises alerts (evalQueries).
+// The statements of a transaction that raises alerts (evalQueries). A new
+// alert's two INSERTs (insertAlertSQL and linkAlertEventSQL) follow the
+// verb orFail gives: with SQLite's default OR ABORT each kept a statement
+// journal of the pages it changed (the alert's AUTOINCREMENT writes a second
+// table, the link has a unique key).
 const (
 	openAlertIDSQL = `SELECT id FROM alerts WHERE integration_id = ? AND policy = ? AND user_id = ? AND chat_id = ?
 		AND status IN ('open', 'acknowledged') AND last_seen >= ? ORDER BY last_seen DESC LIMIT 1`
-	insertAlertSQL = `INSERT INTO alerts (integration_id, policy, detector, severity, action, status, user_id, user_email, chat_id, event_kind, event_id, entity, excerpt, count, first_seen, last_seen, updated_at, suppressed)
+	insertAlertSQL = ` INTO alerts (integration_id, policy, detector, severity, action, status, user_id, user_email, chat_id, event_kind, event_id, entity, excerpt, count, first_seen, last_seen, updated_at, suppressed)
 		VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?) RETURNING id`
-	linkAlertEventSQL         = `INSERT INTO alert_events (alert_id, event_kind, event_id) VALUES (?, ?, ?)`
+	linkAlertEventSQL         = ` INTO alert_events (alert_id, event_kind, event_id) VALUES (?, ?, ?)`
 	linkAlertEventIgnoringSQL = `INSERT INTO alert_events (alert_id, event_kind, event_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`
 	countAlertEventSQL        = `UPDATE alerts SET count = count + 1,
 		last_seen = CASE WHEN last_seen > ? THEN last_seen ELSE ? END,

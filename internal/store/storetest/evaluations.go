@@ -56,6 +56,28 @@ func testEvaluationsBatch(t *testing.T, s store.Store) {
 			t.Errorf("pending after %s %q: %v, want %v", tc.at.Format(time.TimeOnly), tc.id, got, tc.want)
 		}
 	}
+	// Messages held for evaluation (chat 7's second and chat 8's first as
+	// read for it, chat 9's first without a rowid, and one of another
+	// integration) are returned by the session read in their places.
+	pending, err := s.UnevaluatedMessagesAfter(ctx, t0.Add(13*time.Minute), msgID(6, 1), 3)
+	if err != nil || len(pending) != 3 || pending[0].ID != msgID(7, 0) {
+		t.Fatalf("pending from chat 7: %+v %v", pending, err)
+	}
+	m9, err := s.Message(ctx, in.ID, msgID(9, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := append(pending[1:3:3], *m9, store.Message{IntegrationID: in.ID + 1, ChatID: "claude_chat_009", ID: "elsewhere"})
+	held, err := s.SessionMessages(ctx, in.ID, []string{"claude_chat_007", "claude_chat_008", "claude_chat_009"}, have)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []int{7, 8, 9} {
+		m := held[fmt.Sprintf("claude_chat_%03d", c)]
+		if len(m) != 2 || m[0].ID != msgID(c, 0) || m[1].ID != msgID(c, 1) || m[1].Role != "assistant" || m[0].Text != fmt.Sprintf("question %d about invoices", c) {
+			t.Errorf("session messages of chat %d with %d held: %+v", c, len(have), m)
+		}
+	}
 	var first []store.Evaluation
 	for c := range chats {
 		first = append(first, mk(c, 0, "pii"), mk(c, 1))
@@ -123,7 +145,7 @@ func testEvaluationsBatch(t *testing.T, s store.Store) {
 	if f := fs["claude_chat_249"]; len(f) != 1 || f[0].EventID != msgID(249, 0) || f[0].Policy != "pii" || f[0].ChatID != "claude_chat_249" {
 		t.Errorf("session findings of chat 249: %+v", f)
 	}
-	ms, err := s.SessionMessages(ctx, in.ID, ids)
+	ms, err := s.SessionMessages(ctx, in.ID, ids, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
