@@ -33,14 +33,26 @@ func normalizeUnplain(s string) string {
 	}
 	var b strings.Builder
 	b.Grow(len(s))
-	for _, r := range s {
+	for i := 0; i < len(s); {
+		if s[i] < utf8.RuneSelf {
+			// A run of ASCII is copied as it is: no ASCII character is a
+			// format character or a combining mark. Most of a text that
+			// is not ASCII is, between its curly quotes and dashes.
+			j := i + 1
+			for j < len(s) && s[j] < utf8.RuneSelf {
+				j++
+			}
+			b.WriteString(s[i:j])
+			i = j
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
 		switch {
 		case r == utf8.RuneError:
 			b.WriteRune(r)
 		case unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Mn, r) && r >= 0x300 && r < 0x370:
 			// Zero-width, bidi controls and stacked combining marks.
-		case r < utf8.RuneSelf:
-			b.WriteRune(r)
 		default:
 			folded := norm.NFKC.String(string(r))
 			for _, f := range folded {
