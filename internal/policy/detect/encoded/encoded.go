@@ -1224,8 +1224,9 @@ func findUnicode(text string, report bool) []segment {
 		i += size
 	}
 	// Word-level checks: zero-width inside words and mixed scripts.
-	for _, w := range words(text) {
-		s := text[w[0]:w[1]]
+	for start, end := range words(text) {
+		w := [2]int{start, end}
+		s := text[start:end]
 		if detect.IsASCII(s) {
 			// Zero-width characters and look-alike letters are not ASCII.
 			continue
@@ -1327,28 +1328,31 @@ func joins(text string, a, b segment) bool {
 		b.start-a.end <= maxRunGap && !strings.Contains(text[a.end:b.start], "\n")
 }
 
-// words returns spans of runs of non-space, non-bidi runes.
-func words(text string) [][2]int {
-	var out [][2]int
-	start := -1
-	for i, r := range text {
-		var sep bool
-		if r < utf8.RuneSelf {
-			sep = asciiSep[r]
-		} else {
-			sep = isWordSep(r)
+// words yields the spans of runs of non-space, non-bidi runes, one by
+// one, without a slice.
+func words(text string) iter.Seq2[int, int] {
+	return func(yield func(start, end int) bool) {
+		start := -1
+		for i, r := range text {
+			var sep bool
+			if r < utf8.RuneSelf {
+				sep = asciiSep[r]
+			} else {
+				sep = isWordSep(r)
+			}
+			if sep && start >= 0 {
+				if !yield(start, i) {
+					return
+				}
+				start = -1
+			} else if !sep && start < 0 {
+				start = i
+			}
 		}
-		if sep && start >= 0 {
-			out = append(out, [2]int{start, i})
-			start = -1
-		} else if !sep && start < 0 {
-			start = i
+		if start >= 0 {
+			yield(start, len(text))
 		}
 	}
-	if start >= 0 {
-		out = append(out, [2]int{start, len(text)})
-	}
-	return out
 }
 
 // isWordSep reports whether r separates the words of words.
