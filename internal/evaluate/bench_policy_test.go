@@ -7,14 +7,14 @@ import (
 	"github.com/claudit/claudit/internal/policy"
 )
 
-// BenchmarkDefaultPoliciesSimulatorChatPerPolicy is
+// BenchmarkEachPolicySimulatorChat is
 // BenchmarkDefaultPoliciesSimulatorChat for each enabled default policy
 // alone, decoding off (as the policy package's BenchmarkEnginePerPolicy
 // on its synthetic corpus): where the cost per chat-sized message goes.
 // A policy alone pays for the work it shares with others in the full
 // set (tokens, feature vectors, the gate), so the parts add up to more
 // than the whole.
-func BenchmarkDefaultPoliciesSimulatorChatPerPolicy(b *testing.B) {
+func BenchmarkEachPolicySimulatorChat(b *testing.B) {
 	cfg, err := policy.LoadConfig("")
 	if err != nil {
 		b.Fatal(err)
