@@ -33,14 +33,36 @@ func kilobyteMessages(n int) []detect.Input {
 	return out
 }
 
+// typographic returns msgs written as model output and pasted web text
+// often are: curly apostrophes and quotes, dashes and no-break spaces,
+// which make a text not ASCII.
+func typographic(msgs []detect.Input) []detect.Input {
+	r := strings.NewReplacer("'", "\u2019", `"`, "\u201d", " - ", " \u2014 ", ". ", ".\u00a0")
+	out := make([]detect.Input, len(msgs))
+	for i, m := range msgs {
+		out[i] = m
+		out[i].Text = r.Replace(m.Text)
+	}
+	return out
+}
+
 // BenchmarkEngineP99 evaluates 1 KiB messages with the default policies and
 // reports the 99th percentile latency per message next to the throughput.
 func BenchmarkEngineP99(b *testing.B) {
+	benchP99(b, kilobyteMessages(400))
+}
+
+// BenchmarkEngineP99Typographic is BenchmarkEngineP99 of the same
+// messages with typographic punctuation (see typographic).
+func BenchmarkEngineP99Typographic(b *testing.B) {
+	benchP99(b, typographic(kilobyteMessages(400)))
+}
+
+func benchP99(b *testing.B, msgs []detect.Input) {
 	e, err := Load("")
 	if err != nil {
 		b.Fatal(err)
 	}
-	msgs := kilobyteMessages(400)
 	var size int64
 	for _, m := range msgs {
 		size += int64(len(m.Text))

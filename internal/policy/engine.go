@@ -427,7 +427,9 @@ func (e *Engine) detect(ctx context.Context, p *compiledPolicy, in detect.Input)
 // prefilter returns which policies to run on in: applicable ones that
 // either have no keywords or whose keyword occurs. The same pass over the
 // text fills in.Index with the detectors' KeywordSets, unless the keywords
-// need Unicode lower-casing, whose offsets differ from the text's.
+// need Unicode lower-casing, whose offsets differ from the text's: then a
+// second pass over in.LowerText() fills it, the text KeywordSet.Find
+// would search set by set.
 func (e *Engine) prefilter(in *detect.Input, applicable, run []bool, ev *evaluation) []bool {
 	in.Index = nil // an index of another text (the parent of a decoded one) does not apply
 	need := false
@@ -447,38 +449,48 @@ func (e *Engine) prefilter(in *detect.Input, applicable, run []bool, ev *evaluat
 				run[i] = applicable[i]
 			}
 		}
+		if e.kw != nil && len(e.sets) > 0 {
+			// One pass for all the sets rather than one per set.
+			ev.hits = e.kw.AppendMatches(ev.hits[:0], detect.Bytes(in.LowerText()))
+			e.index(in, ev, ev.hits)
+		}
 		return run
-	}
-	var index *detect.KeywordIndex
-	if len(e.sets) > 0 {
-		index = &ev.index
-		index.Reset(e.sets)
-		in.Index = index
 	}
 	// The text is ASCII here, or all the keywords are.
 	hits := e.findKeywords(ev, detect.Bytes(in.LowerText()), true)
-	if index != nil {
-		if cap(ev.counts) < len(e.sets) {
-			ev.counts = make([]int, len(e.sets))
-		}
-		counts := ev.counts[:len(e.sets)]
-		clear(counts)
-		for _, m := range hits {
-			for _, sw := range e.setWords[m.Word] {
-				counts[sw[0]]++
-			}
-		}
-		index.Reserve(counts)
-	}
 	for _, m := range hits {
 		for _, i := range e.owners[m.Word] {
 			run[i] = applicable[i]
 		}
+	}
+	if len(e.sets) > 0 {
+		e.index(in, ev, hits)
+	}
+	return run
+}
+
+// index fills in.Index, in ev's storage, with the hits of the
+// KeywordSets' words among hits, the keywords found in in.LowerText().
+func (e *Engine) index(in *detect.Input, ev *evaluation, hits []detect.Match) {
+	index := &ev.index
+	index.Reset(e.sets)
+	if cap(ev.counts) < len(e.sets) {
+		ev.counts = make([]int, len(e.sets))
+	}
+	counts := ev.counts[:len(e.sets)]
+	clear(counts)
+	for _, m := range hits {
+		for _, sw := range e.setWords[m.Word] {
+			counts[sw[0]]++
+		}
+	}
+	index.Reserve(counts)
+	for _, m := range hits {
 		for _, sw := range e.setWords[m.Word] {
 			index.Add(sw[0], sw[1], m.Start, m.End)
 		}
 	}
-	return run
+	in.Index = index
 }
 
 // findKeywords returns the occurrences of the engine's keywords in text,

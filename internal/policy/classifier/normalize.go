@@ -33,28 +33,57 @@ func normalizeUnplain(s string) string {
 	}
 	var b strings.Builder
 	b.Grow(len(s))
-	for _, r := range s {
-		switch {
-		case r == utf8.RuneError:
-			b.WriteRune(r)
-		case unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Mn, r) && r >= 0x300 && r < 0x370:
-			// Zero-width, bidi controls and stacked combining marks.
-		case r < utf8.RuneSelf:
-			b.WriteRune(r)
-		default:
-			folded := norm.NFKC.String(string(r))
-			for _, f := range folded {
-				if f >= utf8.RuneSelf && !unicode.IsSpace(f) && (unicode.IsLetter(f) || unicode.IsNumber(f)) && !unicode.In(f, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul, unicode.Arabic, unicode.Hebrew, unicode.Devanagari, unicode.Thai) {
-					if sk := confusables.Skeleton(string(f)); isASCIIWord(sk) {
-						b.WriteString(sk)
-						continue
-					}
-				}
-				b.WriteRune(f)
+	var folds [8]struct {
+		r   rune
+		out string
+	}
+	for i := 0; i < len(s); {
+		if s[i] < utf8.RuneSelf {
+			// A run of ASCII is copied as it is: no ASCII character is a
+			// format character or a combining mark. Most of a text that
+			// is not ASCII is, between its curly quotes and dashes.
+			j := i + 1
+			for j < len(s) && s[j] < utf8.RuneSelf {
+				j++
 			}
+			b.WriteString(s[i:j])
+			i = j
+			continue
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		// The few non-ASCII characters of a text repeat (curly quotes,
+		// dashes): each is folded once per call.
+		c := &folds[int(r)&(len(folds)-1)]
+		if c.r != r { // r is not 0: an empty slot never matches
+			c.r, c.out = r, foldRune(r)
+		}
+		b.WriteString(c.out)
 	}
 	return unspace(unleet(b.String()))
+}
+
+// foldRune is what normalizeUnplain writes for the non-ASCII rune r.
+func foldRune(r rune) string {
+	switch {
+	case r == utf8.RuneError:
+		return string(r)
+	case unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Mn, r) && r >= 0x300 && r < 0x370:
+		// Zero-width, bidi controls and stacked combining marks.
+		return ""
+	}
+	folded := norm.NFKC.String(string(r))
+	var b strings.Builder
+	for _, f := range folded {
+		if f >= utf8.RuneSelf && !unicode.IsSpace(f) && (unicode.IsLetter(f) || unicode.IsNumber(f)) && !unicode.In(f, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul, unicode.Arabic, unicode.Hebrew, unicode.Devanagari, unicode.Thai) {
+			if sk := confusables.Skeleton(string(f)); isASCIIWord(sk) {
+				b.WriteString(sk)
+				continue
+			}
+		}
+		b.WriteRune(f)
+	}
+	return b.String()
 }
 
 // isPlain reports whether s is ASCII with no word mixing letters and digits

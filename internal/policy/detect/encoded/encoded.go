@@ -1200,6 +1200,10 @@ func isBidi(r rune) bool {
 func findUnicode(text string, report bool) []segment {
 	var out []segment
 	for i := 0; i < len(text); {
+		if text[i] < utf8.RuneSelf {
+			i++ // no bidi control is ASCII
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(text[i:])
 		switch {
 		case isBidi(r):
@@ -1220,8 +1224,13 @@ func findUnicode(text string, report bool) []segment {
 		i += size
 	}
 	// Word-level checks: zero-width inside words and mixed scripts.
-	for _, w := range words(text) {
-		s := text[w[0]:w[1]]
+	for start, end := range words(text) {
+		w := [2]int{start, end}
+		s := text[start:end]
+		if detect.IsASCII(s) {
+			// Zero-width characters and look-alike letters are not ASCII.
+			continue
+		}
 		if strings.IndexFunc(s, isZeroWidth) >= 0 && !onlyJoiners(s) {
 			// A BOM at the very start of the input is an artefact, not obfuscation.
 			if !(w[0] == 0 && strings.IndexFunc(s[3:], isZeroWidth) < 0 && strings.HasPrefix(s, "\ufeff")) {
@@ -1319,24 +1328,45 @@ func joins(text string, a, b segment) bool {
 		b.start-a.end <= maxRunGap && !strings.Contains(text[a.end:b.start], "\n")
 }
 
-// words returns spans of runs of non-space, non-bidi runes.
-func words(text string) [][2]int {
-	var out [][2]int
-	start := -1
-	for i, r := range text {
-		sep := unicode.IsSpace(r) || isBidi(r) || unicode.IsPunct(r) && r != '.' && r != '-' && r != '_'
-		if sep && start >= 0 {
-			out = append(out, [2]int{start, i})
-			start = -1
-		} else if !sep && start < 0 {
-			start = i
+// words yields the spans of runs of non-space, non-bidi runes, one by
+// one, without a slice.
+func words(text string) iter.Seq2[int, int] {
+	return func(yield func(start, end int) bool) {
+		start := -1
+		for i, r := range text {
+			var sep bool
+			if r < utf8.RuneSelf {
+				sep = asciiSep[r]
+			} else {
+				sep = isWordSep(r)
+			}
+			if sep && start >= 0 {
+				if !yield(start, i) {
+					return
+				}
+				start = -1
+			} else if !sep && start < 0 {
+				start = i
+			}
+		}
+		if start >= 0 {
+			yield(start, len(text))
 		}
 	}
-	if start >= 0 {
-		out = append(out, [2]int{start, len(text)})
-	}
-	return out
 }
+
+// isWordSep reports whether r separates the words of words.
+func isWordSep(r rune) bool {
+	return unicode.IsSpace(r) || isBidi(r) || unicode.IsPunct(r) && r != '.' && r != '-' && r != '_'
+}
+
+// asciiSep is isWordSep of the ASCII characters.
+var asciiSep = func() (t [utf8.RuneSelf]bool) {
+	for r := range rune(utf8.RuneSelf) {
+		t[r] = isWordSep(r)
+	}
+	return t
+}()
 
 // homoglyphWord reports a word that mixes ASCII letters with non-ASCII
 // letters whose confusable skeleton is ASCII, and returns the skeleton.
