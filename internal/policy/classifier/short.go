@@ -21,14 +21,18 @@ type ShortText struct {
 	// long text in a script written without spaces out of it).
 	Words, Bytes int
 	exact        map[string]bool
-	prefixes     [][]byte
+	// prefixes holds the stems; a word is looked up by its own prefixes
+	// of minStem to maxStem bytes, a few map lookups however many stems
+	// there are.
+	prefixes         map[string]bool
+	minStem, maxStem int
 }
 
 // ParseShortText reads terms, one a line: a lower-case word, or a stem
 // ending in "*" that matches every word it begins. Blank lines and lines
 // starting with "#" are skipped.
 func ParseShortText(words, maxBytes int, terms []byte) (*ShortText, error) {
-	s := &ShortText{Words: words, Bytes: maxBytes, exact: map[string]bool{}}
+	s := &ShortText{Words: words, Bytes: maxBytes, exact: map[string]bool{}, prefixes: map[string]bool{}}
 	sc := bufio.NewScanner(bytes.NewReader(terms))
 	for n := 1; sc.Scan(); n++ {
 		t := strings.TrimSpace(sc.Text())
@@ -37,7 +41,15 @@ func ParseShortText(words, maxBytes int, terms []byte) (*ShortText, error) {
 		case strings.ToLower(t) != t || strings.ContainsFunc(strings.TrimSuffix(t, "*"), isWordSep):
 			return nil, fmt.Errorf("short-text terms line %d: %q is not one lower-case word", n, t)
 		case strings.HasSuffix(t, "*"):
-			s.prefixes = append(s.prefixes, []byte(strings.TrimSuffix(t, "*")))
+			stem := strings.TrimSuffix(t, "*")
+			if stem == "" {
+				return nil, fmt.Errorf("short-text terms line %d: a stem needs a letter before the *", n)
+			}
+			s.prefixes[stem] = true
+			if s.minStem == 0 || len(stem) < s.minStem {
+				s.minStem = len(stem)
+			}
+			s.maxStem = max(s.maxStem, len(stem))
 		default:
 			s.exact[t] = true
 		}
@@ -75,8 +87,8 @@ func (s *ShortText) names(word []byte) bool {
 	if s.exact[string(word)] {
 		return true
 	}
-	for _, p := range s.prefixes {
-		if bytes.HasPrefix(word, p) {
+	for n := s.minStem; n <= min(s.maxStem, len(word)); n++ {
+		if s.prefixes[string(word[:n])] {
 			return true
 		}
 	}
