@@ -110,11 +110,7 @@ func (s *Store) SessionMessages(ctx context.Context, integrationID int64, chatID
 	out := make(map[string][]store.Message, len(chatIDs))
 	for start := 0; start < len(chatIDs); start += chatsPerQuery {
 		part := chatIDs[start:min(start+chatsPerQuery, len(chatIDs))]
-		args := make([]any, 0, len(part)+1)
-		args = append(args, integrationID)
-		for _, id := range part {
-			args = append(args, id)
-		}
+		args := chatArgs(integrationID, part)
 		var byRowID, byID []any
 		for _, id := range part {
 			for _, m := range held[id] {
@@ -159,6 +155,17 @@ func (s *Store) SessionMessages(ctx context.Context, integrationID int64, chatID
 	return out, nil
 }
 
+// chatArgs returns the parameters of a query over chats: the integration
+// id, then each chat id of part for its IN list.
+func chatArgs(integrationID int64, part []string) []any {
+	args := make([]any, 0, len(part)+1)
+	args = append(args, integrationID)
+	for _, id := range part {
+		args = append(args, id)
+	}
+	return args
+}
+
 // chatOrder is the order of a chat's messages: by seq, time and id.
 func chatOrder(a, b store.Message) int {
 	if c := cmp.Compare(a.Seq, b.Seq); c != 0 {
@@ -177,11 +184,7 @@ func byChats[T any](ctx context.Context, s *Store, integrationID int64, chatIDs 
 	out := make(map[string][]T, len(chatIDs))
 	for start := 0; start < len(chatIDs); start += chatsPerQuery {
 		part := chatIDs[start:min(start+chatsPerQuery, len(chatIDs))]
-		args := make([]any, 0, len(part)+1)
-		args = append(args, integrationID)
-		for _, id := range part {
-			args = append(args, id)
-		}
+		args := chatArgs(integrationID, part)
 		rows, err := queryRows(ctx, s.r, scan, s.q(query(placeholders(len(part)))), args...)
 		if err != nil {
 			return nil, fmt.Errorf("%s of %d chats: %w", what, len(part), err)
