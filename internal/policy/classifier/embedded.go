@@ -52,15 +52,19 @@ var framing = regexp.MustCompile(`(?im)^[^\n]{0,80}\b` + pastedNouns + `\b[^\n]{
 // pastedNouns names what a user pastes or a tool returns.
 const pastedNouns = `(?:e-?mails?|messages?|documents?|docs?|articles?|answers?|tables?|pages?|posts?|reviews?|texts?|files?|web\s*pages?|search\s+results?|outputs?|snippets?|transcripts?|notes?|reports?|comments?|code|results?|content|replies|reply|responses?|api|tool|data|json|logs?|websites?|sites?|html|readme|letters?|memos?|tickets?|chats?|threads?|csv|yaml|xml|markdown|functions?|scripts?|diffs?|patch|pull\s+requests?|resumes?|résumés?|cvs?|invoices?|invites?|invitations?|spreadsheets?|tweets?|descriptions?|excerpts?|passages?)`
 
+// pointedNouns is a pasted noun pointed at ("this CSV", "the following
+// e-mail", "here is the README").
+const pointedNouns = `\b(?:this|these|the\s+following|the\s+attached|attached|below|here\s+is|here's|here\s+are)\s+(?:[\w'-]+\s+){0,3}?` + pastedNouns + `\b`
+
 // askFraming matches a first line that asks about content pasted below it
 // and ends like a sentence rather than with a colon: "Can you clean up
 // this CSV?", "Here is the README of the library, what does it do?".
-var askFraming = regexp.MustCompile(`(?i)^[^\n]{0,80}\b(?:this|these|the\s+following|the\s+attached|attached|below|here\s+is|here's|here\s+are)\s+(?:[\w'-]+\s+){0,3}?` + pastedNouns + `\b[^\n]{0,80}[?.!][ \t]*$`)
+var askFraming = regexp.MustCompile(`(?i)^[^\n]{0,80}` + pointedNouns + `[^\n]{0,80}[?.!][ \t]*$`)
 
 // inlineFraming matches the start of a first line that names content and
 // then gives it after a colon on the same line: "Here is a customer review
 // to classify: 'Great shoes...'".
-var inlineFraming = regexp.MustCompile(`(?i)^[^\n:]{0,80}\b(?:this|these|the\s+following|the\s+attached|attached|below|here\s+is|here's|here\s+are)\s+(?:[\w'-]+\s+){0,3}?` + pastedNouns + `\b[^\n:]{0,80}:[ \t]*`)
+var inlineFraming = regexp.MustCompile(`(?i)^[^\n:]{0,80}` + pointedNouns + `[^\n:]{0,80}:[ \t]*`)
 
 // minQuote is the shortest quoted passage taken as pasted content: a
 // review, an e-mail or a tweet, not a quoted word or title.
